@@ -1,0 +1,197 @@
+/**
+ * Repositories for cases and their events in the workstation cache. A case row is only ever
+ * written together with the event that changed it and the outbox row that will carry it to the
+ * server, in one transaction.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { CaseStatus, CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
+import type { Track } from '../../../src-shared/domain/codes.js';
+import type { CaseEvent, CaseEventDraft } from '../../../src-shared/schemas/case-events.js';
+import { searchKey } from '../../../src-shared/text/normalize.js';
+import { summaryOf } from '../../../src-shared/domain/case-summary.js';
+import type { Db } from './database.js';
+
+const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at AS openedAt, waiting_since AS waitingSince,
+  updated_at AS updatedAt, callback_phone AS callbackPhone, patient_name AS patientName, patient_sex AS patientSex,
+  patient_birth_date AS patientBirthDate, patient_age_years AS patientAgeYears, commune_name AS communeName,
+  reason_code AS reasonCode, taken_by_name AS takenByName, decision_code AS decisionCode`;
+
+interface EventRow {
+  local_seq: number;
+  id: string;
+  case_id: string;
+  kind: string;
+  payload: string;
+  actor_user_id: string;
+  actor_name: string;
+  actor_role: string;
+  workstation_id: string;
+  client_time: number;
+  server_seq: number | null;
+}
+
+/** Flat columns of the projection, in the order of the upsert statement. */
+function projectionRow(c: RegulationCase) {
+  const s = summaryOf(c);
+  return {
+    id: s.id,
+    reference: s.reference,
+    status: s.status,
+    priority: s.priority,
+    track: s.track,
+    opened_at: s.openedAt,
+    waiting_since: s.waitingSince,
+    updated_at: s.updatedAt,
+    version: c.version,
+    callback_phone: s.callbackPhone,
+    patient_name: s.patientName,
+    patient_name_key: s.patientName ? searchKey(s.patientName) : null,
+    patient_sex: s.patientSex,
+    patient_birth_date: s.patientBirthDate,
+    patient_age_years: s.patientAgeYears,
+    commune_name: s.communeName,
+    reason_code: s.reasonCode,
+    taken_by_name: s.takenByName,
+    decision_code: s.decisionCode,
+    data: JSON.stringify(c),
+  };
+}
+
+export class CaseStore {
+  private readonly stmts: {
+    getCase: Statement<[string]>;
+    upsertCase: Statement;
+    insertEvent: Statement;
+    insertOutbox: Statement;
+    history: Statement<[string]>;
+    recent: Statement<[number]>;
+    byPhone: Statement<[string, number]>;
+    byName: Statement<[string, string, number]>;
+    queueAll: Statement<[number]>;
+    queueTrack: Statement<[string, number]>;
+    countCases: Statement<[]>;
+    countPending: Statement<[]>;
+    getMeta: Statement<[string]>;
+    setMeta: Statement<[string, string]>;
+  };
+  private readonly appendTx: (draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => CaseEvent;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      getCase: db.prepare('SELECT data FROM cases WHERE id = ?'),
+      upsertCase: db.prepare(`INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
+          version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
+          commune_name, reason_code, taken_by_name, decision_code, data)
+        VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
+          @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
+          @commune_name, @reason_code, @taken_by_name, @decision_code, @data)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
+          waiting_since = excluded.waiting_since, updated_at = excluded.updated_at, version = excluded.version,
+          callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
+          patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
+          patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
+          commune_name = excluded.commune_name, reason_code = excluded.reason_code,
+          taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, data = excluded.data`),
+      insertEvent: db.prepare(`INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
+          workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertOutbox: db.prepare(`INSERT INTO outbox (mutation_id, case_id, kind, payload, base_version, claimed_at)
+          VALUES (?, ?, ?, ?, ?, ?)`),
+      history: db.prepare('SELECT * FROM case_events WHERE case_id = ? ORDER BY local_seq'),
+      recent: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases ORDER BY updated_at DESC LIMIT ?`),
+      byPhone: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE callback_phone = ? ORDER BY opened_at DESC LIMIT ?`),
+      byName: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ?
+          ORDER BY patient_name_key LIMIT ?`),
+      queueAll: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation'
+          ORDER BY priority, waiting_since LIMIT ?`),
+      queueTrack: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ?
+          ORDER BY priority, waiting_since LIMIT ?`),
+      countCases: db.prepare('SELECT count(*) AS n FROM cases'),
+      countPending: db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
+    this.appendTx = db.transaction((draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => {
+      // The case row first: the event references it.
+      this.stmts.upsertCase.run(projectionRow(next));
+      const info = this.stmts.insertEvent.run(
+        draft.id,
+        draft.caseId,
+        draft.kind,
+        JSON.stringify(draft.payload),
+        draft.actor.userId,
+        draft.actor.displayName,
+        draft.actor.role,
+        draft.workstationId,
+        draft.clientTime,
+      );
+      this.stmts.insertOutbox.run(draft.id, draft.caseId, draft.kind, JSON.stringify(draft.payload), baseVersion, draft.clientTime);
+      return { ...draft, localSeq: Number(info.lastInsertRowid), serverSeq: null } as CaseEvent;
+    });
+  }
+
+  getCase(id: string): RegulationCase | undefined {
+    const row = this.stmts.getCase.get(id) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as RegulationCase) : undefined;
+  }
+
+  /** Append a locally decided event, the new projection and the outbox row, atomically. */
+  appendLocal(draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null): CaseEvent {
+    return this.appendTx(draft, next, baseVersion);
+  }
+
+  history(caseId: string): CaseEvent[] {
+    return (this.stmts.history.all(caseId) as EventRow[]).map(
+      (r) =>
+        ({
+          id: r.id,
+          caseId: r.case_id,
+          kind: r.kind,
+          payload: JSON.parse(r.payload),
+          actor: { userId: r.actor_user_id, displayName: r.actor_name, role: r.actor_role },
+          workstationId: r.workstation_id,
+          clientTime: r.client_time,
+          localSeq: r.local_seq,
+          serverSeq: r.server_seq,
+        }) as CaseEvent,
+    );
+  }
+
+  recent(limit: number, statuses?: readonly CaseStatus[]): CaseSummary[] {
+    if (!statuses || statuses.length === 0) return this.stmts.recent.all(limit) as CaseSummary[];
+    const placeholders = statuses.map(() => '?').join(', ');
+    return this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status IN (${placeholders}) ORDER BY updated_at DESC LIMIT ?`)
+      .all(...statuses, limit) as CaseSummary[];
+  }
+
+  /** Cases with this canonical callback phone, newest first. */
+  findByPhone(canonicalPhone: string, limit: number): CaseSummary[] {
+    return this.stmts.byPhone.all(canonicalPhone, limit) as CaseSummary[];
+  }
+
+  /** Cases whose patient name ("LASTNAME First") starts with this text, accents and case ignored. */
+  findByNamePrefix(prefix: string, limit: number): CaseSummary[] {
+    const key = searchKey(prefix);
+    if (key === '') return [];
+    // Keys hold only A–Z, 0–9 and spaces: '~' sorts after all of them.
+    return this.stmts.byName.all(key, key + '~', limit) as CaseSummary[];
+  }
+
+  /** Waiting cases, most urgent first, then longest waiting first. */
+  queue(limit: number, track?: Track): CaseSummary[] {
+    return (track ? this.stmts.queueTrack.all(track, limit) : this.stmts.queueAll.all(limit)) as CaseSummary[];
+  }
+
+  countCases(): number {
+    return (this.stmts.countCases.get() as { n: number }).n;
+  }
+  countPendingMutations(): number {
+    return (this.stmts.countPending.get() as { n: number }).n;
+  }
+  getMeta(key: string): string | undefined {
+    return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Opens the workstation's SQLite cache: WAL, foreign keys, full fsync on commit (a committed case
+ * survives a power cut), migrations at start with checksums, and a clear refusal of a database
+ * written by a newer Permanence.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+export class DatabaseTooNewError extends Error {
+  constructor(readonly found: number, readonly supported: number) {
+    super(
+      `La base locale a été écrite par une version plus récente de Permanence (schéma ${found}, ` +
+        `cette version connaît jusqu’au schéma ${supported}). Mettez l’application à jour ; la base n’a pas été modifiée.`,
+    );
+    this.name = 'DatabaseTooNewError';
+  }
+}
+export class MigrationChecksumError extends Error {
+  constructor(readonly version: number) {
+    super(`La migration ${version} appliquée à cette base ne correspond pas à celle de cette version (somme de contrôle différente).`);
+    this.name = 'MigrationChecksumError';
+  }
+}
+
+export const checksum = (m: Migration) => createHash('sha256').update(m.sql).digest('hex');
+
+export interface OpenOptions {
+  /** Apply migrations only up to this version (tests of the upgrade path). */
+  upTo?: number;
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) migrate(db, options.migrations ?? MIGRATIONS, options.upTo);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function migrate(db: Db, migrations: readonly Migration[], upTo = Infinity): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+  const applied = db.prepare('SELECT version, checksum FROM schema_migrations ORDER BY version').all() as {
+    version: number;
+    checksum: string;
+  }[];
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  const latestKnown = migrations[migrations.length - 1]?.version ?? 0;
+  const latestApplied = applied[applied.length - 1]?.version ?? 0;
+  if (latestApplied > latestKnown) throw new DatabaseTooNewError(latestApplied, latestKnown);
+  for (const row of applied) {
+    const m = known.get(row.version);
+    if (!m || checksum(m) !== row.checksum) throw new MigrationChecksumError(row.version);
+  }
+  const insert = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= latestApplied || m.version > upTo) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      insert.run(m.version, m.name, checksum(m), Date.now());
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+}
+
+export function schemaVersion(db: Db): number {
+  return (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+}

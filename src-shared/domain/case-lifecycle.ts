@@ -1,0 +1,302 @@
+/**
+ * The regulation case lifecycle, as two pure functions shared by the workstation and the server:
+ *  - decide(state, command, context) → the event to append, or a domain error;
+ *  - applyEvent(state, event) → the new state (the projection is only ever written by this).
+ * No I/O, no clock reads: the caller passes `now`.
+ */
+import {
+  DECISIONS,
+  DECISION_FIELD_LABELS,
+  type Priority,
+  type Role,
+  type Track,
+} from './codes.js';
+import { err, ok, type Result } from './result.js';
+import type { CaseStatus, RegulationCase, ScreeningFields } from '../schemas/case.js';
+import type { CaseCommand, CaseEvent, CaseEventDraft } from '../schemas/case-events.js';
+import type { Actor } from '../schemas/case.js';
+
+export interface CommandContext {
+  actor: Actor;
+  workstationId: string;
+  /** Event id (client-generated UUIDv7); also the case id for an `open` command. */
+  eventId: string;
+  caseId: string;
+  now: number;
+}
+
+export const STATUS_LABELS: Record<CaseStatus, string> = {
+  new_call: 'Nouvel appel',
+  screening: 'Prise d’appel (ARM)',
+  waiting_regulation: 'En attente de régulation',
+  under_regulation: 'En régulation',
+  decided: 'Décision prise',
+  closed: 'Clôturé',
+  cancelled: 'Annulé',
+  transferred_samu: 'Transféré au SAMU',
+};
+
+const TERMINAL: ReadonlySet<CaseStatus> = new Set(['closed', 'cancelled', 'transferred_samu']);
+export const isTerminal = (status: CaseStatus): boolean => TERMINAL.has(status);
+
+/** P0 and P1 go to the SAMU's urgentist; P2 and P3 to liberal regulation. */
+export function trackForPriority(priority: Priority): Track {
+  return priority === 'P0' || priority === 'P1' ? 'samu' : 'liberal';
+}
+
+/** Which roles may issue each command. */
+const ALLOWED_ROLES: Record<CaseCommand['type'], readonly Role[]> = {
+  open: ['arm', 'physician'],
+  update_fields: ['arm', 'physician'],
+  add_note: ['arm', 'physician', 'supervisor'],
+  send_to_regulation: ['arm', 'physician'],
+  take: ['physician'],
+  release: ['physician'],
+  decide: ['physician'],
+  close: ['physician'],
+  cancel: ['arm', 'physician', 'supervisor'],
+  transfer_samu: ['arm', 'physician'],
+  reopen: ['physician', 'supervisor'],
+  link_case: ['arm', 'physician'],
+};
+
+/** Status → commands that are legal in it (besides role checks). */
+const LEGAL_IN: Record<Exclude<CaseCommand['type'], 'open'>, readonly CaseStatus[]> = {
+  update_fields: ['new_call', 'screening', 'waiting_regulation', 'under_regulation'],
+  add_note: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided', 'closed', 'cancelled', 'transferred_samu'],
+  send_to_regulation: ['new_call', 'screening'],
+  take: ['waiting_regulation'],
+  release: ['under_regulation'],
+  decide: ['under_regulation'],
+  close: ['decided'],
+  cancel: ['new_call', 'screening', 'waiting_regulation', 'under_regulation'],
+  transfer_samu: ['screening', 'waiting_regulation', 'under_regulation', 'decided'],
+  reopen: ['closed', 'cancelled', 'transferred_samu'],
+  link_case: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided'],
+};
+
+/** What a case must hold before an ARM sends it to regulation. */
+export function missingForRegulation(fields: ScreeningFields): string[] {
+  const missing: string[] = [];
+  if (!fields.callbackPhone) missing.push('numéro de rappel');
+  if (!fields.reasonCode) missing.push('motif d’appel');
+  if (!fields.priority) missing.push('priorité');
+  if (!fields.location?.inseeCode) missing.push('commune');
+  const p = fields.patient;
+  if (!p?.lastName && !p?.firstName) missing.push('nom ou prénom du patient');
+  if (!p?.birthDate && p?.ageYears === undefined) missing.push('date de naissance ou âge');
+  return missing;
+}
+
+/** Decision fields each decision needs. */
+export function missingDecisionFields(decision: { code: keyof typeof DECISIONS } & Record<string, unknown>): string[] {
+  return DECISIONS[decision.code].requires
+    .filter((field) => decision[field] === undefined || decision[field] === '')
+    .map((field) => DECISION_FIELD_LABELS[field]);
+}
+
+/** Turn a command into the event it produces, or explain why it cannot. */
+export function decide(
+  state: RegulationCase | undefined,
+  command: CaseCommand,
+  ctx: CommandContext,
+): Result<CaseEventDraft> {
+  const role = ctx.actor.role;
+  if (!ALLOWED_ROLES[command.type].includes(role)) {
+    return err('forbidden', `Action « ${command.type} » non autorisée pour le rôle ${role}.`);
+  }
+  const base = {
+    id: ctx.eventId,
+    caseId: ctx.caseId,
+    actor: ctx.actor,
+    workstationId: ctx.workstationId,
+    clientTime: ctx.now,
+  };
+  if (command.type === 'open') {
+    if (state) return err('conflict', 'Ce dossier existe déjà.');
+    return ok({ ...base, kind: 'case.opened', payload: { line: command.line, fields: command.fields ?? {} } });
+  }
+  if (!state) return err('not_found', 'Dossier introuvable.');
+  if (command.type === 'take' && state.takenBy) {
+    return err('already_taken', `Dossier déjà pris par ${state.takenBy.displayName}.`, { takenBy: state.takenBy });
+  }
+  if (!LEGAL_IN[command.type].includes(state.status)) {
+    return err(
+      'invalid_transition',
+      `Impossible dans l’état « ${STATUS_LABELS[state.status]} ».`,
+      { status: state.status, command: command.type },
+    );
+  }
+  switch (command.type) {
+    case 'update_fields': {
+      // Field-level merge: a field changed by another author after the version the user saw is a conflict.
+      const conflicts = Object.keys(command.changes).filter((field) => {
+        const changedAt = state.fieldVersions[field];
+        return changedAt !== undefined && changedAt > command.baseVersion;
+      });
+      if (command.baseVersion > state.version) {
+        return err('invalid_input', 'Version de base inconnue pour ce dossier.', { baseVersion: command.baseVersion });
+      }
+      if (conflicts.length > 0) {
+        return err('conflict', 'Ces champs ont été modifiés entre-temps par un autre poste : ' + conflicts.join(', '), {
+          fields: conflicts,
+          current: Object.fromEntries(conflicts.map((f) => [f, state.fields[f as keyof ScreeningFields]])),
+        });
+      }
+      return ok({ ...base, kind: 'case.fields_updated', payload: { changes: command.changes, baseVersion: command.baseVersion } });
+    }
+    case 'add_note':
+      return ok({ ...base, kind: 'case.note_added', payload: { text: command.text } });
+    case 'send_to_regulation': {
+      const missing = missingForRegulation(state.fields);
+      if (missing.length > 0) {
+        return err('incomplete', 'À compléter avant l’envoi en régulation : ' + missing.join(', ') + '.', { missing });
+      }
+      const priority = state.fields.priority as Priority;
+      return ok({ ...base, kind: 'case.sent_to_regulation', payload: { priority, track: trackForPriority(priority) } });
+    }
+    case 'take':
+      return ok({ ...base, kind: 'case.taken', payload: {} });
+    case 'release':
+    case 'decide':
+    case 'close': {
+      if (command.type !== 'close' && state.takenBy?.userId !== ctx.actor.userId) {
+        return err('forbidden', `Ce dossier est régulé par ${state.takenBy?.displayName ?? 'un autre médecin'}.`);
+      }
+      if (command.type === 'release') return ok({ ...base, kind: 'case.released', payload: {} });
+      if (command.type === 'close') return ok({ ...base, kind: 'case.closed', payload: {} });
+      const missing = missingDecisionFields(command.decision);
+      if (missing.length > 0) {
+        return err('incomplete', 'Décision incomplète : ' + missing.join(', ') + '.', { missing });
+      }
+      return ok({ ...base, kind: 'case.decided', payload: { decision: command.decision } });
+    }
+    case 'cancel':
+      return ok({ ...base, kind: 'case.cancelled', payload: { reason: command.reason } });
+    case 'transfer_samu':
+      return ok({ ...base, kind: 'case.transferred_samu', payload: { reason: command.reason } });
+    case 'reopen':
+      return ok({ ...base, kind: 'case.reopened', payload: { reason: command.reason } });
+    case 'link_case':
+      if (command.linkedCaseId === state.id) return err('invalid_input', 'Un dossier ne peut pas être lié à lui-même.');
+      if (state.linkedCaseIds.includes(command.linkedCaseId)) return err('conflict', 'Dossiers déjà liés.');
+      return ok({ ...base, kind: 'case.linked', payload: { linkedCaseId: command.linkedCaseId } });
+  }
+}
+
+/** Human reference, the same on every workstation: opening date (UTC) + the id's last 6 hex digits. */
+export function caseReference(caseId: string, openedAt: number): string {
+  const d = new Date(openedAt);
+  const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+  return `${ymd}-${caseId.replace(/-/g, '').slice(-6).toUpperCase()}`;
+}
+
+function mergeFields(current: ScreeningFields, changes: ScreeningFields): ScreeningFields {
+  const next: ScreeningFields = { ...current };
+  for (const [key, value] of Object.entries(changes) as [keyof ScreeningFields, unknown][]) {
+    (next as Record<string, unknown>)[key] = value;
+  }
+  return next;
+}
+
+/** Apply one event to the projection. Events are trusted here: they passed decide() or the server. */
+export function applyEvent(state: RegulationCase | undefined, event: CaseEvent | CaseEventDraft): RegulationCase {
+  if (event.kind === 'case.opened') {
+    const fieldVersions: Record<string, number> = {};
+    for (const key of Object.keys(event.payload.fields)) fieldVersions[key] = 1;
+    return {
+      id: event.caseId,
+      reference: caseReference(event.caseId, event.clientTime),
+      status: 'new_call',
+      openedAt: event.clientTime,
+      openedBy: event.actor,
+      updatedAt: event.clientTime,
+      version: 1,
+      fields: { ...event.payload.fields, line: event.payload.line },
+      fieldVersions: { ...fieldVersions, line: 1 },
+      notes: [],
+      linkedCaseIds: [],
+    };
+  }
+  if (!state) throw new Error(`event ${event.kind} for a case that was never opened (${event.caseId})`);
+  const version = state.version + 1;
+  const next: RegulationCase = { ...state, version, updatedAt: event.clientTime };
+  switch (event.kind) {
+    case 'case.fields_updated': {
+      next.fields = mergeFields(state.fields, event.payload.changes);
+      next.fieldVersions = { ...state.fieldVersions };
+      for (const key of Object.keys(event.payload.changes)) next.fieldVersions[key] = version;
+      if (state.status === 'new_call') next.status = 'screening';
+      break;
+    }
+    case 'case.note_added':
+      next.notes = [
+        ...state.notes,
+        { eventId: event.id, at: event.clientTime, author: event.actor.displayName, role: event.actor.role, text: event.payload.text },
+      ];
+      break;
+    case 'case.sent_to_regulation':
+      next.status = 'waiting_regulation';
+      next.track = event.payload.track;
+      next.waitingSince = event.clientTime;
+      break;
+    case 'case.taken':
+      next.status = 'under_regulation';
+      next.takenBy = event.actor;
+      break;
+    case 'case.released':
+      next.status = 'waiting_regulation';
+      delete next.takenBy;
+      break;
+    case 'case.decided':
+      next.status = 'decided';
+      next.decision = event.payload.decision;
+      next.decidedAt = event.clientTime;
+      next.decidedBy = event.actor;
+      break;
+    case 'case.closed':
+      next.status = 'closed';
+      next.closedAt = event.clientTime;
+      break;
+    case 'case.cancelled':
+      next.status = 'cancelled';
+      next.statusReason = event.payload.reason;
+      next.closedAt = event.clientTime;
+      delete next.takenBy;
+      break;
+    case 'case.transferred_samu':
+      next.status = 'transferred_samu';
+      next.track = 'samu';
+      next.statusReason = event.payload.reason;
+      next.closedAt = event.clientTime;
+      delete next.takenBy;
+      break;
+    case 'case.reopened':
+      next.status = 'waiting_regulation';
+      next.statusReason = event.payload.reason;
+      next.waitingSince = event.clientTime;
+      delete next.closedAt;
+      delete next.takenBy;
+      break;
+    case 'case.linked':
+      next.linkedCaseIds = [...state.linkedCaseIds, event.payload.linkedCaseId];
+      break;
+  }
+  return next;
+}
+
+/** Rebuild a case from its whole log (used by tests and by a projection rebuild). */
+export function replay(events: readonly (CaseEvent | CaseEventDraft)[]): RegulationCase | undefined {
+  let state: RegulationCase | undefined;
+  for (const e of events) state = applyEvent(state, e);
+  return state;
+}
+
+/** Age in whole years at `at` (ms), from an ISO birth date, in UTC calendar terms. */
+export function ageInYears(birthDate: string, at: number): number {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  const now = new Date(at);
+  let age = now.getUTCFullYear() - y;
+  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age -= 1;
+  return age;
+}

@@ -1,0 +1,32 @@
+import type { CaseSummary, RegulationCase } from '../schemas/case.js';
+
+/** "DUPONT Jeanne", or null when no name was given. */
+export function patientDisplayName(c: RegulationCase): string | null {
+  const p = c.fields.patient;
+  const name = [p?.lastName?.toUpperCase(), p?.firstName].filter(Boolean).join(' ');
+  return name === '' ? null : name;
+}
+
+/** The flat view of a case that queues and searches list. */
+export function summaryOf(c: RegulationCase): CaseSummary {
+  const p = c.fields.patient;
+  return {
+    id: c.id,
+    reference: c.reference,
+    status: c.status,
+    priority: c.fields.priority ?? null,
+    track: c.track ?? null,
+    openedAt: c.openedAt,
+    waitingSince: c.status === 'waiting_regulation' ? (c.waitingSince ?? null) : null,
+    updatedAt: c.updatedAt,
+    callbackPhone: c.fields.callbackPhone ?? null,
+    patientName: patientDisplayName(c),
+    patientSex: p?.sex ?? null,
+    patientBirthDate: p?.birthDate ?? null,
+    patientAgeYears: p?.ageYears ?? null,
+    communeName: c.fields.location?.communeName ?? null,
+    reasonCode: c.fields.reasonCode ?? null,
+    takenByName: c.takenBy?.displayName ?? null,
+    decisionCode: c.decision?.code ?? null,
+  };
+}

@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import {
+  CALLER_RELATIONSHIPS,
+  DECISION_CODES,
+  LINES,
+  PRIORITIES,
+  REASON_CODES,
+  ROLES,
+  SEXES,
+  TRACKS,
+} from '../domain/codes.js';
+import { DepartmentCodeSchema, EpochMsSchema, IdSchema, InseeCodeSchema, IsoDateSchema, shortText } from './primitives.js';
+
+export const RoleSchema = z.enum(ROLES);
+export const PrioritySchema = z.enum(PRIORITIES);
+export const TrackSchema = z.enum(TRACKS);
+export const LineSchema = z.enum(LINES);
+export const SexSchema = z.enum(SEXES);
+export const ReasonCodeSchema = z.enum(REASON_CODES);
+export const DecisionCodeSchema = z.enum(DECISION_CODES);
+export const CallerRelationshipSchema = z.enum(CALLER_RELATIONSHIPS);
+
+export const CASE_STATUSES = [
+  'new_call',
+  'screening',
+  'waiting_regulation',
+  'under_regulation',
+  'decided',
+  'closed',
+  'cancelled',
+  'transferred_samu',
+] as const;
+export const CaseStatusSchema = z.enum(CASE_STATUSES);
+export type CaseStatus = z.infer<typeof CaseStatusSchema>;
+
+/** Who did something, from which workstation. */
+export const ActorSchema = z.strictObject({
+  userId: shortText(100).min(1),
+  displayName: shortText(100).min(1),
+  role: RoleSchema,
+});
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** A phone number as typed; the domain normalises it (see text/phone.ts). */
+export const PhoneInputSchema = z
+  .string()
+  .trim()
+  .max(30)
+  .regex(/^\+?[0-9 .()-]*$/, 'numéro de téléphone : chiffres, espaces, points, tirets ou + seulement');
+
+export const CallerSchema = z.strictObject({
+  name: shortText(100).optional(),
+  relationship: CallerRelationshipSchema,
+});
+export type Caller = z.infer<typeof CallerSchema>;
+
+export const PatientSchema = z.strictObject({
+  lastName: shortText(100).optional(),
+  firstName: shortText(100).optional(),
+  birthDate: IsoDateSchema.optional(),
+  /** When the birth date is unknown, an age in years (0 for infants, see ageMonths). */
+  ageYears: z.number().int().min(0).max(130).optional(),
+  sex: SexSchema.optional(),
+});
+export type Patient = z.infer<typeof PatientSchema>;
+
+export const LocationSchema = z.strictObject({
+  inseeCode: InseeCodeSchema.optional(),
+  communeName: shortText(100).optional(),
+  postalCode: z.string().regex(/^\d{5}$/, 'code postal à 5 chiffres').optional(),
+  departmentCode: DepartmentCodeSchema.optional(),
+  sectorId: shortText(50).optional(),
+  address: shortText(300).optional(),
+  accessNotes: shortText(500).optional(),
+});
+export type Location = z.infer<typeof LocationSchema>;
+
+/** The screening fields an ARM fills (every one optional while screening is in progress). */
+export const ScreeningFieldsSchema = z.strictObject({
+  line: LineSchema.optional(),
+  callbackPhone: PhoneInputSchema.optional(),
+  caller: CallerSchema.optional(),
+  patient: PatientSchema.optional(),
+  location: LocationSchema.optional(),
+  reasonCode: ReasonCodeSchema.optional(),
+  reasonText: shortText(500).optional(),
+  priority: PrioritySchema.optional(),
+});
+export type ScreeningFields = z.infer<typeof ScreeningFieldsSchema>;
+export const SCREENING_FIELD_NAMES = Object.keys(ScreeningFieldsSchema.shape) as (keyof ScreeningFields)[];
+
+export const DecisionSchema = z.strictObject({
+  code: DecisionCodeSchema,
+  pharmacy: shortText(200).optional(),
+  effector: shortText(200).optional(),
+  appointmentAt: EpochMsSchema.optional(),
+  destination: shortText(200).optional(),
+  comment: shortText(2000).optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const NoteSchema = z.strictObject({
+  eventId: IdSchema,
+  at: EpochMsSchema,
+  author: z.string(),
+  role: RoleSchema,
+  text: z.string(),
+});
+
+/** The regulation case (dossier de régulation) as the projection of its events. */
+export const RegulationCaseSchema = z.strictObject({
+  id: IdSchema,
+  reference: z.string(),
+  status: CaseStatusSchema,
+  openedAt: EpochMsSchema,
+  openedBy: ActorSchema,
+  updatedAt: EpochMsSchema,
+  /** Number of events applied: the version a stale edit is detected against. */
+  version: z.number().int().positive(),
+  fields: ScreeningFieldsSchema,
+  /** Last version at which each screening field changed (field-level merge and conflict detection). */
+  fieldVersions: z.record(z.string(), z.number().int().positive()),
+  track: TrackSchema.optional(),
+  waitingSince: EpochMsSchema.optional(),
+  takenBy: ActorSchema.optional(),
+  decision: DecisionSchema.optional(),
+  decidedAt: EpochMsSchema.optional(),
+  decidedBy: ActorSchema.optional(),
+  closedAt: EpochMsSchema.optional(),
+  statusReason: z.string().optional(),
+  notes: z.array(NoteSchema),
+  linkedCaseIds: z.array(IdSchema),
+});
+export type RegulationCase = z.infer<typeof RegulationCaseSchema>;
+
+/** What a queue or search lists: flat, cheap to read from the store. */
+export const CaseSummarySchema = z.strictObject({
+  id: IdSchema,
+  reference: z.string(),
+  status: CaseStatusSchema,
+  priority: PrioritySchema.nullable(),
+  track: TrackSchema.nullable(),
+  openedAt: EpochMsSchema,
+  waitingSince: EpochMsSchema.nullable(),
+  updatedAt: EpochMsSchema,
+  callbackPhone: z.string().nullable(),
+  patientName: z.string().nullable(),
+  patientSex: SexSchema.nullable(),
+  patientBirthDate: z.string().nullable(),
+  patientAgeYears: z.number().int().nullable(),
+  communeName: z.string().nullable(),
+  reasonCode: ReasonCodeSchema.nullable(),
+  takenByName: z.string().nullable(),
+  decisionCode: DecisionCodeSchema.nullable(),
+});
+export type CaseSummary = z.infer<typeof CaseSummarySchema>;

@@ -1,0 +1,181 @@
+/**
+ * The browser shell's host: plain Node, no Electron. Serves the built renderer and carries the
+ * contract over WebSocket on 127.0.0.1. A new local attack surface, so: loopback only, the Origin
+ * must be the host's own, and a per-start token (injected into the page it serves) is required.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_FRAME_BYTES, RequestFrameSchema, type ServerFrame } from '../../src-shared/contract/frames.js';
+import { describeIssues } from '../../src-shared/contract/validate.js';
+import type { Registry } from '../core/registry.js';
+
+export interface HostedCore {
+  registry: Registry;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+}
+
+export interface WebHostOptions {
+  core: HostedCore;
+  /** Built renderer (index.html + assets). */
+  staticDir: string;
+  port?: number;
+  host?: string;
+  /** Fixed token (tests); a random one per start otherwise. */
+  token?: string;
+  log?: (message: string) => void;
+}
+
+export interface WebHost {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+};
+
+/** The strict CSP of the browser shell: own origin only, WebSocket to itself. */
+export function contentSecurityPolicy(origin: string): string {
+  const ws = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "media-src 'self' blob:",
+    `connect-src 'self' ${ws}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const host = options.host ?? '127.0.0.1';
+  const staticRoot = resolve(options.staticDir);
+  const log = options.log ?? (() => {});
+  let origin = '';
+  let allowedOrigins = new Set<string>();
+
+  const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', origin);
+    let rel = decodeURIComponent(url.pathname);
+    // Client-side routes (/, /wall, …) all get the app's index.html.
+    if (rel === '/' || !extname(rel)) rel = '/index.html';
+    const file = normalize(join(staticRoot, rel));
+    if (!file.startsWith(staticRoot + sep)) {
+      res.writeHead(403).end('Interdit');
+      return;
+    }
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+      let body: Buffer | string = await readFile(file);
+      const headers: Record<string, string> = {
+        'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
+      };
+      if (extname(file) === '.html') {
+        body = body.toString('utf8').replace('<head>', `<head>\n    <meta name="permanence-token" content="${token}" />`);
+        headers['Content-Security-Policy'] = contentSecurityPolicy(origin);
+      }
+      res.writeHead(200, headers).end(body);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Introuvable');
+    }
+  };
+
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    serveStatic(req, res).catch(() => res.writeHead(500).end());
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    const reqOrigin = req.headers.origin ?? '';
+    const given = url.searchParams.get('token') ?? '';
+    if (url.pathname !== '/bridge' || !allowedOrigins.has(reqOrigin) || !sameToken(given, token)) {
+      log(`refused bridge connection (origin ${JSON.stringify(reqOrigin)}, path ${url.pathname})`);
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serveBridge(ws));
+  });
+
+  const serveBridge = (ws: WebSocket) => {
+    const send = (frame: ServerFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const unsubscribe = options.core.subscribe((name, payload) => send({ type: 'event', name, payload }));
+    ws.on('close', unsubscribe);
+    ws.on('error', () => ws.close());
+    ws.on('message', async (data, isBinary) => {
+      let json: unknown;
+      try {
+        if (isBinary) throw new Error('binary');
+        json = JSON.parse(data.toString());
+      } catch {
+        send({ type: 'response', id: null, result: { ok: false, error: { code: 'invalid_frame', message: 'Trame illisible (JSON attendu).' } } });
+        return;
+      }
+      const frame = RequestFrameSchema.safeParse(json);
+      if (!frame.success) {
+        const id = typeof (json as { id?: unknown })?.id === 'number' ? (json as { id: number }).id : null;
+        send({ type: 'response', id, result: { ok: false, error: { code: 'invalid_frame', message: `Trame invalide : ${describeIssues(frame.error)}` } } });
+        return;
+      }
+      const result = await options.core.registry.call(frame.data.method, frame.data.params);
+      send({ type: 'response', id: frame.data.id, result });
+    });
+  };
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://${host}:${port}`;
+  allowedOrigins = new Set([origin, `http://localhost:${port}`]);
+  return {
+    url: origin,
+    port,
+    token,
+    server,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/** One contract suite, run through every transport: same answers, same validation, same events. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventPayload } from '../../src-shared/contract/events.js';
+import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case.js';
+import { ipcTransport, memoryTransport, webTransport, type TransportHarness } from '../fixtures/transports.js';
+
+const transports = [memoryTransport, webTransport, ipcTransport];
+
+describe.each(transports.map((make) => [make.name.replace('Transport', ''), make] as const))('contract over %s', (_name, make) => {
+  let t: TransportHarness;
+  beforeAll(async () => {
+    t = await make();
+  });
+  afterAll(() => t.close());
+
+  const call = async <T>(method: string, params: unknown): Promise<T> => {
+    const r = await t.bridge.invoke(method as never, params as never);
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.value as T;
+  };
+
+  it('refuses case commands before login', async () => {
+    const r = await t.bridge.invoke('case.open', { line: '116117' });
+    expect(r.ok || r.error.code).toBe('not_logged_in');
+  });
+
+  it('logs in, opens a case, pushes case.changed, and reads it back', async () => {
+    const session = await call<{ actor: { role: string } }>('session.login', { displayName: 'Alice Martin', role: 'arm', department: '21' });
+    expect(session.actor.role).toBe('arm');
+    const seen: EventPayload<'case.changed'>[] = [];
+    const off = t.bridge.on('case.changed', (p) => seen.push(p));
+    const opened = await call<RegulationCase>('case.open', {
+      line: '116117',
+      fields: { callbackPhone: '06 12 34 56 78', patient: { lastName: 'Dupont', firstName: 'Jeanne' } },
+    });
+    expect(opened.fields.callbackPhone).toBe('+33612345678');
+    await expect.poll(() => seen.length).toBe(1);
+    expect(seen[0]!.summary.id).toBe(opened.id);
+    off();
+    const got = await call<RegulationCase>('case.get', { caseId: opened.id });
+    expect(got).toEqual(opened);
+    const history = await call<{ kind: string; actor: { displayName: string }; workstationId: string }[]>('case.history', { caseId: opened.id });
+    expect(history.map((e) => e.kind)).toEqual(['case.opened']);
+    expect(history[0]!.actor.displayName).toBe('Alice Martin');
+    expect(history[0]!.workstationId).toBe(t.core.workstationId);
+  });
+
+  it('finds cases by phone however it is typed, and by name prefix without accents', async () => {
+    const byPhone = await call<CaseSummary[]>('case.search', { phone: '+33 6 12 34 56 78' });
+    expect(byPhone.map((c) => c.patientName)).toContain('DUPONT Jeanne');
+    const byName = await call<CaseSummary[]>('case.search', { name: 'dupon' });
+    expect(byName).toHaveLength(1);
+  });
+
+  it('answers domain errors as values, with French messages', async () => {
+    const [c] = await call<CaseSummary[]>('case.search', { name: 'dupont' });
+    const r = await t.bridge.invoke('case.command', { caseId: c!.id, command: { type: 'send_to_regulation' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('incomplete');
+      expect(r.error.message).toMatch(/motif d’appel/);
+    }
+  });
+
+  it('validates every input: unknown method, wrong types, unknown fields, bad phone', async () => {
+    const unknown = await t.bridge.invoke('case.delete' as never, {} as never);
+    expect(unknown.ok || unknown.error.code).toBe('unknown_method');
+    const wrongType = await t.bridge.invoke('case.get', { caseId: 42 } as never);
+    expect(wrongType.ok || wrongType.error.code).toBe('invalid_input');
+    const extra = await t.bridge.invoke('case.open', { line: '116117', sneaky: true } as never);
+    expect(extra.ok || extra.error.code).toBe('invalid_input');
+    const badPhone = await t.bridge.invoke('case.open', { line: '116117', fields: { callbackPhone: '12' } });
+    expect(badPhone.ok || badPhone.error.code).toBe('invalid_input');
+    // Nothing was written by the refused calls.
+    const info = await call<{ casesInCache: number }>('system.info', {});
+    expect(info.casesInCache).toBe(1);
+  });
+
+  it('lists the queue by priority then waiting time', async () => {
+    const full = (priority: string, name: string) => ({
+      line: '116117',
+      fields: {
+        callbackPhone: '0380000000',
+        patient: { lastName: name, ageYears: 40 },
+        location: { inseeCode: '21231' },
+        reasonCode: 'FEVER',
+        priority,
+      },
+    });
+    for (const [p, n] of [['P3', 'Trois'], ['P2', 'Deux'], ['P3', 'TroisBis']] as const) {
+      const c = await call<RegulationCase>('case.open', full(p, n));
+      expect(c.fields.location?.communeName).toBe('Dijon');
+      await call('case.command', { caseId: c.id, command: { type: 'send_to_regulation' } });
+    }
+    const queue = await call<CaseSummary[]>('queue.list', {});
+    expect(queue.map((c) => c.patientName)).toEqual(['DEUX', 'TROIS', 'TROISBIS']);
+  });
+
+  it('serves reference data: communes and the PDSA calendar', async () => {
+    const communes = await call<{ name: string; inseeCode: string }[]>('directory.searchCommunes', { query: 'st etienne', limit: 3 });
+    expect(communes[0]).toMatchObject({ name: 'Saint-Étienne', inseeCode: '42218' });
+    const pdsa = await call<{ inPdsa: boolean; period: { kind: string } }>('calendar.pdsaAt', {
+      department: '21',
+      at: Date.UTC(2026, 11, 25, 10, 0),
+    });
+    expect(pdsa.period.kind).toBe('public_holiday');
+  });
+});
+
+describe('web host boundary', () => {
+  let t: Awaited<ReturnType<typeof webTransport>>;
+  beforeAll(async () => {
+    t = await webTransport();
+  });
+  afterAll(() => t.close());
+
+  const rawSocket = async (opts: { token?: string; origin?: string }) => {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${t.host.port}/bridge?token=${opts.token ?? t.host.token}`, {
+      origin: opts.origin ?? t.host.url,
+    });
+    return new Promise<import('ws').WebSocket>((resolve, reject) => {
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  };
+  const exchange = (ws: import('ws').WebSocket, data: string | Buffer) =>
+    new Promise<{ type: string; id: number | null; result: { ok: boolean; error?: { code: string } } }>((resolve) => {
+      ws.once('message', (m) => resolve(JSON.parse(m.toString())));
+      ws.send(data);
+    });
+
+  it('refuses a wrong token and a foreign origin', async () => {
+    await expect(rawSocket({ token: 'wrong' })).rejects.toThrow('HTTP 403');
+    await expect(rawSocket({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+  });
+
+  it('answers malformed frames with a typed error and keeps serving', async () => {
+    const ws = await rawSocket({});
+    expect((await exchange(ws, 'not json')).result.error?.code).toBe('invalid_frame');
+    expect((await exchange(ws, JSON.stringify({ type: 'request', id: 'x', method: 1 }))).result.error?.code).toBe('invalid_frame');
+    const ok = await exchange(ws, JSON.stringify({ type: 'request', id: 7, method: 'system.info', params: {} }));
+    expect(ok).toMatchObject({ id: 7, result: { ok: true } });
+    ws.close();
+  });
+
+  it('closes a connection that sends an oversized frame, and serves the next one', async () => {
+    const ws = await rawSocket({});
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('x'.repeat(300 * 1024));
+    expect(await closed).toBe(1009);
+    const again = await rawSocket({});
+    expect((await exchange(again, JSON.stringify({ type: 'request', id: 1, method: 'system.info', params: {} }))).result.ok).toBe(true);
+    again.close();
+  });
+
+  it('serves the page with the token and a strict CSP, and refuses path traversal', async () => {
+    const res = await fetch(`${t.host.url}/`);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain(`content="${t.host.token}"`);
+    const traversal = await fetch(`${t.host.url}/..%2f..%2f..%2f..%2fetc%2fhost.conf`);
+    expect(traversal.status).toBe(403);
+    // Extension-less paths are client-side routes: they get the app page, never a file outside it.
+    const route = await fetch(`${t.host.url}/..%2f..%2fetc%2fpasswd`);
+    expect(await route.text()).not.toContain('root:');
+  });
+});
+
+describe('electron IPC adapter boundary', () => {
+  it('refuses calls from a page that is not the app', async () => {
+    const t = await ipcTransport('https://evil.example/');
+    const r = await t.bridge.invoke('system.info', {});
+    expect(r.ok || r.error.code).toBe('forbidden');
+    await t.close();
+  });
+});

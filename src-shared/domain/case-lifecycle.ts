@@ -5,6 +5,7 @@
  * No I/O, no clock reads: the caller passes `now`.
  */
 import {
+  STATUS_LABELS,
   DECISIONS,
   DECISION_FIELD_LABELS,
   type Priority,
@@ -25,16 +26,7 @@ export interface CommandContext {
   now: number;
 }
 
-export const STATUS_LABELS: Record<CaseStatus, string> = {
-  new_call: 'Nouvel appel',
-  screening: 'Prise d’appel (ARM)',
-  waiting_regulation: 'En attente de régulation',
-  under_regulation: 'En régulation',
-  decided: 'Décision prise',
-  closed: 'Clôturé',
-  cancelled: 'Annulé',
-  transferred_samu: 'Transféré au SAMU',
-};
+export { STATUS_LABELS };
 
 const TERMINAL: ReadonlySet<CaseStatus> = new Set(['closed', 'cancelled', 'transferred_samu']);
 export const isTerminal = (status: CaseStatus): boolean => TERMINAL.has(status);

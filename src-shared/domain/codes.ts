@@ -74,7 +74,7 @@ export const SEX_LABELS: Record<Sex, string> = { F: 'Femme', M: 'Homme', U: 'Non
  */
 export const REASONS = {
   FEVER: { label: 'Fièvre', suggested: 'P3' },
-  FEVER_CHILD: { label: 'Fièvre de l’enfant (< 3 mois : P2)', suggested: 'P2' },
+  FEVER_CHILD: { label: 'Fièvre de l’enfant', suggested: 'P2' },
   ABDOMINAL_PAIN: { label: 'Douleur abdominale', suggested: 'P2' },
   CHEST_PAIN: { label: 'Douleur thoracique', suggested: 'P1' },
   DYSPNOEA: { label: 'Difficulté respiratoire', suggested: 'P1' },
@@ -134,4 +134,27 @@ export const DECISION_FIELD_LABELS: Record<DecisionField, string> = {
   effector: 'Médecin effecteur',
   appointmentAt: 'Heure du rendez-vous',
   destination: 'Destination',
+};
+
+/** Lifecycle states of a regulation case. */
+export const CASE_STATUSES = [
+  'new_call',
+  'screening',
+  'waiting_regulation',
+  'under_regulation',
+  'decided',
+  'closed',
+  'cancelled',
+  'transferred_samu',
+] as const;
+export type CaseStatusCode = (typeof CASE_STATUSES)[number];
+export const STATUS_LABELS: Record<CaseStatusCode, string> = {
+  new_call: 'Nouvel appel',
+  screening: 'Prise d’appel (ARM)',
+  waiting_regulation: 'En attente de régulation',
+  under_regulation: 'En régulation',
+  decided: 'Décision prise',
+  closed: 'Clôturé',
+  cancelled: 'Annulé',
+  transferred_samu: 'Transféré au SAMU',
 };

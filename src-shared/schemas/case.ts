@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CALLER_RELATIONSHIPS,
+  CASE_STATUSES,
   DECISION_CODES,
   LINES,
   PRIORITIES,
@@ -20,16 +21,6 @@ export const ReasonCodeSchema = z.enum(REASON_CODES);
 export const DecisionCodeSchema = z.enum(DECISION_CODES);
 export const CallerRelationshipSchema = z.enum(CALLER_RELATIONSHIPS);
 
-export const CASE_STATUSES = [
-  'new_call',
-  'screening',
-  'waiting_regulation',
-  'under_regulation',
-  'decided',
-  'closed',
-  'cancelled',
-  'transferred_samu',
-] as const;
 export const CaseStatusSchema = z.enum(CASE_STATUSES);
 export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 

@@ -26,3 +26,22 @@ describe('phone numbers', () => {
     expect(canonicalPhone('')).toBeNull();
   });
 });
+
+import { formatFrenchDate, parseFrenchDate } from '../../src-shared/text/dates.js';
+
+describe('French dates as typed', () => {
+  const today = new Date(2026, 10, 25);
+  it('accept the usual ways of typing a birth date', () => {
+    for (const t of ['17/01/1942', '17011942', '17-01-1942', '17.01.1942', '17/1/1942', '17 01 1942']) {
+      expect(parseFrenchDate(t, today)).toBe('1942-01-17');
+    }
+    expect(parseFrenchDate('09/10/19', today)).toBe('2019-10-09');
+    expect(parseFrenchDate('09/10/42', today)).toBe('1942-10-09');
+  });
+  it('reject what is not a calendar date', () => {
+    for (const t of ['31/02/2020', '00/01/2000', '1942', 'abc', '32/01/1999', '01/13/1999', '01/01/1700']) {
+      expect(parseFrenchDate(t, today)).toBeNull();
+    }
+  });
+  it('formats back', () => expect(formatFrenchDate('1942-01-17')).toBe('17/01/1942'));
+});

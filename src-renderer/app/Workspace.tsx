@@ -1,0 +1,105 @@
+import { useEffect, useRef } from 'react';
+import { useApp } from './context';
+import { QueuePanel } from '../features/queue/QueuePanel';
+import { CasePanel, type CasePanelHandle } from '../features/case/CasePanel';
+import { SoftphonePanel } from '../features/softphone/SoftphonePanel';
+import { ShortcutBar, ShortcutHelp } from '../features/shortcuts/ShortcutBar';
+import { SHORTCUTS, type Shortcut } from '../features/shortcuts/shortcuts';
+import { ROLE_LABELS } from '../ui/labels';
+import { useNow } from '../ui/use-now';
+
+function Header() {
+  const session = useApp((s) => s.session)!;
+  const pdsa = useApp((s) => s.pdsa);
+  const theme = useApp((s) => s.theme);
+  const toggleTheme = useApp((s) => s.toggleTheme);
+  const logout = useApp((s) => s.logout);
+  const connected = useApp((s) => s.connected);
+  const setHelpOpen = useApp((s) => s.setHelpOpen);
+  const now = useNow(10_000);
+  return (
+    <header className="app-header">
+      <strong className="brand">Permanence</strong>
+      <span className="pill">Département {session.department}</span>
+      <span className={`pill ${pdsa?.inPdsa ? 'pill-pdsa' : ''}`} title="Permanence des soins ambulatoires">
+        {pdsa ? (pdsa.inPdsa ? `PDSA : ${pdsa.period?.label}` : 'Hors PDSA (jour ouvré)') : 'PDSA : …'}
+      </span>
+      {!connected ? (
+        <span className="pill pill-alert" role="alert">
+          Cœur local injoignable — reconnexion…
+        </span>
+      ) : null}
+      <span className="spacer" />
+      <span className="clock mono">{new Date(now).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}</span>
+      <span>
+        {session.actor.displayName} — <span className="muted">{ROLE_LABELS[session.actor.role]}</span>
+      </span>
+      <button type="button" onClick={() => setHelpOpen(true)} title="F1">
+        Raccourcis
+      </button>
+      <button type="button" onClick={toggleTheme} title="Alt+T" aria-label="Basculer le thème">
+        {theme === 'dark' ? 'Thème clair' : 'Thème sombre'}
+      </button>
+      <button type="button" onClick={() => void logout()}>
+        Se déconnecter
+      </button>
+    </header>
+  );
+}
+
+export function Workspace() {
+  const openNewCase = useApp((s) => s.openNewCase);
+  const toggleTheme = useApp((s) => s.toggleTheme);
+  const setHelpOpen = useApp((s) => s.setHelpOpen);
+  const helpOpen = useApp((s) => s.helpOpen);
+  const closeCase = useApp((s) => s.closeCase);
+  const error = useApp((s) => s.error);
+  const dismissError = useApp((s) => s.dismissError);
+  const role = useApp((s) => s.session?.actor.role);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const caseRef = useRef<CasePanelHandle>(null);
+
+  useEffect(() => {
+    const actions: Record<Shortcut['id'], () => void> = {
+      newCase: () => (role === 'arm' || role === 'physician' ? void openNewCase() : undefined),
+      focusQueue: () => document.getElementById('queue-title')?.focus(),
+      search: () => searchRef.current?.focus(),
+      save: () => caseRef.current?.save(),
+      sendToRegulation: () => caseRef.current?.sendToRegulation(),
+      toggleTheme,
+      help: () => setHelpOpen(true),
+      escape: () => (helpOpen ? setHelpOpen(false) : closeCase()),
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const shortcut = SHORTCUTS.find((s) => s.match(e));
+      if (!shortcut) return;
+      // Escape inside a field belongs to the field (clear a search, close a list).
+      if (shortcut.id === 'escape' && e.target instanceof HTMLInputElement) return;
+      e.preventDefault();
+      actions[shortcut.id]();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openNewCase, toggleTheme, setHelpOpen, helpOpen, closeCase, role]);
+
+  return (
+    <div className="workspace">
+      <Header />
+      {error ? (
+        <div className="error-banner" role="alert">
+          <span>{error.message}</span>
+          <button type="button" onClick={dismissError}>
+            Fermer
+          </button>
+        </div>
+      ) : null}
+      <div className="columns">
+        <QueuePanel searchRef={searchRef} />
+        <CasePanel ref={caseRef} />
+        <SoftphonePanel />
+      </div>
+      <ShortcutBar />
+      <ShortcutHelp />
+    </div>
+  );
+}

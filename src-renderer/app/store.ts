@@ -1,0 +1,177 @@
+/**
+ * UI state in one zustand store: what the user is doing and what the core pushed. Never a second
+ * database: cases are fetched from the core and refreshed on `case.changed`.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Bridge } from '../../src-shared/contract/bridge';
+import type { MethodInput, MethodName, MethodOutput, Session } from '../../src-shared/contract/methods';
+import type { AppError } from '../../src-shared/domain/result';
+import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case';
+import type { CaseEvent } from '../../src-shared/schemas/case-events';
+import type { Role } from '../../src-shared/domain/codes';
+
+export type Theme = 'light' | 'dark';
+type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
+
+export interface AppState {
+  bridge: Bridge;
+  connected: boolean;
+  session: Session | null;
+  sessionChecked: boolean;
+  theme: Theme;
+  helpOpen: boolean;
+  queue: CaseSummary[];
+  recent: CaseSummary[];
+  searchResults: CaseSummary[] | null;
+  current: RegulationCase | null;
+  currentHistory: CaseEvent[];
+  pdsa: PdsaStatus | null;
+  /** Last error to show the user (French), with what failed. */
+  error: AppError | null;
+  notice: string | null;
+
+  init(): Promise<void>;
+  login(displayName: string, role: Role, department: string): Promise<boolean>;
+  logout(): Promise<void>;
+  refreshLists(): Promise<void>;
+  openNewCase(): Promise<void>;
+  selectCase(caseId: string): Promise<void>;
+  closeCase(): void;
+  saveFields(changes: MethodInput<'case.command'>['command'] & { type: 'update_fields' }): Promise<boolean>;
+  command(command: MethodInput<'case.command'>['command']): Promise<boolean>;
+  search(text: string): Promise<void>;
+  clearSearch(): void;
+  setTheme(theme: Theme): void;
+  toggleTheme(): void;
+  setHelpOpen(open: boolean): void;
+  dismissError(): void;
+}
+
+const THEME_KEY = 'permanence.theme';
+
+function initialTheme(): Theme {
+  const saved = globalThis.localStorage?.getItem(THEME_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+export function createAppStore(bridge: Bridge): StoreApi<AppState> {
+  const store = createStore<AppState>()((set, get) => {
+    async function call<M extends MethodName>(method: M, params: MethodInput<M>): Promise<MethodOutput<M> | undefined> {
+      const r = await bridge.invoke(method, params);
+      if (!r.ok) {
+        set({ error: r.error });
+        return undefined;
+      }
+      return r.value;
+    }
+    async function loadCase(caseId: string) {
+      const [c, history] = await Promise.all([call('case.get', { caseId }), call('case.history', { caseId })]);
+      if (c && history) set({ current: c, currentHistory: history });
+    }
+    return {
+      bridge,
+      connected: bridge.kind !== 'web',
+      session: null,
+      sessionChecked: false,
+      theme: initialTheme(),
+      helpOpen: false,
+      queue: [],
+      recent: [],
+      searchResults: null,
+      current: null,
+      currentHistory: [],
+      pdsa: null,
+      error: null,
+      notice: null,
+
+      async init() {
+        bridge.on('case.changed', ({ summary }) => {
+          void get().refreshLists();
+          const current = get().current;
+          if (current && current.id === summary.id) void loadCase(current.id);
+        });
+        bridge.on('session.changed', ({ session }) => set({ session }));
+        const session = await call('session.current', {});
+        set({ session: session ?? null, sessionChecked: true });
+        if (session) await get().refreshLists();
+      },
+      async login(displayName, role, department) {
+        const session = await call('session.login', { displayName, role, department });
+        if (!session) return false;
+        set({ session, error: null });
+        await get().refreshLists();
+        return true;
+      },
+      async logout() {
+        await call('session.logout', {});
+        set({ session: null, current: null, currentHistory: [], queue: [], recent: [] });
+      },
+      async refreshLists() {
+        const session = get().session;
+        const [queue, recent, pdsa] = await Promise.all([
+          call('queue.list', { limit: 5000 }),
+          call('case.recent', { limit: 30 }),
+          session ? call('calendar.pdsaAt', { department: session.department }) : Promise.resolve(null),
+        ]);
+        set({ queue: queue ?? [], recent: recent ?? [], pdsa: pdsa ?? null });
+      },
+      async openNewCase() {
+        const c = await call('case.open', { line: '116117' });
+        if (c) {
+          set({ current: c, currentHistory: [], error: null, notice: `Dossier ${c.reference} ouvert.` });
+          await loadCase(c.id);
+        }
+      },
+      async selectCase(caseId) {
+        set({ error: null });
+        await loadCase(caseId);
+      },
+      closeCase() {
+        set({ current: null, currentHistory: [] });
+      },
+      async saveFields(command) {
+        const current = get().current;
+        if (!current) return false;
+        const c = await call('case.command', { caseId: current.id, command });
+        if (!c) return false;
+        set({ current: c, error: null, notice: 'Dossier enregistré.' });
+        await loadCase(c.id);
+        return true;
+      },
+      async command(command) {
+        const current = get().current;
+        if (!current) return false;
+        const c = await call('case.command', { caseId: current.id, command });
+        if (!c) return false;
+        set({ current: c, error: null, notice: null });
+        await loadCase(c.id);
+        return true;
+      },
+      async search(text) {
+        const q = text.trim();
+        if (q === '') return get().clearSearch();
+        const isPhone = /^[+\d][\d .()-]*$/.test(q) && q.replace(/\D/g, '').length >= 4;
+        const results = await call('case.search', isPhone ? { phone: q, limit: 50 } : { name: q, limit: 50 });
+        set({ searchResults: results ?? [] });
+      },
+      clearSearch() {
+        set({ searchResults: null });
+      },
+      setTheme(theme) {
+        globalThis.localStorage?.setItem(THEME_KEY, theme);
+        set({ theme });
+      },
+      toggleTheme() {
+        get().setTheme(get().theme === 'dark' ? 'light' : 'dark');
+      },
+      setHelpOpen(helpOpen) {
+        set({ helpOpen });
+      },
+      dismissError() {
+        set({ error: null });
+      },
+    };
+  });
+  return store;
+}

@@ -1,0 +1,29 @@
+/** French labels for the codified values the UI shows. */
+import { LINE_LABELS, PRIORITY_LABELS, REASONS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS, type ReasonCode } from '../../src-shared/domain/codes';
+
+export { LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS };
+
+
+export const reasonLabel = (code: ReasonCode | null | undefined) => (code ? REASONS[code].label : '—');
+
+/** "12 min", "1 h 05" — how long a case has waited. */
+export function waitingTime(since: number, now: number): string {
+  const minutes = Math.max(0, Math.floor((now - since) / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
+}
+
+export function ageLabel(birthDate: string | null, ageYears: number | null, now: number): string {
+  if (birthDate) {
+    const b = new Date(birthDate + 'T00:00:00Z');
+    const n = new Date(now);
+    let age = n.getUTCFullYear() - b.getUTCFullYear();
+    if (n.getUTCMonth() < b.getUTCMonth() || (n.getUTCMonth() === b.getUTCMonth() && n.getUTCDate() < b.getUTCDate())) age--;
+    return `${age} ans`;
+  }
+  return ageYears === null ? '' : `${ageYears} ans`;
+}
+
+export const timeOfDay = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+export const dateTime = (ms: number) =>
+  new Date(ms).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });

@@ -1,0 +1,86 @@
+import { test, expect } from './fixtures.js';
+import { WorkstationPage } from './pages/workstation.js';
+
+test('an ARM logs in, opens a case with the keyboard, reloads and finds it again', async ({ page, shell }) => {
+  await page.goto(shell.url);
+  const ws = new WorkstationPage(page);
+  await ws.login('Alice Martin', 'ARM (assistant de régulation médicale)');
+  await expect(page.getByText('Aucun dossier ouvert')).toBeVisible();
+
+  // Alt+N opens a case; the callback number has the focus.
+  await ws.openNewCase();
+  await page.keyboard.type('06 12 34 56 78');
+  await page.getByLabel('Nom', { exact: true }).fill('Dupont');
+  await page.getByLabel('Prénom').fill('Jeanne');
+  await page.getByLabel('Date de naissance').fill('02031950');
+  await ws.chooseCommune('dijo', 'Dijon');
+  await page.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
+  await page.getByLabel(/P3 — non urgent/).check();
+  await page.keyboard.press('Alt+KeyS');
+  await expect(page.getByText('Dossier enregistré.')).toBeVisible();
+  const reference = (await page.locator('.case-header .mono').textContent())!;
+
+  // Send it to regulation: it joins the queue with its waiting time.
+  await page.keyboard.press('Alt+KeyE');
+  await expect(page.locator('.case-header .status')).toHaveText('En attente de régulation');
+  const queue = page.getByRole('list', { name: 'File de régulation' });
+  await expect(queue.getByText('DUPONT Jeanne')).toBeVisible();
+
+  // Reload the page: the case is still there, and searchable by phone however it is typed.
+  await page.reload();
+  await expect(page.getByText('Alice Martin')).toBeVisible();
+  await expect(queue.getByText('DUPONT Jeanne')).toBeVisible();
+  await page.keyboard.press('Alt+KeyR');
+  await page.keyboard.type('+33 6 12 34 56 78');
+  await expect(page.getByText('Résultats (1)')).toBeVisible();
+  await page.getByRole('button', { name: /DUPONT Jeanne/ }).click();
+  await expect(page.locator('.case-header .mono')).toHaveText(reference);
+  await expect(page.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78');
+  await expect(page.getByRole('region', { name: 'Historique du dossier' }).getByRole('listitem')).toHaveCount(3);
+
+  // Restart the whole workstation (web host and core) on the same data folder: nothing is lost.
+  await shell.restart();
+  await page.reload();
+  await ws.login('Alice Martin', 'ARM (assistant de régulation médicale)');
+  await expect(queue.getByText('DUPONT Jeanne')).toBeVisible();
+});
+
+test('refuses to send an incomplete case and says what is missing', async ({ page, shell }) => {
+  await page.goto(shell.url);
+  const ws = new WorkstationPage(page);
+  await ws.login('Bruno Petit', 'ARM (assistant de régulation médicale)');
+  await ws.openNewCase();
+  await page.keyboard.type('0380000000');
+  await page.keyboard.press('Alt+KeyE');
+  await expect(page.getByRole('alert')).toContainText('À compléter avant l’envoi en régulation');
+  await expect(page.getByRole('alert')).toContainText('motif d’appel');
+  await expect(page.locator('.case-header .status')).toHaveText('Prise d’appel (ARM)');
+});
+
+test('a bad phone number gets a clear error and the typed data stays on screen', async ({ page, shell }) => {
+  await page.goto(shell.url);
+  const ws = new WorkstationPage(page);
+  await ws.login('Bruno Petit', 'ARM (assistant de régulation médicale)');
+  await ws.openNewCase();
+  await page.keyboard.type('12');
+  await page.getByLabel('Nom', { exact: true }).fill('Martin');
+  await page.keyboard.press('Alt+KeyS');
+  await expect(page.getByRole('alert')).toContainText('Numéro de rappel invalide');
+  await expect(page.getByLabel('Nom', { exact: true })).toHaveValue('Martin');
+});
+
+test('keyboard help, shortcut bar and themes', async ({ page, shell }) => {
+  await page.goto(shell.url);
+  const ws = new WorkstationPage(page);
+  await ws.login('Claire Roux', 'Médecin régulateur');
+  await expect(page.getByRole('contentinfo', { name: 'Raccourcis clavier' })).toContainText('Alt+N');
+  await page.keyboard.press('F1');
+  await expect(page.getByRole('dialog', { name: 'Raccourcis clavier' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Raccourcis clavier' })).toBeHidden();
+  const before = await page.evaluate(() => document.documentElement.dataset.theme);
+  await page.keyboard.press('Alt+KeyT');
+  const after = await page.evaluate(() => document.documentElement.dataset.theme);
+  expect(after).not.toBe(before);
+  expect(['light', 'dark']).toContain(after);
+});

@@ -122,7 +122,7 @@ function dedupe(entries: Entry[]): Entry[] {
 function rank(scored: { e: Entry; score: number }[], limit: number, department?: string): Commune[] {
   return scored
     .map((s) => ({ ...s, score: s.score + (department && s.e.commune.departmentCode !== department ? 10 : 0) }))
-    .sort((a, b) => a.score - b.score || (b.e.commune.population ?? 0) - (a.e.commune.population ?? 0))
+    .toSorted((a, b) => a.score - b.score || (b.e.commune.population ?? 0) - (a.e.commune.population ?? 0))
     .slice(0, limit)
     .map((s) => s.e.commune);
 }

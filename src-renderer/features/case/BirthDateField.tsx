@@ -1,16 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { formatFrenchDate, parseFrenchDate } from '../../../src-shared/text/dates';
 
 /** A birth date typed the French way (JJ/MM/AAAA or 8 digits), checked as it is typed. */
 export function BirthDateField({ value, onChange }: { value: string | undefined; onChange: (iso: string | undefined) => void }) {
-  const [text, setText] = useState(value ? formatFrenchDate(value) : '');
-  useEffect(() => {
-    if (value && parseFrenchDate(text) !== value) setText(formatFrenchDate(value));
-    if (!value && parseFrenchDate(text)) setText('');
-    // Only when the stored value changes from outside.
-  }, [value]);
-  const iso = text.trim() === '' ? undefined : parseFrenchDate(text);
-  const invalid = iso === null;
+  /** What the user is typing; null when the field shows the stored date. */
+  const [editing, setEditing] = useState<string | null>(null);
+  const text = editing ?? (value ? formatFrenchDate(value) : '');
+  const invalid = text.trim() !== '' && parseFrenchDate(text) === null;
   return (
     <label>
       Date de naissance
@@ -23,11 +19,14 @@ export function BirthDateField({ value, onChange }: { value: string | undefined;
         aria-invalid={invalid}
         aria-describedby={invalid ? 'birthdate-error' : undefined}
         onChange={(e) => {
-          setText(e.target.value);
-          const parsed = e.target.value.trim() === '' ? undefined : parseFrenchDate(e.target.value);
+          setEditing(e.target.value);
+          const typed = e.target.value.trim();
+          const parsed = typed === '' ? undefined : parseFrenchDate(typed);
           if (parsed !== null) onChange(parsed);
         }}
-        onBlur={() => iso && setText(formatFrenchDate(iso))}
+        onBlur={() => {
+          if (!invalid) setEditing(null);
+        }}
       />
       {invalid ? (
         <span id="birthdate-error" className="error small">

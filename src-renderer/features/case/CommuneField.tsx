@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, type KeyboardEvent } from 'react';
 import type { Commune } from '../../../src-shared/schemas/reference';
 import { useApp } from '../../app/context';
 
@@ -14,23 +14,21 @@ export function CommuneField({
 }) {
   const bridge = useApp((s) => s.bridge);
   const id = useId();
-  const [text, setText] = useState(value.communeName ?? '');
-  const [options, setOptions] = useState<Commune[]>([]);
+  /** What the user is typing; null when the field shows the chosen commune. */
+  const [editing, setEditing] = useState<string | null>(null);
+  const [found, setFound] = useState<{ query: string; communes: Commune[] } | null>(null);
   const [active, setActive] = useState(0);
-  const [open, setOpen] = useState(false);
 
-  useEffect(() => setText(value.communeName ?? ''), [value.communeName]);
+  const query = editing !== null && editing.trim().length >= 2 ? editing : null;
+  const options = query !== null && found?.query === query ? found.communes : [];
 
   useEffect(() => {
-    if (!open || text.trim().length < 2 || text === value.communeName) {
-      setOptions([]);
-      return;
-    }
+    if (query === null) return;
     let cancelled = false;
     const t = setTimeout(async () => {
-      const r = await bridge.invoke('directory.searchCommunes', { query: text, limit: 8, ...(department ? { department } : {}) });
+      const r = await bridge.invoke('directory.searchCommunes', { query, limit: 8, ...(department ? { department } : {}) });
       if (!cancelled && r.ok) {
-        setOptions(r.value);
+        setFound({ query, communes: r.value });
         setActive(0);
       }
     }, 120);
@@ -38,13 +36,27 @@ export function CommuneField({
       cancelled = true;
       clearTimeout(t);
     };
-  }, [text, open, bridge, department, value.communeName]);
+  }, [query, bridge, department]);
 
   const choose = (c: Commune) => {
     onChange(c);
-    setText(c.name);
-    setOptions([]);
-    setOpen(false);
+    setEditing(null);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (options.length === 0) return;
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setActive((a) => Math.min(a + 1, options.length - 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((a) => Math.max(a - 1, 0));
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      choose(options[Math.min(active, options.length - 1)]!);
+    } else if (e.key === 'Escape') {
+      setEditing(null);
+    }
   };
 
   return (
@@ -56,19 +68,12 @@ export function CommuneField({
         aria-expanded={options.length > 0}
         aria-controls={`${id}-list`}
         aria-autocomplete="list"
-        value={text}
+        value={editing ?? value.communeName ?? ''}
         onChange={(e) => {
-          setText(e.target.value);
-          setOpen(true);
+          setEditing(e.target.value);
           if (value.inseeCode) onChange(null);
         }}
-        onKeyDown={(e) => {
-          if (options.length === 0) return;
-          if (e.key === 'ArrowDown') (e.preventDefault(), setActive((a) => Math.min(a + 1, options.length - 1)));
-          else if (e.key === 'ArrowUp') (e.preventDefault(), setActive((a) => Math.max(a - 1, 0)));
-          else if (e.key === 'Enter') (e.preventDefault(), choose(options[active]!));
-          else if (e.key === 'Escape') setOptions([]);
-        }}
+        onKeyDown={onKeyDown}
       />
       {options.length > 0 && (
         <ul id={`${id}-list`} role="listbox" className="combo-list">
@@ -78,7 +83,10 @@ export function CommuneField({
               role="option"
               aria-selected={i === active}
               className={i === active ? 'active' : ''}
-              onMouseDown={(e) => (e.preventDefault(), choose(c))}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                choose(c);
+              }}
             >
               <strong>{c.name}</strong> <span className="muted">{c.postalCodes.slice(0, 3).join(', ')} · {c.departmentName}</span>
             </li>

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Starts, idempotently and on 127.0.0.1 only, what Permanence's tests need:
+# PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088) and Chromium.
+# Installs the Debian packages that are missing. Safe to run again: running services are kept.
+#   scripts/services.sh [start|stop-kamailio|status]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUN=${PERMANENCE_RUN_DIR:-/tmp/permanence-services}
+mkdir -p "$RUN"
+
+log() { printf '[services] %s\n' "$*"; }
+
+port_open() { # tcp|udp port
+  if [ "$1" = udp ]; then ss -Hlnu "sport = :$2" | grep -q .; else ss -Hlnt "sport = :$2" | grep -q .; fi
+}
+wait_port() { # tcp|udp port what
+  for _ in $(seq 1 150); do port_open "$1" "$2" && return 0; sleep 0.2; done
+  log "ERREUR : $3 n'écoute pas sur $1/$2"; return 1
+}
+
+APT_UPDATED=0
+need_pkgs() { # packages...
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installation de ${missing[*]}"
+  if [ $APT_UPDATED -eq 0 ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+start_postgres() {
+  if port_open tcp 5432; then log "PostgreSQL déjà démarré"; return; fi
+  need_pkgs postgresql
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  wait_port tcp 5432 PostgreSQL
+  log "PostgreSQL $version démarré"
+}
+
+start_rabbitmq() {
+  if port_open tcp 5672; then log "RabbitMQ déjà démarré"; return; fi
+  need_pkgs rabbitmq-server
+  rabbitmq-server -detached
+  wait_port tcp 5672 RabbitMQ
+  log "RabbitMQ démarré"
+}
+
+start_kamailio() {
+  need_pkgs kamailio kamailio-websocket-modules
+  if [ -f "$RUN/kamailio.pid" ] && kill -0 "$(cat "$RUN/kamailio.pid")" 2>/dev/null && port_open tcp 8088; then
+    log "Kamailio déjà démarré"; return
+  fi
+  if port_open tcp 8088 || port_open udp 5060; then
+    log "ERREUR : le port 8088 ou 5060 est pris par un autre programme"; return 1
+  fi
+  rm -rf "$RUN/sip-users"; cp -r "$ROOT/resources/sip/users" "$RUN/sip-users"
+  kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" \
+    > "$RUN/kamailio.log" 2>&1 &
+  echo $! > "$RUN/kamailio.pid"
+  wait_port tcp 8088 Kamailio
+  log "Kamailio démarré (pid $(cat "$RUN/kamailio.pid"), journal $RUN/kamailio.log)"
+}
+
+stop_kamailio() {
+  if [ -f "$RUN/kamailio.pid" ]; then kill "$(cat "$RUN/kamailio.pid")" 2>/dev/null || true; rm -f "$RUN/kamailio.pid"; fi
+}
+
+ensure_chromium() {
+  need_pkgs chromium
+  /usr/bin/chromium --version >/dev/null 2>&1 || { log "ERREUR : /usr/bin/chromium ne démarre pas"; return 1; }
+  log "Chromium : $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+}
+
+case ${1:-start} in
+  start)
+    need_pkgs iproute2
+    start_postgres
+    start_rabbitmq
+    start_kamailio
+    ensure_chromium
+    ;;
+  stop-kamailio) stop_kamailio ;;
+  status)
+    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP"; do
+      set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
+    done
+    ;;
+  *) echo "usage: $0 [start|stop-kamailio|status]" >&2; exit 2 ;;
+esac

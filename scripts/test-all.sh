@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one command that sets up and passes every test (README; .ci/run calls exactly this).
+# Installs what is missing (Debian packages, npm dependencies), starts the test services on
+# loopback, then: type-check, lint, builds, unit/integration/contract tests, end-to-end tests in
+# Debian's Chromium, and a smoke run of the benchmarks. Ends with "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+export CI=${CI:-}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "services (PostgreSQL, RabbitMQ, Kamailio, Chromium)"
+bash scripts/services.sh start
+
+step "npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+step "type-check"
+npm run --silent typecheck
+step "lint"
+npm run --silent lint
+
+step "build (browser shell, Electron shell)"
+npm run --silent build
+npm run --silent build:electron > /dev/null
+
+mkdir -p test-results
+status=0
+step "unit, integration, contract tests (vitest)"
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
+
+step "end-to-end tests (Playwright, /usr/bin/chromium)"
+npx playwright test || status=1
+
+step "benchmarks, smoke run"
+npm run --silent bench:smoke || status=1
+
+step "summary"
+node scripts/summarize-tests.mjs test-results/vitest.json test-results/e2e.json
+exit $status

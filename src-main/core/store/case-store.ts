@@ -31,7 +31,7 @@ interface EventRow {
 }
 
 /** Flat columns of the projection, in the order of the upsert statement. */
-function projectionRow(c: RegulationCase) {
+export function projectionRow(c: RegulationCase) {
   const s = summaryOf(c);
   return {
     id: s.id,

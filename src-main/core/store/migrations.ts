@@ -98,6 +98,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'covering index for the regulation queue',
+    sql: `
+      -- The queue is re-read on every change: serve it from the index alone (it holds only waiting cases).
+      DROP INDEX cases_queue;
+      CREATE INDEX cases_queue ON cases (priority, waiting_since, id, reference, status, track, opened_at, updated_at,
+        callback_phone, patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code,
+        taken_by_name, decision_code) WHERE status = 'waiting_regulation';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,9 @@
+// Baseline for the cold open: better-sqlite3 alone, WAL, one read.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+const t0 = performance.now();
+const db = new Database(join(process.argv[2]!, 'permanence.sqlite'));
+db.pragma('journal_mode = WAL');
+db.prepare('SELECT max(version) FROM schema_migrations').get();
+console.log(performance.now() - t0);
+db.close();

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { buildCache, phoneOf } from './cache-fixture.js';
-import { median, printTable, quantile, timeRuns, timeRunsAsync, type Row } from './stats.js';
+import { compareRuns, median, printTable, quantile, timeRunsAsync, type Row } from './stats.js';
 
 const SUMMARY = `id, reference, status, priority, track, opened_at AS openedAt, waiting_since AS waitingSince,
   updated_at AS updatedAt, callback_phone AS callbackPhone, patient_name AS patientName, patient_sex AS patientSex,
@@ -52,21 +52,22 @@ export async function benchCache(options: { smoke: boolean; cacheRoot: string })
     core.store.findByPhone(phones[i % n]!, 20);
     rawPhone.all(phones[i % n]!, 20);
   }
-  const phoneRaw = timeRuns(n, (i) => rawPhone.all(phones[i]!, 20));
-  const phoneStore = timeRuns(n, (i) => core.store.findByPhone(phones[i]!, 20));
+  const [phoneRaw, phoneStore] = compareRuns(n, (i) => rawPhone.all(phones[i]!, 20), (i) => core.store.findByPhone(phones[i]!, 20));
   const phoneContract = await timeRunsAsync(n, async (i) => {
     const r = await core.registry.call('case.search', { phone: phones[i]!, limit: 20 });
     if (!r.ok) throw new Error(r.error.message);
   });
-  const nameRaw = timeRuns(n, (i) => {
-    const k = prefixes[i % prefixes.length]!;
-    return rawName.all(k, k + '~', 20);
-  });
-  const nameStore = timeRuns(n, (i) => core.store.findByNamePrefix(prefixes[i % prefixes.length]!, 20));
+  const [nameRaw, nameStore] = compareRuns(
+    n,
+    (i) => {
+      const k = prefixes[i % prefixes.length]!;
+      return rawName.all(k, k + '~', 20);
+    },
+    (i) => core.store.findByNamePrefix(prefixes[i % prefixes.length]!, 20),
+  );
   const qn = options.smoke ? 100 : 500;
   for (let i = 0; i < 20; i++) (core.store.queue(waiting), rawQueue.all(waiting));
-  const queueRaw = timeRuns(qn, () => rawQueue.all(waiting));
-  const queueStore = timeRuns(qn, () => core.store.queue(waiting));
+  const [queueRaw, queueStore] = compareRuns(qn, () => rawQueue.all(waiting), () => core.store.queue(waiting));
   const queueLength = core.store.queue(5000).length;
   if (queueLength !== waiting) throw new Error(`queue holds ${queueLength} cases, expected ${waiting}`);
   const hits = core.store.findByPhone(fx.samplePhones[0]!, 20).length;

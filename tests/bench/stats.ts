@@ -8,6 +8,20 @@ export function timeRuns(runs: number, fn: (i: number) => void): number[] {
   }
   return out;
 }
+/** Times two paths alternately, run by run, so that both see the same cache, GC and CPU state. */
+export function compareRuns(runs: number, a: (i: number) => unknown, b: (i: number) => unknown): [number[], number[]] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const first = i % 2 === 0;
+    for (const [fn, out] of first ? ([[a, ta], [b, tb]] as const) : ([[b, tb], [a, ta]] as const)) {
+      const t0 = performance.now();
+      fn(i);
+      out.push(performance.now() - t0);
+    }
+  }
+  return [ta, tb];
+}
 export async function timeRunsAsync(runs: number, fn: (i: number) => Promise<void>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -84,69 +84,50 @@ export function projectionRow(c: RegulationCase) {
   };
 }
 
+const SQL = {
+  getCase: 'SELECT data FROM cases WHERE id = ?',
+  upsertCase: `INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
+      version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
+      commune_name, reason_code, taken_by_name, decision_code, data)
+    VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
+      @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
+      @commune_name, @reason_code, @taken_by_name, @decision_code, @data)
+    ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
+      waiting_since = excluded.waiting_since, updated_at = excluded.updated_at, version = excluded.version,
+      callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
+      patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
+      patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
+      commune_name = excluded.commune_name, reason_code = excluded.reason_code,
+      taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, data = excluded.data`,
+  insertEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
+      workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertOutbox: `INSERT INTO outbox (mutation_id, case_id, kind, payload, base_version, claimed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  history: 'SELECT * FROM case_events WHERE case_id = ? ORDER BY local_seq',
+  countCases: 'SELECT count(*) AS n FROM cases',
+  countPending: `SELECT count(*) AS n FROM outbox WHERE status = 'pending'`,
+  getMeta: 'SELECT value FROM meta WHERE key = ?',
+  setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+} as const;
+
+/** Summary queries, read as arrays (see toSummary). */
+const SUMMARY_SQL = {
+  recent: `SELECT ${SUMMARY_COLUMNS} FROM cases ORDER BY updated_at DESC LIMIT ?`,
+  byPhone: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE callback_phone = ? ORDER BY opened_at DESC LIMIT ?`,
+  byName: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ? ORDER BY patient_name_key LIMIT ?`,
+  queueAll: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' ORDER BY priority, waiting_since LIMIT ?`,
+  queueTrack: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ? ORDER BY priority, waiting_since LIMIT ?`,
+} as const;
+
 export class CaseStore {
-  private readonly stmts: {
-    getCase: Statement<[string]>;
-    upsertCase: Statement;
-    insertEvent: Statement;
-    insertOutbox: Statement;
-    history: Statement<[string]>;
-    recent: Statement<[number]>;
-    byPhone: Statement<[string, number]>;
-    byName: Statement<[string, string, number]>;
-    queueAll: Statement<[number]>;
-    queueTrack: Statement<[string, number]>;
-    countCases: Statement<[]>;
-    countPending: Statement<[]>;
-    getMeta: Statement<[string]>;
-    setMeta: Statement<[string, string]>;
-  };
+  /** Statements are prepared on first use: opening the cache stays cheap. */
+  private readonly prepared = new Map<string, Statement>();
   private readonly appendTx: (draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => CaseEvent;
 
   constructor(private readonly db: Db) {
-    this.stmts = {
-      getCase: db.prepare('SELECT data FROM cases WHERE id = ?'),
-      upsertCase: db.prepare(`INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
-          version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
-          commune_name, reason_code, taken_by_name, decision_code, data)
-        VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
-          @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
-          @commune_name, @reason_code, @taken_by_name, @decision_code, @data)
-        ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
-          waiting_since = excluded.waiting_since, updated_at = excluded.updated_at, version = excluded.version,
-          callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
-          patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
-          patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
-          commune_name = excluded.commune_name, reason_code = excluded.reason_code,
-          taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, data = excluded.data`),
-      insertEvent: db.prepare(`INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
-          workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertOutbox: db.prepare(`INSERT INTO outbox (mutation_id, case_id, kind, payload, base_version, claimed_at)
-          VALUES (?, ?, ?, ?, ?, ?)`),
-      history: db.prepare('SELECT * FROM case_events WHERE case_id = ? ORDER BY local_seq'),
-      recent: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases ORDER BY updated_at DESC LIMIT ?`).raw(),
-      byPhone: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE callback_phone = ? ORDER BY opened_at DESC LIMIT ?`).raw(),
-      byName: db
-        .prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ?
-          ORDER BY patient_name_key LIMIT ?`)
-        .raw(),
-      queueAll: db
-        .prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation'
-          ORDER BY priority, waiting_since LIMIT ?`)
-        .raw(),
-      queueTrack: db
-        .prepare(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ?
-          ORDER BY priority, waiting_since LIMIT ?`)
-        .raw(),
-      countCases: db.prepare('SELECT count(*) AS n FROM cases'),
-      countPending: db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'pending'`),
-      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    };
     this.appendTx = db.transaction((draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => {
       // The case row first: the event references it.
-      this.stmts.upsertCase.run(projectionRow(next));
-      const info = this.stmts.insertEvent.run(
+      this.stmt('upsertCase').run(projectionRow(next));
+      const info = this.stmt('insertEvent').run(
         draft.id,
         draft.caseId,
         draft.kind,
@@ -157,13 +138,24 @@ export class CaseStore {
         draft.workstationId,
         draft.clientTime,
       );
-      this.stmts.insertOutbox.run(draft.id, draft.caseId, draft.kind, JSON.stringify(draft.payload), baseVersion, draft.clientTime);
+      this.stmt('insertOutbox').run(draft.id, draft.caseId, draft.kind, JSON.stringify(draft.payload), baseVersion, draft.clientTime);
       return { ...draft, localSeq: Number(info.lastInsertRowid), serverSeq: null } as CaseEvent;
     });
   }
 
+  private stmt(name: keyof typeof SQL): Statement {
+    let s = this.prepared.get(name);
+    if (!s) this.prepared.set(name, (s = this.db.prepare(SQL[name])));
+    return s;
+  }
+  private summaryStmt(name: keyof typeof SUMMARY_SQL): Statement {
+    let s = this.prepared.get(name);
+    if (!s) this.prepared.set(name, (s = this.db.prepare(SUMMARY_SQL[name]).raw()));
+    return s;
+  }
+
   getCase(id: string): RegulationCase | undefined {
-    const row = this.stmts.getCase.get(id) as { data: string } | undefined;
+    const row = this.stmt('getCase').get(id) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as RegulationCase) : undefined;
   }
 
@@ -173,7 +165,7 @@ export class CaseStore {
   }
 
   history(caseId: string): CaseEvent[] {
-    return (this.stmts.history.all(caseId) as EventRow[]).map(
+    return (this.stmt('history').all(caseId) as EventRow[]).map(
       (r) =>
         ({
           id: r.id,
@@ -190,7 +182,7 @@ export class CaseStore {
   }
 
   recent(limit: number, statuses?: readonly CaseStatus[]): CaseSummary[] {
-    if (!statuses || statuses.length === 0) return summaries(this.stmts.recent.all(limit));
+    if (!statuses || statuses.length === 0) return summaries(this.summaryStmt('recent').all(limit));
     const placeholders = statuses.map(() => '?').join(', ');
     return summaries(
       this.db
@@ -202,7 +194,7 @@ export class CaseStore {
 
   /** Cases with this canonical callback phone, newest first. */
   findByPhone(canonicalPhone: string, limit: number): CaseSummary[] {
-    return summaries(this.stmts.byPhone.all(canonicalPhone, limit));
+    return summaries(this.summaryStmt('byPhone').all(canonicalPhone, limit));
   }
 
   /** Cases whose patient name ("LASTNAME First") starts with this text, accents and case ignored. */
@@ -210,24 +202,24 @@ export class CaseStore {
     const key = searchKey(prefix);
     if (key === '') return [];
     // Keys hold only A–Z, 0–9 and spaces: '~' sorts after all of them.
-    return summaries(this.stmts.byName.all(key, key + '~', limit));
+    return summaries(this.summaryStmt('byName').all(key, key + '~', limit));
   }
 
   /** Waiting cases, most urgent first, then longest waiting first. */
   queue(limit: number, track?: Track): CaseSummary[] {
-    return summaries(track ? this.stmts.queueTrack.all(track, limit) : this.stmts.queueAll.all(limit));
+    return summaries(track ? this.summaryStmt('queueTrack').all(track, limit) : this.summaryStmt('queueAll').all(limit));
   }
 
   countCases(): number {
-    return (this.stmts.countCases.get() as { n: number }).n;
+    return (this.stmt('countCases').get() as { n: number }).n;
   }
   countPendingMutations(): number {
-    return (this.stmts.countPending.get() as { n: number }).n;
+    return (this.stmt('countPending').get() as { n: number }).n;
   }
   getMeta(key: string): string | undefined {
-    return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
+    return (this.stmt('getMeta').get(key) as { value: string } | undefined)?.value;
   }
   setMeta(key: string, value: string): void {
-    this.stmts.setMeta.run(key, value);
+    this.stmt('setMeta').run(key, value);
   }
 }

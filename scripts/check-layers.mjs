@@ -26,6 +26,7 @@ const rules = [
   { dir: 'src-main/core', forbid: /^(electron|react)/, why: 'the core runs without Electron and without UI' },
   { dir: 'src-main/web-host', forbid: /^(electron|react)/, why: 'the web host is plain Node' },
   { dir: 'src-server', forbid: /^(electron|react)/, why: 'the server is plain Node' },
+  { dir: 'src-node-shared', forbid: /^(electron|react|better-sqlite3|pg$)/, why: 'Node helpers shared by core and server hold no storage or UI' },
 ];
 const problems = [];
 for (const rule of rules) {

@@ -1,23 +1,25 @@
 /**
- * The workstation core: owns the SQLite cache, the session and the reference data, and implements
- * the contract's handlers. No Electron import: the Electron main process and the web host both
- * start it the same way.
+ * The workstation core: owns the SQLite cache, the session, the link with the central server and
+ * the reference data, and implements the contract's handlers. No Electron import: the Electron
+ * main process and the web host both start it the same way.
  */
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
+import { summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
-import type { Session } from '../../src-shared/contract/methods.js';
+import type { Session, SyncStatus } from '../../src-shared/contract/methods.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
-import { summaryOf } from '../../src-shared/domain/case-summary.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
 import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
 import { openDatabase, schemaVersion, type Db } from './store/database.js';
 import { CommuneDirectory } from './reference/communes.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
+import { loginToServer, SyncClient, type SyncStatusView } from './sync/sync-client.js';
+import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -25,20 +27,37 @@ export interface CoreOptions {
   /** Folder holding the cache (permanence.sqlite). */
   dataDir: string;
   now?: () => number;
+  /** Central regulation server; without it the workstation works alone (local sessions). */
+  serverUrl?: string;
+  /** Tenant (center) used when the login form does not name one. */
+  defaultTenant?: string;
   /** PDSA rules per department (Saturday start, bridge days). */
   pdsaRules?: Record<string, DepartmentPdsaRules>;
   registry?: RegistryOptions;
   /** Share one loaded commune directory between cores (tests, benchmarks). */
   communes?: CommuneDirectory;
+  /** Sync tuning (tests, benchmarks). */
+  sync?: { backoffMs?: [number, number]; pushBatch?: number };
 }
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+interface OfflineCredential {
+  hash: string;
+  actor: Session['actor'];
+  department: string;
+  tenant: string;
+}
 
 export class WorkstationCore {
   readonly workstationId: string;
   readonly store: CaseStore;
   readonly registry: Registry;
   private session: Session | null = null;
+  private sync: SyncClient | null = null;
+  /** Kept in memory only, to authenticate again when the server comes back after an offline login. */
+  private pendingCredentials: { tenant: string; login: string; password: string } | null = null;
+  private reloginTimer: ReturnType<typeof setTimeout> | null = null;
   private communes: CommuneDirectory | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly now: () => number;
@@ -64,7 +83,8 @@ export class WorkstationCore {
     return new WorkstationCore(db, options);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.endSync();
     this.listeners.clear();
     this.db.close();
   }
@@ -79,9 +99,105 @@ export class WorkstationCore {
     for (const l of this.listeners) l(event, payload);
   }
 
+  /** Wait until the sync client has pushed everything and reached the server's head (tests, tools). */
+  syncClient(): SyncClient | null {
+    return this.sync;
+  }
+
   private communeDirectory(): CommuneDirectory {
     this.communes ??= CommuneDirectory.load();
     return this.communes;
+  }
+
+  syncStatus(): SyncStatus {
+    if (!this.sync) {
+      return { enabled: false, connection: 'offline', offlineSince: null, lastContactAt: null, pending: this.store.countPendingMutations(), rejected: this.store.countRejectedMutations(), cursor: this.store.syncState().cursorSeq, lastError: null };
+    }
+    return { enabled: true, ...this.sync.status() };
+  }
+
+  private startSync(token: string, expiresAt: number): void {
+    const url = this.options.serverUrl!;
+    this.sync = new SyncClient(
+      {
+        serverUrl: url,
+        store: this.store,
+        now: this.now,
+        ...(this.options.sync?.backoffMs ? { backoffMs: this.options.sync.backoffMs } : {}),
+        ...(this.options.sync?.pushBatch ? { pushBatch: this.options.sync.pushBatch } : {}),
+        onCasesChanged: (ids) => this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 }),
+        onRejected: (rejections) => {
+          for (const r of rejections) {
+            this.emit('case.rejected', {
+              caseId: r.caseId,
+              reference: this.store.getCase(r.caseId)?.reference ?? null,
+              code: r.verdict.error?.code ?? 'rejected',
+              message: r.verdict.error?.message ?? 'Modification refusée par le serveur.',
+            });
+          }
+        },
+        onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
+      },
+      { token, expiresAt },
+    );
+    this.sync.start();
+  }
+
+  private async endSync(): Promise<void> {
+    if (this.reloginTimer) clearTimeout(this.reloginTimer);
+    this.reloginTimer = null;
+    this.pendingCredentials = null;
+    const s = this.sync;
+    this.sync = null;
+    await s?.stop();
+  }
+
+  /** After an offline login: try the server again until it answers, then start syncing. */
+  private scheduleRelogin(): void {
+    this.reloginTimer = setTimeout(async () => {
+      const c = this.pendingCredentials;
+      if (!c || !this.session) return;
+      try {
+        const r = await loginToServer(this.options.serverUrl!, { ...c, workstationId: this.workstationId });
+        this.pendingCredentials = null;
+        this.session = { ...this.session, mode: 'server' };
+        this.emit('session.changed', { session: this.session });
+        this.startSync(r.token, r.expiresAt);
+      } catch {
+        this.scheduleRelogin();
+      }
+    }, 5_000);
+  }
+
+  private async serverLogin(input: { tenant?: string; login: string; password: string }): Promise<Result<Session>> {
+    const tenant = input.tenant ?? this.options.defaultTenant;
+    if (!tenant) return err('invalid_input', 'Centre de régulation non précisé.');
+    const credentialKey = `offline-credential:${tenant}:${input.login.toLowerCase()}`;
+    await this.endSync();
+    try {
+      const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
+      const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
+      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant };
+      // Lets this user work here when the server is down (the hash never leaves the workstation).
+      const credential: OfflineCredential = { hash: await hashPassword(input.password), actor, department: r.department, tenant };
+      this.store.setMeta(credentialKey, JSON.stringify(credential));
+      this.startSync(r.token, r.expiresAt);
+    } catch (error) {
+      const e = error as { status?: number; message: string };
+      if (e.status !== 0 && e.status !== undefined) {
+        return err(e.status === 401 ? 'forbidden' : 'unavailable', e.message);
+      }
+      const cached = this.store.getMeta(credentialKey);
+      const credential = cached ? (JSON.parse(cached) as OfflineCredential) : null;
+      if (!credential || !(await verifyPassword(input.password, credential.hash))) {
+        return err('unavailable', 'Serveur central injoignable, et cet utilisateur ne s’est jamais connecté sur ce poste : connexion impossible hors ligne.');
+      }
+      this.session = { actor: credential.actor, department: credential.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'offline', tenant };
+      this.pendingCredentials = { tenant, login: input.login, password: input.password };
+      this.scheduleRelogin();
+    }
+    this.emit('session.changed', { session: this.session });
+    return ok(this.session!);
   }
 
   /** Canonicalise what users type before it becomes an event (one form per phone number). */
@@ -107,14 +223,14 @@ export class WorkstationCore {
     return ok(next);
   }
 
-  /** Decide, then append event + projection + outbox in one transaction, then notify. */
+  /** Decide, then append event + visible case + outbox in one transaction, then notify and push. */
   private execute(caseId: string, command: CaseCommand): Result<RegulationCase> {
     if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
     let cmd = command;
     if (cmd.type === 'open' || cmd.type === 'update_fields') {
       const fields = this.normaliseFields(cmd.type === 'open' ? cmd.fields : cmd.changes);
       if (!fields.ok) return fields;
-      cmd = cmd.type === 'open' ? { ...cmd, fields: fields.value } : { ...cmd, changes: fields.value ?? {} };
+      cmd = cmd.type === 'open' ? { ...cmd, ...(fields.value ? { fields: fields.value } : {}) } : { ...cmd, changes: fields.value ?? {} };
     }
     const state = this.store.getCase(caseId);
     const decided = decide(state, cmd, {
@@ -126,8 +242,9 @@ export class WorkstationCore {
     });
     if (!decided.ok) return decided;
     const next = applyEvent(state, decided.value);
-    this.store.appendLocal(decided.value, next, cmd.type === 'update_fields' ? cmd.baseVersion : null);
+    this.store.appendLocal(decided.value, next, cmd);
     this.emit('case.changed', { summary: summaryOf(next), version: next.version });
+    this.sync?.notifyLocalWrite();
     return ok(next);
   }
 
@@ -141,24 +258,30 @@ export class WorkstationCore {
           casesInCache: this.store.countCases(),
           pendingMutations: this.store.countPendingMutations(),
         }),
-      'session.login': ({ displayName, role, department }) => {
+      'session.mode': () => ok({ serverConfigured: Boolean(this.options.serverUrl), defaultTenant: this.options.defaultTenant ?? null }),
+      'session.login': async (input) => {
+        if ('password' in input) {
+          if (!this.options.serverUrl) return err('invalid_input', 'Aucun serveur central configuré sur ce poste.');
+          return this.serverLogin(input);
+        }
+        if (this.options.serverUrl) {
+          return err('invalid_input', 'Ce poste est relié au serveur central : identifiant et mot de passe requis.');
+        }
+        const { displayName, role, department } = input;
         const userId = `${role}:${displayName.toLowerCase().replace(/\s+/g, '.')}`;
-        this.session = {
-          actor: { userId, displayName, role },
-          department,
-          workstationId: this.workstationId,
-          startedAt: this.now(),
-        };
+        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null };
         this.emit('session.changed', { session: this.session });
         return ok(this.session);
       },
       'session.current': () => ok(this.session),
-      'session.logout': () => {
+      'session.logout': async () => {
+        await this.endSync();
         this.session = null;
         this.emit('session.changed', { session: null });
         return ok({});
       },
-      'case.open': ({ line, fields }) => this.execute(uuidv7(), { type: 'open', line, fields }),
+      'sync.status': () => ok(this.syncStatus()),
+      'case.open': ({ line, fields }) => this.execute(uuidv7(), { type: 'open', line, ...(fields ? { fields } : {}) }),
       'case.command': ({ caseId, command }) => {
         if (command.type === 'open') return err('invalid_input', 'Utilisez case.open pour ouvrir un dossier.');
         return this.execute(caseId, command);
@@ -181,8 +304,7 @@ export class WorkstationCore {
         return ok(this.store.findByNamePrefix(name ?? '', limit));
       },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
-      'directory.searchCommunes': ({ query, department, limit }) =>
-        ok(this.communeDirectory().search(query, limit, department)),
+      'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),
       'directory.departments': () => ok(this.communeDirectory().departments),
       'calendar.pdsaAt': ({ department, at }) =>
         ok(pdsaAt(at ?? this.now(), department, this.options.pdsaRules?.[department] ?? DEFAULT_PDSA_RULES)),

@@ -1,12 +1,17 @@
 /** Events the core pushes to the renderer. */
 import { z } from 'zod';
 import { CaseSummarySchema } from '../schemas/case.js';
-import { SessionSchema } from './methods.js';
+import { SessionSchema, SyncStatusSchema } from './methods.js';
 
 export const events = {
   /** A case changed on this workstation (or, from issue 3 on, arrived from the server). */
   'case.changed': z.strictObject({ summary: CaseSummarySchema, version: z.number().int() }),
   'session.changed': z.strictObject({ session: SessionSchema.nullable() }),
+  /** Cases changed by the sync stream (a bounded list; refresh everything when `more`). */
+  'cases.synced': z.strictObject({ caseIds: z.array(z.string()).max(500), more: z.boolean() }),
+  'sync.state': SyncStatusSchema,
+  /** The server refused one of this workstation's changes: it is undone on screen. */
+  'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -15,6 +15,33 @@ export const SessionSchema = z.strictObject({
   department: DepartmentCodeSchema,
   workstationId: z.string(),
   startedAt: z.number(),
+  /** local: no central server configured; server: authenticated by it; offline: server unreachable,
+   * user recognised from an earlier login on this workstation. */
+  mode: z.enum(['local', 'server', 'offline']),
+  tenant: z.string().nullable(),
+});
+
+export const SyncStatusSchema = z.strictObject({
+  enabled: z.boolean(),
+  connection: z.enum(['online', 'connecting', 'offline']),
+  offlineSince: z.number().nullable(),
+  lastContactAt: z.number().nullable(),
+  pending: z.number().int(),
+  rejected: z.number().int(),
+  cursor: z.number().int(),
+  lastError: z.string().nullable(),
+});
+export type SyncStatus = z.infer<typeof SyncStatusSchema>;
+
+export const LocalLoginSchema = z.strictObject({
+  displayName: z.string().trim().min(2, 'nom trop court').max(100),
+  role: RoleSchema,
+  department: DepartmentCodeSchema,
+});
+export const ServerLoginSchema = z.strictObject({
+  tenant: z.string().trim().min(1).max(31).optional(),
+  login: z.string().trim().min(1, 'identifiant requis').max(100),
+  password: z.string().min(1, 'mot de passe requis').max(200),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
@@ -37,14 +64,16 @@ export const methods = {
     'Version, workstation id and local cache state.',
   ),
   'session.login': method(
-    z.strictObject({
-      displayName: z.string().trim().min(2, 'nom trop court').max(100),
-      role: RoleSchema,
-      department: DepartmentCodeSchema,
-    }),
+    z.union([ServerLoginSchema, LocalLoginSchema]),
     SessionSchema,
-    'Open a session for a named user and role (placeholder until the server authenticates users).',
+    'Open a session: with login and password against the central server, or (standalone workstation) a named user and role.',
   ),
+  'session.mode': method(
+    z.strictObject({}),
+    z.strictObject({ serverConfigured: z.boolean(), defaultTenant: z.string().nullable() }),
+    'Whether this workstation is connected to a central server (the login form depends on it).',
+  ),
+  'sync.status': method(z.strictObject({}), SyncStatusSchema, 'State of the link with the central server.'),
   'session.current': method(z.strictObject({}), SessionSchema.nullable(), 'The open session, if any.'),
   'session.logout': method(z.strictObject({}), z.strictObject({}), 'Close the session.'),
   'case.open': method(
@@ -58,7 +87,11 @@ export const methods = {
     'Apply a command to a case; answers the new state or a domain error.',
   ),
   'case.get': method(z.strictObject({ caseId: IdSchema }), RegulationCaseSchema, 'One case.'),
-  'case.history': method(z.strictObject({ caseId: IdSchema }), z.array(CaseEventSchema), 'The event log of a case.'),
+  'case.history': method(
+    z.strictObject({ caseId: IdSchema }),
+    z.array(CaseEventSchema.and(z.object({ syncStatus: z.enum(['pending', 'accepted', 'rejected']) }))),
+    'The event log of a case, with each event’s standing with the server.',
+  ),
   'case.recent': method(
     z.strictObject({
       limit: z.number().int().min(1).max(500).default(50),

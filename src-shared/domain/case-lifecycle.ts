@@ -23,7 +23,10 @@ export interface CommandContext {
   /** Event id (client-generated UUIDv7); also the case id for an `open` command. */
   eventId: string;
   caseId: string;
+  /** The clock of whoever decides (the workstation, or the server). */
   now: number;
+  /** The author's clock, when the server decides a command written earlier on a workstation. */
+  clientTime?: number;
 }
 
 export { STATUS_LABELS };
@@ -102,7 +105,7 @@ export function decide(
     caseId: ctx.caseId,
     actor: ctx.actor,
     workstationId: ctx.workstationId,
-    clientTime: ctx.now,
+    clientTime: ctx.clientTime ?? ctx.now,
   };
   if (command.type === 'open') {
     if (state) return err('conflict', 'Ce dossier existe déjà.');
@@ -144,8 +147,7 @@ export function decide(
       if (missing.length > 0) {
         return err('incomplete', 'À compléter avant l’envoi en régulation : ' + missing.join(', ') + '.', { missing });
       }
-      const priority = state.fields.priority as Priority;
-      return ok({ ...base, kind: 'case.sent_to_regulation', payload: { priority, track: trackForPriority(priority) } });
+      return ok({ ...base, kind: 'case.sent_to_regulation', payload: {} });
     }
     case 'take':
       return ok({ ...base, kind: 'case.taken', payload: {} });
@@ -191,18 +193,23 @@ function mergeFields(current: ScreeningFields, changes: ScreeningFields): Screen
   return next;
 }
 
+/** When an event happened: the server's clock once it accepted it, the author's until then. */
+export const eventTime = (event: CaseEvent | CaseEventDraft): number => event.serverTime ?? event.clientTime;
+
 /** Apply one event to the projection. Events are trusted here: they passed decide() or the server. */
 export function applyEvent(state: RegulationCase | undefined, event: CaseEvent | CaseEventDraft): RegulationCase {
+  const at = eventTime(event);
   if (event.kind === 'case.opened') {
     const fieldVersions: Record<string, number> = {};
     for (const key of Object.keys(event.payload.fields)) fieldVersions[key] = 1;
     return {
       id: event.caseId,
+      // The reference comes from the author's clock: it must never change once shown.
       reference: caseReference(event.caseId, event.clientTime),
       status: 'new_call',
-      openedAt: event.clientTime,
+      openedAt: at,
       openedBy: event.actor,
-      updatedAt: event.clientTime,
+      updatedAt: at,
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: { ...fieldVersions, line: 1 },
@@ -212,7 +219,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
   }
   if (!state) throw new Error(`event ${event.kind} for a case that was never opened (${event.caseId})`);
   const version = state.version + 1;
-  const next: RegulationCase = { ...state, version, updatedAt: event.clientTime };
+  const next: RegulationCase = { ...state, version, updatedAt: at };
   switch (event.kind) {
     case 'case.fields_updated': {
       next.fields = mergeFields(state.fields, event.payload.changes);
@@ -224,13 +231,14 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
     case 'case.note_added':
       next.notes = [
         ...state.notes,
-        { eventId: event.id, at: event.clientTime, author: event.actor.displayName, role: event.actor.role, text: event.payload.text },
+        { eventId: event.id, at, author: event.actor.displayName, role: event.actor.role, text: event.payload.text },
       ];
       break;
     case 'case.sent_to_regulation':
       next.status = 'waiting_regulation';
-      next.track = event.payload.track;
-      next.waitingSince = event.clientTime;
+      // decide() refused to send a case without a priority.
+      next.track = trackForPriority(state.fields.priority ?? 'P2');
+      next.waitingSince = at;
       break;
     case 'case.taken':
       next.status = 'under_regulation';
@@ -243,30 +251,30 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
     case 'case.decided':
       next.status = 'decided';
       next.decision = event.payload.decision;
-      next.decidedAt = event.clientTime;
+      next.decidedAt = at;
       next.decidedBy = event.actor;
       break;
     case 'case.closed':
       next.status = 'closed';
-      next.closedAt = event.clientTime;
+      next.closedAt = at;
       break;
     case 'case.cancelled':
       next.status = 'cancelled';
       next.statusReason = event.payload.reason;
-      next.closedAt = event.clientTime;
+      next.closedAt = at;
       delete next.takenBy;
       break;
     case 'case.transferred_samu':
       next.status = 'transferred_samu';
       next.track = 'samu';
       next.statusReason = event.payload.reason;
-      next.closedAt = event.clientTime;
+      next.closedAt = at;
       delete next.takenBy;
       break;
     case 'case.reopened':
       next.status = 'waiting_regulation';
       next.statusReason = event.payload.reason;
-      next.waitingSince = event.clientTime;
+      next.waitingSince = at;
       delete next.closedAt;
       delete next.takenBy;
       break;

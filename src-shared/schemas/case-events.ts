@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  ActorSchema,
-  DecisionSchema,
-  LineSchema,
-  PrioritySchema,
-  ScreeningFieldsSchema,
-  TrackSchema,
-} from './case.js';
+import { ActorSchema, DecisionSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
 import { EpochMsSchema, IdSchema, shortText } from './primitives.js';
 
 /** Commands: what a user asks the core to do to a case. Validated at every boundary. */
@@ -36,12 +29,12 @@ export const CaseCommandSchema = z.discriminatedUnion('type', [
 export type CaseCommand = z.infer<typeof CaseCommandSchema>;
 export type CaseCommandType = CaseCommand['type'];
 
-/** Event payloads, one per kind. */
+/** Event payloads, one per kind. A payload is a pure function of the command that produced it. */
 export const CaseEventPayloadSchemas = {
   'case.opened': z.strictObject({ line: LineSchema, fields: ScreeningFieldsSchema }),
   'case.fields_updated': z.strictObject({ changes: ScreeningFieldsSchema, baseVersion: z.number().int().positive() }),
   'case.note_added': z.strictObject({ text: z.string() }),
-  'case.sent_to_regulation': z.strictObject({ track: TrackSchema, priority: PrioritySchema }),
+  'case.sent_to_regulation': z.strictObject({}),
   'case.taken': z.strictObject({}),
   'case.released': z.strictObject({}),
   'case.decided': z.strictObject({ decision: DecisionSchema }),
@@ -70,6 +63,8 @@ const eventVariant = <K extends CaseEventKind>(kind: K) =>
     localSeq: z.number().int().positive().nullable(),
     /** Order assigned by the central server (null until the server accepted it). */
     serverSeq: z.number().int().positive().nullable(),
+    /** The server's clock when it accepted the event: the time that counts once known. */
+    serverTime: EpochMsSchema.nullable(),
   });
 
 export const CaseEventSchema = z.discriminatedUnion('kind', [
@@ -88,4 +83,4 @@ export const CaseEventSchema = z.discriminatedUnion('kind', [
 ]);
 export type CaseEvent = z.infer<typeof CaseEventSchema>;
 /** An event before the store gave it its local order. */
-export type CaseEventDraft = CaseEvent extends infer E ? (E extends CaseEvent ? Omit<E, 'localSeq' | 'serverSeq'> : never) : never;
+export type CaseEventDraft = CaseEvent extends infer E ? (E extends CaseEvent ? Omit<E, 'localSeq' | 'serverSeq' | 'serverTime'> & { serverTime?: number | null } : never) : never;

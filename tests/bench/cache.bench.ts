@@ -66,7 +66,10 @@ export async function benchCache(options: { smoke: boolean; cacheRoot: string })
     (i) => core.store.findByNamePrefix(prefixes[i % prefixes.length]!, 20),
   );
   const qn = options.smoke ? 100 : 500;
-  for (let i = 0; i < 20; i++) (core.store.queue(waiting), rawQueue.all(waiting));
+  for (let i = 0; i < 20; i++) {
+    core.store.queue(waiting);
+    rawQueue.all(waiting);
+  }
   const [queueRaw, queueStore] = compareRuns(qn, () => rawQueue.all(waiting), () => core.store.queue(waiting));
   const queueLength = core.store.queue(5000).length;
   if (queueLength !== waiting) throw new Error(`queue holds ${queueLength} cases, expected ${waiting}`);

@@ -171,6 +171,27 @@ describe('case lifecycle', () => {
     expect(replay(events)).toEqual(state);
     expect(state?.status).toBe('transferred_samu');
     expect(state?.notes.map((n) => n.text)).toEqual(['Patiente anxieuse']);
-    for (const e of events) expect(CaseEventSchema.safeParse({ ...e, localSeq: 1, serverSeq: null }).success).toBe(true);
+    for (const e of events) expect(CaseEventSchema.safeParse({ ...e, localSeq: 1, serverSeq: null, serverTime: null }).success).toBe(true);
+  });
+});
+
+describe('time and order', () => {
+  it('uses the server’s time once known, and keeps the reference from the author’s clock', () => {
+    const skewed = Date.UTC(2026, 10, 25, 9, 0); // the workstation's clock is 12 h behind
+    const r = decide(undefined, { type: 'open', line: '116117' }, { actor: arm, workstationId: 'ws', eventId: caseId, caseId, now: skewed });
+    if (!r.ok) throw new Error(r.error.message);
+    const local = applyEvent(undefined, r.value);
+    const confirmed = applyEvent(undefined, { ...r.value, serverTime: skewed + 12 * 3_600_000 });
+    expect(local.openedAt).toBe(skewed);
+    expect(confirmed.openedAt).toBe(skewed + 12 * 3_600_000);
+    expect(confirmed.reference).toBe(local.reference);
+  });
+
+  it('makes every event payload a function of its command only (local and server events agree)', () => {
+    let c = must(undefined, { type: 'open', line: '116117', fields: fullScreening }, arm);
+    const r = run(c, { type: 'send_to_regulation' }, arm);
+    expect(r.ok && r.value.payload).toEqual({});
+    c = applyEvent(c, (r as { ok: true; value: CaseEventDraft }).value);
+    expect(c.track).toBe('liberal');
   });
 });

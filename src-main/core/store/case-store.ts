@@ -1,15 +1,26 @@
 /**
- * Repositories for cases and their events in the workstation cache. A case row is only ever
- * written together with the event that changed it and the outbox row that will carry it to the
- * server, in one transaction.
+ * Repositories of the workstation cache.
+ *
+ * What the user sees of a case (`cases`) = the server's state of it (`server_cases`, as of the
+ * sync cursor) + this workstation's mutations the server has not sent back yet, re-decided on top
+ * (a mutation that no longer holds, e.g. "take" of a case someone else took, is not shown; the
+ * server will refuse it). A local change writes the visible case, its event and its outbox row in
+ * one transaction; server events are applied in sequence order with the cursor in the same
+ * transaction as the data it covers.
  */
 import type { Statement } from 'better-sqlite3';
-import type { CaseStatus, CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
-import type { Track } from '../../../src-shared/domain/codes.js';
-import type { CaseEvent, CaseEventDraft } from '../../../src-shared/schemas/case-events.js';
-import { searchKey } from '../../../src-shared/text/normalize.js';
+import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
+import type { Track } from '../../../src-shared/domain/codes.js';
+import type { AppError } from '../../../src-shared/domain/result.js';
+import type { Actor, CaseStatus, CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
+import type { CaseCommand, CaseEvent, CaseEventDraft } from '../../../src-shared/schemas/case-events.js';
+import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-protocol/messages.js';
+import { searchKey } from '../../../src-shared/text/normalize.js';
 import type { Db } from './database.js';
+
+export type SyncStatus = 'pending' | 'accepted' | 'rejected';
+export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
 
 const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at, waiting_since, updated_at, callback_phone,
   patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code, taken_by_name, decision_code`;
@@ -55,9 +66,25 @@ interface EventRow {
   workstation_id: string;
   client_time: number;
   server_seq: number | null;
+  server_time: number | null;
+  status: SyncStatus;
 }
+const eventFromRow = (r: EventRow): StoredEvent =>
+  ({
+    id: r.id,
+    caseId: r.case_id,
+    kind: r.kind,
+    payload: JSON.parse(r.payload),
+    actor: { userId: r.actor_user_id, displayName: r.actor_name, role: r.actor_role },
+    workstationId: r.workstation_id,
+    clientTime: r.client_time,
+    localSeq: r.local_seq,
+    serverSeq: r.server_seq,
+    serverTime: r.server_time,
+    syncStatus: r.status,
+  }) as StoredEvent;
 
-/** Flat columns of the projection, in the order of the upsert statement. */
+/** Flat columns of the visible projection, for the upsert statement. */
 export function projectionRow(c: RegulationCase) {
   const s = summaryOf(c);
   return {
@@ -93,20 +120,40 @@ const SQL = {
       @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
       @commune_name, @reason_code, @taken_by_name, @decision_code, @data)
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
-      waiting_since = excluded.waiting_since, updated_at = excluded.updated_at, version = excluded.version,
-      callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
+      opened_at = excluded.opened_at, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at,
+      version = excluded.version, callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
       patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
       patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
       commune_name = excluded.commune_name, reason_code = excluded.reason_code,
       taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, data = excluded.data`,
-  insertEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
+  insertLocalEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  insertOutbox: `INSERT INTO outbox (mutation_id, case_id, kind, payload, base_version, claimed_at) VALUES (?, ?, ?, ?, ?, ?)`,
-  history: 'SELECT * FROM case_events WHERE case_id = ? ORDER BY local_seq',
+  insertServerEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
+      workstation_id, client_time, server_seq, server_time, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted')`,
+  eventState: 'SELECT server_seq, status FROM case_events WHERE id = ?',
+  confirmEvent: `UPDATE case_events SET server_seq = ?, server_time = ?, status = 'accepted' WHERE id = ? AND server_seq IS NULL`,
+  rejectEvent: `UPDATE case_events SET status = 'rejected' WHERE id = ? AND status = 'pending'`,
+  insertOutbox: `INSERT INTO outbox (mutation_id, case_id, command, claimed_at) VALUES (?, ?, ?, ?)`,
+  history: `SELECT * FROM case_events WHERE case_id = ? ORDER BY server_seq IS NULL, server_seq, local_seq`,
+  getServerCase: 'SELECT last_seq, data FROM server_cases WHERE id = ?',
+  upsertServerCase: `INSERT INTO server_cases (id, last_seq, data) VALUES (?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data`,
+  overlay: `SELECT o.command, e.* FROM outbox o JOIN case_events e ON e.id = o.mutation_id
+    WHERE o.case_id = ? AND o.status <> 'rejected' AND (o.applied_epoch IS NULL OR o.applied_epoch IS NOT ?)
+    ORDER BY o.local_seq`,
+  markApplied: `UPDATE outbox SET applied_epoch = ?, status = 'accepted', server_seq = ? WHERE mutation_id = ?`,
+  pendingMutations: `SELECT local_seq, mutation_id, case_id, command, claimed_at FROM outbox WHERE status = 'pending'
+    ORDER BY local_seq LIMIT ?`,
+  acceptMutation: `UPDATE outbox SET status = 'accepted', server_seq = ?, last_error = NULL WHERE mutation_id = ? AND status = 'pending'`,
+  rejectMutation: `UPDATE outbox SET status = 'rejected', last_error = ? WHERE mutation_id = ? AND status = 'pending'`,
+  outboxCase: 'SELECT case_id FROM outbox WHERE mutation_id = ?',
   countCases: 'SELECT count(*) AS n FROM cases',
   countPending: `SELECT count(*) AS n FROM outbox WHERE status = 'pending'`,
+  countRejected: `SELECT count(*) AS n FROM outbox WHERE status = 'rejected'`,
   getMeta: 'SELECT value FROM meta WHERE key = ?',
   setMeta: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  syncState: 'SELECT cursor_seq, epoch, snapshot_complete, last_contact_at FROM sync_state WHERE id = 1',
+  setCursor: 'UPDATE sync_state SET cursor_seq = max(cursor_seq, ?), epoch = ?, last_contact_at = ? WHERE id = 1',
 } as const;
 
 /** Summary queries, read as arrays (see toSummary). */
@@ -118,30 +165,25 @@ const SUMMARY_SQL = {
   queueTrack: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ? ORDER BY priority, waiting_since LIMIT ?`,
 } as const;
 
+export interface SyncState {
+  cursorSeq: number;
+  epoch: string | null;
+  snapshotComplete: boolean;
+  lastContactAt: number | null;
+}
+
+export interface ApplyResult {
+  /** Cases whose visible state changed. */
+  touched: string[];
+  /** Cases the stream mentions but this cache has no base for: fetch their history. */
+  missing: string[];
+}
+
 export class CaseStore {
   /** Statements are prepared on first use: opening the cache stays cheap. */
   private readonly prepared = new Map<string, Statement>();
-  private readonly appendTx: (draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => CaseEvent;
 
-  constructor(private readonly db: Db) {
-    this.appendTx = db.transaction((draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null) => {
-      // The case row first: the event references it.
-      this.stmt('upsertCase').run(projectionRow(next));
-      const info = this.stmt('insertEvent').run(
-        draft.id,
-        draft.caseId,
-        draft.kind,
-        JSON.stringify(draft.payload),
-        draft.actor.userId,
-        draft.actor.displayName,
-        draft.actor.role,
-        draft.workstationId,
-        draft.clientTime,
-      );
-      this.stmt('insertOutbox').run(draft.id, draft.caseId, draft.kind, JSON.stringify(draft.payload), baseVersion, draft.clientTime);
-      return { ...draft, localSeq: Number(info.lastInsertRowid), serverSeq: null } as CaseEvent;
-    });
-  }
+  constructor(private readonly db: Db) {}
 
   private stmt(name: keyof typeof SQL): Statement {
     let s = this.prepared.get(name);
@@ -159,26 +201,193 @@ export class CaseStore {
     return row ? (JSON.parse(row.data) as RegulationCase) : undefined;
   }
 
-  /** Append a locally decided event, the new projection and the outbox row, atomically. */
-  appendLocal(draft: CaseEventDraft, next: RegulationCase, baseVersion: number | null): CaseEvent {
-    return this.appendTx(draft, next, baseVersion);
+  /** A local change: visible case + pending event + outbox row, atomically. */
+  appendLocal(draft: CaseEventDraft, next: RegulationCase, command: CaseCommand): CaseEvent {
+    return this.db.transaction(() => {
+      this.stmt('upsertCase').run(projectionRow(next));
+      const info = this.stmt('insertLocalEvent').run(
+        draft.id,
+        draft.caseId,
+        draft.kind,
+        JSON.stringify(draft.payload),
+        draft.actor.userId,
+        draft.actor.displayName,
+        draft.actor.role,
+        draft.workstationId,
+        draft.clientTime,
+      );
+      this.stmt('insertOutbox').run(draft.id, draft.caseId, JSON.stringify(command), draft.clientTime);
+      return { ...draft, localSeq: Number(info.lastInsertRowid), serverSeq: null, serverTime: null } as CaseEvent;
+    })();
   }
 
-  history(caseId: string): CaseEvent[] {
-    return (this.stmt('history').all(caseId) as EventRow[]).map(
-      (r) =>
-        ({
-          id: r.id,
-          caseId: r.case_id,
-          kind: r.kind,
-          payload: JSON.parse(r.payload),
-          actor: { userId: r.actor_user_id, displayName: r.actor_name, role: r.actor_role },
-          workstationId: r.workstation_id,
-          clientTime: r.client_time,
-          localSeq: r.local_seq,
-          serverSeq: r.server_seq,
-        }) as CaseEvent,
+  // ---- sync ------------------------------------------------------------------------------
+
+  syncState(): SyncState {
+    const r = this.stmt('syncState').get() as { cursor_seq: number; epoch: string | null; snapshot_complete: number; last_contact_at: number | null };
+    return { cursorSeq: r.cursor_seq, epoch: r.epoch, snapshotComplete: r.snapshot_complete === 1, lastContactAt: r.last_contact_at };
+  }
+
+  /** Mutations waiting for the server, oldest first. */
+  pendingMutations(limit: number): Mutation[] {
+    return (this.stmt('pendingMutations').all(limit) as { local_seq: number; mutation_id: string; case_id: string; command: string; claimed_at: number }[]).map(
+      (r) => ({ id: r.mutation_id, caseId: r.case_id, command: JSON.parse(r.command) as CaseCommand, clientTime: r.claimed_at, localSeq: r.local_seq }),
     );
+  }
+
+  /** Re-derive the visible state of a case from the server's state + this workstation's overlay. */
+  private rebase(caseId: string, epoch: string | null): void {
+    const server = this.stmt('getServerCase').get(caseId) as { last_seq: number; data: string } | undefined;
+    let state: RegulationCase | undefined = server ? (JSON.parse(server.data) as RegulationCase) : undefined;
+    const overlay = this.stmt('overlay').all(caseId, epoch) as (EventRow & { command: string })[];
+    for (const row of overlay) {
+      const actor = { userId: row.actor_user_id, displayName: row.actor_name, role: row.actor_role } as Actor;
+      const decided = decide(state, JSON.parse(row.command) as CaseCommand, {
+        actor,
+        workstationId: row.workstation_id,
+        eventId: row.id,
+        caseId,
+        now: row.client_time,
+      });
+      if (decided.ok) state = applyEvent(state, decided.value);
+    }
+    if (state) this.stmt('upsertCase').run(projectionRow(state));
+  }
+
+  /**
+   * Apply server events (in sequence order) and move the cursor, in one transaction. Idempotent:
+   * an event already applied to a case (seq ≤ its last_seq) is skipped.
+   */
+  applyServerEvents(events: readonly ServerEvent[], epoch: string, cursor: number, now: number): ApplyResult {
+    return this.db.transaction(() => {
+      const touched = new Set<string>();
+      const missing = new Set<string>();
+      const states = new Map<string, { lastSeq: number; state: RegulationCase | undefined }>();
+      for (const e of events) {
+        let entry = states.get(e.caseId);
+        if (!entry) {
+          const row = this.stmt('getServerCase').get(e.caseId) as { last_seq: number; data: string } | undefined;
+          entry = { lastSeq: row?.last_seq ?? 0, state: row ? (JSON.parse(row.data) as RegulationCase) : undefined };
+          states.set(e.caseId, entry);
+        }
+        if (e.serverSeq <= entry.lastSeq) continue;
+        if (!entry.state && e.kind !== 'case.opened') {
+          missing.add(e.caseId);
+          continue;
+        }
+        entry.state = applyEvent(entry.state, e);
+        entry.lastSeq = e.serverSeq;
+        const known = this.stmt('eventState').get(e.id) as { server_seq: number | null } | undefined;
+        if (!known) {
+          this.stmt('insertServerEvent').run(
+            e.id,
+            e.caseId,
+            e.kind,
+            JSON.stringify(e.payload),
+            e.actor.userId,
+            e.actor.displayName,
+            e.actor.role,
+            e.workstationId,
+            e.clientTime,
+            e.serverSeq,
+            e.serverTime,
+          );
+        } else if (known.server_seq === null) {
+          this.stmt('confirmEvent').run(e.serverSeq, e.serverTime, e.id);
+        }
+        this.stmt('markApplied').run(epoch, e.serverSeq, e.id);
+        touched.add(e.caseId);
+      }
+      for (const [id, entry] of states) {
+        if (entry.state && touched.has(id)) this.stmt('upsertServerCase').run(id, entry.lastSeq, JSON.stringify(entry.state));
+      }
+      for (const id of touched) this.rebase(id, epoch);
+      this.stmt('setCursor').run(cursor, epoch, now);
+      return { touched: [...touched], missing: [...missing] };
+    })();
+  }
+
+  /** A page of the server's case snapshot: newer states replace older ones, then rebase. */
+  applySnapshot(cases: readonly { lastSeq: number; data: RegulationCase }[], epoch: string): string[] {
+    return this.db.transaction(() => {
+      const touched: string[] = [];
+      for (const c of cases) {
+        const row = this.stmt('getServerCase').get(c.data.id) as { last_seq: number } | undefined;
+        if (row && row.last_seq >= c.lastSeq) continue;
+        this.stmt('upsertServerCase').run(c.data.id, c.lastSeq, JSON.stringify(c.data));
+        this.rebase(c.data.id, epoch);
+        touched.push(c.data.id);
+      }
+      return touched;
+    })();
+  }
+
+  completeSnapshot(highWater: number, epoch: string, now: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE sync_state SET snapshot_complete = 1 WHERE id = 1').run();
+      this.stmt('setCursor').run(highWater, epoch, now);
+    })();
+  }
+
+  /** Verdicts from a push. Returns the rejected ones with the case they concern. */
+  recordVerdicts(verdicts: readonly Verdict[], epoch: string | null): { caseId: string; verdict: Verdict }[] {
+    return this.db.transaction(() => {
+      const rejected: { caseId: string; verdict: Verdict }[] = [];
+      for (const v of verdicts) {
+        if (v.status === 'accepted') {
+          this.stmt('acceptMutation').run(v.seq ?? null, v.id);
+          continue;
+        }
+        const changed = this.stmt('rejectMutation').run(JSON.stringify(v.error ?? null), v.id).changes;
+        this.stmt('rejectEvent').run(v.id);
+        const row = this.stmt('outboxCase').get(v.id) as { case_id: string } | undefined;
+        if (row && changed > 0) {
+          this.rebase(row.case_id, epoch);
+          rejected.push({ caseId: row.case_id, verdict: v });
+        }
+      }
+      return rejected;
+    })();
+  }
+
+  /**
+   * The server went back in time (restored from a backup, new epoch): forget its state, keep
+   * everything local, and push every mutation again (the server answers duplicates from its
+   * stored verdicts and applies what it lost).
+   */
+  resetForNewEpoch(epoch: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM server_cases').run();
+      this.db.prepare(`UPDATE outbox SET status = 'pending' WHERE status = 'accepted'`).run();
+      this.db.prepare('UPDATE sync_state SET cursor_seq = 0, epoch = ?, snapshot_complete = 0 WHERE id = 1').run(epoch);
+    })();
+  }
+
+  /** Replace a case's server state by its full history (fetched when the cache had no base). */
+  applyCaseHistory(caseId: string, events: readonly ServerEvent[], epoch: string): void {
+    this.db.transaction(() => {
+      let state: RegulationCase | undefined;
+      let lastSeq = 0;
+      for (const e of events) {
+        state = applyEvent(state, e);
+        lastSeq = e.serverSeq;
+        const known = this.stmt('eventState').get(e.id) as { server_seq: number | null } | undefined;
+        if (!known) {
+          this.stmt('insertServerEvent').run(e.id, e.caseId, e.kind, JSON.stringify(e.payload), e.actor.userId, e.actor.displayName, e.actor.role, e.workstationId, e.clientTime, e.serverSeq, e.serverTime);
+        } else if (known.server_seq === null) this.stmt('confirmEvent').run(e.serverSeq, e.serverTime, e.id);
+        this.stmt('markApplied').run(epoch, e.serverSeq, e.id);
+      }
+      if (state) {
+        this.stmt('upsertServerCase').run(caseId, lastSeq, JSON.stringify(state));
+        this.rebase(caseId, epoch);
+      }
+    })();
+  }
+
+  // ---- reads -----------------------------------------------------------------------------
+
+  history(caseId: string): StoredEvent[] {
+    return (this.stmt('history').all(caseId) as EventRow[]).map(eventFromRow);
   }
 
   recent(limit: number, statuses?: readonly CaseStatus[]): CaseSummary[] {
@@ -215,6 +424,13 @@ export class CaseStore {
   }
   countPendingMutations(): number {
     return (this.stmt('countPending').get() as { n: number }).n;
+  }
+  countRejectedMutations(): number {
+    return (this.stmt('countRejected').get() as { n: number }).n;
+  }
+  rejectionOf(mutationId: string): AppError | null {
+    const r = this.db.prepare('SELECT last_error FROM outbox WHERE mutation_id = ?').get(mutationId) as { last_error: string | null } | undefined;
+    return r?.last_error ? (JSON.parse(r.last_error) as AppError) : null;
   }
   getMeta(key: string): string | undefined {
     return (this.stmt('getMeta').get(key) as { value: string } | undefined)?.value;

@@ -16,7 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
-      -- Projection of each case, written only by applying its events.
+      -- What the user sees of each case: the server's state with this workstation's pending
+      -- mutations replayed on top. Written only by applying events.
       CREATE TABLE cases (
         id TEXT PRIMARY KEY,
         reference TEXT NOT NULL,
@@ -44,11 +45,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cases_by_update ON cases (updated_at DESC);
       CREATE INDEX cases_queue ON cases (priority, waiting_since) WHERE status = 'waiting_regulation';
 
-      -- The medico-legal log: append-only.
+      -- The server's state of each case as of the sync cursor (last_seq = last event applied).
+      CREATE TABLE server_cases (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, data TEXT NOT NULL) STRICT;
+
+      -- The medico-legal log: append-only. Local events start 'pending'; the server's verdict
+      -- turns them 'accepted' (with its sequence number and time) or 'rejected', once.
       CREATE TABLE case_events (
         local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
-        case_id TEXT NOT NULL REFERENCES cases (id),
+        case_id TEXT NOT NULL REFERENCES cases (id) DEFERRABLE INITIALLY DEFERRED,
         kind TEXT NOT NULL,
         payload TEXT NOT NULL,
         actor_user_id TEXT NOT NULL,
@@ -56,46 +61,55 @@ export const MIGRATIONS: readonly Migration[] = [
         actor_role TEXT NOT NULL,
         workstation_id TEXT NOT NULL,
         client_time INTEGER NOT NULL,
-        server_seq INTEGER UNIQUE
+        server_seq INTEGER,
+        server_time INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected'))
       ) STRICT;
       CREATE INDEX case_events_by_case ON case_events (case_id, local_seq);
 
       CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
       BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
-      -- Only the server's sequence number may be filled in later, once.
       CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
-      WHEN OLD.server_seq IS NOT NULL OR NEW.id IS NOT OLD.id OR NEW.case_id IS NOT OLD.case_id
-        OR NEW.kind IS NOT OLD.kind OR NEW.payload IS NOT OLD.payload OR NEW.actor_user_id IS NOT OLD.actor_user_id
+      WHEN NEW.id IS NOT OLD.id OR NEW.case_id IS NOT OLD.case_id OR NEW.kind IS NOT OLD.kind
+        OR NEW.payload IS NOT OLD.payload OR NEW.actor_user_id IS NOT OLD.actor_user_id
+        OR NEW.actor_name IS NOT OLD.actor_name OR NEW.actor_role IS NOT OLD.actor_role
         OR NEW.client_time IS NOT OLD.client_time OR NEW.workstation_id IS NOT OLD.workstation_id
+        OR (OLD.server_seq IS NOT NULL AND NEW.server_seq IS NOT OLD.server_seq)
+        OR (OLD.server_time IS NOT NULL AND NEW.server_time IS NOT OLD.server_time)
+        OR (OLD.status <> 'pending' AND NEW.status IS NOT OLD.status)
       BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
     `,
   },
   {
     version: 2,
-    name: 'outbox of mutations waiting for the central server',
+    name: 'outbox of mutations and sync state',
     sql: `
-      -- Every local mutation, appended in the same transaction as its local effect.
-      -- A row leaves 'pending' only on a server verdict; it is never deleted before.
+      -- Every local mutation (the command, as the user gave it), appended in the same transaction
+      -- as its local effect. Never deleted before a verdict. applied_epoch: the server epoch in
+      -- which its event came back down the sync stream (until then it stays overlaid on screen).
       CREATE TABLE outbox (
         local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
         mutation_id TEXT NOT NULL UNIQUE,
         case_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        base_version INTEGER,
+        command TEXT NOT NULL,
         claimed_at INTEGER NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'conflict')),
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+        server_seq INTEGER,
+        applied_epoch TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT
       ) STRICT;
       CREATE INDEX outbox_pending ON outbox (local_seq) WHERE status = 'pending';
+      CREATE INDEX outbox_by_case ON outbox (case_id, local_seq);
 
       CREATE TABLE sync_state (
-        tenant TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY CHECK (id = 1),
         cursor_seq INTEGER NOT NULL DEFAULT 0,
-        server_epoch TEXT,
+        epoch TEXT,
+        snapshot_complete INTEGER NOT NULL DEFAULT 0,
         last_contact_at INTEGER
       ) STRICT;
+      INSERT INTO sync_state (id) VALUES (1);
     `,
   },
   {

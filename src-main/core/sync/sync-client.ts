@@ -1,0 +1,391 @@
+/**
+ * The workstation's side of sync. The UI never waits for it: local writes are already committed
+ * (with their outbox rows) when this runs. It
+ *  - pushes the outbox in order, one batch in flight, retried with backoff on a timer, on every
+ *    (re)connect and on every new local write (never relying on a single trigger);
+ *  - pulls from its cursor (resumable, batched; the cursor commits with the data);
+ *  - listens on a WebSocket for pushed events, and pulls when it sees a gap;
+ *  - takes a snapshot of current cases on first contact (history loads per case);
+ *  - on a new server epoch (restore from backup) keeps its outbox and pushes it again;
+ *  - says whether it is online, and since when it is not.
+ */
+import WebSocket from 'ws';
+import { z } from 'zod';
+import {
+  CaseHistoryResponseSchema,
+  LoginResponseSchema,
+  MAX_PULL_EVENTS,
+  PullResponseSchema,
+  PushResponseSchema,
+  ServerWsFrameSchema,
+  SnapshotResponseSchema,
+  type LoginResponse,
+  type ServerEvent,
+  type Verdict,
+} from '../../../src-shared/sync-protocol/messages.js';
+import type { CaseStore } from '../store/case-store.js';
+
+export type SyncConnection = 'online' | 'connecting' | 'offline';
+export interface SyncStatusView {
+  connection: SyncConnection;
+  /** When the workstation last lost the server (null while online). */
+  offlineSince: number | null;
+  lastContactAt: number | null;
+  pending: number;
+  rejected: number;
+  cursor: number;
+  lastError: string | null;
+}
+
+export interface SyncClientOptions {
+  serverUrl: string;
+  store: CaseStore;
+  now?: () => number;
+  pushBatch?: number;
+  pullBatch?: number;
+  /** Base and cap of the retry backoff (ms). */
+  backoffMs?: [number, number];
+  onCasesChanged(caseIds: string[]): void;
+  onRejected(rejections: { caseId: string; verdict: Verdict }[]): void;
+  onStatus(status: SyncStatusView): void;
+  /** Called when the server no longer accepts the session (expired and not refreshable). */
+  onSessionLost?(reason: string): void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function loginToServer(serverUrl: string, body: { tenant: string; login: string; password: string; workstationId: string }): Promise<LoginResponse> {
+  const res = await fetch(`${serverUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  if (!res.ok) throw new HttpError(res.status, json.error?.code ?? 'http_error', json.error?.message ?? `HTTP ${res.status}`);
+  return LoginResponseSchema.parse(json);
+}
+
+export class SyncClient {
+  private token: string;
+  private tokenExpiresAt: number;
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private pushing = false;
+  private pushAgain = false;
+  private pulling: Promise<void> | null = null;
+  private connection: SyncConnection = 'connecting';
+  private offlineSince: number | null = null;
+  private lastError: string | null = null;
+  private retryDelay: number;
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly now: () => number;
+  private epochChecked = false;
+
+  constructor(
+    private readonly options: SyncClientOptions,
+    session: { token: string; expiresAt: number },
+  ) {
+    this.token = session.token;
+    this.tokenExpiresAt = session.expiresAt;
+    this.now = options.now ?? Date.now;
+    this.retryDelay = (options.backoffMs ?? [250, 30_000])[0];
+  }
+
+  start(): void {
+    this.connectSocket();
+    // The outbox is also retried on a timer: a write made offline is never forgotten.
+    const tick = () => {
+      if (this.stopped) return;
+      void this.push();
+      this.later(tick, 5_000);
+    };
+    this.later(tick, 5_000);
+    this.scheduleRefresh();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.ws?.terminate();
+    this.ws = null;
+    await this.pulling?.catch(() => {});
+  }
+
+  /** A local write happened: push soon. */
+  notifyLocalWrite(): void {
+    void this.push();
+  }
+
+  status(): SyncStatusView {
+    const s = this.options.store.syncState();
+    return {
+      connection: this.connection,
+      offlineSince: this.offlineSince,
+      lastContactAt: s.lastContactAt,
+      pending: this.options.store.countPendingMutations(),
+      rejected: this.options.store.countRejectedMutations(),
+      cursor: s.cursorSeq,
+      lastError: this.lastError,
+    };
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private setConnection(c: SyncConnection, error?: string): void {
+    if (c === 'offline' && this.offlineSince === null) this.offlineSince = this.now();
+    if (c === 'online') {
+      this.offlineSince = null;
+      this.lastError = null;
+    }
+    if (error) this.lastError = error;
+    if (c !== this.connection || error) {
+      this.connection = c;
+      this.options.onStatus(this.status());
+    }
+  }
+
+  private backoff(): number {
+    const [base, cap] = this.options.backoffMs ?? [250, 30_000];
+    const d = this.retryDelay;
+    this.retryDelay = Math.min(cap, d * 2);
+    void base;
+    return d / 2 + Math.random() * (d / 2);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.options.serverUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
+    }
+    const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (!res.ok) {
+      const code = json?.error?.code ?? 'http_error';
+      if (res.status === 401) this.options.onSessionLost?.(code);
+      throw new HttpError(res.status, code, json?.error?.message ?? `HTTP ${res.status}`);
+    }
+    return schema.parse(json);
+  }
+
+  /** A response's epoch is not the one we synced with: the server went back in time. */
+  private checkEpoch(epoch: string, headSeq?: number): boolean {
+    const state = this.options.store.syncState();
+    const wentBack = headSeq !== undefined && state.cursorSeq > headSeq;
+    if ((state.epoch !== null && state.epoch !== epoch) || wentBack) {
+      this.options.store.resetForNewEpoch(epoch);
+      this.options.onStatus(this.status());
+      return true;
+    }
+    return false;
+  }
+
+  // ---- push ------------------------------------------------------------------------------
+
+  async push(): Promise<void> {
+    if (this.stopped) return;
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = true;
+    try {
+      for (;;) {
+        this.pushAgain = false;
+        const batch = this.options.store.pendingMutations(this.options.pushBatch ?? 100);
+        if (batch.length === 0) break;
+        const res = await this.request('POST', '/api/sync/push', PushResponseSchema, { mutations: batch });
+        if (this.checkEpoch(res.epoch, res.headSeq)) {
+          void this.catchUp();
+          continue;
+        }
+        const rejected = this.options.store.recordVerdicts(res.verdicts, this.options.store.syncState().epoch);
+        if (rejected.length > 0) {
+          this.options.onRejected(rejected);
+          this.options.onCasesChanged(rejected.map((r) => r.caseId));
+        }
+        this.retryDelay = (this.options.backoffMs ?? [250, 30_000])[0];
+        this.options.onStatus(this.status());
+        // The accepted events come back down the stream; if the socket is not there, pull.
+        if (!this.ws || this.ws.readyState !== WebSocket.OPEN) void this.catchUp();
+      }
+    } catch (error) {
+      const e = error as HttpError;
+      this.setConnection('offline', e.message);
+      if (e.status !== 401) this.later(() => void this.push(), this.backoff());
+    } finally {
+      this.pushing = false;
+      if (this.pushAgain) void this.push();
+    }
+  }
+
+  // ---- pull ------------------------------------------------------------------------------
+
+  /** Snapshot if needed, then pull from the cursor to the head. One at a time. */
+  catchUp(): Promise<void> {
+    if (!this.pulling) {
+      this.pulling = this.doCatchUp().finally(() => {
+        this.pulling = null;
+      });
+    }
+    return this.pulling;
+  }
+
+  private async doCatchUp(): Promise<void> {
+    const store = this.options.store;
+    if (!store.syncState().snapshotComplete) await this.snapshot();
+    for (;;) {
+      const { cursorSeq } = store.syncState();
+      const res = await this.request('GET', `/api/sync/pull?after=${cursorSeq}&limit=${this.options.pullBatch ?? MAX_PULL_EVENTS}`, PullResponseSchema);
+      if (this.checkEpoch(res.epoch, res.headSeq)) {
+        await this.snapshot();
+        void this.push();
+        continue;
+      }
+      const last = res.events[res.events.length - 1];
+      await this.apply(res.events as ServerEvent[], res.epoch, last ? last.serverSeq : cursorSeq);
+      if (res.events.length === 0 || (last && last.serverSeq >= res.headSeq)) break;
+    }
+  }
+
+  private async snapshot(): Promise<void> {
+    const store = this.options.store;
+    let after: string | null = null;
+    let first = true;
+    let highWater = 0;
+    let epoch = '';
+    do {
+      const q: string = after ? `?after=${after}&limit=2000` : '?limit=2000';
+      const page = await this.request('GET', `/api/sync/snapshot${q}`, SnapshotResponseSchema);
+      if (first) {
+        this.checkEpoch(page.epoch);
+        highWater = page.highWater;
+        epoch = page.epoch;
+        first = false;
+      }
+      const touched = store.applySnapshot(page.cases, page.epoch);
+      if (touched.length) this.options.onCasesChanged(touched);
+      after = page.next;
+    } while (after);
+    store.completeSnapshot(highWater, epoch, this.now());
+  }
+
+  private async apply(events: ServerEvent[], epoch: string, cursor: number): Promise<void> {
+    const result = this.options.store.applyServerEvents(events, epoch, cursor, this.now());
+    for (const caseId of result.missing) {
+      const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema);
+      this.options.store.applyCaseHistory(caseId, h.events as ServerEvent[], h.epoch);
+      result.touched.push(caseId);
+    }
+    if (result.touched.length) this.options.onCasesChanged(result.touched);
+  }
+
+  // ---- realtime --------------------------------------------------------------------------
+
+  private connectSocket(): void {
+    if (this.stopped) return;
+    this.setConnection(this.connection === 'online' ? 'connecting' : this.connection);
+    const url = this.options.serverUrl.replace(/^http/, 'ws') + '/api/ws';
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` }, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    let alive = this.now();
+    const heartbeat = setInterval(() => {
+      // The server pings every 10 s: 30 s of silence means the link is dead.
+      if (this.now() - alive > 30_000) ws.terminate();
+    }, 5_000);
+    ws.on('ping', () => (alive = this.now()));
+    ws.on('message', (data) => {
+      alive = this.now();
+      let frame;
+      try {
+        frame = ServerWsFrameSchema.parse(JSON.parse(data.toString()));
+      } catch {
+        return; // a malformed frame is ignored; the cursor pull will cover any gap
+      }
+      void this.onFrame(frame).catch((error: Error) => this.setConnection('offline', error.message));
+    });
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      if (this.ws === ws) this.ws = null;
+      if (this.stopped) return;
+      this.setConnection('offline', this.lastError ?? 'connexion temps réel perdue');
+      this.later(() => this.connectSocket(), this.backoff());
+    });
+    ws.on('error', (error) => {
+      this.lastError = `Serveur injoignable (${error.message})`;
+    });
+  }
+
+  private async onFrame(frame: z.infer<typeof ServerWsFrameSchema>): Promise<void> {
+    if (frame.type === 'hello') {
+      this.checkEpoch(frame.epoch, frame.headSeq);
+      this.epochChecked = true;
+      await this.catchUp();
+      this.retryDelay = (this.options.backoffMs ?? [250, 30_000])[0];
+      this.setConnection('online');
+      void this.push();
+      return;
+    }
+    if (frame.type === 'bye') {
+      if (frame.reason === 'token_expired') await this.refreshToken().catch(() => {});
+      return;
+    }
+    if (frame.type === 'poke') {
+      await this.catchUp();
+      return;
+    }
+    // Data frame: apply if it follows our cursor, otherwise pull (a gap, a reorder, a duplicate).
+    if (!this.epochChecked || this.checkEpoch(frame.epoch)) {
+      await this.catchUp();
+      return;
+    }
+    if (this.pulling) await this.pulling.catch(() => {});
+    const { cursorSeq } = this.options.store.syncState();
+    const events = frame.events as ServerEvent[];
+    const fresh = events.filter((e) => e.serverSeq > cursorSeq);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.serverSeq !== cursorSeq + 1) {
+      await this.catchUp();
+      return;
+    }
+    await this.apply(fresh, frame.epoch, fresh[fresh.length - 1]!.serverSeq);
+  }
+
+  // ---- token -----------------------------------------------------------------------------
+
+  private scheduleRefresh(): void {
+    const inMs = Math.max(1_000, (this.tokenExpiresAt - this.now()) * 0.8);
+    this.later(() => {
+      void this.refreshToken()
+        .catch(() => {})
+        .finally(() => this.scheduleRefresh());
+    }, inMs);
+  }
+
+  private async refreshToken(): Promise<void> {
+    const r = await this.request('POST', '/api/token/refresh', z.object({ token: z.string(), expiresAt: z.number() }));
+    this.token = r.token;
+    this.tokenExpiresAt = r.expiresAt;
+  }
+}

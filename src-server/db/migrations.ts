@@ -1,0 +1,117 @@
+/**
+ * Server schema, versioned and checksummed like the workstation's. Forward-only; never edit a
+ * migration that has shipped.
+ */
+import { createHash } from 'node:crypto';
+import type { SqlDatabase } from './sql.js';
+
+export interface ServerMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
+  {
+    version: 1,
+    name: 'tenants, users, the event log, verdicts and the case projection',
+    sql: `
+      CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        department TEXT NOT NULL,
+        -- Changes when the log goes back in time (restore): workstations then re-push their outbox.
+        epoch TEXT NOT NULL,
+        last_seq BIGINT NOT NULL DEFAULT 0
+      );
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        login TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('arm', 'physician', 'supervisor', 'admin')),
+        password_hash TEXT NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        UNIQUE (tenant, login)
+      );
+      -- The medico-legal log: append-only, gapless per tenant, in commit order.
+      CREATE TABLE events (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        seq BIGINT NOT NULL,
+        id UUID NOT NULL,
+        case_id UUID NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        actor_user TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        workstation TEXT NOT NULL,
+        client_time BIGINT NOT NULL,
+        server_time BIGINT NOT NULL,
+        PRIMARY KEY (tenant, seq),
+        UNIQUE (tenant, id)
+      );
+      CREATE INDEX events_by_case ON events (tenant, case_id, seq);
+      CREATE FUNCTION refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the event log is append-only (% refused)', TG_OP; END $$;
+      CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION refuse_event_change();
+      CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      -- Every verdict, kept under its mutation id: a duplicate push gets the original answer.
+      CREATE TABLE mutation_results (
+        tenant TEXT NOT NULL,
+        mutation_id UUID NOT NULL,
+        workstation TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+        seq BIGINT,
+        error TEXT,
+        decided_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, mutation_id)
+      );
+      -- Current state of each case (rebuilt from events if need be).
+      CREATE TABLE cases (
+        tenant TEXT NOT NULL,
+        id UUID NOT NULL,
+        last_seq BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      );
+    `,
+  },
+];
+
+const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');
+
+export class ServerSchemaTooNewError extends Error {
+  constructor(found: number, supported: number) {
+    super(`database schema ${found} is newer than this server supports (${supported}): upgrade the server`);
+  }
+}
+
+export async function migrateServer(db: SqlDatabase, migrations = SERVER_MIGRATIONS, upTo = Infinity): Promise<number> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+  const { rows } = await db.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations ORDER BY version');
+  const latestKnown = migrations[migrations.length - 1]?.version ?? 0;
+  const latestApplied = rows[rows.length - 1]?.version ?? 0;
+  if (latestApplied > latestKnown) throw new ServerSchemaTooNewError(latestApplied, latestKnown);
+  for (const row of rows) {
+    const m = migrations.find((x) => x.version === row.version);
+    if (!m || checksum(m) !== row.checksum) throw new Error(`server migration ${row.version} was changed after it was applied`);
+  }
+  for (const m of migrations) {
+    if (m.version <= latestApplied || m.version > upTo) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
+        m.version,
+        m.name,
+        checksum(m),
+        Date.now(),
+      ]);
+    });
+  }
+  return Math.min(latestKnown, upTo);
+}

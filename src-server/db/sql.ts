@@ -1,0 +1,75 @@
+/**
+ * One small interface over the two PostgreSQL engines the server runs on: a real server through
+ * node-postgres (production, and the tests against 127.0.0.1:5432), and PGlite (PostgreSQL compiled
+ * to WebAssembly, in-process) as the embedded default of a single site. Same SQL on both.
+ */
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlDatabase extends Queryable {
+  readonly engine: 'postgres' | 'pglite';
+  /** Run `fn` in one transaction on one connection; rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openPostgres(connectionString: string): Promise<SqlDatabase> {
+  const pg = await import('pg');
+  // BIGINT columns (sequence numbers, times in ms) fit in a JS number: parse them as numbers.
+  pg.default.types.setTypeParser(20, (v: string) => Number(v));
+  const pool = new pg.default.Pool({ connectionString, max: 8 });
+  await pool.query('SELECT 1');
+  return {
+    engine: 'postgres',
+    query: async (text, params) => pool.query(text, params as unknown[]) as never,
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          query: async (text, params) => client.query(text, params as unknown[]) as never,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function openPglite(dataDir: string | undefined): Promise<SqlDatabase> {
+  const { PGlite, types } = await import('@electric-sql/pglite');
+  const db = new PGlite(dataDir, { parsers: { [types.INT8]: (v: string) => Number(v) } });
+  await db.waitReady;
+  return {
+    engine: 'pglite',
+    query: async (text, params) => db.query(text, params) as never,
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    transaction: (fn) =>
+      db.transaction(async (tx) =>
+        fn({
+          query: async (text, params) => tx.query(text, params) as never,
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+        }),
+      ),
+    close: () => db.close(),
+  };
+}

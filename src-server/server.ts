@@ -1,0 +1,294 @@
+/**
+ * The central regulation server: HTTP + WebSocket API over one PostgreSQL (real, or PGlite
+ * in-process). Tenancy: a department is a tenant; every request and socket is authenticated and
+ * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant; accepted
+ * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { describeIssues } from '../src-shared/contract/validate.js';
+import { ROLES } from '../src-shared/domain/codes.js';
+import {
+  LoginRequestSchema,
+  MAX_PULL_EVENTS,
+  MAX_SNAPSHOT_CASES,
+  PushRequestSchema,
+  TenantIdSchema,
+  type ServerEvent,
+  type ServerWsFrame,
+} from '../src-shared/sync-protocol/messages.js';
+import type { SqlDatabase } from './db/sql.js';
+import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
+import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
+import { ApiError, body } from './http/errors.js';
+import { eventFromRow, type EventRow } from './services/event-rows.js';
+
+export interface ServerOptions {
+  db: SqlDatabase;
+  tokenSecret: string;
+  tokenTtlSeconds?: number;
+  host?: string;
+  port?: number;
+  /** Largest request body accepted (bytes). */
+  bodyLimit?: number;
+  logLevel?: string;
+  now?: () => number;
+  /** Socket buffer above which data frames are replaced by a poke (the client pulls). */
+  wsHighWaterBytes?: number;
+}
+
+export interface RegulationServer {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  writer(tenant: string): Promise<TenantWriter>;
+  connectedSockets(tenant: string): number;
+  close(): Promise<void>;
+}
+
+const PullQuerySchema = z.strictObject({
+  after: z.coerce.number().int().nonnegative(),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_EVENTS).default(1000),
+});
+const SnapshotQuerySchema = z.strictObject({
+  after: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_SNAPSHOT_CASES).default(1000),
+});
+const CreateUserSchema = z.strictObject({
+  login: z.string().trim().min(1).max(100),
+  displayName: z.string().trim().min(2).max(100),
+  role: z.enum(ROLES),
+  password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ApiError(400, 'invalid_input', `Requête invalide : ${describeIssues(r.error)}`);
+  return r.data;
+}
+
+export async function startServer(options: ServerOptions): Promise<RegulationServer> {
+  const db = options.db;
+  const now = options.now ?? Date.now;
+  const tokens = new TokenService(options.tokenSecret, options.tokenTtlSeconds ?? 1800, now);
+  const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
+  const sockets = new Map<string, Set<WebSocket>>();
+  const writers = new Map<string, Promise<TenantWriter>>();
+
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    logger: {
+      level: options.logLevel ?? 'info',
+      // Tokens travel in headers and (for browsers) the WebSocket query string: never log them.
+      redact: ['req.headers.authorization'],
+      serializers: { req: (req) => ({ method: req.method, url: req.url.split('?')[0] }) },
+    },
+    genReqId: () => randomUUID(),
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  const broadcast = (tenant: string, epoch: string, events: ServerEvent[]) => {
+    const set = sockets.get(tenant);
+    if (!set || set.size === 0) return;
+    const data = JSON.stringify({ type: 'events', epoch, events } satisfies ServerWsFrame);
+    const poke = JSON.stringify({ type: 'poke', epoch, headSeq: events[events.length - 1]!.serverSeq } satisfies ServerWsFrame);
+    for (const ws of set) {
+      if (ws.readyState !== ws.OPEN) continue;
+      // A slow socket gets a poke instead of more data: it pulls at its own pace.
+      ws.send(ws.bufferedAmount > wsHighWater ? poke : data);
+    }
+  };
+
+  const writer = (tenant: string): Promise<TenantWriter> => {
+    let w = writers.get(tenant);
+    if (!w) {
+      w = TenantWriter.open(db, tenant, { now, onCommitted: (events) => void w!.then((wr) => broadcast(tenant, wr.epoch, events)) });
+      writers.set(tenant, w);
+      w.catch(() => writers.delete(tenant));
+    }
+    return w;
+  };
+
+  const authenticate = async (req: FastifyRequest): Promise<TokenClaims & { expiresAt: number }> => {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as { token?: string })?.token;
+    if (!token) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
+    try {
+      return await tokens.verify(token);
+    } catch (error) {
+      if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
+      throw error;
+    }
+  };
+
+  app.setErrorHandler((error, req, reply) => {
+    if (error instanceof ApiError) return reply.status(error.status).send(body(error));
+    if (error instanceof WriterOverloadedError) {
+      return reply.status(503).header('Retry-After', '1').send(body(new ApiError(503, 'unavailable', 'Serveur surchargé : réessai automatique.')));
+    }
+    const e = error as { statusCode?: number; code?: string; message: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(body(new ApiError(413, 'too_large', 'Requête trop volumineuse.')));
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.status(e.statusCode).send(body(new ApiError(e.statusCode, 'invalid_input', `Requête invalide : ${e.message}`)));
+    }
+    req.log.error({ err: error }, 'internal error');
+    return reply.status(500).send(body(new ApiError(500, 'internal', 'Erreur interne du serveur.')));
+  });
+
+  app.get('/api/health', async () => ({ ok: true, engine: db.engine }));
+
+  app.post('/api/login', async (req) => {
+    const input = parse(LoginRequestSchema, req.body);
+    const user = await findUser(db, input.tenant, input.login);
+    // Same answer for an unknown user and a wrong password.
+    if (!user || !user.active || !(await verifyPassword(input.password, user.password_hash))) {
+      req.log.warn({ tenant: input.tenant, login: input.login }, 'login refused');
+      throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
+    }
+    const { rows } = await db.query<{ epoch: string; department: string }>('SELECT epoch, department FROM tenants WHERE id = $1', [user.tenant]);
+    const claims: TokenClaims = {
+      userId: user.id,
+      tenant: user.tenant,
+      role: user.role,
+      displayName: user.display_name,
+      workstationId: input.workstationId,
+    };
+    const { token, expiresAt } = await tokens.issue(claims);
+    req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId }, 'login');
+    return {
+      token,
+      expiresAt,
+      epoch: rows[0]!.epoch,
+      department: rows[0]!.department,
+      user: { id: user.id, tenant: user.tenant, login: user.login, displayName: user.display_name, role: user.role },
+    };
+  });
+
+  app.post('/api/token/refresh', async (req) => {
+    const claims = await authenticate(req);
+    return tokens.issue(claims);
+  });
+
+  app.post('/api/sync/push', async (req) => {
+    const claims = await authenticate(req);
+    const input = parse(PushRequestSchema, req.body);
+    const w = await writer(claims.tenant);
+    const verdicts = await w.submit(
+      input.mutations.map((mutation) => ({
+        mutation,
+        actor: { userId: claims.userId, displayName: claims.displayName, role: claims.role },
+        workstationId: claims.workstationId,
+      })),
+    );
+    return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
+  });
+
+  app.get('/api/sync/pull', async (req) => {
+    const claims = await authenticate(req);
+    const q = parse(PullQuerySchema, stripToken(req.query));
+    const w = await writer(claims.tenant);
+    const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
+      claims.tenant,
+      q.after,
+      q.limit,
+    ]);
+    return { epoch: w.epoch, headSeq: w.lastSeq, events: rows.map(eventFromRow) };
+  });
+
+  app.get('/api/sync/snapshot', async (req) => {
+    const claims = await authenticate(req);
+    const q = parse(SnapshotQuerySchema, stripToken(req.query));
+    const w = await writer(claims.tenant);
+    const highWater = w.lastSeq;
+    const { rows } = q.after
+      ? await db.query<{ id: string; last_seq: number; data: string }>(
+          'SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3',
+          [claims.tenant, q.after, q.limit],
+        )
+      : await db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 ORDER BY id LIMIT $2', [
+          claims.tenant,
+          q.limit,
+        ]);
+    return {
+      epoch: w.epoch,
+      highWater,
+      cases: rows.map((r) => ({ lastSeq: Number(r.last_seq), data: JSON.parse(r.data) })),
+      next: rows.length === q.limit ? rows[rows.length - 1]!.id : null,
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/cases/:id/events', async (req) => {
+    const claims = await authenticate(req);
+    const id = parse(z.uuid(), req.params.id);
+    const w = await writer(claims.tenant);
+    const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [claims.tenant, id]);
+    if (rows.length === 0) throw new ApiError(404, 'not_found', 'Dossier introuvable.');
+    return { epoch: w.epoch, events: rows.map(eventFromRow) };
+  });
+
+  app.post('/api/admin/users', async (req) => {
+    const claims = await authenticate(req);
+    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
+    const input = parse(CreateUserSchema, req.body);
+    const id = await createUser(db, { tenant: claims.tenant, ...input });
+    return { id };
+  });
+
+  app.get('/api/ws', { websocket: true }, async (socket, req) => {
+    let claims: TokenClaims & { expiresAt: number };
+    try {
+      claims = await authenticate(req);
+      parse(TenantIdSchema, claims.tenant);
+    } catch (error) {
+      const e = error instanceof ApiError ? error : new ApiError(401, 'unauthenticated', 'Authentification requise.');
+      socket.send(JSON.stringify({ type: 'bye', reason: e.code } satisfies ServerWsFrame));
+      socket.close(4401, e.code);
+      return;
+    }
+    const w = await writer(claims.tenant);
+    let set = sockets.get(claims.tenant);
+    if (!set) sockets.set(claims.tenant, (set = new Set()));
+    set.add(socket);
+    socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+    // The socket lives no longer than its token: the client reconnects with a fresh one.
+    const expiry = setTimeout(() => {
+      socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));
+      socket.close(4401, 'token_expired');
+    }, Math.max(0, claims.expiresAt - now()));
+    const ping = setInterval(() => socket.ping(), 10_000);
+    socket.on('message', () => {
+      // Downstream only: workstations push over HTTP. Anything sent here is ignored.
+    });
+    socket.on('close', () => {
+      clearTimeout(expiry);
+      clearInterval(ping);
+      set.delete(socket);
+    });
+  });
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    port,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    writer,
+    connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
+    close: async () => {
+      for (const set of sockets.values()) for (const ws of set) ws.terminate();
+      await app.close();
+    },
+  };
+}
+
+function stripToken(query: unknown): unknown {
+  if (!query || typeof query !== 'object') return query;
+  const { token: _token, ...rest } = query as Record<string, unknown>;
+  return rest;
+}
+
+export { createUser };

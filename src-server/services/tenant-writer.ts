@@ -1,0 +1,244 @@
+/**
+ * The single writer of one tenant (department). Mutations from every workstation of the tenant
+ * queue here; the writer drains them in batches, decides each one against the current state with
+ * the shared domain rules, and commits the batch in ONE transaction: events with the next gapless
+ * sequence numbers, every verdict under its mutation id, the case projection, the tenant's head.
+ * Only after the commit are verdicts answered and events fanned out. Sequence order is therefore
+ * commit order, and a reader using `seq > cursor` can never skip a late commit.
+ */
+import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
+import type { AppError } from '../../src-shared/domain/result.js';
+import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
+import type { Mutation, ServerEvent, Verdict } from '../../src-shared/sync-protocol/messages.js';
+import type { Queryable, SqlDatabase } from '../db/sql.js';
+
+export interface Submission {
+  mutation: Mutation;
+  actor: Actor;
+  workstationId: string;
+}
+
+interface Pending extends Submission {
+  resolve: (v: Verdict) => void;
+  reject: (e: unknown) => void;
+}
+
+interface CachedCase {
+  state: RegulationCase;
+  lastSeq: number;
+}
+
+export interface WriterOptions {
+  maxBatch?: number;
+  /** Cases kept in memory (the writer is the only one writing them, so the cache is exact). */
+  maxCachedCases?: number;
+  now?: () => number;
+  /** Called after each committed batch with its accepted events, in sequence order. */
+  onCommitted?: (events: ServerEvent[]) => void;
+  /** Refuse new submissions beyond this queue length (the client retries later). */
+  maxQueue?: number;
+}
+
+export class WriterOverloadedError extends Error {}
+
+export class TenantWriter {
+  private queue: Pending[] = [];
+  private draining = false;
+  private readonly cache = new Map<string, CachedCase>();
+  private readonly maxBatch: number;
+  private readonly maxCached: number;
+  private readonly now: () => number;
+  private readonly maxQueue: number;
+  committedBatches = 0;
+
+  private constructor(
+    private readonly db: SqlDatabase,
+    readonly tenant: string,
+    public lastSeq: number,
+    public epoch: string,
+    private readonly options: WriterOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxCached = options.maxCachedCases ?? 50_000;
+    this.now = options.now ?? Date.now;
+    this.maxQueue = options.maxQueue ?? 50_000;
+  }
+
+  static async open(db: SqlDatabase, tenant: string, options: WriterOptions = {}): Promise<TenantWriter> {
+    const { rows } = await db.query<{ last_seq: number; epoch: string }>('SELECT last_seq, epoch FROM tenants WHERE id = $1', [tenant]);
+    const row = rows[0];
+    if (!row) throw new Error(`unknown tenant ${tenant}`);
+    return new TenantWriter(db, tenant, Number(row.last_seq), row.epoch, options);
+  }
+
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  /** Queue mutations (in the order given) and resolve with their verdicts once committed. */
+  submit(submissions: Submission[]): Promise<Verdict[]> {
+    if (this.queue.length + submissions.length > this.maxQueue) {
+      return Promise.reject(new WriterOverloadedError('writer queue full'));
+    }
+    const promises = submissions.map(
+      (s) => new Promise<Verdict>((resolve, reject) => this.queue.push({ ...s, resolve, reject })),
+    );
+    void this.drain();
+    return Promise.all(promises);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          await this.commit(batch);
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+          // The commit may have happened with its answer lost: trust the database, not memory.
+          await this.resync().catch(() => {});
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async resync(): Promise<void> {
+    this.cache.clear();
+    const { rows } = await this.db.query<{ last_seq: number; epoch: string }>('SELECT last_seq, epoch FROM tenants WHERE id = $1', [this.tenant]);
+    if (rows[0]) {
+      this.lastSeq = Number(rows[0].last_seq);
+      this.epoch = rows[0].epoch;
+    }
+  }
+
+  private async loadCases(q: Queryable, ids: string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.cache.has(id));
+    if (missing.length === 0) return;
+    const { rows } = await q.query<{ id: string; last_seq: number; data: string }>(
+      'SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id = ANY($2::uuid[])',
+      [this.tenant, missing],
+    );
+    for (const r of rows) this.remember(r.id, { state: JSON.parse(r.data) as RegulationCase, lastSeq: Number(r.last_seq) });
+  }
+
+  private remember(id: string, c: CachedCase): void {
+    this.cache.delete(id);
+    this.cache.set(id, c);
+    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const now = this.now();
+    const ids = batch.map((p) => p.mutation.id);
+    // Verdicts already given (a duplicate push, a retry after a lost answer): answer them again.
+    const { rows: known } = await this.db.query<{ mutation_id: string; status: 'accepted' | 'rejected'; seq: number | null; error: string | null }>(
+      'SELECT mutation_id, status, seq, error FROM mutation_results WHERE tenant = $1 AND mutation_id = ANY($2::uuid[])',
+      [this.tenant, ids],
+    );
+    const verdicts = new Map<string, Verdict>();
+    for (const k of known) {
+      verdicts.set(k.mutation_id, {
+        id: k.mutation_id,
+        status: k.status,
+        ...(k.seq !== null ? { seq: Number(k.seq) } : {}),
+        ...(k.error ? { error: JSON.parse(k.error) as AppError } : {}),
+      });
+    }
+    await this.loadCases(this.db, batch.map((p) => p.mutation.caseId));
+
+    // Decide on working copies; the cache changes only once the transaction committed.
+    const working = new Map<string, CachedCase>();
+    const events: ServerEvent[] = [];
+    const fresh: Verdict[] = [];
+    let seq = this.lastSeq;
+    for (const p of batch) {
+      const m = p.mutation;
+      if (verdicts.has(m.id)) continue;
+      const current = working.get(m.caseId) ?? this.cache.get(m.caseId);
+      const decided = decide(current?.state, m.command, {
+        actor: p.actor,
+        workstationId: p.workstationId,
+        eventId: m.id,
+        caseId: m.caseId,
+        now,
+        clientTime: m.clientTime,
+      });
+      let verdict: Verdict;
+      if (decided.ok) {
+        seq += 1;
+        const event = { ...decided.value, localSeq: null, serverSeq: seq, serverTime: now } as ServerEvent;
+        working.set(m.caseId, { state: applyEvent(current?.state, event), lastSeq: seq });
+        events.push(event);
+        verdict = { id: m.id, status: 'accepted', seq };
+      } else {
+        verdict = { id: m.id, status: 'rejected', error: decided.error };
+      }
+      verdicts.set(m.id, verdict);
+      fresh.push(verdict);
+    }
+
+    if (fresh.length > 0) {
+      await this.db.transaction(async (tx) => {
+        if (events.length > 0) {
+          await tx.query(
+            `INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
+             SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+               $10::text[], $11::bigint[], $12::bigint[])`,
+            [
+              this.tenant,
+              events.map((e) => e.serverSeq),
+              events.map((e) => e.id),
+              events.map((e) => e.caseId),
+              events.map((e) => e.kind),
+              events.map((e) => JSON.stringify(e.payload)),
+              events.map((e) => e.actor.userId),
+              events.map((e) => e.actor.displayName),
+              events.map((e) => e.actor.role),
+              events.map((e) => e.workstationId),
+              events.map((e) => e.clientTime),
+              events.map((e) => e.serverTime),
+            ],
+          );
+          const cases = [...working.entries()];
+          await tx.query(
+            `INSERT INTO cases (tenant, id, last_seq, status, data)
+             SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[])
+             ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data`,
+            [this.tenant, cases.map(([id]) => id), cases.map(([, c]) => c.lastSeq), cases.map(([, c]) => c.state.status), cases.map(([, c]) => JSON.stringify(c.state))],
+          );
+          await tx.query('UPDATE tenants SET last_seq = $2 WHERE id = $1', [this.tenant, seq]);
+        }
+        const byId = new Map(batch.map((p) => [p.mutation.id, p]));
+        await tx.query(
+          `INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
+           SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
+           ON CONFLICT DO NOTHING`,
+          [
+            this.tenant,
+            fresh.map((v) => v.id),
+            fresh.map((v) => byId.get(v.id)!.workstationId),
+            fresh.map((v) => v.status),
+            fresh.map((v) => v.seq ?? null),
+            fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
+            fresh.map(() => now),
+          ],
+        );
+      });
+    }
+    this.lastSeq = seq;
+    for (const [id, c] of working) this.remember(id, c);
+    this.committedBatches += 1;
+    for (const p of batch) p.resolve(verdicts.get(p.mutation.id)!);
+    if (events.length > 0) {
+      try {
+        this.options.onCommitted?.(events);
+      } catch {
+        // Fan-out problems never undo a commit; clients catch up by pulling.
+      }
+    }
+  }
+}

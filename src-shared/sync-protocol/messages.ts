@@ -1,0 +1,116 @@
+/**
+ * Wire messages between a workstation and the central regulation server (version 1).
+ * Server-authoritative: workstations push commands (mutations) in order; the server decides each
+ * once, appends the resulting events with a gapless per-tenant sequence, and every workstation
+ * pulls / receives them in that order. See docs/sync-protocol.md.
+ */
+import { z } from 'zod';
+import { ROLES } from '../domain/codes.js';
+import { RegulationCaseSchema } from '../schemas/case.js';
+import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
+import { EpochMsSchema, IdSchema } from '../schemas/primitives.js';
+
+export const SYNC_PROTOCOL_VERSION = 1;
+export const MAX_PUSH_MUTATIONS = 200;
+export const MAX_PULL_EVENTS = 5000;
+export const MAX_SNAPSHOT_CASES = 5000;
+
+export const TenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'identifiant de centre invalide');
+export const WorkstationIdSchema = z.string().min(1).max(100);
+
+export const LoginRequestSchema = z.strictObject({
+  tenant: TenantIdSchema,
+  login: z.string().trim().min(1).max(100),
+  password: z.string().min(1).max(200),
+  workstationId: WorkstationIdSchema,
+});
+export type LoginRequest = z.infer<typeof LoginRequestSchema>;
+
+export const UserSchema = z.strictObject({
+  id: z.string(),
+  tenant: TenantIdSchema,
+  login: z.string(),
+  displayName: z.string(),
+  role: z.enum(ROLES),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const LoginResponseSchema = z.strictObject({
+  token: z.string(),
+  expiresAt: EpochMsSchema,
+  user: UserSchema,
+  epoch: z.string(),
+  department: z.string(),
+});
+export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+
+/** One command a workstation wants applied, with its own unique id and order. */
+export const MutationSchema = z.strictObject({
+  id: IdSchema,
+  caseId: IdSchema,
+  command: CaseCommandSchema,
+  /** The workstation's clock when the user acted: recorded, never used to order. */
+  clientTime: EpochMsSchema,
+  localSeq: z.number().int().positive(),
+});
+export type Mutation = z.infer<typeof MutationSchema>;
+
+export const PushRequestSchema = z.strictObject({
+  mutations: z.array(MutationSchema).min(1).max(MAX_PUSH_MUTATIONS),
+});
+export type PushRequest = z.infer<typeof PushRequestSchema>;
+
+export const VerdictSchema = z.strictObject({
+  id: IdSchema,
+  status: z.enum(['accepted', 'rejected']),
+  seq: z.number().int().positive().optional(),
+  error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }).optional(),
+});
+export type Verdict = z.infer<typeof VerdictSchema>;
+
+export const PushResponseSchema = z.strictObject({
+  epoch: z.string(),
+  headSeq: z.number().int().nonnegative(),
+  verdicts: z.array(VerdictSchema),
+});
+export type PushResponse = z.infer<typeof PushResponseSchema>;
+
+/** An event as the server accepted it: it has its sequence number and the server's time. */
+export const ServerEventSchema = CaseEventSchema.and(
+  z.object({ serverSeq: z.number().int().positive(), serverTime: EpochMsSchema }),
+);
+export type ServerEvent = z.infer<typeof CaseEventSchema> & { serverSeq: number; serverTime: number };
+
+export const PullResponseSchema = z.strictObject({
+  epoch: z.string(),
+  headSeq: z.number().int().nonnegative(),
+  events: z.array(ServerEventSchema),
+});
+export type PullResponse = z.infer<typeof PullResponseSchema>;
+
+export const SnapshotCaseSchema = z.strictObject({ lastSeq: z.number().int().nonnegative(), data: RegulationCaseSchema });
+export const SnapshotResponseSchema = z.strictObject({
+  epoch: z.string(),
+  /** Head of the event log when the snapshot started: tail events after it. */
+  highWater: z.number().int().nonnegative(),
+  cases: z.array(SnapshotCaseSchema),
+  /** Keyset cursor for the next page, or null at the end. */
+  next: IdSchema.nullable(),
+});
+export type SnapshotResponse = z.infer<typeof SnapshotResponseSchema>;
+
+export const CaseHistoryResponseSchema = z.strictObject({ epoch: z.string(), events: z.array(ServerEventSchema) });
+
+/** Frames the server sends on the realtime WebSocket. */
+export const ServerWsFrameSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('hello'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),
+  z.strictObject({ type: z.literal('events'), epoch: z.string(), events: z.array(ServerEventSchema) }),
+  /** Sent instead of data when the socket is congested: pull from your cursor. */
+  z.strictObject({ type: z.literal('poke'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),
+  z.strictObject({ type: z.literal('bye'), reason: z.string() }),
+]);
+export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
+
+export const ErrorResponseSchema = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

@@ -37,14 +37,14 @@ export const test = base.extend<{ shell: ShellHost }>({
       async restart() {
         const port = host.port;
         await host.close();
-        core.close();
+        await core.close();
         core = WorkstationCore.open({ dataDir: dir.path });
         host = await startWebHost({ core, staticDir: STATIC, port });
       },
     };
     await use(shell);
     await host.close();
-    core.close();
+    await core.close();
     dir.cleanup();
   },
 });

@@ -38,6 +38,8 @@ export interface ServerOptions {
   now?: () => number;
   /** Socket buffer above which data frames are replaced by a poke (the client pulls). */
   wsHighWaterBytes?: number;
+  /** Heartbeat period: a ping and the head sequence, so a client that lost a frame notices. */
+  heartbeatMs?: number;
 }
 
 export interface RegulationServer {
@@ -87,6 +89,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       serializers: { req: (req) => ({ method: req.method, url: req.url.split('?')[0] }) },
     },
     genReqId: () => randomUUID(),
+    // A restart must not wait for idle keep-alive connections of workstations.
+    forceCloseConnections: true,
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
@@ -258,7 +262,10 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));
       socket.close(4401, 'token_expired');
     }, Math.max(0, claims.expiresAt - now()));
-    const ping = setInterval(() => socket.ping(), 10_000);
+    const ping = setInterval(() => {
+      socket.ping();
+      socket.send(JSON.stringify({ type: 'poke', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+    }, options.heartbeatMs ?? 5_000);
     socket.on('message', () => {
       // Downstream only: workstations push over HTTP. Anything sent here is ignored.
     });

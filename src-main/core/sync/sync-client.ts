@@ -80,6 +80,7 @@ export class SyncClient {
   private ws: WebSocket | null = null;
   private stopped = false;
   private pushing = false;
+  private pushRun: Promise<void> | null = null;
   private pushAgain = false;
   private pulling: Promise<void> | null = null;
   private connection: SyncConnection = 'connecting';
@@ -112,13 +113,14 @@ export class SyncClient {
     this.scheduleRefresh();
   }
 
+  /** Stops every loop and waits for work in flight: nothing touches the cache after this. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.ws?.terminate();
     this.ws = null;
-    await this.pulling?.catch(() => {});
+    await Promise.allSettled([this.pulling, this.pushRun]);
   }
 
   /** A local write happened: push soon. */
@@ -203,21 +205,27 @@ export class SyncClient {
 
   // ---- push ------------------------------------------------------------------------------
 
-  async push(): Promise<void> {
-    if (this.stopped) return;
+  push(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.pushing) {
       this.pushAgain = true;
-      return;
+      return this.pushRun ?? Promise.resolve();
     }
     this.pushing = true;
+    this.pushRun = this.doPush();
+    return this.pushRun;
+  }
+
+  private async doPush(): Promise<void> {
     try {
       for (;;) {
         this.pushAgain = false;
         const batch = this.options.store.pendingMutations(this.options.pushBatch ?? 100);
         if (batch.length === 0) break;
         const res = await this.request('POST', '/api/sync/push', PushResponseSchema, { mutations: batch });
+        if (this.stopped) return;
         if (this.checkEpoch(res.epoch, res.headSeq)) {
-          void this.catchUp();
+          this.pullSoon();
           continue;
         }
         const rejected = this.options.store.recordVerdicts(res.verdicts, this.options.store.syncState().epoch);
@@ -228,19 +236,30 @@ export class SyncClient {
         this.retryDelay = (this.options.backoffMs ?? [250, 30_000])[0];
         this.options.onStatus(this.status());
         // The accepted events come back down the stream; if the socket is not there, pull.
-        if (!this.ws || this.ws.readyState !== WebSocket.OPEN) void this.catchUp();
+        if (!this.ws || this.ws.readyState !== WebSocket.OPEN) this.pullSoon();
       }
     } catch (error) {
+      if (this.stopped) return;
       const e = error as HttpError;
       this.setConnection('offline', e.message);
       if (e.status !== 401) this.later(() => void this.push(), this.backoff());
     } finally {
       this.pushing = false;
-      if (this.pushAgain) void this.push();
+      this.pushRun = null;
+      if (this.pushAgain && !this.stopped) void this.push();
     }
   }
 
   // ---- pull ------------------------------------------------------------------------------
+
+  /** Pull in the background; a failure shows offline and is retried with backoff. */
+  private pullSoon(): void {
+    this.catchUp().catch((error: Error) => {
+      if (this.stopped) return;
+      this.setConnection('offline', error.message);
+      this.later(() => this.pullSoon(), this.backoff());
+    });
+  }
 
   /** Snapshot if needed, then pull from the cursor to the head. One at a time. */
   catchUp(): Promise<void> {
@@ -258,6 +277,7 @@ export class SyncClient {
     for (;;) {
       const { cursorSeq } = store.syncState();
       const res = await this.request('GET', `/api/sync/pull?after=${cursorSeq}&limit=${this.options.pullBatch ?? MAX_PULL_EVENTS}`, PullResponseSchema);
+      if (this.stopped) return;
       if (this.checkEpoch(res.epoch, res.headSeq)) {
         await this.snapshot();
         void this.push();
@@ -278,6 +298,7 @@ export class SyncClient {
     do {
       const q: string = after ? `?after=${after}&limit=2000` : '?limit=2000';
       const page = await this.request('GET', `/api/sync/snapshot${q}`, SnapshotResponseSchema);
+      if (this.stopped) return;
       if (first) {
         this.checkEpoch(page.epoch);
         highWater = page.highWater;
@@ -295,6 +316,7 @@ export class SyncClient {
     const result = this.options.store.applyServerEvents(events, epoch, cursor, this.now());
     for (const caseId of result.missing) {
       const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema);
+      if (this.stopped) return;
       this.options.store.applyCaseHistory(caseId, h.events as ServerEvent[], h.epoch);
       result.touched.push(caseId);
     }
@@ -323,7 +345,9 @@ export class SyncClient {
       } catch {
         return; // a malformed frame is ignored; the cursor pull will cover any gap
       }
-      void this.onFrame(frame).catch((error: Error) => this.setConnection('offline', error.message));
+      void this.onFrame(frame).catch((error: Error) => {
+        if (!this.stopped) this.setConnection('offline', error.message);
+      });
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
@@ -352,7 +376,8 @@ export class SyncClient {
       return;
     }
     if (frame.type === 'poke') {
-      await this.catchUp();
+      // Heartbeat or congestion: pull only if the server is ahead of us.
+      if (frame.headSeq > this.options.store.syncState().cursorSeq || this.checkEpoch(frame.epoch, frame.headSeq)) await this.catchUp();
       return;
     }
     // Data frame: apply if it follows our cursor, otherwise pull (a gap, a reorder, a duplicate).

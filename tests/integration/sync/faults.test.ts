@@ -1,0 +1,284 @@
+/**
+ * Faults: after each, every workstation converges to the server's state, and no mutation is lost
+ * or applied twice. Real PostgreSQL on 127.0.0.1 unless said otherwise.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import pg from 'pg';
+import type { RegulationCase } from '../../../src-shared/schemas/case.js';
+import { markRestored } from '../../../src-server/bootstrap.js';
+import { openPostgres } from '../../../src-server/db/sql.js';
+import { startServer } from '../../../src-server/server.js';
+import {
+  call,
+  expectConverged,
+  freshDatabase,
+  openWorkstation,
+  PG_ADMIN_URL,
+  serverCases,
+  startTestServer,
+  TENANT,
+  TOKEN_SECRET,
+  waitFor,
+  type TestServer,
+  type Workstation,
+} from '../../fixtures/sync-harness.js';
+import { startFaultProxy } from '../../fixtures/fault-proxy.js';
+import { spawnServer } from '../../fixtures/server-process.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+const track = <T extends { close(): Promise<void> }>(x: T): T => {
+  cleanups.push(() => x.close());
+  return x;
+};
+
+async function login(url: string, who: string) {
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: TENANT, login: who, password: `${who}-password`, workstationId: `raw-${who}` }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+const push = (url: string, token: string, mutations: unknown[]) =>
+  fetch(`${url}/api/sync/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+
+/** Accepted mutations of one workstation, in server order, with nothing twice. */
+async function serverMutationsOf(ts: { db: TestServer['db'] }, workstationId: string) {
+  const { rows } = await ts.db.query<{ id: string; seq: number }>('SELECT id, seq FROM events WHERE tenant = $1 AND workstation = $2 ORDER BY seq', [TENANT, workstationId]);
+  return rows.map((r) => r.id);
+}
+
+describe('sync under faults', () => {
+  it('answers a duplicate push with the original verdict and records one event', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const token = await login(ts.url, 'arm1');
+    const id = uuidv7();
+    const open = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
+    const bad = { id: uuidv7(), caseId: id, command: { type: 'take' }, clientTime: Date.now(), localSeq: 2 };
+    type Answer = { verdicts: { status: string; error?: { code: string } }[] };
+    const first = (await (await push(ts.url, token, [open, bad])).json()) as Answer;
+    const again = (await (await push(ts.url, token, [open, bad, open])).json()) as Answer;
+    expect(again.verdicts).toEqual([...first.verdicts, first.verdicts[0]]);
+    expect(first.verdicts[1]).toMatchObject({ status: 'rejected', error: { code: 'forbidden' } });
+    const { rows } = await ts.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = $1', [id]);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('survives duplicated and reordered realtime frames and dropped sockets', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const proxy = track(await startFaultProxy(ts.url));
+    proxy.faults.duplicate = true;
+    proxy.faults.reorder = true;
+    const a = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    const b = track(await openWorkstation(proxy.url, { login: 'dr1' }));
+    const c = track(await openWorkstation(ts.url, { login: 'arm2' }));
+    const created: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const w = [a, c][i % 2]!;
+      const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: `cas ${i}` } });
+      created.push(k.id);
+      await call(w.core, 'case.command', { caseId: k.id, command: { type: 'add_note', text: `note ${i}` } });
+      if (i === 15) proxy.dropSockets();
+    }
+    const truth = await expectConverged(ts, [a, b, c]);
+    for (const id of created) expect(truth.get(id)?.notes).toHaveLength(1);
+  });
+
+  it('an offline period of 200 created and edited cases reaches the server exactly once, in order', async () => {
+    const { db, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+    const port = server.port;
+    const w = track(await openWorkstation(server.url, { login: 'arm1' }));
+    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    await server.close();
+    await waitFor('offline shown', () => w.core.syncStatus().connection === 'offline');
+    const since = w.core.syncStatus().offlineSince;
+    expect(since).toBeGreaterThan(0);
+    for (let i = 0; i < 200; i++) {
+      const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
+      await call(w.core, 'case.command', { caseId: k.id, command: { type: 'update_fields', baseVersion: k.version, changes: { reasonText: `hors ligne ${i}` } } });
+    }
+    expect(w.core.syncStatus().pending).toBe(400);
+    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    cleanups.push(() => server.close());
+    await expectConverged({ server, db, url: server.url, close: async () => {} }, [w], 30_000);
+    const local = w.core.store.pendingMutations(1000);
+    expect(local).toHaveLength(0);
+    const order = await serverMutationsOf({ db }, w.core.workstationId);
+    expect(order).toHaveLength(400);
+    const localOrder = (w.core.store as unknown as { db: import('better-sqlite3').Database }).db
+      .prepare('SELECT mutation_id FROM outbox ORDER BY local_seq')
+      .pluck()
+      .all();
+    expect(order).toEqual(localOrder);
+  });
+
+  it('a workstation restarted with a non-empty outbox pushes it when it comes back', async () => {
+    const { db, drop } = await freshDatabase('pglite');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+    const port = server.port;
+    const first = await openWorkstation(server.url, { login: 'arm1' }, {});
+    const dataDir = first.dataDir;
+    await waitFor('online', () => first.core.syncStatus().connection === 'online');
+    await server.close();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await call<RegulationCase>(first.core, 'case.open', { line: '116117' })).id);
+    await first.core.close(); // the workstation is shut down with 20 mutations in its outbox
+    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    cleanups.push(() => server.close());
+    const again = track(await openWorkstation(server.url, { login: 'arm1' }, { dataDir }));
+    const truth = await expectConverged({ server, db, url: server.url, close: async () => {} }, [again]);
+    for (const id of ids) expect(truth.has(id)).toBe(true);
+  });
+
+  it('a workstation whose clock is 12 hours off changes neither order nor verdicts', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const skew = -12 * 3_600_000;
+    const late = track(await openWorkstation(ts.url, { login: 'arm1' }, { now: () => Date.now() + skew }));
+    const dr = track(await openWorkstation(ts.url, { login: 'dr1' }));
+    const before = Date.now();
+    const k = await call<RegulationCase>(late.core, 'case.open', {
+      line: '116117',
+      fields: { callbackPhone: '0611223344', patient: { lastName: 'Heure', ageYears: 30 }, location: { inseeCode: '21231' }, reasonCode: 'FEVER', priority: 'P3' },
+    });
+    await call(late.core, 'case.command', { caseId: k.id, command: { type: 'send_to_regulation' } });
+    await waitFor('case waiting on the physician’s screen', () => dr.core.store.getCase(k.id)?.status === 'waiting_regulation');
+    await call(dr.core, 'case.command', { caseId: k.id, command: { type: 'take' } });
+    const truth = await expectConverged(ts, [late, dr]);
+    const c = truth.get(k.id)!;
+    // Times come from the server once accepted: the skewed clock is recorded but does not count.
+    expect(c.waitingSince).toBeGreaterThanOrEqual(before);
+    expect(late.core.store.getCase(k.id)!.waitingSince).toBe(c.waitingSince);
+    const { rows } = await ts.db.query<{ client_time: number; server_time: number }>('SELECT client_time, server_time FROM events WHERE case_id = $1 ORDER BY seq', [k.id]);
+    expect(rows[0]!.server_time - rows[0]!.client_time).toBeGreaterThan(11 * 3_600_000);
+  });
+
+  it('server killed with SIGKILL in the middle of pushes: clients converge within 5 s of its restart', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    await db.close();
+    cleanups.push(drop);
+    const port = 5790 + Math.floor(Math.random() * 100) + 100;
+    const proc = await spawnServer({ DATABASE_URL: url!, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET }, port);
+    cleanups.push(() => proc.kill());
+    const ws = await Promise.all(['arm1', 'arm2', 'dr1'].map(async (l) => track(await openWorkstation(proc.url, { login: l }))));
+    const writers = ws.map(async (w, j) => {
+      for (let i = 0; i < 100; i++) {
+        await call(w.core, 'case.open', { line: '116117', fields: { reasonText: `w${j} c${i}` } });
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    await proc.kill('SIGKILL');
+    await Promise.all(writers);
+    const restartedAt = Date.now();
+    await proc.restart();
+    const db2 = await openPostgres(url!);
+    cleanups.push(() => db2.close());
+    const head = async () => (await db2.query<{ last_seq: number }>('SELECT last_seq FROM tenants WHERE id = $1', [TENANT])).rows[0]!.last_seq;
+    await waitFor(
+      'convergence after restart',
+      async () => {
+        const h = await head();
+        return ws.every((w) => w.core.store.countPendingMutations() === 0 && w.core.store.syncState().cursorSeq === h);
+      },
+      15_000,
+    );
+    const convergedIn = Date.now() - restartedAt;
+    expect(convergedIn).toBeLessThan(5_000 + 3_000); // restart of the process itself is included
+    const { rows } = await db2.query<{ n: number; d: number; maxseq: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT id)::int AS d, max(seq)::int AS maxseq FROM events WHERE tenant = $1',
+      [TENANT],
+    );
+    expect(rows[0]).toEqual({ n: 300, d: 300, maxseq: 300 });
+    const truth = await serverCases(db2);
+    for (const w of ws) expect(w.core.store.countCases()).toBe(truth.size);
+  }, 60_000);
+
+  it('server restored from an older backup: workstations keep their outbox and push it again', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    const live = new URL(url!).pathname.slice(1);
+    const backup = `${live}_backup`;
+    cleanups.push(async () => {
+      await drop();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${backup} WITH (FORCE)`);
+      await a.end();
+    });
+    const admin = async (sql: string) => {
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(sql);
+      await a.end();
+    };
+    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+    const port = server.port;
+    const w = track(await openWorkstation(server.url, { login: 'arm1' }));
+    const before = [];
+    for (let i = 0; i < 5; i++) before.push((await call<RegulationCase>(w.core, 'case.open', { line: '116117' })).id);
+    await expectConverged({ server, db, url: server.url, close: async () => {} }, [w]);
+    await server.close();
+    await db.close();
+    await admin(`CREATE DATABASE ${backup} TEMPLATE ${live}`);
+    let db2 = await openPostgres(url!);
+    server = await startServer({ db: db2, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push((await call<RegulationCase>(w.core, 'case.open', { line: '116117' })).id);
+    await expectConverged({ server, db: db2, url: server.url, close: async () => {} }, [w]);
+    // Disaster: the live database is lost; yesterday's backup is restored.
+    await server.close();
+    await db2.close();
+    await admin(`DROP DATABASE ${live} WITH (FORCE)`);
+    await admin(`CREATE DATABASE ${live} TEMPLATE ${backup}`);
+    db2 = await openPostgres(url!);
+    await markRestored(db2);
+    server = await startServer({ db: db2, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    cleanups.push(async () => {
+      await server.close();
+      await db2.close();
+    });
+    const truth = await expectConverged({ server, db: db2, url: server.url, close: async () => {} }, [w], 20_000);
+    for (const id of [...before, ...after]) expect(truth.has(id)).toBe(true);
+    const { rows } = await db2.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events WHERE tenant = $1', [TENANT]);
+    expect(rows[0]).toEqual({ n: 10, d: 10 });
+  }, 60_000);
+});
+
+describe('offline login', () => {
+  it('lets a user who logged in here before work while the server is down, and syncs when it is back', async () => {
+    const { db, drop } = await freshDatabase('pglite');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+    const port = server.port;
+    const first = await openWorkstation(server.url, { login: 'arm1' });
+    await first.core.close();
+    await server.close();
+    const w = track(await openWorkstation(server.url, null, { dataDir: first.dataDir }));
+    const wrong = await w.core.registry.call('session.login', { login: 'arm1', password: 'wrong-password' });
+    expect(wrong.ok).toBe(false);
+    const stranger = await w.core.registry.call('session.login', { login: 'arm2', password: 'arm2-password' });
+    expect(!stranger.ok && stranger.error.message).toMatch(/jamais connecté sur ce poste/);
+    const r = await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' });
+    expect(r.ok && (r.value as { mode: string }).mode).toBe('offline');
+    const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
+    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    cleanups.push(() => server.close());
+    const truth = await expectConverged({ server, db, url: server.url, close: async () => {} }, [w], 20_000);
+    expect(truth.has(k.id)).toBe(true);
+  });
+});

@@ -176,7 +176,7 @@ export class SyncClient {
       res = await fetch(`${this.options.serverUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
+        ...(body ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {

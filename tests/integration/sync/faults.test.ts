@@ -21,7 +21,6 @@ import {
   TOKEN_SECRET,
   waitFor,
   type TestServer,
-  type Workstation,
 } from '../../fixtures/sync-harness.js';
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
 import { spawnServer } from '../../fixtures/server-process.js';

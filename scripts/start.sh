@@ -12,6 +12,6 @@ if node -e "process.exit(require('node:fs').existsSync('node_modules/electron/pa
   npx electron-vite build
   exec npx electron .
 fi
-echo "Binaire Electron absent : lancement de l’interface dans le navigateur."
+echo "Binaire Electron absent : lancement du serveur central (PGlite) et de l’interface dans le navigateur."
 npm run --silent build
-exec npx tsx src-main/web-host/cli.ts
+exec npx tsx scripts/run-local-site.ts

@@ -244,7 +244,10 @@ export class WorkstationCore {
     const next = applyEvent(state, decided.value);
     this.store.appendLocal(decided.value, next, cmd);
     this.emit('case.changed', { summary: summaryOf(next), version: next.version });
-    this.sync?.notifyLocalWrite();
+    if (this.sync) {
+      this.sync.notifyLocalWrite();
+      this.emit('sync.state', this.syncStatus());
+    }
     return ok(next);
   }
 

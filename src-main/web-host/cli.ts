@@ -3,6 +3,8 @@
  *   PERMANENCE_DATA_DIR  where the cache lives (default: ./.data/workstation)
  *   PERMANENCE_PORT      port (default 5780; 0 = any free port)
  *   PERMANENCE_STATIC    built renderer (default: ./dist/renderer)
+ *   PERMANENCE_SERVER_URL central regulation server (default: none, standalone workstation)
+ *   PERMANENCE_TENANT    center used by the login form (default: none, asked at login)
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,7 +21,12 @@ if (!existsSync(resolve(staticDir, 'index.html'))) {
 }
 let core: WorkstationCore;
 try {
-  core = WorkstationCore.open({ dataDir, registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) } });
+  core = WorkstationCore.open({
+    dataDir,
+    ...(process.env.PERMANENCE_SERVER_URL ? { serverUrl: process.env.PERMANENCE_SERVER_URL } : {}),
+    ...(process.env.PERMANENCE_TENANT ? { defaultTenant: process.env.PERMANENCE_TENANT } : {}),
+    registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
+  });
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
@@ -29,7 +36,7 @@ console.log(`Permanence (navigateur) : ${host.url}/`);
 console.log(`Données locales : ${dataDir}`);
 const stop = async () => {
   await host.close();
-  core.close();
+  await core.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

@@ -7,6 +7,7 @@ import { ShortcutBar, ShortcutHelp } from '../features/shortcuts/ShortcutBar';
 import { SHORTCUTS, type Shortcut } from '../features/shortcuts/shortcuts';
 import { ROLE_LABELS } from '../ui/labels';
 import { useNow } from '../ui/use-now';
+import { SyncIndicator } from '../features/sync/SyncIndicator';
 
 function Header() {
   const session = useApp((s) => s.session)!;
@@ -24,6 +25,7 @@ function Header() {
       <span className={`pill ${pdsa?.inPdsa ? 'pill-pdsa' : ''}`} title="Permanence des soins ambulatoires">
         {pdsa ? (pdsa.inPdsa ? `PDSA : ${pdsa.period?.label}` : 'Hors PDSA (jour ouvré)') : 'PDSA : …'}
       </span>
+      <SyncIndicator />
       {!connected ? (
         <span className="pill pill-alert" role="alert">
           Cœur local injoignable — reconnexion…
@@ -66,6 +68,7 @@ export function Workspace() {
       search: () => searchRef.current?.focus(),
       save: () => caseRef.current?.save(),
       sendToRegulation: () => caseRef.current?.sendToRegulation(),
+      take: () => caseRef.current?.take(),
       toggleTheme,
       help: () => setHelpOpen(true),
       escape: () => (helpOpen ? setHelpOpen(false) : closeCase()),

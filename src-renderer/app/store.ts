@@ -12,6 +12,8 @@ import type { Role } from '../../src-shared/domain/codes';
 
 export type Theme = 'light' | 'dark';
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
+type SyncState = MethodOutput<'sync.status'>;
+type LoginMode = MethodOutput<'session.mode'>;
 
 export interface AppState {
   bridge: Bridge;
@@ -26,12 +28,15 @@ export interface AppState {
   current: RegulationCase | null;
   currentHistory: CaseEvent[];
   pdsa: PdsaStatus | null;
+  sync: SyncState | null;
+  loginMode: LoginMode | null;
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
 
   init(): Promise<void>;
   login(displayName: string, role: Role, department: string): Promise<boolean>;
+  serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
   logout(): Promise<void>;
   refreshLists(): Promise<void>;
   openNewCase(): Promise<void>;
@@ -82,6 +87,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       current: null,
       currentHistory: [],
       pdsa: null,
+      sync: null,
+      loginMode: null,
       error: null,
       notice: null,
 
@@ -92,14 +99,32 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           if (current && current.id === summary.id) void loadCase(current.id);
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
-        const session = await call('session.current', {});
-        set({ session: session ?? null, sessionChecked: true });
+        bridge.on('sync.state', (sync) => set({ sync }));
+        bridge.on('cases.synced', ({ caseIds, more }) => {
+          void get().refreshLists();
+          const current = get().current;
+          if (current && (more || caseIds.includes(current.id))) void loadCase(current.id);
+        });
+        bridge.on('case.rejected', ({ reference, message, caseId }) => {
+          set({ error: { code: 'conflict', message: `Modification refusée par le serveur${reference ? ` (dossier ${reference})` : ''} : ${message}` } });
+          const current = get().current;
+          if (current && current.id === caseId) void loadCase(caseId);
+        });
+        const [session, loginMode, sync] = await Promise.all([call('session.current', {}), call('session.mode', {}), call('sync.status', {})]);
+        set({ session: session ?? null, sessionChecked: true, loginMode: loginMode ?? null, sync: sync ?? null });
         if (session) await get().refreshLists();
       },
       async login(displayName, role, department) {
         const session = await call('session.login', { displayName, role, department });
         if (!session) return false;
         set({ session, error: null });
+        await get().refreshLists();
+        return true;
+      },
+      async serverLogin(login, password, tenant) {
+        const session = await call('session.login', { login, password, ...(tenant ? { tenant } : {}) });
+        if (!session) return false;
+        set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
         await get().refreshLists();
         return true;
       },

@@ -18,6 +18,7 @@ import { BirthDateField } from './BirthDateField';
 export interface CasePanelHandle {
   save(): void;
   sendToRegulation(): void;
+  take(): void;
 }
 
 type Draft = ScreeningFields;
@@ -63,7 +64,11 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const sendToRegulation = async () => {
     if (await save()) await command({ type: 'send_to_regulation' });
   };
-  useImperativeHandle(ref, () => ({ save: () => void save(), sendToRegulation: () => void sendToRegulation() }));
+  const isPhysician = session?.actor.role === 'physician';
+  const take = () => {
+    if (current && isPhysician && current.status === 'waiting_regulation') void command({ type: 'take' });
+  };
+  useImperativeHandle(ref, () => ({ save: () => void save(), sendToRegulation: () => void sendToRegulation(), take }));
 
   if (!current) {
     return (
@@ -88,7 +93,21 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           Dossier <span className="mono">{current.reference}</span>
         </h2>
         <span className={`status status-${current.status}`}>{STATUS_LABELS[current.status]}</span>
-        {current.takenBy ? <span className="muted">Régulé par {current.takenBy.displayName}</span> : null}
+        {current.takenBy ? (
+          <span className="taken-by" role="status">
+            Régulé par {current.takenBy.displayName}
+          </span>
+        ) : null}
+        {isPhysician && current.status === 'waiting_regulation' ? (
+          <button type="button" className="primary" onClick={take}>
+            Prendre en charge <kbd>Alt+P</kbd>
+          </button>
+        ) : null}
+        {isPhysician && current.status === 'under_regulation' && current.takenBy?.userId === session?.actor.userId ? (
+          <button type="button" onClick={() => void command({ type: 'release' })}>
+            Remettre dans la file
+          </button>
+        ) : null}
       </header>
       {notice ? (
         <p className="notice" role="status">
@@ -96,6 +115,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         </p>
       ) : null}
       <form
+        key={current.id}
         className="case-form"
         onSubmit={(e) => {
           e.preventDefault();

@@ -3,8 +3,60 @@ import { ROLES, type Role } from '../../../src-shared/domain/codes';
 import { useApp } from '../../app/context';
 import { ROLE_LABELS } from '../../ui/labels';
 
-/** Placeholder login until the central server authenticates users (issue 3): a name, a role, a department. */
+/** Login against the central server: identifier and password (the server says who you are). */
+function ServerLoginForm() {
+  const serverLogin = useApp((s) => s.serverLogin);
+  const error = useApp((s) => s.error);
+  const defaultTenant = useApp((s) => s.loginMode?.defaultTenant ?? null);
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [tenant, setTenant] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    await serverLogin(login, password, defaultTenant ? undefined : tenant);
+    setBusy(false);
+  };
+  return (
+    <main className="login">
+      <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
+        <h1 id="login-title">Permanence</h1>
+        <p className="muted">Régulation médicale — 116 117 / SAS</p>
+        {defaultTenant ? null : (
+          <label>
+            Centre de régulation
+            <input value={tenant} onChange={(e) => setTenant(e.target.value)} required />
+          </label>
+        )}
+        <label>
+          Identifiant
+          <input autoFocus value={login} onChange={(e) => setLogin(e.target.value)} autoComplete="username" required />
+        </label>
+        <label>
+          Mot de passe
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error.message}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          Se connecter
+        </button>
+      </form>
+    </main>
+  );
+}
+
 export function LoginScreen() {
+  const serverConfigured = useApp((s) => s.loginMode?.serverConfigured ?? false);
+  return serverConfigured ? <ServerLoginForm /> : <LocalLoginForm />;
+}
+
+/** A workstation without a central server: a named user and role, kept on this workstation. */
+function LocalLoginForm() {
   const login = useApp((s) => s.login);
   const error = useApp((s) => s.error);
   const [name, setName] = useState('');
@@ -49,7 +101,7 @@ export function LoginScreen() {
         <button type="submit" className="primary" disabled={busy}>
           Se connecter
         </button>
-        <p className="muted small">Connexion provisoire : l’authentification par le serveur central arrive avec la synchronisation.</p>
+        <p className="muted small">Poste autonome (sans serveur central) : les dossiers restent sur ce poste.</p>
       </form>
     </main>
   );

@@ -1,6 +1,6 @@
 /** The keyboard map, from day one: every action reachable without the mouse, documented in the UI. */
 export interface Shortcut {
-  id: 'newCase' | 'focusQueue' | 'search' | 'save' | 'sendToRegulation' | 'toggleTheme' | 'help' | 'escape';
+  id: 'newCase' | 'focusQueue' | 'search' | 'save' | 'sendToRegulation' | 'take' | 'toggleTheme' | 'help' | 'escape';
   keys: string;
   label: string;
   match: (e: KeyboardEvent) => boolean;
@@ -14,6 +14,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'search', keys: 'Alt+R', label: 'Rechercher un dossier (nom ou téléphone)', match: alt('KeyR') },
   { id: 'save', keys: 'Alt+S', label: 'Enregistrer le dossier', match: alt('KeyS') },
   { id: 'sendToRegulation', keys: 'Alt+E', label: 'Envoyer en régulation', match: alt('KeyE') },
+  { id: 'take', keys: 'Alt+P', label: 'Prendre en charge le dossier (médecin)', match: alt('KeyP') },
   { id: 'toggleTheme', keys: 'Alt+T', label: 'Thème clair / sombre', match: alt('KeyT') },
   { id: 'help', keys: 'F1', label: 'Aide : liste des raccourcis', match: (e) => e.key === 'F1' },
   { id: 'escape', keys: 'Échap', label: 'Fermer l’aide ou le dossier', match: (e) => e.key === 'Escape' },

@@ -1,0 +1,40 @@
+/**
+ * A whole site on this machine, on embedded defaults: the central regulation server on PGlite
+ * (no database to install) with the demo center, and the browser shell of one workstation
+ * connected to it. Used by `npm start` when the Electron binary is absent.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openServerDatabase, seedTenant } from '../src-server/bootstrap.js';
+import { DEMO_TENANT } from '../src-server/demo.js';
+import { startServer } from '../src-server/server.js';
+import { WorkstationCore } from '../src-main/core/workstation-core.js';
+import { startWebHost } from '../src-main/web-host/web-host.js';
+
+const root = resolve(process.env.PERMANENCE_DATA_DIR ?? '.data');
+const serverDir = join(root, 'server');
+mkdirSync(serverDir, { recursive: true });
+const secretFile = join(serverDir, 'token-secret');
+if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+
+const db = await openServerDatabase({ pgliteDir: join(serverDir, 'pglite') });
+await seedTenant(db, DEMO_TENANT);
+const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn' });
+const core = WorkstationCore.open({ dataDir: join(root, 'workstation'), serverUrl: server.url, defaultTenant: DEMO_TENANT.id });
+const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: Number(process.env.PERMANENCE_PORT ?? 5780) });
+
+console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
+console.log(`Permanence (navigateur) : ${host.url}/`);
+console.log('Comptes de démonstration :');
+for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);
+
+const stop = async () => {
+  await host.close();
+  await core.close();
+  await server.close();
+  await db.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,13 +1,67 @@
 /**
- * npm run bench          full benchmarks (1 M cases …), figures next to same-run baselines
+ * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
+ *   --only cache|sync    one section
  */
 import { resolve } from 'node:path';
 import { benchCache } from './cache.bench.js';
+import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 
 const smoke = process.argv.includes('--smoke');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const cacheRoot = resolve(process.env.PERMANENCE_BENCH_CACHE ?? '.bench-cache');
 const t0 = performance.now();
-const rows = await benchCache({ smoke, cacheRoot });
-const missed = rows.filter((r) => r.ok === false);
-console.log(`\nbenchmarks ${smoke ? '(smoke) ' : ''}done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${missed.length} target(s) missed`);
+let missed = 0;
+const verdict = (ok: boolean) => {
+  if (!ok) missed += 1;
+  return ok ? 'ok' : 'MISSED';
+};
+
+if (!only || only === 'cache') {
+  const rows = await benchCache({ smoke, cacheRoot });
+  missed += rows.filter((r) => r.ok === false).length;
+}
+
+if (!only || only === 'sync') {
+  const n = smoke ? 2_000 : 50_000;
+  const sockets = smoke ? 5 : 50;
+  console.log(`\n# Sync: writer throughput (${n.toLocaleString('fr-FR')} mutations, fan-out to ${sockets} sockets)`);
+  console.log('| engine | writer alone | with fan-out | raw batched INSERT (same driver) | targets | verdict |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const engine of ['postgres', 'pglite'] as const) {
+    const r = await benchWriter(engine, n, sockets);
+    const ok = engine === 'pglite' || smoke ? true : r.writer >= 10_000 && r.withFanout >= 2_000;
+    console.log(`| ${engine} | ${Math.round(r.writer)}/s | ${Math.round(r.withFanout)}/s | ${Math.round(r.raw)} rows/s | ≥ 10,000/s alone, ≥ 2,000/s fan-out (PostgreSQL) | ${verdict(ok)} |`);
+  }
+
+  const p = smoke
+    ? await benchPropagation({ workstations: 5, writers: 2, ratePerWriter: 10, seconds: 3 })
+    : await benchPropagation({ workstations: 50, writers: 5, ratePerWriter: 10, seconds: 20 });
+  console.log(`\n# Sync: propagation, local commit → every other workstation's local commit`);
+  console.log('| workstations | writes | deliveries | lost | p50 | p99 | target | verdict |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `| ${smoke ? 5 : 50} | ${p.writes} | ${p.deliveries} | ${p.lost} | ${fmt(p.p50)} | ${fmt(p.p99)} | p50 ≤ 10 ms, p99 ≤ 50 ms | ${verdict(smoke || (p.p50 <= 10 && p.p99 <= 50 && p.lost === 0))} |`,
+  );
+
+  const s = smoke ? await benchReconnectStorm(5, 20) : await benchReconnectStorm(50, 200);
+  console.log(`\n# Sync: reconnect storm`);
+  console.log(`| workstations × offline cases | accepted in | all converged in | events | distinct |`);
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| ${smoke ? '5 × 20' : '50 × 200'} | ${s.accepted.toFixed(1)} s | ${s.converged.toFixed(1)} s | ${s.events} | ${s.distinct} |`);
+  if (s.events !== s.mutations || s.distinct !== s.mutations) missed += 1;
+
+  console.log(`\n# Sync: initial sync of a new workstation, then resume after a day offline`);
+  console.log('| engine | cases | snapshot → ready | peak RSS (workstation process) | raw keyset read | resume (events) | targets | verdict |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [engine, cases] of (smoke ? [['postgres', 5_000]] : [['postgres', 1_000_000], ['pglite', 100_000]]) as ['postgres' | 'pglite', number][]) {
+    const resume = smoke ? 200 : 7_000;
+    const r = await benchInitialSync(engine, cases, resume);
+    const ok = smoke || cases < 1_000_000 ? r.resumeSeconds <= 2 : r.syncSeconds <= 40 && r.rssMiB <= 300 && r.resumeSeconds <= 2;
+    console.log(
+      `| ${engine} | ${r.syncedCases.toLocaleString('fr-FR')} | ${r.syncSeconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${r.rawSeconds.toFixed(1)} s | ${r.resumeSeconds.toFixed(2)} s (${resume}) | ≤ 40 s, ≤ 300 MiB for 1 M; resume ≤ 2 s | ${verdict(ok)} |`,
+    );
+  }
+}
+
+console.log(`\nbenchmarks ${smoke ? '(smoke) ' : ''}done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${missed} target(s) missed`);

@@ -1,0 +1,37 @@
+/**
+ * A brand-new workstation: logs in, takes the snapshot of current cases, and reports time and
+ * resident memory. Then another workstation writes `resume` events while this one is offline,
+ * and this one catches up: the "back after a day" figure.
+ */
+import { openWorkstation, TENANT, waitFor } from '../fixtures/sync-harness.js';
+
+const [serverUrl, resumeArg] = process.argv.slice(2) as [string, string];
+const resume = Number(resumeArg);
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const t0 = performance.now();
+const w = await openWorkstation(serverUrl, { login: 'dr1' }, { lazyCommunes: true });
+await waitFor('snapshot', () => w.core.store.syncState().snapshotComplete && w.core.syncStatus().connection === 'online', 600_000);
+const syncSeconds = (performance.now() - t0) / 1000;
+const cases = w.core.store.countCases();
+clearInterval(sampler);
+peak = Math.max(peak, process.memoryUsage().rss);
+
+// A day of activity elsewhere while this workstation is off.
+const dataDir = w.dataDir;
+await w.core.close();
+const other = await openWorkstation(serverUrl, { login: 'arm1' }, { lazyCommunes: true });
+for (let i = 0; i < resume; i++) {
+  await other.core.registry.call('case.open', { line: '116117' });
+}
+await waitFor('pushed', () => other.core.store.countPendingMutations() === 0, 600_000);
+const head = other.core.store.syncState().cursorSeq;
+await other.close();
+const t1 = performance.now();
+const back = await openWorkstation(serverUrl, { login: 'dr1' }, { dataDir, lazyCommunes: true });
+await waitFor('caught up', () => back.core.store.syncState().cursorSeq >= head, 600_000);
+const resumeSeconds = (performance.now() - t1) / 1000;
+await back.close();
+void TENANT;
+console.log(JSON.stringify({ syncSeconds, rssMiB: peak / 2 ** 20, syncedCases: cases, resumeSeconds }));
+process.exit(0);

@@ -1,0 +1,244 @@
+/**
+ * Sync benchmarks (issue 3), each next to a same-run baseline:
+ *  - writer throughput (mutations/s accepted and committed) vs raw batched INSERTs through the
+ *    same driver, alone and with fan-out to 50 connected sockets, on PostgreSQL and PGlite;
+ *  - propagation: local commit on an ARM workstation → local commit on every other workstation,
+ *    with 50 workstations connected and 50 writes/s (p50, p99);
+ *  - reconnect storm: workstations come back at once, each with offline cases;
+ *  - initial sync of a new workstation from a server holding many cases (time, RSS) vs a raw
+ *    keyset read of the same rows; then resume after a day offline (~7,000 events).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { WebSocket } from 'ws';
+import type { RegulationCase } from '../../src-shared/schemas/case.js';
+import type { Mutation } from '../../src-shared/sync-protocol/messages.js';
+import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
+import { startServer } from '../../src-server/server.js';
+import type { SqlDatabase } from '../../src-server/db/sql.js';
+import { freshDatabase, openWorkstation, TENANT, TOKEN_SECRET, waitFor, type Engine, type Workstation } from '../fixtures/sync-harness.js';
+import { median, quantile, fmt } from './stats.js';
+
+const actor = { userId: 'cote-dor:arm1', displayName: 'ARM 1', role: 'arm' as const };
+const openMutation = (i: number): Mutation => {
+  const id = uuidv7();
+  return { id, caseId: id, command: { type: 'open', line: '116117', fields: { reasonText: `bench ${i}` } }, clientTime: Date.now(), localSeq: i + 1 };
+};
+
+async function rawInsertRate(db: SqlDatabase, n: number): Promise<number> {
+  await db.exec('CREATE TABLE IF NOT EXISTS bench_raw (seq BIGINT, id UUID, payload TEXT)');
+  const t0 = performance.now();
+  for (let done = 0; done < n; done += 500) {
+    const ids = Array.from({ length: 500 }, () => uuidv7());
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO bench_raw SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[])', [
+        ids.map((_, k) => done + k),
+        ids,
+        ids.map(() => '{"line":"116117","fields":{"reasonText":"bench"}}'),
+      ]);
+    });
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export async function benchWriter(engine: Engine, n: number, sockets: number): Promise<{ writer: number; withFanout: number; raw: number }> {
+  const { db, drop } = await freshDatabase(engine);
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+  try {
+    const raw = await rawInsertRate(db, n);
+    const writer = await server.writer(TENANT);
+    const run = async () => {
+      const t0 = performance.now();
+      const inFlight: Promise<unknown>[] = [];
+      // 64 clients submitting batches of 100: the queue stays full, as in a reconnect storm.
+      for (let c = 0; c < 64; c++) {
+        inFlight.push(
+          (async () => {
+            for (let i = c * 100; i < n; i += 64 * 100) {
+              const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => ({ mutation: openMutation(i + k), actor, workstationId: `bench-${c}` }));
+              if (batch.length) await writer.submit(batch);
+            }
+          })(),
+        );
+      }
+      await Promise.all(inFlight);
+      return n / ((performance.now() - t0) / 1000);
+    };
+    const alone = await run();
+    // 50 workstations listening on the realtime socket, each receiving every event.
+    const res = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: TENANT, login: 'arm1', password: 'arm1-password', workstationId: 'bench' }) });
+    const { token } = (await res.json()) as { token: string };
+    let received = 0;
+    const clients = await Promise.all(
+      Array.from({ length: sockets }, () => new Promise<WebSocket>((ok, fail) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
+        ws.on('message', (d) => {
+          const f = JSON.parse(d.toString()) as { type: string; events?: unknown[] };
+          if (f.type === 'events') received += f.events!.length;
+        });
+        ws.once('open', () => ok(ws));
+        ws.once('error', fail);
+      })),
+    );
+    const withFanout = await run();
+    await waitFor('fan-out delivered', () => received >= n * sockets, 120_000).catch(() => {});
+    for (const c of clients) c.close();
+    return { writer: alone, withFanout, raw };
+  } finally {
+    await server.close();
+    await db.close();
+    await drop();
+  }
+}
+
+export async function benchPropagation(options: { workstations: number; writers: number; ratePerWriter: number; seconds: number }) {
+  const { db, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+  const stations: Workstation[] = [];
+  try {
+    const logins = Array.from({ length: options.workstations }, (_, i) => (i < 3 ? `arm${i + 1}` : `dr${((i - 3) % 12) + 1}`));
+    for (const l of logins) stations.push(await openWorkstation(server.url, { login: l }));
+    await waitFor('all online', () => stations.every((s) => s.core.syncStatus().connection === 'online'), 60_000);
+    const committedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    const pending = new Map<string, number>();
+    for (const s of stations) {
+      s.core.subscribe((event, payload) => {
+        if (event !== 'cases.synced') return;
+        const now = performance.now();
+        for (const id of (payload as { caseIds: string[] }).caseIds) {
+          const t = committedAt.get(id);
+          if (t === undefined) continue;
+          const key = `${s.core.workstationId}:${id}`;
+          if (pending.has(key)) {
+            pending.delete(key);
+            latencies.push(now - t);
+          }
+        }
+      });
+    }
+    const writers = stations.slice(0, options.writers);
+    const interval = 1000 / options.ratePerWriter;
+    const end = performance.now() + options.seconds * 1000;
+    await Promise.all(
+      writers.map(async (w) => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          const r = await w.core.registry.call('case.open', { line: '116117' });
+          if (r.ok) {
+            const id = (r.value as RegulationCase).id;
+            committedAt.set(id, performance.now());
+            for (const s of stations) if (s !== w) pending.set(`${s.core.workstationId}:${id}`, 0);
+          }
+          const wait = interval - (performance.now() - t);
+          if (wait > 0) await new Promise((r2) => setTimeout(r2, wait));
+        }
+      }),
+    );
+    await waitFor('deliveries', () => pending.size === 0, 60_000).catch(() => {});
+    return { writes: committedAt.size, deliveries: latencies.length, lost: pending.size, p50: median(latencies), p99: quantile(latencies, 0.99) };
+  } finally {
+    await Promise.all(stations.map((s) => s.close()));
+    await server.close();
+    await db.close();
+    await drop();
+  }
+}
+
+export async function benchReconnectStorm(workstations: number, casesEach: number) {
+  const { db, drop } = await freshDatabase('postgres');
+  let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+  const port = server.port;
+  const stations: Workstation[] = [];
+  try {
+    for (let i = 0; i < workstations; i++) stations.push(await openWorkstation(server.url, { login: `arm${(i % 3) + 1}` }));
+    await waitFor('all online', () => stations.every((s) => s.core.syncStatus().connection === 'online'), 60_000);
+    await server.close();
+    for (const s of stations) for (let i = 0; i < casesEach; i++) await s.core.registry.call('case.open', { line: '116117' });
+    const t0 = performance.now();
+    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
+    const writer = await server.writer(TENANT);
+    await waitFor('all accepted', () => writer.lastSeq >= workstations * casesEach, 600_000);
+    const accepted = (performance.now() - t0) / 1000;
+    await waitFor('all converged', () => stations.every((s) => s.core.store.countPendingMutations() === 0 && s.core.store.syncState().cursorSeq === writer.lastSeq), 600_000);
+    const converged = (performance.now() - t0) / 1000;
+    const { rows } = await db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events');
+    return { mutations: workstations * casesEach, accepted, converged, events: rows[0]!.n, distinct: rows[0]!.d };
+  } finally {
+    await Promise.all(stations.map((s) => s.close()));
+    await server.close();
+    await db.close();
+    await drop();
+  }
+}
+
+/** Server state of n closed cases, written straight into the projection (as the writer would). */
+async function fillCases(db: SqlDatabase, n: number): Promise<void> {
+  const dr = { userId: 'cote-dor:dr1', displayName: 'DR 1', role: 'physician' as const };
+  const t0 = Date.UTC(2016, 0, 1);
+  for (let done = 0; done < n; done += 5000) {
+    const rows: { id: string; data: string }[] = [];
+    for (let i = done; i < Math.min(n, done + 5000); i++) {
+      const at = t0 + i * 300_000;
+      const id = uuidv7({ msecs: at });
+      let s: RegulationCase | undefined;
+      for (const [cmd, who] of [
+        [{ type: 'open', line: '116117', fields: { callbackPhone: `+3361${String(i % 333_333).padStart(7, '0')}`, patient: { lastName: 'MARTIN', firstName: 'Jeanne', birthDate: '1950-03-02', sex: 'F' }, location: { inseeCode: '21231', communeName: 'Dijon', departmentCode: '21' }, reasonCode: 'FEVER', priority: 'P3' } }, actor],
+        [{ type: 'send_to_regulation' }, actor],
+        [{ type: 'take' }, dr],
+        [{ type: 'decide', decision: { code: 'PHONE_ADVICE' } }, dr],
+        [{ type: 'close' }, dr],
+      ] as const) {
+        const r = decide(s, cmd as never, { actor: who, workstationId: 'seed', eventId: s ? uuidv7({ msecs: at }) : id, caseId: id, now: at });
+        if (!r.ok) throw new Error(r.error.message);
+        s = applyEvent(s, { ...r.value, serverTime: at });
+      }
+      rows.push({ id, data: JSON.stringify(s) });
+    }
+    await db.query(`INSERT INTO cases (tenant, id, last_seq, status, data) SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[])`, [
+      TENANT,
+      rows.map((r) => r.id),
+      rows.map(() => 0),
+      rows.map(() => 'closed'),
+      rows.map((r) => r.data),
+    ]);
+  }
+}
+
+export async function benchInitialSync(engine: Engine, cases: number, resumeEvents: number) {
+  const { db, drop } = await freshDatabase(engine);
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+  try {
+    const tFill = performance.now();
+    await fillCases(db, cases);
+    const fillSeconds = (performance.now() - tFill) / 1000;
+    // Baseline: the same rows read by keyset pages of 2,000 straight from the database.
+    const tRaw = performance.now();
+    let after = '00000000-0000-0000-0000-000000000000';
+    let read = 0;
+    for (;;) {
+      const { rows } = await db.query<{ id: string; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT 2000', [TENANT, after]);
+      if (rows.length === 0) break;
+      for (const r of rows) JSON.parse(r.data);
+      read += rows.length;
+      after = rows[rows.length - 1]!.id;
+    }
+    const rawSeconds = (performance.now() - tRaw) / 1000;
+    // The new workstation runs in its own process, so that its memory is its own.
+    // Async: this process hosts the server the child talks to.
+    const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'initial-sync.child.ts'), server.url, String(resumeEvents)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const child = JSON.parse(out.trim().split("\n").pop()!) as { syncSeconds: number; rssMiB: number; syncedCases: number; resumeSeconds: number };
+    return { engine, cases, fillSeconds, rawSeconds, rawRows: read, ...child };
+  } finally {
+    await server.close();
+    await db.close();
+    await drop();
+  }
+}
+
+export { fmt };

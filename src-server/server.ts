@@ -202,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { epoch: w.epoch, headSeq: w.lastSeq, events: rows.map(eventFromRow) };
   });
 
-  app.get('/api/sync/snapshot', async (req) => {
+  app.get('/api/sync/snapshot', async (req, reply) => {
     const claims = await authenticate(req);
     const q = parse(SnapshotQuerySchema, stripToken(req.query));
     const w = await writer(claims.tenant);
@@ -216,12 +216,12 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
           claims.tenant,
           q.limit,
         ]);
-    return {
-      epoch: w.epoch,
-      highWater,
-      cases: rows.map((r) => ({ lastSeq: Number(r.last_seq), data: JSON.parse(r.data) })),
-      next: rows.length === q.limit ? rows[rows.length - 1]!.id : null,
-    };
+    // Case JSON is stored as the writer serialised it: sent as is, not parsed and serialised again.
+    const next = rows.length === q.limit ? rows[rows.length - 1]!.id : null;
+    const cases = rows.map((r) => `{"lastSeq":${Number(r.last_seq)},"data":${r.data}}`).join(',');
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(`{"epoch":${JSON.stringify(w.epoch)},"highWater":${highWater},"cases":[${cases}],"next":${JSON.stringify(next)}}`);
   });
 
   app.get<{ Params: { id: string } }>('/api/cases/:id/events', async (req) => {

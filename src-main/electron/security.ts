@@ -6,6 +6,7 @@
 import { app, net, protocol, session, shell, type BrowserWindow } from 'electron';
 import { normalize, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { contentSecurityPolicy } from '../../src-shared/contract/csp.js';
 
 export const APP_ORIGIN = 'app://permanence';
 
@@ -31,18 +32,9 @@ export function serveRendererFrom(rendererDir: string, csp: string): void {
   });
 }
 
+/** Electron's CSP: the shared one, plus the SIP and server origins the center configures. */
 export function electronCsp(extraConnect: string[] = []): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "media-src 'self' blob:",
-    ["connect-src 'self'", ...extraConnect].join(' '),
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return contentSecurityPolicy(extraConnect);
 }
 
 export function hardenSession(): void {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, RequestFrameSchema, type ServerFrame } from '../../src-shared/contract/frames.js';
 import { describeIssues } from '../../src-shared/contract/validate.js';
+import { contentSecurityPolicy } from '../../src-shared/contract/csp.js';
 import type { Registry } from '../core/registry.js';
 
 export interface HostedCore {
@@ -51,20 +52,8 @@ const MIME: Record<string, string> = {
 };
 
 /** The strict CSP of the browser shell: own origin only, WebSocket to itself. */
-export function contentSecurityPolicy(origin: string): string {
-  const ws = origin.replace(/^http/, 'ws');
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "media-src 'self' blob:",
-    `connect-src 'self' ${ws}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+export function browserShellCsp(origin: string): string {
+  return contentSecurityPolicy([origin.replace(/^http/, 'ws')]);
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -103,7 +92,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       };
       if (extname(file) === '.html') {
         body = body.toString('utf8').replace('<head>', `<head>\n    <meta name="permanence-token" content="${token}" />`);
-        headers['Content-Security-Policy'] = contentSecurityPolicy(origin);
+        headers['Content-Security-Policy'] = browserShellCsp(origin);
       }
       res.writeHead(200, headers).end(body);
     } catch {

@@ -14,7 +14,7 @@ import type { CaseCommand, CaseEventDraft } from '../../src-shared/schemas/case-
 import { openDatabase } from '../../src-main/core/store/database.js';
 import { projectionRow } from '../../src-main/core/store/case-store.js';
 
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const LAST_NAMES = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD'];
 const FIRST_NAMES = ['Jeanne', 'Louis', 'Marie', 'Paul', 'Camille', 'Lucas', 'Léa', 'Hugo', 'Chloé', 'Jules', 'Inès', 'Gabriel'];
 const COMMUNES = [['21231', 'Dijon'], ['21054', 'Beaune'], ['21425', 'Montbard'], ['21278', 'Chenôve'], ['21617', 'Talant']] as const;

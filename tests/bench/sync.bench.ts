@@ -8,9 +8,11 @@
  *  - initial sync of a new workstation from a server holding many cases (time, RSS) vs a raw
  *    keyset read of the same rows; then resume after a day offline (~7,000 events).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import { WebSocket } from 'ws';
 import type { RegulationCase } from '../../src-shared/schemas/case.js';
@@ -93,54 +95,51 @@ export async function benchWriter(engine: Engine, n: number, sockets: number): P
   }
 }
 
-export async function benchPropagation(options: { workstations: number; writers: number; ratePerWriter: number; seconds: number }) {
+export async function benchPropagation(options: { workstations: number; processes: number; writers: number; ratePerWriter: number; seconds: number }) {
   const { db, drop } = await freshDatabase('postgres');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
-  const stations: Workstation[] = [];
   try {
-    const logins = Array.from({ length: options.workstations }, (_, i) => (i < 3 ? `arm${i + 1}` : `dr${((i - 3) % 12) + 1}`));
-    for (const l of logins) stations.push(await openWorkstation(server.url, { login: l }));
-    await waitFor('all online', () => stations.every((s) => s.core.syncStatus().connection === 'online'), 60_000);
-    const committedAt = new Map<string, number>();
-    const latencies: number[] = [];
-    const pending = new Map<string, number>();
-    for (const s of stations) {
-      s.core.subscribe((event, payload) => {
-        if (event !== 'cases.synced') return;
-        const now = performance.now();
-        for (const id of (payload as { caseIds: string[] }).caseIds) {
-          const t = committedAt.get(id);
-          if (t === undefined) continue;
-          const key = `${s.core.workstationId}:${id}`;
-          if (pending.has(key)) {
-            pending.delete(key);
-            latencies.push(now - t);
-          }
-        }
-      });
-    }
-    const writers = stations.slice(0, options.writers);
-    const interval = 1000 / options.ratePerWriter;
-    const end = performance.now() + options.seconds * 1000;
-    await Promise.all(
-      writers.map(async (w) => {
-        while (performance.now() < end) {
-          const t = performance.now();
-          const r = await w.core.registry.call('case.open', { line: '116117' });
-          if (r.ok) {
-            const id = (r.value as RegulationCase).id;
-            committedAt.set(id, performance.now());
-            for (const s of stations) if (s !== w) pending.set(`${s.core.workstationId}:${id}`, 0);
-          }
-          const wait = interval - (performance.now() - t);
-          if (wait > 0) await new Promise((r2) => setTimeout(r2, wait));
-        }
-      }),
+    const per = Math.ceil(options.workstations / options.processes);
+    const children = Array.from({ length: options.processes }, (_, p) => {
+      const writers = p === 0 ? options.writers : 0;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', resolve(import.meta.dirname, 'propagation.child.ts'), server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      return { child, output: () => out };
+    });
+    await waitFor('children ready', () => children.every((c) => c.output().includes('ready\n')), 180_000);
+    for (const c of children) c.child.stdin.write('go\n');
+    const results = await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<{ commits: [string, string, number][]; receipts: [string, string, number][]; stations: string[] }>((ok) =>
+            c.child.on('exit', () => ok(JSON.parse(readFileSync(join(tmpdir(), `permanence-prop-${process.pid}-${children.indexOf(c)}.json`), 'utf8')))),
+          ),
+      ),
     );
-    await waitFor('deliveries', () => pending.size === 0, 60_000).catch(() => {});
-    return { writes: committedAt.size, deliveries: latencies.length, lost: pending.size, p50: median(latencies), p99: quantile(latencies, 0.99) };
+    const commits = new Map(results.flatMap((r) => r.commits).map(([ws, id, t]) => [id, { ws, t }]));
+    const stations = results.flatMap((r) => r.stations);
+    const firstSeen = new Map<string, number>();
+    for (const [ws, id, t] of results.flatMap((r) => r.receipts)) {
+      const key = `${ws}:${id}`;
+      if (commits.has(id) && !firstSeen.has(key)) firstSeen.set(key, t);
+    }
+    const latencies: number[] = [];
+    let lost = 0;
+    for (const [id, c] of commits) {
+      for (const ws of stations) {
+        if (ws === c.ws) continue;
+        const t = firstSeen.get(`${ws}:${id}`);
+        if (t === undefined) lost += 1;
+        else latencies.push(t - c.t);
+      }
+    }
+    return { writes: commits.size, deliveries: latencies.length, lost, p50: median(latencies), p99: quantile(latencies, 0.99) };
   } finally {
-    await Promise.all(stations.map((s) => s.close()));
     await server.close();
     await db.close();
     await drop();

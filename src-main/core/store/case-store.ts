@@ -85,7 +85,7 @@ const eventFromRow = (r: EventRow): StoredEvent =>
   }) as StoredEvent;
 
 /** Flat columns of the visible projection, for the upsert statement. */
-export function projectionRow(c: RegulationCase) {
+export function projectionRow(c: RegulationCase, sameAsServer = false) {
   const s = summaryOf(c);
   return {
     id: s.id,
@@ -107,12 +107,12 @@ export function projectionRow(c: RegulationCase) {
     reason_code: s.reasonCode,
     taken_by_name: s.takenByName,
     decision_code: s.decisionCode,
-    data: JSON.stringify(c),
+    data: sameAsServer ? null : JSON.stringify(c),
   };
 }
 
 const SQL = {
-  getCase: 'SELECT data FROM cases WHERE id = ?',
+  getCase: 'SELECT coalesce(c.data, s.data) AS data FROM cases c LEFT JOIN server_cases s ON s.id = c.id WHERE c.id = ?',
   upsertCase: `INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
       commune_name, reason_code, taken_by_name, decision_code, data)
@@ -250,10 +250,18 @@ export class CaseStore {
   }
 
   /** Re-derive the visible state of a case from the server's state + this workstation's overlay. */
-  private rebase(caseId: string, epoch: string | null): void {
-    const server = this.stmt('getServerCase').get(caseId) as { last_seq: number; data: string } | undefined;
-    let state: RegulationCase | undefined = server ? (JSON.parse(server.data) as RegulationCase) : undefined;
+  private rebase(caseId: string, epoch: string | null, serverState?: RegulationCase): void {
+    let state: RegulationCase | undefined = serverState;
+    if (!state) {
+      const server = this.stmt('getServerCase').get(caseId) as { last_seq: number; data: string } | undefined;
+      state = server ? (JSON.parse(server.data) as RegulationCase) : undefined;
+    }
     const overlay = this.stmt('overlay').all(caseId, epoch) as (EventRow & { command: string })[];
+    if (overlay.length === 0 && state && serverState) {
+      // Nothing pending here: the visible case is the server's state, stored once.
+      this.stmt('upsertCase').run(projectionRow(state, true));
+      return;
+    }
     for (const row of overlay) {
       const actor = { userId: row.actor_user_id, displayName: row.actor_name, role: row.actor_role } as Actor;
       const decided = decide(state, JSON.parse(row.command) as CaseCommand, {
@@ -315,7 +323,8 @@ export class CaseStore {
       for (const [id, entry] of states) {
         if (entry.state && touched.has(id)) this.stmt('upsertServerCase').run(id, entry.lastSeq, JSON.stringify(entry.state));
       }
-      for (const id of touched) this.rebase(id, epoch);
+      // The server state is in hand: the visible case is built from it without reading it back.
+      for (const id of touched) this.rebase(id, epoch, states.get(id)!.state);
       this.stmt('setCursor').run(cursor, epoch, now);
       return { touched: [...touched], missing: [...missing] };
     });
@@ -329,7 +338,7 @@ export class CaseStore {
         const row = this.stmt('getServerCase').get(c.data.id) as { last_seq: number } | undefined;
         if (row && row.last_seq >= c.lastSeq) continue;
         this.stmt('upsertServerCase').run(c.data.id, c.lastSeq, JSON.stringify(c.data));
-        this.rebase(c.data.id, epoch);
+        this.rebase(c.data.id, epoch, c.data);
         touched.push(c.data.id);
       }
       return touched;
@@ -393,7 +402,7 @@ export class CaseStore {
       }
       if (state) {
         this.stmt('upsertServerCase').run(caseId, lastSeq, JSON.stringify(state));
-        this.rebase(caseId, epoch);
+        this.rebase(caseId, epoch, state);
       }
     });
   }

@@ -38,7 +38,8 @@ export const MIGRATIONS: readonly Migration[] = [
         reason_code TEXT,
         taken_by_name TEXT,
         decision_code TEXT,
-        data TEXT NOT NULL
+        -- The full case as JSON; NULL when it is exactly the server's state (read from server_cases).
+        data TEXT
       ) STRICT;
       CREATE INDEX cases_by_phone ON cases (callback_phone, opened_at DESC) WHERE callback_phone IS NOT NULL;
       CREATE INDEX cases_by_patient ON cases (patient_name_key) WHERE patient_name_key IS NOT NULL;

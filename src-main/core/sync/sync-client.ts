@@ -291,24 +291,22 @@ export class SyncClient {
 
   private async snapshot(): Promise<void> {
     const store = this.options.store;
-    let after: string | null = null;
-    let first = true;
-    let highWater = 0;
-    let epoch = '';
-    do {
-      const q: string = after ? `?after=${after}&limit=2000` : '?limit=2000';
-      const page = await this.request('GET', `/api/sync/snapshot${q}`, SnapshotResponseSchema);
-      if (this.stopped) return;
-      if (first) {
-        this.checkEpoch(page.epoch);
-        highWater = page.highWater;
-        epoch = page.epoch;
-        first = false;
-      }
+    const fetchPage = (after: string | null) =>
+      this.request('GET', `/api/sync/snapshot${after ? `?after=${after}&limit=2000` : '?limit=2000'}`, SnapshotResponseSchema);
+    let page = await fetchPage(null);
+    if (this.stopped) return;
+    this.checkEpoch(page.epoch);
+    const { highWater, epoch } = page;
+    for (;;) {
+      // Fetch the next page while this one is written: network and disk overlap.
+      const next = page.next ? fetchPage(page.next) : null;
+      next?.catch(() => {});
       const touched = store.applySnapshot(page.cases, page.epoch);
       if (touched.length) this.options.onCasesChanged(touched);
-      after = page.next;
-    } while (after);
+      if (!next) break;
+      page = await next;
+      if (this.stopped) return;
+    }
     store.completeSnapshot(highWater, epoch, this.now());
   }
 

@@ -13,6 +13,7 @@ import {
   call,
   expectConverged,
   freshDatabase,
+  restartableServer,
   openWorkstation,
   PG_ADMIN_URL,
   serverCases,
@@ -88,16 +89,10 @@ describe('sync under faults', () => {
   });
 
   it('an offline period of 200 created and edited cases reaches the server exactly once, in order', async () => {
-    const { db, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
-    const port = server.port;
-    const w = track(await openWorkstation(server.url, { login: 'arm1' }));
+    const rs = await restartableServer('postgres', cleanups);
+    const w = track(await openWorkstation(rs.url, { login: 'arm1' }));
     await waitFor('online', () => w.core.syncStatus().connection === 'online');
-    await server.close();
+    await rs.stop();
     await waitFor('offline shown', () => w.core.syncStatus().connection === 'offline');
     const since = w.core.syncStatus().offlineSince;
     expect(since).toBeGreaterThan(0);
@@ -106,12 +101,10 @@ describe('sync under faults', () => {
       await call(w.core, 'case.command', { caseId: k.id, command: { type: 'update_fields', baseVersion: k.version, changes: { reasonText: `hors ligne ${i}` } } });
     }
     expect(w.core.syncStatus().pending).toBe(400);
-    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
-    cleanups.push(() => server.close());
-    await expectConverged({ server, db, url: server.url, close: async () => {} }, [w], 30_000);
-    const local = w.core.store.pendingMutations(1000);
-    expect(local).toHaveLength(0);
-    const order = await serverMutationsOf({ db }, w.core.workstationId);
+    await rs.start();
+    await expectConverged(rs.view(), [w], 30_000);
+    expect(w.core.store.pendingMutations(1000)).toHaveLength(0);
+    const order = await serverMutationsOf(rs, w.core.workstationId);
     expect(order).toHaveLength(400);
     const localOrder = (w.core.store as unknown as { db: import('better-sqlite3').Database }).db
       .prepare('SELECT mutation_id FROM outbox ORDER BY local_seq')
@@ -121,24 +114,17 @@ describe('sync under faults', () => {
   });
 
   it('a workstation restarted with a non-empty outbox pushes it when it comes back', async () => {
-    const { db, drop } = await freshDatabase('pglite');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
-    const port = server.port;
-    const first = await openWorkstation(server.url, { login: 'arm1' }, {});
+    const rs = await restartableServer('pglite', cleanups);
+    const first = await openWorkstation(rs.url, { login: 'arm1' }, {});
     const dataDir = first.dataDir;
     await waitFor('online', () => first.core.syncStatus().connection === 'online');
-    await server.close();
+    await rs.stop();
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await call<RegulationCase>(first.core, 'case.open', { line: '116117' })).id);
     await first.core.close(); // the workstation is shut down with 20 mutations in its outbox
-    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
-    cleanups.push(() => server.close());
-    const again = track(await openWorkstation(server.url, { login: 'arm1' }, { dataDir }));
-    const truth = await expectConverged({ server, db, url: server.url, close: async () => {} }, [again]);
+    await rs.start();
+    const again = track(await openWorkstation(rs.url, { login: 'arm1' }, { dataDir }));
+    const truth = await expectConverged(rs.view(), [again]);
     for (const id of ids) expect(truth.has(id)).toBe(true);
   });
 
@@ -257,17 +243,11 @@ describe('sync under faults', () => {
 
 describe('offline login', () => {
   it('lets a user who logged in here before work while the server is down, and syncs when it is back', async () => {
-    const { db, drop } = await freshDatabase('pglite');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    let server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
-    const port = server.port;
-    const first = await openWorkstation(server.url, { login: 'arm1' });
+    const rs = await restartableServer('pglite', cleanups);
+    const first = await openWorkstation(rs.url, { login: 'arm1' });
     await first.core.close();
-    await server.close();
-    const w = track(await openWorkstation(server.url, null, { dataDir: first.dataDir }));
+    await rs.stop();
+    const w = track(await openWorkstation(rs.url, null, { dataDir: first.dataDir }));
     const wrong = await w.core.registry.call('session.login', { login: 'arm1', password: 'wrong-password' });
     expect(wrong.ok).toBe(false);
     const stranger = await w.core.registry.call('session.login', { login: 'arm2', password: 'arm2-password' });
@@ -275,9 +255,8 @@ describe('offline login', () => {
     const r = await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' });
     expect(r.ok && (r.value as { mode: string }).mode).toBe('offline');
     const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
-    server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
-    cleanups.push(() => server.close());
-    const truth = await expectConverged({ server, db, url: server.url, close: async () => {} }, [w], 20_000);
+    await rs.start();
+    const truth = await expectConverged(rs.view(), [w], 20_000);
     expect(truth.has(k.id)).toBe(true);
   });
 });

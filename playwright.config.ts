@@ -18,7 +18,7 @@ export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 60_000,
   workers: 1,
-  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  reporter: [['list'], ['json', { outputFile: '.reports/e2e.json' }]],
   use: {
     headless: true,
     locale: 'fr-FR',

@@ -27,3 +27,4 @@ if (playwrightFile && existsSync(playwrightFile)) {
   console.log('playwright: no report');
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (failed > 0) process.exitCode = 1;

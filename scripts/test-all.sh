@@ -27,10 +27,11 @@ step "build (browser shell, Electron shell)"
 npm run --silent build
 npm run --silent build:electron > /dev/null
 
-mkdir -p test-results
+mkdir -p .reports
+rm -f .reports/vitest.json .reports/e2e.json
 status=0
 step "unit, integration, contract tests (vitest)"
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=1
+npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json || status=1
 
 step "end-to-end tests (Playwright, /usr/bin/chromium)"
 npx playwright test || status=1
@@ -39,5 +40,5 @@ step "benchmarks, smoke run"
 npm run --silent bench:smoke || status=1
 
 step "summary"
-node scripts/summarize-tests.mjs test-results/vitest.json test-results/e2e.json
+node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json || status=1
 exit $status

@@ -14,6 +14,7 @@ import { useApp } from '../../app/context';
 import { dateTime, LINE_LABELS, PRIORITY_LABELS, SEX_LABELS, STATUS_LABELS } from '../../ui/labels';
 import { CommuneField } from './CommuneField';
 import { BirthDateField } from './BirthDateField';
+import { CodeSelect } from '../../ui/CodeSelect';
 
 export interface CasePanelHandle {
   save(): void;
@@ -125,16 +126,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         <fieldset disabled={!editable}>
           <legend>Appel</legend>
           <div className="row">
-            <label>
-              Ligne
-              <select value={draft.line ?? '116117'} onChange={(e) => set('line', e.target.value as Draft['line'])}>
-                {LINES.map((l) => (
-                  <option key={l} value={l}>
-                    {LINE_LABELS[l]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CodeSelect label="Ligne" value={draft.line ?? '116117'} codes={LINES} labels={LINE_LABELS} onChange={(line) => set('line', line)} />
             <label>
               Numéro de rappel
               <input
@@ -145,19 +137,13 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 autoFocus
               />
             </label>
-            <label>
-              Appelant
-              <select
-                value={draft.caller?.relationship ?? 'self'}
-                onChange={(e) => set('caller', { ...draft.caller, relationship: e.target.value as (typeof CALLER_RELATIONSHIPS)[number] })}
-              >
-                {CALLER_RELATIONSHIPS.map((r) => (
-                  <option key={r} value={r}>
-                    {CALLER_RELATIONSHIP_LABELS[r]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CodeSelect
+              label="Appelant"
+              value={draft.caller?.relationship ?? 'self'}
+              codes={CALLER_RELATIONSHIPS}
+              labels={CALLER_RELATIONSHIP_LABELS}
+              onChange={(relationship) => set('caller', { ...draft.caller, relationship: relationship ?? 'self' })}
+            />
           </div>
         </fieldset>
         <fieldset disabled={!editable}>
@@ -172,16 +158,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
               <input name="firstName" value={patient.firstName ?? ''} onChange={(e) => set('patient', clean({ ...patient, firstName: e.target.value }))} />
             </label>
             <BirthDateField value={patient.birthDate} onChange={(iso) => set('patient', clean({ ...patient, birthDate: iso }))} />
-            <label>
-              Sexe
-              <select value={patient.sex ?? 'U'} onChange={(e) => set('patient', clean({ ...patient, sex: e.target.value as 'F' }))}>
-                {SEXES.map((s) => (
-                  <option key={s} value={s}>
-                    {SEX_LABELS[s]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CodeSelect label="Sexe" value={patient.sex ?? 'U'} codes={SEXES} labels={SEX_LABELS} onChange={(sex) => set('patient', clean({ ...patient, sex }))} />
           </div>
         </fieldset>
         <fieldset disabled={!editable}>
@@ -208,17 +185,15 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         <fieldset disabled={!editable}>
           <legend>Motif et priorité</legend>
           <div className="row">
-            <label>
-              Motif d’appel
-              <select name="reasonCode" value={draft.reasonCode ?? ''} onChange={(e) => set('reasonCode', (e.target.value || undefined) as Draft['reasonCode'])}>
-                <option value="">— choisir —</option>
-                {REASON_CODES.map((r) => (
-                  <option key={r} value={r}>
-                    {REASONS[r].label}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <CodeSelect
+              label="Motif d’appel"
+              name="reasonCode"
+              value={draft.reasonCode}
+              codes={REASON_CODES}
+              labels={(r) => REASONS[r].label}
+              placeholder="— choisir —"
+              onChange={(reasonCode) => set('reasonCode', reasonCode)}
+            />
             <label className="grow">
               Précisions
               <input value={draft.reasonText ?? ''} onChange={(e) => set('reasonText', e.target.value)} />

@@ -7,7 +7,6 @@ import type { Bridge } from '../../src-shared/contract/bridge';
 import type { MethodInput, MethodName, MethodOutput, Session } from '../../src-shared/contract/methods';
 import type { AppError } from '../../src-shared/domain/result';
 import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case';
-import type { CaseEvent } from '../../src-shared/schemas/case-events';
 import type { Role } from '../../src-shared/domain/codes';
 
 export type Theme = 'light' | 'dark';
@@ -26,7 +25,7 @@ export interface AppState {
   recent: CaseSummary[];
   searchResults: CaseSummary[] | null;
   current: RegulationCase | null;
-  currentHistory: CaseEvent[];
+  currentHistory: MethodOutput<'case.history'>;
   pdsa: PdsaStatus | null;
   sync: SyncState | null;
   loginMode: LoginMode | null;

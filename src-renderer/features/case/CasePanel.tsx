@@ -223,7 +223,11 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           {history.map((e) => (
             <li key={e.id}>
               <span className="mono">{dateTime(e.clientTime)}</span> — <strong>{e.actor.displayName}</strong> : {eventLabel(e.kind)}
-              {e.serverSeq === null ? <span className="muted small"> (non synchronisé)</span> : null}
+              {e.syncStatus === 'rejected' ? (
+                <span className="error small"> (refusé par le serveur)</span>
+              ) : e.syncStatus === 'pending' ? (
+                <span className="muted small"> (non synchronisé)</span>
+              ) : null}
             </li>
           ))}
         </ol>

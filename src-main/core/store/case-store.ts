@@ -142,6 +142,8 @@ const SQL = {
     WHERE o.case_id = ? AND o.status <> 'rejected' AND (o.applied_epoch IS NULL OR o.applied_epoch IS NOT ?)
     ORDER BY o.local_seq`,
   markApplied: `UPDATE outbox SET applied_epoch = ?, status = 'accepted', server_seq = ? WHERE mutation_id = ?`,
+  markAppliedUpTo: `UPDATE outbox SET applied_epoch = ? WHERE case_id = ? AND status = 'accepted' AND server_seq IS NOT NULL
+    AND server_seq <= ?`,
   pendingMutations: `SELECT local_seq, mutation_id, case_id, command, claimed_at FROM outbox WHERE status = 'pending'
     ORDER BY local_seq LIMIT ?`,
   acceptMutation: `UPDATE outbox SET status = 'accepted', server_seq = ?, last_error = NULL WHERE mutation_id = ? AND status = 'pending'`,
@@ -276,6 +278,29 @@ export class CaseStore {
     if (state) this.stmt('upsertCase').run(projectionRow(state));
   }
 
+  /** Keep a server event in the local log (or confirm our pending one) and stop overlaying it. */
+  private recordServerEvent(e: ServerEvent, epoch: string): void {
+    const known = this.stmt('eventState').get(e.id) as { server_seq: number | null } | undefined;
+    if (!known) {
+      this.stmt('insertServerEvent').run(
+        e.id,
+        e.caseId,
+        e.kind,
+        JSON.stringify(e.payload),
+        e.actor.userId,
+        e.actor.displayName,
+        e.actor.role,
+        e.workstationId,
+        e.clientTime,
+        e.serverSeq,
+        e.serverTime,
+      );
+    } else if (known.server_seq === null) {
+      this.stmt('confirmEvent').run(e.serverSeq, e.serverTime, e.id);
+    }
+    this.stmt('markApplied').run(epoch, e.serverSeq, e.id);
+  }
+
   /**
    * Apply server events (in sequence order) and move the cursor, in one transaction. Idempotent:
    * an event already applied to a case (seq ≤ its last_seq) is skipped.
@@ -292,32 +317,22 @@ export class CaseStore {
           entry = { lastSeq: row?.last_seq ?? 0, state: row ? (JSON.parse(row.data) as RegulationCase) : undefined };
           states.set(e.caseId, entry);
         }
-        if (e.serverSeq <= entry.lastSeq) continue;
+        if (e.serverSeq <= entry.lastSeq) {
+          // Already part of the server state (a snapshot taken after it): record it, and if it is
+          // one of ours, stop overlaying it.
+          if (entry.state) {
+            this.recordServerEvent(e, epoch);
+            touched.add(e.caseId);
+          }
+          continue;
+        }
         if (!entry.state && e.kind !== 'case.opened') {
           missing.add(e.caseId);
           continue;
         }
         entry.state = applyEvent(entry.state, e);
         entry.lastSeq = e.serverSeq;
-        const known = this.stmt('eventState').get(e.id) as { server_seq: number | null } | undefined;
-        if (!known) {
-          this.stmt('insertServerEvent').run(
-            e.id,
-            e.caseId,
-            e.kind,
-            JSON.stringify(e.payload),
-            e.actor.userId,
-            e.actor.displayName,
-            e.actor.role,
-            e.workstationId,
-            e.clientTime,
-            e.serverSeq,
-            e.serverTime,
-          );
-        } else if (known.server_seq === null) {
-          this.stmt('confirmEvent').run(e.serverSeq, e.serverTime, e.id);
-        }
-        this.stmt('markApplied').run(epoch, e.serverSeq, e.id);
+        this.recordServerEvent(e, epoch);
         touched.add(e.caseId);
       }
       for (const [id, entry] of states) {
@@ -338,6 +353,8 @@ export class CaseStore {
         const row = this.stmt('getServerCase').get(c.data.id) as { last_seq: number } | undefined;
         if (row && row.last_seq >= c.lastSeq) continue;
         this.stmt('upsertServerCase').run(c.data.id, c.lastSeq, JSON.stringify(c.data));
+        // Our accepted mutations up to this state are in it: no longer overlaid.
+        this.stmt('markAppliedUpTo').run(epoch, c.data.id, c.lastSeq);
         this.rebase(c.data.id, epoch, c.data);
         touched.push(c.data.id);
       }
@@ -394,11 +411,7 @@ export class CaseStore {
       for (const e of events) {
         state = applyEvent(state, e);
         lastSeq = e.serverSeq;
-        const known = this.stmt('eventState').get(e.id) as { server_seq: number | null } | undefined;
-        if (!known) {
-          this.stmt('insertServerEvent').run(e.id, e.caseId, e.kind, JSON.stringify(e.payload), e.actor.userId, e.actor.displayName, e.actor.role, e.workstationId, e.clientTime, e.serverSeq, e.serverTime);
-        } else if (known.server_seq === null) this.stmt('confirmEvent').run(e.serverSeq, e.serverTime, e.id);
-        this.stmt('markApplied').run(epoch, e.serverSeq, e.id);
+        this.recordServerEvent(e, epoch);
       }
       if (state) {
         this.stmt('upsertServerCase').run(caseId, lastSeq, JSON.stringify(state));

@@ -1,0 +1,50 @@
+/**
+ * The workstation store's sync bookkeeping, without a server: what a snapshot or the event stream
+ * does to this workstation's own pending mutations.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegulationCase } from '../../src-shared/schemas/case.js';
+import type { ServerEvent } from '../../src-shared/sync-protocol/messages.js';
+import { newCore } from '../fixtures/transports.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function caseWithNote() {
+  const { core, cleanup } = newCore();
+  cleanups.push(async () => {
+    await core.close();
+    cleanup();
+  });
+  await core.registry.call('session.login', { displayName: 'Dr Test', role: 'physician', department: '21' });
+  const opened = (await core.registry.call('case.open', { line: '116117' })) as { ok: true; value: RegulationCase };
+  await core.registry.call('case.command', { caseId: opened.value.id, command: { type: 'add_note', text: 'une note' } });
+  const visible = core.store.getCase(opened.value.id)!;
+  const events = core.store.history(opened.value.id).map((e, i) => ({ ...e, serverSeq: i + 1, serverTime: e.clientTime, localSeq: null }) as ServerEvent);
+  return { core, visible, events };
+}
+
+describe('own mutations already contained in the server state', () => {
+  it('a snapshot that contains our accepted mutations stops overlaying them (no note shown twice)', async () => {
+    const { core, visible, events } = await caseWithNote();
+    core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
+    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    expect(core.store.getCase(visible.id)!.notes).toHaveLength(1);
+  });
+
+  it('events that arrive after a snapshot already containing them are recorded and stop being overlaid', async () => {
+    const { core, visible, events } = await caseWithNote();
+    // The snapshot was taken after the server accepted both, before this workstation heard the verdicts.
+    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    core.store.applyServerEvents(events, 'epoch-1', 2, Date.now());
+    const shown = core.store.getCase(visible.id)!;
+    expect(shown.notes).toHaveLength(1);
+    expect(shown.version).toBe(2);
+    expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq])).toEqual([
+      ['accepted', 1],
+      ['accepted', 2],
+    ]);
+  });
+});

@@ -184,52 +184,54 @@ export class TenantWriter {
     }
 
     if (fresh.length > 0) {
-      await this.db.transaction(async (tx) => {
-        if (events.length > 0) {
-          await tx.query(
-            `INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
-             SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-               $10::text[], $11::bigint[], $12::bigint[])`,
-            [
-              this.tenant,
-              events.map((e) => e.serverSeq),
-              events.map((e) => e.id),
-              events.map((e) => e.caseId),
-              events.map((e) => e.kind),
-              events.map((e) => JSON.stringify(e.payload)),
-              events.map((e) => e.actor.userId),
-              events.map((e) => e.actor.displayName),
-              events.map((e) => e.actor.role),
-              events.map((e) => e.workstationId),
-              events.map((e) => e.clientTime),
-              events.map((e) => e.serverTime),
-            ],
-          );
-          const cases = [...working.entries()];
-          await tx.query(
-            `INSERT INTO cases (tenant, id, last_seq, status, data)
-             SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[])
-             ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data`,
-            [this.tenant, cases.map(([id]) => id), cases.map(([, c]) => c.lastSeq), cases.map(([, c]) => c.state.status), cases.map(([, c]) => JSON.stringify(c.state))],
-          );
-          await tx.query('UPDATE tenants SET last_seq = $2 WHERE id = $1', [this.tenant, seq]);
-        }
-        const byId = new Map(batch.map((p) => [p.mutation.id, p]));
-        await tx.query(
-          `INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
-           SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
-           ON CONFLICT DO NOTHING`,
-          [
-            this.tenant,
-            fresh.map((v) => v.id),
-            fresh.map((v) => byId.get(v.id)!.workstationId),
-            fresh.map((v) => v.status),
-            fresh.map((v) => v.seq ?? null),
-            fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
-            fresh.map(() => now),
-          ],
-        );
-      });
+      // One statement, so one round trip: data-modifying CTEs commit together or not at all.
+      const cases = [...working.entries()];
+      const byId = new Map(batch.map((p) => [p.mutation.id, p]));
+      await this.db.query(
+        `WITH new_events AS (
+           INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
+           SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+             $10::text[], $11::bigint[], $12::bigint[])
+           RETURNING 1),
+         new_cases AS (
+           INSERT INTO cases (tenant, id, last_seq, status, data)
+           SELECT $1, * FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::text[])
+           ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data
+           RETURNING 1),
+         head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND $18::int > 0 RETURNING 1),
+         verdicts AS (
+           INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
+           SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
+           ON CONFLICT DO NOTHING
+           RETURNING 1)
+         SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM verdicts) AS verdicts`,
+        [
+          this.tenant,
+          events.map((e) => e.serverSeq),
+          events.map((e) => e.id),
+          events.map((e) => e.caseId),
+          events.map((e) => e.kind),
+          events.map((e) => JSON.stringify(e.payload)),
+          events.map((e) => e.actor.userId),
+          events.map((e) => e.actor.displayName),
+          events.map((e) => e.actor.role),
+          events.map((e) => e.workstationId),
+          events.map((e) => e.clientTime),
+          events.map((e) => e.serverTime),
+          cases.map(([id]) => id),
+          cases.map(([, c]) => c.lastSeq),
+          cases.map(([, c]) => c.state.status),
+          cases.map(([, c]) => JSON.stringify(c.state)),
+          seq,
+          events.length,
+          fresh.map((v) => v.id),
+          fresh.map((v) => byId.get(v.id)!.workstationId),
+          fresh.map((v) => v.status),
+          fresh.map((v) => v.seq ?? null),
+          fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
+          fresh.map(() => now),
+        ],
+      );
     }
     this.lastSeq = seq;
     for (const [id, c] of working) this.remember(id, c);

@@ -1,42 +1,24 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { ROLES, type Role } from '../../../src-shared/domain/codes';
 import { useApp } from '../../app/context';
 import { ROLE_LABELS } from '../../ui/labels';
 
-/** Login against the central server: identifier and password (the server says who you are). */
-function ServerLoginForm() {
-  const serverLogin = useApp((s) => s.serverLogin);
+/** The login card both forms share: title, fields, the error, the button; `submit` runs while the button waits. */
+function LoginCard({ submit, children, footer }: { submit: () => Promise<unknown>; children: ReactNode; footer?: ReactNode }) {
   const error = useApp((s) => s.error);
-  const defaultTenant = useApp((s) => s.loginMode?.defaultTenant ?? null);
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
-  const [tenant, setTenant] = useState('');
   const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
-    await serverLogin(login, password, defaultTenant ? undefined : tenant);
+    await submit();
     setBusy(false);
   };
   return (
     <main className="login">
-      <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
+      <form className="login-card" onSubmit={onSubmit} aria-labelledby="login-title">
         <h1 id="login-title">Permanence</h1>
         <p className="muted">Régulation médicale — 116 117 / SAS</p>
-        {defaultTenant ? null : (
-          <label>
-            Centre de régulation
-            <input value={tenant} onChange={(e) => setTenant(e.target.value)} required />
-          </label>
-        )}
-        <label>
-          Identifiant
-          <input autoFocus value={login} onChange={(e) => setLogin(e.target.value)} autoComplete="username" required />
-        </label>
-        <label>
-          Mot de passe
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
-        </label>
+        {children}
         {error && (
           <p role="alert" className="error">
             {error.message}
@@ -45,64 +27,72 @@ function ServerLoginForm() {
         <button type="submit" className="primary" disabled={busy}>
           Se connecter
         </button>
+        {footer}
       </form>
     </main>
+  );
+}
+
+/** Login against the central server: identifier and password (the server says who you are). */
+function ServerLoginForm() {
+  const serverLogin = useApp((s) => s.serverLogin);
+  const defaultTenant = useApp((s) => s.loginMode?.defaultTenant ?? null);
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [tenant, setTenant] = useState('');
+  return (
+    <LoginCard submit={() => serverLogin(login, password, defaultTenant ? undefined : tenant)}>
+      {defaultTenant ? null : (
+        <label>
+          Centre de régulation
+          <input value={tenant} onChange={(e) => setTenant(e.target.value)} required />
+        </label>
+      )}
+      <label>
+        Identifiant
+        <input autoFocus value={login} onChange={(e) => setLogin(e.target.value)} autoComplete="username" required />
+      </label>
+      <label>
+        Mot de passe
+        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
+      </label>
+    </LoginCard>
+  );
+}
+
+/** A workstation without a central server: a named user and role, kept on this workstation. */
+function LocalLoginForm() {
+  const login = useApp((s) => s.login);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('arm');
+  const [department, setDepartment] = useState('21');
+  return (
+    <LoginCard
+      submit={() => login(name, role, department.trim().toUpperCase())}
+      footer={<p className="muted small">Poste autonome (sans serveur central) : les dossiers restent sur ce poste.</p>}
+    >
+      <label>
+        Nom et prénom
+        <input autoFocus value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" required minLength={2} />
+      </label>
+      <fieldset>
+        <legend>Rôle</legend>
+        {ROLES.map((r) => (
+          <label key={r} className="radio">
+            <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />
+            {ROLE_LABELS[r]}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Département
+        <input value={department} onChange={(e) => setDepartment(e.target.value)} maxLength={3} size={4} required />
+      </label>
+    </LoginCard>
   );
 }
 
 export function LoginScreen() {
   const serverConfigured = useApp((s) => s.loginMode?.serverConfigured ?? false);
   return serverConfigured ? <ServerLoginForm /> : <LocalLoginForm />;
-}
-
-/** A workstation without a central server: a named user and role, kept on this workstation. */
-function LocalLoginForm() {
-  const login = useApp((s) => s.login);
-  const error = useApp((s) => s.error);
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('arm');
-  const [department, setDepartment] = useState('21');
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    await login(name, role, department.trim().toUpperCase());
-    setBusy(false);
-  };
-
-  return (
-    <main className="login">
-      <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
-        <h1 id="login-title">Permanence</h1>
-        <p className="muted">Régulation médicale — 116 117 / SAS</p>
-        <label>
-          Nom et prénom
-          <input autoFocus value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" required minLength={2} />
-        </label>
-        <fieldset>
-          <legend>Rôle</legend>
-          {ROLES.map((r) => (
-            <label key={r} className="radio">
-              <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />
-              {ROLE_LABELS[r]}
-            </label>
-          ))}
-        </fieldset>
-        <label>
-          Département
-          <input value={department} onChange={(e) => setDepartment(e.target.value)} maxLength={3} size={4} required />
-        </label>
-        {error && (
-          <p role="alert" className="error">
-            {error.message}
-          </p>
-        )}
-        <button type="submit" className="primary" disabled={busy}>
-          Se connecter
-        </button>
-        <p className="muted small">Poste autonome (sans serveur central) : les dossiers restent sur ce poste.</p>
-      </form>
-    </main>
-  );
 }

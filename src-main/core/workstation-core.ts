@@ -99,11 +99,6 @@ export class WorkstationCore {
     for (const l of this.listeners) l(event, payload);
   }
 
-  /** Wait until the sync client has pushed everything and reached the server's head (tests, tools). */
-  syncClient(): SyncClient | null {
-    return this.sync;
-  }
-
   private communeDirectory(): CommuneDirectory {
     this.communes ??= CommuneDirectory.load();
     return this.communes;

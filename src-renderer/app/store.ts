@@ -69,6 +69,17 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       }
       return r.value;
     }
+    /** A command on the open case: the answer is the new case; only its history needs fetching. */
+    async function runCommand(command: MethodInput<'case.command'>['command'], notice: string | null): Promise<boolean> {
+      const current = get().current;
+      if (!current) return false;
+      const c = await call('case.command', { caseId: current.id, command });
+      if (!c) return false;
+      set({ current: c, error: null, notice });
+      const history = await call('case.history', { caseId: c.id });
+      if (history && get().current?.id === c.id) set({ currentHistory: history });
+      return true;
+    }
     async function loadCase(caseId: string) {
       const [c, history] = await Promise.all([call('case.get', { caseId }), call('case.history', { caseId })]);
       if (c && history) set({ current: c, currentHistory: history });
@@ -154,23 +165,11 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       closeCase() {
         set({ current: null, currentHistory: [] });
       },
-      async saveFields(command) {
-        const current = get().current;
-        if (!current) return false;
-        const c = await call('case.command', { caseId: current.id, command });
-        if (!c) return false;
-        set({ current: c, error: null, notice: 'Dossier enregistré.' });
-        await loadCase(c.id);
-        return true;
+      saveFields(command) {
+        return runCommand(command, 'Dossier enregistré.');
       },
-      async command(command) {
-        const current = get().current;
-        if (!current) return false;
-        const c = await call('case.command', { caseId: current.id, command });
-        if (!c) return false;
-        set({ current: c, error: null, notice: null });
-        await loadCase(c.id);
-        return true;
+      command(command) {
+        return runCommand(command, null);
       },
       async search(text) {
         const q = text.trim();

@@ -1,13 +1,4 @@
 /** Small timing helpers for the benchmarks: repeated runs, median and p95, printed as a table. */
-export function timeRuns(runs: number, fn: (i: number) => void): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn(i);
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 /** Times two paths alternately, run by run, so that both see the same cache, GC and CPU state. */
 export function compareRuns(runs: number, a: (i: number) => unknown, b: (i: number) => unknown): [number[], number[]] {
   const ta: number[] = [];

@@ -27,7 +27,7 @@ function sipOverWs(): Promise<{ send(msg: string): Promise<string>; close(): voi
 }
 
 function request(method: string, user: string, cseq: number, callId: string, extra = ''): string {
-  const uri = method === 'REGISTER' ? 'sip:127.0.0.1' : 'sip:127.0.0.1';
+  const uri = 'sip:127.0.0.1';
   return [
     `${method} ${uri} SIP/2.0`,
     `Via: SIP/2.0/WS test.invalid;branch=z9hG4bK${randomBytes(6).toString('hex')}`,

@@ -12,7 +12,6 @@ import type { Statement } from 'better-sqlite3';
 import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
 import type { Track } from '../../../src-shared/domain/codes.js';
-import type { AppError } from '../../../src-shared/domain/result.js';
 import type { Actor, CaseStatus, CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
 import type { CaseCommand, CaseEvent, CaseEventDraft } from '../../../src-shared/schemas/case-events.js';
 import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-protocol/messages.js';
@@ -463,10 +462,6 @@ export class CaseStore {
   }
   countRejectedMutations(): number {
     return (this.stmt('countRejected').get() as { n: number }).n;
-  }
-  rejectionOf(mutationId: string): AppError | null {
-    const r = this.db.prepare('SELECT last_error FROM outbox WHERE mutation_id = ?').get(mutationId) as { last_error: string | null } | undefined;
-    return r?.last_error ? (JSON.parse(r.last_error) as AppError) : null;
   }
   getMeta(key: string): string | undefined {
     return (this.stmt('getMeta').get(key) as { value: string } | undefined)?.value;

@@ -48,8 +48,6 @@ export interface SyncClientOptions {
   onCasesChanged(caseIds: string[]): void;
   onRejected(rejections: { caseId: string; verdict: Verdict }[]): void;
   onStatus(status: SyncStatusView): void;
-  /** Called when the server no longer accepts the session (expired and not refreshable). */
-  onSessionLost?(reason: string): void;
 }
 
 class HttpError extends Error {
@@ -87,6 +85,7 @@ export class SyncClient {
   private offlineSince: number | null = null;
   private lastError: string | null = null;
   private retryDelay: number;
+  private readonly backoffRange: [number, number];
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
   private epochChecked = false;
@@ -98,7 +97,8 @@ export class SyncClient {
     this.token = session.token;
     this.tokenExpiresAt = session.expiresAt;
     this.now = options.now ?? Date.now;
-    this.retryDelay = (options.backoffMs ?? [250, 30_000])[0];
+    this.backoffRange = options.backoffMs ?? [250, 30_000];
+    this.retryDelay = this.backoffRange[0];
   }
 
   start(): void {
@@ -162,12 +162,15 @@ export class SyncClient {
     }
   }
 
+  /** The next retry delay, with jitter; doubles up to the cap. */
   private backoff(): number {
-    const [base, cap] = this.options.backoffMs ?? [250, 30_000];
     const d = this.retryDelay;
-    this.retryDelay = Math.min(cap, d * 2);
-    void base;
+    this.retryDelay = Math.min(this.backoffRange[1], d * 2);
     return d / 2 + Math.random() * (d / 2);
+  }
+
+  private resetBackoff(): void {
+    this.retryDelay = this.backoffRange[0];
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
@@ -185,7 +188,6 @@ export class SyncClient {
     const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!res.ok) {
       const code = json?.error?.code ?? 'http_error';
-      if (res.status === 401) this.options.onSessionLost?.(code);
       throw new HttpError(res.status, code, json?.error?.message ?? `HTTP ${res.status}`);
     }
     return schema.parse(json);
@@ -233,7 +235,7 @@ export class SyncClient {
           this.options.onRejected(rejected);
           this.options.onCasesChanged(rejected.map((r) => r.caseId));
         }
-        this.retryDelay = (this.options.backoffMs ?? [250, 30_000])[0];
+        this.resetBackoff();
         this.options.onStatus(this.status());
         // The accepted events come back down the stream; if the socket is not there, pull.
         if (!this.ws || this.ws.readyState !== WebSocket.OPEN) this.pullSoon();
@@ -364,7 +366,7 @@ export class SyncClient {
       this.checkEpoch(frame.epoch, frame.headSeq);
       this.epochChecked = true;
       await this.catchUp();
-      this.retryDelay = (this.options.backoffMs ?? [250, 30_000])[0];
+      this.resetBackoff();
       this.setConnection('online');
       void this.push();
       return;

@@ -89,6 +89,10 @@ export class SyncClient {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
   private epochChecked = false;
+  /** A response showed a head behind our cursor: verify before trusting either. */
+  private headSuspect = false;
+  /** The cache was reset to a new server epoch: push the whole outbox again once resynced. */
+  private resetPending = false;
 
   constructor(
     private readonly options: SyncClientOptions,
@@ -193,16 +197,44 @@ export class SyncClient {
     return schema.parse(json);
   }
 
-  /** A response's epoch is not the one we synced with: the server went back in time. */
-  private checkEpoch(epoch: string, headSeq?: number): boolean {
+  /**
+   * A response's epoch is not the one we synced with: the server was restored from a backup and
+   * marked so. Forget its state, keep the outbox (pushed again), and start over from its state.
+   */
+  private checkEpoch(epoch: string): boolean {
     const state = this.options.store.syncState();
-    const wentBack = headSeq !== undefined && state.cursorSeq > headSeq;
-    if ((state.epoch !== null && state.epoch !== epoch) || wentBack) {
-      this.options.store.resetForNewEpoch(epoch);
-      this.options.onStatus(this.status());
+    if (state.epoch !== null && state.epoch !== epoch) {
+      this.resetToEpoch(epoch);
       return true;
     }
     return false;
+  }
+
+  private resetToEpoch(epoch: string): void {
+    this.options.store.resetForNewEpoch(epoch);
+    this.resetPending = true;
+    this.options.onStatus(this.status());
+  }
+
+  /**
+   * A response says the server's head is behind our cursor. Most often it only raced a newer
+   * frame (a push answer computed before events we already got on the socket), so it proves
+   * nothing; the next catch-up asks again, and only a head still behind the cursor it read
+   * before asking means a server restored without being marked.
+   */
+  private noteHead(headSeq: number): void {
+    if (headSeq < this.options.store.syncState().cursorSeq) {
+      this.headSuspect = true;
+      this.pullSoon();
+    }
+  }
+
+  private async verifyHead(): Promise<void> {
+    this.headSuspect = false;
+    const { cursorSeq } = this.options.store.syncState();
+    const res = await this.request('GET', `/api/sync/pull?after=${cursorSeq}&limit=1`, PullResponseSchema);
+    if (this.checkEpoch(res.epoch)) return;
+    if (res.headSeq < cursorSeq) this.resetToEpoch(res.epoch);
   }
 
   // ---- push ------------------------------------------------------------------------------
@@ -226,10 +258,11 @@ export class SyncClient {
         if (batch.length === 0) break;
         const res = await this.request('POST', '/api/sync/push', PushResponseSchema, { mutations: batch });
         if (this.stopped) return;
-        if (this.checkEpoch(res.epoch, res.headSeq)) {
+        if (this.checkEpoch(res.epoch)) {
           this.pullSoon();
           continue;
         }
+        this.noteHead(res.headSeq);
         const rejected = this.options.store.recordVerdicts(res.verdicts, this.options.store.syncState().epoch);
         if (rejected.length > 0) {
           this.options.onRejected(rejected);
@@ -275,19 +308,25 @@ export class SyncClient {
 
   private async doCatchUp(): Promise<void> {
     const store = this.options.store;
-    if (!store.syncState().snapshotComplete) await this.snapshot();
     for (;;) {
+      if (this.headSuspect) await this.verifyHead();
+      if (!store.syncState().snapshotComplete) await this.snapshot();
+      if (this.stopped) return;
+      if (this.resetPending) {
+        this.resetPending = false;
+        void this.push();
+      }
       const { cursorSeq } = store.syncState();
       const res = await this.request('GET', `/api/sync/pull?after=${cursorSeq}&limit=${this.options.pullBatch ?? MAX_PULL_EVENTS}`, PullResponseSchema);
       if (this.stopped) return;
-      if (this.checkEpoch(res.epoch, res.headSeq)) {
-        await this.snapshot();
-        void this.push();
+      if (this.checkEpoch(res.epoch)) continue;
+      if (res.headSeq < cursorSeq) {
+        this.headSuspect = true;
         continue;
       }
       const last = res.events[res.events.length - 1];
       await this.apply(res.events as ServerEvent[], res.epoch, last ? last.serverSeq : cursorSeq);
-      if (res.events.length === 0 || (last && last.serverSeq >= res.headSeq)) break;
+      if ((res.events.length === 0 || (last && last.serverSeq >= res.headSeq)) && !this.headSuspect) break;
     }
   }
 
@@ -363,7 +402,8 @@ export class SyncClient {
 
   private async onFrame(frame: z.infer<typeof ServerWsFrameSchema>): Promise<void> {
     if (frame.type === 'hello') {
-      this.checkEpoch(frame.epoch, frame.headSeq);
+      this.checkEpoch(frame.epoch);
+      if (frame.headSeq < this.options.store.syncState().cursorSeq) this.headSuspect = true;
       this.epochChecked = true;
       await this.catchUp();
       this.resetBackoff();
@@ -377,7 +417,9 @@ export class SyncClient {
     }
     if (frame.type === 'poke') {
       // Heartbeat or congestion: pull only if the server is ahead of us.
-      if (frame.headSeq > this.options.store.syncState().cursorSeq || this.checkEpoch(frame.epoch, frame.headSeq)) await this.catchUp();
+      const { cursorSeq } = this.options.store.syncState();
+      if (frame.headSeq < cursorSeq) this.headSuspect = true;
+      if (frame.headSeq !== cursorSeq || this.checkEpoch(frame.epoch)) await this.catchUp();
       return;
     }
     // Data frame: apply if it follows our cursor, otherwise pull (a gap, a reorder, a duplicate).

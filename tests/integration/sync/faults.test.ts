@@ -2,7 +2,7 @@
  * Faults: after each, every workstation converges to the server's state, and no mutation is lost
  * or applied twice. Real PostgreSQL on 127.0.0.1 unless said otherwise.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import pg from 'pg';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
@@ -86,6 +86,28 @@ describe('sync under faults', () => {
     }
     const truth = await expectConverged(ts, [a, b, c]);
     for (const id of created) expect(truth.get(id)?.notes).toHaveLength(1);
+  });
+
+  it('a push answer that arrives after newer frames is not mistaken for a server gone back in time', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const proxy = await startFaultProxy(ts.url);
+    cleanups.push(() => proxy.close());
+    const slow = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    const other = track(await openWorkstation(ts.url, { login: 'arm2' }));
+    await waitFor('online', () => [slow, other].every((w) => w.core.syncStatus().connection === 'online'));
+    const resets = vi.spyOn(slow.core.store, 'resetForNewEpoch');
+    proxy.faults.slowPushAnswersMs = 400;
+    const answered = proxy.pushAnswers();
+    const mine = await call<RegulationCase>(slow.core, 'case.open', { line: '116117' });
+    // While the answer to that push is held back, the socket brings it and a newer case.
+    await waitFor('own case on the socket', () => slow.core.store.syncState().cursorSeq >= 1);
+    const theirs = await call<RegulationCase>(other.core, 'case.open', { line: '116117' });
+    await waitFor('newer case on the socket', () => slow.core.store.getCase(theirs.id) !== undefined && slow.core.store.syncState().cursorSeq >= 2);
+    await waitFor('push answered', () => proxy.pushAnswers() > answered);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(resets).not.toHaveBeenCalled();
+    const truth = await expectConverged(ts, [slow, other]);
+    expect(truth.has(mine.id) && truth.has(theirs.id)).toBe(true);
   });
 
   it('an offline period of 200 created and edited cases reaches the server exactly once, in order', async () => {
@@ -191,7 +213,10 @@ describe('sync under faults', () => {
     for (const w of ws) expect(w.core.store.countCases()).toBe(truth.size);
   }, 60_000);
 
-  it('server restored from an older backup: workstations keep their outbox and push it again', async () => {
+  it.each([
+    ['marked as restored (new epoch)', true],
+    ['not marked: the workstation sees the server behind its cursor', false],
+  ])('server restored from an older backup, %s: workstations keep their outbox and push it again', async (_label, marked) => {
     const { db, url, drop } = await freshDatabase('postgres');
     const live = new URL(url!).pathname.slice(1);
     const backup = `${live}_backup`;
@@ -228,7 +253,7 @@ describe('sync under faults', () => {
     await admin(`DROP DATABASE ${live} WITH (FORCE)`);
     await admin(`CREATE DATABASE ${live} TEMPLATE ${backup}`);
     db2 = await openPostgres(url!);
-    await markRestored(db2);
+    if (marked) await markRestored(db2);
     server = await startServer({ db: db2, tokenSecret: TOKEN_SECRET, logLevel: 'silent', port });
     cleanups.push(async () => {
       await server.close();

@@ -4,7 +4,11 @@
  * to WebAssembly, in-process) as the embedded default of a single site. Same SQL on both.
  */
 export interface Queryable {
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /**
+   * `name`: a statement run often (the writer's); on PostgreSQL it is prepared once per
+   * connection, so its plan is not made again on every call.
+   */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<{ rows: R[] }>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -24,7 +28,7 @@ export async function openPostgres(connectionString: string): Promise<SqlDatabas
   await pool.query('SELECT 1');
   return {
     engine: 'postgres',
-    query: async (text, params) => pool.query(text, params as unknown[]) as never,
+    query: async (text, params, name) => pool.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] }) as never,
     exec: async (sql) => {
       await pool.query(sql);
     },

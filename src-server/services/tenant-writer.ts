@@ -123,6 +123,7 @@ export class TenantWriter {
     const { rows } = await q.query<{ id: string; last_seq: number; data: string }>(
       'SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id = ANY($2::uuid[])',
       [this.tenant, missing],
+      'writer-load-cases',
     );
     for (const r of rows) this.remember(r.id, { state: JSON.parse(r.data) as RegulationCase, lastSeq: Number(r.last_seq) });
   }
@@ -140,6 +141,7 @@ export class TenantWriter {
     const { rows: known } = await this.db.query<{ mutation_id: string; status: 'accepted' | 'rejected'; seq: number | null; error: string | null }>(
       'SELECT mutation_id, status, seq, error FROM mutation_results WHERE tenant = $1 AND mutation_id = ANY($2::uuid[])',
       [this.tenant, ids],
+      'writer-known-verdicts',
     );
     const verdicts = new Map<string, Verdict>();
     for (const k of known) {
@@ -231,6 +233,7 @@ export class TenantWriter {
           fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
           fresh.map(() => now),
         ],
+        'writer-commit',
       );
     }
     this.lastSeq = seq;

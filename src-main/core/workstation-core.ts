@@ -19,6 +19,7 @@ import { openDatabase, schemaVersion, type Db } from './store/database.js';
 import { CommuneDirectory } from './reference/communes.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
 import { loginToServer, SyncClient, type SyncStatusView } from './sync/sync-client.js';
+import { BackgroundCheckpointer } from './store/checkpointer.js';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
 export const APP_VERSION = '0.1.0';
@@ -59,6 +60,8 @@ export class WorkstationCore {
   private pendingCredentials: { tenant: string; login: string; password: string } | null = null;
   private reloginTimer: ReturnType<typeof setTimeout> | null = null;
   private communes: CommuneDirectory | undefined;
+  /** WAL checkpoints off the core's thread (see checkpointer.ts). */
+  readonly checkpointer: BackgroundCheckpointer | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly now: () => number;
 
@@ -68,6 +71,7 @@ export class WorkstationCore {
   ) {
     this.now = options.now ?? Date.now;
     this.store = new CaseStore(db);
+    if (db.name !== ':memory:' && !db.readonly) this.checkpointer = new BackgroundCheckpointer(db);
     this.communes = options.communes;
     let id = this.store.getMeta('workstation_id');
     if (!id) {
@@ -86,6 +90,7 @@ export class WorkstationCore {
   async close(): Promise<void> {
     await this.endSync();
     this.listeners.clear();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 

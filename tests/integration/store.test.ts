@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,6 +115,33 @@ describe('workstation cache — crash safety', () => {
     // Each committed case also has its event and its outbox row.
     const info = await core.registry.call('system.info', {});
     expect(info.ok && (info.value as { pendingMutations: number }).pendingMutations).toBeGreaterThanOrEqual(committed.length);
-    core.close();
+    await core.close();
+  });
+
+  it('checkpoints the WAL on a worker thread, not in the commits of the core', async () => {
+    const dataDir = fresh();
+    const core = WorkstationCore.open({ dataDir });
+    expect(core.checkpointer).toBeDefined();
+    const login = await core.registry.call('session.login', { displayName: 'Test', role: 'arm', department: '21' });
+    expect(login.ok).toBe(true);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await core.registry.call('case.open', { line: '116117', fields: { reasonText: `cas ${i}` } });
+      if (r.ok) ids.push((r.value as { id: string }).id);
+    }
+    // The core's own connection would only checkpoint past the backstop, far above 200 cases.
+    const walBefore = statSync(join(dataDir, 'permanence.sqlite-wal')).size;
+    expect(walBefore).toBeGreaterThan(200 * 4096);
+    const report = await core.checkpointer!.checkpointNow();
+    expect(report.walFrames).toBeGreaterThan(0);
+    expect(report.checkpointed).toBe(report.walFrames);
+    expect(core.checkpointer!.lastError).toBeNull();
+    // After the checkpoint the next commit starts the WAL over instead of growing it.
+    await core.registry.call('case.open', { line: '116117' });
+    expect(statSync(join(dataDir, 'permanence.sqlite-wal')).size).toBeLessThanOrEqual(walBefore);
+    await core.close();
+    const again = WorkstationCore.open({ dataDir });
+    for (const id of ids) expect((await again.registry.call('case.get', { caseId: id })).ok).toBe(true);
+    await again.close();
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * Background WAL checkpoints for the workstation cache.
+ *
+ * SQLite's automatic checkpoint runs inside whichever commit crosses the threshold, on the
+ * thread that commits: every ~90 received events the core stalled ~4 ms copying pages back to
+ * the database file and fsyncing it. Here a worker thread with its own connection checkpoints
+ * (PASSIVE: never blocks a writer or a reader) once a second, so commits on the core's thread only
+ * append to the WAL. If the worker is slow or gone, the connection's own automatic checkpoint
+ * stays as a backstop at a higher threshold, so the WAL stays bounded either way.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Db } from './database.js';
+
+/** Pages (4 KiB) after which the committing connection checkpoints by itself anyway. */
+export const BACKSTOP_AUTOCHECKPOINT_PAGES = 8_000;
+
+export interface CheckpointerOptions {
+  /** Milliseconds between background checkpoints. */
+  intervalMs?: number;
+}
+
+export interface CheckpointReport {
+  /** Frames in the WAL and frames copied back, as SQLite reports them. */
+  walFrames: number;
+  checkpointed: number;
+}
+
+// The worker is plain CommonJS evaluated from a string: it needs no file of its own next to
+// whichever bundle (tsx, electron-vite) loaded this module, and loads the same better-sqlite3.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 0');
+db.pragma('wal_autocheckpoint = 0');
+const run = () => {
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ type: 'checkpoint', walFrames: r.log, checkpointed: r.checkpointed });
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String(error && error.message || error) });
+  }
+};
+const timer = setInterval(run, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m === 'now') run();
+  if (m === 'stop') {
+    clearInterval(timer);
+    db.close();
+    parentPort.postMessage({ type: 'stopped' });
+    parentPort.close();
+  }
+});
+`;
+
+export class BackgroundCheckpointer {
+  private readonly worker: Worker;
+  private readonly listeners = new Set<(r: CheckpointReport) => void>();
+  private stopping: Promise<void> | null = null;
+  lastError: string | null = null;
+
+  constructor(db: Db, options: CheckpointerOptions = {}) {
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: db.name, driver, intervalMs: options.intervalMs ?? 1_000 } });
+    // The worker must never keep the process alive on its own.
+    this.worker.unref();
+    this.worker.on('message', (m: { type: string; walFrames?: number; checkpointed?: number; message?: string }) => {
+      if (m.type === 'checkpoint') for (const l of this.listeners) l({ walFrames: m.walFrames!, checkpointed: m.checkpointed! });
+      if (m.type === 'error') this.lastError = m.message ?? 'checkpoint failed';
+    });
+    this.worker.on('error', (error) => {
+      // The backstop threshold keeps the WAL bounded without the worker.
+      this.lastError = error.message;
+    });
+  }
+
+  /** Ask for a checkpoint now (tests); resolves with its report. */
+  checkpointNow(): Promise<CheckpointReport> {
+    return new Promise((resolve) => {
+      const once = (r: CheckpointReport) => {
+        this.listeners.delete(once);
+        resolve(r);
+      };
+      this.listeners.add(once);
+      this.worker.postMessage('now');
+    });
+  }
+
+  onCheckpoint(listener: (r: CheckpointReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Closes the worker's connection (before the main one closes, so that it is the last). */
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      const done = () => resolve();
+      this.worker.once('exit', done);
+      this.worker.on('message', (m: { type: string }) => {
+        if (m.type === 'stopped') void this.worker.terminate().then(done, done);
+      });
+      this.worker.postMessage('stop');
+      // A worker that does not answer is ended anyway.
+      setTimeout(() => void this.worker.terminate().then(done, done), 2_000).unref();
+    });
+    return this.stopping;
+  }
+}

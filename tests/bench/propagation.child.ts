@@ -24,6 +24,10 @@ await waitFor('online', () => stations.every((s) => s.core.syncStatus().connecti
 const receipts: [string, string, number][] = [];
 for (const s of stations) {
   s.core.subscribe((event, payload) => {
+    if (event === 'sync.state' && process.env.PERMANENCE_BENCH_DEBUG) {
+      const st = payload as { connection: string; lastError?: string };
+      if (st.connection !== 'online') process.stderr.write(`[${s.core.workstationId.slice(-6)}] ${st.connection} ${st.lastError ?? ''} ${Math.round(performance.now())}\n`);
+    }
     if (event !== 'cases.synced') return;
     const t = wall();
     for (const id of (payload as { caseIds: string[] }).caseIds) receipts.push([s.core.workstationId, id, t]);
@@ -48,6 +52,15 @@ await Promise.all(
 );
 // Every process stays until the end of the run, plus time for the last deliveries to land.
 await new Promise((r) => setTimeout(r, Math.max(0, end - performance.now()) + 5_000));
+if (process.env.PERMANENCE_BENCH_DEBUG) {
+  // Which of the cases written elsewhere are in each station's store, even if no receipt was seen.
+  const seen = new Set(receipts.map(([ws, id]) => `${ws}:${id}`));
+  for (const s of stations) {
+    const ids = s.core.store.recent(100_000).map((c) => c.id);
+    const unseen = ids.filter((id) => !seen.has(`${s.core.workstationId}:${id}`) && !commits.some(([w, c]) => c === id && w === s.core.workstationId));
+    process.stderr.write(`[${s.core.workstationId.slice(-6)}] ${ids.length} cases, ${unseen.length} stored without a receipt: ${unseen.slice(0, 5).map((x) => x.slice(-8)).join(' ')}\n`);
+  }
+}
 await Promise.all(stations.map((s) => s.close()));
 writeFileSync(outFile!, JSON.stringify({ commits, receipts, stations: stations.map((s) => s.core.workstationId) }));
 process.exit(0);

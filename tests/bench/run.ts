@@ -1,7 +1,9 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync    one section
+ *   --only cache|sync    one section; or one part of sync: writer|propagation|storm|initial-sync
+ * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
+ * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
 import { resolve } from 'node:path';
 import { benchCache } from './cache.bench.js';
@@ -22,7 +24,8 @@ if (!only || only === 'cache') {
   missed += rows.filter((r) => r.ok === false).length;
 }
 
-if (!only || only === 'sync') {
+const sync = (part: string) => !only || only === 'sync' || only === part;
+if (sync('writer')) {
   const n = smoke ? 2_000 : 50_000;
   const sockets = smoke ? 5 : 50;
   console.log(`\n# Sync: writer throughput (${n.toLocaleString('fr-FR')} mutations, fan-out to ${sockets} sockets)`);
@@ -33,7 +36,9 @@ if (!only || only === 'sync') {
     const ok = engine === 'pglite' || smoke ? true : r.writer >= 10_000 && r.withFanout >= 2_000;
     console.log(`| ${engine} | ${Math.round(r.writer)}/s | ${Math.round(r.withFanout)}/s | ${Math.round(r.raw)} rows/s | ≥ 10,000/s alone, ≥ 2,000/s fan-out (PostgreSQL) | ${verdict(ok)} |`);
   }
+}
 
+if (sync('propagation')) {
   const p = smoke
     ? await benchPropagation({ workstations: 4, processes: 2, writers: 2, ratePerWriter: 10, seconds: 3 })
     : await benchPropagation({ workstations: 50, processes: 2, writers: 5, ratePerWriter: 10, seconds: 20 });
@@ -43,14 +48,18 @@ if (!only || only === 'sync') {
   console.log(
     `| ${smoke ? 4 : 50} (2 processes) | ${p.writes} | ${p.deliveries} | ${p.lost} | ${fmt(p.p50)} | ${fmt(p.p99)} | p50 ≤ 10 ms, p99 ≤ 50 ms | ${verdict(smoke || (p.p50 <= 10 && p.p99 <= 50 && p.lost === 0))} |`,
   );
+}
 
+if (sync('storm')) {
   const s = smoke ? await benchReconnectStorm(5, 20) : await benchReconnectStorm(50, 200);
   console.log(`\n# Sync: reconnect storm`);
   console.log(`| workstations × offline cases | accepted in | all converged in | events | distinct |`);
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| ${smoke ? '5 × 20' : '50 × 200'} | ${s.accepted.toFixed(1)} s | ${s.converged.toFixed(1)} s | ${s.events} | ${s.distinct} |`);
   if (s.events !== s.mutations || s.distinct !== s.mutations) missed += 1;
+}
 
+if (sync('initial-sync')) {
   console.log(`\n# Sync: initial sync of a new workstation, then resume after a day offline`);
   console.log('| engine | cases | snapshot → ready | peak RSS (workstation process) | raw keyset read | resume (events) | targets | verdict |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');

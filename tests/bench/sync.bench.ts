@@ -95,6 +95,9 @@ export async function benchWriter(engine: Engine, n: number, sockets: number): P
   }
 }
 
+/** PERMANENCE_BENCH_CPU_PROF=dir: child processes write V8 CPU profiles there (for finding where time goes). */
+const cpuProfileArgs = () => (process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : []);
+
 export async function benchPropagation(options: { workstations: number; processes: number; writers: number; ratePerWriter: number; seconds: number }) {
   const { db, drop } = await freshDatabase('postgres');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
@@ -104,7 +107,7 @@ export async function benchPropagation(options: { workstations: number; processe
       const writers = p === 0 ? options.writers : 0;
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', resolve(import.meta.dirname, 'propagation.child.ts'), server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
+        [...cpuProfileArgs(), '--import', 'tsx', resolve(import.meta.dirname, 'propagation.child.ts'), server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
         { stdio: ['pipe', 'pipe', 'inherit'] },
       );
       let out = '';
@@ -134,7 +137,10 @@ export async function benchPropagation(options: { workstations: number; processe
       for (const ws of stations) {
         if (ws === c.ws) continue;
         const t = firstSeen.get(`${ws}:${id}`);
-        if (t === undefined) lost += 1;
+        if (t === undefined) {
+          lost += 1;
+          if (process.env.PERMANENCE_BENCH_DEBUG) console.error(`not seen: ${id.slice(-8)} from ${c.ws.slice(-6)} at ${c.t.toFixed(0)} on ${ws.slice(-6)}`);
+        }
         else latencies.push(t - c.t);
       }
     }

@@ -8,6 +8,10 @@ import { createTenant, createUser } from './services/auth.js';
 export async function openServerDatabase(config: { databaseUrl?: string; pgliteDir?: string }): Promise<SqlDatabase> {
   const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.pgliteDir);
   await migrateServer(db);
+  // A restored or bulk-loaded database has no planner statistics yet: without them PostgreSQL
+  // sorts the whole table for each keyset page of a snapshot (77 ms instead of 0.7 ms a page at
+  // 100,000 cases). Autovacuum would get there later; a start is the moment to be sure.
+  await db.exec('ANALYZE cases; ANALYZE events; ANALYZE mutation_results');
   return db;
 }
 

@@ -3,12 +3,16 @@
  * resident memory. Then another workstation writes `resume` events while this one is offline,
  * and this one catches up: the "back after a day" figure.
  */
-import { openWorkstation, TENANT, waitFor } from '../fixtures/sync-harness.js';
+import { openWorkstation, waitFor } from '../fixtures/workstation.js';
 
 const [serverUrl, resumeArg] = process.argv.slice(2) as [string, string];
 const resume = Number(resumeArg);
 let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+let atPeak = process.memoryUsage();
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss > peak) [peak, atPeak] = [m.rss, m];
+}, 50);
 const t0 = performance.now();
 const w = await openWorkstation(serverUrl, { login: 'dr1' }, { lazyCommunes: true });
 await waitFor('snapshot', () => w.core.store.syncState().snapshotComplete && w.core.syncStatus().connection === 'online', 600_000);
@@ -32,6 +36,7 @@ const back = await openWorkstation(serverUrl, { login: 'dr1' }, { dataDir, lazyC
 await waitFor('caught up', () => back.core.store.syncState().cursorSeq >= head, 600_000);
 const resumeSeconds = (performance.now() - t1) / 1000;
 await back.close();
-void TENANT;
-console.log(JSON.stringify({ syncSeconds, rssMiB: peak / 2 ** 20, syncedCases: cases, resumeSeconds }));
+const mib = (n: number) => Math.round(n / 2 ** 20);
+const memory = { heapMiB: mib(atPeak.heapTotal), externalMiB: mib(atPeak.external), arrayBuffersMiB: mib(atPeak.arrayBuffers) };
+console.log(JSON.stringify({ syncSeconds, rssMiB: peak / 2 ** 20, memory, syncedCases: cases, resumeSeconds }));
 process.exit(0);

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { RegulationCase } from '../../src-shared/schemas/case.js';
-import { openWorkstation, waitFor, type Workstation } from '../fixtures/sync-harness.js';
+import { openWorkstation, waitFor, type Workstation } from '../fixtures/workstation.js';
 
 const [url, firstArg, countArg, writersArg, rateArg, secondsArg, outFile] = process.argv.slice(2) as string[];
 const first = Number(firstArg);

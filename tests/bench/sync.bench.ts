@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { build } from 'esbuild';
 import { v7 as uuidv7 } from 'uuid';
 import { WebSocket } from 'ws';
 import type { RegulationCase } from '../../src-shared/schemas/case.js';
@@ -95,6 +96,30 @@ export async function benchWriter(engine: Engine, n: number, sockets: number): P
   }
 }
 
+/**
+ * Workstation children run on plain Node from a bundle (esbuild, packages left external): their
+ * start-up and resident memory are a workstation's, not the TypeScript loader's (~90 MiB more).
+ */
+const bundles = new Map<string, Promise<string>>();
+function childScript(name: string): Promise<string> {
+  let p = bundles.get(name);
+  if (!p) {
+    const outfile = resolve(import.meta.dirname, '../../.bench-cache/children', name.replace(/\.ts$/, '.mjs'));
+    p = build({
+      entryPoints: [resolve(import.meta.dirname, name)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'warning',
+    }).then(() => outfile);
+    bundles.set(name, p);
+  }
+  return p;
+}
+
 /** PERMANENCE_BENCH_CPU_PROF=dir: child processes write V8 CPU profiles there (for finding where time goes). */
 const cpuProfileArgs = () => (process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : []);
 
@@ -103,11 +128,12 @@ export async function benchPropagation(options: { workstations: number; processe
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
   try {
     const per = Math.ceil(options.workstations / options.processes);
+    const script = await childScript('propagation.child.ts');
     const children = Array.from({ length: options.processes }, (_, p) => {
       const writers = p === 0 ? options.writers : 0;
       const child = spawn(
         process.execPath,
-        [...cpuProfileArgs(), '--import', 'tsx', resolve(import.meta.dirname, 'propagation.child.ts'), server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
+        [...cpuProfileArgs(), script, server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
         { stdio: ['pipe', 'pipe', 'inherit'] },
       );
       let out = '';
@@ -180,7 +206,7 @@ export async function benchReconnectStorm(workstations: number, casesEach: numbe
 }
 
 /** Server state of n closed cases, written straight into the projection (as the writer would). */
-async function fillCases(db: SqlDatabase, n: number): Promise<void> {
+export async function fillCases(db: SqlDatabase, n: number): Promise<void> {
   const dr = { userId: 'cote-dor:dr1', displayName: 'DR 1', role: 'physician' as const };
   const t0 = Date.UTC(2016, 0, 1);
   for (let done = 0; done < n; done += 5000) {
@@ -210,6 +236,8 @@ async function fillCases(db: SqlDatabase, n: number): Promise<void> {
       rows.map((r) => r.data),
     ]);
   }
+  // As the server does when it starts (and autovacuum would do soon after such a load).
+  await db.exec('ANALYZE cases');
 }
 
 export async function benchInitialSync(engine: Engine, cases: number, resumeEvents: number) {
@@ -233,7 +261,7 @@ export async function benchInitialSync(engine: Engine, cases: number, resumeEven
     const rawSeconds = (performance.now() - tRaw) / 1000;
     // The new workstation runs in its own process, so that its memory is its own.
     // Async: this process hosts the server the child talks to.
-    const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'initial-sync.child.ts'), server.url, String(resumeEvents)], {
+    const { stdout: out } = await promisify(execFile)(process.execPath, [...cpuProfileArgs(), await childScript('initial-sync.child.ts'), server.url, String(resumeEvents)], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     });

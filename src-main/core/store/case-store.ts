@@ -137,6 +137,9 @@ const SQL = {
   getServerCase: 'SELECT last_seq, data FROM server_cases WHERE id = ?',
   upsertServerCase: `INSERT INTO server_cases (id, last_seq, data) VALUES (?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data`,
+  upsertServerCaseIfNewer: `INSERT INTO server_cases (id, last_seq, data) VALUES (?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data WHERE excluded.last_seq > server_cases.last_seq`,
+  outboxCasesAmong: `SELECT DISTINCT case_id FROM outbox WHERE case_id IN (SELECT value FROM json_each(?))`,
   overlay: `SELECT o.command, e.* FROM outbox o JOIN case_events e ON e.id = o.mutation_id
     WHERE o.case_id = ? AND o.status <> 'rejected' AND (o.applied_epoch IS NULL OR o.applied_epoch IS NOT ?)
     ORDER BY o.local_seq`,
@@ -348,14 +351,20 @@ export class CaseStore {
   applySnapshot(cases: readonly { lastSeq: number; data: RegulationCase }[], epoch: string): string[] {
     return this.relaxed(() => {
       const touched: string[] = [];
+      // Only cases this workstation wrote to can have local changes to lay over the server's.
+      const ids = JSON.stringify(cases.map((c) => c.data.id));
+      const withOutbox = new Set((this.stmt('outboxCasesAmong').all(ids) as { case_id: string }[]).map((r) => r.case_id));
       for (const c of cases) {
-        const row = this.stmt('getServerCase').get(c.data.id) as { last_seq: number } | undefined;
-        if (row && row.last_seq >= c.lastSeq) continue;
-        this.stmt('upsertServerCase').run(c.data.id, c.lastSeq, JSON.stringify(c.data));
-        // Our accepted mutations up to this state are in it: no longer overlaid.
-        this.stmt('markAppliedUpTo').run(epoch, c.data.id, c.lastSeq);
-        this.rebase(c.data.id, epoch, c.data);
-        touched.push(c.data.id);
+        const id = c.data.id;
+        if (this.stmt('upsertServerCaseIfNewer').run(id, c.lastSeq, JSON.stringify(c.data)).changes === 0) continue;
+        if (withOutbox.has(id)) {
+          // Our accepted mutations up to this state are in it: no longer overlaid.
+          this.stmt('markAppliedUpTo').run(epoch, id, c.lastSeq);
+          this.rebase(id, epoch, c.data);
+        } else {
+          this.stmt('upsertCase').run(projectionRow(c.data, true));
+        }
+        touched.push(id);
       }
       return touched;
     });

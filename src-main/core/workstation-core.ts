@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
-import { summaryOf } from '../../src-shared/domain/case-summary.js';
+import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
 import type { Session, SyncStatus } from '../../src-shared/contract/methods.js';
@@ -20,6 +20,7 @@ import { CommuneDirectory } from './reference/communes.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
 import { loginToServer, SyncClient, type SyncStatusView } from './sync/sync-client.js';
 import { BackgroundCheckpointer } from './store/checkpointer.js';
+import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
 export const APP_VERSION = '0.1.0';
@@ -305,6 +306,14 @@ export class WorkstationCore {
           return ok(this.store.findByPhone(canonical, limit));
         }
         return ok(this.store.findByNamePrefix(name ?? '', limit));
+      },
+      'case.repeats': ({ caseId, callbackPhone, lastName, firstName, birthDate, reasonCode }) => {
+        const at = this.now();
+        const phone = callbackPhone ? canonicalPhone(callbackPhone) : null;
+        const patientName = personName(lastName, firstName);
+        const candidates = this.store.repeatCandidates({ phone, patientName, birthDate: birthDate ?? null, since: at - REPEAT_WINDOW_MS - 60_000, limit: 50 });
+        const repeats = findRepeatCalls({ ...(caseId ? { caseId } : {}), callbackPhone: phone, patientName, patientBirthDate: birthDate ?? null, at }, candidates);
+        return ok({ repeats, suggestion: suggestPriority(reasonCode, repeats) });
       },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
       'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),

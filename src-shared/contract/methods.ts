@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/reference.js';
-import { DepartmentCodeSchema, IdSchema } from '../schemas/primitives.js';
-import { CaseStatusSchema, LineSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
+import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
+import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
 export const SessionSchema = z.strictObject({
   actor: ActorSchema,
@@ -108,6 +108,22 @@ export const methods = {
     }).refine((q) => q.phone || q.name, 'numéro ou nom requis'),
     z.array(CaseSummarySchema),
     'Find cases by callback phone number or by patient name prefix.',
+  ),
+  'case.repeats': method(
+    z.strictObject({
+      /** The case being screened (left out of the answer). */
+      caseId: IdSchema.optional(),
+      callbackPhone: z.string().trim().max(30).optional(),
+      lastName: z.string().trim().max(100).optional(),
+      firstName: z.string().trim().max(100).optional(),
+      birthDate: IsoDateSchema.optional(),
+      reasonCode: ReasonCodeSchema.optional(),
+    }),
+    z.strictObject({
+      repeats: z.array(z.strictObject({ summary: CaseSummarySchema, matches: z.array(z.enum(['phone', 'patient'])), within24h: z.boolean() })),
+      suggestion: z.strictObject({ priority: PrioritySchema, reason: z.string(), raisedForRepeat: z.boolean() }).nullable(),
+    }),
+    'Cases of the last 72 hours with the same callback number or the same patient (name + birth date), and the priority to suggest.',
   ),
   'queue.list': method(
     z.strictObject({ track: TrackSchema.optional(), limit: z.number().int().min(1).max(10_000).default(5_000) }),

@@ -1,10 +1,13 @@
 import type { CaseSummary, RegulationCase } from '../schemas/case.js';
 
 /** "DUPONT Jeanne", or null when no name was given. */
-export function patientDisplayName(c: RegulationCase): string | null {
-  const p = c.fields.patient;
-  const name = [p?.lastName?.toUpperCase(), p?.firstName].filter(Boolean).join(' ');
+export function personName(lastName: string | undefined, firstName: string | undefined): string | null {
+  const name = [lastName?.toUpperCase(), firstName].filter(Boolean).join(' ');
   return name === '' ? null : name;
+}
+
+export function patientDisplayName(c: RegulationCase): string | null {
+  return personName(c.fields.patient?.lastName, c.fields.patient?.firstName);
 }
 
 /** The flat view of a case that queues and searches list. */

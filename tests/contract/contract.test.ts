@@ -52,6 +52,19 @@ describe.each(transports.map((make) => [make.name.replace('Transport', ''), make
     expect(byName).toHaveLength(1);
   });
 
+  it('shows a repeat caller with the earlier case and raises the suggested priority', async () => {
+    const r = await call<{ repeats: { summary: CaseSummary; matches: string[]; within24h: boolean }[]; suggestion: { priority: string; raisedForRepeat: boolean } }>(
+      'case.repeats',
+      { callbackPhone: '06.12.34.56.78', reasonCode: 'FEVER' },
+    );
+    expect(r.repeats.map((x) => [x.summary.patientName, x.matches, x.within24h])).toEqual([['DUPONT Jeanne', ['phone'], true]]);
+    expect(r.suggestion).toMatchObject({ priority: 'P2', raisedForRepeat: true });
+    const own = await call<{ repeats: unknown[] }>('case.repeats', { caseId: r.repeats[0]!.summary.id, callbackPhone: '0612345678' });
+    expect(own.repeats).toEqual([]);
+    const bad = await t.bridge.invoke('case.repeats', { birthDate: '1950-13-45' });
+    expect(bad.ok || bad.error.code).toBe('invalid_input');
+  });
+
   it('answers domain errors as values, with French messages', async () => {
     const [c] = await call<CaseSummary[]>('case.search', { name: 'dupont' });
     const r = await t.bridge.invoke('case.command', { caseId: c!.id, command: { type: 'send_to_regulation' } });

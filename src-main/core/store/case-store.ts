@@ -164,6 +164,9 @@ const SQL = {
 const SUMMARY_SQL = {
   recent: `SELECT ${SUMMARY_COLUMNS} FROM cases ORDER BY updated_at DESC LIMIT ?`,
   byPhone: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE callback_phone = ? ORDER BY opened_at DESC LIMIT ?`,
+  byPhoneSince: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE callback_phone = ? AND opened_at >= ? ORDER BY opened_at DESC LIMIT ?`,
+  byPatientSince: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key = ? AND patient_birth_date = ? AND opened_at >= ?
+    ORDER BY opened_at DESC LIMIT ?`,
   byName: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ? ORDER BY patient_name_key LIMIT ?`,
   queueAll: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' ORDER BY priority, waiting_since LIMIT ?`,
   queueTrack: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ? ORDER BY priority, waiting_since LIMIT ?`,
@@ -448,6 +451,14 @@ export class CaseStore {
   /** Cases with this canonical callback phone, newest first. */
   findByPhone(canonicalPhone: string, limit: number): CaseSummary[] {
     return summaries(this.summaryStmt('byPhone').all(canonicalPhone, limit));
+  }
+
+  /** Candidates for repeat calls: same number, or same patient (name key + birth date), since a time. */
+  repeatCandidates(q: { phone: string | null; patientName: string | null; birthDate: string | null; since: number; limit: number }): CaseSummary[] {
+    const out = q.phone ? summaries(this.summaryStmt('byPhoneSince').all(q.phone, q.since, q.limit)) : [];
+    const key = q.patientName ? searchKey(q.patientName) : '';
+    if (key !== '' && q.birthDate) out.push(...summaries(this.summaryStmt('byPatientSince').all(key, q.birthDate, q.since, q.limit)));
+    return out;
   }
 
   /** Cases whose patient name ("LASTNAME First") starts with this text, accents and case ignored. */

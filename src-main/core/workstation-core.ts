@@ -307,6 +307,23 @@ export class WorkstationCore {
         }
         return ok(this.store.findByNamePrefix(name ?? '', limit));
       },
+      'draft.save': ({ caseId, baseVersion, fields }) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');
+        const savedAt = this.now();
+        this.store.saveDraft({ caseId, userId: this.session.actor.userId, baseVersion, fields, savedAt });
+        return ok({ savedAt });
+      },
+      'draft.get': ({ caseId }) => {
+        const d = this.store.getDraft(caseId);
+        // A draft is its author's: another user of this workstation starts from the case.
+        if (!d || d.userId !== this.session?.actor.userId) return ok(null);
+        return ok({ baseVersion: d.baseVersion, fields: d.fields, savedAt: d.savedAt });
+      },
+      'draft.discard': ({ caseId }) => {
+        this.store.deleteDraft(caseId);
+        return ok({});
+      },
       'case.repeats': ({ caseId, callbackPhone, lastName, firstName, birthDate, reasonCode }) => {
         const at = this.now();
         const phone = callbackPhone ? canonicalPhone(callbackPhone) : null;

@@ -109,6 +109,17 @@ export const methods = {
     z.array(CaseSummarySchema),
     'Find cases by callback phone number or by patient name prefix.',
   ),
+  'draft.save': method(
+    z.strictObject({ caseId: IdSchema, baseVersion: z.number().int().positive(), fields: ScreeningFieldsSchema }),
+    z.strictObject({ savedAt: z.number() }),
+    'Save what the form holds and has not committed yet (crash safety; local to this workstation).',
+  ),
+  'draft.get': method(
+    z.strictObject({ caseId: IdSchema }),
+    z.strictObject({ baseVersion: z.number().int(), fields: ScreeningFieldsSchema, savedAt: z.number() }).nullable(),
+    'The saved draft of this user for a case, if any.',
+  ),
+  'draft.discard': method(z.strictObject({ caseId: IdSchema }), z.strictObject({}), 'Forget the draft of a case.'),
   'case.repeats': method(
     z.strictObject({
       /** The case being screened (left out of the answer). */

@@ -65,6 +65,19 @@ describe.each(transports.map((make) => [make.name.replace('Transport', ''), make
     expect(bad.ok || bad.error.code).toBe('invalid_input');
   });
 
+  it('keeps a form draft until its fields become an event', async () => {
+    const [c] = await call<CaseSummary[]>('case.search', { name: 'dupont' });
+    const full = await call<RegulationCase>('case.get', { caseId: c!.id });
+    expect(await call('draft.get', { caseId: c!.id })).toBeNull();
+    await call('draft.save', { caseId: c!.id, baseVersion: full.version, fields: { reasonText: 'toux depuis 3 j' } });
+    expect(await call('draft.get', { caseId: c!.id })).toMatchObject({ baseVersion: full.version, fields: { reasonText: 'toux depuis 3 j' } });
+    const bad = await t.bridge.invoke('draft.save', { caseId: c!.id, baseVersion: full.version, fields: { callbackPhone: 'abc' } });
+    expect(bad.ok || bad.error.code).toBe('invalid_input');
+    expect(await call('draft.get', { caseId: c!.id })).toMatchObject({ fields: { reasonText: 'toux depuis 3 j' } });
+    await call('case.command', { caseId: c!.id, command: { type: 'update_fields', baseVersion: full.version, changes: { reasonText: 'toux depuis 3 j' } } });
+    expect(await call('draft.get', { caseId: c!.id })).toBeNull();
+  });
+
   it('answers domain errors as values, with French messages', async () => {
     const [c] = await call<CaseSummary[]>('case.search', { name: 'dupont' });
     const r = await t.bridge.invoke('case.command', { caseId: c!.id, command: { type: 'send_to_regulation' } });

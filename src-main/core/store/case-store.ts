@@ -12,7 +12,7 @@ import type { Statement } from 'better-sqlite3';
 import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
 import type { Track } from '../../../src-shared/domain/codes.js';
-import type { Actor, CaseStatus, CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
+import type { Actor, CaseStatus, CaseSummary, RegulationCase, ScreeningFields } from '../../../src-shared/schemas/case.js';
 import type { CaseCommand, CaseEvent, CaseEventDraft } from '../../../src-shared/schemas/case-events.js';
 import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-protocol/messages.js';
 import { searchKey } from '../../../src-shared/text/normalize.js';
@@ -151,6 +151,11 @@ const SQL = {
   acceptMutation: `UPDATE outbox SET status = 'accepted', server_seq = ?, last_error = NULL WHERE mutation_id = ? AND status = 'pending'`,
   rejectMutation: `UPDATE outbox SET status = 'rejected', last_error = ? WHERE mutation_id = ? AND status = 'pending'`,
   outboxCase: 'SELECT case_id FROM outbox WHERE mutation_id = ?',
+  saveDraft: `INSERT INTO drafts (case_id, user_id, base_version, fields, saved_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (case_id) DO UPDATE SET user_id = excluded.user_id, base_version = excluded.base_version,
+      fields = excluded.fields, saved_at = excluded.saved_at`,
+  getDraft: 'SELECT user_id, base_version, fields, saved_at FROM drafts WHERE case_id = ?',
+  deleteDraft: 'DELETE FROM drafts WHERE case_id = ?',
   countCases: 'SELECT count(*) AS n FROM cases',
   countPending: `SELECT count(*) AS n FROM outbox WHERE status = 'pending'`,
   countRejected: `SELECT count(*) AS n FROM outbox WHERE status = 'rejected'`,
@@ -238,8 +243,26 @@ export class CaseStore {
         draft.clientTime,
       );
       this.stmt('insertOutbox').run(draft.id, draft.caseId, JSON.stringify(command), draft.clientTime);
+      // The form's draft became an event (what was typed since is saved again by the form).
+      if (command.type === 'update_fields') this.stmt('deleteDraft').run(draft.caseId);
       return { ...draft, localSeq: Number(info.lastInsertRowid), serverSeq: null, serverTime: null } as CaseEvent;
     })();
+  }
+
+  // ---- drafts ----------------------------------------------------------------------------
+
+  /** A form's uncommitted state, durably (synchronous = FULL, as every local write). */
+  saveDraft(d: { caseId: string; userId: string; baseVersion: number; fields: ScreeningFields; savedAt: number }): void {
+    this.stmt('saveDraft').run(d.caseId, d.userId, d.baseVersion, JSON.stringify(d.fields), d.savedAt);
+  }
+
+  getDraft(caseId: string): { userId: string; baseVersion: number; fields: ScreeningFields; savedAt: number } | undefined {
+    const row = this.stmt('getDraft').get(caseId) as { user_id: string; base_version: number; fields: string; saved_at: number } | undefined;
+    return row && { userId: row.user_id, baseVersion: row.base_version, fields: JSON.parse(row.fields) as ScreeningFields, savedAt: row.saved_at };
+  }
+
+  deleteDraft(caseId: string): void {
+    this.stmt('deleteDraft').run(caseId);
   }
 
   // ---- sync ------------------------------------------------------------------------------

@@ -124,6 +124,22 @@ export const MIGRATIONS: readonly Migration[] = [
         taken_by_name, decision_code) WHERE status = 'waiting_regulation';
     `,
   },
+  {
+    version: 4,
+    name: 'form drafts',
+    sql: `
+      -- What a user typed in a case form and has not yet committed as an event: saved every half
+      -- second so that a crash loses nothing, restored when the case is opened again. Local to
+      -- this workstation, never synced; gone once the fields became an event.
+      CREATE TABLE drafts (
+        case_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        base_version INTEGER NOT NULL,
+        fields TEXT NOT NULL,
+        saved_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

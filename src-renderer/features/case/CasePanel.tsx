@@ -1,4 +1,4 @@
-import { forwardRef, useEffect, useImperativeHandle, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import {
   CALLER_RELATIONSHIP_LABELS,
   LINES,
@@ -11,10 +11,13 @@ import {
 import type { RegulationCase, ScreeningFields } from '../../../src-shared/schemas/case';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
-import { dateTime, LINE_LABELS, PRIORITY_LABELS, SEX_LABELS, STATUS_LABELS } from '../../ui/labels';
+import { LINE_LABELS, PRIORITY_LABELS, SEX_LABELS, STATUS_LABELS } from '../../ui/labels';
 import { CommuneField } from './CommuneField';
 import { BirthDateField } from './BirthDateField';
 import { CodeSelect } from '../../ui/CodeSelect';
+import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
+import { RegulationSection } from './RegulationSection';
+import { Timeline } from './Timeline';
 
 export interface CasePanelHandle {
   save(): void;
@@ -43,33 +46,116 @@ function changedFields(c: RegulationCase, draft: Draft): Draft {
 const clean = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '' && v !== undefined && v !== null)) as T;
 
+/** Draft saved locally at most this long after a keystroke (crash safety). */
+const DRAFT_SAVE_MS = 400;
+/** Fields committed as an event after this long without typing (or on leaving a section). */
+const COMMIT_IDLE_MS = 2500;
+
 export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, ref) {
   const current = useApp((s) => s.current);
   const history = useApp((s) => s.currentHistory);
   const session = useApp((s) => s.session);
+  const bridge = useApp((s) => s.bridge);
   const saveFields = useApp((s) => s.saveFields);
   const command = useApp((s) => s.command);
+  const selectCase = useApp((s) => s.selectCase);
   const notice = useApp((s) => s.notice);
-  const [draft, setDraft] = useState<Draft>({});
+  const [draft, setDraftState] = useState<Draft>({});
+  const [saveState, setSaveState] = useState<string | null>(null);
+  const [restored, setRestored] = useState<string | null>(null);
+  const base = useRef<RegulationCase | null>(null);
+  const draftRef = useRef<Draft>({});
+  const draftTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const commitTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const committing = useRef<Promise<boolean> | null>(null);
+  const setDraft = (update: (d: Draft) => Draft) =>
+    setDraftState((d) => {
+      const next = update(d);
+      draftRef.current = next;
+      return next;
+    });
 
+  // A new state of the open case (our commit, or a colleague's change) keeps what is being typed.
   useEffect(() => {
-    if (current) setDraft(draftOf(current));
+    if (!current) {
+      base.current = null;
+      return;
+    }
+    const prev = base.current;
+    base.current = current;
+    if (prev && prev.id === current.id) {
+      setDraft((d) => ({ ...draftOf(current), ...changedFields(prev, d) }));
+      return;
+    }
+    setDraft(() => draftOf(current));
+    setRestored(null);
+    setSaveState(null);
+    // Another case: bring back what was typed and not committed (a crash, a closed window).
+    void bridge.invoke('draft.get', { caseId: current.id }).then((r) => {
+      if (!r.ok || !r.value || base.current?.id !== current.id) return;
+      const saved = r.value;
+      setDraft((d) => ({ ...d, ...saved.fields }));
+      setRestored(`Saisie non enregistrée restaurée (tapée à ${new Date(saved.savedAt).toLocaleTimeString('fr-FR')}).`);
+      scheduleCommit();
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [current]);
 
-  const save = async () => {
-    if (!current) return false;
-    const changes = changedFields(current, draft);
+  const commit = useCallback(async (): Promise<boolean> => {
+    clearTimeout(commitTimer.current);
+    if (committing.current) await committing.current;
+    const c = base.current;
+    if (!c || !['new_call', 'screening', 'waiting_regulation', 'under_regulation'].includes(c.status)) return true;
+    const changes = changedFields(c, draftRef.current);
     if (Object.keys(changes).length === 0) return true;
-    return saveFields({ type: 'update_fields', baseVersion: current.version, changes });
+    setSaveState('Enregistrement…');
+    committing.current = saveFields({ type: 'update_fields', baseVersion: c.version, changes });
+    const ok = await committing.current;
+    committing.current = null;
+    setSaveState(ok ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Non enregistré : voir le message');
+    return ok;
+  }, [saveFields]);
+
+  const scheduleCommit = () => {
+    clearTimeout(commitTimer.current);
+    commitTimer.current = setTimeout(() => void commit(), COMMIT_IDLE_MS);
   };
+
+  // Every change: saved locally within DRAFT_SAVE_MS (even while typing non-stop), committed
+  // as an event once the typing pauses.
+  const onDraftChanged = () => {
+    if (!draftTimer.current) {
+      draftTimer.current = setTimeout(() => {
+        draftTimer.current = undefined;
+        const c = base.current;
+        if (!c) return;
+        const changes = changedFields(c, draftRef.current);
+        if (Object.keys(changes).length === 0) return;
+        void bridge.invoke('draft.save', { caseId: c.id, baseVersion: c.version, fields: changes }).then((r) => {
+          setSaveState(r.ok ? 'Brouillon sauvegardé sur ce poste' : `Brouillon non sauvegardé : ${r.error.message}`);
+        });
+      }, DRAFT_SAVE_MS);
+    }
+    scheduleCommit();
+  };
+
+  // Leaving the case (another case, logout) commits what is pending.
+  useEffect(
+    () => () => {
+      clearTimeout(commitTimer.current);
+    },
+    [],
+  );
+
   const sendToRegulation = async () => {
-    if (await save()) await command({ type: 'send_to_regulation' });
+    if (await commit()) await command({ type: 'send_to_regulation' });
   };
   const isPhysician = session?.actor.role === 'physician';
   const take = () => {
     if (current && isPhysician && current.status === 'waiting_regulation') void command({ type: 'take' });
   };
-  useImperativeHandle(ref, () => ({ save: () => void save(), sendToRegulation: () => void sendToRegulation(), take }));
+  useImperativeHandle(ref, () => ({ save: () => void commit(), sendToRegulation: () => void sendToRegulation(), take }));
+  const repeats = useRepeats(current, draft);
 
   if (!current) {
     return (
@@ -83,7 +169,10 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   }
 
   const editable = ['new_call', 'screening', 'waiting_regulation', 'under_regulation'].includes(current.status);
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    onDraftChanged();
+  };
   const patient = draft.patient ?? {};
   const location = draft.location ?? {};
 
@@ -115,12 +204,30 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           {notice}
         </p>
       ) : null}
+      {restored ? (
+        <p className="notice notice-restored" role="status">
+          {restored}
+        </p>
+      ) : null}
+      <RepeatCallers
+        current={current}
+        repeats={repeats}
+        editable={current.status !== 'closed' && current.status !== 'cancelled' && current.status !== 'transferred_samu'}
+        onLink={(linkedCaseId) => void command({ type: 'link_case', linkedCaseId })}
+        onOpen={(id) => void commit().then(() => selectCase(id))}
+      />
       <form
         key={current.id}
         className="case-form"
         onSubmit={(e) => {
           e.preventDefault();
-          void save();
+          void commit();
+        }}
+        onBlur={(e) => {
+          // Leaving a section commits it; moving inside it does not.
+          const from = (e.target as HTMLElement).closest('fieldset');
+          const to = e.relatedTarget instanceof HTMLElement ? e.relatedTarget.closest('fieldset') : null;
+          if (from && from !== to) void commit();
         }}
       >
         <fieldset disabled={!editable}>
@@ -199,6 +306,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
               <input value={draft.reasonText ?? ''} onChange={(e) => set('reasonText', e.target.value)} />
             </label>
           </div>
+          <PrioritySuggestion repeats={repeats} chosen={draft.priority} editable={editable} onApply={(p) => set('priority', p)} />
           <div className="priorities" role="radiogroup" aria-label="Priorité">
             {PRIORITIES.map((p) => (
               <label key={p} className={`radio prio-choice choice-${p}`}>
@@ -209,6 +317,9 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           </div>
         </fieldset>
         <div className="actions">
+          <span className="save-state muted small" role="status" aria-live="polite">
+            {saveState}
+          </span>
           <button type="submit" disabled={!editable}>
             Enregistrer <kbd>Alt+S</kbd>
           </button>
@@ -217,37 +328,10 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           </button>
         </div>
       </form>
-      <section className="timeline" aria-label="Historique du dossier">
-        <h3>Historique</h3>
-        <ol>
-          {history.map((e) => (
-            <li key={e.id}>
-              <span className="mono">{dateTime(e.clientTime)}</span> — <strong>{e.actor.displayName}</strong> : {eventLabel(e.kind)}
-              {e.syncStatus === 'rejected' ? (
-                <span className="error small"> (refusé par le serveur)</span>
-              ) : e.syncStatus === 'pending' ? (
-                <span className="muted small"> (non synchronisé)</span>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      {['waiting_regulation', 'under_regulation', 'decided', 'closed', 'transferred_samu'].includes(current.status) || current.notes.length > 0 ? (
+        <RegulationSection key={`regulation-${current.id}`} current={current} mine={current.takenBy?.userId === session?.actor.userId} />
+      ) : null}
+      <Timeline history={history} />
     </section>
   );
 });
-
-const EVENT_LABELS: Record<string, string> = {
-  'case.opened': 'ouverture du dossier',
-  'case.fields_updated': 'mise à jour des informations',
-  'case.note_added': 'note ajoutée',
-  'case.sent_to_regulation': 'envoi en régulation',
-  'case.taken': 'prise en charge par le médecin',
-  'case.released': 'remis dans la file',
-  'case.decided': 'décision médicale',
-  'case.closed': 'clôture',
-  'case.cancelled': 'annulation',
-  'case.transferred_samu': 'transfert au SAMU',
-  'case.reopened': 'réouverture',
-  'case.linked': 'lien avec un autre dossier',
-};
-const eventLabel = (kind: string) => EVENT_LABELS[kind] ?? kind;

@@ -1,0 +1,178 @@
+/**
+ * The physician's part of a case: clinical notes, the decision (codified, with the fields each
+ * decision needs), closing, transfer to the SAMU, and reopening (a new event, never an edit).
+ */
+import { useState } from 'react';
+import { DECISION_CODES, DECISION_FIELD_LABELS, DECISIONS, type DecisionCode, type DecisionField } from '../../../src-shared/domain/codes';
+import type { MethodInput } from '../../../src-shared/contract/methods';
+import type { Decision, RegulationCase } from '../../../src-shared/schemas/case';
+import { useApp } from '../../app/context';
+import { CodeSelect } from '../../ui/CodeSelect';
+import { dateTime } from '../../ui/labels';
+import { useNow } from '../../ui/use-now';
+
+type CaseCommandInput = MethodInput<'case.command'>['command'];
+
+function toLocalInput(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+export function RegulationSection({ current, mine }: { current: RegulationCase; mine: boolean }) {
+  const command = useApp((s) => s.command);
+  const role = useApp((s) => s.session?.actor.role);
+  const [code, setCode] = useState<DecisionCode | undefined>(current.decision?.code);
+  const [fields, setFields] = useState<Partial<Record<DecisionField | 'comment', string>>>({});
+  const [note, setNote] = useState('');
+  const [reason, setReason] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const now = useNow(60_000);
+  const run = async (c: CaseCommandInput) => {
+    setProblem(null);
+    return command(c);
+  };
+
+  const decide = async () => {
+    if (!code) return setProblem('Choisissez une décision.');
+    const required = DECISIONS[code].requires as readonly DecisionField[];
+    const missing = required.filter((f) => !fields[f]?.trim());
+    if (missing.length) return setProblem(`À renseigner pour cette décision : ${missing.map((f) => DECISION_FIELD_LABELS[f]).join(', ')}.`);
+    const decision: Decision = { code };
+    for (const f of required) {
+      if (f === 'appointmentAt') decision.appointmentAt = new Date(fields.appointmentAt!).getTime();
+      else decision[f] = fields[f]!.trim();
+    }
+    if (fields.comment?.trim()) decision.comment = fields.comment.trim();
+    await run({ type: 'decide', decision });
+  };
+
+  const physician = role === 'physician';
+  const canDecide = physician && mine && current.status === 'under_regulation';
+  const required = code ? (DECISIONS[code].requires as readonly DecisionField[]) : [];
+
+  return (
+    <section className="regulation" aria-label="Régulation médicale">
+      <h3>Régulation médicale</h3>
+      {current.notes.length > 0 ? (
+        <ul className="notes" aria-label="Notes cliniques">
+          {current.notes.map((n) => (
+            <li key={n.eventId}>
+              <span className="mono small">{dateTime(n.at)}</span> <strong>{n.author}</strong> : {n.text}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form
+        className="row note-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (note.trim()) void run({ type: 'add_note', text: note.trim() }).then((ok) => ok && setNote(''));
+        }}
+      >
+        <label className="grow">
+          Note clinique
+          <textarea name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+        </label>
+        <button type="submit" disabled={!note.trim()}>
+          Ajouter la note
+        </button>
+      </form>
+
+      {current.decision ? (
+        <p className="decision-made" role="status">
+          Décision : <strong>{DECISIONS[current.decision.code].label}</strong>
+          {current.decision.pharmacy ? ` — ${current.decision.pharmacy}` : ''}
+          {current.decision.effector ? ` — ${current.decision.effector}` : ''}
+          {current.decision.appointmentAt ? ` — RDV ${dateTime(current.decision.appointmentAt)}` : ''}
+          {current.decision.destination ? ` — ${current.decision.destination}` : ''}
+          {current.decidedBy ? ` (${current.decidedBy.displayName}, ${dateTime(current.decidedAt!)})` : ''}
+        </p>
+      ) : null}
+
+      {canDecide ? (
+        <form
+          className="decision-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void decide();
+          }}
+        >
+          <div className="row">
+            <CodeSelect label="Décision" name="decision" value={code} codes={DECISION_CODES} labels={(c) => DECISIONS[c].label} placeholder="— choisir —" onChange={setCode} />
+            {required.map((f) =>
+              f === 'appointmentAt' ? (
+                <label key={f}>
+                  {DECISION_FIELD_LABELS[f]}
+                  <input
+                    type="datetime-local"
+                    name={f}
+                    min={toLocalInput(now - 3600_000)}
+                    value={fields[f] ?? ''}
+                    onChange={(e) => setFields((x) => ({ ...x, [f]: e.target.value }))}
+                  />
+                </label>
+              ) : (
+                <label key={f} className="grow">
+                  {DECISION_FIELD_LABELS[f]}
+                  <input name={f} value={fields[f] ?? ''} onChange={(e) => setFields((x) => ({ ...x, [f]: e.target.value }))} />
+                </label>
+              ),
+            )}
+          </div>
+          <label>
+            Commentaire
+            <input name="comment" value={fields.comment ?? ''} onChange={(e) => setFields((x) => ({ ...x, comment: e.target.value }))} />
+          </label>
+          {problem ? (
+            <p className="error small" role="alert">
+              {problem}
+            </p>
+          ) : null}
+          <div className="actions">
+            <button type="submit" className="primary">
+              Enregistrer la décision
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      <div className="actions">
+        {physician && current.status === 'decided' ? (
+          <button type="button" className="primary" onClick={() => void run({ type: 'close' })}>
+            Clôturer le dossier
+          </button>
+        ) : null}
+        {physician && ['waiting_regulation', 'under_regulation'].includes(current.status) ? (
+          <>
+            <label className="grow">
+              Motif (transfert, réouverture)
+              <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+            <button
+              type="button"
+              onClick={() => (reason.trim() ? void run({ type: 'transfer_samu', reason: reason.trim() }) : setProblem('Indiquez le motif du transfert.'))}
+            >
+              Transférer au SAMU
+            </button>
+          </>
+        ) : null}
+        {physician && ['closed', 'cancelled', 'transferred_samu'].includes(current.status) ? (
+          <>
+            <label className="grow">
+              Motif de réouverture
+              <input name="reopenReason" value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+            <button type="button" onClick={() => (reason.trim() ? void run({ type: 'reopen', reason: reason.trim() }) : setProblem('Indiquez le motif de réouverture.'))}>
+              Rouvrir le dossier
+            </button>
+          </>
+        ) : null}
+      </div>
+      {problem && !canDecide ? (
+        <p className="error small" role="alert">
+          {problem}
+        </p>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The full event log of a case: who, what, when, from which workstation, and its standing with
+ * the server. A supervisor reads it as the medico-legal record.
+ */
+import type { MethodOutput } from '../../../src-shared/contract/methods';
+import { DECISIONS, LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
+import { dateTime } from '../../ui/labels';
+
+type History = MethodOutput<'case.history'>;
+type Entry = History[number];
+
+function describe(e: Entry): string {
+  switch (e.kind) {
+    case 'case.opened':
+      return `ouverture du dossier (${LINE_LABELS[e.payload.line]})`;
+    case 'case.fields_updated': {
+      const c = e.payload.changes;
+      const parts = Object.keys(c).map((k) => FIELD_LABELS[k] ?? k);
+      const prio = c.priority ? ` — ${PRIORITY_LABELS[c.priority]}` : '';
+      return `mise à jour : ${parts.join(', ')}${prio}`;
+    }
+    case 'case.note_added':
+      return `note : « ${e.payload.text} »`;
+    case 'case.sent_to_regulation':
+      return 'envoi en régulation';
+    case 'case.taken':
+      return 'prise en charge par le médecin';
+    case 'case.released':
+      return 'remis dans la file';
+    case 'case.decided':
+      return `décision : ${DECISIONS[e.payload.decision.code].label}`;
+    case 'case.closed':
+      return 'clôture';
+    case 'case.cancelled':
+      return `annulation : ${e.payload.reason}`;
+    case 'case.transferred_samu':
+      return `transfert au SAMU : ${e.payload.reason}`;
+    case 'case.reopened':
+      return `réouverture : ${e.payload.reason}`;
+    case 'case.linked':
+      return 'lien avec un autre dossier';
+  }
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  line: 'ligne',
+  callbackPhone: 'numéro de rappel',
+  caller: 'appelant',
+  patient: 'patient',
+  location: 'localisation',
+  reasonCode: 'motif',
+  reasonText: 'précisions',
+  priority: 'priorité',
+};
+
+export function Timeline({ history }: { history: History }) {
+  return (
+    <section className="timeline" aria-label="Historique du dossier">
+      <h3>Historique</h3>
+      <ol>
+        {history.map((e) => (
+          <li key={e.id}>
+            <span className="mono">{dateTime(e.serverTime ?? e.clientTime)}</span> — <strong>{e.actor.displayName}</strong>{' '}
+            <span className="muted small">({ROLE_LABELS[e.actor.role]}, poste {e.workstationId.slice(-6)})</span> : {describe(e)}
+            {e.syncStatus === 'rejected' ? (
+              <span className="error small"> (refusé par le serveur)</span>
+            ) : e.syncStatus === 'pending' ? (
+              <span className="muted small"> (non synchronisé)</span>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

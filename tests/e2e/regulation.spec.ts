@@ -1,0 +1,190 @@
+/**
+ * The regulation workflow in two browser shells against one central server: the ARM screens a
+ * call with the keyboard only and sends it; the physician sees it, takes it, writes a note,
+ * decides a consultation with the fields it needs and closes; the timeline shows every step.
+ * Then the same patient calls again: the ARM sees the previous case, its outcome, and a raised
+ * priority suggestion. And a form half filled survives the workstation going down.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { WorkstationCore } from '../../src-main/core/workstation-core.js';
+import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
+import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { tempDir } from '../fixtures/tmp.js';
+import { WorkstationPage } from './pages/workstation.js';
+
+const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
+const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
+mkdirSync(shots, { recursive: true });
+
+interface Station {
+  core: WorkstationCore;
+  host: WebHost;
+  dir: { path: string; cleanup: () => void };
+}
+
+async function openStation(serverUrl: string, dir = tempDir()): Promise<Station> {
+  const core = WorkstationCore.open({ dataDir: dir.path, serverUrl, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  return { core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), dir };
+}
+
+async function login(page: Page, who: string) {
+  await page.getByLabel('Identifiant').fill(who);
+  await page.getByLabel('Mot de passe').fill(`${who}-password`);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+}
+
+/** Screening with the keyboard only, from Alt+N to Alt+E. */
+async function screenByKeyboard(page: Page, arm: WorkstationPage) {
+  await arm.openNewCase();
+  const k = page.keyboard;
+  await k.type('06 12 34 56 78');
+  await k.press('Tab'); // caller
+  await k.press('Tab'); // last name
+  await k.type('Dupont');
+  await k.press('Tab');
+  await k.type('Jeanne');
+  await k.press('Tab');
+  await k.type('02/03/1950');
+  await k.press('Tab'); // sex
+  await page.keyboard.press('F'); // "Femme" by its first letter
+  await k.press('Tab'); // commune
+  await k.type('dijo');
+  await expect(page.getByRole('option', { name: /Dijon/ }).first()).toBeVisible();
+  await k.press('Enter');
+  await k.press('Tab'); // address
+  await k.type('12 rue des Forges');
+  await k.press('Tab'); // reason
+  await k.press('ArrowDown'); // "Fièvre", first of the list
+  await k.press('Tab');
+  await k.type('Fièvre à 39,5 depuis hier');
+}
+
+test('ARM to physician to decision, with the timeline, then the same patient calls again', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const stations = [await openStation(server.url), await openStation(server.url)];
+  const armPage = await (await browser.newContext()).newPage();
+  const drPage = await (await browser.newContext()).newPage();
+  try {
+    await armPage.goto(stations[0]!.host.url);
+    await drPage.goto(stations[1]!.host.url);
+    await login(armPage, 'arm1');
+    await login(drPage, 'dr1');
+    const arm = new WorkstationPage(armPage);
+
+    await screenByKeyboard(armPage, arm);
+    // The reason's usual priority is suggested; the ARM picks P3 with the arrow keys.
+    await expect(armPage.locator('.suggestion')).toContainText('Priorité suggérée : P3');
+    await armPage.keyboard.press('Tab');
+    await armPage.keyboard.press('Tab');
+    await expect(armPage.getByLabel(/P0 — départ réflexe/)).toBeFocused();
+    for (let i = 0; i < 3; i++) await armPage.keyboard.press('ArrowDown');
+    await expect(armPage.getByLabel(/P3 — non urgent/)).toBeChecked();
+    await armPage.keyboard.press('Alt+KeyE');
+    await expect(armPage.locator('.case-header .status')).toHaveText('En attente de régulation');
+    await armPage.screenshot({ path: `${shots}/arm-form-light.png` });
+
+    // The physician: queue → take → note → decision → close.
+    const queue = drPage.getByRole('list', { name: 'File de régulation' });
+    await expect(queue.getByText('DUPONT Jeanne')).toBeVisible({ timeout: 1_000 });
+    await queue.getByRole('button', { name: /DUPONT Jeanne/ }).click();
+    await expect(drPage.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
+    await drPage.keyboard.press('Alt+KeyP');
+    await expect(drPage.locator('.taken-by')).toHaveText('Régulé par DR 1');
+    await drPage.getByLabel('Note clinique').fill('Fièvre bien tolérée, pas de signe de gravité. Examen souhaitable ce soir.');
+    await drPage.getByRole('button', { name: 'Ajouter la note' }).click();
+    await expect(drPage.getByRole('list', { name: 'Notes cliniques' })).toContainText('pas de signe de gravité');
+    await drPage.getByLabel('Décision').selectOption({ label: 'Consultation (médecin de garde / MMG)' });
+    // A decision without the fields it needs is refused, with what is missing.
+    await drPage.getByRole('button', { name: 'Enregistrer la décision' }).click();
+    await expect(drPage.getByRole('alert').filter({ hasText: 'Médecin effecteur' })).toBeVisible();
+    await drPage.getByLabel('Médecin effecteur').fill('Dr Lambert — MMG de Dijon');
+    const at = new Date(Date.now() + 90 * 60_000);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await drPage.getByLabel('Heure du rendez-vous').fill(local);
+    await drPage.getByRole('button', { name: 'Enregistrer la décision' }).click();
+    await expect(drPage.locator('.decision-made')).toContainText('Consultation (médecin de garde / MMG)');
+    await expect(drPage.locator('.decision-made')).toContainText('Dr Lambert');
+    await drPage.screenshot({ path: `${shots}/physician-form-light.png` });
+    await drPage.getByRole('button', { name: 'Clôturer le dossier' }).click();
+    await expect(drPage.locator('.case-header .status')).toHaveText('Clôturé');
+
+    // The timeline on the ARM's screen: every step, who did it, from which workstation.
+    const timeline = armPage.getByRole('region', { name: 'Historique du dossier' });
+    for (const step of ['ouverture du dossier', 'envoi en régulation', 'prise en charge par le médecin', 'note :', 'décision : Consultation', 'clôture']) {
+      await expect(timeline).toContainText(step);
+    }
+    await expect(timeline).toContainText('DR 1');
+    await expect(timeline).toContainText('ARM 1');
+    await expect(timeline).not.toContainText('non synchronisé');
+
+    // The same patient calls again an hour later: the ARM sees the previous case at once.
+    await arm.openNewCase();
+    await armPage.keyboard.type('06 12 34 56 78');
+    const repeats = armPage.getByRole('region', { name: 'Appels antérieurs (72 h)' });
+    await expect(repeats).toContainText('DUPONT Jeanne');
+    await expect(repeats).toContainText('Consultation (médecin de garde / MMG)');
+    await expect(repeats).toContainText('Rappel dans les 24 h');
+    await armPage.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
+    await expect(armPage.locator('.suggestion')).toContainText('P3 relevée à P2');
+    await armPage.getByRole('button', { name: 'Appliquer P2' }).click();
+    await expect(armPage.getByLabel(/P2 — urgent/)).toBeChecked();
+    await repeats.getByRole('button', { name: 'Lier à ce dossier' }).click();
+    await expect(repeats.getByText('lié')).toBeVisible();
+    await armPage.screenshot({ path: `${shots}/arm-repeat-caller-light.png` });
+    await armPage.keyboard.press('Alt+KeyT');
+    await armPage.screenshot({ path: `${shots}/arm-repeat-caller-dark.png` });
+  } finally {
+    for (const s of stations) {
+      await s.host.close();
+      await s.core.close();
+      s.dir.cleanup();
+    }
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('a half-filled form survives the workstation going down', async ({ page }) => {
+  const dir = tempDir();
+  let core = WorkstationCore.open({ dataDir: dir.path });
+  let host = await startWebHost({ core, staticDir: STATIC, port: 0 });
+  try {
+    await page.goto(host.url);
+    const ws = new WorkstationPage(page);
+    await ws.login('Hélène Robert', 'ARM (assistant de régulation médicale)');
+    await ws.openNewCase();
+    await page.keyboard.type('06 98 76 54 32');
+    await page.getByLabel('Nom', { exact: true }).fill('Bernard');
+    await page.getByLabel('Précisions').fill('Chute dans l’escalier');
+    // Saved on this workstation within half a second, before any commit.
+    await expect(page.locator('.save-state')).toHaveText('Brouillon sauvegardé sur ce poste');
+    const reference = (await page.locator('.case-header h2 .mono').textContent())!;
+    // The workstation goes down (its core and its page) before the fields became an event.
+    const port = host.port;
+    await host.close();
+    await core.close();
+    core = WorkstationCore.open({ dataDir: dir.path });
+    host = await startWebHost({ core, staticDir: STATIC, port });
+    await page.goto(host.url);
+    await ws.login('Hélène Robert', 'ARM (assistant de régulation médicale)');
+    await page.getByRole('list', { name: 'Dossiers récents' }).getByRole('button').first().click();
+    await expect(page.locator('.case-header h2 .mono')).toHaveText(reference);
+    await expect(page.getByText(/Saisie non enregistrée restaurée/)).toBeVisible();
+    await expect(page.getByLabel('Nom', { exact: true })).toHaveValue('Bernard');
+    await expect(page.getByLabel('Précisions')).toHaveValue('Chute dans l’escalier');
+    await expect(page.getByLabel('Numéro de rappel')).toHaveValue('06 98 76 54 32');
+    // Then it becomes an event, as any edit.
+    await expect(page.locator('.save-state')).toHaveText(/Enregistré à/, { timeout: 6_000 });
+    await expect(page.getByRole('region', { name: 'Historique du dossier' })).toContainText('mise à jour : numéro de rappel');
+  } finally {
+    await host.close();
+    await core.close();
+    dir.cleanup();
+  }
+});

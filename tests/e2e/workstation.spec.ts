@@ -88,3 +88,41 @@ test('keyboard help, shortcut bar and themes', async ({ page, shell }) => {
   expect(after).not.toBe(before);
   expect(['light', 'dark']).toContain(after);
 });
+
+test('a queue of 5,000 waiting cases is virtualized: few rows in the page, the last one reachable, filters by track', async ({ page, shell }) => {
+  const call = async (method: string, params: unknown) => {
+    const r = await shell.core.registry.call(method, params);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value as { id: string };
+  };
+  await call('session.login', { displayName: 'Hélène Robert', role: 'arm', department: '21' });
+  const N = 5_000;
+  for (let i = 0; i < N; i++) {
+    const c = await call('case.open', {
+      line: '116117',
+      fields: {
+        callbackPhone: `06${String(i).padStart(8, '0')}`,
+        patient: { lastName: `Patient${String(i).padStart(4, '0')}`, firstName: 'Test', ageYears: 40 },
+        location: { inseeCode: '21231' },
+        reasonCode: 'FEVER',
+        priority: i % 10 === 0 ? 'P1' : 'P3',
+      },
+    });
+    await call('case.command', { caseId: c.id, command: { type: 'send_to_regulation' } });
+  }
+  await page.goto(shell.url);
+  const queue = page.getByRole('list', { name: 'File de régulation' });
+  await expect(page.locator('#queue-title .count')).toHaveText(String(N));
+  const rendered = await queue.getByRole('listitem').count();
+  expect(rendered).toBeGreaterThan(3);
+  expect(rendered).toBeLessThan(60);
+  // P1 first: the first rows are the SAMU track.
+  await expect(queue.getByRole('listitem').first()).toContainText('P1');
+  // Scrolled to the end: the last case sent (P3, waiting the least).
+  await page.locator('.queue-scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(queue.getByText('PATIENT4999 Test')).toBeVisible();
+  expect(await queue.getByRole('listitem').count()).toBeLessThan(60);
+  // Filter: the SAMU track only.
+  await page.getByLabel('Filtrer la file').selectOption({ label: 'SAMU (MRU)' });
+  await expect(page.locator('#queue-title .count')).toHaveText(String(N / 10));
+});

@@ -60,6 +60,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const command = useApp((s) => s.command);
   const selectCase = useApp((s) => s.selectCase);
   const notice = useApp((s) => s.notice);
+  const syncEnabled = useApp((s) => s.sync?.enabled ?? false);
   const [draft, setDraftState] = useState<Draft>({});
   const [saveState, setSaveState] = useState<string | null>(null);
   const [restored, setRestored] = useState<string | null>(null);
@@ -331,7 +332,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
       {['waiting_regulation', 'under_regulation', 'decided', 'closed', 'transferred_samu'].includes(current.status) || current.notes.length > 0 ? (
         <RegulationSection key={`regulation-${current.id}`} current={current} mine={current.takenBy?.userId === session?.actor.userId} />
       ) : null}
-      <Timeline history={history} />
+      <Timeline history={history} synced={syncEnabled} />
     </section>
   );
 });

@@ -53,7 +53,8 @@ const FIELD_LABELS: Record<string, string> = {
   priority: 'priorité',
 };
 
-export function Timeline({ history }: { history: History }) {
+/** `synced`: this workstation works with a central server (a standalone one has nothing to wait for). */
+export function Timeline({ history, synced }: { history: History; synced: boolean }) {
   return (
     <section className="timeline" aria-label="Historique du dossier">
       <h3>Historique</h3>
@@ -64,7 +65,7 @@ export function Timeline({ history }: { history: History }) {
             <span className="muted small">({ROLE_LABELS[e.actor.role]}, poste {e.workstationId.slice(-6)})</span> : {describe(e)}
             {e.syncStatus === 'rejected' ? (
               <span className="error small"> (refusé par le serveur)</span>
-            ) : e.syncStatus === 'pending' ? (
+            ) : synced && e.syncStatus === 'pending' ? (
               <span className="muted small"> (non synchronisé)</span>
             ) : null}
           </li>

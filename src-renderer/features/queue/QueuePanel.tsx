@@ -1,4 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { TRACK_LABELS, TRACKS, type Track } from '../../../src-shared/domain/codes';
 import type { CaseSummary } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { ageLabel, reasonLabel, STATUS_LABELS, timeOfDay, waitingTime } from '../../ui/labels';
@@ -10,9 +12,9 @@ function PriorityBadge({ priority }: { priority: CaseSummary['priority'] }) {
   return <span className={`prio prio-${priority ?? 'none'}`}>{priority ?? '—'}</span>;
 }
 
-function CaseRow({ c, now, onOpen, waiting }: { c: CaseSummary; now: number; onOpen: (id: string) => void; waiting: boolean }) {
+function CaseRow({ c, now, onOpen, waiting, ...li }: { c: CaseSummary; now: number; onOpen: (id: string) => void; waiting: boolean } & React.LiHTMLAttributes<HTMLLIElement> & { 'data-index'?: number; ref?: React.Ref<HTMLLIElement> }) {
   return (
-    <li>
+    <li {...li}>
       <button type="button" className="case-row" onClick={() => onOpen(c.id)} data-case-id={c.id}>
         <PriorityBadge priority={c.priority} />
         <span className="case-row-main">
@@ -41,6 +43,40 @@ function CaseRow({ c, now, onOpen, waiting }: { c: CaseSummary; now: number; onO
   );
 }
 
+/**
+ * The waiting queue, virtualized: only the rows in view (and a few around) are in the page, so
+ * 5,000 waiting cases scroll and update as smoothly as 50.
+ */
+function VirtualQueue({ cases, now, onOpen }: { cases: CaseSummary[]; now: number; onOpen: (id: string) => void }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtual = useVirtualizer({
+    count: cases.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 72,
+    overscan: 8,
+    getItemKey: (i) => cases[i]!.id,
+  });
+  return (
+    <div ref={scroller} className="queue-scroller">
+      <ul className="case-list virtual" aria-labelledby="queue-title" aria-rowcount={cases.length} style={{ height: virtual.getTotalSize() }}>
+        {virtual.getVirtualItems().map((row) => (
+          <CaseRow
+            key={row.key}
+            data-index={row.index}
+            ref={virtual.measureElement}
+            style={{ transform: `translateY(${row.start}px)` }}
+            c={cases[row.index]!}
+            now={now}
+            onOpen={onOpen}
+            waiting
+          />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | null> }) {
   const queue = useApp((s) => s.queue);
   const recent = useApp((s) => s.recent);
@@ -50,6 +86,8 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
   const clearSearch = useApp((s) => s.clearSearch);
   const now = useNow(1000);
   const [text, setText] = useState('');
+  const [track, setTrack] = useState<Track | 'all'>('all');
+  const shown = useMemo(() => (track === 'all' ? queue : queue.filter((c) => c.track === track)), [queue, track]);
   const debounce = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => () => clearTimeout(debounce.current), []);
@@ -92,15 +130,24 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
         </>
       ) : (
         <>
-          <h2 id="queue-title" tabIndex={-1}>
-            File de régulation <span className="count">{queue.length}</span>
-          </h2>
-          {queue.length === 0 ? <p className="muted empty">Aucun dossier en attente.</p> : null}
-          <ul className="case-list" aria-labelledby="queue-title">
-            {queue.map((c) => (
-              <CaseRow key={c.id} c={c} now={now} onOpen={selectCase} waiting />
-            ))}
-          </ul>
+          <div className="queue-head">
+            <h2 id="queue-title" tabIndex={-1}>
+              File de régulation <span className="count">{shown.length}</span>
+            </h2>
+            <label>
+              <span className="visually-hidden">Filtrer la file</span>
+              <select aria-label="Filtrer la file" value={track} onChange={(e) => setTrack(e.target.value as Track | 'all')}>
+                <option value="all">Toute la file</option>
+                {TRACKS.map((t) => (
+                  <option key={t} value={t}>
+                    {TRACK_LABELS[t]}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          {shown.length === 0 ? <p className="muted empty">Aucun dossier en attente.</p> : null}
+          <VirtualQueue cases={shown} now={now} onOpen={selectCase} />
           <h2>Dossiers récents</h2>
           <ul className="case-list" aria-label="Dossiers récents">
             {recent.map((c) => (

@@ -299,6 +299,7 @@ export class WorkstationCore {
         return ok(this.store.history(caseId));
       },
       'case.recent': ({ limit, statuses }) => ok(this.store.recent(limit, statuses)),
+      'case.summaries': ({ ids }) => ok(this.store.summariesOf(ids)),
       'case.search': ({ phone, name, limit }) => {
         if (phone) {
           const canonical = canonicalPhone(phone);

@@ -8,6 +8,7 @@ import type { MethodInput, MethodName, MethodOutput, Session } from '../../src-s
 import type { AppError } from '../../src-shared/domain/result';
 import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case';
 import type { Role } from '../../src-shared/domain/codes';
+import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 
 export type Theme = 'light' | 'dark';
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
@@ -52,6 +53,7 @@ export interface AppState {
 }
 
 const THEME_KEY = 'permanence.theme';
+const RECENT_LIMIT = 30;
 
 function initialTheme(): Theme {
   const saved = globalThis.localStorage?.getItem(THEME_KEY);
@@ -80,6 +82,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       if (history && get().current?.id === c.id) set({ currentHistory: history });
       return true;
     }
+    /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
+    function applyChanged(changed: CaseSummary[]) {
+      if (changed.length === 0) return;
+      performance.mark('queue-event');
+      const { queue, recent } = get();
+      set({ queue: patchQueue(queue, changed), recent: patchRecent(recent, changed, RECENT_LIMIT) });
+    }
     async function loadCase(caseId: string) {
       const [c, history] = await Promise.all([call('case.get', { caseId }), call('case.history', { caseId })]);
       if (c && history) set({ current: c, currentHistory: history });
@@ -104,14 +113,16 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
 
       async init() {
         bridge.on('case.changed', ({ summary }) => {
-          void get().refreshLists();
+          applyChanged([summary]);
           const current = get().current;
           if (current && current.id === summary.id) void loadCase(current.id);
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
-          void get().refreshLists();
+          // A few cases: update the lists in place; a snapshot page or more: read them again.
+          if (more) void get().refreshLists();
+          else void call('case.summaries', { ids: caseIds }).then((s) => (s ? applyChanged(s) : undefined));
           const current = get().current;
           if (current && (more || caseIds.includes(current.id))) void loadCase(current.id);
         });
@@ -146,7 +157,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         const session = get().session;
         const [queue, recent, pdsa] = await Promise.all([
           call('queue.list', { limit: 5000 }),
-          call('case.recent', { limit: 30 }),
+          call('case.recent', { limit: RECENT_LIMIT }),
           session ? call('calendar.pdsaAt', { department: session.department }) : Promise.resolve(null),
         ]);
         set({ queue: queue ?? [], recent: recent ?? [], pdsa: pdsa ?? null });

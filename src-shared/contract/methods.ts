@@ -100,6 +100,11 @@ export const methods = {
     z.array(CaseSummarySchema),
     'Most recently changed cases.',
   ),
+  'case.summaries': method(
+    z.strictObject({ ids: z.array(IdSchema).max(500) }),
+    z.array(CaseSummarySchema),
+    'Summaries of these cases (those that exist): what a list needs to update after an event.',
+  ),
   'case.search': method(
     z.strictObject({
       phone: z.string().trim().max(30).optional(),

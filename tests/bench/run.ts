@@ -1,12 +1,13 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync    one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
 import { resolve } from 'node:path';
 import { benchCache } from './cache.bench.js';
+import { benchUi } from './ui.bench.js';
 import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -22,6 +23,10 @@ const verdict = (ok: boolean) => {
 if (!only || only === 'cache') {
   const rows = await benchCache({ smoke, cacheRoot });
   missed += rows.filter((r) => r.ok === false).length;
+}
+
+if (!only || only === 'ui') {
+  if (!(await benchUi({ smoke }))) missed += 1;
 }
 
 const sync = (part: string) => !only || only === 'sync' || only === part;

@@ -173,6 +173,7 @@ const SUMMARY_SQL = {
   byPatientSince: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key = ? AND patient_birth_date = ? AND opened_at >= ?
     ORDER BY opened_at DESC LIMIT ?`,
   byName: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ? ORDER BY patient_name_key LIMIT ?`,
+  byIds: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE id IN (SELECT value FROM json_each(?))`,
   queueAll: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' ORDER BY priority, waiting_since LIMIT ?`,
   queueTrack: `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE status = 'waiting_regulation' AND track = ? ORDER BY priority, waiting_since LIMIT ?`,
 } as const;
@@ -474,6 +475,10 @@ export class CaseStore {
   /** Cases with this canonical callback phone, newest first. */
   findByPhone(canonicalPhone: string, limit: number): CaseSummary[] {
     return summaries(this.summaryStmt('byPhone').all(canonicalPhone, limit));
+  }
+
+  summariesOf(ids: readonly string[]): CaseSummary[] {
+    return summaries(this.summaryStmt('byIds').all(JSON.stringify(ids)));
   }
 
   /** Candidates for repeat calls: same number, or same patient (name key + birth date), since a time. */

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { TRACK_LABELS, TRACKS, type Track } from '../../../src-shared/domain/codes';
 import type { CaseSummary } from '../../../src-shared/schemas/case';
@@ -57,6 +57,12 @@ function VirtualQueue({ cases, now, onOpen }: { cases: CaseSummary[]; now: numbe
     overscan: 8,
     getItemKey: (i) => cases[i]!.id,
   });
+  // Event → queue committed to the page: measured (devtools, benchmark) whenever a change arrives.
+  useLayoutEffect(() => {
+    if (performance.getEntriesByName('queue-event', 'mark').length === 0) return;
+    performance.measure('queue-render', 'queue-event');
+    performance.clearMarks('queue-event');
+  }, [cases]);
   return (
     <div ref={scroller} className="queue-scroller">
       <ul className="case-list virtual" aria-labelledby="queue-title" aria-rowcount={cases.length} style={{ height: virtual.getTotalSize() }}>

@@ -3,27 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { compareQueue, patchQueue, patchRecent } from '../../src-shared/domain/queue.js';
 import { CASE_STATUSES, PRIORITIES } from '../../src-shared/domain/codes.js';
 import type { CaseSummary } from '../../src-shared/schemas/case.js';
+import { makeSummary } from '../fixtures/case-summary.js';
 
-const summary = (id: number, over: Partial<CaseSummary>): CaseSummary => ({
-  id: `00000000-0000-7000-8000-${String(id).padStart(12, '0')}`,
-  reference: `R${id}`,
-  status: 'waiting_regulation',
-  priority: 'P3',
-  track: 'liberal',
-  openedAt: 0,
-  waitingSince: 0,
-  updatedAt: 0,
-  callbackPhone: null,
-  patientName: null,
-  patientSex: null,
-  patientBirthDate: null,
-  patientAgeYears: null,
-  communeName: null,
-  reasonCode: null,
-  takenByName: null,
-  decisionCode: null,
-  ...over,
-});
+const summary = makeSummary;
 
 const arbSummary = fc.record({
   id: fc.integer({ min: 1, max: 40 }),

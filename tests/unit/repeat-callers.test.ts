@@ -1,32 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { findRepeatCalls, patientKey, suggestPriority, type RepeatProbe } from '../../src-shared/domain/repeat-callers.js';
 import type { CaseSummary } from '../../src-shared/schemas/case.js';
+import { makeSummary } from '../fixtures/case-summary.js';
 
 const NOW = Date.UTC(2026, 10, 25, 22, 0);
 const H = 3600_000;
 let n = 0;
 function summary(over: Partial<CaseSummary>): CaseSummary {
   n += 1;
-  return {
-    id: `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`,
-    reference: `21-${n}`,
-    status: 'closed',
-    priority: 'P3',
-    track: 'liberal',
-    openedAt: NOW - H,
-    waitingSince: null,
-    updatedAt: NOW - H,
-    callbackPhone: null,
-    patientName: null,
-    patientSex: null,
-    patientBirthDate: null,
-    patientAgeYears: null,
-    communeName: null,
-    reasonCode: 'FEVER',
-    takenByName: null,
-    decisionCode: 'PHONE_ADVICE',
-    ...over,
-  };
+  return makeSummary(n, { status: 'closed', openedAt: NOW - H, waitingSince: null, updatedAt: NOW - H, reasonCode: 'FEVER', decisionCode: 'PHONE_ADVICE', ...over });
 }
 const probe = (over: Partial<RepeatProbe> = {}): RepeatProbe => ({ at: NOW, callbackPhone: '+33612345678', patientName: 'MARTIN Jeanne', patientBirthDate: '1950-03-02', ...over });
 

@@ -55,25 +55,38 @@ parentPort.on('message', (m) => {
 `;
 
 export class BackgroundCheckpointer {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
+  private readonly starting: ReturnType<typeof setImmediate>;
   private readonly listeners = new Set<(r: CheckpointReport) => void>();
   private stopping: Promise<void> | null = null;
   lastError: string | null = null;
 
-  constructor(db: Db, options: CheckpointerOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    private readonly options: CheckpointerOptions = {},
+  ) {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+    // The thread starts right after the open returns: opening the cache does not wait for it.
+    this.starting = setImmediate(() => this.start());
+    this.starting.unref();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: db.name, driver, intervalMs: options.intervalMs ?? 1_000 } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.db.name, driver, intervalMs: this.options.intervalMs ?? 1_000 } });
+    this.worker = worker;
     // The worker must never keep the process alive on its own.
-    this.worker.unref();
-    this.worker.on('message', (m: { type: string; walFrames?: number; checkpointed?: number; message?: string }) => {
+    worker.unref();
+    worker.on('message', (m: { type: string; walFrames?: number; checkpointed?: number; message?: string }) => {
       if (m.type === 'checkpoint') for (const l of this.listeners) l({ walFrames: m.walFrames!, checkpointed: m.checkpointed! });
       if (m.type === 'error') this.lastError = m.message ?? 'checkpoint failed';
     });
-    this.worker.on('error', (error) => {
+    worker.on('error', (error) => {
       // The backstop threshold keeps the WAL bounded without the worker.
       this.lastError = error.message;
     });
+    return worker;
   }
 
   /** Ask for a checkpoint now (tests); resolves with its report. */
@@ -84,7 +97,7 @@ export class BackgroundCheckpointer {
         resolve(r);
       };
       this.listeners.add(once);
-      this.worker.postMessage('now');
+      this.start().postMessage('now');
     });
   }
 
@@ -95,15 +108,18 @@ export class BackgroundCheckpointer {
 
   /** Closes the worker's connection (before the main one closes, so that it is the last). */
   stop(): Promise<void> {
+    clearImmediate(this.starting);
+    const worker = this.worker;
+    if (!worker) return Promise.resolve();
     this.stopping ??= new Promise<void>((resolve) => {
       const done = () => resolve();
-      this.worker.once('exit', done);
-      this.worker.on('message', (m: { type: string }) => {
-        if (m.type === 'stopped') void this.worker.terminate().then(done, done);
+      worker.once('exit', done);
+      worker.on('message', (m: { type: string }) => {
+        if (m.type === 'stopped') void worker.terminate().then(done, done);
       });
-      this.worker.postMessage('stop');
+      worker.postMessage('stop');
       // A worker that does not answer is ended anyway.
-      setTimeout(() => void this.worker.terminate().then(done, done), 2_000).unref();
+      setTimeout(() => void worker.terminate().then(done, done), 2_000).unref();
     });
     return this.stopping;
   }

@@ -21,6 +21,7 @@ import {
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
+import { DirectoryImportSchema, EMPTY_DIRECTORY, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body } from './http/errors.js';
@@ -241,6 +242,61 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { id };
   });
 
+  // ---- duty directory ----------------------------------------------------------------------
+
+  const readDirectory = async (tenant: string): Promise<Directory> => {
+    const { rows } = await db.query<{ kind: DirectoryKind; version: number; data: string }>('SELECT kind, version, data FROM directories WHERE tenant = $1', [tenant]);
+    const dir: Directory = { ...EMPTY_DIRECTORY };
+    for (const r of rows) {
+      dir.version = Math.max(dir.version, Number(r.version));
+      (dir as Record<DirectoryKind, unknown>)[r.kind] = JSON.parse(r.data);
+    }
+    return dir;
+  };
+  const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
+    const data = JSON.stringify(frame);
+    for (const ws of sockets.get(tenant) ?? []) if (ws.readyState === ws.OPEN) ws.send(data);
+  };
+
+  app.get('/api/directory', async (req) => {
+    const claims = await authenticate(req);
+    return readDirectory(claims.tenant);
+  });
+
+  app.put('/api/directory', { bodyLimit: 16 * 1024 * 1024 }, async (req) => {
+    const claims = await authenticate(req);
+    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
+    const input = parse(DirectoryImportSchema, req.body);
+    if (input.kind === 'onCall') {
+      const known = new Set((await readDirectory(claims.tenant)).sectors.map((s) => s.code));
+      const unknown = [...new Set(input.rows.map((r) => r.sectorCode).filter((c) => !known.has(c)))];
+      if (unknown.length) throw new ApiError(400, 'invalid_input', `Secteurs inconnus : ${unknown.join(', ')} (importez d’abord les secteurs).`);
+    }
+    const version = await db.transaction(async (tx) => {
+      // One import at a time per center: the import log's key orders them.
+      await tx.query('SELECT id FROM tenants WHERE id = $1 FOR UPDATE', [claims.tenant]);
+      const { rows } = await tx.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint + 1 AS v FROM directory_imports WHERE tenant = $1', [claims.tenant]);
+      const v = Number(rows[0]!.v);
+      await tx.query(
+        `INSERT INTO directories (tenant, kind, version, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant, kind) DO UPDATE SET version = EXCLUDED.version, data = EXCLUDED.data`,
+        [claims.tenant, input.kind, v, JSON.stringify(input.rows)],
+      );
+      await tx.query('INSERT INTO directory_imports (tenant, version, kind, row_count, imported_at, imported_by) VALUES ($1, $2, $3, $4, $5, $6)', [
+        claims.tenant,
+        v,
+        input.kind,
+        input.rows.length,
+        now(),
+        claims.userId,
+      ]);
+      return v;
+    });
+    req.log.info({ tenant: claims.tenant, kind: input.kind, rows: input.rows.length, version }, 'directory imported');
+    broadcastFrame(claims.tenant, { type: 'directory', version });
+    return { version };
+  });
+
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
     try {
@@ -257,6 +313,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     if (!set) sockets.set(claims.tenant, (set = new Set()));
     set.add(socket);
     socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+    const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
+    socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
     // The socket lives no longer than its token: the client reconnects with a fresh one.
     const expiry = setTimeout(() => {
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));

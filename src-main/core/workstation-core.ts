@@ -20,6 +20,9 @@ import { CommuneDirectory } from './reference/communes.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
 import { loginToServer, SyncClient, type SyncStatusView } from './sync/sync-client.js';
 import { BackgroundCheckpointer } from './store/checkpointer.js';
+import { parseDirectoryCsv } from '../../src-shared/domain/directory-csv.js';
+import { departmentTimeZone } from '../../src-shared/domain/departments.js';
+import type { DirectoryKind } from '../../src-shared/schemas/directory.js';
 import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
@@ -61,6 +64,7 @@ export class WorkstationCore {
   private pendingCredentials: { tenant: string; login: string; password: string } | null = null;
   private reloginTimer: ReturnType<typeof setTimeout> | null = null;
   private communes: CommuneDirectory | undefined;
+  private sectorsByCommune: Map<string, string> | null = null;
   /** WAL checkpoints off the core's thread (see checkpointer.ts). */
   readonly checkpointer: BackgroundCheckpointer | undefined;
   private readonly listeners = new Set<Listener>();
@@ -138,6 +142,10 @@ export class WorkstationCore {
           }
         },
         onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
+        onDirectoryChanged: (version) => {
+          this.sectorsByCommune = null;
+          this.emit('directory.changed', { version });
+        },
       },
       { token, expiresAt },
     );
@@ -201,6 +209,45 @@ export class WorkstationCore {
     return ok(this.session!);
   }
 
+  /** The PDSA sector of a commune, from the duty directory (none before sectors are imported). */
+  private sectorOf(insee: string): string | undefined {
+    if (!this.sectorsByCommune) {
+      this.sectorsByCommune = new Map();
+      for (const s of this.store.getDirectory().sectors) for (const c of s.communes) this.sectorsByCommune.set(c, s.code);
+    }
+    return this.sectorsByCommune.get(insee);
+  }
+
+  private async importDirectory(kind: DirectoryKind, csv: string): Promise<Result<{ version: number; rows: number }>> {
+    if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+    if (this.session.actor.role !== 'admin') return err('forbidden', 'Import de l’annuaire réservé aux administrateurs.');
+    const department = this.session.department;
+    const directory = this.store.getDirectory();
+    const parsed = parseDirectoryCsv(kind, csv, {
+      timeZone: departmentTimeZone(department),
+      department,
+      communeDepartment: (insee) => this.communeDirectory().byInseeCode(insee)?.departmentCode,
+      sectorCodes: new Set(directory.sectors.map((s) => s.code)),
+    });
+    if (!parsed.ok) {
+      const n = parsed.errors.length;
+      return err('invalid_input', `Fichier refusé, rien n’a été importé : ${n} erreur${n > 1 ? 's' : ''}.`, { lines: parsed.errors });
+    }
+    const rows = parsed.value.rows.length;
+    if (this.sync) {
+      try {
+        return ok({ version: await this.sync.importDirectory(parsed.value), rows });
+      } catch (error) {
+        return err('unavailable', `Import non envoyé au serveur : ${(error as Error).message}`);
+      }
+    }
+    const version = directory.version + 1;
+    this.store.saveDirectory(version, { [kind]: parsed.value.rows });
+    this.sectorsByCommune = null;
+    this.emit('directory.changed', { version });
+    return ok({ version, rows });
+  }
+
   /** Canonicalise what users type before it becomes an event (one form per phone number). */
   private normaliseFields(fields: ScreeningFields | undefined): Result<ScreeningFields | undefined> {
     if (!fields) return ok(undefined);
@@ -216,7 +263,8 @@ export class WorkstationCore {
     if (next.location?.inseeCode) {
       const commune = this.communeDirectory().byInseeCode(next.location.inseeCode);
       if (!commune) return err('invalid_input', `Commune inconnue (code INSEE ${next.location.inseeCode}).`, { field: 'location' });
-      next.location = { ...next.location, communeName: commune.name, departmentCode: commune.departmentCode };
+      const sectorId = this.sectorOf(next.location.inseeCode);
+      next.location = { ...next.location, communeName: commune.name, departmentCode: commune.departmentCode, ...(sectorId ? { sectorId } : {}) };
     }
     if (next.patient?.birthDate && next.patient.birthDate > new Date(this.now()).toISOString().slice(0, 10)) {
       return err('invalid_input', 'La date de naissance est dans le futur.', { field: 'patient.birthDate' });
@@ -335,6 +383,8 @@ export class WorkstationCore {
       },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
       'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),
+      'directory.duty': () => ok(this.store.getDirectory()),
+      'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),
       'calendar.pdsaAt': ({ department, at }) =>
         ok(pdsaAt(at ?? this.now(), department, this.options.pdsaRules?.[department] ?? DEFAULT_PDSA_RULES)),

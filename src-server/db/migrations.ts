@@ -80,6 +80,32 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'duty directory and its import log',
+    sql: `
+      -- Current content of each kind of a center's duty directory (replaced whole by an import).
+      CREATE TABLE directories (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        kind TEXT NOT NULL CHECK (kind IN ('sectors', 'onCall', 'pharmacies', 'mmgs')),
+        version BIGINT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (tenant, kind)
+      );
+      -- Who imported what and when; one row per import, never changed.
+      CREATE TABLE directory_imports (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        version BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        imported_at BIGINT NOT NULL,
+        imported_by TEXT NOT NULL,
+        PRIMARY KEY (tenant, version)
+      );
+      CREATE TRIGGER directory_imports_append_only BEFORE UPDATE OR DELETE ON directory_imports
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -11,6 +11,8 @@ export const events = {
   'cases.synced': z.strictObject({ caseIds: z.array(z.string()).max(500), more: z.boolean() }),
   'sync.state': SyncStatusSchema,
   /** The server refused one of this workstation's changes: it is undone on screen. */
+  /** The duty directory changed (an import here or elsewhere in the center). */
+  'directory.changed': z.strictObject({ version: z.number().int() }),
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),
 } as const;
 export type Events = typeof events;

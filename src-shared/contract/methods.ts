@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/reference.js';
+import { DirectoryKindSchema, DirectorySchema } from '../schemas/directory.js';
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
@@ -154,6 +155,12 @@ export const methods = {
     }),
     z.array(CommuneSchema),
     'Communes by name (accents ignored) or postal code.',
+  ),
+  'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
+  'directory.import': method(
+    z.strictObject({ kind: DirectoryKindSchema, csv: z.string().min(1, 'fichier vide').max(8 * 1024 * 1024, 'fichier trop volumineux (8 Mo au plus)') }),
+    z.strictObject({ version: z.number().int(), rows: z.number().int() }),
+    'Replace one kind of the duty directory from a CSV file (admin): every line checked, nothing imported on error.',
   ),
   'directory.departments': method(z.strictObject({}), z.array(DepartmentSchema), 'All departments.'),
   'calendar.pdsaAt': method(

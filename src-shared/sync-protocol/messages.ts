@@ -108,6 +108,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   /** Sent instead of data when the socket is congested: pull from your cursor. */
   z.strictObject({ type: z.literal('poke'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal('bye'), reason: z.string() }),
+  /** The center's duty directory is at this version (sent after hello and after each import). */
+  z.strictObject({ type: z.literal('directory'), version: z.number().int().nonnegative() }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

@@ -17,6 +17,7 @@ import type { CaseCommand, CaseEvent, CaseEventDraft } from '../../../src-shared
 import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-protocol/messages.js';
 import { searchKey } from '../../../src-shared/text/normalize.js';
 import type { Db } from './database.js';
+import { EMPTY_DIRECTORY, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory.js';
 
 export type SyncStatus = 'pending' | 'accepted' | 'rejected';
 export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
@@ -156,6 +157,9 @@ const SQL = {
       fields = excluded.fields, saved_at = excluded.saved_at`,
   getDraft: 'SELECT user_id, base_version, fields, saved_at FROM drafts WHERE case_id = ?',
   deleteDraft: 'DELETE FROM drafts WHERE case_id = ?',
+  directoryRows: 'SELECT kind, version, data FROM directory',
+  saveDirectoryKind: `INSERT INTO directory (kind, version, data) VALUES (?, ?, ?)
+    ON CONFLICT (kind) DO UPDATE SET version = excluded.version, data = excluded.data`,
   countCases: 'SELECT count(*) AS n FROM cases',
   countPending: `SELECT count(*) AS n FROM outbox WHERE status = 'pending'`,
   countRejected: `SELECT count(*) AS n FROM outbox WHERE status = 'rejected'`,
@@ -264,6 +268,24 @@ export class CaseStore {
 
   deleteDraft(caseId: string): void {
     this.stmt('deleteDraft').run(caseId);
+  }
+
+  // ---- duty directory --------------------------------------------------------------------
+
+  getDirectory(): Directory {
+    const dir: Directory = { ...EMPTY_DIRECTORY };
+    for (const r of this.stmt('directoryRows').all() as { kind: DirectoryKind; version: number; data: string }[]) {
+      dir.version = Math.max(dir.version, r.version);
+      (dir as Record<DirectoryKind, unknown>)[r.kind] = JSON.parse(r.data);
+    }
+    return dir;
+  }
+
+  /** The whole directory (from the server) or one kind (a standalone import), in one transaction. */
+  saveDirectory(version: number, kinds: Partial<Record<DirectoryKind, unknown[]>>): void {
+    this.db.transaction(() => {
+      for (const [kind, rows] of Object.entries(kinds)) this.stmt('saveDirectoryKind').run(kind, version, JSON.stringify(rows));
+    })();
   }
 
   // ---- sync ------------------------------------------------------------------------------

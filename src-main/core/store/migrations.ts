@@ -140,6 +140,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'duty directory cache',
+    sql: `
+      -- The center's duty directory as last received (or imported here on a standalone
+      -- workstation): one row per kind, so that regulators decide with it offline.
+      CREATE TABLE directory (
+        kind TEXT PRIMARY KEY CHECK (kind IN ('sectors', 'onCall', 'pharmacies', 'mmgs')),
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -24,6 +24,7 @@ import {
   type Verdict,
 } from '../../../src-shared/sync-protocol/messages.js';
 import type { CaseStore } from '../store/case-store.js';
+import { DirectorySchema, type DirectoryImport } from '../../../src-shared/schemas/directory.js';
 
 export type SyncConnection = 'online' | 'connecting' | 'offline';
 export interface SyncStatusView {
@@ -48,6 +49,8 @@ export interface SyncClientOptions {
   onCasesChanged(caseIds: string[]): void;
   onRejected(rejections: { caseId: string; verdict: Verdict }[]): void;
   onStatus(status: SyncStatusView): void;
+  /** The duty directory was replaced by a newer one from the server. */
+  onDirectoryChanged?(version: number): void;
 }
 
 class HttpError extends Error {
@@ -177,7 +180,7 @@ export class SyncClient {
     this.retryDelay = this.backoffRange[0];
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.options.serverUrl}${path}`, {
@@ -411,6 +414,10 @@ export class SyncClient {
       void this.push();
       return;
     }
+    if (frame.type === 'directory') {
+      if (frame.version !== this.options.store.getDirectory().version) await this.fetchDirectory();
+      return;
+    }
     if (frame.type === 'bye') {
       if (frame.reason === 'token_expired') await this.refreshToken().catch(() => {});
       return;
@@ -437,6 +444,23 @@ export class SyncClient {
       return;
     }
     await this.apply(fresh, frame.epoch, fresh[fresh.length - 1]!.serverSeq);
+  }
+
+  // ---- duty directory ----------------------------------------------------------------------
+
+  async fetchDirectory(): Promise<void> {
+    const dir = await this.request('GET', '/api/directory', DirectorySchema);
+    if (this.stopped) return;
+    const { version, ...kinds } = dir;
+    this.options.store.saveDirectory(version, kinds);
+    this.options.onDirectoryChanged?.(version);
+  }
+
+  /** An admin's import: the server checks it again, stores it and tells every workstation. */
+  async importDirectory(input: DirectoryImport): Promise<number> {
+    const r = await this.request('PUT', '/api/directory', z.strictObject({ version: z.number().int() }), input);
+    await this.fetchDirectory();
+    return r.version;
   }
 
   // ---- token -----------------------------------------------------------------------------

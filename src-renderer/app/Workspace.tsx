@@ -8,6 +8,7 @@ import { SHORTCUTS, type Shortcut } from '../features/shortcuts/shortcuts';
 import { ROLE_LABELS } from '../ui/labels';
 import { useNow } from '../ui/use-now';
 import { SyncIndicator } from '../features/sync/SyncIndicator';
+import { DirectoryPanel } from '../features/directory/DirectoryPanel';
 
 function Header() {
   const session = useApp((s) => s.session)!;
@@ -17,6 +18,8 @@ function Header() {
   const logout = useApp((s) => s.logout);
   const connected = useApp((s) => s.connected);
   const setHelpOpen = useApp((s) => s.setHelpOpen);
+  const directoryOpen = useApp((s) => s.directoryOpen);
+  const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
   const now = useNow(10_000);
   return (
     <header className="app-header">
@@ -36,6 +39,11 @@ function Header() {
       <span>
         {session.actor.displayName} — <span className="muted">{ROLE_LABELS[session.actor.role]}</span>
       </span>
+      {session.actor.role !== 'admin' ? (
+        <button type="button" aria-pressed={directoryOpen} onClick={() => setDirectoryOpen(!directoryOpen)}>
+          Annuaire de garde
+        </button>
+      ) : null}
       <button type="button" onClick={() => setHelpOpen(true)} title="F1">
         Raccourcis
       </button>
@@ -58,6 +66,8 @@ export function Workspace() {
   const error = useApp((s) => s.error);
   const dismissError = useApp((s) => s.dismissError);
   const role = useApp((s) => s.session?.actor.role);
+  const directoryOpen = useApp((s) => s.directoryOpen);
+  const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
   const searchRef = useRef<HTMLInputElement>(null);
   const caseRef = useRef<CasePanelHandle>(null);
 
@@ -71,7 +81,7 @@ export function Workspace() {
       take: () => caseRef.current?.take(),
       toggleTheme,
       help: () => setHelpOpen(true),
-      escape: () => (helpOpen ? setHelpOpen(false) : closeCase()),
+      escape: () => (helpOpen ? setHelpOpen(false) : directoryOpen ? setDirectoryOpen(false) : closeCase()),
     };
     const onKey = (e: KeyboardEvent) => {
       const shortcut = SHORTCUTS.find((s) => s.match(e));
@@ -83,7 +93,7 @@ export function Workspace() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [openNewCase, toggleTheme, setHelpOpen, helpOpen, closeCase, role]);
+  }, [openNewCase, toggleTheme, setHelpOpen, helpOpen, closeCase, role, directoryOpen, setDirectoryOpen]);
 
   return (
     <div className="workspace">
@@ -98,7 +108,7 @@ export function Workspace() {
       ) : null}
       <div className="columns">
         <QueuePanel searchRef={searchRef} />
-        <CasePanel ref={caseRef} />
+        {role === 'admin' || directoryOpen ? <DirectoryPanel /> : <CasePanel ref={caseRef} />}
         <SoftphonePanel />
       </div>
       <ShortcutBar />

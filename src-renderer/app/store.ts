@@ -9,6 +9,7 @@ import type { AppError } from '../../src-shared/domain/result';
 import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case';
 import type { Role } from '../../src-shared/domain/codes';
 import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
+import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
 
 export type Theme = 'light' | 'dark';
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
@@ -30,6 +31,10 @@ export interface AppState {
   pdsa: PdsaStatus | null;
   sync: SyncState | null;
   loginMode: LoginMode | null;
+  /** The center's duty directory (sectors, rota, pharmacies, MMGs). */
+  directory: Directory | null;
+  /** The middle column shows the duty directory instead of the case. */
+  directoryOpen: boolean;
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
@@ -50,6 +55,9 @@ export interface AppState {
   toggleTheme(): void;
   setHelpOpen(open: boolean): void;
   dismissError(): void;
+  loadDirectory(): Promise<void>;
+  setDirectoryOpen(open: boolean): void;
+  importDirectory(kind: DirectoryKind, csv: string): Promise<{ ok: true; rows: number } | { ok: false; message: string; lines: { line: number; message: string }[] }>;
 }
 
 const THEME_KEY = 'permanence.theme';
@@ -110,6 +118,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       loginMode: null,
       error: null,
       notice: null,
+      directory: null,
+      directoryOpen: false,
 
       async init() {
         bridge.on('case.changed', ({ summary }) => {
@@ -118,6 +128,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           if (current && current.id === summary.id) void loadCase(current.id);
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
+        bridge.on('directory.changed', () => void get().loadDirectory());
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
           // A few cases: update the lists in place; a snapshot page or more: read them again.
@@ -151,7 +162,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       },
       async logout() {
         await call('session.logout', {});
-        set({ session: null, current: null, currentHistory: [], queue: [], recent: [] });
+        set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, directoryOpen: false });
       },
       async refreshLists() {
         const session = get().session;
@@ -161,6 +172,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           session ? call('calendar.pdsaAt', { department: session.department }) : Promise.resolve(null),
         ]);
         set({ queue: queue ?? [], recent: recent ?? [], pdsa: pdsa ?? null });
+        if (!get().directory) await get().loadDirectory();
       },
       async openNewCase() {
         const c = await call('case.open', { line: '116117' });
@@ -204,6 +216,22 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       },
       dismissError() {
         set({ error: null });
+      },
+      async loadDirectory() {
+        const directory = await call('directory.duty', {});
+        if (directory) set({ directory });
+      },
+      setDirectoryOpen(directoryOpen) {
+        set({ directoryOpen });
+      },
+      async importDirectory(kind, csv) {
+        const r = await bridge.invoke('directory.import', { kind, csv });
+        if (r.ok) {
+          await get().loadDirectory();
+          return { ok: true, rows: r.value.rows };
+        }
+        const lines = (r.error.details as { lines?: { line: number; message: string }[] } | undefined)?.lines ?? [];
+        return { ok: false, message: r.error.message, lines };
       },
     };
   });

@@ -10,6 +10,9 @@ import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
 import { dateTime } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
+import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
+import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
+import { displayPhone } from '../../../src-shared/text/phone';
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
 
@@ -27,6 +30,12 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const now = useNow(60_000);
+  const directory = useApp((s) => s.directory);
+  const sector = current.fields.location?.sectorId;
+  const insee = current.fields.location?.inseeCode;
+  const onCall = directory ? onCallAt(directory, now, sector) : [];
+  const pharmacies = directory ? pharmaciesAt(directory, now, insee) : [];
+  const mmgs = directory ? mmgsNear(directory, insee) : [];
   const run = async (c: CaseCommandInput) => {
     setProblem(null);
     return command(c);
@@ -53,6 +62,18 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   return (
     <section className="regulation" aria-label="Régulation médicale">
       <h3>Régulation médicale</h3>
+      {directory && directory.version > 0 ? (
+        <p className="on-duty small" aria-label="De garde maintenant">
+          De garde maintenant{sector ? ` (secteur ${sector})` : ''} :{' '}
+          {onCall.length
+            ? onCall
+                .filter((o, i) => o.inSector || i < 2)
+                .map(({ doctor }) => `${doctor.doctorName} ${displayPhone(doctor.phone)} (${ON_CALL_MODE_LABELS[doctor.mode]})`)
+                .join(' · ')
+            : 'aucun médecin inscrit au tableau pour cette heure'}
+          {pharmacies[0] ? ` — pharmacie : ${pharmacies[0].name} ${displayPhone(pharmacies[0].phone)}` : ''}
+        </p>
+      ) : null}
       {current.notes.length > 0 ? (
         <ul className="notes" aria-label="Notes cliniques">
           {current.notes.map((n) => (
@@ -114,11 +135,29 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
               ) : (
                 <label key={f} className="grow">
                   {DECISION_FIELD_LABELS[f]}
-                  <input name={f} value={fields[f] ?? ''} onChange={(e) => setFields((x) => ({ ...x, [f]: e.target.value }))} />
+                  <input
+                    name={f}
+                    list={f === 'effector' || f === 'pharmacy' ? `choices-${f}` : undefined}
+                    value={fields[f] ?? ''}
+                    onChange={(e) => setFields((x) => ({ ...x, [f]: e.target.value }))}
+                  />
                 </label>
               ),
             )}
           </div>
+          <datalist id="choices-effector">
+            {onCall.map(({ doctor }) => (
+              <option key={`${doctor.sectorCode}-${doctor.doctorName}-${doctor.start}`} value={`${doctor.doctorName} (garde ${doctor.sectorCode}, ${displayPhone(doctor.phone)})`} />
+            ))}
+            {code === 'CONSULTATION'
+              ? mmgs.map((m) => <option key={m.name} value={`${m.name} (${displayPhone(m.phone)})`} />)
+              : null}
+          </datalist>
+          <datalist id="choices-pharmacy">
+            {pharmacies.map((p) => (
+              <option key={p.name} value={`${p.name}, ${p.address} (${displayPhone(p.phone)})`} />
+            ))}
+          </datalist>
           <label>
             Commentaire
             <input name="comment" value={fields.comment ?? ''} onChange={(e) => setFields((x) => ({ ...x, comment: e.target.value }))} />

@@ -1,0 +1,120 @@
+/**
+ * The duty directory in the browser: an admin imports the CSV files (a bad one is refused with
+ * its lines named), a physician on another workstation sees who is on call now and gets them
+ * offered in the decision form of a case of that sector.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { startServer } from '../../src-server/server.js';
+import { WorkstationCore } from '../../src-main/core/workstation-core.js';
+import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
+import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { tempDir } from '../fixtures/tmp.js';
+
+const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
+const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
+mkdirSync(shots, { recursive: true });
+
+/** "24/12/2026 20:00" in Paris for an instant. */
+const paris = (ms: number) =>
+  new Date(ms).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).replace(',', '');
+
+async function login(page: Page, who: string) {
+  await page.getByLabel('Identifiant').fill(who);
+  await page.getByLabel('Mot de passe').fill(`${who}-password`);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+}
+
+async function upload(page: Page, kind: string, name: string, csv: string) {
+  const section = page.getByRole('region', { name: kind });
+  await section.locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await section.getByRole('button', { name: 'Importer' }).click();
+  return section;
+}
+
+test('an admin imports the duty directory; a physician decides with it', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const stations: { core: WorkstationCore; host: WebHost; cleanup: () => void }[] = [];
+  for (let i = 0; i < 2; i++) {
+    const dir = tempDir();
+    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+    stations.push({ core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup });
+  }
+  const adminPage = await (await browser.newContext()).newPage();
+  const drPage = await (await browser.newContext()).newPage();
+  try {
+    await adminPage.goto(stations[0]!.host.url);
+    await login(adminPage, 'admin1');
+    await expect(adminPage.getByRole('region', { name: 'Annuaire de garde' })).toContainText('vide : rien n’a encore été importé');
+
+    // A file with a bad line is refused whole, with the line named.
+    const bad = await upload(adminPage, 'Secteurs de garde', 'secteurs.csv', 'secteur;nom;insee\nDIJ;Dijon agglomération;21231\nDIJ;Dijon agglomération;99999\n');
+    await expect(bad.getByRole('alert')).toContainText('Fichier refusé, rien n’a été importé : 1 erreur.');
+    await expect(bad.getByRole('alert')).toContainText('Ligne 3 : commune inconnue (code INSEE « 99999 »)');
+    await expect(bad.locator('.count')).toHaveText('0');
+
+    const sectors = await upload(adminPage, 'Secteurs de garde', 'secteurs.csv', 'secteur;nom;insee\nDIJ;Dijon agglomération;21231\nDIJ;Dijon agglomération;21617\nBEA;Beaune;21054\n');
+    await expect(sectors.getByRole('status')).toHaveText('2 lignes importées.');
+    const now = Date.now();
+    const rota = [
+      'secteur;debut;fin;medecin;telephone;rpps;mode',
+      `DIJ;${paris(now - 3600_000)};${paris(now + 11 * 3600_000)};Dr Lambert;06 11 22 33 44;;visites et consultations`,
+      `BEA;${paris(now - 3600_000)};${paris(now + 11 * 3600_000)};Dr Roux;06 55 66 77 88;;visite`,
+      `DIJ;${paris(now + 11 * 3600_000)};${paris(now + 23 * 3600_000)};Dr Demain;06 99 88 77 66;;visite`,
+    ].join('\n');
+    await expect((await upload(adminPage, 'Tableau de garde des médecins', 'garde.csv', rota)).getByRole('status')).toHaveText('3 lignes importées.');
+    const pharmacies = `nom;adresse;insee;telephone;debut;fin\nPharmacie du Théâtre;2 place du Théâtre;21231;03 80 30 00 00;${paris(now - 3600_000)};${paris(now + 12 * 3600_000)}\n`;
+    await expect((await upload(adminPage, 'Pharmacies de garde', 'pharmacies.csv', pharmacies)).getByRole('status')).toHaveText('1 ligne importée.');
+    await expect(adminPage.locator('.directory tr.current')).toHaveCount(3);
+    await adminPage.screenshot({ path: `${shots}/admin-directory-light.png`, fullPage: true });
+
+    // The physician's workstation received it; a case in Talant is in the DIJ sector.
+    const dr = stations[1]!.core;
+    await drPage.goto(stations[1]!.host.url);
+    await login(drPage, 'dr1');
+    await drPage.getByRole('button', { name: 'Annuaire de garde' }).click();
+    const drDirectory = drPage.getByRole('region', { name: 'Annuaire de garde' });
+    await expect(drDirectory.locator('tr.current')).toHaveCount(3);
+    await drPage.keyboard.press('Escape');
+    await expect(drDirectory).toBeHidden();
+
+    const opened = await dr.registry.call('case.open', {
+      line: '116117',
+      fields: {
+        callbackPhone: '06 12 34 56 78',
+        patient: { lastName: 'Dupont', firstName: 'Jeanne', birthDate: '1950-03-02' },
+        location: { inseeCode: '21617' },
+        reasonCode: 'FEVER',
+        priority: 'P3',
+      },
+    });
+    expect(opened.ok).toBe(true);
+    const caseId = (opened as { value: { id: string } }).value.id;
+    await dr.registry.call('case.command', { caseId, command: { type: 'send_to_regulation' } });
+    await drPage.getByRole('list', { name: 'File de régulation' }).getByRole('button', { name: /DUPONT Jeanne/ }).click();
+    await drPage.getByRole('button', { name: /Prendre en charge/ }).click();
+    await expect(drPage.getByLabel('De garde maintenant')).toContainText('secteur DIJ');
+    await expect(drPage.getByLabel('De garde maintenant')).toContainText('Dr Lambert 06 11 22 33 44');
+    await expect(drPage.getByLabel('De garde maintenant')).not.toContainText('Dr Demain');
+    await drPage.getByLabel('Décision').selectOption({ label: 'Visite à domicile' });
+    // The sector's on-call doctor is offered first.
+    await expect(drPage.locator('#choices-effector option').first()).toHaveAttribute('value', /^Dr Lambert \(garde DIJ/);
+    const offered = await drPage.locator('#choices-effector option').first().getAttribute('value');
+    await drPage.getByLabel('Médecin effecteur').fill(offered!);
+    await drPage.getByRole('button', { name: 'Enregistrer la décision' }).click();
+    await expect(drPage.locator('.decision-made')).toContainText('Visite à domicile — Dr Lambert (garde DIJ, 06 11 22 33 44)');
+    await drPage.screenshot({ path: `${shots}/physician-decision-directory-light.png` });
+  } finally {
+    for (const s of stations) {
+      await s.host.close();
+      await s.core.close();
+      s.cleanup();
+    }
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

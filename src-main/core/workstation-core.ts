@@ -381,6 +381,21 @@ export class WorkstationCore {
         const repeats = findRepeatCalls({ ...(caseId ? { caseId } : {}), callbackPhone: phone, patientName, patientBirthDate: birthDate ?? null, at }, candidates);
         return ok({ repeats, suggestion: suggestPriority(reasonCode, repeats) });
       },
+      'case.patientHistory': ({ caseId, limit }) => {
+        const c = this.store.getCase(caseId);
+        if (!c) return err('not_found', 'Dossier introuvable.');
+        const p = c.fields.patient;
+        const found = this.store.repeatCandidates({
+          phone: c.fields.callbackPhone ?? null,
+          patientName: personName(p?.lastName, p?.firstName),
+          birthDate: p?.birthDate ?? null,
+          since: 0,
+          limit,
+        });
+        const seen = new Set([caseId]);
+        const out = found.filter((s) => !seen.has(s.id) && seen.add(s.id) && s.openedAt <= c.openedAt);
+        return ok(out.sort((a, b) => b.openedAt - a.openedAt).slice(0, limit));
+      },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
       'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),
       'directory.duty': () => ok(this.store.getDirectory()),

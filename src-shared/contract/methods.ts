@@ -142,6 +142,11 @@ export const methods = {
     }),
     'Cases of the last 72 hours with the same callback number or the same patient (name + birth date), and the priority to suggest.',
   ),
+  'case.patientHistory': method(
+    z.strictObject({ caseId: IdSchema, limit: z.number().int().min(1).max(200).default(50) }),
+    z.array(CaseSummarySchema),
+    'Earlier cases of the same patient (same number, or same name + birth date), all dates, newest first.',
+  ),
   'queue.list': method(
     z.strictObject({ track: TrackSchema.optional(), limit: z.number().int().min(1).max(10_000).default(5_000) }),
     z.array(CaseSummarySchema),

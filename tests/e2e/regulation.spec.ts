@@ -95,6 +95,7 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(drPage.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
     await drPage.keyboard.press('Alt+KeyP');
     await expect(drPage.locator('.taken-by')).toHaveText('Régulé par DR 1');
+    await expect(drPage.getByRole('region', { name: 'Antécédents du patient' })).toContainText('Aucun dossier antérieur');
     await drPage.getByLabel('Note clinique').fill('Fièvre bien tolérée, pas de signe de gravité. Examen souhaitable ce soir.');
     await drPage.getByRole('button', { name: 'Ajouter la note' }).click();
     await expect(drPage.getByRole('list', { name: 'Notes cliniques' })).toContainText('pas de signe de gravité');
@@ -133,6 +134,11 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(armPage.locator('.suggestion')).toContainText('P3 relevée à P2');
     await armPage.getByRole('button', { name: 'Appliquer P2' }).click();
     await expect(armPage.getByLabel(/P2 — urgent/)).toBeChecked();
+    // Nothing asked twice: the identity and the place come from the earlier case.
+    await repeats.getByRole('button', { name: 'Reprendre l’identité' }).click();
+    await expect(armPage.getByLabel('Nom', { exact: true })).toHaveValue('Dupont');
+    await expect(armPage.getByLabel('Date de naissance')).toHaveValue('02/03/1950');
+    await expect(armPage.getByRole('combobox', { name: 'Commune (nom ou code postal)' })).toHaveValue('Dijon');
     await repeats.getByRole('button', { name: 'Lier à ce dossier' }).click();
     await expect(repeats.getByText('lié')).toBeVisible();
     await armPage.screenshot({ path: `${shots}/arm-repeat-caller-light.png` });

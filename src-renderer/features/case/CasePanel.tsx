@@ -216,6 +216,19 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         editable={current.status !== 'closed' && current.status !== 'cancelled' && current.status !== 'transferred_samu'}
         onLink={(linkedCaseId) => void command({ type: 'link_case', linkedCaseId })}
         onOpen={(id) => void commit().then(() => selectCase(id))}
+        onTakeIdentity={(id) =>
+          void bridge.invoke('case.get', { caseId: id }).then((r) => {
+            if (!r.ok) return;
+            const prev = r.value.fields;
+            setDraft((d) => ({
+              ...d,
+              patient: { ...prev.patient, ...clean(d.patient ?? {}) },
+              ...(d.location?.inseeCode || !prev.location ? {} : { location: { ...prev.location, ...clean(d.location ?? {}) } }),
+              ...(d.caller || !prev.caller ? {} : { caller: prev.caller }),
+            }));
+            onDraftChanged();
+          })
+        }
       />
       <form
         key={current.id}

@@ -2,13 +2,13 @@
  * The physician's part of a case: clinical notes, the decision (codified, with the fields each
  * decision needs), closing, transfer to the SAMU, and reopening (a new event, never an edit).
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { DECISION_CODES, DECISION_FIELD_LABELS, DECISIONS, type DecisionCode, type DecisionField } from '../../../src-shared/domain/codes';
 import type { MethodInput } from '../../../src-shared/contract/methods';
-import type { Decision, RegulationCase } from '../../../src-shared/schemas/case';
+import type { CaseSummary, Decision, RegulationCase } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
-import { dateTime } from '../../ui/labels';
+import { dateTime, reasonLabel, STATUS_LABELS } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
@@ -19,6 +19,43 @@ type CaseCommandInput = MethodInput<'case.command'>['command'];
 function toLocalInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 16);
+}
+
+/** Every earlier case of this patient (same number, or name + birth date), all dates. */
+function PatientHistory({ current }: { current: RegulationCase }) {
+  const bridge = useApp((s) => s.bridge);
+  const selectCase = useApp((s) => s.selectCase);
+  const [cases, setCases] = useState<CaseSummary[]>([]);
+  useEffect(() => {
+    let stale = false;
+    void bridge.invoke('case.patientHistory', { caseId: current.id }).then((r) => {
+      if (!stale && r.ok) setCases(r.value);
+    });
+    return () => {
+      stale = true;
+    };
+  }, [bridge, current.id, current.version]);
+  return (
+    <section className="patient-history" aria-label="Antécédents du patient">
+      <h4>
+        Dossiers antérieurs du patient <span className="count">{cases.length}</span>
+      </h4>
+      {cases.length === 0 ? (
+        <p className="muted small">Aucun dossier antérieur (même numéro ou même patient).</p>
+      ) : (
+        <ul>
+          {cases.map((c) => (
+            <li key={c.id}>
+              <button type="button" className="link" onClick={() => void selectCase(c.id)}>
+                {dateTime(c.openedAt)} — {c.patientName ?? 'patient non identifié'} — {reasonLabel(c.reasonCode)} —{' '}
+                {c.decisionCode ? DECISIONS[c.decisionCode].label : STATUS_LABELS[c.status]}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 export function RegulationSection({ current, mine }: { current: RegulationCase; mine: boolean }) {
@@ -62,6 +99,7 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   return (
     <section className="regulation" aria-label="Régulation médicale">
       <h3>Régulation médicale</h3>
+      <PatientHistory current={current} />
       {directory && directory.version > 0 ? (
         <p className="on-duty small" aria-label="De garde maintenant">
           De garde maintenant{sector ? ` (secteur ${sector})` : ''} :{' '}

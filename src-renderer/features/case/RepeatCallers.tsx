@@ -62,12 +62,15 @@ export function RepeatCallers({
   editable,
   onLink,
   onOpen,
+  onTakeIdentity,
 }: {
   current: RegulationCase;
   repeats: Repeats | null;
   editable: boolean;
   onLink: (caseId: string) => void;
   onOpen: (caseId: string) => void;
+  /** Fill what the form lacks (identity, location) from an earlier case: nothing asked twice. */
+  onTakeIdentity: (caseId: string) => void;
 }) {
   const list = repeats?.repeats ?? [];
   const now = useNow(30_000);
@@ -98,6 +101,11 @@ export function RepeatCallers({
                 <button type="button" onClick={() => onOpen(s.id)}>
                   Voir
                 </button>
+                {editable && s.patientName ? (
+                  <button type="button" onClick={() => onTakeIdentity(s.id)}>
+                    Reprendre l’identité
+                  </button>
+                ) : null}
                 {linked ? (
                   <span className="muted small">lié</span>
                 ) : (

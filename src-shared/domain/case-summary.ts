@@ -31,5 +31,6 @@ export function summaryOf(c: RegulationCase): CaseSummary {
     reasonCode: c.fields.reasonCode ?? null,
     takenByName: c.takenBy?.displayName ?? null,
     decisionCode: c.decision?.code ?? null,
+    sectorId: c.fields.location?.sectorId ?? null,
   };
 }

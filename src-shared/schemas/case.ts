@@ -143,5 +143,7 @@ export const CaseSummarySchema = z.strictObject({
   reasonCode: ReasonCodeSchema.nullable(),
   takenByName: z.string().nullable(),
   decisionCode: DecisionCodeSchema.nullable(),
+  /** PDSA sector (from the duty directory), when the commune is in one. */
+  sectorId: z.string().nullable(),
 });
 export type CaseSummary = z.infer<typeof CaseSummarySchema>;

@@ -14,7 +14,7 @@ import type { CaseCommand, CaseEventDraft } from '../../src-shared/schemas/case-
 import { openDatabase } from '../../src-main/core/store/database.js';
 import { projectionRow } from '../../src-main/core/store/case-store.js';
 
-const GENERATOR_VERSION = 4;
+const GENERATOR_VERSION = 5;
 const LAST_NAMES = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD'];
 const FIRST_NAMES = ['Jeanne', 'Louis', 'Marie', 'Paul', 'Camille', 'Lucas', 'Léa', 'Hugo', 'Chloé', 'Jules', 'Inès', 'Gabriel'];
 const COMMUNES = [['21231', 'Dijon'], ['21054', 'Beaune'], ['21425', 'Montbard'], ['21278', 'Chenôve'], ['21617', 'Talant']] as const;
@@ -47,10 +47,10 @@ export function buildCache(root: string, cases: number, waiting: number, log = c
   db.pragma('synchronous = OFF');
   const upsert = db.prepare(`INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
-      commune_name, reason_code, taken_by_name, decision_code, data)
+      commune_name, reason_code, taken_by_name, decision_code, sector_id, data)
     VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
       @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
-      @commune_name, @reason_code, @taken_by_name, @decision_code, @data)`);
+      @commune_name, @reason_code, @taken_by_name, @decision_code, @sector_id, @data)`);
   const insertEvent = db.prepare(`INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const arm: Actor = { userId: 'arm:bench', displayName: 'ARM Bench', role: 'arm' };

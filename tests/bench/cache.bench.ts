@@ -14,7 +14,7 @@ import { compareRuns, median, printTable, quantile, timeRunsAsync, type Row } fr
 const SUMMARY = `id, reference, status, priority, track, opened_at AS openedAt, waiting_since AS waitingSince,
   updated_at AS updatedAt, callback_phone AS callbackPhone, patient_name AS patientName, patient_sex AS patientSex,
   patient_birth_date AS patientBirthDate, patient_age_years AS patientAgeYears, commune_name AS communeName,
-  reason_code AS reasonCode, taken_by_name AS takenByName, decision_code AS decisionCode`;
+  reason_code AS reasonCode, taken_by_name AS takenByName, decision_code AS decisionCode, sector_id AS sectorId`;
 
 function coldOpenInChild(script: string, dataDir: string): number {
   const out = execFileSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), dataDir], { encoding: 'utf8' });

@@ -94,7 +94,13 @@ test('an admin imports the duty directory; a physician decides with it', async (
     expect(opened.ok).toBe(true);
     const caseId = (opened as { value: { id: string } }).value.id;
     await dr.registry.call('case.command', { caseId, command: { type: 'send_to_regulation' } });
-    await drPage.getByRole('list', { name: 'File de régulation' }).getByRole('button', { name: /DUPONT Jeanne/ }).click();
+    // The queue filters by sector: the Talant case is in DIJ, not in BEA.
+    const queue = drPage.getByRole('list', { name: 'File de régulation' });
+    await expect(queue.getByText('DUPONT Jeanne')).toBeVisible();
+    await drPage.getByLabel('Secteur').selectOption({ label: 'Beaune' });
+    await expect(queue.getByText('DUPONT Jeanne')).toBeHidden();
+    await drPage.getByLabel('Secteur').selectOption({ label: 'Dijon agglomération' });
+    await queue.getByRole('button', { name: /DUPONT Jeanne/ }).click();
     await drPage.getByRole('button', { name: /Prendre en charge/ }).click();
     await expect(drPage.getByLabel('De garde maintenant')).toContainText('secteur DIJ');
     await expect(drPage.getByLabel('De garde maintenant')).toContainText('Dr Lambert 06 11 22 33 44');

@@ -23,7 +23,8 @@ export type SyncStatus = 'pending' | 'accepted' | 'rejected';
 export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
 
 const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at, waiting_since, updated_at, callback_phone,
-  patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code, taken_by_name, decision_code`;
+  patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code, taken_by_name, decision_code,
+  sector_id`;
 
 /**
  * Summary rows are read as arrays (`.raw()`) and turned into objects here: an object literal of a
@@ -31,7 +32,8 @@ const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at, wait
  * 2.7 ms instead of 5.1 ms on the 1 M-case cache). Order = SUMMARY_COLUMNS.
  */
 type SummaryRow = [string, string, string, string | null, string | null, number, number | null, number, string | null,
-  string | null, string | null, string | null, number | null, string | null, string | null, string | null, string | null];
+  string | null, string | null, string | null, number | null, string | null, string | null, string | null, string | null,
+  string | null];
 const toSummary = (r: SummaryRow): CaseSummary =>
   ({
     id: r[0],
@@ -51,6 +53,7 @@ const toSummary = (r: SummaryRow): CaseSummary =>
     reasonCode: r[14],
     takenByName: r[15],
     decisionCode: r[16],
+    sectorId: r[17],
   }) as CaseSummary;
 const summaries = (rows: unknown[]): CaseSummary[] => (rows as SummaryRow[]).map(toSummary);
 
@@ -107,6 +110,7 @@ export function projectionRow(c: RegulationCase, sameAsServer = false) {
     reason_code: s.reasonCode,
     taken_by_name: s.takenByName,
     decision_code: s.decisionCode,
+    sector_id: s.sectorId,
     data: sameAsServer ? null : JSON.stringify(c),
   };
 }
@@ -115,17 +119,18 @@ const SQL = {
   getCase: 'SELECT coalesce(c.data, s.data) AS data FROM cases c LEFT JOIN server_cases s ON s.id = c.id WHERE c.id = ?',
   upsertCase: `INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
-      commune_name, reason_code, taken_by_name, decision_code, data)
+      commune_name, reason_code, taken_by_name, decision_code, sector_id, data)
     VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
       @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
-      @commune_name, @reason_code, @taken_by_name, @decision_code, @data)
+      @commune_name, @reason_code, @taken_by_name, @decision_code, @sector_id, @data)
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
       opened_at = excluded.opened_at, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at,
       version = excluded.version, callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
       patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
       patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
       commune_name = excluded.commune_name, reason_code = excluded.reason_code,
-      taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, data = excluded.data`,
+      taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, sector_id = excluded.sector_id,
+      data = excluded.data`,
   insertLocalEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertServerEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,

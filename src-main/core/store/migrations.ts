@@ -153,6 +153,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'PDSA sector in the case list',
+    sql: `
+      -- The queue filters by sector: the sector joins the summary columns (and the queue's
+      -- covering index), filled for the cases already here from their stored state.
+      ALTER TABLE cases ADD COLUMN sector_id TEXT;
+      UPDATE cases SET sector_id = json_extract(coalesce(data, (SELECT s.data FROM server_cases s WHERE s.id = cases.id)),
+        '$.fields.location.sectorId');
+      DROP INDEX cases_queue;
+      CREATE INDEX cases_queue ON cases (priority, waiting_since, id, reference, status, track, opened_at, updated_at,
+        callback_phone, patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code,
+        taken_by_name, decision_code, sector_id) WHERE status = 'waiting_regulation';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

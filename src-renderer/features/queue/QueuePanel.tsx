@@ -7,6 +7,8 @@ import { ageLabel, reasonLabel, STATUS_LABELS, timeOfDay, waitingTime } from '..
 import { useNow } from '../../ui/use-now';
 import { displayPhone } from '../../../src-shared/text/phone';
 
+const NO_SECTORS: readonly { code: string; name: string }[] = [];
+
 function PriorityBadge({ priority }: { priority: CaseSummary['priority'] }) {
   // Colour is never the only signal: the code is written in the badge.
   return <span className={`prio prio-${priority ?? 'none'}`}>{priority ?? '—'}</span>;
@@ -93,7 +95,12 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
   const now = useNow(1000);
   const [text, setText] = useState('');
   const [track, setTrack] = useState<Track | 'all'>('all');
-  const shown = useMemo(() => (track === 'all' ? queue : queue.filter((c) => c.track === track)), [queue, track]);
+  const [sector, setSector] = useState<string>('all');
+  const sectors = useApp((s) => s.directory?.sectors ?? NO_SECTORS);
+  const shown = useMemo(
+    () => queue.filter((c) => (track === 'all' || c.track === track) && (sector === 'all' || c.sectorId === sector)),
+    [queue, track, sector],
+  );
   const debounce = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => () => clearTimeout(debounce.current), []);
@@ -151,6 +158,19 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
                 ))}
               </select>
             </label>
+            {sectors.length ? (
+              <label>
+                <span className="visually-hidden">Secteur</span>
+                <select aria-label="Secteur" value={sector} onChange={(e) => setSector(e.target.value)}>
+                  <option value="all">Tous secteurs</option>
+                  {sectors.map((s) => (
+                    <option key={s.code} value={s.code}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : null}
           </div>
           {shown.length === 0 ? <p className="muted empty">Aucun dossier en attente.</p> : null}
           <VirtualQueue cases={shown} now={now} onOpen={selectCase} />

@@ -80,7 +80,6 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     // The reason's usual priority is suggested; the ARM picks P3 with the arrow keys.
     await expect(armPage.locator('.suggestion')).toContainText('Priorité suggérée : P3');
     await armPage.keyboard.press('Tab');
-    await armPage.keyboard.press('Tab');
     await expect(armPage.getByLabel(/P0 — départ réflexe/)).toBeFocused();
     for (let i = 0; i < 3; i++) await armPage.keyboard.press('ArrowDown');
     await expect(armPage.getByLabel(/P3 — non urgent/)).toBeChecked();

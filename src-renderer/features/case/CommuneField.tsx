@@ -31,7 +31,7 @@ export function CommuneField({
         setFound({ query, communes: r.value });
         setActive(0);
       }
-    }, 120);
+    }, 30);
     return () => {
       cancelled = true;
       clearTimeout(t);

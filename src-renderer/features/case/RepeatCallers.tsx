@@ -139,7 +139,9 @@ export function PrioritySuggestion({
     <p className={`suggestion ${s.raisedForRepeat ? 'suggestion-raised' : ''}`} role="status">
       Priorité suggérée : <strong>{s.priority}</strong> — {s.reason}
       {chosen !== s.priority && editable ? (
-        <button type="button" onClick={() => onApply(s.priority)}>
+        // Out of the Tab order: it appears as the reason is chosen, and must not change where the
+        // next Tab lands (the priority group, reached the same way every time).
+        <button type="button" tabIndex={-1} onClick={() => onApply(s.priority)}>
           Appliquer {s.priority}
         </button>
       ) : null}

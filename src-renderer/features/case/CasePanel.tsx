@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { forwardRef, useCallback, useContext, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import {
   CALLER_RELATIONSHIP_LABELS,
   LINES,
@@ -10,7 +10,7 @@ import {
 } from '../../../src-shared/domain/codes';
 import type { RegulationCase, ScreeningFields } from '../../../src-shared/schemas/case';
 import { displayPhone } from '../../../src-shared/text/phone';
-import { useApp } from '../../app/context';
+import { AppStoreContext, useApp } from '../../app/context';
 import { LINE_LABELS, PRIORITY_LABELS, SEX_LABELS, STATUS_LABELS } from '../../ui/labels';
 import { CommuneField } from './CommuneField';
 import { BirthDateField } from './BirthDateField';
@@ -56,6 +56,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const history = useApp((s) => s.currentHistory);
   const session = useApp((s) => s.session);
   const bridge = useApp((s) => s.bridge);
+  const storeApi = useContext(AppStoreContext)!;
   const saveFields = useApp((s) => s.saveFields);
   const command = useApp((s) => s.command);
   const selectCase = useApp((s) => s.selectCase);
@@ -76,18 +77,30 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
       return next;
     });
 
-  // A new state of the open case (our commit, or a colleague's change) keeps what is being typed.
+  /**
+   * Rebase the form on the latest state of the open case (our commit, or a colleague's change),
+   * keeping what is being typed. Called by the effect below and, synchronously, by a commit that
+   * follows another one before React re-rendered (it must not resend the first one's fields
+   * against the old version: that is a conflict).
+   */
+  const rebaseDraft = (latest: RegulationCase) => {
+    const prev = base.current;
+    if (!prev || prev.id !== latest.id || prev === latest) return;
+    base.current = latest;
+    setDraft((d) => ({ ...draftOf(latest), ...changedFields(prev, d) }));
+    draftRef.current = { ...draftOf(latest), ...changedFields(prev, draftRef.current) };
+  };
+
   useEffect(() => {
     if (!current) {
       base.current = null;
       return;
     }
-    const prev = base.current;
-    base.current = current;
-    if (prev && prev.id === current.id) {
-      setDraft((d) => ({ ...draftOf(current), ...changedFields(prev, d) }));
+    if (base.current && base.current.id === current.id) {
+      rebaseDraft(current);
       return;
     }
+    base.current = current;
     setDraft(() => draftOf(current));
     setRestored(null);
     setSaveState(null);
@@ -105,6 +118,8 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const commit = useCallback(async (): Promise<boolean> => {
     clearTimeout(commitTimer.current);
     if (committing.current) await committing.current;
+    const latest = storeApi.getState().current;
+    if (latest) rebaseDraft(latest);
     const c = base.current;
     if (!c || !['new_call', 'screening', 'waiting_regulation', 'under_regulation'].includes(c.status)) return true;
     const changes = changedFields(c, draftRef.current);
@@ -115,7 +130,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     committing.current = null;
     setSaveState(ok ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Non enregistré : voir le message');
     return ok;
-  }, [saveFields]);
+  }, [saveFields, storeApi]);
 
   const scheduleCommit = () => {
     clearTimeout(commitTimer.current);

@@ -12,6 +12,9 @@ export const CHROMIUM_ARGS = [
   '--lang=fr-FR',
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
+  // WebRTC between pages of this machine, and the far end's audio without a click.
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
 ];
 
 export default defineConfig({

@@ -21,7 +21,13 @@ if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString(
 const db = await openServerDatabase({ pgliteDir: join(serverDir, 'pglite') });
 await seedTenant(db, DEMO_TENANT);
 const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn' });
-const core = WorkstationCore.open({ dataDir: join(root, 'workstation'), serverUrl: server.url, defaultTenant: DEMO_TENANT.id });
+const core = WorkstationCore.open({
+  dataDir: join(root, 'workstation'),
+  serverUrl: server.url,
+  defaultTenant: DEMO_TENANT.id,
+  // The demo center's telephony: the project's local Kamailio (scripts/services.sh).
+  telephonyOrigins: [DEMO_TENANT.sip!.wsUrl],
+});
 const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: Number(process.env.PERMANENCE_PORT ?? 5780) });
 
 console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);

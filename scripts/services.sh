@@ -49,12 +49,19 @@ start_rabbitmq() {
 start_kamailio() {
   need_pkgs kamailio kamailio-websocket-modules
   if [ -f "$RUN/kamailio.pid" ] && kill -0 "$(cat "$RUN/kamailio.pid")" 2>/dev/null && port_open tcp 8088; then
-    log "Kamailio déjà démarré"; return
+    # Running with the accounts and configuration of this checkout: nothing to do; otherwise restart.
+    if diff -rq "$ROOT/resources/sip/users" "$RUN/sip-users" >/dev/null 2>&1 && cmp -s "$ROOT/resources/sip/kamailio.cfg" "$RUN/kamailio.cfg"; then
+      log "Kamailio déjà démarré"; return
+    fi
+    log "Kamailio : comptes ou configuration changés, redémarrage"
+    stop_kamailio
+    for _ in $(seq 1 50); do port_open tcp 8088 || break; sleep 0.1; done
   fi
   if port_open tcp 8088 || port_open udp 5060; then
     log "ERREUR : le port 8088 ou 5060 est pris par un autre programme"; return 1
   fi
   rm -rf "$RUN/sip-users"; cp -r "$ROOT/resources/sip/users" "$RUN/sip-users"
+  cp "$ROOT/resources/sip/kamailio.cfg" "$RUN/kamailio.cfg"
   kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" \
     > "$RUN/kamailio.log" 2>&1 &
   echo $! > "$RUN/kamailio.pid"

@@ -19,7 +19,8 @@ export interface TenantSeed {
   id: string;
   name: string;
   department: string;
-  users: { login: string; displayName: string; role: Role; password: string }[];
+  sip?: { wsUrl: string; domain: string };
+  users: { login: string; displayName: string; role: Role; password: string; sip?: { username: string; password: string } }[];
 }
 
 export async function seedTenant(db: SqlDatabase, seed: TenantSeed): Promise<void> {

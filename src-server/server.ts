@@ -153,7 +153,15 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       req.log.warn({ tenant: input.tenant, login: input.login }, 'login refused');
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
     }
-    const { rows } = await db.query<{ epoch: string; department: string }>('SELECT epoch, department FROM tenants WHERE id = $1', [user.tenant]);
+    const { rows } = await db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>(
+      'SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1',
+      [user.tenant],
+    );
+    const t = rows[0]!;
+    const sip =
+      t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_password
+        ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, password: user.sip_password }
+        : null;
     const claims: TokenClaims = {
       userId: user.id,
       tenant: user.tenant,
@@ -166,8 +174,9 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return {
       token,
       expiresAt,
-      epoch: rows[0]!.epoch,
-      department: rows[0]!.department,
+      epoch: t.epoch,
+      department: t.department,
+      sip,
       user: { id: user.id, tenant: user.tenant, login: user.login, displayName: user.display_name, role: user.role },
     };
   });

@@ -23,6 +23,7 @@ import { BackgroundCheckpointer } from './store/checkpointer.js';
 import { parseDirectoryCsv } from '../../src-shared/domain/directory-csv.js';
 import { departmentTimeZone } from '../../src-shared/domain/departments.js';
 import type { DirectoryKind } from '../../src-shared/schemas/directory.js';
+import type { SipAccount } from '../../src-shared/sync-protocol/messages.js';
 import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
@@ -43,6 +44,13 @@ export interface CoreOptions {
   communes?: CommuneDirectory;
   /** Sync tuning (tests, benchmarks). */
   sync?: { backoffMs?: [number, number]; pushBatch?: number };
+  /** Softphone account of a standalone workstation (with a server, it comes with the login). */
+  sip?: SipAccount;
+  /**
+   * SIP servers (ws:// or wss:// origins) this workstation may connect to: the renderer's CSP
+   * allows these and nothing else. Part of the installation's configuration, like serverUrl.
+   */
+  telephonyOrigins?: string[];
 }
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -65,6 +73,7 @@ export class WorkstationCore {
   private reloginTimer: ReturnType<typeof setTimeout> | null = null;
   private communes: CommuneDirectory | undefined;
   private sectorsByCommune: Map<string, string> | null = null;
+  private sipAccount: SipAccount | null = null;
   /** WAL checkpoints off the core's thread (see checkpointer.ts). */
   readonly checkpointer: BackgroundCheckpointer | undefined;
   private readonly listeners = new Set<Listener>();
@@ -187,6 +196,8 @@ export class WorkstationCore {
       const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
       const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
       this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant };
+      // Kept in memory only: the telephony secret never goes to the cache on disk.
+      this.sipAccount = r.sip;
       // Lets this user work here when the server is down (the hash never leaves the workstation).
       const credential: OfflineCredential = { hash: await hashPassword(input.password), actor, department: r.department, tenant };
       this.store.setMeta(credentialKey, JSON.stringify(credential));
@@ -216,6 +227,13 @@ export class WorkstationCore {
       for (const s of this.store.getDirectory().sectors) for (const c of s.communes) this.sectorsByCommune.set(c, s.code);
     }
     return this.sectorsByCommune.get(insee);
+  }
+
+  /** Origins the renderer may open connections to besides its host (its CSP's connect-src). */
+  connectOrigins(): string[] {
+    const origins = new Set(this.options.telephonyOrigins ?? []);
+    if (this.options.sip) origins.add(new URL(this.options.sip.wsUrl).origin);
+    return [...origins].map((o) => new URL(o).origin.replace(/^http/, 'ws'));
   }
 
   private async importDirectory(kind: DirectoryKind, csv: string): Promise<Result<{ version: number; rows: number }>> {
@@ -328,6 +346,7 @@ export class WorkstationCore {
       'session.current': () => ok(this.session),
       'session.logout': async () => {
         await this.endSync();
+        this.sipAccount = null;
         this.session = null;
         this.emit('session.changed', { session: null });
         return ok({});
@@ -398,6 +417,17 @@ export class WorkstationCore {
       },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
       'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),
+      'phone.account': () => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        const account = this.session.mode === 'local' ? (this.options.sip ?? null) : this.sipAccount;
+        if (account && !this.connectOrigins().includes(new URL(account.wsUrl).origin.replace(/^http/, 'ws'))) {
+          return err(
+            'forbidden',
+            `Le serveur téléphonique ${new URL(account.wsUrl).origin} n’est pas autorisé sur ce poste (PERMANENCE_SIP_ORIGINS).`,
+          );
+        }
+        return ok(account);
+      },
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),

@@ -26,9 +26,10 @@ app.whenReady().then(() => {
   const core = WorkstationCore.open({
     dataDir: process.env.PERMANENCE_DATA_DIR ?? join(app.getPath('userData'), 'workstation'),
     registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
+    ...(process.env.PERMANENCE_SIP_ORIGINS ? { telephonyOrigins: process.env.PERMANENCE_SIP_ORIGINS.split(',').map((o) => o.trim()) } : {}),
   });
   hardenSession();
-  serveRendererFrom(join(import.meta.dirname, '../renderer'), electronCsp());
+  serveRendererFrom(join(import.meta.dirname, '../renderer'), electronCsp(core.connectOrigins()));
   registerIpc(ipcMain, core.registry, (url) => isTrustedSenderUrl(url, devServerUrl));
 
   const win = new BrowserWindow({

@@ -25,6 +25,7 @@ try {
     dataDir,
     ...(process.env.PERMANENCE_SERVER_URL ? { serverUrl: process.env.PERMANENCE_SERVER_URL } : {}),
     ...(process.env.PERMANENCE_TENANT ? { defaultTenant: process.env.PERMANENCE_TENANT } : {}),
+    ...(process.env.PERMANENCE_SIP_ORIGINS ? { telephonyOrigins: process.env.PERMANENCE_SIP_ORIGINS.split(',').map((o) => o.trim()) } : {}),
     registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
   });
 } catch (error) {

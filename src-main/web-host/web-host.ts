@@ -17,6 +17,8 @@ import type { Registry } from '../core/registry.js';
 export interface HostedCore {
   registry: Registry;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
+  /** Other origins the page may connect to (the telephony server). */
+  connectOrigins?(): string[];
 }
 
 export interface WebHostOptions {
@@ -51,9 +53,9 @@ const MIME: Record<string, string> = {
   '.mp3': 'audio/mpeg',
 };
 
-/** The strict CSP of the browser shell: own origin only, WebSocket to itself. */
-export function browserShellCsp(origin: string): string {
-  return contentSecurityPolicy([origin.replace(/^http/, 'ws')]);
+/** The strict CSP of the browser shell: own origin, WebSocket to itself, and the named SIP servers. */
+export function browserShellCsp(origin: string, extra: readonly string[] = []): string {
+  return contentSecurityPolicy([origin.replace(/^http/, 'ws'), ...extra]);
 }
 
 function sameToken(a: string, b: string): boolean {
@@ -92,7 +94,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       };
       if (extname(file) === '.html') {
         body = body.toString('utf8').replace('<head>', `<head>\n    <meta name="permanence-token" content="${token}" />`);
-        headers['Content-Security-Policy'] = browserShellCsp(origin);
+        headers['Content-Security-Policy'] = browserShellCsp(origin, options.core.connectOrigins?.() ?? []);
       }
       res.writeHead(200, headers).end(body);
     } catch {

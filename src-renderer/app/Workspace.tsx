@@ -1,11 +1,11 @@
-import { useEffect, useRef } from 'react';
-import { useApp } from './context';
+import { useContext, useEffect, useRef } from 'react';
+import { AppStoreContext, useApp } from './context';
 import { QueuePanel } from '../features/queue/QueuePanel';
 import { CasePanel, type CasePanelHandle } from '../features/case/CasePanel';
 import { SoftphonePanel } from '../features/softphone/SoftphonePanel';
 import { ShortcutBar, ShortcutHelp } from '../features/shortcuts/ShortcutBar';
 import { SHORTCUTS, type Shortcut } from '../features/shortcuts/shortcuts';
-import { ROLE_LABELS } from '../ui/labels';
+import { ROLE_LABELS, ROLE_SHORT_LABELS } from '../ui/labels';
 import { useNow } from '../ui/use-now';
 import { SyncIndicator } from '../features/sync/SyncIndicator';
 import { DirectoryPanel } from '../features/directory/DirectoryPanel';
@@ -37,7 +37,7 @@ function Header() {
       <span className="spacer" />
       <span className="clock mono">{new Date(now).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}</span>
       <span>
-        {session.actor.displayName} — <span className="muted">{ROLE_LABELS[session.actor.role]}</span>
+        {session.actor.displayName} — <span className="muted" title={ROLE_LABELS[session.actor.role]}>{ROLE_SHORT_LABELS[session.actor.role]}</span>
       </span>
       {session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={directoryOpen} onClick={() => setDirectoryOpen(!directoryOpen)}>
@@ -68,6 +68,7 @@ export function Workspace() {
   const role = useApp((s) => s.session?.actor.role);
   const directoryOpen = useApp((s) => s.directoryOpen);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
+  const store = useContext(AppStoreContext)!;
   const searchRef = useRef<HTMLInputElement>(null);
   const caseRef = useRef<CasePanelHandle>(null);
 
@@ -79,6 +80,16 @@ export function Workspace() {
       save: () => caseRef.current?.save(),
       sendToRegulation: () => caseRef.current?.sendToRegulation(),
       take: () => caseRef.current?.take(),
+      answer: () => void store.getState().phoneAnswer(),
+      hangup: () => void store.getState().phoneHangup(),
+      hold: () => {
+        const c = store.getState().phone.call;
+        if (c?.state === 'active') void store.getState().phoneHold(!c.held);
+      },
+      mute: () => {
+        const c = store.getState().phone.call;
+        if (c?.state === 'active') store.getState().phoneMute(!c.muted);
+      },
       toggleTheme,
       help: () => setHelpOpen(true),
       escape: () => (helpOpen ? setHelpOpen(false) : directoryOpen ? setDirectoryOpen(false) : closeCase()),
@@ -93,7 +104,7 @@ export function Workspace() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [openNewCase, toggleTheme, setHelpOpen, helpOpen, closeCase, role, directoryOpen, setDirectoryOpen]);
+  }, [openNewCase, toggleTheme, setHelpOpen, helpOpen, closeCase, role, directoryOpen, setDirectoryOpen, store]);
 
   return (
     <div className="workspace">

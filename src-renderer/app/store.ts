@@ -10,6 +10,8 @@ import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case'
 import type { Role } from '../../src-shared/domain/codes';
 import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
+import type { Line } from '../../src-shared/domain/codes';
+import { IDLE_PHONE, SipPhone, type PhoneView } from '../features/softphone/sip-phone';
 
 export type Theme = 'light' | 'dark';
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
@@ -35,6 +37,8 @@ export interface AppState {
   directory: Directory | null;
   /** The middle column shows the duty directory instead of the case. */
   directoryOpen: boolean;
+  /** The softphone, as the UI shows it. */
+  phone: PhoneView;
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
@@ -44,7 +48,13 @@ export interface AppState {
   serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
   logout(): Promise<void>;
   refreshLists(): Promise<void>;
-  openNewCase(): Promise<void>;
+  openNewCase(from?: { line: Line; callbackPhone?: string }): Promise<void>;
+  phoneAnswer(): Promise<void>;
+  phoneHangup(): Promise<void>;
+  phoneHold(held: boolean): Promise<void>;
+  phoneMute(muted: boolean): void;
+  phoneDtmf(tone: string): Promise<void>;
+  phoneCall(number: string): Promise<void>;
   selectCase(caseId: string): Promise<void>;
   closeCase(): void;
   saveFields(changes: MethodInput<'case.command'>['command'] & { type: 'update_fields' }): Promise<boolean>;
@@ -90,6 +100,18 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       if (history && get().current?.id === c.id) set({ currentHistory: history });
       return true;
     }
+    // The softphone: answering a call opens a case pre-filled with the caller's number and line.
+    const phone = new SipPhone((view) => set({ phone: view }), {
+      onAnswered: (call) => void get().openNewCase({ line: call.line, callbackPhone: call.remote }),
+    });
+    const phoneOn = typeof window !== 'undefined' && typeof RTCPeerConnection !== 'undefined';
+    if (phoneOn) (window as unknown as { permanencePhone?: SipPhone }).permanencePhone = phone;
+    async function startPhone() {
+      if (!phoneOn || phone.state.registration !== 'unconfigured') return;
+      const r = await bridge.invoke('phone.account', {});
+      if (!r.ok) set({ phone: { ...phone.state, registration: 'rejected', problem: r.error.message } });
+      else if (r.value) await phone.start(r.value);
+    }
     /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
     function applyChanged(changed: CaseSummary[]) {
       if (changed.length === 0) return;
@@ -120,6 +142,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       notice: null,
       directory: null,
       directoryOpen: false,
+      phone: IDLE_PHONE,
 
       async init() {
         bridge.on('case.changed', ({ summary }) => {
@@ -144,13 +167,17 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         });
         const [session, loginMode, sync] = await Promise.all([call('session.current', {}), call('session.mode', {}), call('sync.status', {})]);
         set({ session: session ?? null, sessionChecked: true, loginMode: loginMode ?? null, sync: sync ?? null });
-        if (session) await get().refreshLists();
+        if (session) {
+          await get().refreshLists();
+          void startPhone();
+        }
       },
       async login(displayName, role, department) {
         const session = await call('session.login', { displayName, role, department });
         if (!session) return false;
         set({ session, error: null });
         await get().refreshLists();
+        void startPhone();
         return true;
       },
       async serverLogin(login, password, tenant) {
@@ -158,9 +185,11 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         if (!session) return false;
         set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
         await get().refreshLists();
+        void startPhone();
         return true;
       },
       async logout() {
+        await phone.stop();
         await call('session.logout', {});
         set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, directoryOpen: false });
       },
@@ -174,8 +203,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         set({ queue: queue ?? [], recent: recent ?? [], pdsa: pdsa ?? null });
         if (!get().directory) await get().loadDirectory();
       },
-      async openNewCase() {
-        const c = await call('case.open', { line: '116117' });
+      async openNewCase(from) {
+        const line = from?.line ?? '116117';
+        // The caller's number when it is one; a SIP user name is not a callback number.
+        const phoneNumber = from?.callbackPhone && /^\+?[\d .()-]{6,}$/.test(from.callbackPhone) ? from.callbackPhone : undefined;
+        let c = await call('case.open', { line, ...(phoneNumber ? { fields: { callbackPhone: phoneNumber } } : {}) });
+        if (!c && phoneNumber) c = await call('case.open', { line });
         if (c) {
           set({ current: c, currentHistory: [], error: null, notice: `Dossier ${c.reference} ouvert.` });
           await loadCase(c.id);
@@ -217,6 +250,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       dismissError() {
         set({ error: null });
       },
+      phoneAnswer: () => phone.answer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } })),
+      phoneHangup: () => phone.hangup().catch(() => {}),
+      phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
+      phoneMute: (muted) => phone.setMuted(muted),
+      phoneDtmf: (tone) => phone.dtmf(tone).catch(() => {}),
+      phoneCall: (number) => phone.call(number).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
       async loadDirectory() {
         const directory = await call('directory.duty', {});
         if (directory) set({ directory });

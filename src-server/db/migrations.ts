@@ -106,6 +106,19 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
     `,
   },
+  {
+    version: 3,
+    name: 'telephony settings of a center and SIP accounts of its users',
+    sql: `
+      -- The center's SIP server (WebSocket URL, domain) and each user's SIP account, handed to
+      -- the workstation at login (kept in memory there, never on disk). A SIP digest needs the
+      -- secret itself: it is the telephony account's, not the user's login password.
+      ALTER TABLE tenants ADD COLUMN sip_ws_url TEXT;
+      ALTER TABLE tenants ADD COLUMN sip_domain TEXT;
+      ALTER TABLE users ADD COLUMN sip_username TEXT;
+      ALTER TABLE users ADD COLUMN sip_password TEXT;
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -82,6 +82,8 @@ export interface UserRow {
   role: Role;
   password_hash: string;
   active: boolean;
+  sip_username: string | null;
+  sip_password: string | null;
 }
 
 export async function findUser(db: Queryable, tenant: string, login: string): Promise<UserRow | undefined> {
@@ -91,23 +93,27 @@ export async function findUser(db: Queryable, tenant: string, login: string): Pr
 
 export async function createUser(
   db: Queryable,
-  user: { tenant: string; login: string; displayName: string; role: Role; password: string },
+  user: { tenant: string; login: string; displayName: string; role: Role; password: string; sip?: { username: string; password: string } },
 ): Promise<string> {
   const id = `${user.tenant}:${user.login}`;
   await db.query(
-    `INSERT INTO users (id, tenant, login, display_name, role, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO users (id, tenant, login, display_name, role, password_hash, sip_username, sip_password)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (tenant, login) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role,
-       password_hash = EXCLUDED.password_hash, active = TRUE`,
-    [id, user.tenant, user.login, user.displayName, user.role, await hashPassword(user.password)],
+       password_hash = EXCLUDED.password_hash, sip_username = EXCLUDED.sip_username, sip_password = EXCLUDED.sip_password,
+       active = TRUE`,
+    [id, user.tenant, user.login, user.displayName, user.role, await hashPassword(user.password), user.sip?.username ?? null, user.sip?.password ?? null],
   );
   return id;
 }
 
-export async function createTenant(db: Queryable, tenant: { id: string; name: string; department: string }): Promise<void> {
-  await db.query(`INSERT INTO tenants (id, name, department, epoch) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [
-    tenant.id,
-    tenant.name,
-    tenant.department,
-    randomUUID(),
-  ]);
+export async function createTenant(
+  db: Queryable,
+  tenant: { id: string; name: string; department: string; sip?: { wsUrl: string; domain: string } },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO tenants (id, name, department, epoch, sip_ws_url, sip_domain) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET sip_ws_url = EXCLUDED.sip_ws_url, sip_domain = EXCLUDED.sip_domain`,
+    [tenant.id, tenant.name, tenant.department, randomUUID(), tenant.sip?.wsUrl ?? null, tenant.sip?.domain ?? null],
+  );
 }

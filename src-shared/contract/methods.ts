@@ -8,6 +8,7 @@ import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/reference.js';
 import { DirectoryKindSchema, DirectorySchema } from '../schemas/directory.js';
+import { SipAccountSchema } from '../sync-protocol/messages.js';
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
@@ -160,6 +161,11 @@ export const methods = {
     }),
     z.array(CommuneSchema),
     'Communes by name (accents ignored) or postal code.',
+  ),
+  'phone.account': method(
+    z.strictObject({}),
+    SipAccountSchema.nullable(),
+    'The softphone account of the logged-in user (from the center’s configuration), or null without telephony.',
   ),
   'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
   'directory.import': method(

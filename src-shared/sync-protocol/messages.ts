@@ -35,12 +35,23 @@ export const UserSchema = z.strictObject({
 });
 export type User = z.infer<typeof UserSchema>;
 
+export const SipAccountSchema = z.strictObject({
+  /** ws:// (loopback tests) or wss:// (production) address of the SIP server's WebSocket. */
+  wsUrl: z.string().regex(/^wss?:\/\/[^\s]+$/, 'adresse WebSocket SIP invalide'),
+  domain: z.string().min(1).max(200),
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
+export type SipAccount = z.infer<typeof SipAccountSchema>;
+
 export const LoginResponseSchema = z.strictObject({
   token: z.string(),
   expiresAt: EpochMsSchema,
   user: UserSchema,
   epoch: z.string(),
   department: z.string(),
+  /** The user's softphone account on the center's SIP server, if the center has telephony. */
+  sip: SipAccountSchema.nullable(),
 });
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 

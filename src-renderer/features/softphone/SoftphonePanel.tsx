@@ -1,15 +1,152 @@
-/** The softphone's place in the layout. The SIP phone itself comes with its own issue (sip.js). */
+/**
+ * The softphone: registration state always visible, the incoming call with its number and line,
+ * answer / hang up / hold / mute / keypad / call timer, and dialling out. Every action has a
+ * keyboard shortcut (Alt+D, Alt+H, Alt+K, Alt+M) shown on the buttons and in the shortcut bar.
+ */
+import { useState } from 'react';
+import { LINE_LABELS } from '../../../src-shared/domain/codes';
+import { displayPhone, canonicalPhone } from '../../../src-shared/text/phone';
+import { useApp } from '../../app/context';
+import { useNow } from '../../ui/use-now';
+import type { PhoneView } from './sip-phone';
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+
+function elapsed(from: number, now: number): string {
+  const s = Math.max(0, Math.floor((now - from) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const shown = (remote: string) => {
+  const c = canonicalPhone(remote);
+  return c ? displayPhone(c) : remote;
+};
+
+function RegistrationLine({ phone, now }: { phone: PhoneView; now: number }) {
+  switch (phone.registration) {
+    case 'registered':
+      return (
+        <p className="phone-state phone-on" role="status">
+          <span aria-hidden="true">●</span> Téléphone prêt <span className="muted small">({phone.account})</span>
+        </p>
+      );
+    case 'connecting':
+      return (
+        <p className="phone-state" role="status">
+          <span aria-hidden="true">●</span> Connexion au serveur téléphonique…
+        </p>
+      );
+    case 'unconfigured':
+      return (
+        <p className="phone-state phone-off" role="status">
+          <span aria-hidden="true">●</span> Téléphone non configuré
+        </p>
+      );
+    default:
+      return (
+        <p className="phone-state phone-down" role="alert">
+          <span aria-hidden="true">●</span> Téléphone hors service — {phone.problem}
+          {phone.retryAt ? ` Nouvel essai dans ${Math.max(0, Math.ceil((phone.retryAt - now) / 1000))} s.` : ''}
+        </p>
+      );
+  }
+}
+
 export function SoftphonePanel() {
+  const phone = useApp((s) => s.phone);
+  const answer = useApp((s) => s.phoneAnswer);
+  const hangup = useApp((s) => s.phoneHangup);
+  const hold = useApp((s) => s.phoneHold);
+  const mute = useApp((s) => s.phoneMute);
+  const dtmf = useApp((s) => s.phoneDtmf);
+  const dial = useApp((s) => s.phoneCall);
+  const now = useNow(1000);
+  const [number, setNumber] = useState('');
+  const call = phone.call && phone.call.state !== 'ended' ? phone.call : null;
+  const ended = phone.call?.state === 'ended' ? phone.call : null;
+
   return (
     <section className="panel softphone" aria-label="Téléphonie">
       <h2>Téléphonie</h2>
-      <p className="phone-state phone-off" role="status">
-        <span aria-hidden="true">●</span> Téléphone non configuré
-      </p>
-      <p className="muted small">
-        Le softphone intégré (SIP) n’est pas encore installé sur ce poste : les appels se prennent sur le téléphone habituel et le dossier
-        s’ouvre avec <kbd>Alt</kbd>+<kbd>N</kbd>.
-      </p>
+      <RegistrationLine phone={phone} now={now} />
+      {phone.registration === 'unconfigured' ? (
+        <p className="muted small">
+          Aucun compte téléphonique pour cet utilisateur : les appels se prennent sur le téléphone habituel et le dossier s’ouvre avec{' '}
+          <kbd>Alt</kbd>+<kbd>N</kbd>.
+        </p>
+      ) : null}
+
+      {call?.state === 'ringing' ? (
+        <div className="incoming" role="alert" aria-label="Appel entrant">
+          <p className="incoming-title">Appel entrant — {LINE_LABELS[call.line]}</p>
+          <p className="incoming-number mono">{shown(call.remote)}</p>
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => void answer()}>
+              Décrocher <kbd>Alt+D</kbd>
+            </button>
+            <button type="button" onClick={() => void hangup()}>
+              Refuser <kbd>Alt+H</kbd>
+            </button>
+          </div>
+        </div>
+      ) : null}
+
+      {call && call.state !== 'ringing' ? (
+        <div className="in-call" aria-label="Appel en cours">
+          <p>
+            {call.direction === 'in' ? 'Appel de' : 'Appel vers'} <strong className="mono">{shown(call.remote)}</strong>
+            {call.direction === 'in' ? ` (${LINE_LABELS[call.line]})` : ''}
+          </p>
+          <p className="call-timer mono" role="timer" aria-label="Durée de l’appel">
+            {call.state === 'calling' ? 'Sonnerie…' : elapsed(call.answeredAt ?? call.arrivedAt, now)}
+            {call.held ? ' — en attente' : ''}
+            {call.muted ? ' — micro coupé' : ''}
+          </p>
+          <div className="actions wrap">
+            <button type="button" disabled={call.state !== 'active'} aria-pressed={call.held} onClick={() => void hold(!call.held)}>
+              {call.held ? 'Reprendre' : 'Mettre en attente'} <kbd>Alt+K</kbd>
+            </button>
+            <button type="button" disabled={call.state !== 'active'} aria-pressed={call.muted} onClick={() => mute(!call.muted)}>
+              {call.muted ? 'Rétablir le micro' : 'Couper le micro'} <kbd>Alt+M</kbd>
+            </button>
+            <button type="button" className="danger" onClick={() => void hangup()}>
+              Raccrocher <kbd>Alt+H</kbd>
+            </button>
+          </div>
+          {call.tonesReceived ? <p className="small">Touches reçues : <span className="mono">{call.tonesReceived}</span></p> : null}
+          <div className="keypad" role="group" aria-label="Clavier de numérotation (DTMF)">
+            {KEYS.map((k) => (
+              <button key={k} type="button" disabled={call.state !== 'active'} onClick={() => void dtmf(k)}>
+                {k}
+              </button>
+            ))}
+          </div>
+        </div>
+      ) : null}
+
+      {ended && !call ? (
+        <p className="muted small" role="status">
+          Dernier appel : {shown(ended.remote)}, {ended.answeredAt && ended.endedAt ? `durée ${elapsed(ended.answeredAt, ended.endedAt)}` : 'sans réponse'}.
+        </p>
+      ) : null}
+
+      {phone.registration === 'registered' && !call ? (
+        <form
+          className="dial"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (number.trim()) void dial(number.trim());
+          }}
+        >
+          <label>
+            Numéro ou poste
+            <input name="dial" inputMode="tel" value={number} onChange={(e) => setNumber(e.target.value)} />
+          </label>
+          <button type="submit" disabled={!number.trim()}>
+            Appeler
+          </button>
+        </form>
+      ) : null}
     </section>
   );
 }

@@ -1,0 +1,301 @@
+/**
+ * The softphone adapter: sip.js in the renderer (WebRTC lives here). One user agent per session,
+ * registered with the user's account from the center's configuration; incoming and outgoing
+ * calls, answer, hang-up, hold, mute, DTMF; automatic reconnection with backoff when the
+ * WebSocket drops (sip.js has none), then re-registration. No STUN server is ever contacted (sip.js
+ * would otherwise ask a public one). The UI reads a plain snapshot (`PhoneView`).
+ */
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web } from 'sip.js';
+import type { Line } from '../../../src-shared/domain/codes';
+import type { SipAccount } from '../../../src-shared/sync-protocol/messages';
+
+export type Registration = 'unconfigured' | 'connecting' | 'registered' | 'rejected' | 'down';
+
+export interface CallView {
+  /** SIP Call-ID: the call record's key. */
+  callId: string;
+  direction: 'in' | 'out';
+  /** The other party: a phone number when there is one, else the SIP user. */
+  remote: string;
+  line: Line;
+  state: 'ringing' | 'calling' | 'active' | 'ended';
+  held: boolean;
+  muted: boolean;
+  arrivedAt: number;
+  answeredAt: number | null;
+  endedAt: number | null;
+  /** DTMF tones received from the far end (SIP INFO), in order. */
+  tonesReceived: string;
+}
+
+export interface PhoneView {
+  registration: Registration;
+  account: string | null;
+  /** Why the phone is not usable, in French. */
+  problem: string | null;
+  /** When the next reconnection attempt happens (while down). */
+  retryAt: number | null;
+  call: CallView | null;
+}
+
+export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: null, problem: null, retryAt: null, call: null };
+
+const AUDIO_ONLY = { constraints: { audio: true, video: false } };
+
+/** The line a call came in on: the number the caller dialled, as the PBX or gateway passes it. */
+export function lineOf(headers: { called?: string | undefined; explicit?: string | undefined }): Line {
+  const v = (headers.explicit ?? headers.called ?? '').replace(/\D/g, '');
+  if (v === '15') return '15';
+  if (v === '116117') return '116117';
+  if (headers.explicit === 'professional') return 'professional';
+  return '116117';
+}
+
+export class SipPhone {
+  private ua: UserAgent | null = null;
+  private registerer: Registerer | null = null;
+  private session: Session | null = null;
+  private view: PhoneView = IDLE_PHONE;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay = 1_000;
+  private stopped = false;
+  private readonly audio: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
+
+  constructor(
+    private readonly onChange: (view: PhoneView) => void,
+    private readonly hooks: { onAnswered?: (call: CallView) => void } = {},
+  ) {
+    if (this.audio) this.audio.autoplay = true;
+  }
+
+  get state(): PhoneView {
+    return this.view;
+  }
+
+  private set(patch: Partial<PhoneView>): void {
+    this.view = { ...this.view, ...patch };
+    this.onChange(this.view);
+  }
+
+  private setCall(patch: Partial<CallView> | null): void {
+    if (patch === null) this.set({ call: null });
+    else if (this.view.call) this.set({ call: { ...this.view.call, ...patch } });
+  }
+
+  async start(account: SipAccount): Promise<void> {
+    this.stopped = false;
+    const uri = UserAgent.makeURI(`sip:${account.username}@${account.domain}`);
+    if (!uri) {
+      this.set({ registration: 'rejected', problem: 'Compte téléphonique invalide.' });
+      return;
+    }
+    this.set({ registration: 'connecting', account: account.username, problem: null });
+    this.ua = new UserAgent({
+      uri,
+      transportOptions: { server: account.wsUrl, connectionTimeout: 5 },
+      authorizationUsername: account.username,
+      authorizationPassword: account.password,
+      logLevel: 'error',
+      sessionDescriptionHandlerFactoryOptions: {
+        // No STUN: sip.js's default is a public server outside the center.
+        peerConnectionConfiguration: { iceServers: [] },
+        iceGatheringTimeout: 500,
+      },
+      delegate: {
+        onInvite: (invitation) => this.onInvite(invitation),
+        onDisconnect: (error) => {
+          if (this.stopped) return;
+          this.set({ registration: 'down', problem: `Serveur téléphonique injoignable${error ? ` (${error.message})` : ''}.` });
+          this.scheduleReconnect();
+        },
+      },
+    });
+    this.registerer = new Registerer(this.ua, { expires: 300 });
+    this.registerer.stateChange.addListener((s) => {
+      if (s === RegistererState.Registered) {
+        this.retryDelay = 1_000;
+        this.set({ registration: 'registered', problem: null, retryAt: null });
+      }
+    });
+    try {
+      await this.ua.start();
+      await this.register();
+    } catch (error) {
+      this.set({ registration: 'down', problem: `Serveur téléphonique injoignable (${(error as Error).message}).` });
+      this.scheduleReconnect();
+    }
+  }
+
+  private register(): Promise<void> {
+    return this.registerer!.register({
+      requestDelegate: {
+        onReject: (r) => {
+          const code = r.message.statusCode;
+          this.set({
+            registration: 'rejected',
+            problem: code === 403 || code === 401 ? 'Identifiants téléphoniques refusés par le serveur (vérifiez le compte SIP).' : `Enregistrement refusé (${code} ${r.message.reasonPhrase}).`,
+          });
+        },
+      },
+    }).then(() => undefined);
+  }
+
+  /** Backoff with jitter (1 s doubling to 30 s), then reconnect and register again. */
+  private scheduleReconnect(): void {
+    if (this.retryTimer || this.stopped) return;
+    const delay = this.retryDelay / 2 + Math.random() * (this.retryDelay / 2);
+    this.retryDelay = Math.min(30_000, this.retryDelay * 2);
+    this.set({ retryAt: Date.now() + delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.ua || this.stopped) return;
+      this.ua
+        .reconnect()
+        .then(() => this.register())
+        .catch(() => {
+          this.set({ registration: 'down' });
+          this.scheduleReconnect();
+        });
+    }, delay);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    try {
+      if (this.session) await this.hangup();
+      if (this.registerer?.state === RegistererState.Registered) await this.registerer.unregister();
+      await this.ua?.stop();
+    } catch {
+      // Leaving anyway.
+    }
+    this.ua = null;
+    this.registerer = null;
+    this.set(IDLE_PHONE);
+  }
+
+  private remoteOf(s: Session): string {
+    const id = s.remoteIdentity;
+    const user = id.uri.user ?? '';
+    const display = id.displayName ?? '';
+    if (/^\+?[\d .-]{6,}$/.test(user)) return user;
+    if (/^\+?[\d .-]{6,}$/.test(display)) return display;
+    return user;
+  }
+
+  private wire(s: Session, direction: 'in' | 'out', line: Line): void {
+    this.session = s;
+    const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
+    this.set({
+      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '' },
+    });
+    s.stateChange.addListener((state) => {
+      if (this.session !== s) return;
+      if (state === SessionState.Established) {
+        this.setCall({ state: 'active', answeredAt: Date.now() });
+        const sdh = s.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+        if (this.audio && sdh) this.audio.srcObject = sdh.remoteMediaStream;
+        if (direction === 'in' && this.view.call) this.hooks.onAnswered?.(this.view.call);
+      }
+      if (state === SessionState.Terminated) {
+        this.setCall({ state: 'ended', endedAt: Date.now() });
+        this.session = null;
+        if (this.audio) this.audio.srcObject = null;
+      }
+    });
+    s.delegate = {
+      onInfo: (info) => {
+        const tone = /Signal=\s*([0-9*#])/.exec(info.request.body ?? '')?.[1];
+        if (tone && this.session === s && this.view.call) this.setCall({ tonesReceived: this.view.call.tonesReceived + tone });
+        void info.accept();
+      },
+    };
+  }
+
+  private onInvite(invitation: Invitation): void {
+    // A second call while busy: refused for now (486), the caller hears busy and may retry.
+    if (this.session) {
+      void invitation.reject({ statusCode: 486 });
+      return;
+    }
+    const req = invitation.request;
+    const line = lineOf({ explicit: req.getHeader('X-Permanence-Line'), called: req.getHeader('P-Called-Party-ID') ?? req.to.uri.user });
+    this.wire(invitation, 'in', line);
+  }
+
+  async answer(): Promise<void> {
+    const s = this.session;
+    if (!(s instanceof Invitation) || s.state !== SessionState.Initial) return;
+    await s.accept({ sessionDescriptionHandlerOptions: AUDIO_ONLY });
+  }
+
+  async hangup(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    if (s instanceof Invitation && s.state === SessionState.Initial) await s.reject();
+    else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) await s.cancel();
+    else if (s.state === SessionState.Established) await s.bye();
+  }
+
+  async call(target: string): Promise<void> {
+    if (!this.ua || this.session) return;
+    const digits = target.replace(/[\s.-]/g, '');
+    const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
+    if (!uri) throw new Error(`Numéro invalide : ${target}`);
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO_ONLY });
+    this.wire(inviter, 'out', 'other');
+    await inviter.invite({
+      requestDelegate: {
+        onReject: (r) => this.set({ problem: `Appel refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` }),
+      },
+    });
+  }
+
+  /** Hold and resume by re-INVITE (a=sendonly / a=sendrecv). */
+  async setHeld(held: boolean): Promise<void> {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || this.view.call?.held === held) return;
+    s.sessionDescriptionHandlerOptionsReInvite = { hold: held } as never;
+    await new Promise<void>((resolve, reject) => {
+      void s
+        .invite({
+          requestDelegate: {
+            onAccept: () => {
+              this.setCall({ held });
+              resolve();
+            },
+            onReject: () => reject(new Error('mise en attente refusée')),
+          },
+        })
+        .catch(reject);
+    });
+  }
+
+  setMuted(muted: boolean): void {
+    const sdh = this.session?.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+    if (!sdh) return;
+    sdh.enableSenderTracks(!muted);
+    this.setCall({ muted });
+  }
+
+  /** DTMF as SIP INFO (application/dtmf-relay): what IVRs and PBXs behind Kamailio read. */
+  async dtmf(tone: string): Promise<void> {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || !/^[0-9*#]$/.test(tone)) return;
+    await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${tone}\r\nDuration=160\r\n` } } });
+  }
+
+  /** Audio packets received and sent on the current call (diagnostics, tests). */
+  async stats(): Promise<{ received: number; sent: number } | null> {
+    const pc = (this.session?.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined)?.peerConnection;
+    if (!pc) return null;
+    let received = 0;
+    let sent = 0;
+    (await pc.getStats()).forEach((r: { type: string; kind?: string; packetsReceived?: number; packetsSent?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') received += r.packetsReceived ?? 0;
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') sent += r.packetsSent ?? 0;
+    });
+    return { received, sent };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The softphone against the project's Kamailio (scripts/services.sh: ws://127.0.0.1:8088, digest
+ * auth): the ARM's workstation registers with the account the center gives at login; a patient's
+ * phone (a standalone shell registered as 0612345678, as a gateway presents a caller's number)
+ * calls it; the ARM answers with the keyboard, a case opens with the caller's number, audio flows
+ * both ways, hold stops it and resume restores it, DTMF reaches the far end, the caller hangs up.
+ */
+import { resolve } from 'node:path';
+import { test, expect, type Page } from '@playwright/test';
+import { startServer } from '../../src-server/server.js';
+import { WorkstationCore } from '../../src-main/core/workstation-core.js';
+import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
+import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { tempDir } from '../fixtures/tmp.js';
+import { WorkstationPage } from './pages/workstation.js';
+
+const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
+const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
+
+interface Station {
+  core: WorkstationCore;
+  host: WebHost;
+  cleanup: () => void;
+}
+
+async function station(options: Partial<Parameters<typeof WorkstationCore.open>[0]>): Promise<Station> {
+  const dir = tempDir();
+  const core = WorkstationCore.open({ dataDir: dir.path, telephonyOrigins: [SIP_WS_URL], ...options });
+  return { core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup };
+}
+
+/** Audio packets of the page's current call (the softphone's own diagnostics). */
+const stats = (page: Page) =>
+  page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats());
+
+async function received(page: Page): Promise<number> {
+  return (await stats(page))?.received ?? 0;
+}
+
+test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTMF, hang-up', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const arm = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const patient = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
+  const wrong = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: 'arm2', password: 'not-the-password' } });
+  const armPage = await (await browser.newContext()).newPage();
+  const patientPage = await (await browser.newContext()).newPage();
+  const wrongPage = await (await browser.newContext()).newPage();
+  try {
+    // A wrong SIP password is said plainly.
+    await wrongPage.goto(wrong.host.url);
+    await new WorkstationPage(wrongPage).login('Poste Test', 'ARM (assistant de régulation médicale)');
+    await expect(wrongPage.getByRole('alert').filter({ hasText: 'Identifiants téléphoniques refusés' })).toBeVisible({ timeout: 10_000 });
+
+    await armPage.goto(arm.host.url);
+    await armPage.getByLabel('Identifiant').fill('arm1');
+    await armPage.getByLabel('Mot de passe').fill('arm1-password');
+    await armPage.getByRole('button', { name: 'Se connecter' }).click();
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText('arm1', { timeout: 10_000 });
+
+    await patientPage.goto(patient.host.url);
+    await new WorkstationPage(patientPage).login('Téléphone du patient', 'ARM (assistant de régulation médicale)');
+    await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    await patientPage.getByLabel('Numéro ou poste').fill('arm1');
+    await patientPage.getByRole('button', { name: 'Appeler' }).click();
+
+    // The ARM sees who calls, on which line, and answers with Alt+D.
+    const incoming = armPage.getByRole('alert', { name: 'Appel entrant' });
+    await expect(incoming).toContainText('06 12 34 56 78', { timeout: 10_000 });
+    await expect(incoming).toContainText('116 117');
+    await armPage.keyboard.press('Alt+KeyD');
+    await expect(armPage.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
+    // Answering opened a case with the caller's number and the line.
+    await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78');
+    await expect(armPage.getByLabel('Ligne')).toHaveValue('116117');
+
+    // Audio both ways.
+    await expect.poll(() => received(armPage), { timeout: 10_000 }).toBeGreaterThan(25);
+    await expect.poll(() => received(patientPage), { timeout: 10_000 }).toBeGreaterThan(25);
+
+    // Hold stops the audio the ARM receives; resume restores it.
+    await armPage.keyboard.press('Alt+KeyK');
+    await expect(armPage.getByRole('timer')).toContainText('en attente');
+    await armPage.waitForTimeout(300);
+    const heldAt = await received(armPage);
+    await armPage.waitForTimeout(1000);
+    expect((await received(armPage)) - heldAt).toBeLessThan(5);
+    await armPage.keyboard.press('Alt+KeyK');
+    await expect(armPage.getByRole('timer')).not.toContainText('en attente');
+    const resumedAt = await received(armPage);
+    await expect.poll(async () => (await received(armPage)) - resumedAt, { timeout: 5_000 }).toBeGreaterThan(25);
+
+    // DTMF from the ARM's keypad reaches the far end.
+    await armPage.getByRole('group', { name: 'Clavier de numérotation (DTMF)' }).getByRole('button', { name: '5', exact: true }).click();
+    await armPage.getByRole('group', { name: 'Clavier de numérotation (DTMF)' }).getByRole('button', { name: '#', exact: true }).click();
+    await expect(patientPage.getByText('Touches reçues :')).toContainText('5#');
+    await armPage.screenshot({ path: `${shots}/arm-call-in-progress-light.png` });
+
+    // The patient hangs up: the ARM's phone says the call ended, with its duration.
+    await patientPage.keyboard.press('Alt+KeyH');
+    await expect(armPage.getByText(/Dernier appel : 06 12 34 56 78, durée \d+:\d\d/)).toBeVisible({ timeout: 5_000 });
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible();
+  } finally {
+    for (const s of [arm, patient, wrong]) {
+      await s.host.close();
+      await s.core.close();
+      s.cleanup();
+    }
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -48,13 +48,13 @@ export interface AppState {
   serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
   logout(): Promise<void>;
   refreshLists(): Promise<void>;
-  openNewCase(from?: { line: Line; callbackPhone?: string }): Promise<void>;
+  openNewCase(from?: { line: Line; callbackPhone?: string }): Promise<string | null>;
   phoneAnswer(): Promise<void>;
   phoneHangup(): Promise<void>;
   phoneHold(held: boolean): Promise<void>;
   phoneMute(muted: boolean): void;
   phoneDtmf(tone: string): Promise<void>;
-  phoneCall(number: string): Promise<void>;
+  phoneCall(number: string, caseId?: string): Promise<void>;
   selectCase(caseId: string): Promise<void>;
   closeCase(): void;
   saveFields(changes: MethodInput<'case.command'>['command'] & { type: 'update_fields' }): Promise<boolean>;
@@ -102,7 +102,28 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
     }
     // The softphone: answering a call opens a case pre-filled with the caller's number and line.
     const phone = new SipPhone((view) => set({ phone: view }), {
-      onAnswered: (call) => void get().openNewCase({ line: call.line, callbackPhone: call.remote }),
+      onAnswered: (answered) =>
+        void get()
+          .openNewCase({ line: answered.line, callbackPhone: answered.remote })
+          .then((caseId) => caseId && phone.attachCase(answered.callId, caseId)),
+      // The call's trace goes into its case when it ends (answered calls and calls back).
+      onEnded: (ended) => {
+        if (!ended.caseId) return;
+        const record = {
+          callId: ended.callId,
+          direction: ended.direction,
+          line: ended.line,
+          remote: ended.remote.slice(0, 100),
+          arrivedAt: ended.arrivedAt,
+          answeredAt: ended.answeredAt,
+          endedAt: ended.endedAt ?? Date.now(),
+          holds: ended.holds.map((h) => ({ from: h.from, to: h.to ?? ended.endedAt ?? Date.now() })),
+        };
+        void bridge.invoke('case.command', { caseId: ended.caseId, command: { type: 'record_call', call: record } }).then((r) => {
+          if (!r.ok) set({ error: { code: r.error.code, message: `Appel non enregistré dans le dossier : ${r.error.message}` } });
+          else if (get().current?.id === ended.caseId) void loadCase(ended.caseId);
+        });
+      },
     });
     const phoneOn = typeof window !== 'undefined' && typeof RTCPeerConnection !== 'undefined';
     if (phoneOn) (window as unknown as { permanencePhone?: SipPhone }).permanencePhone = phone;
@@ -209,10 +230,10 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         const phoneNumber = from?.callbackPhone && /^\+?[\d .()-]{6,}$/.test(from.callbackPhone) ? from.callbackPhone : undefined;
         let c = await call('case.open', { line, ...(phoneNumber ? { fields: { callbackPhone: phoneNumber } } : {}) });
         if (!c && phoneNumber) c = await call('case.open', { line });
-        if (c) {
-          set({ current: c, currentHistory: [], error: null, notice: `Dossier ${c.reference} ouvert.` });
-          await loadCase(c.id);
-        }
+        if (!c) return null;
+        set({ current: c, currentHistory: [], error: null, notice: `Dossier ${c.reference} ouvert.` });
+        await loadCase(c.id);
+        return c.id;
       },
       async selectCase(caseId) {
         set({ error: null });
@@ -255,7 +276,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
       phoneMute: (muted) => phone.setMuted(muted),
       phoneDtmf: (tone) => phone.dtmf(tone).catch(() => {}),
-      phoneCall: (number) => phone.call(number).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
+      phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
       async loadDirectory() {
         const directory = await call('directory.duty', {});
         if (directory) set({ directory });

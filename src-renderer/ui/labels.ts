@@ -1,4 +1,5 @@
 /** French labels for the codified values the UI shows. */
+import { canonicalPhone, displayPhone } from '../../src-shared/text/phone';
 import { LINE_LABELS, PRIORITY_LABELS, REASONS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS, type ReasonCode } from '../../src-shared/domain/codes';
 
 export { LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS };
@@ -30,3 +31,15 @@ export function ageLabel(birthDate: string | null, ageYears: number | null, now:
 export const timeOfDay = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 export const dateTime = (ms: number) =>
   new Date(ms).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** "1:05" — a call's length. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A caller as shown: a phone number in its national form, or the SIP name as is. */
+export function displayNumber(remote: string): string {
+  const c = canonicalPhone(remote);
+  return c ? displayPhone(c) : remote;
+}

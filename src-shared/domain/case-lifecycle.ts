@@ -53,6 +53,7 @@ const ALLOWED_ROLES: Record<CaseCommand['type'], readonly Role[]> = {
   transfer_samu: ['arm', 'physician'],
   reopen: ['physician', 'supervisor'],
   link_case: ['arm', 'physician'],
+  record_call: ['arm', 'physician'],
 };
 
 /** Status → commands that are legal in it (besides role checks). */
@@ -68,6 +69,8 @@ const LEGAL_IN: Record<Exclude<CaseCommand['type'], 'open'>, readonly CaseStatus
   transfer_samu: ['screening', 'waiting_regulation', 'under_regulation', 'decided'],
   reopen: ['closed', 'cancelled', 'transferred_samu'],
   link_case: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided'],
+  // A call back after the decision or the closing is still part of the record.
+  record_call: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided', 'closed', 'cancelled', 'transferred_samu'],
 };
 
 /** What a case must hold before an ARM sends it to regulation. */
@@ -175,6 +178,14 @@ export function decide(
       if (command.linkedCaseId === state.id) return err('invalid_input', 'Un dossier ne peut pas être lié à lui-même.');
       if (state.linkedCaseIds.includes(command.linkedCaseId)) return err('conflict', 'Dossiers déjà liés.');
       return ok({ ...base, kind: 'case.linked', payload: { linkedCaseId: command.linkedCaseId } });
+    case 'record_call': {
+      const c = command.call;
+      if (c.endedAt < c.arrivedAt || (c.answeredAt !== null && (c.answeredAt < c.arrivedAt || c.answeredAt > c.endedAt))) {
+        return err('invalid_input', 'Appel incohérent : l’heure de fin ou de réponse précède l’arrivée.');
+      }
+      if (state.calls?.some((x) => x.callId === c.callId)) return err('conflict', 'Cet appel est déjà enregistré dans le dossier.');
+      return ok({ ...base, kind: 'case.call_recorded', payload: { call: c } });
+    }
   }
 }
 
@@ -280,6 +291,9 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       break;
     case 'case.linked':
       next.linkedCaseIds = [...state.linkedCaseIds, event.payload.linkedCaseId];
+      break;
+    case 'case.call_recorded':
+      next.calls = [...(state.calls ?? []), { ...event.payload.call, agent: event.actor.displayName, recordedBy: event.actor.role }];
       break;
   }
   return next;

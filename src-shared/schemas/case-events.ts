@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, DecisionSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
+import { ActorSchema, CallRecordSchema, DecisionSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
 import { EpochMsSchema, IdSchema, shortText } from './primitives.js';
 
 /** Commands: what a user asks the core to do to a case. Validated at every boundary. */
@@ -25,6 +25,7 @@ export const CaseCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('transfer_samu'), reason: shortText(500).min(1, 'motif du transfert requis') }),
   z.strictObject({ type: z.literal('reopen'), reason: shortText(500).min(1, 'motif de réouverture requis') }),
   z.strictObject({ type: z.literal('link_case'), linkedCaseId: IdSchema }),
+  z.strictObject({ type: z.literal('record_call'), call: CallRecordSchema }),
 ]);
 export type CaseCommand = z.infer<typeof CaseCommandSchema>;
 export type CaseCommandType = CaseCommand['type'];
@@ -43,6 +44,7 @@ export const CaseEventPayloadSchemas = {
   'case.transferred_samu': z.strictObject({ reason: z.string() }),
   'case.reopened': z.strictObject({ reason: z.string() }),
   'case.linked': z.strictObject({ linkedCaseId: IdSchema }),
+  'case.call_recorded': z.strictObject({ call: CallRecordSchema }),
 } as const;
 export type CaseEventKind = keyof typeof CaseEventPayloadSchemas;
 export const CASE_EVENT_KINDS = Object.keys(CaseEventPayloadSchemas) as [CaseEventKind, ...CaseEventKind[]];
@@ -80,6 +82,7 @@ export const CaseEventSchema = z.discriminatedUnion('kind', [
   eventVariant('case.transferred_samu'),
   eventVariant('case.reopened'),
   eventVariant('case.linked'),
+  eventVariant('case.call_recorded'),
 ]);
 export type CaseEvent = z.infer<typeof CaseEventSchema>;
 /** An event before the store gave it its local order. */

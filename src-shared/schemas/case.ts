@@ -90,6 +90,22 @@ export const DecisionSchema = z.strictObject({
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 
+/**
+ * A telephone call attached to a case (medico-legal trace): SIP Call-ID, line, the other party's
+ * number, arrival / answer / end times, the periods on hold. The agent is the event's actor.
+ */
+export const CallRecordSchema = z.strictObject({
+  callId: z.string().min(1).max(200),
+  direction: z.enum(['in', 'out']),
+  line: LineSchema,
+  remote: z.string().max(100),
+  arrivedAt: EpochMsSchema,
+  answeredAt: EpochMsSchema.nullable(),
+  endedAt: EpochMsSchema,
+  holds: z.array(z.strictObject({ from: EpochMsSchema, to: EpochMsSchema })).max(100),
+});
+export type CallRecord = z.infer<typeof CallRecordSchema>;
+
 export const NoteSchema = z.strictObject({
   eventId: IdSchema,
   at: EpochMsSchema,
@@ -121,6 +137,8 @@ export const RegulationCaseSchema = z.strictObject({
   statusReason: z.string().optional(),
   notes: z.array(NoteSchema),
   linkedCaseIds: z.array(IdSchema),
+  /** Calls of this case, in the order they were recorded (absent on cases without any). */
+  calls: z.array(CallRecordSchema.extend({ agent: z.string(), recordedBy: RoleSchema })).optional(),
 });
 export type RegulationCase = z.infer<typeof RegulationCaseSchema>;
 

@@ -100,6 +100,23 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await patientPage.keyboard.press('Alt+KeyH');
     await expect(armPage.getByText(/Dernier appel : 06 12 34 56 78, durée \d+:\d\d/)).toBeVisible({ timeout: 5_000 });
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible();
+
+    // The call is in the case, with its hold; the timeline says so.
+    const calls = armPage.getByRole('region', { name: 'Appels du dossier' });
+    await expect(calls.getByRole('listitem')).toHaveCount(1);
+    await expect(calls).toContainText('reçu de 06 12 34 56 78 (116 117)');
+    await expect(calls).toContainText('1 mise en attente');
+    await expect(calls).toContainText('ARM 1');
+    await expect(armPage.getByRole('region', { name: 'Historique du dossier' })).toContainText('appel reçu de 06 12 34 56 78 (116 117), durée');
+
+    // One click calls the patient back; the patient answers; the second call joins the case.
+    await calls.getByRole('button', { name: 'Rappeler le 06 12 34 56 78' }).click();
+    await expect(patientPage.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 10_000 });
+    await patientPage.keyboard.press('Alt+KeyD');
+    await expect.poll(() => received(armPage), { timeout: 10_000 }).toBeGreaterThan(10);
+    await armPage.keyboard.press('Alt+KeyH');
+    await expect(calls.getByRole('listitem')).toHaveCount(2);
+    await expect(calls.getByRole('listitem').nth(1)).toContainText('passé vers 06 12 34 56 78');
   } finally {
     for (const s of [arm, patient, wrong]) {
       await s.host.close();

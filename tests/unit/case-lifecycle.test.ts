@@ -195,3 +195,47 @@ describe('time and order', () => {
     expect(c.track).toBe('liberal');
   });
 });
+
+describe('calls recorded in a case', () => {
+  const T0 = Date.UTC(2026, 10, 25, 22, 0);
+  const call = (over: Partial<{ callId: string; arrivedAt: number; answeredAt: number | null; endedAt: number }> = {}) => ({
+    callId: 'a84bb3c0@127.0.0.1',
+    direction: 'in' as const,
+    line: '116117' as const,
+    remote: '+33612345678',
+    arrivedAt: T0,
+    answeredAt: T0 + 4_000,
+    endedAt: T0 + 90_000,
+    holds: [{ from: T0 + 30_000, to: T0 + 40_000 }],
+    ...over,
+  });
+
+  it('records each call once, with its agent, and keeps it after closing', () => {
+    let c = must(undefined, { type: 'open', line: '116117', fields: fullScreening }, arm);
+    c = must(c, { type: 'record_call', call: call() }, arm);
+    expect(c.calls).toEqual([{ ...call(), agent: 'Alice ARM', recordedBy: 'arm' }]);
+    const again = run(c, { type: 'record_call', call: call() }, arm);
+    expect(!again.ok && again.error.code).toBe('conflict');
+    c = must(c, { type: 'send_to_regulation' }, arm);
+    c = must(c, { type: 'take' }, drA);
+    c = must(c, { type: 'decide', decision: { code: 'PHONE_ADVICE' } }, drA);
+    c = must(c, { type: 'close' }, drA);
+    // The physician's call back after closing is part of the record too.
+    c = must(c, { type: 'record_call', call: { ...call({ callId: 'cb-1', answeredAt: null }), direction: 'out' } }, drA);
+    expect(c.calls!.map((x) => [x.callId, x.agent, x.direction])).toEqual([
+      ['a84bb3c0@127.0.0.1', 'Alice ARM', 'in'],
+      ['cb-1', 'Dr Martin', 'out'],
+    ]);
+    expect(c.status).toBe('closed');
+  });
+
+  it('refuses a call whose times do not hold together, and a supervisor recording calls', () => {
+    const c = must(undefined, { type: 'open', line: '116117' }, arm);
+    const backwards = run(c, { type: 'record_call', call: call({ endedAt: T0 - 1 }) }, arm);
+    expect(!backwards.ok && backwards.error.code).toBe('invalid_input');
+    const answeredAfterEnd = run(c, { type: 'record_call', call: call({ answeredAt: T0 + 100_000 }) }, arm);
+    expect(!answeredAfterEnd.ok && answeredAfterEnd.error.code).toBe('invalid_input');
+    const sup = run(c, { type: 'record_call', call: call() }, supervisor);
+    expect(!sup.ok && sup.error.code).toBe('forbidden');
+  });
+});

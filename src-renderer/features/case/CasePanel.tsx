@@ -18,6 +18,7 @@ import { CodeSelect } from '../../ui/CodeSelect';
 import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
 import { RegulationSection } from './RegulationSection';
 import { Timeline } from './Timeline';
+import { CaseCalls } from './CaseCalls';
 
 export interface CasePanelHandle {
   save(): void;
@@ -38,9 +39,22 @@ function changedFields(c: RegulationCase, draft: Draft): Draft {
   const stored = draftOf(c) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(draft)) {
-    if (JSON.stringify(v) !== JSON.stringify(stored[k])) out[k] = v;
+    if (comparable(k, v) !== comparable(k, stored[k])) out[k] = v;
   }
   return out as Draft;
+}
+
+/**
+ * What the user can change of a field. The core derives a location's department and PDSA sector
+ * from its commune: they are not typed, so they never make the location "changed" (otherwise every
+ * commit would send the location again, against an older version: a false conflict).
+ */
+function comparable(key: string, value: unknown): string {
+  if (key === 'location' && value && typeof value === 'object') {
+    const { departmentCode: _d, sectorId: _s, ...typed } = value as Record<string, unknown>;
+    return JSON.stringify(Object.keys(typed).sort().map((k) => [k, typed[k]]));
+  }
+  return JSON.stringify(value);
 }
 
 const clean = <T extends Record<string, unknown>>(o: T): T =>
@@ -117,7 +131,9 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
 
   const commit = useCallback(async (): Promise<boolean> => {
     clearTimeout(commitTimer.current);
-    if (committing.current) await committing.current;
+    // Several commits may wait for the one in flight (a section left, Alt+S, Alt+E): each waits
+    // until none is running, so that the next computes its changes on the state it produced.
+    while (committing.current) await committing.current;
     const latest = storeApi.getState().current;
     if (latest) rebaseDraft(latest);
     const c = base.current;
@@ -225,6 +241,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           {restored}
         </p>
       ) : null}
+      <CaseCalls current={current} />
       <RepeatCallers
         current={current}
         repeats={repeats}

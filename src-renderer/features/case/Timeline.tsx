@@ -4,7 +4,7 @@
  */
 import type { MethodOutput } from '../../../src-shared/contract/methods';
 import { DECISIONS, LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
-import { dateTime } from '../../ui/labels';
+import { dateTime, displayNumber, duration } from '../../ui/labels';
 
 type History = MethodOutput<'case.history'>;
 type Entry = History[number];
@@ -39,6 +39,12 @@ function describe(e: Entry): string {
       return `réouverture : ${e.payload.reason}`;
     case 'case.linked':
       return 'lien avec un autre dossier';
+    case 'case.call_recorded': {
+      const c = e.payload.call;
+      const who = displayNumber(c.remote);
+      const length = c.answeredAt ? `durée ${duration(c.endedAt - c.answeredAt)}` : 'sans réponse';
+      return c.direction === 'in' ? `appel reçu de ${who} (${LINE_LABELS[c.line]}), ${length}` : `appel passé vers ${who}, ${length}`;
+    }
   }
 }
 

@@ -5,22 +5,15 @@
  */
 import { useState } from 'react';
 import { LINE_LABELS } from '../../../src-shared/domain/codes';
-import { displayPhone, canonicalPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
+import { displayNumber, duration } from '../../ui/labels';
 import type { PhoneView } from './sip-phone';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-function elapsed(from: number, now: number): string {
-  const s = Math.max(0, Math.floor((now - from) / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-const shown = (remote: string) => {
-  const c = canonicalPhone(remote);
-  return c ? displayPhone(c) : remote;
-};
+const elapsed = (from: number, now: number) => duration(now - from);
+const shown = displayNumber;
 
 function RegistrationLine({ phone, now }: { phone: PhoneView; now: number }) {
   switch (phone.registration) {

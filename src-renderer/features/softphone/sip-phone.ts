@@ -26,6 +26,10 @@ export interface CallView {
   endedAt: number | null;
   /** DTMF tones received from the far end (SIP INFO), in order. */
   tonesReceived: string;
+  /** Periods on hold (the last one open while held). */
+  holds: { from: number; to: number | null }[];
+  /** The case this call belongs to (set by the app: the case opened on answer, or called back). */
+  caseId: string | null;
 }
 
 export interface PhoneView {
@@ -63,7 +67,7 @@ export class SipPhone {
 
   constructor(
     private readonly onChange: (view: PhoneView) => void,
-    private readonly hooks: { onAnswered?: (call: CallView) => void } = {},
+    private readonly hooks: { onAnswered?: (call: CallView) => void; onEnded?: (call: CallView) => void } = {},
   ) {
     if (this.audio) this.audio.autoplay = true;
   }
@@ -188,7 +192,7 @@ export class SipPhone {
     this.session = s;
     const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
     this.set({
-      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '' },
+      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null },
     });
     s.stateChange.addListener((state) => {
       if (this.session !== s) return;
@@ -199,9 +203,11 @@ export class SipPhone {
         if (direction === 'in' && this.view.call) this.hooks.onAnswered?.(this.view.call);
       }
       if (state === SessionState.Terminated) {
-        this.setCall({ state: 'ended', endedAt: Date.now() });
+        const now = Date.now();
+        this.setCall({ state: 'ended', endedAt: now, holds: (this.view.call?.holds ?? []).map((h) => (h.to === null ? { ...h, to: now } : h)) });
         this.session = null;
         if (this.audio) this.audio.srcObject = null;
+        if (this.view.call) this.hooks.onEnded?.(this.view.call);
       }
     });
     s.delegate = {
@@ -238,13 +244,19 @@ export class SipPhone {
     else if (s.state === SessionState.Established) await s.bye();
   }
 
-  async call(target: string): Promise<void> {
+  /** Attach the current call to a case (its record goes there when it ends). */
+  attachCase(callId: string, caseId: string): void {
+    if (this.view.call?.callId === callId) this.setCall({ caseId });
+  }
+
+  async call(target: string, caseId: string | null = null): Promise<void> {
     if (!this.ua || this.session) return;
     const digits = target.replace(/[\s.-]/g, '');
     const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Numéro invalide : ${target}`);
     const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO_ONLY });
     this.wire(inviter, 'out', 'other');
+    if (caseId) this.setCall({ caseId });
     await inviter.invite({
       requestDelegate: {
         onReject: (r) => this.set({ problem: `Appel refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` }),
@@ -262,7 +274,9 @@ export class SipPhone {
         .invite({
           requestDelegate: {
             onAccept: () => {
-              this.setCall({ held });
+              const now = Date.now();
+              const holds = this.view.call?.holds ?? [];
+              this.setCall({ held, holds: held ? [...holds, { from: now, to: null }] : holds.map((h) => (h.to === null ? { ...h, to: now } : h)) });
               resolve();
             },
             onReject: () => reject(new Error('mise en attente refusée')),

@@ -9,7 +9,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { tempDir } from '../fixtures/tmp.js';
 
 const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
@@ -40,7 +40,7 @@ test('an admin imports the duty directory; a physician decides with it', async (
   const stations: { core: WorkstationCore; host: WebHost; cleanup: () => void }[] = [];
   for (let i = 0; i < 2; i++) {
     const dir = tempDir();
-    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
     stations.push({ core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup });
   }
   const adminPage = await (await browser.newContext()).newPage();

@@ -11,7 +11,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
 
@@ -26,7 +26,7 @@ interface Station {
 }
 
 async function openStation(serverUrl: string, dir = tempDir()): Promise<Station> {
-  const core = WorkstationCore.open({ dataDir: dir.path, serverUrl, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const core = WorkstationCore.open({ dataDir: dir.path, serverUrl, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
   return { core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), dir };
 }
 
@@ -86,6 +86,9 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await armPage.keyboard.press('Alt+KeyE');
     await expect(armPage.locator('.case-header .status')).toHaveText('En attente de régulation');
     await armPage.screenshot({ path: `${shots}/arm-form-light.png` });
+    await armPage.keyboard.press('Alt+KeyT');
+    await armPage.screenshot({ path: `${shots}/arm-form-dark.png` });
+    await armPage.keyboard.press('Alt+KeyT');
 
     // The physician: queue → take → note → decision → close.
     const queue = drPage.getByRole('list', { name: 'File de régulation' });
@@ -110,6 +113,9 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(drPage.locator('.decision-made')).toContainText('Consultation (médecin de garde / MMG)');
     await expect(drPage.locator('.decision-made')).toContainText('Dr Lambert');
     await drPage.screenshot({ path: `${shots}/physician-form-light.png` });
+    await drPage.keyboard.press('Alt+KeyT');
+    await drPage.screenshot({ path: `${shots}/physician-form-dark.png` });
+    await drPage.keyboard.press('Alt+KeyT');
     await drPage.getByRole('button', { name: 'Clôturer le dossier' }).click();
     await expect(drPage.locator('.case-header .status')).toHaveText('Clôturé');
 

@@ -8,7 +8,7 @@ import { test, expect } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
 
@@ -22,7 +22,7 @@ test('the ARM creates a case, the physician sees it at once, takes it, and the A
   const hosts: { core: WorkstationCore; host: WebHost; cleanup: () => void }[] = [];
   for (let i = 0; i < 2; i++) {
     const dir = tempDir();
-    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
     hosts.push({ core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup });
   }
   const armPage = await (await browser.newContext()).newPage();

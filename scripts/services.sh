@@ -2,7 +2,7 @@
 # Starts, idempotently and on 127.0.0.1 only, what Permanence's tests need:
 # PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088) and Chromium.
 # Installs the Debian packages that are missing. Safe to run again: running services are kept.
-#   scripts/services.sh [start|stop-kamailio|status]
+#   scripts/services.sh [start|stop-kamailio|start-kamailio|status]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=${PERMANENCE_RUN_DIR:-/tmp/permanence-services}
@@ -87,11 +87,16 @@ case ${1:-start} in
     start_kamailio
     ensure_chromium
     ;;
-  stop-kamailio) stop_kamailio ;;
+  stop-kamailio)
+    stop_kamailio
+    # Gone when this returns: its ports are free.
+    for _ in $(seq 1 50); do port_open tcp 8088 || break; sleep 0.1; done
+    ;;
+  start-kamailio) start_kamailio ;;
   status)
     for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP"; do
       set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
     done
     ;;
-  *) echo "usage: $0 [start|stop-kamailio|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|stop-kamailio|start-kamailio|status]" >&2; exit 2 ;;
 esac

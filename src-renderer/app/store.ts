@@ -55,6 +55,7 @@ export interface AppState {
   phoneMute(muted: boolean): void;
   phoneDtmf(tone: string): Promise<void>;
   phoneCall(number: string, caseId?: string): Promise<void>;
+  phoneTransfer(target: string): Promise<void>;
   selectCase(caseId: string): Promise<void>;
   closeCase(): void;
   saveFields(changes: MethodInput<'case.command'>['command'] & { type: 'update_fields' }): Promise<boolean>;
@@ -118,6 +119,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           answeredAt: ended.answeredAt,
           endedAt: ended.endedAt ?? Date.now(),
           holds: ended.holds.map((h) => ({ from: h.from, to: h.to ?? ended.endedAt ?? Date.now() })),
+          ...(ended.transferredTo ? { transferredTo: ended.transferredTo.slice(0, 100) } : {}),
         };
         void bridge.invoke('case.command', { caseId: ended.caseId, command: { type: 'record_call', call: record } }).then((r) => {
           if (!r.ok) set({ error: { code: r.error.code, message: `Appel non enregistré dans le dossier : ${r.error.message}` } });
@@ -276,6 +278,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
       phoneMute: (muted) => phone.setMuted(muted),
       phoneDtmf: (tone) => phone.dtmf(tone).catch(() => {}),
+      phoneTransfer: (target) => phone.transfer(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
       phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
       async loadDirectory() {
         const directory = await call('directory.duty', {});

@@ -103,6 +103,8 @@ export const CallRecordSchema = z.strictObject({
   answeredAt: EpochMsSchema.nullable(),
   endedAt: EpochMsSchema,
   holds: z.array(z.strictObject({ from: EpochMsSchema, to: EpochMsSchema })).max(100),
+  /** Handed over by a transfer to this number or extension (the SAMU's regulator, a colleague). */
+  transferredTo: z.string().max(100).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 

@@ -5,6 +5,7 @@
  * calls it; the ARM answers with the keyboard, a case opens with the caller's number, audio flows
  * both ways, hold stops it and resume restores it, DTMF reaches the far end, the caller hangs up.
  */
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
@@ -119,6 +120,68 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await expect(calls.getByRole('listitem').nth(1)).toContainText('passé vers 06 12 34 56 78');
   } finally {
     for (const s of [arm, patient, wrong]) {
+      await s.host.close();
+      await s.core.close();
+      s.cleanup();
+    }
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('the ARM hands a call to the physician (blind transfer); the phone comes back after Kamailio restarts', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const arm = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const dr = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const patient = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
+  const pages = await Promise.all([arm, dr, patient].map(async () => (await browser.newContext()).newPage()));
+  const [armPage, drPage, patientPage] = pages as [Page, Page, Page];
+  try {
+    for (const [page, st, who] of [[armPage, arm, 'arm1'], [drPage, dr, 'dr1']] as const) {
+      await page.goto(st.host.url);
+      await page.getByLabel('Identifiant').fill(who);
+      await page.getByLabel('Mot de passe').fill(`${who}-password`);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    }
+    await patientPage.goto(patient.host.url);
+    await new WorkstationPage(patientPage).login('Téléphone du patient', 'ARM (assistant de régulation médicale)');
+    await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+
+    await patientPage.getByLabel('Numéro ou poste').fill('arm1');
+    await patientPage.getByRole('button', { name: 'Appeler' }).click();
+    await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 10_000 });
+    await armPage.keyboard.press('Alt+KeyD');
+    await expect.poll(() => received(armPage), { timeout: 10_000 }).toBeGreaterThan(10);
+
+    // The ARM sends the caller to the physician's extension; the physician answers.
+    await armPage.getByLabel('Transférer vers (SAMU, collègue)').fill('mrl1');
+    await armPage.getByRole('button', { name: 'Transférer' }).click();
+    await expect(drPage.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 12 34 56 78', { timeout: 10_000 });
+    await drPage.keyboard.press('Alt+KeyD');
+    await expect.poll(() => received(drPage), { timeout: 10_000 }).toBeGreaterThan(10);
+    await expect.poll(() => received(patientPage), { timeout: 10_000 }).toBeGreaterThan(10);
+    // The ARM's part of the call ended and is in the case, with where it went.
+    const calls = armPage.getByRole('region', { name: 'Appels du dossier' });
+    await expect(calls).toContainText('transféré vers mrl1', { timeout: 10_000 });
+    await drPage.keyboard.press('Alt+KeyH');
+
+    // The SIP server goes away: the phone says so, then comes back and registers by itself.
+    execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'stop-kamailio']);
+    await expect(armPage.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'start-kamailio'], { stdio: 'ignore' });
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    // Registered on the new Kamailio (it keeps registrations in memory only): a call reaches it.
+    await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    await patientPage.getByLabel('Numéro ou poste').fill('arm1');
+    await patientPage.getByRole('button', { name: 'Appeler' }).click();
+    await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 10_000 });
+    await armPage.keyboard.press('Alt+KeyH');
+    await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toBeHidden();
+  } finally {
+    for (const s of [arm, dr, patient]) {
       await s.host.close();
       await s.core.close();
       s.cleanup();

@@ -31,7 +31,8 @@ export function CaseCalls({ current }: { current: RegulationCase }) {
               <span className="mono small">{dateTime(c.arrivedAt)}</span> —{' '}
               {c.direction === 'in' ? `reçu de ${displayNumber(c.remote)} (${LINE_LABELS[c.line]})` : `passé vers ${displayNumber(c.remote)}`} —{' '}
               {c.answeredAt ? `décroché en ${duration(c.answeredAt - c.arrivedAt)}, durée ${duration(c.endedAt - c.answeredAt)}` : 'sans réponse'}
-              {c.holds.length ? `, ${c.holds.length} mise${c.holds.length > 1 ? 's' : ''} en attente` : ''} — {c.agent}
+              {c.holds.length ? `, ${c.holds.length} mise${c.holds.length > 1 ? 's' : ''} en attente` : ''}
+              {c.transferredTo ? `, transféré vers ${c.transferredTo}` : ''} — {c.agent}
             </li>
           ))}
         </ul>

@@ -43,7 +43,8 @@ function describe(e: Entry): string {
       const c = e.payload.call;
       const who = displayNumber(c.remote);
       const length = c.answeredAt ? `durée ${duration(c.endedAt - c.answeredAt)}` : 'sans réponse';
-      return c.direction === 'in' ? `appel reçu de ${who} (${LINE_LABELS[c.line]}), ${length}` : `appel passé vers ${who}, ${length}`;
+      const transfer = c.transferredTo ? `, transféré vers ${c.transferredTo}` : '';
+      return c.direction === 'in' ? `appel reçu de ${who} (${LINE_LABELS[c.line]}), ${length}${transfer}` : `appel passé vers ${who}, ${length}${transfer}`;
     }
   }
 }

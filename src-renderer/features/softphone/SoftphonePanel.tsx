@@ -53,6 +53,8 @@ export function SoftphonePanel() {
   const mute = useApp((s) => s.phoneMute);
   const dtmf = useApp((s) => s.phoneDtmf);
   const dial = useApp((s) => s.phoneCall);
+  const transfer = useApp((s) => s.phoneTransfer);
+  const [transferTo, setTransferTo] = useState('');
   const now = useNow(1000);
   const [number, setNumber] = useState('');
   const call = phone.call && phone.call.state !== 'ended' ? phone.call : null;
@@ -106,6 +108,22 @@ export function SoftphonePanel() {
               Raccrocher <kbd>Alt+H</kbd>
             </button>
           </div>
+          <form
+            className="transfer"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (transferTo.trim()) void transfer(transferTo.trim());
+            }}
+          >
+            <label>
+              Transférer vers (SAMU, collègue)
+              <input name="transfer" value={transferTo} disabled={call.state !== 'active'} onChange={(e) => setTransferTo(e.target.value)} />
+            </label>
+            <button type="submit" disabled={call.state !== 'active' || !transferTo.trim()}>
+              Transférer
+            </button>
+            {call.transferredTo ? <span className="small">Transfert vers {call.transferredTo}…</span> : null}
+          </form>
           {call.tonesReceived ? <p className="small">Touches reçues : <span className="mono">{call.tonesReceived}</span></p> : null}
           <div className="keypad" role="group" aria-label="Clavier de numérotation (DTMF)">
             {KEYS.map((k) => (

@@ -30,6 +30,8 @@ export interface CallView {
   holds: { from: number; to: number | null }[];
   /** The case this call belongs to (set by the app: the case opened on answer, or called back). */
   caseId: string | null;
+  /** Where a blind transfer sent the caller. */
+  transferredTo: string | null;
 }
 
 export interface PhoneView {
@@ -133,6 +135,12 @@ export class SipPhone {
   private register(): Promise<void> {
     return this.registerer!.register({
       requestDelegate: {
+        // Accepted: registered again (after a reconnection the registerer may never have left its
+        // Registered state, so its state change alone would not say so).
+        onAccept: () => {
+          this.retryDelay = 1_000;
+          this.set({ registration: 'registered', problem: null, retryAt: null });
+        },
         onReject: (r) => {
           const code = r.message.statusCode;
           this.set({
@@ -153,10 +161,13 @@ export class SipPhone {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.ua || this.stopped) return;
-      this.ua
-        .reconnect()
+      // A connection attempt that neither opens nor fails (a half-open socket) must not stall
+      // the loop: it is given up after 6 s and tried again.
+      const attempt = this.ua.isConnected() ? Promise.resolve() : this.ua.reconnect();
+      Promise.race([attempt, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('délai dépassé')), 6_000))])
         .then(() => this.register())
         .catch(() => {
+          if (this.stopped) return;
           this.set({ registration: 'down' });
           this.scheduleReconnect();
         });
@@ -192,7 +203,7 @@ export class SipPhone {
     this.session = s;
     const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
     this.set({
-      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null },
+      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null },
     });
     s.stateChange.addListener((state) => {
       if (this.session !== s) return;
@@ -211,6 +222,16 @@ export class SipPhone {
       }
     });
     s.delegate = {
+      // Transferred by the far end (a REFER): call the new party; this call then ends.
+      onRefer: (referral) => {
+        void referral.accept().then(() => {
+          const next = referral.makeInviter({ sessionDescriptionHandlerOptions: AUDIO_ONLY });
+          const caseId = this.view.call?.caseId ?? null;
+          this.wire(next, 'out', 'other');
+          if (caseId) this.setCall({ caseId });
+          void next.invite();
+        });
+      },
       onInfo: (info) => {
         const tone = /Signal=\s*([0-9*#])/.exec(info.request.body ?? '')?.[1];
         if (tone && this.session === s && this.view.call) this.setCall({ tonesReceived: this.view.call.tonesReceived + tone });
@@ -260,6 +281,30 @@ export class SipPhone {
     await inviter.invite({
       requestDelegate: {
         onReject: (r) => this.set({ problem: `Appel refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` }),
+      },
+    });
+  }
+
+  /**
+   * Blind transfer (REFER): the caller is sent to another number or extension (the SAMU's
+   * regulator, a colleague); once the far end reports the new call answered, this one is hung up.
+   */
+  async transfer(target: string): Promise<void> {
+    const s = this.session;
+    if (!this.ua || !s || s.state !== SessionState.Established) return;
+    const uri = UserAgent.makeURI(`sip:${target.replace(/[\s.-]/g, '')}@${this.ua.configuration.uri.host}`);
+    if (!uri) throw new Error(`Destination invalide : ${target}`);
+    this.setCall({ transferredTo: target });
+    await s.refer(uri, {
+      onNotify: (notification) => {
+        void notification.accept();
+        if (/SIP\/2\.0 2\d\d/.test(notification.request.body ?? '') && s.state === SessionState.Established) void s.bye();
+      },
+      requestDelegate: {
+        onReject: (r) => {
+          this.setCall({ transferredTo: null });
+          this.set({ problem: `Transfert refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` });
+        },
       },
     });
   }

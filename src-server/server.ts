@@ -15,8 +15,10 @@ import {
   LoginRequestSchema,
   MAX_PULL_EVENTS,
   MAX_SNAPSHOT_CASES,
+  AgentStateRequestSchema,
   PushRequestSchema,
   TenantIdSchema,
+  type AgentPresence,
   type ServerEvent,
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
@@ -306,6 +308,46 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { version };
   });
 
+  // ---- agent states --------------------------------------------------------------------------
+
+  const readAgents = async (tenant: string): Promise<AgentPresence[]> => {
+    const { rows } = await db.query<{ user_id: string; display_name: string; role: AgentPresence['role']; workstation: string; state: AgentPresence['state']; reason: AgentPresence['reason']; since: number }>(
+      'SELECT user_id, display_name, role, workstation, state, reason, since FROM agent_states WHERE tenant = $1 ORDER BY display_name',
+      [tenant],
+    );
+    return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, role: r.role, workstation: r.workstation, state: r.state, reason: r.reason, since: Number(r.since) }));
+  };
+
+  app.get('/api/agents', async (req) => {
+    const claims = await authenticate(req);
+    return { agents: await readAgents(claims.tenant) };
+  });
+
+  app.put('/api/agent/state', async (req) => {
+    const claims = await authenticate(req);
+    const input = parse(AgentStateRequestSchema, req.body);
+    if ((input.state === 'pause') !== (input.reason !== null)) throw new ApiError(400, 'invalid_input', 'Une pause a un motif, et seule une pause en a un.');
+    const at = now();
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO agent_states (tenant, user_id, display_name, role, workstation, state, reason, since) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant, user_id) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role,
+           workstation = EXCLUDED.workstation, state = EXCLUDED.state, reason = EXCLUDED.reason, since = EXCLUDED.since`,
+        [claims.tenant, claims.userId, claims.displayName, claims.role, claims.workstationId, input.state, input.reason, at],
+      );
+      await tx.query('INSERT INTO agent_state_log (tenant, user_id, workstation, state, reason, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        claims.tenant,
+        claims.userId,
+        claims.workstationId,
+        input.state,
+        input.reason,
+        at,
+      ]);
+    });
+    broadcastFrame(claims.tenant, { type: 'agents', agents: await readAgents(claims.tenant) });
+    return { since: at };
+  });
+
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
     try {
@@ -324,6 +366,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
     const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
     socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
+    socket.send(JSON.stringify({ type: 'agents', agents: await readAgents(claims.tenant) } satisfies ServerWsFrame));
     // The socket lives no longer than its token: the client reconnects with a fresh one.
     const expiry = setTimeout(() => {
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));

@@ -151,6 +151,7 @@ export class WorkstationCore {
           }
         },
         onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
+        onAgents: (agents) => this.emit('agents.changed', { agents }),
         onDirectoryChanged: (version) => {
           this.sectorsByCommune = null;
           this.emit('directory.changed', { version });
@@ -417,6 +418,26 @@ export class WorkstationCore {
       },
       'queue.list': ({ track, limit }) => ok(this.store.queue(limit, track)),
       'directory.searchCommunes': ({ query, department, limit }) => ok(this.communeDirectory().search(query, limit, department)),
+      'agent.setState': async (input) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if ((input.state === 'pause') !== (input.reason !== null)) return err('invalid_input', 'Une pause a un motif, et seule une pause en a un.');
+        if (!this.sync) return ok({ published: false });
+        try {
+          await this.sync.setAgentState(input);
+          return ok({ published: true });
+        } catch (error) {
+          return err('unavailable', `État non transmis au serveur : ${(error as Error).message}`);
+        }
+      },
+      'agent.list': async () => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if (!this.sync) return ok([]);
+        try {
+          return ok(await this.sync.agents());
+        } catch (error) {
+          return err('unavailable', `Liste des agents indisponible : ${(error as Error).message}`);
+        }
+      },
       'phone.account': () => {
         if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
         const account = this.session.mode === 'local' ? (this.options.sip ?? null) : this.sipAccount;

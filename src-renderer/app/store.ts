@@ -12,6 +12,8 @@ import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
 import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type PhoneView } from '../features/softphone/sip-phone';
+import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
+import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 
 export type Theme = 'light' | 'dark';
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
@@ -39,6 +41,10 @@ export interface AppState {
   directoryOpen: boolean;
   /** The softphone, as the UI shows it. */
   phone: PhoneView;
+  /** This agent's state (published to the central server). */
+  agent: AgentStatus;
+  /** The center's agents (what supervisors watch). */
+  agents: AgentPresence[];
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
@@ -56,6 +62,7 @@ export interface AppState {
   phoneDtmf(tone: string): Promise<void>;
   phoneCall(number: string, caseId?: string): Promise<void>;
   phoneTransfer(target: string): Promise<void>;
+  setAgent(input: AgentInput): void;
   selectCase(caseId: string): Promise<void>;
   closeCase(): void;
   saveFields(changes: MethodInput<'case.command'>['command'] & { type: 'update_fields' }): Promise<boolean>;
@@ -102,7 +109,24 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       return true;
     }
     // The softphone: answering a call opens a case pre-filled with the caller's number and line.
-    const phone = new SipPhone((view) => set({ phone: view }), {
+    // Busy while a call is up and during its wrap-up; available again after it.
+    let wrapUp: ReturnType<typeof setTimeout> | undefined;
+    const onPhone = (view: PhoneView) => {
+      const before = get().phone.call;
+      set({ phone: view });
+      const call = view.call;
+      const up = (c: PhoneView['call']) => c !== null && (c.state === 'active' || c.state === 'calling');
+      if (up(call) && !up(before)) {
+        clearTimeout(wrapUp);
+        get().setAgent({ type: 'call_started' });
+      }
+      if (call?.state === 'ended' && before?.state !== 'ended' && before?.answeredAt) {
+        get().setAgent({ type: 'call_ended' });
+        clearTimeout(wrapUp);
+        wrapUp = setTimeout(() => get().setAgent({ type: 'wrap_up_over' }), DEFAULT_WRAP_UP_SECONDS * 1000);
+      }
+    };
+    const phone = new SipPhone(onPhone, {
       onAnswered: (answered) =>
         void get()
           .openNewCase({ line: answered.line, callbackPhone: answered.remote })
@@ -135,6 +159,10 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       if (!r.ok) set({ phone: { ...phone.state, registration: 'rejected', problem: r.error.message } });
       else if (r.value) await phone.start(r.value);
     }
+    function startAgent() {
+      get().setAgent({ type: 'choose', state: 'available' });
+      void call('agent.list', {}).then((agents) => agents && set({ agents }));
+    }
     /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
     function applyChanged(changed: CaseSummary[]) {
       if (changed.length === 0) return;
@@ -166,6 +194,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       directory: null,
       directoryOpen: false,
       phone: IDLE_PHONE,
+      agent: { state: 'offline', reason: null, since: Date.now() },
+      agents: [],
 
       async init() {
         bridge.on('case.changed', ({ summary }) => {
@@ -175,6 +205,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
         bridge.on('directory.changed', () => void get().loadDirectory());
+        bridge.on('agents.changed', ({ agents }) => set({ agents }));
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
           // A few cases: update the lists in place; a snapshot page or more: read them again.
@@ -193,6 +224,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         if (session) {
           await get().refreshLists();
           void startPhone();
+          startAgent();
         }
       },
       async login(displayName, role, department) {
@@ -201,6 +233,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         set({ session, error: null });
         await get().refreshLists();
         void startPhone();
+        startAgent();
         return true;
       },
       async serverLogin(login, password, tenant) {
@@ -209,9 +242,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
         await get().refreshLists();
         void startPhone();
+        startAgent();
         return true;
       },
       async logout() {
+        clearTimeout(wrapUp);
+        get().setAgent({ type: 'choose', state: 'offline' });
         await phone.stop();
         await call('session.logout', {});
         set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, directoryOpen: false });
@@ -278,6 +314,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
       phoneMute: (muted) => phone.setMuted(muted),
       phoneDtmf: (tone) => phone.dtmf(tone).catch(() => {}),
+      setAgent(input) {
+        const current = get().agent;
+        const next = nextAgentStatus(current, input, Date.now());
+        if (next === current) return;
+        set({ agent: next });
+        void bridge.invoke('agent.setState', { state: next.state, reason: next.reason });
+      },
       phoneTransfer: (target) => phone.transfer(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
       phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
       async loadDirectory() {

@@ -119,6 +119,36 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE users ADD COLUMN sip_password TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'agent states and their log',
+    sql: `
+      -- What supervisors see: each agent's current state (available, busy, pause, offline).
+      CREATE TABLE agent_states (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        user_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        workstation TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('available', 'busy', 'pause', 'offline')),
+        reason TEXT,
+        since BIGINT NOT NULL,
+        PRIMARY KEY (tenant, user_id)
+      );
+      -- Every change, never rewritten (time in state, statistics).
+      CREATE TABLE agent_state_log (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        user_id TEXT NOT NULL,
+        workstation TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX agent_state_log_by_time ON agent_state_log (tenant, at);
+      CREATE TRIGGER agent_state_log_append_only BEFORE UPDATE OR DELETE ON agent_state_log
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

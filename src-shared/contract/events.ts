@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CaseSummarySchema } from '../schemas/case.js';
 import { SessionSchema, SyncStatusSchema } from './methods.js';
+import { AgentPresenceSchema } from '../sync-protocol/messages.js';
 
 export const events = {
   /** A case changed on this workstation (or, from issue 3 on, arrived from the server). */
@@ -11,6 +12,8 @@ export const events = {
   'cases.synced': z.strictObject({ caseIds: z.array(z.string()).max(500), more: z.boolean() }),
   'sync.state': SyncStatusSchema,
   /** The server refused one of this workstation's changes: it is undone on screen. */
+  /** The center's agents and their states (pushed by the central server). */
+  'agents.changed': z.strictObject({ agents: z.array(AgentPresenceSchema) }),
   /** The duty directory changed (an import here or elsewhere in the center). */
   'directory.changed': z.strictObject({ version: z.number().int() }),
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),

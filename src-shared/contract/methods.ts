@@ -8,7 +8,7 @@ import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/reference.js';
 import { DirectoryKindSchema, DirectorySchema } from '../schemas/directory.js';
-import { SipAccountSchema } from '../sync-protocol/messages.js';
+import { AgentPresenceSchema, AgentStateRequestSchema, SipAccountSchema } from '../sync-protocol/messages.js';
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
@@ -162,6 +162,12 @@ export const methods = {
     z.array(CommuneSchema),
     'Communes by name (accents ignored) or postal code.',
   ),
+  'agent.setState': method(
+    AgentStateRequestSchema,
+    z.strictObject({ published: z.boolean() }),
+    'This agent’s state (available, busy, pause with a reason, offline), published to the central server for supervisors.',
+  ),
+  'agent.list': method(z.strictObject({}), z.array(AgentPresenceSchema), 'The center’s agents and their states (from the central server).'),
   'phone.account': method(
     z.strictObject({}),
     SipAccountSchema.nullable(),

@@ -5,6 +5,7 @@
  * pulls / receives them in that order. See docs/sync-protocol.md.
  */
 import { z } from 'zod';
+import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
 import { ROLES } from '../domain/codes.js';
 import { RegulationCaseSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
@@ -43,6 +44,20 @@ export const SipAccountSchema = z.strictObject({
   password: z.string().min(1).max(200),
 });
 export type SipAccount = z.infer<typeof SipAccountSchema>;
+
+export const AgentPresenceSchema = z.strictObject({
+  userId: z.string(),
+  displayName: z.string(),
+  role: z.enum(ROLES),
+  workstation: z.string(),
+  state: z.enum(AGENT_STATES),
+  reason: z.enum(PAUSE_REASONS).nullable(),
+  /** Server time of the change (time in state). */
+  since: EpochMsSchema,
+});
+export type AgentPresence = z.infer<typeof AgentPresenceSchema>;
+export const AgentStateRequestSchema = z.strictObject({ state: z.enum(AGENT_STATES), reason: z.enum(PAUSE_REASONS).nullable() });
+export type AgentStateRequest = z.infer<typeof AgentStateRequestSchema>;
 
 export const LoginResponseSchema = z.strictObject({
   token: z.string(),
@@ -119,6 +134,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   /** Sent instead of data when the socket is congested: pull from your cursor. */
   z.strictObject({ type: z.literal('poke'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal('bye'), reason: z.string() }),
+  /** The center's agents and their states (after hello and at every change). */
+  z.strictObject({ type: z.literal('agents'), agents: z.array(AgentPresenceSchema) }),
   /** The center's duty directory is at this version (sent after hello and after each import). */
   z.strictObject({ type: z.literal('directory'), version: z.number().int().nonnegative() }),
 ]);

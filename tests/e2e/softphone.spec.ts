@@ -44,6 +44,8 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
   const arm = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
   const patient = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
   const wrong = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: 'arm2', password: 'not-the-password' } });
+  const sup = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const supPage = await (await browser.newContext()).newPage();
   const armPage = await (await browser.newContext()).newPage();
   const patientPage = await (await browser.newContext()).newPage();
   const wrongPage = await (await browser.newContext()).newPage();
@@ -58,6 +60,13 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await armPage.getByLabel('Mot de passe').fill('arm1-password');
     await armPage.getByRole('button', { name: 'Se connecter' }).click();
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText('arm1', { timeout: 10_000 });
+    // The supervisor watches the agents' states.
+    await supPage.goto(sup.host.url);
+    await supPage.getByLabel('Identifiant').fill('sup1');
+    await supPage.getByLabel('Mot de passe').fill('sup1-password');
+    await supPage.getByRole('button', { name: 'Se connecter' }).click();
+    const agents = supPage.getByRole('region', { name: 'Agents du centre' });
+    await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('Disponible');
 
     await patientPage.goto(patient.host.url);
     await new WorkstationPage(patientPage).login('Téléphone du patient', 'ARM (assistant de régulation médicale)');
@@ -73,7 +82,8 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await expect(armPage.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
     // Answering opened a case with the caller's number and the line.
     await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78');
-    await expect(armPage.getByLabel('Ligne')).toHaveValue('116117');
+    await expect(armPage.getByRole('combobox', { name: 'Ligne', exact: true })).toHaveValue('116117');
+    await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('Occupé');
 
     // Audio both ways.
     await expect.poll(() => received(armPage), { timeout: 10_000 }).toBeGreaterThan(25);
@@ -101,6 +111,12 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await patientPage.keyboard.press('Alt+KeyH');
     await expect(armPage.getByText(/Dernier appel : 06 12 34 56 78, durée \d+:\d\d/)).toBeVisible({ timeout: 5_000 });
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible();
+    // Still busy in the wrap-up; the ARM takes a meal break: the supervisor sees it with its reason.
+    await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('Occupé');
+    await armPage.getByLabel('Mon état').selectOption({ label: 'En pause — Repas' });
+    await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('En pause (Repas)');
+    await supPage.screenshot({ path: `${shots}/supervisor-agents-light.png` });
+    await armPage.getByLabel('Mon état').selectOption({ label: 'Disponible' });
 
     // The call is in the case, with its hold; the timeline says so.
     const calls = armPage.getByRole('region', { name: 'Appels du dossier' });
@@ -119,7 +135,7 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await expect(calls.getByRole('listitem')).toHaveCount(2);
     await expect(calls.getByRole('listitem').nth(1)).toContainText('passé vers 06 12 34 56 78');
   } finally {
-    for (const s of [arm, patient, wrong]) {
+    for (const s of [arm, patient, wrong, sup]) {
       await s.host.close();
       await s.core.close();
       s.cleanup();

@@ -19,12 +19,16 @@ import {
   PushResponseSchema,
   ServerWsFrameSchema,
   SnapshotResponseSchema,
+  AgentPresenceSchema,
+  type AgentPresence,
+  type AgentStateRequest,
   type LoginResponse,
   type ServerEvent,
   type Verdict,
 } from '../../../src-shared/sync-protocol/messages.js';
 import type { CaseStore } from '../store/case-store.js';
 import { DirectorySchema, type DirectoryImport } from '../../../src-shared/schemas/directory.js';
+
 
 export type SyncConnection = 'online' | 'connecting' | 'offline';
 export interface SyncStatusView {
@@ -51,6 +55,8 @@ export interface SyncClientOptions {
   onStatus(status: SyncStatusView): void;
   /** The duty directory was replaced by a newer one from the server. */
   onDirectoryChanged?(version: number): void;
+  /** The center's agents and their states, as the server pushed them. */
+  onAgents?(agents: AgentPresence[]): void;
 }
 
 class HttpError extends Error {
@@ -414,6 +420,10 @@ export class SyncClient {
       void this.push();
       return;
     }
+    if (frame.type === 'agents') {
+      this.options.onAgents?.(frame.agents);
+      return;
+    }
     if (frame.type === 'directory') {
       if (frame.version !== this.options.store.getDirectory().version) await this.fetchDirectory();
       return;
@@ -461,6 +471,16 @@ export class SyncClient {
     const r = await this.request('PUT', '/api/directory', z.strictObject({ version: z.number().int() }), input);
     await this.fetchDirectory();
     return r.version;
+  }
+
+  // ---- agent state -----------------------------------------------------------------------
+
+  async setAgentState(state: AgentStateRequest): Promise<number> {
+    return (await this.request('PUT', '/api/agent/state', z.strictObject({ since: z.number() }), state)).since;
+  }
+
+  async agents(): Promise<AgentPresence[]> {
+    return (await this.request('GET', '/api/agents', z.strictObject({ agents: z.array(AgentPresenceSchema) }))).agents;
   }
 
   // ---- token -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { TRACK_LABELS, TRACKS, type Track } from '../../../src-shared/domain/codes';
+import { AGENT_STATE_LABELS, PAUSE_REASON_LABELS } from '../../../src-shared/domain/agent-state';
 import type { CaseSummary } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { ageLabel, reasonLabel, STATUS_LABELS, timeOfDay, waitingTime } from '../../ui/labels';
@@ -85,6 +86,31 @@ function VirtualQueue({ cases, now, onOpen }: { cases: CaseSummary[]; now: numbe
   );
 }
 
+/** For supervisors: every agent of the center, their state and for how long. */
+function AgentsList() {
+  const agents = useApp((s) => s.agents);
+  const now = useNow(1000);
+  return (
+    <section aria-label="Agents du centre">
+      <h2>
+        Agents <span className="count">{agents.filter((a) => a.state !== 'offline').length}</span>
+      </h2>
+      <ul className="agents">
+        {agents.map((a) => (
+          <li key={a.userId} className={`agent-${a.state}`}>
+            <strong>{a.displayName}</strong>{' '}
+            <span>
+              {AGENT_STATE_LABELS[a.state]}
+              {a.reason ? ` (${PAUSE_REASON_LABELS[a.reason]})` : ''}
+            </span>{' '}
+            <span className="muted small mono">{waitingTime(a.since, now)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInputElement | null> }) {
   const queue = useApp((s) => s.queue);
   const recent = useApp((s) => s.recent);
@@ -94,6 +120,7 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
   const clearSearch = useApp((s) => s.clearSearch);
   const now = useNow(1000);
   const [text, setText] = useState('');
+  const role = useApp((s) => s.session?.actor.role);
   const [track, setTrack] = useState<Track | 'all'>('all');
   const [sector, setSector] = useState<string>('all');
   const sectors = useApp((s) => s.directory?.sectors ?? NO_SECTORS);
@@ -174,6 +201,7 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
           </div>
           {shown.length === 0 ? <p className="muted empty">Aucun dossier en attente.</p> : null}
           <VirtualQueue cases={shown} now={now} onOpen={selectCase} />
+          {role === 'supervisor' ? <AgentsList /> : null}
           <h2>Dossiers récents</h2>
           <ul className="case-list" aria-label="Dossiers récents">
             {recent.map((c) => (

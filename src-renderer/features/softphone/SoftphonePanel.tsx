@@ -9,6 +9,7 @@ import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
 import { displayNumber, duration } from '../../ui/labels';
 import type { PhoneView } from './sip-phone';
+import { AGENT_STATE_LABELS, PAUSE_REASON_LABELS, PAUSE_REASONS, type PauseReason } from '../../../src-shared/domain/agent-state';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
@@ -45,6 +46,40 @@ function RegistrationLine({ phone, now }: { phone: PhoneView; now: number }) {
   }
 }
 
+/** The agent's own state: chosen here (available, a pause with its reason, offline); busy comes from calls. */
+function AgentStateField() {
+  const agent = useApp((s) => s.agent);
+  const setAgent = useApp((s) => s.setAgent);
+  const now = useNow(1000);
+  const value = agent.state === 'pause' ? `pause:${agent.reason}` : agent.state;
+  return (
+    <div className={`agent-state agent-${agent.state}`}>
+      <label>
+        Mon état
+        <select
+          name="agentState"
+          value={agent.state === 'busy' ? 'busy' : value}
+          onChange={(e) => {
+            const v = e.target.value;
+            if (v.startsWith('pause:')) setAgent({ type: 'pause', reason: v.slice(6) as PauseReason });
+            else if (v === 'available' || v === 'offline') setAgent({ type: 'choose', state: v });
+          }}
+        >
+          {agent.state === 'busy' ? <option value="busy">Occupé (appel ou fin d’appel)</option> : null}
+          <option value="available">{AGENT_STATE_LABELS.available}</option>
+          {PAUSE_REASONS.map((r) => (
+            <option key={r} value={`pause:${r}`}>
+              {AGENT_STATE_LABELS.pause} — {PAUSE_REASON_LABELS[r]}
+            </option>
+          ))}
+          <option value="offline">{AGENT_STATE_LABELS.offline}</option>
+        </select>
+      </label>
+      <span className="muted small">depuis {duration(now - agent.since)}</span>
+    </div>
+  );
+}
+
 export function SoftphonePanel() {
   const phone = useApp((s) => s.phone);
   const answer = useApp((s) => s.phoneAnswer);
@@ -63,6 +98,7 @@ export function SoftphonePanel() {
   return (
     <section className="panel softphone" aria-label="Téléphonie">
       <h2>Téléphonie</h2>
+      <AgentStateField />
       <RegistrationLine phone={phone} now={now} />
       {phone.registration === 'unconfigured' ? (
         <p className="muted small">

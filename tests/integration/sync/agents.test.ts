@@ -1,0 +1,39 @@
+/** Agent states through the real server: published by a workstation, seen by a supervisor's. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentPresence } from '../../../src-shared/sync-protocol/messages.js';
+import { call, openWorkstation, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+const track = <T extends { close(): Promise<void> }>(x: T): T => {
+  cleanups.push(() => x.close());
+  return x;
+};
+
+describe('agent states', () => {
+  it('a state change reaches the supervisor’s workstation at once, and is logged', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const arm = track(await openWorkstation(ts.url, { login: 'arm1' }));
+    const sup = track(await openWorkstation(ts.url, { login: 'sup1' }));
+    await waitFor('online', () => [arm, sup].every((w) => w.core.syncStatus().connection === 'online'));
+    const pushed: AgentPresence[][] = [];
+    sup.core.subscribe((event, payload) => {
+      if (event === 'agents.changed') pushed.push((payload as { agents: AgentPresence[] }).agents);
+    });
+    expect(await call(arm.core, 'agent.setState', { state: 'available', reason: null })).toEqual({ published: true });
+    expect(await call(arm.core, 'agent.setState', { state: 'pause', reason: 'meal' })).toEqual({ published: true });
+    await waitFor('pushed to the supervisor', () => pushed.some((a) => a.some((x) => x.displayName === 'ARM 1' && x.state === 'pause')));
+    const list = await call<AgentPresence[]>(sup.core, 'agent.list', {});
+    expect(list).toEqual([expect.objectContaining({ userId: 'cote-dor:arm1', role: 'arm', state: 'pause', reason: 'meal', workstation: arm.core.workstationId })]);
+
+    const bad = await arm.core.registry.call('agent.setState', { state: 'pause', reason: null });
+    expect(!bad.ok && bad.error.code).toBe('invalid_input');
+    const { rows } = await ts.db.query<{ state: string; reason: string | null }>('SELECT state, reason FROM agent_state_log WHERE tenant = $1 ORDER BY at', [TENANT]);
+    expect(rows).toEqual([
+      { state: 'available', reason: null },
+      { state: 'pause', reason: 'meal' },
+    ]);
+  });
+});

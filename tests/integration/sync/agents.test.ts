@@ -1,16 +1,10 @@
 /** Agent states through the real server: published by a workstation, seen by a supervisor's. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '../../fixtures/cleanups.js';
 import type { AgentPresence } from '../../../src-shared/sync-protocol/messages.js';
 import { call, openWorkstation, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-const track = <T extends { close(): Promise<void> }>(x: T): T => {
-  cleanups.push(() => x.close());
-  return x;
-};
+const { track } = closeAfterEach();
 
 describe('agent states', () => {
   it('a state change reaches the supervisor’s workstation at once, and is logged', async () => {

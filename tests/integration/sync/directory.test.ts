@@ -3,19 +3,13 @@
  * every workstation of the center receives them, cases get their PDSA sector, and bad files or
  * unauthorised imports change nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '../../fixtures/cleanups.js';
 import type { Directory } from '../../../src-shared/schemas/directory.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { call, openWorkstation, startTestServer, TENANT, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-const track = <T extends { close(): Promise<void> }>(x: T): T => {
-  cleanups.push(() => x.close());
-  return x;
-};
+const { track } = closeAfterEach();
 
 const SECTORS = 'secteur;nom;insee\nDIJ;Dijon agglomération;21231\nDIJ;Dijon agglomération;21617\nBEA;Beaune et côte;21054\n';
 const ROTA = 'secteur;debut;fin;medecin;telephone;rpps;mode\nDIJ;24/12/2026 20:00;25/12/2026 08:00;Dr Lambert;06 11 22 33 44;;visite\n';

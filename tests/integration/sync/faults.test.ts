@@ -2,7 +2,8 @@
  * Faults: after each, every workstation converges to the server's state, and no mutation is lost
  * or applied twice. Real PostgreSQL on 127.0.0.1 unless said otherwise.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { closeAfterEach } from '../../fixtures/cleanups.js';
 import { v7 as uuidv7 } from 'uuid';
 import pg from 'pg';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
@@ -26,14 +27,7 @@ import {
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
 import { spawnServer } from '../../fixtures/server-process.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-const track = <T extends { close(): Promise<void> }>(x: T): T => {
-  cleanups.push(() => x.close());
-  return x;
-};
+const { cleanups, track } = closeAfterEach();
 
 async function login(url: string, who: string) {
   const res = await fetch(`${url}/api/login`, {

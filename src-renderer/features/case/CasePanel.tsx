@@ -194,7 +194,13 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
       <section className="panel case empty-case" aria-label="Dossier">
         <h2>Aucun dossier ouvert</h2>
         <p className="muted">
-          <kbd>Alt</kbd>+<kbd>N</kbd> pour ouvrir un nouveau dossier, ou choisissez un dossier dans la file.
+          {session?.actor.role === 'arm' || session?.actor.role === 'physician' ? (
+            <>
+              <kbd>Alt</kbd>+<kbd>N</kbd> pour ouvrir un nouveau dossier, ou choisissez un dossier dans la file.
+            </>
+          ) : (
+            'Choisissez un dossier dans la file ou les dossiers récents pour le consulter.'
+          )}
         </p>
       </section>
     );

@@ -80,6 +80,8 @@ export interface AppState {
 
 const THEME_KEY = 'permanence.theme';
 const RECENT_LIMIT = 30;
+/** Delay between answering and opening the call's case (see phoneAnswer). */
+const CASE_AFTER_ANSWER_MS = 150;
 
 function initialTheme(): Theme {
   const saved = globalThis.localStorage?.getItem(THEME_KEY);
@@ -127,10 +129,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       }
     };
     const phone = new SipPhone(onPhone, {
-      onAnswered: (answered) =>
-        void get()
-          .openNewCase({ line: answered.line, callbackPhone: answered.remote })
-          .then((caseId) => caseId && phone.attachCase(answered.callId, caseId)),
+
       // The call's trace goes into its case when it ends (answered calls and calls back).
       onEnded: (ended) => {
         if (!ended.caseId) return;
@@ -309,7 +308,21 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       dismissError() {
         set({ error: null });
       },
-      phoneAnswer: () => phone.answer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } })),
+      phoneAnswer: () => {
+        const ringing = phone.state.call;
+        if (ringing?.state !== 'ringing') return Promise.resolve();
+        // The case opens pre-filled with the caller's number and the line (the call's record goes
+        // there), once the audio had time to start: rendering the form on this thread while WebRTC
+        // sets the call up delayed the first audio by ~45 ms (measured: npm run bench -- --only sip).
+        setTimeout(
+          () =>
+            void get()
+              .openNewCase({ line: ringing.line, callbackPhone: ringing.remote })
+              .then((caseId) => caseId && phone.attachCase(ringing.callId, caseId)),
+          CASE_AFTER_ANSWER_MS,
+        );
+        return phone.answer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } }));
+      },
       phoneHangup: () => phone.hangup().catch(() => {}),
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
       phoneMute: (muted) => phone.setMuted(muted),

@@ -1,13 +1,14 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync|ui one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui|sip one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
 import { resolve } from 'node:path';
 import { benchCache } from './cache.bench.js';
 import { benchUi } from './ui.bench.js';
+import { benchSip } from './sip.bench.js';
 import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -27,6 +28,10 @@ if (!only || only === 'cache') {
 
 if (!only || only === 'ui') {
   if (!(await benchUi({ smoke }))) missed += 1;
+}
+
+if (!only || only === 'sip') {
+  if (!(await benchSip({ smoke }))) missed += 1;
 }
 
 const sync = (part: string) => !only || only === 'sync' || only === part;

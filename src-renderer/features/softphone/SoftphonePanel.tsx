@@ -3,7 +3,7 @@
  * answer / hang up / hold / mute / keypad / call timer, and dialling out. Every action has a
  * keyboard shortcut (Alt+D, Alt+H, Alt+K, Alt+M) shown on the buttons and in the shortcut bar.
  */
-import { useState } from 'react';
+import { useLayoutEffect, useState } from 'react';
 import { LINE_LABELS } from '../../../src-shared/domain/codes';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
@@ -93,6 +93,13 @@ export function SoftphonePanel() {
   const now = useNow(1000);
   const [number, setNumber] = useState('');
   const call = phone.call && phone.call.state !== 'ended' ? phone.call : null;
+  const ringingId = call?.state === 'ringing' ? call.callId : null;
+  // INVITE received → the incoming call committed to the page (devtools, benchmark).
+  useLayoutEffect(() => {
+    if (!ringingId || performance.getEntriesByName('sip-invite-received', 'mark').length === 0) return;
+    performance.measure('incoming-shown', 'sip-invite-received');
+    performance.clearMarks('sip-invite-received');
+  }, [ringingId]);
   const ended = phone.call?.state === 'ended' ? phone.call : null;
 
   return (

@@ -241,6 +241,8 @@ export class SipPhone {
   }
 
   private onInvite(invitation: Invitation): void {
+    // With the softphone panel's 'incoming-shown' measure: INVITE → call on screen (benchmark).
+    performance.mark('sip-invite-received');
     // A second call while busy: refused for now (486), the caller hears busy and may retry.
     if (this.session) {
       void invitation.reject({ statusCode: 486 });
@@ -267,7 +269,10 @@ export class SipPhone {
 
   /** Attach the current call to a case (its record goes there when it ends). */
   attachCase(callId: string, caseId: string): void {
-    if (this.view.call?.callId === callId) this.setCall({ caseId });
+    if (this.view.call?.callId !== callId) return;
+    this.setCall({ caseId });
+    // Already over (a very short call): its record goes to the case now.
+    if (this.view.call.state === 'ended') this.hooks.onEnded?.(this.view.call);
   }
 
   async call(target: string, caseId: string | null = null): Promise<void> {

@@ -3,27 +3,17 @@
  * its lines named), a physician on another workstation sees who is on call now and gets them
  * offered in the decision form of a case of that sector.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
-import { WorkstationCore } from '../../src-main/core/workstation-core.js';
-import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
-import { tempDir } from '../fixtures/tmp.js';
-
-const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
-const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
-mkdirSync(shots, { recursive: true });
+import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { openStation, serverLogin, SHOTS as shots, type Station } from './site.js';
 
 /** "24/12/2026 20:00" in Paris for an instant. */
 const paris = (ms: number) =>
   new Date(ms).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).replace(',', '');
 
 async function login(page: Page, who: string) {
-  await page.getByLabel('Identifiant').fill(who);
-  await page.getByLabel('Mot de passe').fill(`${who}-password`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await serverLogin(page, who);
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
 }
 
@@ -37,12 +27,7 @@ async function upload(page: Page, kind: string, name: string, csv: string) {
 test('an admin imports the duty directory; a physician decides with it', async ({ browser }) => {
   const { db, drop } = await freshDatabase('pglite');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
-  const stations: { core: WorkstationCore; host: WebHost; cleanup: () => void }[] = [];
-  for (let i = 0; i < 2; i++) {
-    const dir = tempDir();
-    const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
-    stations.push({ core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup });
-  }
+  const stations: Station[] = [await openStation(server.url), await openStation(server.url)];
   const adminPage = await (await browser.newContext()).newPage();
   const drPage = await (await browser.newContext()).newPage();
   try {
@@ -114,11 +99,7 @@ test('an admin imports the duty directory; a physician decides with it', async (
     await expect(drPage.locator('.decision-made')).toContainText('Visite à domicile — Dr Lambert (garde DIJ, 06 11 22 33 44)');
     await drPage.screenshot({ path: `${shots}/physician-decision-directory-light.png` });
   } finally {
-    for (const s of stations) {
-      await s.host.close();
-      await s.core.close();
-      s.cleanup();
-    }
+    for (const s of stations) await s.close();
     await server.close();
     await db.close();
     await drop();

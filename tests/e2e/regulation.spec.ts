@@ -5,35 +5,19 @@
  * Then the same patient calls again: the ARM sees the previous case, its outcome, and a raised
  * priority suggestion. And a form half filled survives the workstation going down.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
-import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { startWebHost } from '../../src-main/web-host/web-host.js';
+import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
+import { openStation, serverLogin, SHOTS, STATIC } from './site.js';
 
-const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
-const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
-mkdirSync(shots, { recursive: true });
-
-interface Station {
-  core: WorkstationCore;
-  host: WebHost;
-  dir: { path: string; cleanup: () => void };
-}
-
-async function openStation(serverUrl: string, dir = tempDir()): Promise<Station> {
-  const core = WorkstationCore.open({ dataDir: dir.path, serverUrl, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
-  return { core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), dir };
-}
+const shots = SHOTS;
 
 async function login(page: Page, who: string) {
-  await page.getByLabel('Identifiant').fill(who);
-  await page.getByLabel('Mot de passe').fill(`${who}-password`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await serverLogin(page, who);
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
 }
 
@@ -150,11 +134,7 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await armPage.keyboard.press('Alt+KeyT');
     await armPage.screenshot({ path: `${shots}/arm-repeat-caller-dark.png` });
   } finally {
-    for (const s of stations) {
-      await s.host.close();
-      await s.core.close();
-      s.dir.cleanup();
-    }
+    for (const s of stations) await s.close();
     await server.close();
     await db.close();
     await drop();
@@ -165,6 +145,7 @@ test('a half-filled form survives the workstation going down', async ({ page }) 
   const dir = tempDir();
   let core = WorkstationCore.open({ dataDir: dir.path });
   let host = await startWebHost({ core, staticDir: STATIC, port: 0 });
+  // Its own data folder: the workstation is restarted on it below.
   try {
     await page.goto(host.url);
     const ws = new WorkstationPage(page);

@@ -9,26 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
-import { WorkstationCore } from '../../src-main/core/workstation-core.js';
-import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
-import { tempDir } from '../fixtures/tmp.js';
+import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { WorkstationPage } from './pages/workstation.js';
+import { openStation, serverLogin, SHOTS } from './site.js';
 
-const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
-const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
-
-interface Station {
-  core: WorkstationCore;
-  host: WebHost;
-  cleanup: () => void;
-}
-
-async function station(options: Partial<Parameters<typeof WorkstationCore.open>[0]>): Promise<Station> {
-  const dir = tempDir();
-  const core = WorkstationCore.open({ dataDir: dir.path, telephonyOrigins: [SIP_WS_URL], ...options });
-  return { core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup };
-}
+const shots = SHOTS;
 
 /** Audio packets of the page's current call (the softphone's own diagnostics). */
 const stats = (page: Page) =>
@@ -41,10 +26,10 @@ async function received(page: Page): Promise<number> {
 test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTMF, hang-up', async ({ browser }) => {
   const { db, drop } = await freshDatabase('pglite');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
-  const arm = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
-  const patient = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
-  const wrong = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: 'arm2', password: 'not-the-password' } });
-  const sup = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
+  const arm = await openStation(server.url);
+  const patient = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
+  const wrong = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: 'arm2', password: 'not-the-password' } });
+  const sup = await openStation(server.url);
   const supPage = await (await browser.newContext()).newPage();
   const armPage = await (await browser.newContext()).newPage();
   const patientPage = await (await browser.newContext()).newPage();
@@ -56,15 +41,11 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await expect(wrongPage.getByRole('alert').filter({ hasText: 'Identifiants téléphoniques refusés' })).toBeVisible({ timeout: 10_000 });
 
     await armPage.goto(arm.host.url);
-    await armPage.getByLabel('Identifiant').fill('arm1');
-    await armPage.getByLabel('Mot de passe').fill('arm1-password');
-    await armPage.getByRole('button', { name: 'Se connecter' }).click();
+    await serverLogin(armPage, 'arm1');
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText('arm1', { timeout: 10_000 });
     // The supervisor watches the agents' states.
     await supPage.goto(sup.host.url);
-    await supPage.getByLabel('Identifiant').fill('sup1');
-    await supPage.getByLabel('Mot de passe').fill('sup1-password');
-    await supPage.getByRole('button', { name: 'Se connecter' }).click();
+    await serverLogin(supPage, 'sup1');
     const agents = supPage.getByRole('region', { name: 'Agents du centre' });
     await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('Disponible');
 
@@ -135,11 +116,7 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
     await expect(calls.getByRole('listitem')).toHaveCount(2);
     await expect(calls.getByRole('listitem').nth(1)).toContainText('passé vers 06 12 34 56 78');
   } finally {
-    for (const s of [arm, patient, wrong, sup]) {
-      await s.host.close();
-      await s.core.close();
-      s.cleanup();
-    }
+    for (const s of [arm, patient, wrong, sup]) await s.close();
     await server.close();
     await db.close();
     await drop();
@@ -149,17 +126,15 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
 test('the ARM hands a call to the physician (blind transfer); the phone comes back after Kamailio restarts', async ({ browser }) => {
   const { db, drop } = await freshDatabase('pglite');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
-  const arm = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
-  const dr = await station({ serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } });
-  const patient = await station({ sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
+  const arm = await openStation(server.url);
+  const dr = await openStation(server.url);
+  const patient = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
   const pages = await Promise.all([arm, dr, patient].map(async () => (await browser.newContext()).newPage()));
   const [armPage, drPage, patientPage] = pages as [Page, Page, Page];
   try {
     for (const [page, st, who] of [[armPage, arm, 'arm1'], [drPage, dr, 'dr1']] as const) {
       await page.goto(st.host.url);
-      await page.getByLabel('Identifiant').fill(who);
-      await page.getByLabel('Mot de passe').fill(`${who}-password`);
-      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await serverLogin(page, who);
       await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     }
     await patientPage.goto(patient.host.url);
@@ -197,11 +172,7 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
     await armPage.keyboard.press('Alt+KeyH');
     await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toBeHidden();
   } finally {
-    for (const s of [arm, dr, patient]) {
-      await s.host.close();
-      await s.core.close();
-      s.cleanup();
-    }
+    for (const s of [arm, dr, patient]) await s.close();
     await server.close();
     await db.close();
     await drop();

@@ -1,0 +1,50 @@
+/**
+ * A center for end-to-end tests: workstations (core + browser-shell host on a fresh data folder),
+ * on a central server or standalone, allowed to reach the project's Kamailio; and the login form
+ * as a user fills it.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Page } from '@playwright/test';
+import { WorkstationCore, type CoreOptions } from '../../src-main/core/workstation-core.js';
+import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
+import { SIP_WS_URL, TENANT } from '../fixtures/sync-harness.js';
+import { tempDir } from '../fixtures/tmp.js';
+
+export const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
+export const SHOTS = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+export interface Station {
+  core: WorkstationCore;
+  host: WebHost;
+  close(): Promise<void>;
+}
+
+/** A workstation on the central server at `serverUrl` (or standalone without it). */
+export async function openStation(serverUrl: string | null, options: Partial<CoreOptions> = {}): Promise<Station> {
+  const dir = tempDir();
+  const core = WorkstationCore.open({
+    dataDir: dir.path,
+    telephonyOrigins: [SIP_WS_URL],
+    ...(serverUrl ? { serverUrl, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] } } : {}),
+    ...options,
+  });
+  const host = await startWebHost({ core, staticDir: STATIC, port: 0 });
+  return {
+    core,
+    host,
+    async close() {
+      await host.close();
+      await core.close();
+      dir.cleanup();
+    },
+  };
+}
+
+/** The server login form, filled as a user does (test accounts: `<login>-password`). */
+export async function serverLogin(page: Page, login: string): Promise<void> {
+  await page.getByLabel('Identifiant').fill(login);
+  await page.getByLabel('Mot de passe').fill(`${login}-password`);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}

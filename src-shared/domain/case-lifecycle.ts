@@ -54,6 +54,7 @@ const ALLOWED_ROLES: Record<CaseCommand['type'], readonly Role[]> = {
   reopen: ['physician', 'supervisor'],
   link_case: ['arm', 'physician'],
   record_call: ['arm', 'physician'],
+  hand_over: ['physician', 'supervisor'],
 };
 
 /** Status → commands that are legal in it (besides role checks). */
@@ -71,6 +72,7 @@ const LEGAL_IN: Record<Exclude<CaseCommand['type'], 'open'>, readonly CaseStatus
   link_case: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided'],
   // A call back after the decision or the closing is still part of the record.
   record_call: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided', 'closed', 'cancelled', 'transferred_samu'],
+  hand_over: ['under_regulation'],
 };
 
 /** What a case must hold before an ARM sends it to regulation. */
@@ -178,6 +180,15 @@ export function decide(
       if (command.linkedCaseId === state.id) return err('invalid_input', 'Un dossier ne peut pas être lié à lui-même.');
       if (state.linkedCaseIds.includes(command.linkedCaseId)) return err('conflict', 'Dossiers déjà liés.');
       return ok({ ...base, kind: 'case.linked', payload: { linkedCaseId: command.linkedCaseId } });
+    case 'hand_over': {
+      // The physician who holds the case hands it on; a supervisor may reassign it.
+      if (ctx.actor.role !== 'supervisor' && state.takenBy?.userId !== ctx.actor.userId) {
+        return err('forbidden', `Ce dossier est régulé par ${state.takenBy?.displayName ?? 'un autre médecin'}.`);
+      }
+      if (command.to.role !== 'physician') return err('invalid_input', 'Un dossier se confie à un médecin régulateur.');
+      if (command.to.userId === state.takenBy?.userId) return err('invalid_input', 'Ce médecin régule déjà ce dossier.');
+      return ok({ ...base, kind: 'case.handed_over', payload: { to: command.to } });
+    }
     case 'record_call': {
       const c = command.call;
       if (c.endedAt < c.arrivedAt || (c.answeredAt !== null && (c.answeredAt < c.arrivedAt || c.answeredAt > c.endedAt))) {
@@ -291,6 +302,9 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       break;
     case 'case.linked':
       next.linkedCaseIds = [...state.linkedCaseIds, event.payload.linkedCaseId];
+      break;
+    case 'case.handed_over':
+      next.takenBy = event.payload.to;
       break;
     case 'case.call_recorded':
       next.calls = [...(state.calls ?? []), { ...event.payload.call, agent: event.actor.displayName, recordedBy: event.actor.role }];

@@ -26,6 +26,8 @@ export const CaseCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('reopen'), reason: shortText(500).min(1, 'motif de réouverture requis') }),
   z.strictObject({ type: z.literal('link_case'), linkedCaseId: IdSchema }),
   z.strictObject({ type: z.literal('record_call'), call: CallRecordSchema }),
+  /** Hand a case under regulation to a colleague physician (who then holds it). */
+  z.strictObject({ type: z.literal('hand_over'), to: ActorSchema }),
 ]);
 export type CaseCommand = z.infer<typeof CaseCommandSchema>;
 export type CaseCommandType = CaseCommand['type'];
@@ -45,6 +47,7 @@ export const CaseEventPayloadSchemas = {
   'case.reopened': z.strictObject({ reason: z.string() }),
   'case.linked': z.strictObject({ linkedCaseId: IdSchema }),
   'case.call_recorded': z.strictObject({ call: CallRecordSchema }),
+  'case.handed_over': z.strictObject({ to: ActorSchema }),
 } as const;
 export type CaseEventKind = keyof typeof CaseEventPayloadSchemas;
 export const CASE_EVENT_KINDS = Object.keys(CaseEventPayloadSchemas) as [CaseEventKind, ...CaseEventKind[]];
@@ -83,6 +86,7 @@ export const CaseEventSchema = z.discriminatedUnion('kind', [
   eventVariant('case.reopened'),
   eventVariant('case.linked'),
   eventVariant('case.call_recorded'),
+  eventVariant('case.handed_over'),
 ]);
 export type CaseEvent = z.infer<typeof CaseEventSchema>;
 /** An event before the store gave it its local order. */

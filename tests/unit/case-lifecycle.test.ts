@@ -239,3 +239,35 @@ describe('calls recorded in a case', () => {
     expect(!sup.ok && sup.error.code).toBe('forbidden');
   });
 });
+
+describe('handing a case to a colleague', () => {
+  const regulated = () => {
+    let c = must(undefined, { type: 'open', line: '116117', fields: fullScreening }, arm);
+    c = must(c, { type: 'send_to_regulation' }, arm);
+    return must(c, { type: 'take' }, drA);
+  };
+
+  it('the physician who holds the case hands it on; the colleague then holds it and decides', () => {
+    let c = must(regulated(), { type: 'hand_over', to: drB }, drA);
+    expect(c.takenBy).toEqual(drB);
+    expect(c.status).toBe('under_regulation');
+    const former = run(c, { type: 'decide', decision: { code: 'PHONE_ADVICE' } }, drA);
+    expect(!former.ok && former.error.code).toBe('forbidden');
+    c = must(c, { type: 'decide', decision: { code: 'PHONE_ADVICE' } }, drB);
+    expect(c.decidedBy).toEqual(drB);
+  });
+
+  it('only the holder or a supervisor hands it over, only to another physician', () => {
+    const c = regulated();
+    const other = run(c, { type: 'hand_over', to: drB }, drB);
+    expect(!other.ok && other.error.code).toBe('forbidden');
+    expect(must(c, { type: 'hand_over', to: drB }, supervisor).takenBy).toEqual(drB);
+    const toArm = run(c, { type: 'hand_over', to: arm }, drA);
+    expect(!toArm.ok && toArm.error.code).toBe('invalid_input');
+    const toSelf = run(c, { type: 'hand_over', to: drA }, drA);
+    expect(!toSelf.ok && toSelf.error.code).toBe('invalid_input');
+    const waiting = must(must(undefined, { type: 'open', line: '116117', fields: fullScreening }, arm), { type: 'send_to_regulation' }, arm);
+    const notTaken = run(waiting, { type: 'hand_over', to: drB }, supervisor);
+    expect(!notTaken.ok && notTaken.error.code).toBe('invalid_transition');
+  });
+});

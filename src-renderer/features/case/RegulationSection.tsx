@@ -12,6 +12,7 @@ import { dateTime, reasonLabel, STATUS_LABELS } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
+import { AGENT_STATE_LABELS } from '../../../src-shared/domain/agent-state';
 import { displayPhone } from '../../../src-shared/text/phone';
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
@@ -68,6 +69,11 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const [problem, setProblem] = useState<string | null>(null);
   const now = useNow(60_000);
   const directory = useApp((s) => s.directory);
+  const agents = useApp((s) => s.agents);
+  const me = useApp((s) => s.session?.actor.userId);
+  // Colleagues on duty now (their workstations publish their state).
+  const colleagues = agents.filter((a) => a.role === 'physician' && a.state !== 'offline' && a.userId !== me);
+  const [handTo, setHandTo] = useState('');
   const sector = current.fields.location?.sectorId;
   const insee = current.fields.location?.inseeCode;
   const onCall = directory ? onCallAt(directory, now, sector) : [];
@@ -213,6 +219,31 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
         </form>
       ) : null}
 
+      {physician && mine && current.status === 'under_regulation' && colleagues.length ? (
+        <form
+          className="row hand-over"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const to = colleagues.find((a) => a.userId === handTo);
+            if (to) void run({ type: 'hand_over', to: { userId: to.userId, displayName: to.displayName, role: 'physician' } });
+          }}
+        >
+          <label>
+            Confier à un confrère
+            <select name="handTo" value={handTo} onChange={(e) => setHandTo(e.target.value)}>
+              <option value="">— choisir —</option>
+              {colleagues.map((a) => (
+                <option key={a.userId} value={a.userId}>
+                  {a.displayName} ({AGENT_STATE_LABELS[a.state].toLowerCase()})
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={!handTo}>
+            Confier le dossier
+          </button>
+        </form>
+      ) : null}
       <div className="actions">
         {physician && current.status === 'decided' ? (
           <button type="button" className="primary" onClick={() => void run({ type: 'close' })}>

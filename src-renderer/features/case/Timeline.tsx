@@ -39,6 +39,8 @@ function describe(e: Entry): string {
       return `réouverture : ${e.payload.reason}`;
     case 'case.linked':
       return 'lien avec un autre dossier';
+    case 'case.handed_over':
+      return `confié à ${e.payload.to.displayName}`;
     case 'case.call_recorded': {
       const c = e.payload.call;
       const who = displayNumber(c.remote);

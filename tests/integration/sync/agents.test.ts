@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
 import type { AgentPresence } from '../../../src-shared/sync-protocol/messages.js';
-import { call, openWorkstation, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
+import { call, expectConverged, openWorkstation, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
+import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 
 const { track } = closeAfterEach();
 
@@ -29,5 +30,27 @@ describe('agent states', () => {
       { state: 'available', reason: null },
       { state: 'pause', reason: 'meal' },
     ]);
+  });
+
+  it('a physician hands a case to a colleague on duty; the server agrees and every workstation sees it', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const arm = track(await openWorkstation(ts.url, { login: 'arm1' }));
+    const dr1 = track(await openWorkstation(ts.url, { login: 'dr1' }));
+    const dr2 = track(await openWorkstation(ts.url, { login: 'dr2' }));
+    await waitFor('online', () => [arm, dr1, dr2].every((w) => w.core.syncStatus().connection === 'online'));
+    const c = await call<RegulationCase>(arm.core, 'case.open', {
+      line: '116117',
+      fields: { callbackPhone: '0612345678', patient: { lastName: 'Dupont', birthDate: '1950-03-02' }, location: { inseeCode: '21231' }, reasonCode: 'FEVER', priority: 'P3' },
+    });
+    await call(arm.core, 'case.command', { caseId: c.id, command: { type: 'send_to_regulation' } });
+    await waitFor('case on dr1', () => dr1.core.store.getCase(c.id)?.status === 'waiting_regulation');
+    await call(dr1.core, 'case.command', { caseId: c.id, command: { type: 'take' } });
+    const to = { userId: 'cote-dor:dr2', displayName: 'DR 2', role: 'physician' as const };
+    await call(dr1.core, 'case.command', { caseId: c.id, command: { type: 'hand_over', to } });
+    await expectConverged(ts, [arm, dr1, dr2]);
+    for (const w of [arm, dr1, dr2]) expect(w.core.store.getCase(c.id)?.takenBy).toEqual(to);
+    const decided = await call<RegulationCase>(dr2.core, 'case.command', { caseId: c.id, command: { type: 'decide', decision: { code: 'PHONE_ADVICE' } } });
+    expect(decided.decidedBy?.userId).toBe('cote-dor:dr2');
+    await expectConverged(ts, [arm, dr1, dr2]);
   });
 });

@@ -84,3 +84,8 @@ if (sync('initial-sync')) {
 }
 
 console.log(`\nbenchmarks ${smoke ? '(smoke) ' : ''}done in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${missed} target(s) missed`);
+// Something the benchmarks opened may still hold the event loop (a CI run hung here once after
+// printing the line above): say what, then end the run anyway.
+const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+if (open.length) console.log(`(still open at the end: ${open.join(', ')})`);
+process.exit(0);

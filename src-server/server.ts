@@ -23,7 +23,7 @@ import {
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
-import { DirectoryImportSchema, EMPTY_DIRECTORY, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
+import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body } from './http/errors.js';
@@ -257,12 +257,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   const readDirectory = async (tenant: string): Promise<Directory> => {
     const { rows } = await db.query<{ kind: DirectoryKind; version: number; data: string }>('SELECT kind, version, data FROM directories WHERE tenant = $1', [tenant]);
-    const dir: Directory = { ...EMPTY_DIRECTORY };
-    for (const r of rows) {
-      dir.version = Math.max(dir.version, Number(r.version));
-      (dir as Record<DirectoryKind, unknown>)[r.kind] = JSON.parse(r.data);
-    }
-    return dir;
+    return directoryFromRows(rows);
   };
   const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
     const data = JSON.stringify(frame);

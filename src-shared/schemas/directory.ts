@@ -88,6 +88,16 @@ export const DirectorySchema = z.strictObject({
 export type Directory = z.infer<typeof DirectorySchema>;
 export const EMPTY_DIRECTORY: Directory = { version: 0, sectors: [], onCall: [], pharmacies: [], mmgs: [] };
 
+/** The directory from its stored rows (one per kind, as the server and the cache keep it). */
+export function directoryFromRows(rows: readonly { kind: DirectoryKind; version: number; data: string }[]): Directory {
+  const dir: Directory = { ...EMPTY_DIRECTORY };
+  for (const r of rows) {
+    dir.version = Math.max(dir.version, Number(r.version));
+    (dir as Record<DirectoryKind, unknown>)[r.kind] = JSON.parse(r.data);
+  }
+  return dir;
+}
+
 /** An import of one kind: rows replace that kind entirely (all or nothing). */
 export const DirectoryImportSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('sectors'), rows: z.array(SectorSchema).max(MAX_DIRECTORY_ROWS) }),

@@ -17,7 +17,7 @@ import type { CaseCommand, CaseEvent, CaseEventDraft } from '../../../src-shared
 import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-protocol/messages.js';
 import { searchKey } from '../../../src-shared/text/normalize.js';
 import type { Db } from './database.js';
-import { EMPTY_DIRECTORY, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory.js';
+import { directoryFromRows, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory.js';
 
 export type SyncStatus = 'pending' | 'accepted' | 'rejected';
 export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
@@ -278,12 +278,7 @@ export class CaseStore {
   // ---- duty directory --------------------------------------------------------------------
 
   getDirectory(): Directory {
-    const dir: Directory = { ...EMPTY_DIRECTORY };
-    for (const r of this.stmt('directoryRows').all() as { kind: DirectoryKind; version: number; data: string }[]) {
-      dir.version = Math.max(dir.version, r.version);
-      (dir as Record<DirectoryKind, unknown>)[r.kind] = JSON.parse(r.data);
-    }
-    return dir;
+    return directoryFromRows(this.stmt('directoryRows').all() as { kind: DirectoryKind; version: number; data: string }[]);
   }
 
   /** The whole directory (from the server) or one kind (a standalone import), in one transaction. */

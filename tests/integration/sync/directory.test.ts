@@ -7,21 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
 import type { Directory } from '../../../src-shared/schemas/directory.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
-import { call, openWorkstation, startTestServer, TENANT, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
+import { call, openWorkstation, rawLogin, startTestServer, TENANT, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
 
 const { track } = closeAfterEach();
 
 const SECTORS = 'secteur;nom;insee\nDIJ;Dijon agglomération;21231\nDIJ;Dijon agglomération;21617\nBEA;Beaune et côte;21054\n';
 const ROTA = 'secteur;debut;fin;medecin;telephone;rpps;mode\nDIJ;24/12/2026 20:00;25/12/2026 08:00;Dr Lambert;06 11 22 33 44;;visite\n';
 
-async function login(url: string, who: string) {
-  const res = await fetch(`${url}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: TENANT, login: who, password: `${who}-password`, workstationId: `raw-${who}` }),
-  });
-  return ((await res.json()) as { token: string }).token;
-}
 
 describe('duty directory', () => {
   it('an admin’s import reaches every workstation; cases get their sector', async () => {
@@ -72,8 +64,8 @@ describe('duty directory', () => {
     expect((await call<Directory>(admin.core, 'directory.duty', {})).version).toBe(0);
 
     // The server checks again, whoever calls it.
-    const armToken = await login(ts.url, 'arm1');
-    const adminToken = await login(ts.url, 'admin1');
+    const armToken = await rawLogin(ts.url, 'arm1');
+    const adminToken = await rawLogin(ts.url, 'admin1');
     const put = (token: string, body: unknown) =>
       fetch(`${ts.url}/api/directory`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put(armToken, { kind: 'sectors', rows: [] })).status).toBe(403);

@@ -23,20 +23,13 @@ import {
   TOKEN_SECRET,
   waitFor,
   type TestServer,
+  rawLogin,
 } from '../../fixtures/sync-harness.js';
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
 import { spawnServer } from '../../fixtures/server-process.js';
 
 const { cleanups, track } = closeAfterEach();
 
-async function login(url: string, who: string) {
-  const res = await fetch(`${url}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: TENANT, login: who, password: `${who}-password`, workstationId: `raw-${who}` }),
-  });
-  return ((await res.json()) as { token: string }).token;
-}
 const push = (url: string, token: string, mutations: unknown[]) =>
   fetch(`${url}/api/sync/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
 
@@ -49,7 +42,7 @@ async function serverMutationsOf(ts: { db: TestServer['db'] }, workstationId: st
 describe('sync under faults', () => {
   it('answers a duplicate push with the original verdict and records one event', async () => {
     const ts = track(await startTestServer('postgres'));
-    const token = await login(ts.url, 'arm1');
+    const token = await rawLogin(ts.url, 'arm1');
     const id = uuidv7();
     const open = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
     const bad = { id: uuidv7(), caseId: id, command: { type: 'take' }, clientTime: Date.now(), localSeq: 2 };

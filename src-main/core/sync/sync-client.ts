@@ -98,6 +98,8 @@ export class SyncClient {
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
   private epochChecked = false;
+  /** The realtime socket is open, greeted and caught up: the link is up. */
+  private live = false;
   /** A response showed a head behind our cursor: verify before trusting either. */
   private headSuspect = false;
   /** The cache was reset to a new server epoch: push the whole outbox again once resynced. */
@@ -278,6 +280,8 @@ export class SyncClient {
           this.options.onCasesChanged(rejected.map((r) => r.caseId));
         }
         this.resetBackoff();
+        // A failed push may have said offline while the socket stayed up: say it is back.
+        if (this.live) this.setConnection('online');
         this.options.onStatus(this.status());
         // The accepted events come back down the stream; if the socket is not there, pull.
         if (!this.ws || this.ws.readyState !== WebSocket.OPEN) this.pullSoon();
@@ -298,11 +302,16 @@ export class SyncClient {
 
   /** Pull in the background; a failure shows offline and is retried with backoff. */
   private pullSoon(): void {
-    this.catchUp().catch((error: Error) => {
+    this.catchUp().then(
+      () => {
+        if (this.live && !this.stopped) this.setConnection('online');
+      },
+      (error: Error) => {
       if (this.stopped) return;
       this.setConnection('offline', error.message);
       this.later(() => this.pullSoon(), this.backoff());
-    });
+      },
+    );
   }
 
   /** Snapshot if needed, then pull from the cursor to the head. One at a time. */
@@ -394,12 +403,19 @@ export class SyncClient {
         return; // a malformed frame is ignored; the cursor pull will cover any gap
       }
       void this.onFrame(frame).catch((error: Error) => {
-        if (!this.stopped) this.setConnection('offline', error.message);
+        if (this.stopped) return;
+        // The socket is up but catching up failed (the HTTP side is down, or a proxy drops some
+        // requests): start over from a fresh connection, with backoff, rather than sit half-synced.
+        this.lastError = error.message;
+        if (this.ws === ws) ws.terminate();
       });
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
-      if (this.ws === ws) this.ws = null;
+      if (this.ws === ws) {
+        this.ws = null;
+        this.live = false;
+      }
       if (this.stopped) return;
       this.setConnection('offline', this.lastError ?? 'connexion temps réel perdue');
       this.later(() => this.connectSocket(), this.backoff());
@@ -416,6 +432,7 @@ export class SyncClient {
       this.epochChecked = true;
       await this.catchUp();
       this.resetBackoff();
+      this.live = this.ws !== null;
       this.setConnection('online');
       void this.push();
       return;
@@ -436,11 +453,12 @@ export class SyncClient {
       // Heartbeat or congestion: pull only if the server is ahead of us.
       const { cursorSeq } = this.options.store.syncState();
       if (frame.headSeq < cursorSeq) this.headSuspect = true;
-      if (frame.headSeq !== cursorSeq || this.checkEpoch(frame.epoch)) await this.catchUp();
+      if (frame.headSeq !== cursorSeq || !this.options.store.syncState().snapshotComplete || this.checkEpoch(frame.epoch)) await this.catchUp();
       return;
     }
     // Data frame: apply if it follows our cursor, otherwise pull (a gap, a reorder, a duplicate).
-    if (!this.epochChecked || this.checkEpoch(frame.epoch)) {
+    // Until the first snapshot is complete, events alone would leave out older cases: catch up.
+    if (!this.epochChecked || !this.options.store.syncState().snapshotComplete || this.checkEpoch(frame.epoch)) {
       await this.catchUp();
       return;
     }

@@ -97,6 +97,34 @@ describe('sync under faults', () => {
     expect(truth.has(mine.id) && truth.has(theirs.id)).toBe(true);
   });
 
+  it('a first snapshot that fails while the realtime socket stays up is retried, and the workstation says when it is back', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const other = track(await openWorkstation(ts.url, { login: 'arm2' }));
+    await call<RegulationCase>(other.core, 'case.open', { line: '116117', fields: { reasonText: 'avant' } });
+    const proxy = await startFaultProxy(ts.url);
+    cleanups.push(() => proxy.close());
+    // The socket opens, but the snapshot it asks for fails (a proxy that drops some requests).
+    proxy.faults.blockPaths = /^\/api\/sync\/snapshot/;
+    const fresh = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    await waitFor('snapshot refused', () => fresh.core.syncStatus().lastError !== null);
+    // New events reach it on the socket meanwhile: they must not stand in for the missing snapshot.
+    await call<RegulationCase>(other.core, 'case.open', { line: '116117', fields: { reasonText: 'pendant' } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fresh.core.store.syncState().snapshotComplete).toBe(false);
+    expect(fresh.core.syncStatus().connection).not.toBe('online');
+    proxy.faults.blockPaths = null;
+    const truth = await expectConverged(ts, [fresh, other], 5_000);
+    expect(truth.size).toBe(2);
+    await waitFor('online again', () => fresh.core.syncStatus().connection === 'online', 5_000);
+    // Same for a push refused on the way while the socket stays up: offline, then online again.
+    proxy.faults.blockPaths = /^\/api\/sync\/push/;
+    await call<RegulationCase>(fresh.core, 'case.open', { line: '116117', fields: { reasonText: 'poussé plus tard' } });
+    await waitFor('push refused', () => fresh.core.syncStatus().connection === 'offline', 5_000);
+    proxy.faults.blockPaths = null;
+    await waitFor('pushed and online again', () => fresh.core.syncStatus().connection === 'online' && fresh.core.syncStatus().pending === 0, 10_000);
+    expect((await expectConverged(ts, [fresh, other], 5_000)).size).toBe(3);
+  });
+
   it('an offline period of 200 created and edited cases reaches the server exactly once, in order', async () => {
     const rs = await restartableServer('postgres', cleanups);
     const w = track(await openWorkstation(rs.url, { login: 'arm1' }));

@@ -103,7 +103,12 @@ describe('sync property', () => {
           await Promise.all(proxies.map((p) => p.close()));
         }
       }),
-      { numRuns: Number(process.env.PERMANENCE_PROPERTY_RUNS ?? 12), endOnFailure: true },
+      {
+        numRuns: Number(process.env.PERMANENCE_PROPERTY_RUNS ?? 12),
+        endOnFailure: true,
+        // To replay a failure printed by CI: PERMANENCE_PROPERTY_SEED=<seed>.
+        ...(process.env.PERMANENCE_PROPERTY_SEED ? { seed: Number(process.env.PERMANENCE_PROPERTY_SEED) } : {}),
+      },
     );
   }, 300_000);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts, idempotently and on 127.0.0.1 only, what Permanence's tests need:
-# PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088) and Chromium.
+# PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088), rtpengine (control
+# 22222, media 30000-30999: bridges plain-RTP callers to the browsers' WebRTC) and Chromium.
 # Installs the Debian packages that are missing. Safe to run again: running services are kept.
 #   scripts/services.sh [start|stop-kamailio|start-kamailio|status]
 set -euo pipefail
@@ -46,8 +47,21 @@ start_rabbitmq() {
   log "RabbitMQ démarré"
 }
 
+start_rtpengine() {
+  need_pkgs rtpengine-daemon
+  if port_open udp 22222; then log "rtpengine déjà démarré"; return; fi
+  # Userspace forwarding only (no kernel module here), no Redis, loopback only.
+  rtpengine --foreground --log-stderr --interface=127.0.0.1 --listen-ng=127.0.0.1:22222 \
+    --port-min=30000 --port-max=30999 --no-redis-required --table=-1 --delete-delay=0 \
+    > "$RUN/rtpengine.log" 2>&1 &
+  echo $! > "$RUN/rtpengine.pid"
+  wait_port udp 22222 rtpengine
+  log "rtpengine démarré (pid $(cat "$RUN/rtpengine.pid"), journal $RUN/rtpengine.log)"
+}
+
 start_kamailio() {
   need_pkgs kamailio kamailio-websocket-modules
+  start_rtpengine
   if [ -f "$RUN/kamailio.pid" ] && kill -0 "$(cat "$RUN/kamailio.pid")" 2>/dev/null && port_open tcp 8088; then
     # Running with the accounts and configuration of this checkout: nothing to do; otherwise restart.
     if diff -rq "$ROOT/resources/sip/users" "$RUN/sip-users" >/dev/null 2>&1 && cmp -s "$ROOT/resources/sip/kamailio.cfg" "$RUN/kamailio.cfg"; then
@@ -62,7 +76,7 @@ start_kamailio() {
   fi
   rm -rf "$RUN/sip-users"; cp -r "$ROOT/resources/sip/users" "$RUN/sip-users"
   cp "$ROOT/resources/sip/kamailio.cfg" "$RUN/kamailio.cfg"
-  kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" \
+  kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" -A WITH_RTPENGINE \
     > "$RUN/kamailio.log" 2>&1 &
   echo $! > "$RUN/kamailio.pid"
   wait_port tcp 8088 Kamailio
@@ -94,7 +108,7 @@ case ${1:-start} in
     ;;
   start-kamailio) start_kamailio ;;
   status)
-    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP"; do
+    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "udp 22222 rtpengine"; do
       set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
     done
     ;;

@@ -275,6 +275,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       next.decision = event.payload.decision;
       next.decidedAt = at;
       next.decidedBy = event.actor;
+      next.firstDecidedAt ??= at;
       break;
     case 'case.closed':
       next.status = 'closed';
@@ -297,6 +298,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       next.status = 'waiting_regulation';
       next.statusReason = event.payload.reason;
       next.waitingSince = at;
+      next.reopenCount = (state.reopenCount ?? 0) + 1;
       delete next.closedAt;
       delete next.takenBy;
       break;

@@ -135,6 +135,10 @@ export const RegulationCaseSchema = z.strictObject({
   decision: DecisionSchema.optional(),
   decidedAt: EpochMsSchema.optional(),
   decidedBy: ActorSchema.optional(),
+  /** The case's first decision (statistics: regulation delay); decidedAt is the latest. */
+  firstDecidedAt: EpochMsSchema.optional(),
+  /** How many times the case was reopened. */
+  reopenCount: z.number().int().positive().optional(),
   closedAt: EpochMsSchema.optional(),
   statusReason: z.string().optional(),
   notes: z.array(NoteSchema),

@@ -95,7 +95,8 @@ ensure_chromium() {
 
 case ${1:-start} in
   start)
-    need_pkgs iproute2
+    # poppler-utils: the report tests read the PDFs back (pdftotext) and render them (pdftoppm).
+    need_pkgs iproute2 poppler-utils
     start_postgres
     start_rabbitmq
     start_kamailio

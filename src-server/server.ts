@@ -9,7 +9,6 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { describeIssues } from '../src-shared/contract/validate.js';
 import { ROLES } from '../src-shared/domain/codes.js';
 import {
   LoginRequestSchema,
@@ -26,7 +25,9 @@ import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
-import { ApiError, body } from './http/errors.js';
+import { ApiError, body, parseInput } from './http/errors.js';
+import { registerActivityRoutes } from './routes/activity.js';
+import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
 
 export interface ServerOptions {
@@ -69,11 +70,7 @@ const CreateUserSchema = z.strictObject({
   password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError(400, 'invalid_input', `Requête invalide : ${describeIssues(r.error)}`);
-  return r.data;
-}
+const parse = parseInput;
 
 export async function startServer(options: ServerOptions): Promise<RegulationServer> {
   const db = options.db;
@@ -343,6 +340,11 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { since: at };
   });
 
+  // ---- call log, statistics, reports ---------------------------------------------------------
+
+  const callLog = new CallLog(db, now);
+  registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame });
+
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
     try {
@@ -362,6 +364,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
     socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
     socket.send(JSON.stringify({ type: 'agents', agents: await readAgents(claims.tenant) } satisfies ServerWsFrame));
+    socket.send(JSON.stringify({ type: 'calls', calls: await callLog.live(claims.tenant) } satisfies ServerWsFrame));
     // The socket lives no longer than its token: the client reconnects with a fresh one.
     const expiry = setTimeout(() => {
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));

@@ -24,6 +24,8 @@ import { parseDirectoryCsv } from '../../src-shared/domain/directory-csv.js';
 import { departmentTimeZone } from '../../src-shared/domain/departments.js';
 import type { DirectoryKind } from '../../src-shared/schemas/directory.js';
 import type { SipAccount } from '../../src-shared/sync-protocol/messages.js';
+import type { CenterCall } from '../../src-shared/schemas/call-log.js';
+import { ActivityStatisticsSchema, IncentiveSettingsSchema, TodayFiguresSchema } from '../../src-shared/schemas/statistics.js';
 import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
@@ -73,6 +75,8 @@ export class WorkstationCore {
   private reloginTimer: ReturnType<typeof setTimeout> | null = null;
   private communes: CommuneDirectory | undefined;
   private sectorsByCommune: Map<string, string> | null = null;
+  /** The center's calls ringing or in progress, as last pushed by the server. */
+  private liveCalls: CenterCall[] = [];
   private sipAccount: SipAccount | null = null;
   /** WAL checkpoints off the core's thread (see checkpointer.ts). */
   readonly checkpointer: BackgroundCheckpointer | undefined;
@@ -152,6 +156,10 @@ export class WorkstationCore {
         },
         onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
         onAgents: (agents) => this.emit('agents.changed', { agents }),
+        onCalls: (calls) => {
+          this.liveCalls = calls;
+          this.emit('calls.changed', { calls });
+        },
         onDirectoryChanged: (version) => {
           this.sectorsByCommune = null;
           this.emit('directory.changed', { version });
@@ -235,6 +243,20 @@ export class WorkstationCore {
     const origins = new Set(this.options.telephonyOrigins ?? []);
     if (this.options.sip) origins.add(new URL(this.options.sip.wsUrl).origin);
     return [...origins].map((o) => new URL(o).origin.replace(/^http/, 'ws'));
+  }
+
+  /** Ask the central server (statistics, reports, settings): a clear error when there is none or it is away. */
+  private async fromServer<T>(fn: (sync: SyncClient) => Promise<T>): Promise<Result<T>> {
+    if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+    if (!this.sync) return err('unavailable', 'Ce poste ne travaille pas avec un serveur central : statistiques et rapports indisponibles.');
+    try {
+      return ok(await fn(this.sync));
+    } catch (error) {
+      const e = error as Error & { status?: number; code?: string };
+      if (e.status === 403) return err('forbidden', e.message);
+      if (e.status === 400) return err('invalid_input', e.message);
+      return err('unavailable', `Serveur central indisponible : ${e.message}`);
+    }
   }
 
   private async importDirectory(kind: DirectoryKind, csv: string): Promise<Result<{ version: number; rows: number }>> {
@@ -438,6 +460,34 @@ export class WorkstationCore {
           return err('unavailable', `Liste des agents indisponible : ${(error as Error).message}`);
         }
       },
+      'call.report': (report) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        // Kept on disk first: a call seen while the server is away reaches the call log later.
+        this.store.queueCallReport({ id: uuidv7(), ...report }, this.now());
+        void this.sync?.pushCallReports();
+        return ok({ queued: true as const });
+      },
+      'calls.live': async () => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if (!this.sync) return ok([]);
+        try {
+          this.liveCalls = await this.sync.liveCalls();
+        } catch {
+          // Offline: the last calls the server pushed (the screen says how old they are).
+        }
+        return ok(this.liveCalls);
+      },
+      'stats.today': () => this.fromServer((s) => s.get('/api/stats/today', TodayFiguresSchema)),
+      'stats.period': ({ from, to, sectorId }) =>
+        this.fromServer((s) => s.get(`/api/stats?from=${from}&to=${to}${sectorId ? `&sector=${encodeURIComponent(sectorId)}` : ''}`, ActivityStatisticsSchema)),
+      'reports.download': (req) =>
+        this.fromServer(async (s) => {
+          const q = 'year' in req ? `year=${req.year}` : `month=${req.month}`;
+          const file = await s.download(`/api/reports/${req.kind}?${q}`);
+          return { filename: file.filename, contentType: file.contentType, base64: file.bytes.toString('base64') };
+        }),
+      'incentives.get': () => this.fromServer((s) => s.get('/api/settings/incentives', IncentiveSettingsSchema)),
+      'incentives.set': (settings) => this.fromServer((s) => s.put('/api/settings/incentives', IncentiveSettingsSchema, settings)),
       'phone.account': () => {
         if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
         const account = this.session.mode === 'local' ? (this.options.sip ?? null) : this.sipAccount;

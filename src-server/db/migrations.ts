@@ -149,6 +149,73 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
     `,
   },
+  {
+    version: 5,
+    name: 'the call log, case facts for statistics, incentive settings',
+    sql: `
+      -- What each phone reported of each call, as received: never changed (medico-legal trace).
+      CREATE TABLE call_reports (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        call_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        workstation TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        report TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE TRIGGER call_reports_append_only BEFORE UPDATE OR DELETE ON call_reports
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      -- Each call of the center: every phone's reports merged (rebuilt from call_reports if need be).
+      CREATE TABLE calls (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        call_id TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        internal_transfer BOOLEAN NOT NULL,
+        status TEXT NOT NULL,
+        arrived_at BIGINT NOT NULL,
+        answered_at BIGINT,
+        ended_at BIGINT,
+        transferred BOOLEAN NOT NULL,
+        case_id UUID,
+        data TEXT NOT NULL,
+        PRIMARY KEY (tenant, call_id)
+      );
+      CREATE INDEX calls_by_arrival ON calls (tenant, arrived_at);
+      CREATE INDEX calls_live ON calls (tenant, status) WHERE status <> 'ended';
+      -- What statistics need of each case, kept by the writer in the same commit as the case.
+      CREATE TABLE case_facts (
+        tenant TEXT NOT NULL,
+        case_id UUID NOT NULL,
+        opened_at BIGINT NOT NULL,
+        priority TEXT,
+        sector_id TEXT,
+        decision TEXT,
+        first_decided_at BIGINT,
+        decided_by TEXT,
+        decided_by_name TEXT,
+        reopen_count INTEGER NOT NULL,
+        first_answered_at BIGINT,
+        PRIMARY KEY (tenant, case_id)
+      );
+      CREATE INDEX case_facts_by_opening ON case_facts (tenant, opened_at);
+      INSERT INTO case_facts
+        SELECT tenant, id, (d->>'openedAt')::bigint, d->'fields'->>'priority', d->'fields'->'location'->>'sectorId',
+          d->'decision'->>'code', coalesce((d->>'firstDecidedAt')::bigint, (d->>'decidedAt')::bigint),
+          d->'decidedBy'->>'userId', d->'decidedBy'->>'displayName', coalesce((d->>'reopenCount')::int, 0),
+          (SELECT min((c->>'answeredAt')::bigint) FROM jsonb_array_elements(coalesce(d->'calls', '[]'::jsonb)) c
+            WHERE c->>'direction' = 'in' AND c->>'answeredAt' IS NOT NULL)
+        FROM (SELECT tenant, id, data::jsonb AS d FROM cases) AS x;
+      -- What the incentive scheme pays per regulation act, per center (cents; admin-editable).
+      CREATE TABLE incentive_settings (
+        tenant TEXT PRIMARY KEY REFERENCES tenants (id),
+        amount_per_act_cents INTEGER NOT NULL CHECK (amount_per_act_cents >= 0),
+        year_end_complement_cents INTEGER NOT NULL CHECK (year_end_complement_cents >= 0),
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

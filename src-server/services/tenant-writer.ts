@@ -7,6 +7,7 @@
  * commit order, and a reader using `seq > cursor` can never skip a late commit.
  */
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
+import { caseFactOf, type CaseFact } from '../../src-shared/domain/statistics.js';
 import type { AppError } from '../../src-shared/domain/result.js';
 import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
 import type { Mutation, ServerEvent, Verdict } from '../../src-shared/sync-protocol/messages.js';
@@ -200,13 +201,21 @@ export class TenantWriter {
            SELECT $1, * FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::text[])
            ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data
            RETURNING 1),
+         new_facts AS (
+           INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at)
+           SELECT $1, * FROM unnest($25::uuid[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::int[], $34::bigint[])
+           ON CONFLICT (tenant, case_id) DO UPDATE SET opened_at = EXCLUDED.opened_at, priority = EXCLUDED.priority, sector_id = EXCLUDED.sector_id,
+             decision = EXCLUDED.decision, first_decided_at = EXCLUDED.first_decided_at, decided_by = EXCLUDED.decided_by,
+             decided_by_name = EXCLUDED.decided_by_name, reopen_count = EXCLUDED.reopen_count, first_answered_at = EXCLUDED.first_answered_at
+           RETURNING 1),
          head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND $18::int > 0 RETURNING 1),
          verdicts AS (
            INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
            SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
            ON CONFLICT DO NOTHING
            RETURNING 1)
-         SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM verdicts) AS verdicts`,
+         SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM verdicts) AS verdicts, (SELECT count(*) FROM new_cases) AS cases,
+           (SELECT count(*) FROM new_facts) AS facts`,
         [
           this.tenant,
           events.map((e) => e.serverSeq),
@@ -232,6 +241,8 @@ export class TenantWriter {
           fresh.map((v) => v.seq ?? null),
           fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
           fresh.map(() => now),
+          cases.map(([id]) => id),
+          ...factColumns(cases.map(([, c]) => caseFactOf(c.state))),
         ],
         'writer-commit',
       );
@@ -248,4 +259,19 @@ export class TenantWriter {
       }
     }
   }
+}
+
+/** Case facts as the columns of an unnest(): one array per column. */
+function factColumns(facts: CaseFact[]): unknown[][] {
+  return [
+    facts.map((f) => f.openedAt),
+    facts.map((f) => f.priority),
+    facts.map((f) => f.sectorId),
+    facts.map((f) => f.decisionCode),
+    facts.map((f) => f.firstDecidedAt),
+    facts.map((f) => f.decidedById),
+    facts.map((f) => f.decidedByName),
+    facts.map((f) => f.reopenCount),
+    facts.map((f) => f.firstAnsweredAt),
+  ];
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CaseSummarySchema } from '../schemas/case.js';
 import { SessionSchema, SyncStatusSchema } from './methods.js';
 import { AgentPresenceSchema } from '../sync-protocol/messages.js';
+import { CenterCallSchema } from '../schemas/call-log.js';
 
 export const events = {
   /** A case changed on this workstation (or, from issue 3 on, arrived from the server). */
@@ -14,6 +15,8 @@ export const events = {
   /** The server refused one of this workstation's changes: it is undone on screen. */
   /** The center's agents and their states (pushed by the central server). */
   'agents.changed': z.strictObject({ agents: z.array(AgentPresenceSchema) }),
+  /** Calls ringing or in progress in the center (pushed by the central server on every change). */
+  'calls.changed': z.strictObject({ calls: z.array(CenterCallSchema) }),
   /** The duty directory changed (an import here or elsewhere in the center). */
   'directory.changed': z.strictObject({ version: z.number().int() }),
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),

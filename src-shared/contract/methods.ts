@@ -10,6 +10,8 @@ import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/re
 import { DirectoryKindSchema, DirectorySchema } from '../schemas/directory.js';
 import { AgentPresenceSchema, AgentStateRequestSchema, SipAccountSchema } from '../sync-protocol/messages.js';
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
+import { CallReportSchema, CenterCallSchema } from '../schemas/call-log.js';
+import { ActivityStatisticsSchema, IncentiveSettingsSchema, ReportRequestSchema, TodayFiguresSchema } from '../schemas/statistics.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
 export const SessionSchema = z.strictObject({
@@ -168,6 +170,25 @@ export const methods = {
     'This agent’s state (available, busy, pause with a reason, offline), published to the central server for supervisors.',
   ),
   'agent.list': method(z.strictObject({}), z.array(AgentPresenceSchema), 'The center’s agents and their states (from the central server).'),
+  'call.report': method(
+    CallReportSchema.omit({ id: true }),
+    z.strictObject({ queued: z.literal(true) }),
+    'What this phone saw of a call (ringing, answered, ended): kept locally, sent to the center’s call log.',
+  ),
+  'calls.live': method(z.strictObject({}), z.array(CenterCallSchema), 'Calls ringing or in progress in the center (from the central server).'),
+  'stats.today': method(z.strictObject({}), TodayFiguresSchema, 'Today’s call figures and calls per half-hour against the same weekday last week (central server).'),
+  'stats.period': method(
+    z.strictObject({ from: IsoDateSchema, to: IsoDateSchema, sectorId: z.string().trim().min(1).max(50).optional() }),
+    ActivityStatisticsSchema,
+    'Activity statistics of the center for local days from..to (supervisors, admins).',
+  ),
+  'reports.download': method(
+    ReportRequestSchema,
+    z.strictObject({ filename: z.string(), contentType: z.string(), base64: z.string() }),
+    'A report from the central server: monthly activity (PDF, CSV) or regulation acts per physician (CSV, month or year).',
+  ),
+  'incentives.get': method(z.strictObject({}), IncentiveSettingsSchema, 'What the incentive scheme pays per regulation act and at year end (cents).'),
+  'incentives.set': method(IncentiveSettingsSchema, IncentiveSettingsSchema, 'Change the incentive amounts (admin).'),
   'phone.account': method(
     z.strictObject({}),
     SipAccountSchema.nullable(),

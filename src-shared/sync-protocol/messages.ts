@@ -5,6 +5,7 @@
  * pulls / receives them in that order. See docs/sync-protocol.md.
  */
 import { z } from 'zod';
+import { CenterCallSchema } from '../schemas/call-log.js';
 import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
 import { ROLES } from '../domain/codes.js';
 import { RegulationCaseSchema } from '../schemas/case.js';
@@ -136,6 +137,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bye'), reason: z.string() }),
   /** The center's agents and their states (after hello and at every change). */
   z.strictObject({ type: z.literal('agents'), agents: z.array(AgentPresenceSchema) }),
+  /** Calls ringing or in progress in the center, after any change (wall screen, supervisors). */
+  z.strictObject({ type: z.literal('calls'), calls: z.array(CenterCallSchema) }),
   /** The center's duty directory is at this version (sent after hello and after each import). */
   z.strictObject({ type: z.literal('directory'), version: z.number().int().nonnegative() }),
 ]);

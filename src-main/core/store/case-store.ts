@@ -18,6 +18,7 @@ import type { Mutation, ServerEvent, Verdict } from '../../../src-shared/sync-pr
 import { searchKey } from '../../../src-shared/text/normalize.js';
 import type { Db } from './database.js';
 import { directoryFromRows, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory.js';
+import type { CallReport } from '../../../src-shared/schemas/call-log.js';
 
 export type SyncStatus = 'pending' | 'accepted' | 'rejected';
 export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
@@ -527,6 +528,27 @@ export class CaseStore {
   countCases(): number {
     return (this.stmt('countCases').get() as { n: number }).n;
   }
+  /** Keep a call report until the server has it (the call log is synced like cases). */
+  queueCallReport(report: CallReport, now: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO call_report_outbox (id, report, created_at) VALUES (?, ?, ?)').run(report.id, JSON.stringify(report), now);
+  }
+
+  pendingCallReports(limit: number): CallReport[] {
+    const rows = this.db.prepare('SELECT report FROM call_report_outbox ORDER BY local_seq LIMIT ?').pluck().all(limit) as string[];
+    return rows.map((r) => JSON.parse(r) as CallReport);
+  }
+
+  removeCallReports(ids: readonly string[]): void {
+    const del = this.db.prepare('DELETE FROM call_report_outbox WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+  }
+
+  countPendingCallReports(): number {
+    return this.db.prepare('SELECT count(*) FROM call_report_outbox').pluck().get() as number;
+  }
+
   countPendingMutations(): number {
     return (this.stmt('countPending').get() as { n: number }).n;
   }

@@ -168,6 +168,19 @@ export const MIGRATIONS: readonly Migration[] = [
         taken_by_name, decision_code, sector_id) WHERE status = 'waiting_regulation';
     `,
   },
+  {
+    version: 7,
+    name: 'outbox of call reports',
+    sql: `
+      -- What this workstation's phone saw of each call, kept until the central server has it.
+      CREATE TABLE call_report_outbox (
+        local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        report TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

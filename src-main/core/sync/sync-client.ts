@@ -11,6 +11,7 @@
  */
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { CenterCallSchema, MAX_CALL_REPORTS_PER_PUSH, type CenterCall } from '../../../src-shared/schemas/call-log.js';
 import {
   CaseHistoryResponseSchema,
   LoginResponseSchema,
@@ -57,6 +58,8 @@ export interface SyncClientOptions {
   onDirectoryChanged?(version: number): void;
   /** The center's agents and their states, as the server pushed them. */
   onAgents?(agents: AgentPresence[]): void;
+  /** Calls ringing or in progress in the center, as the server pushed them. */
+  onCalls?(calls: CenterCall[]): void;
 }
 
 class HttpError extends Error {
@@ -122,6 +125,7 @@ export class SyncClient {
     const tick = () => {
       if (this.stopped) return;
       void this.push();
+      void this.pushCallReports();
       this.later(tick, 5_000);
     };
     this.later(tick, 5_000);
@@ -437,6 +441,10 @@ export class SyncClient {
       void this.push();
       return;
     }
+    if (frame.type === 'calls') {
+      this.options.onCalls?.(frame.calls);
+      return;
+    }
     if (frame.type === 'agents') {
       this.options.onAgents?.(frame.agents);
       return;
@@ -489,6 +497,60 @@ export class SyncClient {
     const r = await this.request('PUT', '/api/directory', z.strictObject({ version: z.number().int() }), input);
     await this.fetchDirectory();
     return r.version;
+  }
+
+  // ---- call log ----------------------------------------------------------------------------
+
+  private callReportsRun: Promise<void> | null = null;
+
+  /** Push the call reports kept locally, oldest first; on failure they wait for the next try. */
+  pushCallReports(): Promise<void> {
+    this.callReportsRun ??= (async () => {
+      try {
+        for (;;) {
+          const batch = this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH);
+          if (batch.length === 0 || this.stopped) return;
+          await this.request('POST', '/api/calls', z.strictObject({ recorded: z.number().int() }), { reports: batch });
+          this.options.store.removeCallReports(batch.map((r) => r.id));
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.setConnection('offline', (error as Error).message);
+        this.later(() => void this.pushCallReports(), this.backoff());
+      } finally {
+        this.callReportsRun = null;
+      }
+    })();
+    return this.callReportsRun;
+  }
+
+  async liveCalls(): Promise<CenterCall[]> {
+    return (await this.request('GET', '/api/calls/live', z.strictObject({ calls: z.array(CenterCallSchema), at: z.number() }))).calls;
+  }
+
+  /** A GET of the server's API answered as is (statistics, reports), checked by the caller's schema. */
+  get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    return this.request('GET', path, schema);
+  }
+
+  put<T>(path: string, schema: z.ZodType<T>, body: unknown): Promise<T> {
+    return this.request('PUT', path, schema, body);
+  }
+
+  /** A file from the server (a report), as bytes with its type and name. */
+  async download(path: string): Promise<{ contentType: string; filename: string; bytes: Buffer }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.options.serverUrl}${path}`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(60_000) });
+    } catch (error) {
+      throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      throw new HttpError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `Erreur ${res.status}`);
+    }
+    const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'rapport';
+    return { contentType: res.headers.get('content-type') ?? 'application/octet-stream', filename, bytes: Buffer.from(await res.arrayBuffer()) };
   }
 
   // ---- agent state -----------------------------------------------------------------------

@@ -1,0 +1,90 @@
+/**
+ * Statistics of a center for a period: the rows of the period, read with two indexed range scans,
+ * go through the domain's indicator code (the same the tests check against hand-made fixtures).
+ */
+import { TZDate } from '@date-fns/tz';
+import { addDays, format } from 'date-fns';
+import { departmentTimeZone } from '../../src-shared/domain/departments.js';
+import {
+  activityStatistics,
+  callIndicators,
+  callsPerHalfHour,
+  periodOfDays,
+  type ActivityStatistics,
+  type CallFact,
+  type CallIndicators,
+  type CaseFact,
+} from '../../src-shared/domain/statistics.js';
+import type { DecisionCode, Priority } from '../../src-shared/domain/codes.js';
+import type { Queryable } from '../db/sql.js';
+
+export async function departmentOf(db: Queryable, tenant: string): Promise<string> {
+  const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [tenant]);
+  if (!rows[0]) throw new Error(`unknown tenant ${tenant}`);
+  return rows[0].department;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export async function callFacts(db: Queryable, tenant: string, from: number, to: number): Promise<CallFact[]> {
+  const { rows } = await db.query<{ d: string; it: boolean; a: string; an: string | null; t: boolean; s: string | null }>(
+    `SELECT c.direction AS d, c.internal_transfer AS it, c.arrived_at AS a, c.answered_at AS an, c.transferred AS t, f.sector_id AS s
+       FROM calls c LEFT JOIN case_facts f ON f.tenant = c.tenant AND f.case_id = c.case_id
+      WHERE c.tenant = $1 AND c.arrived_at >= $2 AND c.arrived_at < $3`,
+    [tenant, from, to],
+    'stats-calls',
+  );
+  return rows.map((r) => ({ direction: r.d as 'in' | 'out', internalTransfer: r.it, arrivedAt: Number(r.a), answeredAt: num(r.an), transferred: r.t, sectorId: r.s }));
+}
+
+export async function caseFacts(db: Queryable, tenant: string, from: number, to: number): Promise<CaseFact[]> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at
+       FROM case_facts WHERE tenant = $1 AND opened_at >= $2 AND opened_at < $3`,
+    [tenant, from, to],
+    'stats-cases',
+  );
+  return rows.map((r) => ({
+    openedAt: Number(r.opened_at),
+    priority: (r.priority as Priority | null) ?? null,
+    sectorId: (r.sector_id as string | null) ?? null,
+    decisionCode: (r.decision as DecisionCode | null) ?? null,
+    firstDecidedAt: num(r.first_decided_at),
+    decidedById: (r.decided_by as string | null) ?? null,
+    decidedByName: (r.decided_by_name as string | null) ?? null,
+    reopenCount: Number(r.reopen_count),
+    firstAnsweredAt: num(r.first_answered_at),
+  }));
+}
+
+/** Statistics for local days fromDay..toDay (inclusive) of the center's department. */
+export async function statisticsFor(db: Queryable, tenant: string, fromDay: string, toDay: string, sectorId: string | null): Promise<ActivityStatistics> {
+  const department = await departmentOf(db, tenant);
+  const { from, to } = periodOfDays(department, fromDay, toDay);
+  const [calls, cases] = await Promise.all([callFacts(db, tenant, from, to), caseFacts(db, tenant, from, to)]);
+  return activityStatistics({ department, from, to, sectorId, calls, cases });
+}
+
+export interface TodayFigures {
+  day: string;
+  calls: CallIndicators;
+  /** Incoming calls per local half-hour, today and the same weekday a week before. */
+  halfHours: { today: number[]; lastWeek: number[] };
+}
+
+/** The wall screen's figures for the local day of `now`. */
+export async function todayFigures(db: Queryable, tenant: string, now: number): Promise<TodayFigures> {
+  const department = await departmentOf(db, tenant);
+  const tz = departmentTimeZone(department);
+  const day = format(new TZDate(now, tz), 'yyyy-MM-dd');
+  const weekBefore = format(addDays(new TZDate(now, tz), -7), 'yyyy-MM-dd');
+  const today = periodOfDays(department, day, day);
+  const last = periodOfDays(department, weekBefore, weekBefore);
+  const [todayCalls, lastCalls] = await Promise.all([callFacts(db, tenant, today.from, today.to), callFacts(db, tenant, last.from, last.to)]);
+  const incoming = (calls: CallFact[]) => calls.filter((c) => c.direction === 'in' && !c.internalTransfer).map((c) => c.arrivedAt);
+  return {
+    day,
+    calls: callIndicators(todayCalls),
+    halfHours: { today: callsPerHalfHour(incoming(todayCalls), tz), lastWeek: callsPerHalfHour(incoming(lastCalls), tz) },
+  };
+}

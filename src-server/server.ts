@@ -25,7 +25,7 @@ import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
-import { ApiError, body, parseInput } from './http/errors.js';
+import { ApiError, body, parseInput, stripToken } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
@@ -398,12 +398,6 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       await app.close();
     },
   };
-}
-
-function stripToken(query: unknown): unknown {
-  if (!query || typeof query !== 'object') return query;
-  const { token: _token, ...rest } = query as Record<string, unknown>;
-  return rest;
 }
 
 export { createUser };

@@ -12,7 +12,7 @@ import { CallReportPushSchema } from '../../src-shared/schemas/call-log.js';
 import { IncentiveSettingsSchema } from '../../src-shared/schemas/statistics.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { ApiError, parseInput } from '../http/errors.js';
+import { ApiError, parseInput, stripToken } from '../http/errors.js';
 import type { TokenClaims } from '../services/auth.js';
 import type { CallLog } from '../services/call-log.js';
 import { actsCsv, actsYearCsv, activityCsv, activityPdf, type IncentiveSettings, type ReportMeta } from '../services/reports.js';
@@ -44,10 +44,6 @@ function requireRole(claims: TokenClaims, roles: TokenClaims['role'][]): void {
 
 export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContext): void {
   const { db } = ctx;
-  const stripToken = (q: unknown) => {
-    const { token: _t, ...rest } = (q ?? {}) as Record<string, unknown>;
-    return rest;
-  };
 
   app.post('/api/calls', async (req) => {
     const claims = await ctx.authenticate(req);

@@ -105,7 +105,7 @@ export function actsYearCsv(
   const people = new Map<string, { name: string; byMonth: number[] }>();
   months.forEach((m, i) => {
     for (const p of m.perPhysician) {
-      const e = people.get(p.userId) ?? { name: p.name, byMonth: new Array<number>(months.length).fill(0) };
+      const e = people.get(p.userId) ?? { name: p.name, byMonth: Array.from({ length: months.length }, () => 0) };
       e.byMonth[i] = p.decisions;
       people.set(p.userId, e);
     }

@@ -264,7 +264,7 @@ export function halfHourSlot(instant: number, timeZone: string): number {
  * autumn change the repeated hour's calls add up in its two slots; in spring 02:00–03:00 is empty.
  */
 export function callsPerHalfHour(arrivals: readonly number[], timeZone: string): number[] {
-  const slots = new Array<number>(48).fill(0);
+  const slots = Array.from({ length: 48 }, () => 0);
   for (const a of arrivals) slots[halfHourSlot(a, timeZone)]! += 1;
   return slots;
 }

@@ -155,6 +155,7 @@ export class WorkstationCore {
           }
         },
         onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
+        ...(this.session ? { authorUserId: this.session.actor.userId } : {}),
         onAgents: (agents) => this.emit('agents.changed', { agents }),
         onCalls: (calls) => {
           this.liveCalls = calls;
@@ -368,6 +369,8 @@ export class WorkstationCore {
       },
       'session.current': () => ok(this.session),
       'session.logout': async () => {
+        // What this user did is sent now if the server is there: after the logout it waits for them.
+        await this.sync?.flush(5_000);
         await this.endSync();
         this.sipAccount = null;
         this.session = null;
@@ -463,7 +466,7 @@ export class WorkstationCore {
       'call.report': (report) => {
         if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
         // Kept on disk first: a call seen while the server is away reaches the call log later.
-        this.store.queueCallReport({ id: uuidv7(), ...report }, this.now());
+        this.store.queueCallReport({ id: uuidv7(), ...report }, this.session.actor.userId, this.now());
         void this.sync?.pushCallReports();
         return ok({ queued: true as const });
       },

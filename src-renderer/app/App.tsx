@@ -2,6 +2,10 @@ import { useEffect } from 'react';
 import { useApp } from './context';
 import { LoginScreen } from '../features/login/LoginScreen';
 import { Workspace } from './Workspace';
+import { WallScreen } from '../features/wall/WallScreen';
+
+/** Opened as `?vue=mur` (a TV in the room): the wall screen alone, nothing to click. */
+const WALL_ONLY = typeof location !== 'undefined' && new URLSearchParams(location.search).get('vue') === 'mur';
 
 export function App() {
   const session = useApp((s) => s.session);
@@ -11,5 +15,6 @@ export function App() {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
   if (!checked) return <p className="loading">Connexion au poste…</p>;
-  return session ? <Workspace /> : <LoginScreen />;
+  if (!session) return <LoginScreen />;
+  return WALL_ONLY ? <WallScreen fullscreen /> : <Workspace />;
 }

@@ -9,6 +9,8 @@ import { ROLE_LABELS, ROLE_SHORT_LABELS } from '../ui/labels';
 import { useNow } from '../ui/use-now';
 import { SyncIndicator } from '../features/sync/SyncIndicator';
 import { DirectoryPanel } from '../features/directory/DirectoryPanel';
+import { WallScreen } from '../features/wall/WallScreen';
+import { StatsPanel } from '../features/stats/StatsPanel';
 
 function Header() {
   const session = useApp((s) => s.session)!;
@@ -20,6 +22,8 @@ function Header() {
   const setHelpOpen = useApp((s) => s.setHelpOpen);
   const directoryOpen = useApp((s) => s.directoryOpen);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
+  const mainView = useApp((s) => s.mainView);
+  const setMainView = useApp((s) => s.setMainView);
   const now = useNow(10_000);
   return (
     <header className="app-header">
@@ -39,6 +43,16 @@ function Header() {
       <span>
         {session.actor.displayName} — <span className="muted" title={ROLE_LABELS[session.actor.role]}>{ROLE_SHORT_LABELS[session.actor.role]}</span>
       </span>
+      {session.actor.role === 'supervisor' || session.actor.role === 'admin' ? (
+        <>
+          <button type="button" aria-pressed={mainView === 'wall'} onClick={() => setMainView(mainView === 'wall' ? 'work' : 'wall')}>
+            Mur de supervision
+          </button>
+          <button type="button" aria-pressed={mainView === 'stats'} onClick={() => setMainView(mainView === 'stats' ? 'work' : 'stats')}>
+            Statistiques
+          </button>
+        </>
+      ) : null}
       {session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={directoryOpen} onClick={() => setDirectoryOpen(!directoryOpen)}>
           Annuaire de garde
@@ -68,6 +82,7 @@ export function Workspace() {
   const role = useApp((s) => s.session?.actor.role);
   const directoryOpen = useApp((s) => s.directoryOpen);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
+  const mainView = useApp((s) => s.mainView);
   const store = useContext(AppStoreContext)!;
   const searchRef = useRef<HTMLInputElement>(null);
   const caseRef = useRef<CasePanelHandle>(null);
@@ -117,11 +132,17 @@ export function Workspace() {
           </button>
         </div>
       ) : null}
-      <div className="columns">
-        <QueuePanel searchRef={searchRef} />
-        {role === 'admin' || directoryOpen ? <DirectoryPanel /> : <CasePanel ref={caseRef} />}
-        <SoftphonePanel />
-      </div>
+      {mainView === 'wall' ? (
+        <WallScreen fullscreen={false} />
+      ) : mainView === 'stats' ? (
+        <StatsPanel />
+      ) : (
+        <div className="columns">
+          <QueuePanel searchRef={searchRef} />
+          {role === 'admin' || directoryOpen ? <DirectoryPanel /> : <CasePanel ref={caseRef} />}
+          <SoftphonePanel />
+        </div>
+      )}
       <ShortcutBar />
       <ShortcutHelp />
     </div>

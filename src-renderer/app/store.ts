@@ -14,8 +14,19 @@ import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type PhoneView } from '../features/softphone/sip-phone';
 import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
 import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
+import type { CenterCall } from '../../src-shared/schemas/call-log';
+
+/** What fills the window under the header: the regulation work, the wall screen, or statistics. */
+export type MainView = 'work' | 'wall' | 'stats';
 
 export type Theme = 'light' | 'dark';
+
+/** `?vue=mur` opens the wall screen (a TV in the room), `?vue=stats` the statistics. */
+function initialView(): MainView {
+  if (typeof location === 'undefined') return 'work';
+  const v = new URLSearchParams(location.search).get('vue');
+  return v === 'mur' ? 'wall' : v === 'stats' ? 'stats' : 'work';
+}
 type PdsaStatus = MethodOutput<'calendar.pdsaAt'>;
 type SyncState = MethodOutput<'sync.status'>;
 type LoginMode = MethodOutput<'session.mode'>;
@@ -45,11 +56,15 @@ export interface AppState {
   agent: AgentStatus;
   /** The center's agents (what supervisors watch). */
   agents: AgentPresence[];
+  /** The center's calls ringing or in progress (pushed by the central server). */
+  calls: CenterCall[];
+  mainView: MainView;
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
 
   init(): Promise<void>;
+  setMainView(view: MainView): void;
   login(displayName: string, role: Role, department: string): Promise<boolean>;
   serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
   logout(): Promise<void>;
@@ -129,6 +144,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       }
     };
     const phone = new SipPhone(onPhone, {
+      // Every call, answered or not, goes to the center's call log (through the core's outbox).
+      onReport: (report) => {
+        void bridge.invoke('call.report', report).then((r) => {
+          if (!r.ok) set({ error: { code: r.error.code, message: `Appel non tracé : ${r.error.message}` } });
+        });
+      },
 
       // The call's trace goes into its case when it ends (answered calls and calls back).
       onEnded: (ended) => {
@@ -161,6 +182,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
     function startAgent() {
       get().setAgent({ type: 'choose', state: 'available' });
       void call('agent.list', {}).then((agents) => agents && set({ agents }));
+      void bridge.invoke('calls.live', {}).then((r) => r.ok && set({ calls: r.value }));
     }
     /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
     function applyChanged(changed: CaseSummary[]) {
@@ -195,6 +217,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       phone: IDLE_PHONE,
       agent: { state: 'offline', reason: null, since: Date.now() },
       agents: [],
+      calls: [],
+      mainView: initialView(),
+
+      setMainView(mainView) {
+        set({ mainView });
+      },
 
       async init() {
         bridge.on('case.changed', ({ summary }) => {
@@ -205,6 +233,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         bridge.on('session.changed', ({ session }) => set({ session }));
         bridge.on('directory.changed', () => void get().loadDirectory());
         bridge.on('agents.changed', ({ agents }) => set({ agents }));
+        bridge.on('calls.changed', ({ calls }) => set({ calls }));
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
           // A few cases: update the lists in place; a snapshot page or more: read them again.

@@ -5,6 +5,7 @@
 import { TZDate } from '@date-fns/tz';
 import { addDays, format } from 'date-fns';
 import { departmentTimeZone } from '../../src-shared/domain/departments.js';
+import { RING_STALE_MS } from '../../src-shared/domain/call-log.js';
 import {
   activityStatistics,
   callIndicators,
@@ -26,15 +27,20 @@ export async function departmentOf(db: Queryable, tenant: string): Promise<strin
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export async function callFacts(db: Queryable, tenant: string, from: number, to: number): Promise<CallFact[]> {
-  const { rows } = await db.query<{ d: string; it: boolean; a: string; an: string | null; t: boolean; s: string | null }>(
-    `SELECT c.direction AS d, c.internal_transfer AS it, c.arrived_at AS a, c.answered_at AS an, c.transferred AS t, f.sector_id AS s
+export async function callFacts(db: Queryable, tenant: string, from: number, to: number, now = Date.now()): Promise<CallFact[]> {
+  const { rows } = await db.query<{ d: string; it: boolean; a: string; an: string | null; t: boolean; s: string | null; st: string }>(
+    `SELECT c.direction AS d, c.internal_transfer AS it, c.arrived_at AS a, c.answered_at AS an, c.transferred AS t, f.sector_id AS s, c.status AS st
        FROM calls c LEFT JOIN case_facts f ON f.tenant = c.tenant AND f.case_id = c.case_id
       WHERE c.tenant = $1 AND c.arrived_at >= $2 AND c.arrived_at < $3`,
     [tenant, from, to],
     'stats-calls',
   );
-  return rows.map((r) => ({ direction: r.d as 'in' | 'out', internalTransfer: r.it, arrivedAt: Number(r.a), answeredAt: num(r.an), transferred: r.t, sectorId: r.s }));
+  return rows.map((r) => {
+    const arrivedAt = Number(r.a);
+    const fact: CallFact = { direction: r.d as 'in' | 'out', internalTransfer: r.it, arrivedAt, answeredAt: num(r.an), transferred: r.t, sectorId: r.s };
+    if (r.st === 'ringing' && now - arrivedAt < RING_STALE_MS) fact.stillRinging = true;
+    return fact;
+  });
 }
 
 export async function caseFacts(db: Queryable, tenant: string, from: number, to: number): Promise<CaseFact[]> {
@@ -80,7 +86,7 @@ export async function todayFigures(db: Queryable, tenant: string, now: number): 
   const weekBefore = format(addDays(new TZDate(now, tz), -7), 'yyyy-MM-dd');
   const today = periodOfDays(department, day, day);
   const last = periodOfDays(department, weekBefore, weekBefore);
-  const [todayCalls, lastCalls] = await Promise.all([callFacts(db, tenant, today.from, today.to), callFacts(db, tenant, last.from, last.to)]);
+  const [todayCalls, lastCalls] = await Promise.all([callFacts(db, tenant, today.from, today.to, now), callFacts(db, tenant, last.from, last.to, now)]);
   const incoming = (calls: CallFact[]) => calls.filter((c) => c.direction === 'in' && !c.internalTransfer).map((c) => c.arrivedAt);
   return {
     day,

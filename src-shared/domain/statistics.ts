@@ -21,6 +21,8 @@ export interface CallFact {
   transferred: boolean;
   /** The PDSA sector of the case the call was linked to, if any. */
   sectorId: string | null;
+  /** Ringing now (not answered, not ended, not stale): counted once it is one or the other. */
+  stillRinging?: boolean;
 }
 
 /** What the indicators need of a case (the server's case projection, one row per case). */
@@ -105,7 +107,7 @@ export interface ActivityStatistics {
 }
 
 export const STATISTICS_DEFINITIONS: readonly { term: string; definition: string }[] = [
-  { term: 'Appel reçu', definition: 'Appel entrant présenté à au moins un poste du centre. Un appel transféré d’un poste à un autre du centre reste un seul appel ; les appels sortants (rappels) sont comptés à part.' },
+  { term: 'Appel reçu', definition: 'Appel entrant présenté à au moins un poste du centre. Un appel transféré d’un poste à un autre du centre reste un seul appel ; les appels sortants (rappels) sont comptés à part. Un appel qui sonne encore est compté dès qu’il est décroché ou terminé (ou après 90 s sans nouvelles de son poste).' },
   { term: 'Appel décroché', definition: 'Appel reçu qu’un poste a pris. Le délai de décroché va de l’arrivée de l’appel au centre (premier poste qui sonne) à la prise.' },
   { term: 'Appel abandonné', definition: 'Appel reçu que personne n’a pris : l’appelant a raccroché pendant la sonnerie, ou la sonnerie a expiré. Un appel abandonné à 59 s compte dans les appels reçus et pèse sur les taux à 30 s et à 60 s.' },
   { term: 'Taux de décroché à 30 s / 60 s', definition: 'Appels décrochés en 30 s (60 s) ou moins, divisés par tous les appels reçus, abandonnés compris.' },
@@ -138,7 +140,7 @@ export function callIndicators(calls: readonly CallFact[]): CallIndicators {
       outgoing += 1;
       continue;
     }
-    if (c.internalTransfer) continue;
+    if (c.internalTransfer || c.stillRinging) continue;
     received += 1;
     if (c.answeredAt === null) continue;
     answered += 1;

@@ -36,6 +36,7 @@ describe('call indicators', () => {
     call(t + 300_000, 12, { transferred: true }), // answered, then transferred to the SAMU
     call(t + 301_000, 2, { internalTransfer: true }), // the transferred leg at the SAMU's phone: not a new call
     call(t + 400_000, 0, { direction: 'out' }), // a callback
+    call(t + 500_000, null, { stillRinging: true }), // ringing right now: neither answered nor abandoned yet
   ];
 
   it('counts received, answered, abandoned and transferred calls; the transfer leg and callbacks apart', () => {

@@ -155,6 +155,9 @@ const SQL = {
     AND server_seq <= ?`,
   pendingMutations: `SELECT local_seq, mutation_id, case_id, command, claimed_at FROM outbox WHERE status = 'pending'
     ORDER BY local_seq LIMIT ?`,
+  pendingMutationsOf: `SELECT o.local_seq, o.mutation_id, o.case_id, o.command, o.claimed_at FROM outbox o
+    JOIN case_events e ON e.id = o.mutation_id WHERE o.status = 'pending' AND e.actor_user_id = ? ORDER BY o.local_seq LIMIT ?`,
+  countPendingOf: `SELECT count(*) AS n FROM outbox o JOIN case_events e ON e.id = o.mutation_id WHERE o.status = 'pending' AND e.actor_user_id = ?`,
   acceptMutation: `UPDATE outbox SET status = 'accepted', server_seq = ?, last_error = NULL WHERE mutation_id = ? AND status = 'pending'`,
   rejectMutation: `UPDATE outbox SET status = 'rejected', last_error = ? WHERE mutation_id = ? AND status = 'pending'`,
   outboxCase: 'SELECT case_id FROM outbox WHERE mutation_id = ?',
@@ -297,8 +300,12 @@ export class CaseStore {
   }
 
   /** Mutations waiting for the server, oldest first. */
-  pendingMutations(limit: number): Mutation[] {
-    return (this.stmt('pendingMutations').all(limit) as { local_seq: number; mutation_id: string; case_id: string; command: string; claimed_at: number }[]).map(
+  /**
+   * Mutations waiting for the server, oldest first. With an author, only theirs: the server
+   * records whoever's token pushes them, so another user's offline work waits for its author.
+   */
+  pendingMutations(limit: number, authorUserId?: string): Mutation[] {
+    return ((authorUserId === undefined ? this.stmt('pendingMutations').all(limit) : this.stmt('pendingMutationsOf').all(authorUserId, limit)) as { local_seq: number; mutation_id: string; case_id: string; command: string; claimed_at: number }[]).map(
       (r) => ({ id: r.mutation_id, caseId: r.case_id, command: JSON.parse(r.command) as CaseCommand, clientTime: r.claimed_at, localSeq: r.local_seq }),
     );
   }
@@ -529,12 +536,12 @@ export class CaseStore {
     return (this.stmt('countCases').get() as { n: number }).n;
   }
   /** Keep a call report until the server has it (the call log is synced like cases). */
-  queueCallReport(report: CallReport, now: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO call_report_outbox (id, report, created_at) VALUES (?, ?, ?)').run(report.id, JSON.stringify(report), now);
+  queueCallReport(report: CallReport, userId: string, now: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO call_report_outbox (id, user_id, report, created_at) VALUES (?, ?, ?, ?)').run(report.id, userId, JSON.stringify(report), now);
   }
 
-  pendingCallReports(limit: number): CallReport[] {
-    const rows = this.db.prepare('SELECT report FROM call_report_outbox ORDER BY local_seq LIMIT ?').pluck().all(limit) as string[];
+  pendingCallReports(limit: number, userId: string): CallReport[] {
+    const rows = this.db.prepare('SELECT report FROM call_report_outbox WHERE user_id = ? ORDER BY local_seq LIMIT ?').pluck().all(userId, limit) as string[];
     return rows.map((r) => JSON.parse(r) as CallReport);
   }
 
@@ -549,8 +556,8 @@ export class CaseStore {
     return this.db.prepare('SELECT count(*) FROM call_report_outbox').pluck().get() as number;
   }
 
-  countPendingMutations(): number {
-    return (this.stmt('countPending').get() as { n: number }).n;
+  countPendingMutations(authorUserId?: string): number {
+    return ((authorUserId === undefined ? this.stmt('countPending').get() : this.stmt('countPendingOf').get(authorUserId)) as { n: number }).n;
   }
   countRejectedMutations(): number {
     return (this.stmt('countRejected').get() as { n: number }).n;

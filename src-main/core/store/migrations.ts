@@ -176,6 +176,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE call_report_outbox (
         local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
+        -- Who was logged in: only their session sends it (the server records the sender).
+        user_id TEXT NOT NULL,
         report TEXT NOT NULL,
         created_at INTEGER NOT NULL
       ) STRICT;

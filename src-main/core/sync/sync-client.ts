@@ -60,6 +60,8 @@ export interface SyncClientOptions {
   onAgents?(agents: AgentPresence[]): void;
   /** Calls ringing or in progress in the center, as the server pushed them. */
   onCalls?(calls: CenterCall[]): void;
+  /** The logged-in user: only their own offline work is pushed under their token. */
+  authorUserId?: string;
 }
 
 class HttpError extends Error {
@@ -140,6 +142,17 @@ export class SyncClient {
     this.ws?.terminate();
     this.ws = null;
     await Promise.allSettled([this.pulling, this.pushRun]);
+  }
+
+  /** Before a logout: push this user's pending work, waiting at most `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const end = this.now() + timeoutMs;
+    const left = () => this.options.store.countPendingMutations(this.options.authorUserId) + this.options.store.pendingCallReports(1, this.options.authorUserId ?? '').length;
+    while (left() > 0 && this.now() < end && !this.stopped) {
+      await Promise.allSettled([this.push(), this.pushCallReports()]);
+      if (left() > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    return left() === 0;
   }
 
   /** A local write happened: push soon. */
@@ -269,7 +282,7 @@ export class SyncClient {
     try {
       for (;;) {
         this.pushAgain = false;
-        const batch = this.options.store.pendingMutations(this.options.pushBatch ?? 100);
+        const batch = this.options.store.pendingMutations(this.options.pushBatch ?? 100, this.options.authorUserId);
         if (batch.length === 0) break;
         const res = await this.request('POST', '/api/sync/push', PushResponseSchema, { mutations: batch });
         if (this.stopped) return;
@@ -508,7 +521,7 @@ export class SyncClient {
     this.callReportsRun ??= (async () => {
       try {
         for (;;) {
-          const batch = this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH);
+          const batch = this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH, this.options.authorUserId ?? '');
           if (batch.length === 0 || this.stopped) return;
           await this.request('POST', '/api/calls', z.strictObject({ recorded: z.number().int() }), { reports: batch });
           this.options.store.removeCallReports(batch.map((r) => r.id));

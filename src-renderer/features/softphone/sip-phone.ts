@@ -8,6 +8,10 @@
 import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web } from 'sip.js';
 import type { Line } from '../../../src-shared/domain/codes';
 import type { SipAccount } from '../../../src-shared/sync-protocol/messages';
+import type { CallEndReason, CallReport } from '../../../src-shared/schemas/call-log';
+
+/** What the phone tells the center's call log (the core adds the report's id). */
+export type CallReportInput = Omit<CallReport, 'id'>;
 
 export type Registration = 'unconfigured' | 'connecting' | 'registered' | 'rejected' | 'down';
 
@@ -32,6 +36,8 @@ export interface CallView {
   caseId: string | null;
   /** Where a blind transfer sent the caller. */
   transferredTo: string | null;
+  /** Set when this call reached us by a transfer (SIP Referred-By). */
+  referredBy: string | null;
 }
 
 export interface PhoneView {
@@ -69,7 +75,7 @@ export class SipPhone {
 
   constructor(
     private readonly onChange: (view: PhoneView) => void,
-    private readonly hooks: { onAnswered?: (call: CallView) => void; onEnded?: (call: CallView) => void } = {},
+    private readonly hooks: { onAnswered?: (call: CallView) => void; onEnded?: (call: CallView) => void; onReport?: (report: CallReportInput) => void } = {},
   ) {
     if (this.audio) this.audio.autoplay = true;
   }
@@ -199,18 +205,41 @@ export class SipPhone {
     return user;
   }
 
-  private wire(s: Session, direction: 'in' | 'out', line: Line): void {
+  /** Why the current call ends, when this side knows it before sip.js says Terminated. */
+  private endReason: CallEndReason | null = null;
+
+  private report(call: CallView, state: CallReportInput['state'], endReason: CallEndReason | null = null): void {
+    this.hooks.onReport?.({
+      callId: call.callId,
+      direction: call.direction,
+      line: call.line,
+      remote: call.remote.slice(0, 100),
+      ...(call.referredBy ? { referredBy: call.referredBy.slice(0, 200) } : {}),
+      state,
+      arrivedAt: call.arrivedAt,
+      answeredAt: call.answeredAt,
+      endedAt: state === 'ended' ? (call.endedAt ?? Date.now()) : null,
+      endReason: state === 'ended' ? endReason : null,
+      ...(call.transferredTo ? { transferredTo: call.transferredTo.slice(0, 100) } : {}),
+      ...(call.caseId ? { caseId: call.caseId } : {}),
+    });
+  }
+
+  private wire(s: Session, direction: 'in' | 'out', line: Line, referredBy: string | null = null): void {
     this.session = s;
+    this.endReason = null;
     const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
     this.set({
-      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null },
+      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy },
     });
+    this.report(this.view.call!, 'ringing');
     s.stateChange.addListener((state) => {
       if (this.session !== s) return;
       if (state === SessionState.Established) {
         this.setCall({ state: 'active', answeredAt: Date.now() });
         const sdh = s.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
         if (this.audio && sdh) this.audio.srcObject = sdh.remoteMediaStream;
+        if (this.view.call) this.report(this.view.call, 'answered');
         if (direction === 'in' && this.view.call) this.hooks.onAnswered?.(this.view.call);
       }
       if (state === SessionState.Terminated) {
@@ -218,10 +247,23 @@ export class SipPhone {
         this.setCall({ state: 'ended', endedAt: now, holds: (this.view.call?.holds ?? []).map((h) => (h.to === null ? { ...h, to: now } : h)) });
         this.session = null;
         if (this.audio) this.audio.srcObject = null;
-        if (this.view.call) this.hooks.onEnded?.(this.view.call);
+        const ended = this.view.call;
+        if (ended) {
+          this.report(ended, 'ended', this.endReason ?? (ended.answeredAt === null && ended.direction === 'out' ? 'failed' : 'caller_hung_up'));
+          this.hooks.onEnded?.(ended);
+        }
       }
     });
     s.delegate = {
+      onBye: (bye) => {
+        this.endReason ??= 'caller_hung_up';
+        void bye.accept();
+      },
+      // The caller hung up while it rang, or another phone of the center took the call.
+      onCancel: (cancel) => {
+        const reason = cancel.request.getHeader('Reason') ?? '';
+        this.endReason = /cause=200\b/.test(reason) ? 'answered_elsewhere' : reason ? 'cancelled' : 'caller_hung_up';
+      },
       // Transferred by the far end (a REFER): call the new party; this call then ends.
       onRefer: (referral) => {
         void referral.accept().then(() => {
@@ -244,13 +286,18 @@ export class SipPhone {
     // With the softphone panel's 'incoming-shown' measure: INVITE → call on screen (benchmark).
     performance.mark('sip-invite-received');
     // A second call while busy: refused for now (486), the caller hears busy and may retry.
-    if (this.session) {
-      void invitation.reject({ statusCode: 486 });
-      return;
-    }
     const req = invitation.request;
     const line = lineOf({ explicit: req.getHeader('X-Permanence-Line'), called: req.getHeader('P-Called-Party-ID') ?? req.to.uri.user });
-    this.wire(invitation, 'in', line);
+    const referredBy = req.getHeader('Referred-By') ?? null;
+    if (this.session) {
+      void invitation.reject({ statusCode: 486 });
+      // Still a call the center received: it goes to the call log as refused here.
+      const now = Date.now();
+      const remote = req.from.uri.user ?? '';
+      this.hooks.onReport?.({ callId: req.callId, direction: 'in', line, remote: remote.slice(0, 100), ...(referredBy ? { referredBy: referredBy.slice(0, 200) } : {}), state: 'ended', arrivedAt: now, answeredAt: null, endedAt: now, endReason: 'rejected' });
+      return;
+    }
+    this.wire(invitation, 'in', line, referredBy);
   }
 
   async answer(): Promise<void> {
@@ -262,17 +309,27 @@ export class SipPhone {
   async hangup(): Promise<void> {
     const s = this.session;
     if (!s) return;
-    if (s instanceof Invitation && s.state === SessionState.Initial) await s.reject();
-    else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) await s.cancel();
-    else if (s.state === SessionState.Established) await s.bye();
+    if (s instanceof Invitation && s.state === SessionState.Initial) {
+      this.endReason = 'rejected';
+      await s.reject();
+    } else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) {
+      this.endReason = 'cancelled';
+      await s.cancel();
+    } else if (s.state === SessionState.Established) {
+      this.endReason ??= 'agent_hung_up';
+      await s.bye();
+    }
   }
 
   /** Attach the current call to a case (its record goes there when it ends). */
   attachCase(callId: string, caseId: string): void {
     if (this.view.call?.callId !== callId) return;
     this.setCall({ caseId });
+    const c = this.view.call;
+    // The call log learns the case too (statistics by sector go through it).
+    this.report(c, c.state === 'ended' ? 'ended' : c.state === 'active' ? 'answered' : 'ringing', c.state === 'ended' ? (this.endReason ?? 'caller_hung_up') : null);
     // Already over (a very short call): its record goes to the case now.
-    if (this.view.call.state === 'ended') this.hooks.onEnded?.(this.view.call);
+    if (c.state === 'ended') this.hooks.onEnded?.(c);
   }
 
   async call(target: string, caseId: string | null = null): Promise<void> {
@@ -303,7 +360,10 @@ export class SipPhone {
     await s.refer(uri, {
       onNotify: (notification) => {
         void notification.accept();
-        if (/SIP\/2\.0 2\d\d/.test(notification.request.body ?? '') && s.state === SessionState.Established) void s.bye();
+        if (/SIP\/2\.0 2\d\d/.test(notification.request.body ?? '') && s.state === SessionState.Established) {
+          this.endReason = 'transferred';
+          void s.bye();
+        }
       },
       requestDelegate: {
         onReject: (r) => {

@@ -300,3 +300,36 @@ describe('offline login', () => {
     expect(truth.has(k.id)).toBe(true);
   });
 });
+
+describe('shared workstation', () => {
+  it('work done offline by one user is never sent under the next user’s name; it goes out when its author is back', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const proxy = await startFaultProxy(ts.url);
+    cleanups.push(() => proxy.close());
+    const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    proxy.faults.blockHttp = true;
+    proxy.dropSockets();
+    const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: 'saisi hors ligne par ARM 1' } });
+    await call(w.core, 'call.report', { callId: 'c-arm1', direction: 'in', line: '116117', remote: '0612345678', state: 'ringing', arrivedAt: Date.now(), answeredAt: null, endedAt: null, endReason: null });
+    await call(w.core, 'session.logout', {});
+    proxy.faults.blockHttp = false;
+    // The next user of the workstation: their own work goes out, ARM 1's waits.
+    await call(w.core, 'session.login', { login: 'arm2', password: 'arm2-password' });
+    const mine = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: 'ARM 2' } });
+    await waitFor('ARM 2’s case on the server', async () => (await serverCases(ts.db)).has(mine.id), 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await serverCases(ts.db)).has(k.id)).toBe(false);
+    expect(w.core.store.countPendingMutations()).toBe(1);
+    const { rows: calls } = await ts.db.query('SELECT 1 FROM call_reports WHERE tenant = $1', [TENANT]);
+    expect(calls).toHaveLength(0);
+    await call(w.core, 'session.logout', {});
+    // ARM 1 is back: their case and their call reach the server, in their name.
+    await call(w.core, 'session.login', { login: 'arm1', password: 'arm1-password' });
+    await waitFor('ARM 1’s case on the server', async () => (await serverCases(ts.db)).has(k.id), 10_000);
+    expect((await serverCases(ts.db)).get(k.id)?.openedBy.userId).toBe('cote-dor:arm1');
+    await waitFor('ARM 1’s call on the server', async () => (await ts.db.query('SELECT user_id FROM call_reports WHERE tenant = $1', [TENANT])).rows.length === 1, 10_000);
+    const { rows } = await ts.db.query<{ user_id: string }>('SELECT user_id FROM call_reports WHERE tenant = $1', [TENANT]);
+    expect(rows[0]!.user_id).toBe('cote-dor:arm1');
+  }, 60_000);
+});

@@ -1,0 +1,197 @@
+/**
+ * The supervisor's wall screen: readable from 4 metres on a TV with no keyboard. Live from pushed
+ * events (calls, agents, cases); today's figures fetched every few seconds; the time of the data
+ * always shown, and a banner that cannot be missed when the feed is stale.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { isWaiting } from '../../../src-shared/domain/call-log';
+import { AGENT_STATE_LABELS, AGENT_STATES, PAUSE_REASON_LABELS, type AgentState } from '../../../src-shared/domain/agent-state';
+import { PRIORITIES, type Priority } from '../../../src-shared/domain/codes';
+import { ANSWER_TARGETS } from '../../../src-shared/domain/statistics';
+import type { TodayFiguresView } from '../../../src-shared/schemas/statistics';
+import { useApp } from '../../app/context';
+import { useNow } from '../../ui/use-now';
+import { HalfHourChart } from './HalfHourChart';
+
+/** Figures older than this, or a link that is down, make the screen say it is stale. */
+export const WALL_STALE_MS = 15_000;
+const POLL_MS = 5_000;
+
+const duration = (ms: number) => {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')}` : `${m}:${sec}`;
+};
+const clock = (ms: number, seconds = false) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) });
+const percent = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)} %`);
+
+const PRIORITY_NAMES: Record<Priority, string> = { P0: 'P0 départ réflexe', P1: 'P1 urgence vitale', P2: 'P2 urgent', P3: 'P3 non urgent' };
+const STATE_SIGNS: Record<AgentState, string> = { available: '●', busy: '◆', pause: '❚❚', offline: '○' };
+
+function TargetTile({ label, value, target }: { label: string; value: number | null; target: number }) {
+  const met = value !== null && value >= target;
+  return (
+    <section className={`wall-tile ${value === null ? '' : met ? 'wall-ok' : 'wall-bad'}`} aria-label={label}>
+      <h2>{label}</h2>
+      <p className="wall-big">{percent(value)}</p>
+      <p className="wall-sub">
+        {value === null ? 'aucun appel encore' : met ? `✓ objectif ${percent(target)} atteint` : `▼ sous l’objectif de ${percent(target)}`}
+      </p>
+    </section>
+  );
+}
+
+export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
+  const bridge = useApp((s) => s.bridge);
+  const calls = useApp((s) => s.calls);
+  const agents = useApp((s) => s.agents);
+  const queue = useApp((s) => s.queue);
+  const sync = useApp((s) => s.sync);
+  const session = useApp((s) => s.session);
+  const setMainView = useApp((s) => s.setMainView);
+  const now = useNow(1000);
+  const [figures, setFigures] = useState<TodayFiguresView | null>(null);
+  const [asOf, setAsOf] = useState<number | null>(null);
+  const chartBox = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    const load = () =>
+      void bridge.invoke('stats.today', {}).then((r) => {
+        if (!alive || !r.ok) return;
+        setFigures(r.value);
+        setAsOf(Date.now());
+      });
+    load();
+    const id = setInterval(load, POLL_MS);
+    return () => {
+      alive = false;
+      clearInterval(id);
+    };
+  }, [bridge, calls]);
+
+  // The chart takes the room left in its panel, whatever the screen.
+  useEffect(() => {
+    const box = chartBox.current;
+    if (!box) return;
+    const observer = new ResizeObserver(() => setSize({ w: Math.floor(box.clientWidth), h: Math.floor(box.clientHeight) }));
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
+
+  const waiting = useMemo(() => calls.filter((c) => isWaiting(c, now)).sort((a, b) => a.arrivedAt - b.arrivedAt), [calls, now]);
+  const inProgress = calls.filter((c) => c.status === 'in_progress').length;
+  const byState = AGENT_STATES.map((state) => ({ state, agents: agents.filter((a) => a.state === state) }));
+  const byPriority = PRIORITIES.map((p) => {
+    const cases = queue.filter((c) => c.priority === p);
+    const oldest = cases.reduce<number | null>((m, c) => (c.waitingSince !== null && (m === null || c.waitingSince < m) ? c.waitingSince : m), null);
+    return { priority: p, count: cases.length, oldest };
+  });
+  const linkDown = sync?.enabled === true && sync.connection !== 'online';
+  const stale = linkDown || asOf === null || now - asOf > WALL_STALE_MS;
+
+  return (
+    <div className={`wall ${fullscreen ? 'wall-fullscreen' : ''}`} data-testid="wall">
+      <header className="wall-header">
+        <h1>Permanence — salle de régulation{session ? ` · département ${session.department}` : ''}</h1>
+        <p className="wall-clock" aria-label="Heure">
+          {clock(now)}
+        </p>
+        <p className="wall-asof" role="status" aria-label="Données à">
+          Données à {asOf ? clock(asOf, true) : '—'}
+        </p>
+        {!fullscreen ? (
+          <button type="button" onClick={() => setMainView('work')}>
+            Retour au poste
+          </button>
+        ) : null}
+      </header>
+      {stale ? (
+        <div className="wall-stale" role="alert">
+          ⚠ Données figées{asOf ? ` depuis ${clock(asOf, true)}` : ''} — {linkDown ? 'serveur central injoignable' : 'pas de mise à jour reçue'}
+        </div>
+      ) : null}
+
+      <div className="wall-row">
+        <section className={`wall-tile ${waiting.length > 0 ? 'wall-attention' : ''}`} aria-label="Appels en attente">
+          <h2>Appels en attente</h2>
+          <p className="wall-big" data-testid="wall-waiting">
+            {waiting.length}
+          </p>
+          <p className="wall-sub">{waiting.length ? `plus longue : ${duration(now - waiting[0]!.arrivedAt)}` : 'aucun appel ne sonne'}</p>
+        </section>
+        <section className="wall-tile" aria-label="Appels en cours">
+          <h2>Appels en cours</h2>
+          <p className="wall-big" data-testid="wall-in-progress">
+            {inProgress}
+          </p>
+          <p className="wall-sub">décrochés, non terminés</p>
+        </section>
+        <TargetTile label="Décrochés en 30 s" value={figures?.calls.shareWithin30s ?? null} target={ANSWER_TARGETS.within30sShare} />
+        <TargetTile label="Décrochés en 60 s" value={figures?.calls.shareWithin60s ?? null} target={ANSWER_TARGETS.within60sShare} />
+        <section className="wall-tile" aria-label="Appels abandonnés aujourd’hui">
+          <h2>Abandonnés aujourd’hui</h2>
+          <p className="wall-big" data-testid="wall-abandoned">
+            {figures?.calls.abandoned ?? '—'}
+          </p>
+          <p className="wall-sub">sur {figures?.calls.received ?? '—'} appels reçus</p>
+        </section>
+      </div>
+
+      <div className="wall-row wall-row-2">
+        <section className="wall-panel" aria-label="Dossiers en attente de régulation">
+          <h2>Dossiers en attente de régulation</h2>
+          <table className="wall-table">
+            <tbody>
+              {byPriority.map((p) => (
+                <tr key={p.priority} className={`wall-prio wall-${p.priority.toLowerCase()}`}>
+                  <th scope="row">
+                    <span className={`prio-badge prio-${p.priority}`}>{p.priority}</span> {PRIORITY_NAMES[p.priority].slice(3)}
+                  </th>
+                  <td className="wall-num">{p.count}</td>
+                  <td className="wall-wait">{p.oldest !== null ? `depuis ${duration(now - p.oldest)}` : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section className="wall-panel" aria-label="Agents">
+          <h2>Agents</h2>
+          <ul className="wall-agents">
+            {byState.map(({ state, agents: list }) => (
+              <li key={state} className={`wall-agent-state wall-state-${state}`}>
+                <span className="wall-state-name">
+                  {STATE_SIGNS[state]} {AGENT_STATE_LABELS[state]}
+                </span>
+                <span className="wall-num">{list.length}</span>
+                <span className="wall-names">
+                  {list
+                    .slice(0, 4)
+                    .map((a) => `${a.displayName}${a.reason ? ` (${PAUSE_REASON_LABELS[a.reason]})` : ''} ${duration(now - a.since)}`)
+                    .join(' · ')}
+                  {list.length > 4 ? ` · +${list.length - 4}` : ''}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+
+      <section className="wall-panel wall-chart-panel" aria-label="Appels par demi-heure">
+        <h2>
+          Appels par demi-heure — <span className="wall-key-bar">■ aujourd’hui</span> <span className="wall-key-line">- - même jour la semaine dernière</span>
+        </h2>
+        <div className="wall-chart-box" ref={chartBox}>
+          {figures && size && size.h > 80 ? (
+            <HalfHourChart today={figures.halfHours.today} lastWeek={figures.halfHours.lastWeek} width={size.w} height={size.h} />
+          ) : (
+            <p className="wall-sub">{figures ? '' : 'chargement…'}</p>
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}

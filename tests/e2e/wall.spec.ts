@@ -1,0 +1,123 @@
+/**
+ * The supervisor's wall screen on a TV (1920×1080, `?vue=mur`), while scripted patients call
+ * through the project's Kamailio (plain RTP bridged by rtpengine) and ARMs answer in Chromium:
+ * the waiting count follows within a second, answered and abandoned calls show, and stopping the
+ * central server puts up the stale banner.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { test, expect, type Page } from '@playwright/test';
+import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { freshDatabase, rawLogin, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { PatientCallers } from '../fixtures/patient-caller.js';
+import { openStation, serverLogin, SHOTS, type Station } from './site.js';
+
+test.use({ viewport: { width: 1920, height: 1080 } });
+
+/** Calls of earlier today and of the same weekday last week, as phones would have reported them. */
+async function seedHistory(url: string) {
+  const token = await rawLogin(url, 'arm3');
+  const now = Date.now();
+  const day = 24 * 3_600_000;
+  const reports = [];
+  for (let i = 0; i < 60; i++) {
+    // Last week: spread over the 6 hours before this time of day, a week ago; today: the last 3 hours.
+    for (const [base, span, n] of [[now - 7 * day, 6, i], [now, 3, i % 2 === 0 ? i : -1]] as const) {
+      if (n < 0) continue;
+      const arrivedAt = base - Math.round(((n * 7919) % 1000) / 1000 * span * 3_600_000) - 60_000;
+      const answered = n % 9 !== 0;
+      const answeredAt = answered ? arrivedAt + 1000 * (5 + ((n * 13) % 50)) : null;
+      const callId = `seed-${base}-${n}`;
+      const common = { callId, direction: 'in', line: '116117', remote: `06000000${String(n).padStart(2, '0')}`, arrivedAt, answeredAt, caseId: undefined };
+      reports.push({ ...common, id: uuidv7(), state: 'ringing', answeredAt: null, endedAt: null, endReason: null });
+      reports.push({ ...common, id: uuidv7(), state: 'ended', endedAt: (answeredAt ?? arrivedAt) + 90_000, endReason: 'caller_hung_up' });
+    }
+  }
+  const res = await fetch(`${url}/api/calls`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reports }) });
+  expect(res.status).toBe(200);
+}
+
+async function armReady(page: Page, station: Station, login: string) {
+  await page.goto(station.host.url);
+  await serverLogin(page, login);
+  await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText(login, { timeout: 10_000 });
+}
+
+test('the wall screen follows scripted callers and ARMs live, and says when its data is stale', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { db, drop } = await freshDatabase('pglite');
+  let server: RegulationServer | null = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const arm1 = await openStation(server.url);
+  const arm2 = await openStation(server.url);
+  const wall = await openStation(server.url);
+  const callers = await PatientCallers.start(SIP_WS_URL);
+  try {
+    await seedHistory(server.url);
+    // Two cases wait for regulation (a P2 and a P3), as the ARMs sent them earlier.
+    for (const [priority, name] of [['P2', 'Durand'], ['P3', 'Petit']] as const) {
+      const r = await wall.core.registry.call('session.login', { login: 'arm3', password: 'arm3-password' });
+      expect(r.ok).toBe(true);
+      const c = await wall.core.registry.call('case.open', {
+        line: '116117',
+        fields: { callbackPhone: '0611223344', patient: { lastName: name, ageYears: 40 }, location: { inseeCode: '21231' }, reasonCode: 'FEVER', priority },
+      });
+      if (!c.ok) throw new Error(c.error.message);
+      const sent = await wall.core.registry.call('case.command', { caseId: (c.value as { id: string }).id, command: { type: 'send_to_regulation' } });
+      expect(sent.ok).toBe(true);
+      await wall.core.registry.call('session.logout', {});
+    }
+
+    const page1 = await (await browser.newContext()).newPage();
+    const page2 = await (await browser.newContext()).newPage();
+    const tv = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    await armReady(page1, arm1, 'arm1');
+    await armReady(page2, arm2, 'arm2');
+    // The TV: opened once on the wall address, logged in once as the supervisor; nothing to click after.
+    await tv.goto(`${wall.host.url}/?vue=mur`);
+    await serverLogin(tv, 'sup1');
+    const waiting = tv.getByTestId('wall-waiting');
+    await expect(waiting).toHaveText('0');
+    await expect(tv.getByRole('region', { name: 'Dossiers en attente de régulation' })).toContainText('P2');
+    await expect(tv.getByRole('region', { name: 'Agents' })).toContainText('ARM 1');
+    await expect(tv.getByRole('status', { name: 'Données à' })).toContainText(/\d\d:\d\d:\d\d/);
+
+    // A patient calls the ARM on duty: on the wall within a second.
+    const a = await callers.call({ from: '0612345678', to: 'arm1' });
+    await expect(page1.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 12 34 56 78', { timeout: 5_000 });
+    await expect(waiting).toHaveText('1', { timeout: 1_000 });
+    const b = await callers.call({ from: '0698765432', to: 'arm2' });
+    await expect(page2.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await expect(waiting).toHaveText('2', { timeout: 1_000 });
+    await expect(tv.getByRole('region', { name: 'Appels en attente' })).toContainText(/plus longue : 0:0\d/);
+
+    // ARM 1 answers: one waiting, one in progress; the patient hears the ARM and the ARM the patient.
+    await page1.keyboard.press('Alt+KeyD');
+    await expect(waiting).toHaveText('1', { timeout: 1_000 });
+    await expect(tv.getByTestId('wall-in-progress')).toHaveText('1', { timeout: 1_000 });
+    await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+    await expect
+      .poll(() => page1.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0)), { timeout: 10_000 })
+      .toBeGreaterThan(20);
+    await expect(tv.getByRole('region', { name: 'Agents' })).toContainText('Occupé');
+    await tv.screenshot({ path: `${SHOTS}/wall-screen-1920x1080.png` });
+
+    // The second patient gives up while it rings: an abandoned call.
+    const abandonedBefore = Number(await tv.getByTestId('wall-abandoned').textContent());
+    await b.hangUp();
+    await expect(waiting).toHaveText('0', { timeout: 1_000 });
+    await expect(tv.getByTestId('wall-abandoned')).toHaveText(String(abandonedBefore + 1), { timeout: 6_000 });
+    await a.hangUp();
+    await expect(tv.getByTestId('wall-in-progress')).toHaveText('0', { timeout: 2_000 });
+
+    // The central server stops: the wall says its figures are frozen, and since when.
+    await server.close();
+    server = null;
+    await expect(tv.getByRole('alert').filter({ hasText: 'Données figées' })).toContainText('serveur central injoignable', { timeout: 10_000 });
+    await tv.screenshot({ path: `${SHOTS}/wall-screen-stale.png` });
+  } finally {
+    await callers.stop();
+    for (const s of [arm1, arm2, wall]) await s.close();
+    await server?.close();
+    await db.close();
+    await drop();
+  }
+});

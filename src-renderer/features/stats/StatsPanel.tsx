@@ -2,7 +2,7 @@
  * Statistics of the center for a period and a sector, with the definitions of every figure, and
  * the reports to send out (monthly activity for the ARS, regulation acts per physician).
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { DECISIONS, PRIORITY_LABELS, type DecisionCode, type Priority } from '../../../src-shared/domain/codes';
 import { ANSWER_TARGETS, STATISTICS_DEFINITIONS, type ActivityStatistics } from '../../../src-shared/domain/statistics';
 import type { ReportRequest } from '../../../src-shared/schemas/statistics';
@@ -57,13 +57,14 @@ export function StatsPanel() {
       } else setProblem(r.error.message);
     });
   }, [bridge, from, to, sector]);
-  const [loadedOnce, setLoadedOnce] = useState(false);
+  // Figures for the default period when the screen opens; after that, on "Calculer".
+  const loadedOnce = useRef(false);
   useEffect(() => {
-    if (loadedOnce) return;
-    setLoadedOnce(true);
+    if (loadedOnce.current) return;
+    loadedOnce.current = true;
     load();
     void bridge.invoke('incentives.get', {}).then((r) => r.ok && setAmounts(r.value));
-  }, [bridge, load, loadedOnce]);
+  }, [bridge, load]);
 
   const report = (req: ReportRequest) =>
     void bridge.invoke('reports.download', req).then((r) => {

@@ -10,6 +10,11 @@ import { HALF_HOUR_LABELS } from '../../../src-shared/domain/statistics';
 export function HalfHourChart({ today, lastWeek, width, height }: { today: number[]; lastWeek: number[]; width: number; height: number }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // The figures the chart starts from when it is (re)built for a new size.
+  const latest = useRef({ today, lastWeek });
+  useEffect(() => {
+    latest.current = { today, lastWeek };
+  }, [today, lastWeek]);
 
   useEffect(() => {
     if (!host.current) return;
@@ -37,7 +42,7 @@ export function HalfHourChart({ today, lastWeek, width, height }: { today: numbe
           { label: 'Même jour la semaine dernière', stroke: line, width: 4, dash: [10, 6], points: { show: false } },
         ],
       },
-      [xs, today, lastWeek],
+      [xs, latest.current.today, latest.current.lastWeek],
       host.current,
     );
     return () => {

@@ -159,3 +159,18 @@ describe('case indicators', () => {
     expect(s1.cases.total).toBe(1);
   });
 });
+
+describe('PDSA classification of a period’s calls', () => {
+  it('gives, quarter-hour by quarter-hour, the calendar’s own answer across the autumn change and two public holidays', async () => {
+    const { pdsaAt } = await import('../../src-shared/domain/pdsa-calendar.js');
+    const { pdsaClassifier } = await import('../../src-shared/domain/statistics.js');
+    const inPdsa = pdsaClassifier('21');
+    const start = paris('2026-10-20T00:00', 2); // 25 Oct: change of time; 1 and 11 Nov: holidays
+    const wrong: string[] = [];
+    for (let t = start; t < start + 26 * 24 * 3_600_000; t += 15 * 60_000) {
+      const truth = pdsaAt(t, '21');
+      if (inPdsa(t) !== truth.inPdsa) wrong.push(truth.localTime);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

@@ -45,8 +45,8 @@ function Header() {
       </span>
       {session.actor.role === 'supervisor' || session.actor.role === 'admin' ? (
         <>
-          <button type="button" aria-pressed={mainView === 'wall'} onClick={() => setMainView(mainView === 'wall' ? 'work' : 'wall')}>
-            Mur de supervision
+          <button type="button" aria-pressed={mainView === 'wall'} onClick={() => setMainView(mainView === 'wall' ? 'work' : 'wall')} title="Mur de supervision (salle, TV : ?vue=mur)">
+            Mur
           </button>
           <button type="button" aria-pressed={mainView === 'stats'} onClick={() => setMainView(mainView === 'stats' ? 'work' : 'stats')}>
             Statistiques
@@ -62,7 +62,7 @@ function Header() {
         Raccourcis
       </button>
       <button type="button" onClick={toggleTheme} title="Alt+T" aria-label="Basculer le thème">
-        {theme === 'dark' ? 'Thème clair' : 'Thème sombre'}
+        {theme === 'dark' ? '☀ Clair' : '☾ Sombre'}
       </button>
       <button type="button" onClick={() => void logout()}>
         Se déconnecter

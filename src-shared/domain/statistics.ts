@@ -61,7 +61,7 @@ export function caseFactOf(c: RegulationCase): CaseFact {
 
 export const ANSWER_TARGETS = { within30sShare: 0.9, within60sShare: 0.95 } as const;
 export const ANSWER_TIME_BUCKETS: readonly { label: string; upToSeconds: number }[] = [
-  { label: '≤ 10 s', upToSeconds: 10 },
+  { label: '0–10 s', upToSeconds: 10 },
   { label: '10–30 s', upToSeconds: 30 },
   { label: '30–60 s', upToSeconds: 60 },
   { label: '1–2 min', upToSeconds: 120 },

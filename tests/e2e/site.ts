@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Page } from '@playwright/test';
+import { type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 import { WorkstationCore, type CoreOptions } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
 import { SIP_WS_URL, TENANT } from '../fixtures/sync-harness.js';
@@ -47,4 +47,13 @@ export async function serverLogin(page: Page, login: string): Promise<void> {
   await page.getByLabel('Identifiant').fill(login);
   await page.getByLabel('Mot de passe').fill(`${login}-password`);
   await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
+/**
+ * A new browser page as a French center's screen is set up (a context made with `browser.newContext`
+ * does not get the config's locale and time zone by itself).
+ */
+export async function stationPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options });
+  return context.newPage();
 }

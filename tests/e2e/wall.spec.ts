@@ -4,28 +4,41 @@
  * the waiting count follows within a second, answered and abandoned calls show, and stopping the
  * central server puts up the stale banner.
  */
+import { execFileSync } from 'node:child_process';
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { periodOfDays } from '../../src-shared/domain/statistics.js';
 import { v7 as uuidv7 } from 'uuid';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { PatientCallers } from '../fixtures/patient-caller.js';
-import { openStation, serverLogin, SHOTS, type Station } from './site.js';
+import { openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.use({ viewport: { width: 1920, height: 1080 } });
 
 /** Calls of earlier today and of the same weekday last week, as phones would have reported them. */
-async function seedHistory(url: string) {
+async function seedHistory(url: string): Promise<{ day: string; received: number; abandoned: number }> {
   const token = await rawLogin(url, 'arm3');
   const now = Date.now();
-  const day = 24 * 3_600_000;
+  // The center's day (Paris time), whatever the test machine's zone and the time of day.
+  const day = format(new TZDate(now, 'Europe/Paris'), 'yyyy-MM-dd');
+  const midnight = periodOfDays('21', day, day).from;
+  let received = 0;
+  let abandoned = 0;
+  const DAY = 24 * 3_600_000;
   const reports = [];
   for (let i = 0; i < 60; i++) {
     // Last week: spread over the 6 hours before this time of day, a week ago; today: the last 3 hours.
-    for (const [base, span, n] of [[now - 7 * day, 6, i], [now, 3, i % 2 === 0 ? i : -1]] as const) {
+    for (const [base, span, n] of [[now - 7 * DAY, 6, i], [now, 3, i % 2 === 0 ? i : -1]] as const) {
       if (n < 0) continue;
       const arrivedAt = base - Math.round(((n * 7919) % 1000) / 1000 * span * 3_600_000) - 60_000;
       const answered = n % 9 !== 0;
       const answeredAt = answered ? arrivedAt + 1000 * (5 + ((n * 13) % 50)) : null;
+      if (arrivedAt >= midnight) {
+        received += 1;
+        if (!answered) abandoned += 1;
+      }
       const callId = `seed-${base}-${n}`;
       const common = { callId, direction: 'in', line: '116117', remote: `06000000${String(n).padStart(2, '0')}`, arrivedAt, answeredAt, caseId: undefined };
       reports.push({ ...common, id: uuidv7(), state: 'ringing', answeredAt: null, endedAt: null, endReason: null });
@@ -34,6 +47,7 @@ async function seedHistory(url: string) {
   }
   const res = await fetch(`${url}/api/calls`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reports }) });
   expect(res.status).toBe(200);
+  return { day, received, abandoned };
 }
 
 async function armReady(page: Page, station: Station, login: string) {
@@ -66,9 +80,9 @@ test('the wall screen follows scripted callers and ARMs live, and says when its 
       await wall.core.registry.call('session.logout', {});
     }
 
-    const page1 = await (await browser.newContext()).newPage();
-    const page2 = await (await browser.newContext()).newPage();
-    const tv = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    const page1 = await stationPage(browser);
+    const page2 = await stationPage(browser);
+    const tv = await stationPage(browser, { viewport: { width: 1920, height: 1080 } });
     await armReady(page1, arm1, 'arm1');
     await armReady(page2, arm2, 'arm2');
     // The TV: opened once on the wall address, logged in once as the supervisor; nothing to click after.
@@ -117,6 +131,47 @@ test('the wall screen follows scripted callers and ARMs live, and says when its 
     await callers.stop();
     for (const s of [arm1, arm2, wall]) await s.close();
     await server?.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('a supervisor reads the month’s statistics with their definitions and downloads the ARS report', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const sup = await openStation(server.url);
+  try {
+    const seeded = await seedHistory(server.url);
+    const page = await stationPage(browser, { acceptDownloads: true, viewport: { width: 1600, height: 1000 } });
+    await page.goto(sup.host.url);
+    await serverLogin(page, 'sup1');
+    await page.getByRole('button', { name: 'Statistiques' }).click();
+    const calls = page.getByRole('table', { name: 'Appels' });
+    // Today's 30 seeded calls are in this month's figures (the week-old ones may be too).
+    await expect(calls.getByRole('row', { name: /^Reçus/ })).toContainText(/\d+/);
+    await expect(page.getByRole('group').filter({ hasText: 'Définitions' })).toContainText('Appel abandonné');
+    await expect(page.getByText('Un appel abandonné à 59 s compte dans les appels reçus')).toBeVisible();
+    // The center's today alone: the seeded calls of today, every ninth one abandoned.
+    await page.getByLabel('Du').fill(seeded.day);
+    await page.getByLabel('au', { exact: true }).fill(seeded.day);
+    await page.getByRole('button', { name: 'Calculer' }).click();
+    await expect(calls.getByRole('row', { name: /^Reçus/ }).getByRole('cell').first()).toHaveText(String(seeded.received));
+    await expect(calls.getByRole('row', { name: /^Abandonnés/ }).getByRole('cell').first()).toHaveText(String(seeded.abandoned));
+    await page.screenshot({ path: `${SHOTS}/statistics-light.png` });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Rapport d’activité ARS (PDF)' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^activite-cote-dor-\d{4}-\d\d\.pdf$/);
+    const pdf = `${SHOTS}/sample-activity-report.pdf`;
+    await download.saveAs(pdf);
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    expect(text).toContain("Rapport d'activité de régulation");
+    expect(text).toMatch(/Appels reçus\s+\d+/);
+    // The first page as an image, for the documentation (and a look by a human).
+    execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', pdf, `${SHOTS}/sample-activity-report`]);
+  } finally {
+    await sup.close();
+    await server.close();
     await db.close();
     await drop();
   }

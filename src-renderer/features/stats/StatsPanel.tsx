@@ -159,6 +159,7 @@ export function StatsPanel() {
               {stats.cases.perPhysician.map((p) => (
                 <Figure key={p.userId} label={p.name} value={p.decisions} note="décisions" />
               ))}
+              {stats.cases.total === 0 ? <Figure label="Aucun dossier sur la période" value="—" /> : null}
             </tbody>
           </table>
         </div>

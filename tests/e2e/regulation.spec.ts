@@ -1,18 +1,21 @@
 /**
- * The regulation workflow in two browser shells against one central server: the ARM screens a
- * call with the keyboard only and sends it; the physician sees it, takes it, writes a note,
- * decides a consultation with the fields it needs and closes; the timeline shows every step.
- * Then the same patient calls again: the ARM sees the previous case, its outcome, and a raised
- * priority suggestion. And a form half filled survives the workstation going down.
+ * The regulation workflow against one central server and the project's Kamailio: a scripted
+ * patient (sip.js in Node, plain RTP through rtpengine) calls; the ARM answers and screens with the
+ * keyboard only and sends it; the physician sees it, takes it, calls the patient back, writes a
+ * note, decides a consultation with the fields it needs and closes; the supervisor's timeline
+ * shows every step. Then the same patient calls again: the ARM sees the previous case, its
+ * outcome, and a raised priority suggestion. And a form half filled survives the workstation
+ * going down.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost } from '../../src-main/web-host/web-host.js';
-import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { openStation, serverLogin, SHOTS, STATIC } from './site.js';
+import { openStation, serverLogin, SHOTS, STATIC, stationPage } from './site.js';
 
 const shots = SHOTS;
 
@@ -21,11 +24,13 @@ async function login(page: Page, who: string) {
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
 }
 
-/** Screening with the keyboard only, from Alt+N to Alt+E. */
-async function screenByKeyboard(page: Page, arm: WorkstationPage) {
-  await arm.openNewCase();
+/** Screening with the keyboard only, up to Alt+E; the number is already there when the case came from a call. */
+async function screenByKeyboard(page: Page, arm: WorkstationPage, fromCall = false) {
   const k = page.keyboard;
-  await k.type('06 12 34 56 78');
+  if (!fromCall) {
+    await arm.openNewCase();
+    await k.type('06 12 34 56 78');
+  }
   await k.press('Tab'); // caller
   await k.press('Tab'); // last name
   await k.type('Dupont');
@@ -50,17 +55,31 @@ async function screenByKeyboard(page: Page, arm: WorkstationPage) {
 test('ARM to physician to decision, with the timeline, then the same patient calls again', async ({ browser }) => {
   const { db, drop } = await freshDatabase('pglite');
   const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
-  const stations = [await openStation(server.url), await openStation(server.url)];
-  const armPage = await (await browser.newContext()).newPage();
-  const drPage = await (await browser.newContext()).newPage();
+  const stations = [await openStation(server.url), await openStation(server.url), await openStation(server.url)];
+  const armPage = await stationPage(browser);
+  const drPage = await stationPage(browser);
+  const supPage = await stationPage(browser);
+  const patient = await ScriptedPhone.registered(SIP_WS_URL, '0612345678', 'patientpass');
   try {
     await armPage.goto(stations[0]!.host.url);
     await drPage.goto(stations[1]!.host.url);
+    await supPage.goto(stations[2]!.host.url);
     await login(armPage, 'arm1');
     await login(drPage, 'dr1');
+    await login(supPage, 'sup1');
     const arm = new WorkstationPage(armPage);
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    await expect(drPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
 
-    await screenByKeyboard(armPage, arm);
+    // The patient calls 116117; the ARM answers with Alt+D: a case opens with the number.
+    const first = await patient.call({ to: 'arm1' });
+    await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 12 34 56 78', { timeout: 5_000 });
+    await armPage.keyboard.press('Alt+KeyD');
+    await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78');
+    await expect(armPage.getByLabel('Numéro de rappel')).toBeFocused();
+    await expect.poll(() => first.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+
+    await screenByKeyboard(armPage, arm, true);
     // The reason's usual priority is suggested; the ARM picks P3 with the arrow keys.
     await expect(armPage.locator('.suggestion')).toContainText('Priorité suggérée : P3');
     await armPage.keyboard.press('Tab');
@@ -69,6 +88,8 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(armPage.getByLabel(/P3 — non urgent/)).toBeChecked();
     await armPage.keyboard.press('Alt+KeyE');
     await expect(armPage.locator('.case-header .status')).toHaveText('En attente de régulation');
+    await first.hangUp();
+    await expect(armPage.getByRole('region', { name: 'Appels du dossier' })).toContainText('reçu de 06 12 34 56 78');
     await armPage.screenshot({ path: `${shots}/arm-form-light.png` });
     await armPage.keyboard.press('Alt+KeyT');
     await armPage.screenshot({ path: `${shots}/arm-form-dark.png` });
@@ -82,6 +103,14 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await drPage.keyboard.press('Alt+KeyP');
     await expect(drPage.locator('.taken-by')).toHaveText('Régulé par DR 1');
     await expect(drPage.getByRole('region', { name: 'Antécédents du patient' })).toContainText('Aucun dossier antérieur');
+    // One click calls the patient back; the patient's phone answers; audio flows; the physician hangs up.
+    const drCalls = drPage.getByRole('region', { name: 'Appels du dossier' });
+    await drCalls.getByRole('button', { name: 'Rappeler le 06 12 34 56 78' }).click();
+    await expect(drPage.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible({ timeout: 10_000 });
+    await expect.poll(() => patient.answered.at(-1)?.media.received ?? 0, { timeout: 10_000 }).toBeGreaterThan(20);
+    await drPage.keyboard.press('Alt+KeyH');
+    await expect(drCalls.getByRole('listitem')).toHaveCount(2);
+    await expect(drCalls.getByRole('listitem').nth(1)).toContainText('passé vers 06 12 34 56 78');
     await drPage.getByLabel('Note clinique').fill('Fièvre bien tolérée, pas de signe de gravité. Examen souhaitable ce soir.');
     await drPage.getByRole('button', { name: 'Ajouter la note' }).click();
     await expect(drPage.getByRole('list', { name: 'Notes cliniques' })).toContainText('pas de signe de gravité');
@@ -103,18 +132,22 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await drPage.getByRole('button', { name: 'Clôturer le dossier' }).click();
     await expect(drPage.locator('.case-header .status')).toHaveText('Clôturé');
 
-    // The timeline on the ARM's screen: every step, who did it, from which workstation.
-    const timeline = armPage.getByRole('region', { name: 'Historique du dossier' });
-    for (const step of ['ouverture du dossier', 'envoi en régulation', 'prise en charge par le médecin', 'note :', 'décision : Consultation', 'clôture']) {
+    // The supervisor finds the case and reads its timeline: every step, who, from which workstation.
+    await supPage.getByPlaceholder('Rechercher : nom ou téléphone (Alt+R)').fill('Dupont');
+    await supPage.getByRole('button', { name: /DUPONT Jeanne/ }).click();
+    const timeline = supPage.getByRole('region', { name: 'Historique du dossier' });
+    for (const step of ['ouverture du dossier', 'appel reçu de 06 12 34 56 78', 'envoi en régulation', 'prise en charge par le médecin', 'appel passé vers 06 12 34 56 78', 'note :', 'décision : Consultation', 'clôture']) {
       await expect(timeline).toContainText(step);
     }
     await expect(timeline).toContainText('DR 1');
     await expect(timeline).toContainText('ARM 1');
     await expect(timeline).not.toContainText('non synchronisé');
 
-    // The same patient calls again an hour later: the ARM sees the previous case at once.
-    await arm.openNewCase();
-    await armPage.keyboard.type('06 12 34 56 78');
+    // The same patient calls again an hour later: the ARM answers and sees the previous case at once.
+    const again = await patient.call({ to: 'arm1' });
+    await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 12 34 56 78', { timeout: 5_000 });
+    await armPage.keyboard.press('Alt+KeyD');
+    await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78');
     const repeats = armPage.getByRole('region', { name: 'Appels antérieurs (72 h)' });
     await expect(repeats).toContainText('DUPONT Jeanne');
     await expect(repeats).toContainText('Consultation (médecin de garde / MMG)');
@@ -133,7 +166,9 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await armPage.screenshot({ path: `${shots}/arm-repeat-caller-light.png` });
     await armPage.keyboard.press('Alt+KeyT');
     await armPage.screenshot({ path: `${shots}/arm-repeat-caller-dark.png` });
+    await again.hangUp();
   } finally {
+    await patient.stop();
     for (const s of stations) await s.close();
     await server.close();
     await db.close();

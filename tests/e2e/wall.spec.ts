@@ -12,7 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
-import { PatientCallers } from '../fixtures/patient-caller.js';
+import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.use({ viewport: { width: 1920, height: 1080 } });
@@ -63,7 +63,7 @@ test('the wall screen follows scripted callers and ARMs live, and says when its 
   const arm1 = await openStation(server.url);
   const arm2 = await openStation(server.url);
   const wall = await openStation(server.url);
-  const callers = await PatientCallers.start(SIP_WS_URL);
+  const callers = await ScriptedPhone.trunk(SIP_WS_URL);
   try {
     await seedHistory(server.url);
     // Two cases wait for regulation (a P2 and a P3), as the ARMs sent them earlier.

@@ -23,11 +23,11 @@ import { BackgroundCheckpointer } from './store/checkpointer.js';
 import { parseDirectoryCsv } from '../../src-shared/domain/directory-csv.js';
 import { departmentTimeZone } from '../../src-shared/domain/departments.js';
 import type { DirectoryKind } from '../../src-shared/schemas/directory.js';
-import type { SipAccount } from '../../src-shared/sync-protocol/messages.js';
+import { SipAccountSchema, type SipAccount } from '../../src-shared/sync-protocol/messages.js';
 import type { CenterCall } from '../../src-shared/schemas/call-log.js';
 import { ActivityStatisticsSchema, IncentiveSettingsSchema, TodayFiguresSchema } from '../../src-shared/schemas/statistics.js';
 import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
-import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
+import { hashPassword, openWithPassword, sealWithPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 
 export const APP_VERSION = '0.1.0';
 
@@ -59,6 +59,8 @@ type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => voi
 
 interface OfflineCredential {
   hash: string;
+  /** The user's SIP account sealed with their password: the phone works after an offline login too. */
+  sip?: string;
   actor: Session['actor'];
   department: string;
   tenant: string;
@@ -188,6 +190,7 @@ export class WorkstationCore {
       try {
         const r = await loginToServer(this.options.serverUrl!, { ...c, workstationId: this.workstationId });
         this.pendingCredentials = null;
+        this.sipAccount = r.sip;
         this.session = { ...this.session, mode: 'server' };
         this.emit('session.changed', { session: this.session });
         this.startSync(r.token, r.expiresAt);
@@ -206,10 +209,16 @@ export class WorkstationCore {
       const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
       const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
       this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant };
-      // Kept in memory only: the telephony secret never goes to the cache on disk.
+      // In memory; on disk only sealed with the user's password (for an offline login).
       this.sipAccount = r.sip;
       // Lets this user work here when the server is down (the hash never leaves the workstation).
-      const credential: OfflineCredential = { hash: await hashPassword(input.password), actor, department: r.department, tenant };
+      const credential: OfflineCredential = {
+        hash: await hashPassword(input.password),
+        actor,
+        department: r.department,
+        tenant,
+        ...(r.sip ? { sip: await sealWithPassword(input.password, JSON.stringify(r.sip)) } : {}),
+      };
       this.store.setMeta(credentialKey, JSON.stringify(credential));
       this.startSync(r.token, r.expiresAt);
     } catch (error) {
@@ -223,6 +232,9 @@ export class WorkstationCore {
         return err('unavailable', 'Serveur central injoignable, et cet utilisateur ne s’est jamais connecté sur ce poste : connexion impossible hors ligne.');
       }
       this.session = { actor: credential.actor, department: credential.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'offline', tenant };
+      // Calls keep coming when the central server is down: the phone must work.
+      const sip = credential.sip ? await openWithPassword(input.password, credential.sip) : null;
+      this.sipAccount = sip ? SipAccountSchema.parse(JSON.parse(sip)) : null;
       this.pendingCredentials = { tenant, login: input.login, password: input.password };
       this.scheduleRelogin();
     }

@@ -24,6 +24,7 @@ import {
   waitFor,
   type TestServer,
   rawLogin,
+  SIP_WS_URL,
 } from '../../fixtures/sync-harness.js';
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
 import { spawnServer } from '../../fixtures/server-process.js';
@@ -287,13 +288,17 @@ describe('offline login', () => {
     const first = await openWorkstation(rs.url, { login: 'arm1' });
     await first.core.close();
     await rs.stop();
-    const w = track(await openWorkstation(rs.url, null, { dataDir: first.dataDir }));
+    const w = track(await openWorkstation(rs.url, null, { dataDir: first.dataDir, telephonyOrigins: [SIP_WS_URL] }));
     const wrong = await w.core.registry.call('session.login', { login: 'arm1', password: 'wrong-password' });
     expect(wrong.ok).toBe(false);
     const stranger = await w.core.registry.call('session.login', { login: 'arm2', password: 'arm2-password' });
     expect(!stranger.ok && stranger.error.message).toMatch(/jamais connecté sur ce poste/);
     const r = await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' });
     expect(r.ok && (r.value as { mode: string }).mode).toBe('offline');
+    // The phone works though the central server is down: the SIP account was sealed with the password.
+    expect(await call(w.core, 'phone.account', {})).toMatchObject({ username: 'arm1', password: 'arm1pass', wsUrl: SIP_WS_URL });
+    const onDisk = w.core.store.getMeta('offline-credential:cote-dor:arm1')!;
+    expect(onDisk).not.toContain('arm1pass');
     const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
     await rs.start();
     const truth = await expectConverged(rs.view(), [w], 20_000);

@@ -11,7 +11,7 @@ import type { Role } from '../../src-shared/domain/codes';
 import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
 import type { Line } from '../../src-shared/domain/codes';
-import { IDLE_PHONE, SipPhone, type PhoneView } from '../features/softphone/sip-phone';
+import { IDLE_PHONE, SipPhone, type AudioDevices, type PhoneView } from '../features/softphone/sip-phone';
 import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
 import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 import type { CenterCall } from '../../src-shared/schemas/call-log';
@@ -20,6 +20,24 @@ import type { CenterCall } from '../../src-shared/schemas/call-log';
 export type MainView = 'work' | 'wall' | 'stats';
 
 export type Theme = 'light' | 'dark';
+
+/** This workstation's audio settings (kept in the browser's storage: they belong to the desk). */
+export interface AudioSettings extends AudioDevices {
+  /** Answer incoming calls by itself after a short ring (ARMs on headsets). */
+  autoAnswer: boolean;
+}
+const AUDIO_KEY = 'permanence.audio';
+/** How long an auto-answered call rings first (the ARM hears it coming). */
+export const AUTO_ANSWER_MS = 1_000;
+function initialAudio(): AudioSettings {
+  const none: AudioSettings = { microphoneId: null, speakerId: null, ringerId: null, autoAnswer: false };
+  try {
+    const raw = typeof localStorage === 'undefined' ? null : localStorage.getItem(AUDIO_KEY);
+    return raw ? { ...none, ...(JSON.parse(raw) as Partial<AudioSettings>) } : none;
+  } catch {
+    return none;
+  }
+}
 
 /** `?vue=mur` opens the wall screen (a TV in the room), `?vue=stats` the statistics. */
 function initialView(): MainView {
@@ -59,6 +77,8 @@ export interface AppState {
   /** The center's calls ringing or in progress (pushed by the central server). */
   calls: CenterCall[];
   mainView: MainView;
+  audio: AudioSettings;
+  setAudio(patch: Partial<AudioSettings>): void;
   /** Last error to show the user (French), with what failed. */
   error: AppError | null;
   notice: string | null;
@@ -128,10 +148,17 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
     // The softphone: answering a call opens a case pre-filled with the caller's number and line.
     // Busy while a call is up and during its wrap-up; available again after it.
     let wrapUp: ReturnType<typeof setTimeout> | undefined;
+    let autoAnswer: ReturnType<typeof setTimeout> | undefined;
     const onPhone = (view: PhoneView) => {
       const before = get().phone.call;
       set({ phone: view });
       const call = view.call;
+      if (call?.state === 'ringing' && before?.callId !== call.callId && get().audio.autoAnswer) {
+        clearTimeout(autoAnswer);
+        autoAnswer = setTimeout(() => {
+          if (get().phone.call?.callId === call.callId && get().phone.call?.state === 'ringing') void get().phoneAnswer();
+        }, AUTO_ANSWER_MS);
+      }
       const up = (c: PhoneView['call']) => c !== null && (c.state === 'active' || c.state === 'calling');
       if (up(call) && !up(before)) {
         clearTimeout(wrapUp);
@@ -175,6 +202,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
     if (phoneOn) (window as unknown as { permanencePhone?: SipPhone }).permanencePhone = phone;
     async function startPhone() {
       if (!phoneOn || phone.state.registration !== 'unconfigured') return;
+      await phone.setDevices(get().audio);
       const r = await bridge.invoke('phone.account', {});
       if (!r.ok) set({ phone: { ...phone.state, registration: 'rejected', problem: r.error.message } });
       else if (r.value) await phone.start(r.value);
@@ -219,6 +247,18 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       agents: [],
       calls: [],
       mainView: initialView(),
+      audio: initialAudio(),
+
+      setAudio(patch) {
+        const audio = { ...get().audio, ...patch };
+        set({ audio });
+        try {
+          localStorage.setItem(AUDIO_KEY, JSON.stringify(audio));
+        } catch {
+          // private mode: the setting lasts for the session
+        }
+        void phone.setDevices(audio);
+      },
 
       setMainView(mainView) {
         set({ mainView });

@@ -11,7 +11,8 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { openStation, serverLogin, SHOTS } from './site.js';
+import { openStation, serverLogin, SHOTS, stationPage } from './site.js';
+import { ScriptedPhone } from '../fixtures/patient-caller.js';
 
 const shots = SHOTS;
 
@@ -173,6 +174,56 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
     await expect(armPage.getByRole('alert', { name: 'Appel entrant' })).toBeHidden();
   } finally {
     for (const s of [arm, dr, patient]) await s.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('an ARM on a headset: the ringtone rings, the devices can be chosen, and auto-answer takes the call by itself', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const arm = await openStation(server.url);
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const page = await stationPage(browser);
+  try {
+    await page.goto(arm.host.url);
+    await serverLogin(page, 'arm1');
+    await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    const ringing = () => page.evaluate(() => (window as unknown as { permanencePhone: { ringing: boolean } }).permanencePhone.ringing);
+
+    // A call rings: the ringtone plays until the ARM answers.
+    const first = await trunk.call({ from: '0611111111', to: 'arm1' });
+    await expect(page.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await expect.poll(ringing).toBe(true);
+    await page.keyboard.press('Alt+KeyD');
+    await expect.poll(ringing).toBe(false);
+    await first.hangUp();
+    await expect(page.getByText(/Dernier appel : 06 11 11 11 11/)).toBeVisible({ timeout: 5_000 });
+
+    // The devices of this desk (Chromium's fake ones here), and auto-answer.
+    await page.getByText('Réglages audio').click();
+    const mic = page.getByLabel('Microphone');
+    await expect(mic.locator('option')).not.toHaveCount(1);
+    const fake = await mic.locator('option').nth(1).getAttribute('value');
+    await mic.selectOption(fake!);
+    await page.getByLabel('Décroché automatique après une sonnerie (casque)').check();
+    await expect(page.getByText('Réglages audio — décroché automatique')).toBeVisible();
+    // Kept for this desk: still there after a reload.
+    await page.reload();
+    await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    await expect(page.getByText('Réglages audio — décroché automatique')).toBeVisible();
+
+    // The next call is answered by itself after one ring, on the chosen microphone; the case opens.
+    const second = await trunk.call({ from: '0622222222', to: 'arm1' });
+    await expect(page.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible({ timeout: 5_000 });
+    await expect(page.getByLabel('Numéro de rappel')).toHaveValue('06 22 22 22 22');
+    await expect.poll(() => second.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+    expect(await second.answered).toBeGreaterThan(900);
+    await second.hangUp();
+  } finally {
+    await trunk.stop();
+    await arm.close();
     await server.close();
     await db.close();
     await drop();

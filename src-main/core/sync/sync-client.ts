@@ -141,7 +141,7 @@ export class SyncClient {
     this.timers.clear();
     this.ws?.terminate();
     this.ws = null;
-    await Promise.allSettled([this.pulling, this.pushRun]);
+    await Promise.allSettled([this.pulling, this.pushRun, this.callReportsRun]);
   }
 
   /** Before a logout: push this user's pending work, waiting at most `timeoutMs`. */

@@ -3,7 +3,7 @@
  * answer / hang up / hold / mute / keypad / call timer, and dialling out. Every action has a
  * keyboard shortcut (Alt+D, Alt+H, Alt+K, Alt+M) shown on the buttons and in the shortcut bar.
  */
-import { useLayoutEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { LINE_LABELS } from '../../../src-shared/domain/codes';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
@@ -80,6 +80,50 @@ function AgentStateField() {
   );
 }
 
+/** Microphone, headset and ringtone outputs, and auto-answer: the desk's own settings. */
+function AudioSettingsField() {
+  const audio = useApp((s) => s.audio);
+  const setAudio = useApp((s) => s.setAudio);
+  const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
+  useEffect(() => {
+    const md = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
+    if (!md?.enumerateDevices) return;
+    const load = () => void md.enumerateDevices().then(setDevices, () => {});
+    load();
+    md.addEventListener?.('devicechange', load);
+    return () => md.removeEventListener?.('devicechange', load);
+  }, []);
+  const inputs = devices.filter((d) => d.kind === 'audioinput');
+  const outputs = devices.filter((d) => d.kind === 'audiooutput');
+  const label = (d: MediaDeviceInfo, i: number) => d.label || `${d.kind === 'audioinput' ? 'Micro' : 'Sortie'} ${i + 1}`;
+  const select = (name: string, value: string | null, list: MediaDeviceInfo[], onChange: (id: string | null) => void) => (
+    <label>
+      {name}
+      <select value={value ?? ''} onChange={(e) => onChange(e.target.value || null)}>
+        <option value="">Par défaut du système</option>
+        {list.map((d, i) => (
+          <option key={d.deviceId || i} value={d.deviceId}>
+            {label(d, i)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <details className="audio-settings">
+      <summary>Réglages audio{audio.autoAnswer ? ' — décroché automatique' : ''}</summary>
+      {select('Microphone', audio.microphoneId, inputs, (microphoneId) => setAudio({ microphoneId }))}
+      {select('Casque / haut-parleur de l’appel', audio.speakerId, outputs, (speakerId) => setAudio({ speakerId }))}
+      {select('Sonnerie', audio.ringerId, outputs, (ringerId) => setAudio({ ringerId }))}
+      {outputs.length === 0 ? <p className="muted small">Ce navigateur ne permet pas de choisir la sortie audio : celle du système est utilisée.</p> : null}
+      <label className="checkbox">
+        <input type="checkbox" checked={audio.autoAnswer} onChange={(e) => setAudio({ autoAnswer: e.target.checked })} />
+        Décroché automatique après une sonnerie (casque)
+      </label>
+    </details>
+  );
+}
+
 export function SoftphonePanel() {
   const phone = useApp((s) => s.phone);
   const answer = useApp((s) => s.phoneAnswer);
@@ -107,6 +151,7 @@ export function SoftphonePanel() {
       <h2>Téléphonie</h2>
       <AgentStateField />
       <RegistrationLine phone={phone} now={now} />
+      {phone.registration !== 'unconfigured' ? <AudioSettingsField /> : null}
       {phone.registration === 'unconfigured' ? (
         <p className="muted small">
           Aucun compte téléphonique pour cet utilisateur : les appels se prennent sur le téléphone habituel et le dossier s’ouvre avec{' '}

@@ -52,7 +52,42 @@ export interface PhoneView {
 
 export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: null, problem: null, retryAt: null, call: null };
 
-const AUDIO_ONLY = { constraints: { audio: true, video: false } };
+/** Which devices the phone uses (null: the system's default). */
+export interface AudioDevices {
+  microphoneId: string | null;
+  speakerId: string | null;
+  ringerId: string | null;
+}
+
+/**
+ * The ringtone: the French ringing cadence (440 Hz, 1.5 s on, 3.5 s off) as a small WAV made here,
+ * so that nothing is fetched and it can play on its own output (a loudspeaker while the headset
+ * stays quiet).
+ */
+function ringtoneUrl(): string | null {
+  if (typeof URL === 'undefined' || typeof Blob === 'undefined' || typeof URL.createObjectURL !== 'function') return null;
+  const rate = 8000;
+  const samples = rate * 5;
+  const buf = new DataView(new ArrayBuffer(44 + samples * 2));
+  const text = (o: number, t: string) => [...t].forEach((c, i) => buf.setUint8(o + i, c.charCodeAt(0)));
+  text(0, 'RIFF');
+  buf.setUint32(4, 36 + samples * 2, true);
+  text(8, 'WAVEfmt ');
+  buf.setUint32(16, 16, true);
+  buf.setUint16(20, 1, true);
+  buf.setUint16(22, 1, true);
+  buf.setUint32(24, rate, true);
+  buf.setUint32(28, rate * 2, true);
+  buf.setUint16(32, 2, true);
+  buf.setUint16(34, 16, true);
+  text(36, 'data');
+  buf.setUint32(40, samples * 2, true);
+  for (let i = 0; i < samples; i++) {
+    const on = i < rate * 1.5;
+    buf.setInt16(44 + i * 2, on ? Math.round(9000 * Math.sin((2 * Math.PI * 440 * i) / rate)) : 0, true);
+  }
+  return URL.createObjectURL(new Blob([buf.buffer], { type: 'audio/wav' }));
+}
 
 /** The line a call came in on: the number the caller dialled, as the PBX or gateway passes it. */
 export function lineOf(headers: { called?: string | undefined; explicit?: string | undefined }): Line {
@@ -72,12 +107,45 @@ export class SipPhone {
   private retryDelay = 1_000;
   private stopped = false;
   private readonly audio: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
+  private readonly ringer: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
+  private devices: AudioDevices = { microphoneId: null, speakerId: null, ringerId: null };
 
   constructor(
     private readonly onChange: (view: PhoneView) => void,
     private readonly hooks: { onAnswered?: (call: CallView) => void; onEnded?: (call: CallView) => void; onReport?: (report: CallReportInput) => void } = {},
   ) {
     if (this.audio) this.audio.autoplay = true;
+    if (this.ringer) {
+      this.ringer.loop = true;
+      const url = ringtoneUrl();
+      if (url) this.ringer.src = url;
+    }
+  }
+
+  private mediaOptions() {
+    const mic = this.devices.microphoneId;
+    return { constraints: { audio: mic ? { deviceId: { exact: mic } } : true, video: false } };
+  }
+
+  /** Microphone, call audio output (headset) and ringtone output; applied at once where possible. */
+  async setDevices(devices: AudioDevices): Promise<void> {
+    this.devices = devices;
+    const sink = (el: HTMLAudioElement | null, id: string | null) =>
+      el && 'setSinkId' in el ? (el as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(id ?? '').catch(() => {}) : Promise.resolve();
+    await Promise.all([sink(this.audio, devices.speakerId), sink(this.ringer, devices.ringerId)]);
+  }
+
+  /** Whether the ringtone is playing (diagnostics, tests). */
+  get ringing(): boolean {
+    return this.ringer !== null && !this.ringer.paused;
+  }
+
+  private ring(on: boolean): void {
+    if (!this.ringer || !this.ringer.src) return;
+    if (on) {
+      this.ringer.currentTime = 0;
+      void this.ringer.play().catch(() => {});
+    } else this.ringer.pause();
   }
 
   get state(): PhoneView {
@@ -233,7 +301,9 @@ export class SipPhone {
       call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy },
     });
     this.report(this.view.call!, 'ringing');
+    if (direction === 'in') this.ring(true);
     s.stateChange.addListener((state) => {
+      if (state === SessionState.Established || state === SessionState.Terminated) this.ring(false);
       if (this.session !== s) return;
       if (state === SessionState.Established) {
         this.setCall({ state: 'active', answeredAt: Date.now() });
@@ -267,7 +337,7 @@ export class SipPhone {
       // Transferred by the far end (a REFER): call the new party; this call then ends.
       onRefer: (referral) => {
         void referral.accept().then(() => {
-          const next = referral.makeInviter({ sessionDescriptionHandlerOptions: AUDIO_ONLY });
+          const next = referral.makeInviter({ sessionDescriptionHandlerOptions: this.mediaOptions() });
           const caseId = this.view.call?.caseId ?? null;
           this.wire(next, 'out', 'other');
           if (caseId) this.setCall({ caseId });
@@ -303,7 +373,7 @@ export class SipPhone {
   async answer(): Promise<void> {
     const s = this.session;
     if (!(s instanceof Invitation) || s.state !== SessionState.Initial) return;
-    await s.accept({ sessionDescriptionHandlerOptions: AUDIO_ONLY });
+    await s.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() });
   }
 
   async hangup(): Promise<void> {
@@ -337,7 +407,7 @@ export class SipPhone {
     const digits = target.replace(/[\s.-]/g, '');
     const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Numéro invalide : ${target}`);
-    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: AUDIO_ONLY });
+    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions() });
     this.wire(inviter, 'out', 'other');
     if (caseId) this.setCall({ caseId });
     await inviter.invite({

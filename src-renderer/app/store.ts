@@ -90,8 +90,16 @@ export interface AppState {
   logout(): Promise<void>;
   refreshLists(): Promise<void>;
   openNewCase(from?: { line: Line; callbackPhone?: string }): Promise<string | null>;
-  phoneAnswer(): Promise<void>;
-  phoneHangup(): Promise<void>;
+  /** Answer a ringing call (the first ringing by default); the call in progress goes on hold. */
+  phoneAnswer(callId?: string): Promise<void>;
+  phoneHangup(callId?: string): Promise<void>;
+  /** Hold the call in front, resume the other line. */
+  phoneSwap(): Promise<void>;
+  /** Attended transfer: call a colleague while the caller waits on hold, then put them through. */
+  phoneConsult(target: string): Promise<void>;
+  phoneCompleteTransfer(): Promise<void>;
+  /** Three-way conference: the caller, this user and the colleague. */
+  phoneConference(): Promise<void>;
   phoneHold(held: boolean): Promise<void>;
   phoneMute(muted: boolean): void;
   phoneDtmf(tone: string): Promise<void>;
@@ -377,9 +385,9 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       dismissError() {
         set({ error: null });
       },
-      phoneAnswer: () => {
-        const ringing = phone.state.call;
-        if (ringing?.state !== 'ringing') return Promise.resolve();
+      phoneAnswer: (callId) => {
+        const ringing = [phone.state.call, ...phone.state.others].find((c) => c?.state === 'ringing' && (!callId || c.callId === callId));
+        if (!ringing) return Promise.resolve();
         // The case opens pre-filled with the caller's number and the line (the call's record goes
         // there), once the audio had time to start: rendering the form on this thread while WebRTC
         // sets the call up delayed the first audio by ~45 ms (measured: npm run bench -- --only sip).
@@ -390,9 +398,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
               .then((caseId) => caseId && phone.attachCase(ringing.callId, caseId)),
           CASE_AFTER_ANSWER_MS,
         );
-        return phone.answer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } }));
+        return phone.answer(ringing.callId).catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } }));
       },
-      phoneHangup: () => phone.hangup().catch(() => {}),
+      phoneHangup: (callId) => phone.hangup(callId).catch(() => {}),
+      phoneSwap: () => phone.swap().catch((e: Error) => set({ error: { code: 'unavailable', message: `Bascule impossible : ${e.message}` } })),
+      phoneConsult: (target) => phone.consult(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel de consultation impossible : ${e.message}` } })),
+      phoneCompleteTransfer: () => phone.completeTransfer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
+      phoneConference: () => phone.startConference().catch((e: Error) => set({ error: { code: 'unavailable', message: `Conférence impossible : ${e.message}` } })),
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
       phoneMute: (muted) => phone.setMuted(muted),
       phoneDtmf: (tone) => phone.dtmf(tone).catch(() => {}),

@@ -6,7 +6,9 @@
 import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
-import { openStation, serverLogin, SHOTS as shots, type Station } from './site.js';
+import { openStation, serverLogin, SHOTS as shots, type Station, stationPage, closeStationPages } from './site.js';
+
+test.afterEach(closeStationPages);
 
 /** "24/12/2026 20:00" in Paris for an instant. */
 const paris = (ms: number) =>
@@ -28,8 +30,8 @@ test('an admin imports the duty directory; a physician decides with it', async (
   const { db, drop } = await freshDatabase('pglite');
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
   const stations: Station[] = [await openStation(server.url), await openStation(server.url)];
-  const adminPage = await (await browser.newContext()).newPage();
-  const drPage = await (await browser.newContext()).newPage();
+  const adminPage = await stationPage(browser);
+  const drPage = await stationPage(browser);
   try {
     await adminPage.goto(stations[0]!.host.url);
     await login(adminPage, 'admin1');

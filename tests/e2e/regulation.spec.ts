@@ -15,7 +15,9 @@ import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harnes
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { openStation, serverLogin, SHOTS, STATIC, stationPage } from './site.js';
+import { closeStationPages, openStation, serverLogin, SHOTS, STATIC, stationPage } from './site.js';
+
+test.afterEach(closeStationPages);
 
 const shots = SHOTS;
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { WorkstationCore, type CoreOptions } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
 import { SIP_WS_URL, TENANT } from '../fixtures/sync-harness.js';
@@ -55,5 +55,16 @@ export async function serverLogin(page: Page, login: string): Promise<void> {
  */
 export async function stationPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options });
+  openContexts.add(context);
+  context.on('close', () => openContexts.delete(context));
   return context.newPage();
+}
+
+const openContexts = new Set<BrowserContext>();
+/**
+ * Close the pages a test opened (`test.afterEach(closeStationPages)`): a page left open keeps its
+ * softphone registered and would ring in the next test.
+ */
+export async function closeStationPages(): Promise<void> {
+  await Promise.all([...openContexts].map((c) => c.close().catch(() => {})));
 }

@@ -11,8 +11,10 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { openStation, serverLogin, SHOTS, stationPage } from './site.js';
+import { openStation, serverLogin, SHOTS, stationPage, closeStationPages } from './site.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
+
+test.afterEach(closeStationPages);
 
 const shots = SHOTS;
 
@@ -31,10 +33,10 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
   const patient = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
   const wrong = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: 'arm2', password: 'not-the-password' } });
   const sup = await openStation(server.url);
-  const supPage = await (await browser.newContext()).newPage();
-  const armPage = await (await browser.newContext()).newPage();
-  const patientPage = await (await browser.newContext()).newPage();
-  const wrongPage = await (await browser.newContext()).newPage();
+  const supPage = await stationPage(browser);
+  const armPage = await stationPage(browser);
+  const patientPage = await stationPage(browser);
+  const wrongPage = await stationPage(browser);
   try {
     // A wrong SIP password is said plainly.
     await wrongPage.goto(wrong.host.url);
@@ -130,7 +132,7 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
   const arm = await openStation(server.url);
   const dr = await openStation(server.url);
   const patient = await openStation(null, { sip: { wsUrl: SIP_WS_URL, domain: '127.0.0.1', username: '0612345678', password: 'patientpass' } });
-  const pages = await Promise.all([arm, dr, patient].map(async () => (await browser.newContext()).newPage()));
+  const pages = await Promise.all([arm, dr, patient].map(() => stationPage(browser)));
   const [armPage, drPage, patientPage] = pages as [Page, Page, Page];
   try {
     for (const [page, st, who] of [[armPage, arm, 'arm1'], [drPage, dr, 'dr1']] as const) {
@@ -224,6 +226,80 @@ test('an ARM on a headset: the ringtone rings, the devices can be chosen, and au
   } finally {
     await trunk.stop();
     await arm.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('two lines, then an attended transfer with a three-way conference: the caller ends up with the physician', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const armStation = await openStation(server.url);
+  const drStation = await openStation(server.url);
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const arm = await stationPage(browser);
+  const dr = await stationPage(browser);
+  const statsOf = (page: Page) => page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0));
+  try {
+    await arm.goto(armStation.host.url);
+    await serverLogin(arm, 'arm1');
+    await dr.goto(drStation.host.url);
+    await serverLogin(dr, 'dr1');
+    for (const p of [arm, dr]) await expect(p.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+
+    // Line 1: a first patient; the ARM answers.
+    const a = await trunk.call({ from: '0611111111', to: 'arm1' });
+    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await arm.keyboard.press('Alt+KeyD');
+    await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+
+    // Line 2: a second patient calls meanwhile: the call waits, shown as such, instead of a busy tone.
+    const b = await trunk.call({ from: '0622222222', to: 'arm1' });
+    const second = arm.getByRole('alert', { name: 'Deuxième appel' });
+    await expect(second).toContainText('06 22 22 22 22', { timeout: 5_000 });
+    await second.getByRole('button', { name: /Décrocher/ }).click();
+    const other = arm.getByRole('group', { name: 'Autre ligne' });
+    await expect(other).toContainText('06 11 11 11 11');
+    await expect(other).toContainText('en attente');
+    await expect.poll(() => b.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+    await expect(arm.getByRole('region', { name: 'Téléphonie' }).getByText('Appel de')).toContainText('06 22 22 22 22');
+    // Back to the first patient; the second is put on hold, then hung up.
+    await other.getByRole('button', { name: 'Basculer sur cette ligne' }).click();
+    await expect(other).toContainText('06 22 22 22 22');
+    await expect(other).toContainText('en attente');
+    await other.getByRole('button', { name: 'Raccrocher cette ligne' }).click();
+    await b.ended;
+    await expect(other).toHaveCount(0);
+
+    // Attended transfer: the ARM calls the physician first, the patient waiting on hold.
+    await arm.getByLabel('Transférer vers (SAMU, collègue)').fill('mrl1');
+    await arm.getByRole('button', { name: 'Appeler d’abord' }).click();
+    await expect(dr.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await dr.keyboard.press('Alt+KeyD');
+    await expect(arm.getByRole('group', { name: 'Autre ligne' })).toContainText('en attente');
+    await expect.poll(() => statsOf(dr), { timeout: 10_000 }).toBeGreaterThan(20);
+    // A warm handover: the three of them together; the physician hears the patient through the ARM.
+    await arm.getByRole('button', { name: 'Conférence à trois' }).click();
+    await expect(arm.getByRole('status').filter({ hasText: 'Conférence à trois en cours' })).toBeVisible();
+    const heardBefore = a.rtp().received;
+    await expect.poll(() => a.rtp().received - heardBefore, { timeout: 5_000 }).toBeGreaterThan(25);
+    await arm.screenshot({ path: `${SHOTS}/arm-three-way-conference-light.png` });
+    // Then the ARM steps out: the patient is put through to the physician, the ARM's phone is free.
+    await arm.getByRole('button', { name: /Transférer l’appelant à/ }).click();
+    await expect.poll(() => a.transferred(), { timeout: 10_000 }).toBe(true);
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible();
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0, { timeout: 10_000 });
+    await expect(dr.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
+    await expect(dr.getByRole('region', { name: 'Téléphonie' }).getByText('Appel de')).toContainText('06 11 11 11 11', { timeout: 10_000 });
+    const heardFromDr = a.rtp().received;
+    await expect.poll(() => a.rtp().received - heardFromDr, { timeout: 10_000 }).toBeGreaterThan(25);
+    await a.hangUp();
+    await expect(dr.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0, { timeout: 10_000 });
+  } finally {
+    await trunk.stop();
+    for (const s of [armStation, drStation]) await s.close();
     await server.close();
     await db.close();
     await drop();

@@ -11,6 +11,9 @@ import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js'
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { WorkstationPage } from './pages/workstation.js';
+import { closeStationPages, stationPage } from './site.js';
+
+test.afterEach(closeStationPages);
 
 const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 const shots = process.env.UPDATE_SCREENSHOTS ? resolve('docs/screenshots') : resolve('test-results/screenshots');
@@ -25,8 +28,8 @@ test('the ARM creates a case, the physician sees it at once, takes it, and the A
     const core = WorkstationCore.open({ dataDir: dir.path, serverUrl: server.url, defaultTenant: TENANT, sync: { backoffMs: [100, 1000] }, telephonyOrigins: [SIP_WS_URL] });
     hosts.push({ core, host: await startWebHost({ core, staticDir: STATIC, port: 0 }), cleanup: dir.cleanup });
   }
-  const armPage = await (await browser.newContext()).newPage();
-  const drPage = await (await browser.newContext()).newPage();
+  const armPage = await stationPage(browser);
+  const drPage = await stationPage(browser);
   try {
     await armPage.goto(hosts[0]!.host.url);
     await drPage.goto(hosts[1]!.host.url);

@@ -13,7 +13,9 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
-import { openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+
+test.afterEach(closeStationPages);
 
 test.use({ viewport: { width: 1920, height: 1080 } });
 

@@ -133,6 +133,10 @@ export function SoftphonePanel() {
   const dtmf = useApp((s) => s.phoneDtmf);
   const dial = useApp((s) => s.phoneCall);
   const transfer = useApp((s) => s.phoneTransfer);
+  const swap = useApp((s) => s.phoneSwap);
+  const consult = useApp((s) => s.phoneConsult);
+  const completeTransfer = useApp((s) => s.phoneCompleteTransfer);
+  const conference = useApp((s) => s.phoneConference);
   const [transferTo, setTransferTo] = useState('');
   const now = useNow(1000);
   const [number, setNumber] = useState('');
@@ -174,6 +178,41 @@ export function SoftphonePanel() {
         </div>
       ) : null}
 
+      {phone.others.map((o) =>
+        o.state === 'ringing' ? (
+          <div key={o.callId} className="incoming second-call" role="alert" aria-label="Deuxième appel">
+            <p className="incoming-title">Deuxième appel — {LINE_LABELS[o.line]}</p>
+            <p className="incoming-number mono">{shown(o.remote)}</p>
+            <div className="actions">
+              <button type="button" className="primary" onClick={() => void answer(o.callId)}>
+                Décrocher (l’appel en cours passe en attente)
+              </button>
+              <button type="button" onClick={() => void hangup(o.callId)}>
+                Refuser
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div key={o.callId} className="other-line" role="group" aria-label="Autre ligne">
+            <p>
+              Autre ligne : <strong className="mono">{shown(o.remote)}</strong>
+              {phone.conference ? ' — en conférence' : o.held ? ' — en attente' : o.state === 'calling' ? ' — sonnerie…' : ''}
+              {o.state === 'active' ? <span className="mono"> {elapsed(o.answeredAt ?? o.arrivedAt, now)}</span> : null}
+            </p>
+            <div className="actions">
+              {!phone.conference && o.state === 'active' ? (
+                <button type="button" onClick={() => void swap()}>
+                  Basculer sur cette ligne
+                </button>
+              ) : null}
+              <button type="button" onClick={() => void hangup(o.callId)}>
+                Raccrocher cette ligne
+              </button>
+            </div>
+          </div>
+        ),
+      )}
+
       {call && call.state !== 'ringing' ? (
         <div className="in-call" aria-label="Appel en cours">
           <p>
@@ -207,11 +246,36 @@ export function SoftphonePanel() {
               Transférer vers (SAMU, collègue)
               <input name="transfer" value={transferTo} disabled={call.state !== 'active'} onChange={(e) => setTransferTo(e.target.value)} />
             </label>
-            <button type="submit" disabled={call.state !== 'active' || !transferTo.trim()}>
+            <button type="submit" disabled={call.state !== 'active' || !transferTo.trim()} title="Transfert direct, sans présenter l’appel">
               Transférer
+            </button>
+            <button
+              type="button"
+              disabled={call.state !== 'active' || !transferTo.trim() || phone.others.length > 0}
+              onClick={() => void consult(transferTo.trim())}
+              title="L’appelant patiente en attente pendant que vous présentez le cas"
+            >
+              Appeler d’abord
             </button>
             {call.transferredTo ? <span className="small">Transfert vers {call.transferredTo}…</span> : null}
           </form>
+          {call.consultFor && call.state === 'active' ? (
+            <div className="actions consult" role="group" aria-label="Transfert présenté">
+              <button type="button" className="primary" onClick={() => void completeTransfer()}>
+                Transférer l’appelant à {shown(call.remote)}
+              </button>
+              {!phone.conference ? (
+                <button type="button" onClick={() => void conference()}>
+                  Conférence à trois
+                </button>
+              ) : null}
+            </div>
+          ) : null}
+          {phone.conference ? (
+            <p className="conference" role="status">
+              Conférence à trois en cours
+            </p>
+          ) : null}
           {call.tonesReceived ? <p className="small">Touches reçues : <span className="mono">{call.tonesReceived}</span></p> : null}
           <div className="keypad" role="group" aria-label="Clavier de numérotation (DTMF)">
             {KEYS.map((k) => (

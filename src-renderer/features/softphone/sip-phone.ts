@@ -1,11 +1,12 @@
 /**
  * The softphone adapter: sip.js in the renderer (WebRTC lives here). One user agent per session,
  * registered with the user's account from the center's configuration; incoming and outgoing
- * calls, answer, hang-up, hold, mute, DTMF; automatic reconnection with backoff when the
+ * calls, answer, hang-up, hold, mute, DTMF; two lines (a second call waits while the first is
+ * held), blind and attended transfer, three-way conference mixed here; automatic reconnection with backoff when the
  * WebSocket drops (sip.js has none), then re-registration. No STUN server is ever contacted (sip.js
  * would otherwise ask a public one). The UI reads a plain snapshot (`PhoneView`).
  */
-import { Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web } from 'sip.js';
+import { Invitation, Inviter, Registerer, RegistererState, SessionState, SIPExtension, UserAgent, type Session, type Web } from 'sip.js';
 import type { Line } from '../../../src-shared/domain/codes';
 import type { SipAccount } from '../../../src-shared/sync-protocol/messages';
 import type { CallEndReason, CallReport } from '../../../src-shared/schemas/call-log';
@@ -38,6 +39,8 @@ export interface CallView {
   transferredTo: string | null;
   /** Set when this call reached us by a transfer (SIP Referred-By). */
   referredBy: string | null;
+  /** A consultation call placed while `consultFor` waits on hold (attended transfer). */
+  consultFor: string | null;
 }
 
 export interface PhoneView {
@@ -47,10 +50,18 @@ export interface PhoneView {
   problem: string | null;
   /** When the next reconnection attempt happens (while down). */
   retryAt: number | null;
+  /** The call in front of the user (or the last one, ended). */
   call: CallView | null;
+  /** The other line: a call on hold, or a second call ringing while one is in progress. */
+  others: CallView[];
+  /** Both lines are joined in a three-way conference (mixed on this workstation). */
+  conference: boolean;
 }
 
-export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: null, problem: null, retryAt: null, call: null };
+export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: null, problem: null, retryAt: null, call: null, others: [], conference: false };
+
+/** Calls at once on one phone: a third one gets busy. */
+export const MAX_LINES = 2;
 
 /** Which devices the phone uses (null: the system's default). */
 export interface AudioDevices {
@@ -98,15 +109,61 @@ export function lineOf(headers: { called?: string | undefined; explicit?: string
   return '116117';
 }
 
+interface PhoneLine {
+  session: Session;
+  view: CallView;
+  /** Why it ends, when this side knows it before sip.js says Terminated. */
+  endReason: CallEndReason | null;
+  audio: HTMLAudioElement | null;
+}
+
+/**
+ * A three-way conference on this workstation: each far end hears the microphone and the other far
+ * end (Web Audio mixes them into the track sent on each call); the user hears both.
+ */
+class ConferenceMixer {
+  private readonly ctx = new AudioContext();
+  private readonly originals: { sender: RTCRtpSender; track: MediaStreamTrack | null }[] = [];
+
+  constructor(private readonly a: Web.SessionDescriptionHandler, private readonly b: Web.SessionDescriptionHandler) {}
+
+  async start(): Promise<void> {
+    const mic = this.a.localMediaStream;
+    const legs: [Web.SessionDescriptionHandler, Web.SessionDescriptionHandler][] = [
+      [this.a, this.b],
+      [this.b, this.a],
+    ];
+    for (const [to, other] of legs) {
+      const out = this.ctx.createMediaStreamDestination();
+      if (mic.getAudioTracks().length) this.ctx.createMediaStreamSource(mic).connect(out);
+      if (other.remoteMediaStream.getAudioTracks().length) this.ctx.createMediaStreamSource(other.remoteMediaStream).connect(out);
+      const sender = to.peerConnection?.getSenders().find((x) => x.track?.kind === 'audio');
+      if (!sender) continue;
+      this.originals.push({ sender, track: sender.track });
+      await sender.replaceTrack(out.stream.getAudioTracks()[0]!);
+    }
+    await this.ctx.resume().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    for (const o of this.originals) await o.sender.replaceTrack(o.track).catch(() => {});
+    await this.ctx.close().catch(() => {});
+  }
+}
+
 export class SipPhone {
   private ua: UserAgent | null = null;
   private registerer: Registerer | null = null;
-  private session: Session | null = null;
+  /** The calls on this phone (at most MAX_LINES), in arrival order. */
+  private lines: PhoneLine[] = [];
+  private focusId: string | null = null;
+  /** The last call that ended, shown until the next one. */
+  private lastEnded: CallView | null = null;
+  private mixer: ConferenceMixer | null = null;
   private view: PhoneView = IDLE_PHONE;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 1_000;
   private stopped = false;
-  private readonly audio: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
   private readonly ringer: HTMLAudioElement | null = typeof Audio === 'undefined' ? null : new Audio();
   private devices: AudioDevices = { microphoneId: null, speakerId: null, ringerId: null };
 
@@ -114,7 +171,6 @@ export class SipPhone {
     private readonly onChange: (view: PhoneView) => void,
     private readonly hooks: { onAnswered?: (call: CallView) => void; onEnded?: (call: CallView) => void; onReport?: (report: CallReportInput) => void } = {},
   ) {
-    if (this.audio) this.audio.autoplay = true;
     if (this.ringer) {
       this.ringer.loop = true;
       const url = ringtoneUrl();
@@ -132,7 +188,7 @@ export class SipPhone {
     this.devices = devices;
     const sink = (el: HTMLAudioElement | null, id: string | null) =>
       el && 'setSinkId' in el ? (el as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(id ?? '').catch(() => {}) : Promise.resolve();
-    await Promise.all([sink(this.audio, devices.speakerId), sink(this.ringer, devices.ringerId)]);
+    await Promise.all([...this.lines.map((l) => sink(l.audio, devices.speakerId)), sink(this.ringer, devices.ringerId)]);
   }
 
   /** Whether the ringtone is playing (diagnostics, tests). */
@@ -157,11 +213,6 @@ export class SipPhone {
     this.onChange(this.view);
   }
 
-  private setCall(patch: Partial<CallView> | null): void {
-    if (patch === null) this.set({ call: null });
-    else if (this.view.call) this.set({ call: { ...this.view.call, ...patch } });
-  }
-
   async start(account: SipAccount): Promise<void> {
     this.stopped = false;
     const uri = UserAgent.makeURI(`sip:${account.username}@${account.domain}`);
@@ -181,6 +232,8 @@ export class SipPhone {
         peerConnectionConfiguration: { iceServers: [] },
         iceGatheringTimeout: 500,
       },
+      // Attended transfers end here with an INVITE that replaces a call of ours.
+      sipExtensionReplaces: SIPExtension.Supported,
       delegate: {
         onInvite: (invitation) => this.onInvite(invitation),
         onDisconnect: (error) => {
@@ -191,6 +244,8 @@ export class SipPhone {
       },
     });
     this.registerer = new Registerer(this.ua, { expires: 300 });
+    // A closed window or tab leaves no binding behind to ring for nothing (best effort).
+    if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void this.registerer?.unregister().catch(() => {}), { once: true });
     this.registerer.stateChange.addListener((s) => {
       if (s === RegistererState.Registered) {
         this.retryDelay = 1_000;
@@ -217,10 +272,13 @@ export class SipPhone {
         },
         onReject: (r) => {
           const code = r.message.statusCode;
-          this.set({
-            registration: 'rejected',
-            problem: code === 403 || code === 401 ? 'Identifiants téléphoniques refusés par le serveur (vérifiez le compte SIP).' : `Enregistrement refusé (${code} ${r.message.reasonPhrase}).`,
-          });
+          if (code === 403 || code === 401 || code === 404) {
+            this.set({ registration: 'rejected', problem: 'Identifiants téléphoniques refusés par le serveur (vérifiez le compte SIP).' });
+            return;
+          }
+          // A server that is busy or restarting (5xx, 408): tried again with backoff.
+          this.set({ registration: 'down', problem: `Enregistrement refusé (${code} ${r.message.reasonPhrase}) : nouvel essai.` });
+          this.scheduleReconnect();
         },
       },
     }).then(() => undefined);
@@ -253,7 +311,7 @@ export class SipPhone {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     try {
-      if (this.session) await this.hangup();
+      for (const l of [...this.lines]) await this.hangup(l.view.callId);
       if (this.registerer?.state === RegistererState.Registered) await this.registerer.unregister();
       await this.ua?.stop();
     } catch {
@@ -273,9 +331,6 @@ export class SipPhone {
     return user;
   }
 
-  /** Why the current call ends, when this side knows it before sip.js says Terminated. */
-  private endReason: CallEndReason | null = null;
-
   private report(call: CallView, state: CallReportInput['state'], endReason: CallEndReason | null = null): void {
     this.hooks.onReport?.({
       callId: call.callId,
@@ -293,73 +348,133 @@ export class SipPhone {
     });
   }
 
-  private wire(s: Session, direction: 'in' | 'out', line: Line, referredBy: string | null = null): void {
-    this.session = s;
-    this.endReason = null;
-    const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
+  private lineOf(callId?: string): PhoneLine | undefined {
+    const id = callId ?? this.focusId;
+    return this.lines.find((l) => l.view.callId === id);
+  }
+
+  /** The view the UI reads: the call in front, the other line, the conference. */
+  private publish(): void {
+    const focused = this.lineOf();
     this.set({
-      call: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy },
+      call: focused?.view ?? this.lastEnded,
+      others: this.lines.filter((l) => l !== focused).map((l) => l.view),
+      conference: this.mixer !== null,
     });
-    this.report(this.view.call!, 'ringing');
+  }
+
+  private update(line: PhoneLine, patch: Partial<CallView>): void {
+    line.view = { ...line.view, ...patch };
+    this.publish();
+  }
+
+  private sdhOf(line: PhoneLine | undefined): Web.SessionDescriptionHandler | undefined {
+    return line?.session.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+  }
+
+  private wire(s: Session, direction: 'in' | 'out', line: Line, referredBy: string | null = null, consultFor: string | null = null): PhoneLine {
+    const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
+    const audio = typeof Audio === 'undefined' ? null : new Audio();
+    if (audio) {
+      audio.autoplay = true;
+      if (this.devices.speakerId && 'setSinkId' in audio) void (audio as HTMLAudioElement & { setSinkId(id: string): Promise<void> }).setSinkId(this.devices.speakerId).catch(() => {});
+    }
+    const entry: PhoneLine = {
+      session: s,
+      endReason: null,
+      audio,
+      view: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy, consultFor },
+    };
+    this.lines.push(entry);
+    // A new call comes to the front unless another is in progress (then it waits as the second line).
+    const busy = this.lines.some((l) => l !== entry && l.view.state === 'active' && !l.view.held);
+    if (!this.focusId || !busy || direction === 'out') this.focusId = callId;
+    this.lastEnded = null;
+    this.publish();
+    this.report(entry.view, 'ringing');
     if (direction === 'in') this.ring(true);
     s.stateChange.addListener((state) => {
-      if (state === SessionState.Established || state === SessionState.Terminated) this.ring(false);
-      if (this.session !== s) return;
       if (state === SessionState.Established) {
-        this.setCall({ state: 'active', answeredAt: Date.now() });
-        const sdh = s.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
-        if (this.audio && sdh) this.audio.srcObject = sdh.remoteMediaStream;
-        if (this.view.call) this.report(this.view.call, 'answered');
-        if (direction === 'in' && this.view.call) this.hooks.onAnswered?.(this.view.call);
+        if (!this.lines.some((l) => l.view.state === 'ringing' && l !== entry)) this.ring(false);
+        this.update(entry, { state: 'active', answeredAt: Date.now() });
+        const sdh = this.sdhOf(entry);
+        if (entry.audio && sdh) entry.audio.srcObject = sdh.remoteMediaStream;
+        this.report(entry.view, 'answered');
+        if (direction === 'in') this.hooks.onAnswered?.(entry.view);
       }
-      if (state === SessionState.Terminated) {
-        const now = Date.now();
-        this.setCall({ state: 'ended', endedAt: now, holds: (this.view.call?.holds ?? []).map((h) => (h.to === null ? { ...h, to: now } : h)) });
-        this.session = null;
-        if (this.audio) this.audio.srcObject = null;
-        const ended = this.view.call;
-        if (ended) {
-          this.report(ended, 'ended', this.endReason ?? (ended.answeredAt === null && ended.direction === 'out' ? 'failed' : 'caller_hung_up'));
-          this.hooks.onEnded?.(ended);
-        }
-      }
+      if (state === SessionState.Terminated) this.onTerminated(entry);
     });
     s.delegate = {
       onBye: (bye) => {
-        this.endReason ??= 'caller_hung_up';
+        entry.endReason ??= 'caller_hung_up';
         void bye.accept();
       },
       // The caller hung up while it rang, or another phone of the center took the call.
       onCancel: (cancel) => {
         const reason = cancel.request.getHeader('Reason') ?? '';
-        this.endReason = /cause=200\b/.test(reason) ? 'answered_elsewhere' : reason ? 'cancelled' : 'caller_hung_up';
+        entry.endReason = /cause=200\b/.test(reason) ? 'answered_elsewhere' : reason ? 'cancelled' : 'caller_hung_up';
       },
       // Transferred by the far end (a REFER): call the new party; this call then ends.
       onRefer: (referral) => {
         void referral.accept().then(() => {
           const next = referral.makeInviter({ sessionDescriptionHandlerOptions: this.mediaOptions() });
-          const caseId = this.view.call?.caseId ?? null;
-          this.wire(next, 'out', 'other');
-          if (caseId) this.setCall({ caseId });
+          const caseId = entry.view.caseId;
+          const l = this.wire(next, 'out', 'other');
+          if (caseId) this.update(l, { caseId });
           void next.invite();
         });
       },
       onInfo: (info) => {
         const tone = /Signal=\s*([0-9*#])/.exec(info.request.body ?? '')?.[1];
-        if (tone && this.session === s && this.view.call) this.setCall({ tonesReceived: this.view.call.tonesReceived + tone });
+        if (tone) this.update(entry, { tonesReceived: entry.view.tonesReceived + tone });
         void info.accept();
       },
     };
+    return entry;
+  }
+
+  private onTerminated(entry: PhoneLine): void {
+    if (!this.lines.includes(entry)) return;
+    const now = Date.now();
+    entry.view = { ...entry.view, state: 'ended', endedAt: now, holds: entry.view.holds.map((h) => (h.to === null ? { ...h, to: now } : h)) };
+    if (entry.audio) entry.audio.srcObject = null;
+    this.lines = this.lines.filter((l) => l !== entry);
+    if (this.mixer) {
+      void this.mixer.stop();
+      this.mixer = null;
+    }
+    if (!this.lines.some((l) => l.view.state === 'ringing')) this.ring(false);
+    if (this.focusId === entry.view.callId) {
+      // The other line comes to the front (still on hold: the user resumes it).
+      this.focusId = this.lines[0]?.view.callId ?? null;
+      this.lastEnded = this.focusId ? null : entry.view;
+    }
+    this.publish();
+    const reason = entry.endReason ?? (entry.view.answeredAt === null && entry.view.direction === 'out' ? 'failed' : 'caller_hung_up');
+    this.report(entry.view, 'ended', reason);
+    this.hooks.onEnded?.(entry.view);
   }
 
   private onInvite(invitation: Invitation): void {
     // With the softphone panel's 'incoming-shown' measure: INVITE → call on screen (benchmark).
     performance.mark('sip-invite-received');
-    // A second call while busy: refused for now (486), the caller hears busy and may retry.
     const req = invitation.request;
     const line = lineOf({ explicit: req.getHeader('X-Permanence-Line'), called: req.getHeader('P-Called-Party-ID') ?? req.to.uri.user });
     const referredBy = req.getHeader('Referred-By') ?? null;
-    if (this.session) {
+    // The end of an attended transfer: this call replaces one of ours with the same party's
+    // colleague on the line; it is taken at once and the replaced call ends.
+    const replaced = invitation.replacee ? this.lines.find((l) => l.session === invitation.replacee) : undefined;
+    if (replaced) {
+      const entry = this.wire(invitation, 'in', replaced.view.line, referredBy ?? 'attended transfer');
+      if (replaced.view.caseId) this.update(entry, { caseId: replaced.view.caseId });
+      this.focusId = entry.view.callId;
+      replaced.endReason = 'transferred';
+      void invitation.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() }).then(() => {
+        if (replaced.session.state === SessionState.Established) void replaced.session.bye();
+      });
+      return;
+    }
+    if (this.lines.length >= MAX_LINES) {
       void invitation.reject({ statusCode: 486 });
       // Still a call the center received: it goes to the call log as refused here.
       const now = Date.now();
@@ -370,46 +485,58 @@ export class SipPhone {
     this.wire(invitation, 'in', line, referredBy);
   }
 
-  async answer(): Promise<void> {
-    const s = this.session;
-    if (!(s instanceof Invitation) || s.state !== SessionState.Initial) return;
-    await s.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() });
+  /** Answer a ringing call (the first one ringing by default); a call in progress goes on hold first. */
+  async answer(callId?: string): Promise<void> {
+    const target = callId ? this.lineOf(callId) : this.lines.find((l) => l.view.state === 'ringing');
+    if (!target || !(target.session instanceof Invitation) || target.session.state !== SessionState.Initial) return;
+    for (const l of this.lines) if (l !== target && l.view.state === 'active' && !l.view.held) await this.setHeld(true, l.view.callId);
+    this.focusId = target.view.callId;
+    this.publish();
+    await target.session.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() });
   }
 
-  async hangup(): Promise<void> {
-    const s = this.session;
-    if (!s) return;
+  async hangup(callId?: string): Promise<void> {
+    const l = this.lineOf(callId);
+    if (!l) return;
+    const s = l.session;
     if (s instanceof Invitation && s.state === SessionState.Initial) {
-      this.endReason = 'rejected';
+      l.endReason = 'rejected';
       await s.reject();
     } else if (s instanceof Inviter && (s.state === SessionState.Initial || s.state === SessionState.Establishing)) {
-      this.endReason = 'cancelled';
+      l.endReason = 'cancelled';
       await s.cancel();
     } else if (s.state === SessionState.Established) {
-      this.endReason ??= 'agent_hung_up';
+      l.endReason ??= 'agent_hung_up';
       await s.bye();
     }
   }
 
-  /** Attach the current call to a case (its record goes there when it ends). */
+  /** Attach a call to a case (its record goes there when it ends). */
   attachCase(callId: string, caseId: string): void {
-    if (this.view.call?.callId !== callId) return;
-    this.setCall({ caseId });
-    const c = this.view.call;
+    const l = this.lineOf(callId);
+    const c = l?.view ?? (this.lastEnded?.callId === callId ? this.lastEnded : null);
+    if (!c) return;
+    if (l) this.update(l, { caseId });
+    else this.lastEnded = { ...c, caseId };
+    const v = l?.view ?? this.lastEnded!;
     // The call log learns the case too (statistics by sector go through it).
-    this.report(c, c.state === 'ended' ? 'ended' : c.state === 'active' ? 'answered' : 'ringing', c.state === 'ended' ? (this.endReason ?? 'caller_hung_up') : null);
+    this.report(v, v.state === 'ended' ? 'ended' : v.state === 'active' ? 'answered' : 'ringing', v.state === 'ended' ? 'caller_hung_up' : null);
     // Already over (a very short call): its record goes to the case now.
-    if (c.state === 'ended') this.hooks.onEnded?.(c);
+    if (v.state === 'ended') {
+      this.publish();
+      this.hooks.onEnded?.(v);
+    }
   }
 
-  async call(target: string, caseId: string | null = null): Promise<void> {
-    if (!this.ua || this.session) return;
+  private newInviter(target: string): Inviter {
+    if (!this.ua) throw new Error('Téléphone non connecté.');
     const digits = target.replace(/[\s.-]/g, '');
     const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Numéro invalide : ${target}`);
-    const inviter = new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions() });
-    this.wire(inviter, 'out', 'other');
-    if (caseId) this.setCall({ caseId });
+    return new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions() });
+  }
+
+  private async place(inviter: Inviter): Promise<void> {
     await inviter.invite({
       requestDelegate: {
         onReject: (r) => this.set({ problem: `Appel refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` }),
@@ -417,37 +544,111 @@ export class SipPhone {
     });
   }
 
+  async call(target: string, caseId: string | null = null): Promise<void> {
+    if (!this.ua || this.lines.length > 0) return;
+    const inviter = this.newInviter(target);
+    const entry = this.wire(inviter, 'out', 'other');
+    if (caseId) this.update(entry, { caseId });
+    await this.place(inviter);
+  }
+
   /**
    * Blind transfer (REFER): the caller is sent to another number or extension (the SAMU's
    * regulator, a colleague); once the far end reports the new call answered, this one is hung up.
    */
   async transfer(target: string): Promise<void> {
-    const s = this.session;
-    if (!this.ua || !s || s.state !== SessionState.Established) return;
+    const l = this.lineOf();
+    if (!this.ua || !l || l.session.state !== SessionState.Established) return;
     const uri = UserAgent.makeURI(`sip:${target.replace(/[\s.-]/g, '')}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Destination invalide : ${target}`);
-    this.setCall({ transferredTo: target });
-    await s.refer(uri, {
+    this.update(l, { transferredTo: target });
+    await this.refer(l, uri);
+  }
+
+  private async refer(l: PhoneLine, to: NonNullable<ReturnType<typeof UserAgent.makeURI>> | Session): Promise<void> {
+    const s = l.session;
+    await s.refer(to, {
       onNotify: (notification) => {
         void notification.accept();
         if (/SIP\/2\.0 2\d\d/.test(notification.request.body ?? '') && s.state === SessionState.Established) {
-          this.endReason = 'transferred';
+          l.endReason = 'transferred';
           void s.bye();
         }
       },
       requestDelegate: {
         onReject: (r) => {
-          this.setCall({ transferredTo: null });
+          this.update(l, { transferredTo: null });
           this.set({ problem: `Transfert refusé : ${r.message.statusCode} ${r.message.reasonPhrase}` });
         },
       },
     });
   }
 
+  /**
+   * Attended transfer, first step: the caller waits on hold while this phone calls the colleague
+   * (the SAMU's regulator) to present the case.
+   */
+  async consult(target: string): Promise<void> {
+    const held = this.lineOf();
+    if (!this.ua || !held || held.session.state !== SessionState.Established || this.lines.length >= MAX_LINES) return;
+    if (!held.view.held) await this.setHeld(true, held.view.callId);
+    const inviter = this.newInviter(target);
+    const entry = this.wire(inviter, 'out', 'other', null, held.view.callId);
+    if (held.view.caseId) this.update(entry, { caseId: held.view.caseId });
+    await this.place(inviter);
+  }
+
+  /** Attended transfer, second step: the caller is put through to the colleague consulted (REFER with Replaces). */
+  async completeTransfer(): Promise<void> {
+    const consult = this.lines.find((l) => l.view.consultFor !== null && l.session.state === SessionState.Established);
+    const caller = consult ? this.lineOf(consult.view.consultFor!) : undefined;
+    if (!consult || !caller || caller.session.state !== SessionState.Established) return;
+    const dialog = consult.session.dialog;
+    if (!this.ua || !dialog) return;
+    this.update(caller, { transferredTo: consult.view.remote });
+    consult.endReason = 'transferred';
+    // Refer-To must name the colleague's address (the registrar routes it; a browser's contact,
+    // which sip.js would use, is unroutable), with Replaces naming our call with them: their phone
+    // swaps it for the caller's. sip.js formats Refer-To from the session it is given: it gets one
+    // whose remote target is that address.
+    const aor = UserAgent.makeURI(`sip:${consult.session.remoteIdentity.uri.user}@${this.ua.configuration.uri.host}`);
+    if (!aor) throw new Error('adresse du collègue invalide');
+    const target = {
+      remoteIdentity: consult.session.remoteIdentity,
+      dialog: { remoteTarget: aor, callId: dialog.callId, remoteTag: dialog.remoteTag, localTag: dialog.localTag },
+    } as unknown as Session;
+    await this.refer(caller, target);
+  }
+
+  /** Hold the call in front and resume the other line. */
+  async swap(): Promise<void> {
+    const front = this.lineOf();
+    const other = this.lines.find((l) => l !== front && l.session.state === SessionState.Established);
+    if (!front || !other || this.mixer) return;
+    if (front.session.state === SessionState.Established && !front.view.held) await this.setHeld(true, front.view.callId);
+    this.focusId = other.view.callId;
+    this.publish();
+    if (other.view.held) await this.setHeld(false, other.view.callId);
+  }
+
+  /** Join both lines: everyone hears everyone (the caller, this user, the colleague). */
+  async startConference(): Promise<void> {
+    const [a, b] = this.lines;
+    if (!a || !b || this.mixer || a.session.state !== SessionState.Established || b.session.state !== SessionState.Established) return;
+    for (const l of [a, b]) if (l.view.held) await this.setHeld(false, l.view.callId);
+    const sa = this.sdhOf(a);
+    const sb = this.sdhOf(b);
+    if (!sa || !sb) return;
+    this.mixer = new ConferenceMixer(sa, sb);
+    await this.mixer.start();
+    this.publish();
+  }
+
   /** Hold and resume by re-INVITE (a=sendonly / a=sendrecv). */
-  async setHeld(held: boolean): Promise<void> {
-    const s = this.session;
-    if (!s || s.state !== SessionState.Established || this.view.call?.held === held) return;
+  async setHeld(held: boolean, callId?: string): Promise<void> {
+    const l = this.lineOf(callId);
+    const s = l?.session;
+    if (!l || !s || s.state !== SessionState.Established || l.view.held === held) return;
     s.sessionDescriptionHandlerOptionsReInvite = { hold: held } as never;
     await new Promise<void>((resolve, reject) => {
       void s
@@ -455,8 +656,8 @@ export class SipPhone {
           requestDelegate: {
             onAccept: () => {
               const now = Date.now();
-              const holds = this.view.call?.holds ?? [];
-              this.setCall({ held, holds: held ? [...holds, { from: now, to: null }] : holds.map((h) => (h.to === null ? { ...h, to: now } : h)) });
+              const holds = l.view.holds;
+              this.update(l, { held, holds: held ? [...holds, { from: now, to: null }] : holds.map((h) => (h.to === null ? { ...h, to: now } : h)) });
               resolve();
             },
             onReject: () => reject(new Error('mise en attente refusée')),
@@ -467,22 +668,23 @@ export class SipPhone {
   }
 
   setMuted(muted: boolean): void {
-    const sdh = this.session?.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
-    if (!sdh) return;
+    const l = this.lineOf();
+    const sdh = this.sdhOf(l);
+    if (!l || !sdh) return;
     sdh.enableSenderTracks(!muted);
-    this.setCall({ muted });
+    this.update(l, { muted });
   }
 
   /** DTMF as SIP INFO (application/dtmf-relay): what IVRs and PBXs behind Kamailio read. */
   async dtmf(tone: string): Promise<void> {
-    const s = this.session;
+    const s = this.lineOf()?.session;
     if (!s || s.state !== SessionState.Established || !/^[0-9*#]$/.test(tone)) return;
     await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${tone}\r\nDuration=160\r\n` } } });
   }
 
-  /** Audio packets received and sent on the current call (diagnostics, tests). */
-  async stats(): Promise<{ received: number; sent: number } | null> {
-    const pc = (this.session?.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined)?.peerConnection;
+  /** Audio packets received and sent on a call (default: the one in front; diagnostics, tests). */
+  async stats(callId?: string): Promise<{ received: number; sent: number } | null> {
+    const pc = this.sdhOf(this.lineOf(callId))?.peerConnection;
     if (!pc) return null;
     let received = 0;
     let sent = 0;

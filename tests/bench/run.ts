@@ -1,7 +1,7 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync|ui|sip|stats one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui|sip|sip-load|stats one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { benchCache } from './cache.bench.js';
 import { benchUi } from './ui.bench.js';
 import { benchSip } from './sip.bench.js';
+import { benchSipLoad } from './sip-load.bench.js';
 import { benchStatistics } from './stats.bench.js';
 import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 
@@ -33,6 +34,10 @@ if (!only || only === 'ui') {
 
 if (!only || only === 'sip') {
   if (!(await benchSip({ smoke }))) missed += 1;
+}
+
+if (!only || only === 'sip' || only === 'sip-load') {
+  if (!(await benchSipLoad({ smoke }))) missed += 1;
 }
 
 if (!only || only === 'stats') {

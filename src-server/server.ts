@@ -158,8 +158,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     );
     const t = rows[0]!;
     const sip =
-      t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_password
-        ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, password: user.sip_password }
+      t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_ha1
+        ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, ha1: user.sip_ha1 }
         : null;
     const claims: TokenClaims = {
       userId: user.id,

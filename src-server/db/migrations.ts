@@ -216,6 +216,19 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'SIP digest secrets as HA1, not passwords',
+    sql: `
+      -- The workstation needs only MD5(username:realm:password) to answer a digest challenge; the
+      -- SIP password itself no longer leaves the server, nor is kept by it. The realm is the
+      -- center's SIP domain: changing that domain means entering the SIP passwords again.
+      ALTER TABLE users ADD COLUMN sip_ha1 TEXT;
+      UPDATE users u SET sip_ha1 = md5(u.sip_username || ':' || t.sip_domain || ':' || u.sip_password)
+        FROM tenants t WHERE t.id = u.tenant AND u.sip_password IS NOT NULL AND t.sip_domain IS NOT NULL;
+      ALTER TABLE users DROP COLUMN sip_password;
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -4,7 +4,7 @@
  * user, role, tenant and workstation. Every request and socket presents it; the tenant is taken
  * from the token only, never from the request.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, createHash } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Role } from '../../src-shared/domain/codes.js';
@@ -83,7 +83,7 @@ export interface UserRow {
   password_hash: string;
   active: boolean;
   sip_username: string | null;
-  sip_password: string | null;
+  sip_ha1: string | null;
 }
 
 export async function findUser(db: Queryable, tenant: string, login: string): Promise<UserRow | undefined> {
@@ -96,13 +96,21 @@ export async function createUser(
   user: { tenant: string; login: string; displayName: string; role: Role; password: string; sip?: { username: string; password: string } },
 ): Promise<string> {
   const id = `${user.tenant}:${user.login}`;
+  // The SIP password is kept only as the digest's HA1 for the center's realm (its SIP domain).
+  let ha1: string | null = null;
+  if (user.sip) {
+    const { rows } = await db.query<{ sip_domain: string | null }>('SELECT sip_domain FROM tenants WHERE id = $1', [user.tenant]);
+    const realm = rows[0]?.sip_domain;
+    if (!realm) throw new Error(`center ${user.tenant} has no SIP domain: set it before SIP accounts`);
+    ha1 = sipHa1(user.sip.username, realm, user.sip.password);
+  }
   await db.query(
-    `INSERT INTO users (id, tenant, login, display_name, role, password_hash, sip_username, sip_password)
+    `INSERT INTO users (id, tenant, login, display_name, role, password_hash, sip_username, sip_ha1)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (tenant, login) DO UPDATE SET display_name = EXCLUDED.display_name, role = EXCLUDED.role,
-       password_hash = EXCLUDED.password_hash, sip_username = EXCLUDED.sip_username, sip_password = EXCLUDED.sip_password,
+       password_hash = EXCLUDED.password_hash, sip_username = EXCLUDED.sip_username, sip_ha1 = EXCLUDED.sip_ha1,
        active = TRUE`,
-    [id, user.tenant, user.login, user.displayName, user.role, await hashPassword(user.password), user.sip?.username ?? null, user.sip?.password ?? null],
+    [id, user.tenant, user.login, user.displayName, user.role, await hashPassword(user.password), user.sip?.username ?? null, ha1],
   );
   return id;
 }
@@ -116,4 +124,9 @@ export async function createTenant(
      ON CONFLICT (id) DO UPDATE SET sip_ws_url = EXCLUDED.sip_ws_url, sip_domain = EXCLUDED.sip_domain`,
     [tenant.id, tenant.name, tenant.department, randomUUID(), tenant.sip?.wsUrl ?? null, tenant.sip?.domain ?? null],
   );
+}
+
+/** HTTP digest HA1 (RFC 2617): MD5 of "username:realm:password", what a SIP phone needs to authenticate. */
+export function sipHa1(username: string, realm: string, password: string): string {
+  return createHash('md5').update(`${username}:${realm}:${password}`).digest('hex');
 }

@@ -42,8 +42,10 @@ export const SipAccountSchema = z.strictObject({
   wsUrl: z.string().regex(/^wss?:\/\/[^\s]+$/, 'adresse WebSocket SIP invalide'),
   domain: z.string().min(1).max(200),
   username: z.string().min(1).max(100),
-  password: z.string().min(1).max(200),
-});
+  /** The digest secret: HA1 for the center's realm (what the server hands out), or a password (a local setup). */
+  ha1: z.string().regex(/^[0-9a-f]{32}$/, 'HA1 : 32 chiffres hexadécimaux').optional(),
+  password: z.string().min(1).max(200).optional(),
+}).refine((a) => a.ha1 !== undefined || a.password !== undefined, 'compte SIP sans secret (ha1 ou mot de passe)');
 export type SipAccount = z.infer<typeof SipAccountSchema>;
 
 export const AgentPresenceSchema = z.strictObject({

@@ -7,6 +7,7 @@
  */
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
+import { sipHa1 } from '../../src-server/services/auth.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone, type ScriptedCall } from '../fixtures/patient-caller.js';
@@ -37,7 +38,7 @@ export async function benchSipLoad(options: { smoke: boolean }): Promise<boolean
   // The physicians dr1..drN of the test center take the agent accounts agent01..agentNN.
   for (let i = 1; i <= agents; i++) {
     const n = String(i).padStart(2, '0');
-    await db.query('UPDATE users SET sip_username = $1, sip_password = $2 WHERE tenant = $3 AND login = $4', [`agent${n}`, `agent${n}pass`, TENANT, `dr${i}`]);
+    await db.query('UPDATE users SET sip_username = $1, sip_ha1 = $2 WHERE tenant = $3 AND login = $4', [`agent${n}`, sipHa1(`agent${n}`, '127.0.0.1', `agent${n}pass`), TENANT, `dr${i}`]);
   }
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1_000 });
   const stations: Station[] = [];

@@ -225,7 +225,8 @@ export class SipPhone {
       uri,
       transportOptions: { server: account.wsUrl, connectionTimeout: 5 },
       authorizationUsername: account.username,
-      authorizationPassword: account.password,
+      // The server hands out HA1 only; a local setup may still give a password.
+      ...(account.ha1 ? { authorizationHa1: account.ha1 } : { authorizationPassword: account.password ?? '' }),
       logLevel: 'error',
       sessionDescriptionHandlerFactoryOptions: {
         // No STUN: sip.js's default is a public server outside the center.

@@ -28,6 +28,7 @@ import {
 } from '../../fixtures/sync-harness.js';
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
 import { spawnServer } from '../../fixtures/server-process.js';
+import { sipHa1 } from '../../../src-server/services/auth.js';
 
 const { cleanups, track } = closeAfterEach();
 
@@ -296,9 +297,10 @@ describe('offline login', () => {
     const r = await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' });
     expect(r.ok && (r.value as { mode: string }).mode).toBe('offline');
     // The phone works though the central server is down: the SIP account was sealed with the password.
-    expect(await call(w.core, 'phone.account', {})).toMatchObject({ username: 'arm1', password: 'arm1pass', wsUrl: SIP_WS_URL });
+    const ha1 = sipHa1('arm1', '127.0.0.1', 'arm1pass');
+    expect(await call(w.core, 'phone.account', {})).toEqual({ username: 'arm1', ha1, domain: '127.0.0.1', wsUrl: SIP_WS_URL });
     const onDisk = w.core.store.getMeta('offline-credential:cote-dor:arm1')!;
-    expect(onDisk).not.toContain('arm1pass');
+    expect(onDisk).not.toContain(ha1);
     const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
     await rs.start();
     const truth = await expectConverged(rs.view(), [w], 20_000);

@@ -13,6 +13,7 @@ import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harnes
 import { WorkstationPage } from './pages/workstation.js';
 import { openStation, serverLogin, SHOTS, stationPage, closeStationPages } from './site.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
+import { startTcpCut } from '../fixtures/tcp-cut.js';
 
 test.afterEach(closeStationPages);
 
@@ -301,6 +302,51 @@ test('two lines, then an attended transfer with a three-way conference: the call
     await trunk.stop();
     for (const s of [armStation, drStation]) await s.close();
     await server.close();
+    await db.close();
+    await drop();
+  }
+});
+
+test('the workstation’s link to the SIP server drops in the middle of a call: the audio goes on, the call is taken over, the caller’s hang-up still reaches it', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { db, drop } = await freshDatabase('pglite');
+  // The ARM's workstation reaches Kamailio through a relay the test can cut (its network).
+  const link = await startTcpCut(Number(new URL(SIP_WS_URL).port));
+  const viaLink = `ws://127.0.0.1:${link.port}`;
+  await db.query('UPDATE tenants SET sip_ws_url = $1', [viaLink]);
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const station = await openStation(server.url, { telephonyOrigins: [viaLink] });
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const arm = await stationPage(browser);
+  try {
+    await arm.goto(station.host.url);
+    await serverLogin(arm, 'arm1');
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    const a = await trunk.call({ from: '0633333333', to: 'arm1' });
+    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await arm.keyboard.press('Alt+KeyD');
+    await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+
+    link.cut();
+    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    // The media never went through that link: both sides still hear each other.
+    const during = await received(arm);
+    await expect.poll(() => received(arm), { timeout: 5_000 }).toBeGreaterThan(during + 25);
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
+
+    // The phone comes back by itself and takes the call over on its new connection (a re-INVITE),
+    // so that the caller's requests reach it again.
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    await expect
+      .poll(() => arm.evaluate(() => (window as unknown as { permanencePhone: { state: { call: { recovered?: number } | null } } }).permanencePhone.state.call?.recovered ?? 0), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await a.hangUp();
+    await expect(arm.getByText(/Dernier appel : 06 33 33 33 33, durée/)).toBeVisible({ timeout: 10_000 });
+  } finally {
+    await trunk.stop();
+    await station.close();
+    await server.close();
+    await link.close();
     await db.close();
     await drop();
   }

@@ -41,6 +41,8 @@ export interface CallView {
   referredBy: string | null;
   /** A consultation call placed while `consultFor` waits on hold (attended transfer). */
   consultFor: string | null;
+  /** Times the call was taken over on a new signalling connection after the SIP server came back. */
+  recovered?: number;
 }
 
 export interface PhoneView {
@@ -239,6 +241,7 @@ export class SipPhone {
         onInvite: (invitation) => this.onInvite(invitation),
         onDisconnect: (error) => {
           if (this.stopped) return;
+          this.linkLost = true;
           this.set({ registration: 'down', problem: `Serveur téléphonique injoignable${error ? ` (${error.message})` : ''}.` });
           this.scheduleReconnect();
         },
@@ -251,6 +254,7 @@ export class SipPhone {
       if (s === RegistererState.Registered) {
         this.retryDelay = 1_000;
         this.set({ registration: 'registered', problem: null, retryAt: null });
+        this.recoverCalls();
       }
     });
     try {
@@ -270,6 +274,7 @@ export class SipPhone {
         onAccept: () => {
           this.retryDelay = 1_000;
           this.set({ registration: 'registered', problem: null, retryAt: null });
+          this.recoverCalls();
         },
         onReject: (r) => {
           const code = r.message.statusCode;
@@ -643,6 +648,32 @@ export class SipPhone {
     this.mixer = new ConferenceMixer(sa, sb);
     await this.mixer.start();
     this.publish();
+  }
+
+  /**
+   * After the signalling link came back (a new WebSocket), calls in progress still have their
+   * media (it never went through the SIP server), but the far end would send its BYE or re-INVITE
+   * to the old, dead connection. A re-INVITE with the same media over the new connection tells it
+   * where this phone is now (the SIP server stamps the new connection in our Contact).
+   */
+  private linkLost = false;
+
+  private recoverCalls(): void {
+    if (!this.linkLost) return;
+    this.linkLost = false;
+    for (const l of this.lines) {
+      const s = l.session;
+      if (s.state !== SessionState.Established) continue;
+      s.sessionDescriptionHandlerOptionsReInvite = { hold: l.view.held } as never;
+      void s
+        .invite({
+          requestDelegate: {
+            onAccept: () => this.update(l, { recovered: (l.view.recovered ?? 0) + 1 }),
+            onReject: () => this.set({ problem: `Appel avec ${l.view.remote} : reprise après coupure refusée par le serveur.` }),
+          },
+        })
+        .catch(() => {});
+    }
   }
 
   /** Hold and resume by re-INVITE (a=sendonly / a=sendrecv). */

@@ -109,6 +109,8 @@ export async function benchSipLoad(options: { smoke: boolean }): Promise<boolean
       `| ${callers} | ${lost} | ${r.n} | ${r.complete} | ${r.inCase} | ${cases[0]!.n} | ${setups.length ? `${median(setups).toFixed(0)} / ${quantile(setups, 0.95).toFixed(0)} ms` : '—'} | ${seconds.toFixed(1)} s | ${ok ? 'ok' : 'MISSED'} |`,
     );
     for (const e of results.filter((x) => x.error).slice(0, 5)) console.log(`  lost: ${e.error}`);
+    const stuck = stations.map((st) => ({ pending: st.core.store.countPendingCallReports(), error: st.core.syncStatus().lastError })).filter((x) => x.pending > 0);
+    if (stuck.length) console.log(`  call reports still on workstations: ${JSON.stringify(stuck)}`);
     return ok;
   } finally {
     await trunk.stop().catch(() => {});

@@ -518,7 +518,17 @@ export class SyncClient {
 
   /** Push the call reports kept locally, oldest first; on failure they wait for the next try. */
   pushCallReports(): Promise<void> {
-    this.callReportsRun ??= (async () => {
+    if (this.callReportsRun) return this.callReportsRun;
+    // Cleared once settled, never before it is stored (an empty outbox settles at once).
+    const run = this.doPushCallReports().finally(() => {
+      if (this.callReportsRun === run) this.callReportsRun = null;
+    });
+    this.callReportsRun = run;
+    return run;
+  }
+
+  private doPushCallReports(): Promise<void> {
+    return (async () => {
       try {
         for (;;) {
           const batch = this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH, this.options.authorUserId ?? '');
@@ -530,11 +540,8 @@ export class SyncClient {
         if (this.stopped) return;
         this.setConnection('offline', (error as Error).message);
         this.later(() => void this.pushCallReports(), this.backoff());
-      } finally {
-        this.callReportsRun = null;
       }
     })();
-    return this.callReportsRun;
   }
 
   async liveCalls(): Promise<CenterCall[]> {

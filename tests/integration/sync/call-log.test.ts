@@ -84,6 +84,18 @@ describe('call log', () => {
     expect(!refused.ok && refused.error.code).toBe('forbidden');
   });
 
+  it('reports keep going out after the outbox was found empty (a periodic retry with nothing to send)', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const arm = track(await openWorkstation(ts.url, { login: 'arm1' }));
+    await waitFor('online', () => arm.core.syncStatus().connection === 'online');
+    const sync = (arm.core as unknown as { sync: { pushCallReports(): Promise<void> } }).sync;
+    await sync.pushCallReports(); // nothing to send: what the 5 s retry does most of the time
+    for (const id of ['after-idle-1', 'after-idle-2']) await call(arm.core, 'call.report', report({ callId: id }));
+    await waitFor('delivered', () => arm.core.store.countPendingCallReports() === 0, 3_000);
+    const { rows } = await ts.db.query('SELECT call_id FROM calls WHERE tenant = $1 ORDER BY call_id', [TENANT]);
+    expect(rows).toEqual([{ call_id: 'after-idle-1' }, { call_id: 'after-idle-2' }]);
+  });
+
   it('a call seen while the server is away is kept on the workstation and reaches the log once, later', async () => {
     const ts = track(await startTestServer('postgres'));
     const proxy = await startFaultProxy(ts.url);

@@ -351,3 +351,45 @@ test('the workstation’s link to the SIP server drops in the middle of a call: 
     await drop();
   }
 });
+
+test('Kamailio is killed and restarted during a call: the audio goes on and the phone reconnects and registers again', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { db, drop } = await freshDatabase('pglite');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const station = await openStation(server.url);
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const arm = await stationPage(browser);
+  const services = resolve(import.meta.dirname, '../../scripts/services.sh');
+  try {
+    await arm.goto(station.host.url);
+    await serverLogin(arm, 'arm1');
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    const a = await trunk.call({ from: '0644444444', to: 'arm1' });
+    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
+    await arm.keyboard.press('Alt+KeyD');
+    await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+
+    execFileSync('bash', [services, 'stop-kamailio']);
+    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    // The call is still up and both sides still hear each other: the media never went through Kamailio.
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
+    const armHeard = await received(arm);
+    const callerHeard = a.rtp().received;
+    await expect.poll(() => received(arm), { timeout: 5_000 }).toBeGreaterThan(armHeard + 25);
+    await expect.poll(() => a.rtp().received, { timeout: 5_000 }).toBeGreaterThan(callerHeard + 25);
+    // The ARM ends it; the phone is free for the next call, which reaches it through the new Kamailio.
+    await arm.keyboard.press('Alt+KeyH');
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0, { timeout: 10_000 });
+    const next = await trunk.call({ from: '0655555555', to: 'arm1' });
+    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 55 55 55 55', { timeout: 10_000 });
+    await next.hangUp();
+  } finally {
+    await trunk.stop();
+    await station.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -161,6 +161,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       const before = get().phone.call;
       set({ phone: view });
       const call = view.call;
+      // Switching lines brings the case of the call now in front.
+      if (call && before && call.callId !== before.callId && call.state !== 'ended' && call.caseId && get().current?.id !== call.caseId) void loadCase(call.caseId);
       if (call?.state === 'ringing' && before?.callId !== call.callId && get().audio.autoAnswer) {
         clearTimeout(autoAnswer);
         autoAnswer = setTimeout(() => {

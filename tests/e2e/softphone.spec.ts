@@ -269,6 +269,8 @@ test('two lines, then an attended transfer with a three-way conference: the call
     // Back to the first patient; the second is put on hold, then hung up.
     await other.getByRole('button', { name: 'Basculer sur cette ligne' }).click();
     await expect(other).toContainText('06 22 22 22 22');
+    // The first patient's case comes back with their line.
+    await expect(arm.getByLabel('Numéro de rappel')).toHaveValue('06 11 11 11 11');
     await expect(other).toContainText('en attente');
     await other.getByRole('button', { name: 'Raccrocher cette ligne' }).click();
     await b.ended;

@@ -10,7 +10,7 @@ const count = z.number().int().nonnegative();
 const share = z.number().min(0).max(1).nullable();
 const seconds = z.number().nonnegative().nullable();
 
-export const CallIndicatorsSchema: z.ZodType<CallIndicators> = z.strictObject({
+const callIndicatorsShape = {
   received: count,
   answered: count,
   abandoned: count,
@@ -21,26 +21,14 @@ export const CallIndicatorsSchema: z.ZodType<CallIndicators> = z.strictObject({
   shareWithin60s: share,
   answerSeconds: z.strictObject({ median: seconds, p90: seconds, buckets: z.array(z.strictObject({ label: z.string(), count })) }),
   outgoing: count,
-});
+};
+export const CallIndicatorsSchema: z.ZodType<CallIndicators> = z.strictObject(callIndicatorsShape);
 
 const record = <K extends string>(keys: readonly K[]) => z.strictObject(Object.fromEntries(keys.map((k) => [k, count])) as Record<K, typeof count>);
 
 export const ActivityStatisticsSchema: z.ZodType<ActivityStatistics> = z.strictObject({
   period: z.strictObject({ from: z.number(), to: z.number(), department: z.string(), sectorId: z.string().nullable() }),
-  calls: z.strictObject({
-    received: count,
-    answered: count,
-    abandoned: count,
-    transferred: count,
-    answeredWithin30s: count,
-    answeredWithin60s: count,
-    shareWithin30s: share,
-    shareWithin60s: share,
-    answerSeconds: z.strictObject({ median: seconds, p90: seconds, buckets: z.array(z.strictObject({ label: z.string(), count })) }),
-    outgoing: count,
-    pdsa: CallIndicatorsSchema,
-    daytime: CallIndicatorsSchema,
-  }),
+  calls: z.strictObject({ ...callIndicatorsShape, pdsa: CallIndicatorsSchema, daytime: CallIndicatorsSchema }),
   cases: z.strictObject({
     total: count,
     byPriority: record([...PRIORITIES, 'none'] as const),

@@ -10,7 +10,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
 import { startFaultProxy } from '../../fixtures/fault-proxy.js';
-import { call, openWorkstation, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
+import { call, openWorkstation, rawLogin, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
 import type { CenterCall } from '../../../src-shared/schemas/call-log.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import type { ActivityStatistics } from '../../../src-shared/domain/statistics.js';
@@ -116,6 +116,37 @@ describe('call log', () => {
       [TENANT],
     );
     expect(rows).toEqual([{ status: 'ended', n: 2 }]);
+  });
+});
+
+describe('bad input to the call log, statistics and settings', () => {
+  it('gets a clear 400 naming the problem, and stores nothing', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const arm = await rawLogin(ts.url, 'arm1');
+    const admin = await rawLogin(ts.url, 'admin1');
+    const send = (token: string, method: string, path: string, body?: unknown) =>
+      fetch(`${ts.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const good = { id: '01a21455-377c-76fd-8536-d563f9365861', ...report({}) };
+    const cases: [string, string, string, unknown, RegExp][] = [
+      [arm, 'POST', '/api/calls', { reports: [{ ...good, line: '3615' }] }, /line/],
+      [arm, 'POST', '/api/calls', { reports: [{ ...good, arrivedAt: -5 }] }, /arrivedAt/],
+      [arm, 'POST', '/api/calls', { reports: [] }, /reports/],
+      [arm, 'POST', '/api/calls', { reports: [good, { ...good, id: 'pas-un-uuid' }] }, /id/],
+      [admin, 'GET', '/api/stats?from=2026-11-30&to=2026-11-01', undefined, /commence après sa fin/],
+      [admin, 'GET', '/api/stats?from=30/11/2026&to=2026-11-30', undefined, /from/],
+      [admin, 'GET', '/api/reports/activity.pdf?month=2026-13', undefined, /AAAA-MM/],
+      [admin, 'PUT', '/api/settings/incentives', { amountPerActCents: -1, yearEndComplementCents: 0 }, /amountPerActCents/],
+    ];
+    for (const [token, method, path, body, message] of cases) {
+      const res = await send(token, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe('invalid_input');
+      expect(json.error.message).toMatch(message);
+    }
+    // A batch with one bad report is refused whole: nothing of it is kept.
+    const { rows } = await ts.db.query('SELECT 1 FROM call_reports WHERE tenant = $1', [TENANT]);
+    expect(rows).toHaveLength(0);
   });
 });
 

@@ -23,9 +23,12 @@ export class CallLog {
     const previous = this.chains.get(tenant) ?? Promise.resolve();
     const run = previous.catch(() => {}).then(() => this.apply(tenant, agent, reports));
     this.chains.set(tenant, run);
-    void run.finally(() => {
-      if (this.chains.get(tenant) === run) this.chains.delete(tenant);
-    });
+    // (The caller gets the failure; this bookkeeping must not leave a second, unhandled one.)
+    run
+      .finally(() => {
+        if (this.chains.get(tenant) === run) this.chains.delete(tenant);
+      })
+      .catch(() => {});
     return run;
   }
 

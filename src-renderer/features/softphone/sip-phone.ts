@@ -337,7 +337,15 @@ export class SipPhone {
     return user;
   }
 
+  /**
+   * Tell the call log, once the screen has been updated: the report crosses to the core and is
+   * written to disk, which must not delay showing or answering the call.
+   */
   private report(call: CallView, state: CallReportInput['state'], endReason: CallEndReason | null = null): void {
+    setTimeout(() => this.sendReport(call, state, endReason), 0);
+  }
+
+  private sendReport(call: CallView, state: CallReportInput['state'], endReason: CallEndReason | null): void {
     this.hooks.onReport?.({
       callId: call.callId,
       direction: call.direction,
@@ -398,7 +406,8 @@ export class SipPhone {
     this.lastEnded = null;
     this.publish();
     this.report(entry.view, 'ringing');
-    if (direction === 'in') this.ring(true);
+    // The ringtone starts right after the call is on screen (starting audio takes a few ms).
+    if (direction === 'in') setTimeout(() => entry.view.state === 'ringing' && this.ring(true), 0);
     s.stateChange.addListener((state) => {
       if (state === SessionState.Established) {
         if (!this.lines.some((l) => l.view.state === 'ringing' && l !== entry)) this.ring(false);
@@ -496,9 +505,12 @@ export class SipPhone {
     const target = callId ? this.lineOf(callId) : this.lines.find((l) => l.view.state === 'ringing');
     if (!target || !(target.session instanceof Invitation) || target.session.state !== SessionState.Initial) return;
     for (const l of this.lines) if (l !== target && l.view.state === 'active' && !l.view.held) await this.setHeld(true, l.view.callId);
+    // Accept first: redrawing the panel before would delay the audio by a frame's work.
+    const refocus = this.focusId !== target.view.callId;
     this.focusId = target.view.callId;
-    this.publish();
-    await target.session.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() });
+    const accepted = target.session.accept({ sessionDescriptionHandlerOptions: this.mediaOptions() });
+    if (refocus) this.publish();
+    await accepted;
   }
 
   async hangup(callId?: string): Promise<void> {

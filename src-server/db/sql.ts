@@ -25,6 +25,10 @@ export async function openPostgres(connectionString: string): Promise<SqlDatabas
   // BIGINT columns (sequence numbers, times in ms) fit in a JS number: parse them as numbers.
   pg.default.types.setTypeParser(20, (v: string) => Number(v));
   const pool = new pg.default.Pool({ connectionString, max: 8 });
+  // An idle connection that PostgreSQL closes (a restart, a failover, an administrator) is an
+  // 'error' on the pool: without a listener Node would stop the whole server. The pool drops that
+  // connection and opens another for the next query; callers see errors on their own queries.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL: idle connection lost (${error.message})`));
   await pool.query('SELECT 1');
   return {
     engine: 'postgres',

@@ -342,3 +342,22 @@ describe('shared workstation', () => {
     expect(rows[0]!.user_id).toBe('cote-dor:arm1');
   }, 60_000);
 });
+
+describe('PostgreSQL drops the server’s connections', () => {
+  it('the server keeps running and answers with new connections', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const w = track(await openWorkstation(ts.url, { login: 'arm1' }));
+    await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
+    const { rows } = await ts.db.query<{ db: string }>('SELECT current_database() AS db');
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    // What a PostgreSQL restart or an administrator does to idle connections.
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [rows[0]!.db]);
+    await admin.end();
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await rawLogin(ts.url, 'arm2');
+    expect(again.length).toBeGreaterThan(20);
+    const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117' });
+    await waitFor('pushed after the loss', async () => (await serverCases(ts.db)).has(k.id), 10_000);
+  });
+});

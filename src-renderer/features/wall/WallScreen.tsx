@@ -57,21 +57,33 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
   const chartBox = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
 
+  // Today's figures: every few seconds, and soon after the calls change, at most once a second
+  // however busy the center is (each pushed change used to cost one server query per screen).
+  const loadSoon = useRef<() => void>(() => {});
   useEffect(() => {
     let alive = true;
+    let pending: ReturnType<typeof setTimeout> | undefined;
     const load = () =>
       void bridge.invoke('stats.today', {}).then((r) => {
         if (!alive || !r.ok) return;
         setFigures(r.value);
         setAsOf(Date.now());
       });
+    loadSoon.current = () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        load();
+      }, 1_000);
+    };
     load();
     const id = setInterval(load, POLL_MS);
     return () => {
       alive = false;
       clearInterval(id);
+      clearTimeout(pending);
     };
-  }, [bridge, calls]);
+  }, [bridge]);
+  useEffect(() => loadSoon.current(), [calls]);
 
   // The chart takes the room left in its panel, whatever the screen.
   useEffect(() => {

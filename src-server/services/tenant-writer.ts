@@ -189,6 +189,13 @@ export class TenantWriter {
     if (fresh.length > 0) {
       // One statement, so one round trip: data-modifying CTEs commit together or not at all.
       const cases = [...working.entries()];
+      // A case's facts (statistics) are written only when they changed: a note or a field edit
+      // leaves them as they were, and the commit stays four inserts for a new case.
+      const facts = cases.flatMap(([id, c]) => {
+        const fact = caseFactOf(c.state);
+        const before = this.cache.get(id);
+        return before && sameFact(caseFactOf(before.state), fact) ? [] : [[id, fact] as const];
+      });
       const byId = new Map(batch.map((p) => [p.mutation.id, p]));
       await this.db.query(
         `WITH new_events AS (
@@ -241,8 +248,8 @@ export class TenantWriter {
           fresh.map((v) => v.seq ?? null),
           fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),
           fresh.map(() => now),
-          cases.map(([id]) => id),
-          ...factColumns(cases.map(([, c]) => caseFactOf(c.state))),
+          facts.map(([id]) => id),
+          ...factColumns(facts.map(([, f]) => f)),
         ],
         'writer-commit',
       );
@@ -259,6 +266,10 @@ export class TenantWriter {
       }
     }
   }
+}
+
+function sameFact(a: CaseFact, b: CaseFact): boolean {
+  return (Object.keys(b) as (keyof CaseFact)[]).every((k) => a[k] === b[k]);
 }
 
 /** Case facts as the columns of an unnest(): one array per column. */

@@ -87,7 +87,7 @@ export async function benchWriter(engine: Engine, n: number, sockets: number): P
     );
     const withFanout = await run();
     await waitFor('fan-out delivered', () => received >= n * sockets, 120_000).catch(() => {});
-    for (const c of clients) c.close();
+    for (const c of clients) c.terminate();
     return { writer: alone, withFanout, raw };
   } finally {
     await server.close();

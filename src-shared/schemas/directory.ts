@@ -23,6 +23,8 @@ export const SectorSchema = z.strictObject({
   code: z.string().regex(/^[A-Za-z0-9-]{1,20}$/, 'code de secteur : lettres, chiffres ou tirets (20 au plus)'),
   name: shortText(100).min(1, 'nom du secteur requis'),
   communes: z.array(InseeCodeSchema).min(1),
+  /** Codes of the neighbouring sectors (the cascade and the agenda search look there next). */
+  adjacent: z.array(z.string().min(1).max(20)).max(50).optional(),
 });
 export type Sector = z.infer<typeof SectorSchema>;
 

@@ -270,10 +270,19 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const claims = await authenticate(req);
     if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const input = parse(DirectoryImportSchema, req.body);
-    if (input.kind === 'onCall') {
-      const known = new Set((await readDirectory(claims.tenant)).sectors.map((s) => s.code));
-      const unknown = [...new Set(input.rows.map((r) => r.sectorCode).filter((c) => !known.has(c)))];
+    if (input.kind === 'onCall' || input.kind === 'effectors') {
+      const current = await readDirectory(claims.tenant);
+      const known = new Set(current.sectors.map((s) => s.code));
+      const used = input.kind === 'onCall' ? input.rows.map((r) => r.sectorCode) : input.rows.flatMap((r) => r.sectors);
+      const unknown = [...new Set(used.filter((c) => !known.has(c)))];
       if (unknown.length) throw new ApiError(400, 'invalid_input', `Secteurs inconnus : ${unknown.join(', ')} (importez d’abord les secteurs).`);
+      if (input.kind === 'effectors') {
+        const structures = new Set(current.structures.map((s) => s.id));
+        const missing = [...new Set(input.rows.flatMap((r) => r.structures).filter((c) => !structures.has(c)))];
+        if (missing.length) throw new ApiError(400, 'invalid_input', `Structures inconnues : ${missing.join(', ')} (importez d’abord les structures).`);
+        const ids = input.rows.map((r) => r.id);
+        if (new Set(ids).size !== ids.length) throw new ApiError(400, 'invalid_input', 'Un professionnel apparaît deux fois.');
+      }
     }
     const version = await db.transaction(async (tx) => {
       // One import at a time per center: the import log's key orders them.

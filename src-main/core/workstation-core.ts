@@ -282,6 +282,7 @@ export class WorkstationCore {
       department,
       communeDepartment: (insee) => this.communeDirectory().byInseeCode(insee)?.departmentCode,
       sectorCodes: new Set(directory.sectors.map((s) => s.code)),
+      structureIds: new Set(directory.structures.map((s) => s.id)),
     });
     if (!parsed.ok) {
       const n = parsed.errors.length;

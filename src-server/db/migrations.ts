@@ -229,6 +229,93 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE users DROP COLUMN sip_password;
     `,
   },
+  {
+    version: 7,
+    name: 'effector doctors: accounts, availability, requests (notification cascade), outcomes',
+    sql: `
+      -- Effectors and structures are two more kinds of the duty directory (one list of doctors).
+      ALTER TABLE directories DROP CONSTRAINT directories_kind_check;
+      ALTER TABLE directories ADD CONSTRAINT directories_kind_check
+        CHECK (kind IN ('sectors', 'onCall', 'pharmacies', 'mmgs', 'structures', 'effectors'));
+      -- Effectors log in to their phone page with their RPPS (or ADELI): not workstation users.
+      CREATE TABLE effector_accounts (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        effector_id TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        PRIMARY KEY (tenant, effector_id)
+      );
+      CREATE TABLE effector_availability (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        effector_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, effector_id)
+      );
+      CREATE TABLE effector_availability_log (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        effector_id TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        changed_by TEXT NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE TRIGGER effector_availability_log_append_only BEFORE UPDATE OR DELETE ON effector_availability_log
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      -- A request of the regulation to effectors; 'cascade' is the state machine's state (JSON).
+      CREATE TABLE effector_requests (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        case_id UUID NOT NULL,
+        need TEXT NOT NULL CHECK (need IN ('consultation', 'visit')),
+        delay TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'accepted', 'unanswered', 'cancelled')),
+        sent_at BIGINT NOT NULL,
+        sent_by TEXT NOT NULL,
+        sent_by_name TEXT NOT NULL,
+        offer TEXT NOT NULL,
+        cascade TEXT NOT NULL,
+        treating_doctor_id TEXT,
+        accepted_by TEXT,
+        accepted_at BIGINT,
+        treating_informed BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (tenant, id)
+      );
+      -- One live request per case: a second "send" while one runs is refused.
+      CREATE UNIQUE INDEX effector_requests_one_open ON effector_requests (tenant, case_id) WHERE state = 'open';
+      CREATE INDEX effector_requests_by_case ON effector_requests (tenant, case_id);
+      -- Everything that happened to a request (sent, tier opened, accepted, declined, ...): the trace.
+      CREATE TABLE effector_request_log (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        request_id UUID NOT NULL,
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        effector_id TEXT,
+        actor TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX effector_request_log_by_request ON effector_request_log (tenant, request_id, at);
+      CREATE TRIGGER effector_request_log_append_only BEFORE UPDATE OR DELETE ON effector_request_log
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      -- What the effector recorded after seeing the patient (once per request).
+      CREATE TABLE effector_outcomes (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        request_id UUID NOT NULL,
+        effector_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, request_id)
+      );
+      CREATE TRIGGER effector_outcomes_append_only BEFORE UPDATE OR DELETE ON effector_outcomes
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      CREATE TABLE cascade_settings (
+        tenant TEXT PRIMARY KEY REFERENCES tenants (id),
+        treating_doctor_ms INTEGER NOT NULL CHECK (treating_doctor_ms >= 0),
+        tier_ms INTEGER NOT NULL CHECK (tier_ms > 0),
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { EpochMsSchema, InseeCodeSchema, shortText } from './primitives.js';
+import { EffectorSchema, StructureSchema } from './effectors.js';
 
-export const DIRECTORY_KINDS = ['sectors', 'onCall', 'pharmacies', 'mmgs'] as const;
+export const DIRECTORY_KINDS = ['sectors', 'onCall', 'pharmacies', 'mmgs', 'structures', 'effectors'] as const;
 export type DirectoryKind = (typeof DIRECTORY_KINDS)[number];
 export const DirectoryKindSchema = z.enum(DIRECTORY_KINDS);
 export const DIRECTORY_KIND_LABELS: Record<DirectoryKind, string> = {
@@ -14,6 +15,8 @@ export const DIRECTORY_KIND_LABELS: Record<DirectoryKind, string> = {
   onCall: 'Tableau de garde des médecins',
   pharmacies: 'Pharmacies de garde',
   mmgs: 'Maisons médicales de garde',
+  structures: 'Structures (CPTS, MSP, centres de santé, SOS Médecins)',
+  effectors: 'Médecins effecteurs',
 };
 
 /** A canonical (E.164) phone number. */
@@ -74,6 +77,8 @@ export const DirectoryRowSchemas = {
   onCall: OnCallSchema,
   pharmacies: PharmacySchema,
   mmgs: MmgSchema,
+  structures: StructureSchema,
+  effectors: EffectorSchema,
 } as const;
 
 /** At most this many rows per kind (a department has tens of sectors, hundreds of rota lines). */
@@ -86,9 +91,11 @@ export const DirectorySchema = z.strictObject({
   onCall: z.array(OnCallSchema).max(MAX_DIRECTORY_ROWS),
   pharmacies: z.array(PharmacySchema).max(MAX_DIRECTORY_ROWS),
   mmgs: z.array(MmgSchema).max(MAX_DIRECTORY_ROWS),
+  structures: z.array(StructureSchema).max(MAX_DIRECTORY_ROWS),
+  effectors: z.array(EffectorSchema).max(MAX_DIRECTORY_ROWS),
 });
 export type Directory = z.infer<typeof DirectorySchema>;
-export const EMPTY_DIRECTORY: Directory = { version: 0, sectors: [], onCall: [], pharmacies: [], mmgs: [] };
+export const EMPTY_DIRECTORY: Directory = { version: 0, sectors: [], onCall: [], pharmacies: [], mmgs: [], structures: [], effectors: [] };
 
 /** The directory from its stored rows (one per kind, as the server and the cache keep it). */
 export function directoryFromRows(rows: readonly { kind: DirectoryKind; version: number; data: string }[]): Directory {
@@ -106,5 +113,7 @@ export const DirectoryImportSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('onCall'), rows: z.array(OnCallSchema).max(MAX_DIRECTORY_ROWS) }),
   z.strictObject({ kind: z.literal('pharmacies'), rows: z.array(PharmacySchema).max(MAX_DIRECTORY_ROWS) }),
   z.strictObject({ kind: z.literal('mmgs'), rows: z.array(MmgSchema).max(MAX_DIRECTORY_ROWS) }),
+  z.strictObject({ kind: z.literal('structures'), rows: z.array(StructureSchema).max(MAX_DIRECTORY_ROWS) }),
+  z.strictObject({ kind: z.literal('effectors'), rows: z.array(EffectorSchema).max(MAX_DIRECTORY_ROWS) }),
 ]);
 export type DirectoryImport = z.infer<typeof DirectoryImportSchema>;

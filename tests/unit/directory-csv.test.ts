@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDirectoryCsv, parseLocalDateTime, type DirectoryCsvContext } from '../../src-shared/domain/directory-csv.js';
+import { rppsOf } from '../fixtures/effectors.js';
 
 const COMMUNES: Record<string, string> = { '21231': '21', '21054': '21', '21425': '21', '71076': '71' };
 const ctx = (sectorCodes: string[] = ['DIJ', 'BEA']): DirectoryCsvContext => ({
@@ -98,5 +99,76 @@ describe('duty directory CSV import', () => {
     expect(parseLocalDateTime('24/12/2026 20:00', 'Indian/Reunion')).toBe(Date.UTC(2026, 11, 24, 16, 0));
     expect(parseLocalDateTime('29/02/2026 10:00', 'Europe/Paris')).toBeNull();
     expect(parseLocalDateTime('2026-12-24 20:00', 'Europe/Paris')).toBeNull();
+  });
+});
+
+describe('effectors and structures CSV import', () => {
+  const rpps1 = rppsOf(1);
+  const rpps2 = rppsOf(2);
+  const HEAD = 'rpps;adeli;nom;prenom;profession;specialite;telephone;secteurs;structures;cascade;agenda;garde;surnombre;visites;consultations;lieu;lieu_type;lieu_nom;lieu_adresse;lieu_insee;lieu_lat;lieu_lon';
+  const line = (over: Record<string, string> = {}) => {
+    const v: Record<string, string> = {
+      rpps: rpps1, adeli: '', nom: 'Martin', prenom: 'Claire', profession: 'Médecin', specialite: 'SM54', telephone: '06 11 22 33 44',
+      secteurs: 'DIJ BEA', structures: '210780581', cascade: 'oui', agenda: 'oui', garde: 'non', surnombre: 'oui', visites: 'oui',
+      consultations: 'oui', lieu: 'cab', lieu_type: 'cabinet', lieu_nom: 'Cabinet Martin', lieu_adresse: '3 rue Monge', lieu_insee: '21231',
+      lieu_lat: '47,3216', lieu_lon: '5.0415', ...over,
+    };
+    return HEAD.split(';').map((k) => v[k]).join(';');
+  };
+  const withStructures = { ...ctx(), structureIds: new Set(['210780581']) };
+
+  it('reads one line per place: a doctor’s next line adds a place', () => {
+    const csv = [HEAD, line(), line({ lieu: 'mmg', lieu_type: 'mmg', lieu_nom: 'MMG du CHU', lieu_adresse: '14 rue Gaffarel', lieu_lat: '', lieu_lon: '' }), line({ rpps: rpps2, nom: 'Durand', secteurs: 'BEA', structures: '' })].join('\n');
+    const r = parseDirectoryCsv('effectors', csv, withStructures);
+    expect(r.ok).toBe(true);
+    if (!r.ok || r.value.kind !== 'effectors') return;
+    expect(r.value.rows).toHaveLength(2);
+    const [a, b] = r.value.rows;
+    expect(a).toMatchObject({ id: rpps1, phone: '+33611223344', sectors: ['DIJ', 'BEA'], structures: ['210780581'], participation: { cascade: true, onCallRota: false, surnombre: true } });
+    expect(a!.places).toEqual([
+      { id: 'cab', kind: 'cabinet', name: 'Cabinet Martin', address: '3 rue Monge', inseeCode: '21231', lat: 47.3216, lon: 5.0415 },
+      { id: 'mmg', kind: 'mmg', name: 'MMG du CHU', address: '14 rue Gaffarel', inseeCode: '21231' },
+    ]);
+    expect(b!.structures).toEqual([]);
+  });
+
+  it('refuses the file with one message per bad line, and imports nothing', () => {
+    const csv = [
+      HEAD,
+      line(),
+      line({ rpps: '10000000001' }), // bad key
+      line({ rpps: rpps2, secteurs: 'XXX' }), // unknown sector
+      line({ rpps: rpps2, telephone: 'abc', cascade: 'peut-être' }),
+      line({ nom: 'Autre' }), // same doctor described otherwise
+      line({ rpps: '', adeli: '' }), // no identifier
+      line({ rpps: rppsOf(3), structures: '123' }), // unknown structure
+      line({ rpps: rppsOf(4), lieu_type: 'hôpital' }),
+    ].join('\n');
+    const r = parseDirectoryCsv('effectors', csv, withStructures);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect([...new Set(r.errors.map((e) => e.line))]).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    const text = (l: number) => r.errors.filter((e) => e.line === l).map((e) => e.message).join(' | ');
+    expect(text(3)).toContain('RPPS invalide');
+    expect(text(4)).toContain('secteur inconnu : « XXX »');
+    expect(text(5)).toContain('téléphone invalide');
+    expect(text(5)).toContain('cascade : « peut-être » (oui ou non)');
+    expect(text(6)).toContain('décrit autrement ligne 2');
+    expect(text(7)).toContain('RPPS, ou ADELI seulement sans RPPS');
+    expect(text(8)).toContain('structure inconnue');
+    expect(text(9)).toContain('type de lieu inconnu');
+  });
+
+  it('reads structures with a FINESS or a SIRET; sectors may name their neighbours', () => {
+    const r = parseDirectoryCsv('structures', 'finess;siret;type;nom;insee\n210780581;;cpts;CPTS Dijon;21231\n;73282932000074;MSP;MSP Beaune;21054\n;123;CDS;Mauvais;21231\n', ctx());
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([{ line: 4, message: expect.stringContaining('SIRET invalide') }]);
+    const s = parseDirectoryCsv('sectors', 'secteur;nom;insee;voisins\nDIJ;Dijon;21231;BEA\nBEA;Beaune;21054;DIJ\nBEA;Beaune;21425;\n', ctx());
+    expect(s.ok && s.value.rows).toEqual([
+      { code: 'DIJ', name: 'Dijon', communes: ['21231'], adjacent: ['BEA'] },
+      { code: 'BEA', name: 'Beaune', communes: ['21054', '21425'], adjacent: ['DIJ'] },
+    ]);
+    const bad = parseDirectoryCsv('sectors', 'secteur;nom;insee;voisins\nDIJ;Dijon;21231;NOPE\n', ctx());
+    expect(!bad.ok && bad.errors[0]!.message).toContain('voisins inconnus de DIJ : NOPE');
   });
 });

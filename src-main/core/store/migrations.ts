@@ -183,6 +183,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'effectors and structures in the duty directory',
+    sql: `
+      CREATE TABLE directory_next (
+        kind TEXT PRIMARY KEY CHECK (kind IN ('sectors', 'onCall', 'pharmacies', 'mmgs', 'structures', 'effectors')),
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO directory_next SELECT kind, version, data FROM directory;
+      DROP TABLE directory;
+      ALTER TABLE directory_next RENAME TO directory;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { CSV_COLUMNS } from '../../../src-shared/domain/directory-csv';
 import { DIRECTORY_KIND_LABELS, DIRECTORY_KINDS, ON_CALL_MODE_LABELS, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory';
 import { displayPhone } from '../../../src-shared/text/phone';
+import { effectorName, type Effector } from '../../../src-shared/schemas/effectors';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
 
@@ -30,6 +31,20 @@ function rowsOf(dir: Directory, kind: DirectoryKind, now: number): { key: string
       return dir.pharmacies.map((p, i) => ({ key: String(i), cells: [p.name, p.address, displayPhone(p.phone), period(p.start, p.end)], current: p.start <= now && now < p.end }));
     case 'mmgs':
       return dir.mmgs.map((m, i) => ({ key: String(i), cells: [m.name, m.address, displayPhone(m.phone), m.hours] }));
+    case 'structures':
+      return dir.structures.map((s) => ({ key: s.id, cells: [s.kind, s.name, s.finess ? `FINESS ${s.finess}` : `SIRET ${s.siret}`] }));
+    case 'effectors':
+      return dir.effectors.map((e) => ({
+        key: e.id,
+        cells: [
+          effectorName(e),
+          e.rpps ? `RPPS ${e.rpps}` : `ADELI ${e.adeli}`,
+          displayPhone(e.phone),
+          e.sectors.join(', '),
+          participationText(e.participation),
+          e.places.map((p) => p.name).join(' ; '),
+        ],
+      }));
   }
 }
 
@@ -38,7 +53,14 @@ const HEADERS: Record<DirectoryKind, string[]> = {
   onCall: ['Secteur', 'Médecin', 'Téléphone', 'Activité', 'Garde'],
   pharmacies: ['Pharmacie', 'Adresse', 'Téléphone', 'Garde'],
   mmgs: ['Maison médicale', 'Adresse', 'Téléphone', 'Horaires'],
+  structures: ['Type', 'Structure', 'Identifiant'],
+  effectors: ['Professionnel', 'Identifiant', 'Téléphone', 'Secteurs', 'Participation', 'Lieux d’exercice'],
 };
+
+function participationText(p: Effector['participation']): string {
+  const parts = [p.cascade && 'sollicitations', p.agenda && 'agenda', p.onCallRota && 'garde', p.surnombre && 'surnombre', p.visits && 'visites', p.consultations && 'consultations'];
+  return parts.filter(Boolean).join(', ') || '—';
+}
 
 function ImportForm({ kind }: { kind: DirectoryKind }) {
   const importDirectory = useApp((s) => s.importDirectory);

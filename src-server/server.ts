@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { ROLES } from '../src-shared/domain/codes.js';
+import { ROLES, type Role } from '../src-shared/domain/codes.js';
 import {
   LoginRequestSchema,
   MAX_PULL_EVENTS,
@@ -27,6 +27,7 @@ import { AuthError, createUser, findUser, TokenService, verifyPassword, type Tok
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
+import { registerEffectorRoutes } from './routes/effectors.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
 
@@ -116,16 +117,20 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return w;
   };
 
-  const authenticate = async (req: FastifyRequest): Promise<TokenClaims & { expiresAt: number }> => {
+  const authenticate = async (req: FastifyRequest): Promise<TokenClaims & { role: Role; expiresAt: number }> => {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as { token?: string })?.token;
     if (!token) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
+    let claims: TokenClaims & { expiresAt: number };
     try {
-      return await tokens.verify(token);
+      claims = await tokens.verify(token);
     } catch (error) {
       if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
       throw error;
     }
+    // An effector's token opens the effector page's routes only.
+    if (claims.role === 'effector') throw new ApiError(403, 'forbidden', 'Réservé aux postes de régulation.');
+    return claims as TokenClaims & { role: Role; expiresAt: number };
   };
 
   app.setErrorHandler((error, req, reply) => {
@@ -353,6 +358,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   const callLog = new CallLog(db, now);
   registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame });
+  const effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame });
 
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
@@ -374,6 +380,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
     socket.send(JSON.stringify({ type: 'agents', agents: await readAgents(claims.tenant) } satisfies ServerWsFrame));
     socket.send(JSON.stringify({ type: 'calls', calls: await callLog.live(claims.tenant) } satisfies ServerWsFrame));
+    for (const frame of await effectors.helloFrames(claims.tenant)) socket.send(JSON.stringify(frame));
     // The socket lives no longer than its token: the client reconnects with a fresh one.
     const expiry = setTimeout(() => {
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));
@@ -404,6 +411,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     close: async () => {
       for (const set of sockets.values()) for (const ws of set) ws.terminate();
+      effectors.close();
       await app.close();
     },
   };

@@ -2,6 +2,7 @@
  * The call log, statistics and reports routes. Call reports come from every workstation; live
  * calls are pushed to the tenant's sockets; statistics and reports are for supervisors and admins.
  */
+import type { Role } from '../../src-shared/domain/codes.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { format } from 'date-fns';
 import { fr } from 'date-fns/locale/fr';
@@ -22,7 +23,7 @@ export interface ActivityContext {
   db: SqlDatabase;
   now: () => number;
   callLog: CallLog;
-  authenticate(req: FastifyRequest): Promise<TokenClaims>;
+  authenticate(req: FastifyRequest): Promise<TokenClaims & { role: Role }>;
   broadcastFrame(tenant: string, frame: ServerWsFrame): void;
 }
 

@@ -15,7 +15,8 @@ export { hashPassword, verifyPassword };
 export interface TokenClaims {
   userId: string;
   tenant: string;
-  role: Role;
+  /** 'effector': a doctor on the effector page, never a workstation user. */
+  role: Role | 'effector';
   displayName: string;
   workstationId: string;
 }
@@ -62,7 +63,7 @@ export class TokenService {
       return {
         userId: String(payload.sub),
         tenant: String(payload.ten),
-        role: payload.rol as Role,
+        role: payload.rol as Role | 'effector',
         displayName: String(payload.nam),
         workstationId: String(payload.wks),
         expiresAt: (payload.exp ?? 0) * 1000,

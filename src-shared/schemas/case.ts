@@ -76,6 +76,10 @@ export const ScreeningFieldsSchema = z.strictObject({
   reasonCode: ReasonCodeSchema.optional(),
   reasonText: shortText(500).optional(),
   priority: PrioritySchema.optional(),
+  /** The patient's treating doctor (médecin traitant): from the directory (id = RPPS/ADELI) or a name only. */
+  treatingDoctor: z.strictObject({ id: z.string().regex(/^[0-9AB]{9,11}$/).optional(), name: shortText(150).min(1) }).optional(),
+  /** The patient agreed that the effector's report goes to the treating doctor (asked during the call). */
+  reportConsent: z.boolean().optional(),
 });
 export type ScreeningFields = z.infer<typeof ScreeningFieldsSchema>;
 export const SCREENING_FIELD_NAMES = Object.keys(ScreeningFieldsSchema.shape) as (keyof ScreeningFields)[];
@@ -87,6 +91,11 @@ export const DecisionSchema = z.strictObject({
   appointmentAt: EpochMsSchema.optional(),
   destination: shortText(200).optional(),
   comment: shortText(2000).optional(),
+  /** The effector chosen from the directory (RPPS/ADELI) and the request they accepted, when there was one. */
+  effectorId: z.string().regex(/^[0-9AB]{9,11}$/).optional(),
+  requestId: IdSchema.optional(),
+  /** Where the patient is seen: the effector's place (consultation) or "Domicile du patient" (visit). */
+  place: shortText(300).optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 

@@ -245,3 +245,44 @@ export const EffectorRequestSchema = z.strictObject({
   treatingDoctorInformed: z.boolean(),
 });
 export type EffectorRequest = z.infer<typeof EffectorRequestSchema>;
+
+export const TreatingNoticeSchema = z.strictObject({ requestId: IdSchema, at: EpochMsSchema, text: z.string() });
+export const TreatingReportSchema = z.strictObject({
+  requestId: IdSchema,
+  at: EpochMsSchema,
+  patientName: z.string(),
+  effectorName: z.string(),
+  outcome: OutcomeSchema,
+});
+export type TreatingReport = z.infer<typeof TreatingReportSchema>;
+
+/** Everything the effector's page shows, pushed after every change that concerns the doctor. */
+export const EffectorPageStateSchema = z.strictObject({
+  effector: z.strictObject({
+    id: z.string(),
+    name: z.string(),
+    places: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+  }),
+  offers: z.array(EffectorRequestOfferSchema),
+  notices: z.array(TreatingNoticeSchema),
+  reports: z.array(TreatingReportSchema),
+  profile: AvailabilityProfileSchema,
+});
+export type EffectorPageState = z.infer<typeof EffectorPageStateSchema>;
+
+export const EffectorWsFrameSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('state'), state: EffectorPageStateSchema }),
+  z.strictObject({ type: z.literal('bye'), reason: z.string() }),
+]);
+export type EffectorWsFrame = z.infer<typeof EffectorWsFrameSchema>;
+
+export const EffectorLoginSchema = z.strictObject({
+  tenant: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  login: z.string().trim().min(9).max(11),
+  password: z.string().min(1).max(200),
+});
+
+export const CascadeSettingsSchema = z.strictObject({
+  treatingDoctorMs: z.number().int().min(0).max(24 * 3600_000),
+  tierMs: z.number().int().min(1000).max(24 * 3600_000),
+});

@@ -4,6 +4,7 @@
  * once, appends the resulting events with a gapless per-tenant sequence, and every workstation
  * pulls / receives them in that order. See docs/sync-protocol.md.
  */
+import { AvailabilityProfileSchema, EffectorRequestSchema } from '../schemas/effectors.js';
 import { z } from 'zod';
 import { CenterCallSchema } from '../schemas/call-log.js';
 import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
@@ -143,6 +144,10 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('calls'), calls: z.array(CenterCallSchema) }),
   /** The center's duty directory is at this version (sent after hello and after each import). */
   z.strictObject({ type: z.literal('directory'), version: z.number().int().nonnegative() }),
+  /** Effectors' availability profiles (after hello and at every change). */
+  z.strictObject({ type: z.literal('availability'), profiles: z.array(AvailabilityProfileSchema) }),
+  /** Requests to effectors of the last 24 h (after hello and at every change). */
+  z.strictObject({ type: z.literal('effectorRequests'), requests: z.array(EffectorRequestSchema) }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

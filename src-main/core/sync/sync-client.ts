@@ -9,6 +9,7 @@
  *  - on a new server epoch (restore from backup) keeps its outbox and pushes it again;
  *  - says whether it is online, and since when it is not.
  */
+import type { AvailabilityProfile, EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { CenterCallSchema, MAX_CALL_REPORTS_PER_PUSH, type CenterCall } from '../../../src-shared/schemas/call-log.js';
@@ -60,6 +61,10 @@ export interface SyncClientOptions {
   onAgents?(agents: AgentPresence[]): void;
   /** Calls ringing or in progress in the center, as the server pushed them. */
   onCalls?(calls: CenterCall[]): void;
+  /** Effectors' availability profiles, as the server pushed them. */
+  onAvailability?(profiles: AvailabilityProfile[]): void;
+  /** The center's requests to effectors (notification cascade), as the server pushed them. */
+  onEffectorRequests?(requests: EffectorRequest[]): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
 }
@@ -460,6 +465,14 @@ export class SyncClient {
     }
     if (frame.type === 'agents') {
       this.options.onAgents?.(frame.agents);
+      return;
+    }
+    if (frame.type === 'availability') {
+      this.options.onAvailability?.(frame.profiles);
+      return;
+    }
+    if (frame.type === 'effectorRequests') {
+      this.options.onEffectorRequests?.(frame.requests);
       return;
     }
     if (frame.type === 'directory') {

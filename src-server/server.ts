@@ -5,6 +5,7 @@
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -27,7 +28,7 @@ import { AuthError, createUser, findUser, TokenService, verifyPassword, type Tok
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
-import { registerEffectorRoutes } from './routes/effectors.js';
+import { registerEffectorRoutes, serveEffectorPage, type EffectorRoutes } from './routes/effectors.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
 
@@ -45,6 +46,8 @@ export interface ServerOptions {
   wsHighWaterBytes?: number;
   /** Heartbeat period: a ping and the head sequence, so a client that lost a frame notices. */
   heartbeatMs?: number;
+  /** The built effector page (vite.effector-page.config.ts), served under /effecteur/. */
+  effectorPageDir?: string;
 }
 
 export interface RegulationServer {
@@ -80,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
   const sockets = new Map<string, Set<WebSocket>>();
   const writers = new Map<string, Promise<TenantWriter>>();
+  let effectors: EffectorRoutes | undefined;
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -110,7 +114,14 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const writer = (tenant: string): Promise<TenantWriter> => {
     let w = writers.get(tenant);
     if (!w) {
-      w = TenantWriter.open(db, tenant, { now, onCommitted: (events) => void w!.then((wr) => broadcast(tenant, wr.epoch, events)) });
+      w = TenantWriter.open(db, tenant, {
+        now,
+        onCommitted: (events) => {
+          void w!.then((wr) => broadcast(tenant, wr.epoch, events));
+          // A decision that confirms an effector's appointment reaches that effector's page.
+          effectors?.service.onCaseEvents(tenant, events);
+        },
+      });
       writers.set(tenant, w);
       w.catch(() => writers.delete(tenant));
     }
@@ -148,6 +159,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   });
 
   app.get('/api/health', async () => ({ ok: true, engine: db.engine }));
+  await serveEffectorPage(app, options.effectorPageDir ?? resolve(import.meta.dirname, '../dist/effector-page'));
 
   app.post('/api/login', async (req) => {
     const input = parse(LoginRequestSchema, req.body);
@@ -358,7 +370,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   const callLog = new CallLog(db, now);
   registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame });
-  const effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame });
+  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame });
 
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
@@ -380,7 +392,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
     socket.send(JSON.stringify({ type: 'agents', agents: await readAgents(claims.tenant) } satisfies ServerWsFrame));
     socket.send(JSON.stringify({ type: 'calls', calls: await callLog.live(claims.tenant) } satisfies ServerWsFrame));
-    for (const frame of await effectors.helloFrames(claims.tenant)) socket.send(JSON.stringify(frame));
+    for (const frame of await effectors!.helloFrames(claims.tenant)) socket.send(JSON.stringify(frame));
     // The socket lives no longer than its token: the client reconnects with a fresh one.
     const expiry = setTimeout(() => {
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));
@@ -411,7 +423,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     close: async () => {
       for (const set of sockets.values()) for (const ws of set) ws.terminate();
-      effectors.close();
+      effectors?.close();
       await app.close();
     },
   };

@@ -3,6 +3,8 @@
  * the reference data, and implements the contract's handlers. No Electron import: the Electron
  * main process and the web host both start it the same way.
  */
+import { z } from 'zod';
+import { EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -79,6 +81,8 @@ export class WorkstationCore {
   private sectorsByCommune: Map<string, string> | null = null;
   /** The center's calls ringing or in progress, as last pushed by the server. */
   private liveCalls: CenterCall[] = [];
+  /** Effectors' availability and the requests to effectors, as the server last pushed them. */
+  private effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] } = { profiles: [], requests: [] };
   private sipAccount: SipAccount | null = null;
   /** WAL checkpoints off the core's thread (see checkpointer.ts). */
   readonly checkpointer: BackgroundCheckpointer | undefined;
@@ -159,6 +163,14 @@ export class WorkstationCore {
         onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
         ...(this.session ? { authorUserId: this.session.actor.userId } : {}),
         onAgents: (agents) => this.emit('agents.changed', { agents }),
+        onAvailability: (profiles) => {
+          this.effectors = { ...this.effectors, profiles };
+          this.emit('effectors.changed', this.effectors);
+        },
+        onEffectorRequests: (requests) => {
+          this.effectors = { ...this.effectors, requests };
+          this.emit('effectors.changed', this.effectors);
+        },
         onCalls: (calls) => {
           this.liveCalls = calls;
           this.emit('calls.changed', { calls });
@@ -515,6 +527,13 @@ export class WorkstationCore {
         }
         return ok(account);
       },
+      'effectors.state': () => (this.session ? ok(this.effectors) : err('not_logged_in', 'Aucune session ouverte : connectez-vous.')),
+      'effectors.sendRequest': (input) => this.fromServer((s) => s.post('/api/effector-requests', EffectorRequestSchema, input)),
+      'effectors.cancelRequest': ({ requestId }) =>
+        this.fromServer(async (s) => {
+          await s.post(`/api/effector-requests/${requestId}/cancel`, z.strictObject({ ok: z.literal(true) }), {});
+          return { cancelled: true as const };
+        }),
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),

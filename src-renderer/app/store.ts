@@ -10,6 +10,7 @@ import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case'
 import type { Role } from '../../src-shared/domain/codes';
 import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
+import type { AvailabilityProfile, EffectorRequest } from '../../src-shared/schemas/effectors';
 import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type AudioDevices, type PhoneView } from '../features/softphone/sip-phone';
 import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
@@ -76,6 +77,8 @@ export interface AppState {
   agents: AgentPresence[];
   /** The center's calls ringing or in progress (pushed by the central server). */
   calls: CenterCall[];
+  /** Effectors' availability and the requests to effectors (pushed by the central server). */
+  effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] };
   mainView: MainView;
   audio: AudioSettings;
   setAudio(patch: Partial<AudioSettings>): void;
@@ -221,6 +224,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       get().setAgent({ type: 'choose', state: 'available' });
       void call('agent.list', {}).then((agents) => agents && set({ agents }));
       void bridge.invoke('calls.live', {}).then((r) => r.ok && set({ calls: r.value }));
+      void bridge.invoke('effectors.state', {}).then((r) => r.ok && set({ effectors: r.value }));
     }
     /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
     function applyChanged(changed: CaseSummary[]) {
@@ -256,6 +260,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       agent: { state: 'offline', reason: null, since: Date.now() },
       agents: [],
       calls: [],
+      effectors: { profiles: [], requests: [] },
       mainView: initialView(),
       audio: initialAudio(),
 
@@ -284,6 +289,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         bridge.on('directory.changed', () => void get().loadDirectory());
         bridge.on('agents.changed', ({ agents }) => set({ agents }));
         bridge.on('calls.changed', ({ calls }) => set({ calls }));
+        bridge.on('effectors.changed', (effectors) => set({ effectors }));
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
           // A few cases: update the lists in place; a snapshot page or more: read them again.

@@ -6,7 +6,9 @@
  *   accepted patient's identity, the outcome, the availability profile.
  * Every effector-side response says `Cache-Control: no-store`: no patient data in a phone's cache.
  */
+import { existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { hashPassword, verifyPassword, AuthError, type TokenClaims, type TokenService } from '../services/auth.js';
@@ -288,4 +290,23 @@ export async function registerEffectorRoutes(
       for (const set of effectorSockets.values()) for (const ws of set) ws.terminate();
     },
   };
+}
+
+/**
+ * The effector's phone page, built by `npm run build`. Nothing of it is cached (no-store) and its
+ * content security policy allows this origin only.
+ */
+export async function serveEffectorPage(app: FastifyInstance, dir: string): Promise<void> {
+  const headers = (res: { setHeader(k: string, v: string): void }) => {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+  };
+  if (!existsSync(dir)) {
+    app.get('/effecteur/*', async (_req, reply) => reply.status(503).type('text/plain; charset=utf-8').send('Page effecteur non construite : lancez « npm run build ».'));
+  } else {
+    await app.register(fastifyStatic, { root: dir, prefix: '/effecteur/', setHeaders: headers, cacheControl: false, etag: false, lastModified: false });
+  }
+  app.get('/effecteur', async (_req, reply) => reply.redirect('/effecteur/'));
 }

@@ -78,14 +78,17 @@ export interface Changes {
   regulators: boolean;
 }
 
-export function ageBandOf(c: RegulationCase, at: number): AgeBand {
+/** Age in whole years, from the age given or the birth date. */
+export function ageYearsOf(c: RegulationCase, at: number): number | undefined {
   const p = c.fields.patient;
-  let age = p?.ageYears;
-  if (age === undefined && p?.birthDate) {
-    const b = new Date(p.birthDate);
-    const now = new Date(at);
-    age = now.getUTCFullYear() - b.getUTCFullYear() - (now.getUTCMonth() < b.getUTCMonth() || (now.getUTCMonth() === b.getUTCMonth() && now.getUTCDate() < b.getUTCDate()) ? 1 : 0);
-  }
+  if (p?.ageYears !== undefined || !p?.birthDate) return p?.ageYears;
+  const b = new Date(p.birthDate);
+  const now = new Date(at);
+  return now.getUTCFullYear() - b.getUTCFullYear() - (now.getUTCMonth() < b.getUTCMonth() || (now.getUTCMonth() === b.getUTCMonth() && now.getUTCDate() < b.getUTCDate()) ? 1 : 0);
+}
+
+export function ageBandOf(c: RegulationCase, at: number): AgeBand {
+  const age = ageYearsOf(c, at);
   if (age === undefined) return 'inconnu';
   if (age < 2) return '0-1';
   if (age < 6) return '2-5';
@@ -370,6 +373,19 @@ export class EffectorRequests {
     this.onChange({ tenant, effectorIds: [effectorId, ...(rows[0]!.treating_doctor_id ? [rows[0]!.treating_doctor_id] : [])], regulators: true });
   }
 
+  /** Case events committed by the writer: a decision naming a request concerns its effector. */
+  onCaseEvents(tenant: string, events: readonly { kind: string; payload: unknown }[]): void {
+    const ids = events.flatMap((e) => (e.kind === 'case.decided' ? [(e.payload as { decision?: { requestId?: string } }).decision?.requestId] : [])).filter((x): x is string => !!x);
+    if (ids.length === 0) return;
+    void this.db
+      .query<{ accepted_by: string | null }>('SELECT accepted_by FROM effector_requests WHERE tenant = $1 AND id = ANY($2::uuid[])', [tenant, ids])
+      .then(({ rows }) => {
+        const effectorIds = rows.map((r) => r.accepted_by).filter((x): x is string => !!x);
+        if (effectorIds.length) this.onChange({ tenant, effectorIds, regulators: false });
+      })
+      .catch(() => {});
+  }
+
   // ---- views --------------------------------------------------------------------------------
 
   /** The requests a doctor was asked (last 24 h), as that doctor may see them. */
@@ -379,6 +395,16 @@ export class EffectorRequests {
       `SELECT * FROM effector_requests WHERE tenant = $1 AND sent_at >= $2 AND cascade::jsonb -> 'notifiedAt' ? $3 ORDER BY sent_at DESC LIMIT 100`,
       [tenant, since, effectorId],
     );
+    // The appointment the regulator confirmed, for the requests this doctor accepted (time and place only).
+    const mineIds = rows.filter((r) => r.accepted_by === effectorId).map((r) => r.case_id);
+    const appointments = new Map<string, { at: number; place: string }>();
+    if (mineIds.length) {
+      const { rows: cases } = await this.db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = ANY($2::uuid[])', [tenant, mineIds]);
+      for (const c of cases) {
+        const d = (JSON.parse(c.data) as RegulationCase).decision;
+        if (d?.requestId && d.appointmentAt) appointments.set(d.requestId, { at: d.appointmentAt, place: d.place ?? '' });
+      }
+    }
     return rows.map((r) => {
       const state = JSON.parse(r.cascade) as CascadeState;
       const core = JSON.parse(r.offer) as OfferCore;
@@ -390,7 +416,7 @@ export class EffectorRequests {
           : state.state === 'open'
             ? 'open'
             : 'withdrawn';
-      return { id: r.id, ...core, asTreatingDoctor: r.treating_doctor_id === effectorId, status };
+      return { id: r.id, ...core, asTreatingDoctor: r.treating_doctor_id === effectorId, status, appointment: mine ? (appointments.get(r.id) ?? null) : null };
     });
   }
 
@@ -447,7 +473,7 @@ export class EffectorRequests {
       requestId: id,
       caseReference: c.reference,
       patientName: patientName(c),
-      ageYears: p?.ageYears ?? null,
+      ageYears: ageYearsOf(c, this.now()) ?? null,
       birthDate: p?.birthDate ?? null,
       callbackPhone: c.fields.callbackPhone ?? null,
       address: loc?.address ?? null,

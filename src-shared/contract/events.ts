@@ -1,7 +1,7 @@
 /** Events the core pushes to the renderer. */
 import { z } from 'zod';
 import { CaseSummarySchema } from '../schemas/case.js';
-import { SessionSchema, SyncStatusSchema } from './methods.js';
+import { EffectorsStateSchema, SessionSchema, SyncStatusSchema } from './methods.js';
 import { AgentPresenceSchema } from '../sync-protocol/messages.js';
 import { CenterCallSchema } from '../schemas/call-log.js';
 
@@ -19,6 +19,8 @@ export const events = {
   'calls.changed': z.strictObject({ calls: z.array(CenterCallSchema) }),
   /** The duty directory changed (an import here or elsewhere in the center). */
   'directory.changed': z.strictObject({ version: z.number().int() }),
+  /** Effectors' availability or the requests to effectors changed (pushed by the central server). */
+  'effectors.changed': EffectorsStateSchema,
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),
 } as const;
 export type Events = typeof events;

@@ -3,6 +3,7 @@
  * input and an output schema. Types are inferred from the schemas, so no method exists without
  * validation. Adding a method = one entry here + one handler (src-main/core/handlers) + one test.
  */
+import { AvailabilityProfileSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
 import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
@@ -54,6 +55,8 @@ const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, d
   output,
   description,
 });
+
+export const EffectorsStateSchema = z.strictObject({ profiles: z.array(AvailabilityProfileSchema), requests: z.array(EffectorRequestSchema) });
 
 export const methods = {
   'system.info': method(
@@ -194,6 +197,13 @@ export const methods = {
     SipAccountSchema.nullable(),
     'The softphone account of the logged-in user (from the center’s configuration), or null without telephony.',
   ),
+  'effectors.state': method(
+    z.strictObject({}),
+    EffectorsStateSchema,
+    'Effectors’ availability profiles and the center’s requests to effectors (last 24 h), as the server last pushed them.',
+  ),
+  'effectors.sendRequest': method(StartRequestSchema, EffectorRequestSchema, 'Send a request to effectors (notification cascade) for a case (physician).'),
+  'effectors.cancelRequest': method(z.strictObject({ requestId: z.uuid() }), z.strictObject({ cancelled: z.literal(true) }), 'Cancel a request still open or unanswered (physician).'),
   'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
   'directory.import': method(
     z.strictObject({ kind: DirectoryKindSchema, csv: z.string().min(1, 'fichier vide').max(8 * 1024 * 1024, 'fichier trop volumineux (8 Mo au plus)') }),

@@ -190,6 +190,8 @@ export const EffectorRequestOfferSchema = z.strictObject({
   asTreatingDoctor: z.boolean(),
   /** open: you may accept; yours: you accepted; withdrawn: someone else did, or the regulation cancelled it. */
   status: z.enum(['open', 'yours', 'withdrawn', 'declined']),
+  /** The appointment the regulator confirmed (only on a request you accepted). */
+  appointment: z.strictObject({ at: EpochMsSchema, place: z.string() }).nullable(),
 });
 export type EffectorRequestOffer = z.infer<typeof EffectorRequestOfferSchema>;
 

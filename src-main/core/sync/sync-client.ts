@@ -566,6 +566,10 @@ export class SyncClient {
     return this.request('GET', path, schema);
   }
 
+  post<T>(path: string, schema: z.ZodType<T>, body: unknown): Promise<T> {
+    return this.request('POST', path, schema, body);
+  }
+
   put<T>(path: string, schema: z.ZodType<T>, body: unknown): Promise<T> {
     return this.request('PUT', path, schema, body);
   }

@@ -19,6 +19,7 @@ import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
 import { RegulationSection } from './RegulationSection';
 import { Timeline } from './Timeline';
 import { CaseCalls } from './CaseCalls';
+import { TreatingDoctorField } from './TreatingDoctorField';
 
 export interface CasePanelHandle {
   save(): void;
@@ -27,6 +28,7 @@ export interface CasePanelHandle {
 }
 
 type Draft = ScreeningFields;
+const NO_EFFECTORS: never[] = [];
 
 function draftOf(c: RegulationCase): Draft {
   const f = structuredClone(c.fields);
@@ -76,6 +78,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const selectCase = useApp((s) => s.selectCase);
   const notice = useApp((s) => s.notice);
   const syncEnabled = useApp((s) => s.sync?.enabled ?? false);
+  const directoryEffectors = useApp((s) => s.directory?.effectors);
   const [draft, setDraftState] = useState<Draft>({});
   const [saveState, setSaveState] = useState<string | null>(null);
   const [restored, setRestored] = useState<string | null>(null);
@@ -213,6 +216,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   };
   const patient = draft.patient ?? {};
   const location = draft.location ?? {};
+  const effectors = directoryEffectors ?? NO_EFFECTORS;
 
   return (
     <section className="panel case" aria-label={`Dossier ${current.reference}`}>
@@ -318,6 +322,13 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
             </label>
             <BirthDateField value={patient.birthDate} onChange={(iso) => set('patient', clean({ ...patient, birthDate: iso }))} />
             <CodeSelect label="Sexe" value={patient.sex ?? 'U'} codes={SEXES} labels={SEX_LABELS} onChange={(sex) => set('patient', clean({ ...patient, sex }))} />
+          </div>
+          <div className="row">
+            <TreatingDoctorField value={draft.treatingDoctor} effectors={effectors} onChange={(t) => set('treatingDoctor', t)} />
+            <label className="checkbox">
+              <input type="checkbox" name="reportConsent" checked={draft.reportConsent === true} onChange={(e) => set('reportConsent', e.target.checked)} />
+              Accepte que le compte rendu soit adressé à son médecin traitant
+            </label>
           </div>
         </fieldset>
         <fieldset disabled={!editable}>

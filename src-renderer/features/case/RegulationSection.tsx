@@ -14,6 +14,7 @@ import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/dut
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
 import { AGENT_STATE_LABELS } from '../../../src-shared/domain/agent-state';
 import { displayPhone } from '../../../src-shared/text/phone';
+import { EffectorPanel } from './EffectorPanel';
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
 
@@ -79,6 +80,7 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const onCall = directory ? onCallAt(directory, now, sector) : [];
   const pharmacies = directory ? pharmaciesAt(directory, now, insee) : [];
   const mmgs = directory ? mmgsNear(directory, insee) : [];
+  const physician = role === 'physician';
   const run = async (c: CaseCommandInput) => {
     setProblem(null);
     return command(c);
@@ -98,7 +100,6 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
     await run({ type: 'decide', decision });
   };
 
-  const physician = role === 'physician';
   const canDecide = physician && mine && current.status === 'under_regulation';
   const required = code ? (DECISIONS[code].requires as readonly DecisionField[]) : [];
 
@@ -143,12 +144,15 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
         </button>
       </form>
 
+      {physician || role === 'supervisor' ? <EffectorPanel current={current} canAct={physician && mine && current.status === 'under_regulation'} /> : null}
+
       {current.decision ? (
         <p className="decision-made" role="status">
           Décision : <strong>{DECISIONS[current.decision.code].label}</strong>
           {current.decision.pharmacy ? ` — ${current.decision.pharmacy}` : ''}
           {current.decision.effector ? ` — ${current.decision.effector}` : ''}
           {current.decision.appointmentAt ? ` — RDV ${dateTime(current.decision.appointmentAt)}` : ''}
+          {current.decision.place ? ` — ${current.decision.place}` : ''}
           {current.decision.destination ? ` — ${current.decision.destination}` : ''}
           {current.decidedBy ? ` (${current.decidedBy.displayName}, ${dateTime(current.decidedAt!)})` : ''}
         </p>

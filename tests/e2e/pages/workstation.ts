@@ -22,7 +22,7 @@ export class WorkstationPage {
   async chooseCommune(text: string, name: string) {
     const field = this.page.getByRole('combobox', { name: 'Commune (nom ou code postal)' });
     await field.fill(text);
-    await expect(this.page.getByRole('option', { name: new RegExp(name) }).first()).toBeVisible();
+    await expect(this.page.getByRole('option', { name: new RegExp(name) }).filter({ visible: true }).first()).toBeVisible();
     await field.press('Enter');
     await expect(field).toHaveValue(name);
   }

@@ -1,0 +1,109 @@
+/**
+ * The effector page's link with the central server. The token lives in memory only (a reload
+ * asks for the password again): nothing about the doctor or a patient is written to the phone
+ * (no localStorage, sessionStorage, IndexedDB or Cache Storage; the server says no-store).
+ */
+import { EffectorPageStateSchema, EffectorWsFrameSchema, type EffectorPageState } from '../src-shared/schemas/effectors';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Link = 'connecting' | 'online' | 'offline';
+
+export class EffectorSession {
+  private ws: WebSocket | null = null;
+  private closed = false;
+  private retry = 0;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(
+    private token: string,
+    private expiresAt: number,
+    readonly name: string,
+    private readonly onState: (s: EffectorPageState) => void,
+    private readonly onLink: (l: Link) => void,
+  ) {}
+
+  static async login(tenant: string, login: string, password: string, onState: (s: EffectorPageState) => void, onLink: (l: Link) => void): Promise<EffectorSession> {
+    const res = await fetch('/api/effector/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, login, password }) });
+    const body = (await res.json().catch(() => null)) as { token?: string; expiresAt?: number; name?: string; error?: { code: string; message: string } } | null;
+    if (!res.ok || !body?.token) throw new ApiError(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `Erreur ${res.status}`);
+    const s = new EffectorSession(body.token, body.expiresAt ?? 0, body.name ?? '', onState, onLink);
+    s.scheduleRefresh();
+    s.connect();
+    return s;
+  }
+
+  private scheduleRefresh() {
+    clearTimeout(this.refreshTimer);
+    const inMs = Math.max(5_000, this.expiresAt - Date.now() - 60_000);
+    this.refreshTimer = setTimeout(() => {
+      void this.request<{ token: string; expiresAt: number }>('POST', '/api/effector/token/refresh')
+        .then((t) => {
+          this.token = t.token;
+          this.expiresAt = t.expiresAt;
+          this.scheduleRefresh();
+        })
+        .catch(() => this.scheduleRefresh());
+    }, inMs);
+  }
+
+  private connect() {
+    if (this.closed) return;
+    this.onLink('connecting');
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/effector/ws?token=${encodeURIComponent(this.token)}`;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onmessage = (m) => {
+      const parsed = EffectorWsFrameSchema.safeParse(JSON.parse(String(m.data)));
+      if (!parsed.success) return;
+      if (parsed.data.type === 'state') {
+        this.retry = 0;
+        this.onLink('online');
+        this.onState(parsed.data.state);
+      }
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws || this.closed) return;
+      this.onLink('offline');
+      // On the move the network comes and goes: try again, a little later each time.
+      const delay = Math.min(15_000, 500 * 2 ** this.retry++);
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        method,
+        cache: 'no-store',
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch {
+      throw new ApiError(0, 'unreachable', 'Réseau indisponible : réessayez.');
+    }
+    const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'http', json?.error?.message ?? `Erreur ${res.status}`);
+    return json as T;
+  }
+
+  async refresh(): Promise<void> {
+    this.onState(EffectorPageStateSchema.parse(await this.request('GET', '/api/effector/state')));
+  }
+
+  logout(): void {
+    this.closed = true;
+    clearTimeout(this.refreshTimer);
+    this.ws?.close();
+    this.ws = null;
+  }
+}

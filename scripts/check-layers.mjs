@@ -23,6 +23,7 @@ const importsOf = (file) =>
 const rules = [
   { dir: 'src-shared', forbid: /^(node:|fs$|path$|http|better-sqlite3|ws$|electron|react|zustand|pg$|amqplib)/, why: 'src-shared is pure: no I/O, no UI' },
   { dir: 'src-renderer', forbid: /^(node:|better-sqlite3|ws$|electron|pg$|amqplib)/, why: 'the renderer runs in a sandboxed page' },
+  { dir: 'src-effector-page', forbid: /^(node:|better-sqlite3|ws$|electron|pg$|amqplib|zustand)/, why: 'the effector page runs on a doctor’s phone' },
   { dir: 'src-main/core', forbid: /^(electron|react)/, why: 'the core runs without Electron and without UI' },
   { dir: 'src-main/web-host', forbid: /^(electron|react)/, why: 'the web host is plain Node' },
   { dir: 'src-server', forbid: /^(electron|react)/, why: 'the server is plain Node' },
@@ -49,6 +50,16 @@ for (const dir of ['src-main', 'src-renderer', 'src-server', 'src-shared', 'test
     if (f.startsWith('src-main/electron/') || f.startsWith('tests/electron/')) continue;
     for (const spec of importsOf(f)) if (spec === 'electron') problems.push(`${relative(root, join(root, f))}: imports electron outside src-main/electron and src-preload`);
   }
+}
+// The effector's page keeps nothing on the phone: no web storage, database, cache or service worker.
+try {
+  for (const f of files('src-effector-page')) {
+    const text = readFileSync(join(root, f), 'utf8');
+    const m = text.match(/\b(localStorage|sessionStorage|indexedDB|caches\.open|serviceWorker\.register|document\.cookie)\b/);
+    if (m) problems.push(`${f}: uses ${m[1]} (the effector page stores nothing on the phone)`);
+  }
+} catch {
+  // no effector page
 }
 if (problems.length) {
   console.error('Layer check failed:\n  ' + problems.join('\n  '));

@@ -21,6 +21,16 @@ const params = new URLSearchParams(location.search);
 /** Identity hidden after this long without a touch (seconds in ?masquer=, 5 s at least). */
 const HIDE_AFTER_MS = Math.max(5, Number(params.get('masquer')) || 120) * 1000;
 
+/** The current time, refreshed every `intervalMs`. */
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(id);
+  }, [intervalMs]);
+  return now;
+}
+
 const time = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 const dayTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 
@@ -138,10 +148,11 @@ function Patient({ offer, session, onError }: { offer: EffectorRequestOffer; ses
   const [patient, setPatient] = useState<AcceptedPatient | null>(null);
   const [form, setForm] = useState({ outcome: 'seen' as 'seen' | 'no_show', summary: '', prescription: '', testsRequested: '' });
   const [sent, setSent] = useState(false);
-  const lastTouch = useRef(Date.now());
+  const lastTouch = useRef(0);
   // Hidden again after a while without a touch: the identity leaves the screen and the memory.
   useEffect(() => {
     if (!patient) return;
+    lastTouch.current = Date.now();
     const touch = () => (lastTouch.current = Date.now());
     const events = ['pointerdown', 'keydown', 'scroll'] as const;
     for (const e of events) window.addEventListener(e, touch, { passive: true });
@@ -256,7 +267,7 @@ function Availability({ state, session, onError }: { state: EffectorPageState; s
   const [placeId, setPlaceId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const now = Date.now();
+  const now = useNow(30_000);
   const add = (req: UnavailabilityRequest) => void session.request('POST', '/api/effector/unavailability', req).catch((e: ApiError) => onError(e.message));
   const place = placeId === '' ? null : placeId;
   const current = p.unavailable.filter((u) => u.to === null || u.to > now);

@@ -1,7 +1,7 @@
 /**
  * The effector page's link with the central server. The token lives in memory only (a reload
  * asks for the password again): nothing about the doctor or a patient is written to the phone
- * (no localStorage, sessionStorage, IndexedDB or Cache Storage; the server says no-store).
+ * (no web storage, no browser database, no cache storage; the server says no-store).
  */
 import { EffectorPageStateSchema, EffectorWsFrameSchema, type EffectorPageState } from '../src-shared/schemas/effectors';
 

@@ -29,7 +29,7 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
   const winner = request.acceptedBy ? directory?.effectors.find((e) => e.id === request.acceptedBy!.effectorId) : undefined;
   const places = request.need === 'visit' ? ['Domicile du patient'] : (winner?.places ?? []).map((p) => `${p.name}, ${p.address}`);
   const [place, setPlace] = useState(places[0] ?? '');
-  const [at, setAt] = useState(toLocalInput(Date.now() + (DELAY_MS[request.delay] ?? 3600_000)));
+  const [at, setAt] = useState(toLocalInput((request.acceptedBy?.at ?? request.sentAt) + (DELAY_MS[request.delay] ?? 3600_000)));
   const asked = request.recipients.filter((r) => r.notifiedAt !== null);
   const confirmed = current.decision?.requestId === request.id;
 

@@ -2,7 +2,7 @@
  * The patient's treating doctor: picked from the directory's effectors by name or RPPS (the
  * cascade then asks them first), or typed as a name only when they are not in the directory.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { effectorName, type Effector } from '../../../src-shared/schemas/effectors';
 import type { ScreeningFields } from '../../../src-shared/schemas/case';
 
@@ -17,8 +17,9 @@ function textOf(value: Treating, effectors: readonly Effector[]): string {
 }
 
 export function TreatingDoctorField({ value, effectors, onChange }: { value: Treating; effectors: readonly Effector[]; onChange(v: Treating): void }) {
-  const [text, setText] = useState(textOf(value, effectors));
-  useEffect(() => setText(textOf(value, effectors)), [value, effectors]);
+  // What the user is typing; otherwise the chosen doctor as the directory names them.
+  const [typing, setTyping] = useState<string | null>(null);
+  const text = typing ?? textOf(value, effectors);
   const known = value?.id ? effectors.some((e) => e.id === value.id) : false;
   return (
     <label className="grow">
@@ -28,13 +29,18 @@ export function TreatingDoctorField({ value, effectors, onChange }: { value: Tre
         list="choices-treating-doctor"
         value={text}
         placeholder="nom ou RPPS"
+        onBlur={() => setTyping(null)}
         onChange={(e) => {
           const t = e.target.value;
-          setText(t);
+          setTyping(t);
           const typed = t.trim();
           const digits = typed.replace(/\D/g, '');
           const match = effectors.find((x) => optionOf(x) === typed || (digits.length === 11 && x.rpps === digits));
-          if (match) onChange({ id: match.id, name: effectorName(match) });
+          if (match) {
+            // Found in the directory: the field shows the doctor as the directory names them.
+            setTyping(null);
+            onChange({ id: match.id, name: effectorName(match) });
+          }
           else onChange(typed ? { name: typed } : undefined);
         }}
       />

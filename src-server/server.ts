@@ -28,6 +28,7 @@ import { AuthError, createUser, findUser, TokenService, verifyPassword, type Tok
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
+import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerEffectorRoutes, serveEffectorPage, type EffectorRoutes } from './routes/effectors.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
@@ -370,7 +371,18 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   const callLog = new CallLog(db, now);
   registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame });
-  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame });
+  const departments = new Map<string, string>();
+  const department = async (tenant: string): Promise<string> => {
+    let d = departments.get(tenant);
+    if (!d) {
+      const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [tenant]);
+      d = rows[0]?.department ?? '21';
+      departments.set(tenant, d);
+    }
+    return d;
+  };
+  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame, department });
+  registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate });
 
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
+import { BookingSchema, OfferFiguresSchema, SlotSchema } from '../../src-shared/schemas/slots.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -167,6 +168,7 @@ export class WorkstationCore {
           this.effectors = { ...this.effectors, profiles };
           this.emit('effectors.changed', this.effectors);
         },
+        onAgendaChanged: (version) => this.emit('agenda.changed', { version }),
         onEffectorRequests: (requests) => {
           this.effectors = { ...this.effectors, requests };
           this.emit('effectors.changed', this.effectors);
@@ -534,6 +536,13 @@ export class WorkstationCore {
           await s.post(`/api/effector-requests/${requestId}/cancel`, z.strictObject({ ok: z.literal(true) }), {});
           return { cancelled: true as const };
         }),
+      'agenda.search': (q) => this.fromServer(async (s) => (await s.post('/api/agenda/search', z.strictObject({ slots: z.array(SlotSchema) }), q)).slots),
+      'agenda.hold': (input) => this.fromServer((s) => s.post('/api/agenda/holds', BookingSchema, input)),
+      'agenda.confirm': ({ bookingId, ...input }) => this.fromServer((s) => s.post(`/api/agenda/bookings/${bookingId}/confirm`, BookingSchema, input)),
+      'agenda.setState': ({ bookingId, state }) => this.fromServer((s) => s.post(`/api/agenda/bookings/${bookingId}/state`, BookingSchema, { state })),
+      'agenda.surnombre': (input) => this.fromServer((s) => s.post('/api/agenda/surnombre', BookingSchema, input)),
+      'agenda.bookings': () => this.fromServer(async (s) => (await s.get('/api/agenda/bookings', z.strictObject({ bookings: z.array(BookingSchema) }))).bookings),
+      'agenda.offer': ({ from, to }) => this.fromServer((s) => s.get(`/api/agenda/offer?from=${from}&to=${to}`, OfferFiguresSchema)),
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),

@@ -316,6 +316,77 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'shared agenda: partner organisations, slots, bookings',
+    sql: `
+      -- Partner organisations of a center (tele-secretariat, SAMU/SAS, an emergency department, a
+      -- CPTS) and what each may see and book. A user with no organisation is the center's own regulation.
+      CREATE TABLE organisations (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      );
+      ALTER TABLE users ADD COLUMN organisation_id TEXT;
+      CREATE TABLE slots (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        series UUID NOT NULL,
+        effector_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('single', 'range')),
+        start_at BIGINT NOT NULL,
+        end_at BIGINT NOT NULL CHECK (end_at > start_at),
+        capacity INTEGER NOT NULL CHECK (capacity > 0),
+        modality TEXT NOT NULL CHECK (modality IN ('cabinet', 'teleconsultation', 'home_visit')),
+        place_id TEXT,
+        sectors TEXT[] NOT NULL,
+        visibility TEXT NOT NULL CHECK (visibility IN ('public', 'pro', 'snp', 'cpts')),
+        cpts TEXT[] NOT NULL,
+        cancelled BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE INDEX slots_by_start ON slots (tenant, start_at) WHERE NOT cancelled;
+      CREATE INDEX slots_by_effector ON slots (tenant, effector_id, start_at);
+      CREATE TABLE slot_bookings (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        slot_id UUID,
+        effector_id TEXT NOT NULL,
+        surnombre BOOLEAN NOT NULL,
+        at BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('held', 'booked', 'fulfilled', 'no_show', 'cancelled')),
+        held_until BIGINT,
+        booked_by TEXT NOT NULL,
+        booked_by_name TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        case_id UUID,
+        reason TEXT NOT NULL,
+        delay TEXT NOT NULL,
+        patient TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, id),
+        CHECK (surnombre = (slot_id IS NULL))
+      );
+      CREATE INDEX slot_bookings_by_slot ON slot_bookings (tenant, slot_id);
+      CREATE INDEX slot_bookings_by_effector ON slot_bookings (tenant, effector_id, at);
+      -- Every change of the agenda (published, cancelled, held, booked, outcome): the trace.
+      CREATE TABLE agenda_log (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        slot_id UUID,
+        booking_id UUID,
+        actor TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE TRIGGER agenda_log_append_only BEFORE UPDATE OR DELETE ON agenda_log
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

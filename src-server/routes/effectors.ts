@@ -13,6 +13,8 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { hashPassword, verifyPassword, AuthError, type TokenClaims, type TokenService } from '../services/auth.js';
 import { EffectorRequests, type Changes } from '../services/effector-requests.js';
+import { Agenda, type AgendaActor } from '../services/agenda.js';
+import { BookingOutcomeSchema, PublishSlotsSchema } from '../../src-shared/schemas/slots.js';
 import { ApiError, parseInput } from '../http/errors.js';
 import type { SqlDatabase } from '../db/sql.js';
 import {
@@ -38,6 +40,7 @@ const AccountSchema = z.strictObject({
 
 export interface EffectorRoutes {
   service: EffectorRequests;
+  agenda: Agenda;
   /** Frames a workstation gets when its socket opens. */
   helloFrames(tenant: string): Promise<ServerWsFrame[]>;
   close(): void;
@@ -51,6 +54,7 @@ export async function registerEffectorRoutes(
     tokens: TokenService;
     authenticate(req: FastifyRequest): Promise<Claims>;
     broadcastFrame(tenant: string, frame: ServerWsFrame): void;
+    department(tenant: string): Promise<string>;
   },
 ): Promise<EffectorRoutes> {
   const { db, tokens } = deps;
@@ -60,11 +64,15 @@ export async function registerEffectorRoutes(
   const pageState = async (tenant: string, effectorId: string): Promise<EffectorPageState> => {
     const dir = await service.directory(tenant);
     const e = dir.effectors.find((x) => x.id === effectorId);
-    const [offers, notices, reports, profile] = await Promise.all([
+    const since = deps.now() - 12 * 3600_000;
+    const me: AgendaActor = { id: `${EFFECTOR_PREFIX}${effectorId}`, name: e ? effectorName(e) : effectorId, organisation: null, effectorId };
+    const [offers, notices, reports, profile, slots, bookings] = await Promise.all([
       service.offersFor(tenant, effectorId),
       service.noticesFor(tenant, effectorId),
       service.reportsFor(tenant, effectorId),
       service.profile(tenant, effectorId),
+      agenda.effectorSlots(tenant, effectorId, since),
+      agenda.bookings(tenant, { effectorId, from: since }, me),
     ]);
     return {
       effector: { id: effectorId, name: e ? effectorName(e) : effectorId, places: (e?.places ?? []).map((p) => ({ id: p.id, name: p.name })) },
@@ -72,6 +80,8 @@ export async function registerEffectorRoutes(
       notices,
       reports,
       profile,
+      slots,
+      bookings: bookings.filter((b) => b.state !== 'held'),
     };
   };
 
@@ -104,6 +114,19 @@ export async function registerEffectorRoutes(
   };
   const service = new EffectorRequests(db, deps.now, onChange);
   await service.resume();
+  let agendaVersion = 0;
+  const agenda = new Agenda(
+    db,
+    deps.now,
+    (t) => service.directory(t),
+    (t) => service.profiles(t),
+    deps.department,
+    (tenant, effectorIds) => {
+      onChange({ tenant, effectorIds, regulators: false });
+      // Workstations showing the agenda search again (a slot was published, held, booked...).
+      deps.broadcastFrame(tenant, { type: 'agenda', version: ++agendaVersion });
+    },
+  );
 
   const authenticateEffector = async (req: FastifyRequest): Promise<Claims & { effectorId: string }> => {
     const header = req.headers.authorization;
@@ -252,6 +275,26 @@ export async function registerEffectorRoutes(
     return service.removeUnavailability(c.tenant, c.effectorId, params(req), c.userId);
   });
 
+  // ---- the effector's own slots ------------------------------------------------------------------
+
+  const effectorActor = (c: Claims & { effectorId: string }): AgendaActor => ({ id: c.userId, name: c.displayName, organisation: null, effectorId: c.effectorId });
+
+  app.post('/api/effector/slots', async (req) => {
+    const c = await authenticateEffector(req);
+    return { slots: await agenda.publish(c.tenant, effectorActor(c), c.effectorId, parseInput(PublishSlotsSchema, req.body)) };
+  });
+
+  app.delete('/api/effector/slots/:id', async (req) => {
+    const c = await authenticateEffector(req);
+    await agenda.cancelSlot(c.tenant, effectorActor(c), params(req));
+    return { ok: true };
+  });
+
+  app.post('/api/effector/bookings/:id/state', async (req) => {
+    const c = await authenticateEffector(req);
+    return agenda.setBookingState(c.tenant, effectorActor(c), params(req), parseInput(BookingOutcomeSchema, req.body).state);
+  });
+
   app.get('/api/effector/ws', { websocket: true }, async (socket, req) => {
     let c: Claims & { effectorId: string };
     try {
@@ -281,6 +324,7 @@ export async function registerEffectorRoutes(
 
   return {
     service,
+    agenda,
     helloFrames: async (tenant) => [
       { type: 'availability', profiles: await service.profiles(tenant) },
       { type: 'effectorRequests', requests: await service.regulatorViews(tenant) },

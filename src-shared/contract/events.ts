@@ -21,6 +21,8 @@ export const events = {
   'directory.changed': z.strictObject({ version: z.number().int() }),
   /** Effectors' availability or the requests to effectors changed (pushed by the central server). */
   'effectors.changed': EffectorsStateSchema,
+  /** The shared agenda changed (slots published, held, booked): a search on screen is run again. */
+  'agenda.changed': z.strictObject({ version: z.number().int() }),
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),
 } as const;
 export type Events = typeof events;

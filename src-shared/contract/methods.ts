@@ -4,6 +4,7 @@
  * validation. Adding a method = one entry here + one handler (src-main/core/handlers) + one test.
  */
 import { AvailabilityProfileSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
+import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
 import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
@@ -204,6 +205,13 @@ export const methods = {
   ),
   'effectors.sendRequest': method(StartRequestSchema, EffectorRequestSchema, 'Send a request to effectors (notification cascade) for a case (physician).'),
   'effectors.cancelRequest': method(z.strictObject({ requestId: z.uuid() }), z.strictObject({ cancelled: z.literal(true) }), 'Cancel a request still open or unanswered (physician).'),
+  'agenda.search': method(SlotSearchSchema, z.array(SlotSchema), 'Free places in the shared agenda, nearest first (central server).'),
+  'agenda.hold': method(HoldSchema, BookingSchema, 'Hold a place in a slot for a few minutes while the patient is filled in.'),
+  'agenda.confirm': method(ConfirmBookingSchema.extend({ bookingId: z.uuid() }), BookingSchema, 'Confirm a held place with the patient, the case, the reason and the wished delay.'),
+  'agenda.setState': method(BookingOutcomeSchema.extend({ bookingId: z.uuid() }), BookingSchema, 'Cancel a booking (booker) or say whether the patient came (effector).'),
+  'agenda.surnombre': method(SurnombreSchema, BookingSchema, 'Book beyond published slots with a doctor who accepts it (surnombre).'),
+  'agenda.bookings': method(z.strictObject({}), z.array(BookingSchema), 'Bookings of the last day and to come (a partner sees its own).'),
+  'agenda.offer': method(z.strictObject({ from: IsoDateSchema, to: IsoDateSchema }), OfferFiguresSchema, 'Figures of the offer for supervisors: heat map, per doctor, per sector, incentives.'),
   'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
   'directory.import': method(
     z.strictObject({ kind: DirectoryKindSchema, csv: z.string().min(1, 'fichier vide').max(8 * 1024 * 1024, 'fichier trop volumineux (8 Mo au plus)') }),

@@ -158,3 +158,21 @@ export const STATUS_LABELS: Record<CaseStatusCode, string> = {
   cancelled: 'Annulé',
   transferred_samu: 'Transféré au SAMU',
 };
+
+/** Wished delays (Hub Santé nomenclature). */
+export const DELAY_CODES = ['DEL0', 'ASAP', '30M', '45M', '1H', '2H', '4H', '8H', '12H', '24H', 'RDV'] as const;
+export type DelayCode = (typeof DELAY_CODES)[number];
+export const DELAY_LABELS: Record<DelayCode, string> = {
+  DEL0: 'Immédiat',
+  ASAP: 'Dès que possible (≤ 1 h)',
+  '30M': 'Sous 30 min',
+  '45M': 'Sous 45 min',
+  '1H': 'Sous 1 h',
+  '2H': 'Sous 2 h',
+  '4H': 'Sous 4 h',
+  '8H': 'Sous 8 h',
+  '12H': 'Sous 12 h',
+  '24H': 'Sous 24 h',
+  RDV: 'À heure fixe',
+};
+

@@ -5,9 +5,10 @@
  * `EffectorRequestOffer`: it has no field for the patient's name, phone or address.
  */
 import { z } from 'zod';
-import { SEXES } from '../domain/codes.js';
+import { DELAY_CODES, SEXES } from '../domain/codes.js';
 import { isAdeli, isFiness, isRpps, isSiret } from '../domain/identifiers.js';
 import { EpochMsSchema, IdSchema, InseeCodeSchema, shortText } from './primitives.js';
+import { BookingSchema, SlotSchema } from './slots.js';
 
 const CanonicalPhoneSchema = z.string().regex(/^\+\d{8,15}$/, 'numéro de téléphone invalide');
 export const RppsSchema = z.string().refine(isRpps, 'RPPS invalide (11 chiffres dont une clé de contrôle)');
@@ -145,22 +146,7 @@ export const NEEDS = ['consultation', 'visit'] as const;
 export type Need = (typeof NEEDS)[number];
 export const NEED_LABELS: Record<Need, string> = { consultation: 'Consultation', visit: 'Visite à domicile' };
 
-/** Wished delays (Hub Santé nomenclature). */
-export const DELAY_CODES = ['DEL0', 'ASAP', '30M', '45M', '1H', '2H', '4H', '8H', '12H', '24H', 'RDV'] as const;
-export type DelayCode = (typeof DELAY_CODES)[number];
-export const DELAY_LABELS: Record<DelayCode, string> = {
-  DEL0: 'Immédiat',
-  ASAP: 'Dès que possible (≤ 1 h)',
-  '30M': 'Sous 30 min',
-  '45M': 'Sous 45 min',
-  '1H': 'Sous 1 h',
-  '2H': 'Sous 2 h',
-  '4H': 'Sous 4 h',
-  '8H': 'Sous 8 h',
-  '12H': 'Sous 12 h',
-  '24H': 'Sous 24 h',
-  RDV: 'À heure fixe',
-};
+export { DELAY_CODES, DELAY_LABELS, type DelayCode } from '../domain/codes.js';
 
 export const AGE_BANDS = ['0-1', '2-5', '6-15', '16-29', '30-44', '45-59', '60-74', '75+', 'inconnu'] as const;
 export type AgeBand = (typeof AGE_BANDS)[number];
@@ -269,6 +255,9 @@ export const EffectorPageStateSchema = z.strictObject({
   notices: z.array(TreatingNoticeSchema),
   reports: z.array(TreatingReportSchema),
   profile: AvailabilityProfileSchema,
+  /** The doctor's own slots to come, and their bookings (with the patient: the booked effector may know). */
+  slots: z.array(SlotSchema),
+  bookings: z.array(BookingSchema),
 });
 export type EffectorPageState = z.infer<typeof EffectorPageStateSchema>;
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { EpochMsSchema, IdSchema, shortText } from './primitives.js';
-import { DELAY_CODES } from './effectors.js';
+import { DELAY_CODES } from '../domain/codes.js';
 
 export const MODALITIES = ['cabinet', 'teleconsultation', 'home_visit'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -152,3 +152,41 @@ export const OrganisationSchema = z.strictObject({
   canBook: z.boolean(),
 });
 export type Organisation = z.infer<typeof OrganisationSchema>;
+
+const PerDoctorSchema = z.strictObject({
+  effectorId: z.string(),
+  name: z.string(),
+  sectors: z.array(z.string()),
+  slotsPublished: z.number().int(),
+  booked: z.number().int(),
+  fulfilled: z.number().int(),
+  noShow: z.number().int(),
+  surnombre: z.number().int(),
+  hoursPerWeek: z.number(),
+  meetsSasThreshold: z.boolean(),
+});
+/** What supervisors and CPTS coordinators follow the offer with. */
+export const OfferFiguresSchema = z.strictObject({
+  from: EpochMsSchema,
+  to: EpochMsSchema,
+  /** Hours offered per weekday (0 = Monday) and hour. */
+  heatmap: z.array(z.array(z.number())),
+  perDoctor: z.array(PerDoctorSchema),
+  perSector: z.array(
+    z.strictObject({ sectorCode: z.string(), name: z.string(), slots: z.number().int(), hours: z.number(), booked: z.number().int(), fulfilled: z.number().int(), noShow: z.number().int() }),
+  ),
+  sectorsWithoutSlotNext24h: z.array(z.string()),
+  incentives: z.array(
+    z.strictObject({
+      effectorId: z.string(),
+      name: z.string(),
+      acts: z.number().int(),
+      paid: z.number().int(),
+      excludedOwnPatients: z.number().int(),
+      excludedLate: z.number().int(),
+      overCap: z.number().int(),
+      amountCents: z.number().int(),
+    }),
+  ),
+});
+export type OfferFigures = z.infer<typeof OfferFiguresSchema>;

@@ -148,6 +148,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('availability'), profiles: z.array(AvailabilityProfileSchema) }),
   /** Requests to effectors of the last 24 h (after hello and at every change). */
   z.strictObject({ type: z.literal('effectorRequests'), requests: z.array(EffectorRequestSchema) }),
+  /** The shared agenda changed (a slot published, held, booked...): searches shown are run again. */
+  z.strictObject({ type: z.literal('agenda'), version: z.number().int().nonnegative() }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

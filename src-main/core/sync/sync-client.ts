@@ -65,6 +65,8 @@ export interface SyncClientOptions {
   onAvailability?(profiles: AvailabilityProfile[]): void;
   /** The center's requests to effectors (notification cascade), as the server pushed them. */
   onEffectorRequests?(requests: EffectorRequest[]): void;
+  /** The shared agenda changed somewhere in the center. */
+  onAgendaChanged?(version: number): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
 }
@@ -473,6 +475,10 @@ export class SyncClient {
     }
     if (frame.type === 'effectorRequests') {
       this.options.onEffectorRequests?.(frame.requests);
+      return;
+    }
+    if (frame.type === 'agenda') {
+      this.options.onAgendaChanged?.(frame.version);
       return;
     }
     if (frame.type === 'directory') {

@@ -1,0 +1,131 @@
+/**
+ * The shared agenda over HTTP for the center's users and its partner organisations: search,
+ * hold and book, surnombre, booking outcomes, publishing on an effector's behalf (tele-
+ * secretariat, admin), organisations and their rights (admin), and the figures of the offer with
+ * the incentive export (supervisors, admins). Effectors reach their own slots from their page.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Papa from 'papaparse';
+import { z } from 'zod';
+import type { Role } from '../../src-shared/domain/codes.js';
+import { periodOfDays } from '../../src-shared/domain/statistics.js';
+import { SNP_MAJORATION } from '../../src-shared/domain/slots.js';
+import { ConfirmBookingSchema, HoldSchema, OrganisationSchema, PublishSlotsSchema, SlotSearchSchema, SurnombreSchema, BookingOutcomeSchema } from '../../src-shared/schemas/slots.js';
+import type { TokenClaims } from '../services/auth.js';
+import type { Agenda, AgendaActor } from '../services/agenda.js';
+import type { SqlDatabase } from '../db/sql.js';
+import { ApiError, parseInput, stripToken } from '../http/errors.js';
+
+const OfferQuerySchema = z.strictObject({ from: z.iso.date(), to: z.iso.date() });
+const MonthSchema = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'mois attendu : AAAA-MM') });
+const UserOrganisationSchema = z.strictObject({ organisationId: z.string().regex(/^[a-z0-9-]{1,40}$/).nullable() });
+
+export function registerAgendaRoutes(
+  app: FastifyInstance,
+  deps: { db: SqlDatabase; agenda: Agenda; department(tenant: string): Promise<string>; authenticate(req: FastifyRequest): Promise<TokenClaims & { role: Role }> },
+): void {
+  const { agenda } = deps;
+  const actorOf = async (req: FastifyRequest): Promise<{ claims: TokenClaims & { role: Role }; actor: AgendaActor }> => {
+    const claims = await deps.authenticate(req);
+    const organisation = await agenda.organisationOfUser(claims.tenant, claims.userId);
+    return { claims, actor: { id: claims.userId, name: claims.displayName, organisation, admin: claims.role === 'admin' } };
+  };
+  const id = (req: FastifyRequest) => parseInput(z.uuid(), (req.params as { id: string }).id);
+  const supervision = async (req: FastifyRequest) => {
+    const a = await actorOf(req);
+    if (!['supervisor', 'admin'].includes(a.claims.role) || a.actor.organisation) throw new ApiError(403, 'forbidden', 'Réservé aux superviseurs et administrateurs du centre.');
+    return a;
+  };
+
+  app.post('/api/agenda/search', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    return { slots: await agenda.search(claims.tenant, actor.organisation, parseInput(SlotSearchSchema, req.body)) };
+  });
+
+  app.post('/api/agenda/holds', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    return agenda.hold(claims.tenant, actor, parseInput(HoldSchema, req.body).slotId);
+  });
+
+  app.post('/api/agenda/bookings/:id/confirm', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    return agenda.confirm(claims.tenant, actor, id(req), parseInput(ConfirmBookingSchema, req.body));
+  });
+
+  app.post('/api/agenda/bookings/:id/state', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    return agenda.setBookingState(claims.tenant, actor, id(req), parseInput(BookingOutcomeSchema, req.body).state);
+  });
+
+  app.post('/api/agenda/surnombre', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    return agenda.surnombre(claims.tenant, actor, parseInput(SurnombreSchema, req.body));
+  });
+
+  app.get('/api/agenda/bookings', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    // A partner sees its own bookings; the center's regulation sees all of them.
+    // Expired holds are left out: they took no place and hold no patient.
+    const all = await agenda.bookings(claims.tenant, { from: Date.now() - 24 * 3600_000, ...(actor.organisation ? { organisation: actor.organisation.id } : {}) }, actor);
+    return { bookings: all.filter((b) => b.state !== 'held' || (b.heldUntil ?? 0) > Date.now()) };
+  });
+
+  app.post('/api/agenda/slots', async (req) => {
+    const { claims, actor } = await actorOf(req);
+    const body = parseInput(z.looseObject({ effectorId: z.string().min(9).max(11) }), req.body);
+    const { effectorId, ...rest } = body as { effectorId: string } & Record<string, unknown>;
+    return { slots: await agenda.publish(claims.tenant, actor, effectorId, parseInput(PublishSlotsSchema, rest)) };
+  });
+
+  app.get('/api/organisations', async (req) => {
+    const { claims } = await actorOf(req);
+    return { organisations: await agenda.organisations(claims.tenant) };
+  });
+
+  app.put('/api/admin/organisations', async (req) => {
+    const { claims } = await actorOf(req);
+    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
+    const org = parseInput(OrganisationSchema, req.body);
+    await agenda.setOrganisation(claims.tenant, org);
+    return org;
+  });
+
+  app.put('/api/admin/users/:login/organisation', async (req) => {
+    const { claims } = await actorOf(req);
+    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
+    const { organisationId } = parseInput(UserOrganisationSchema, req.body);
+    if (organisationId && !(await agenda.organisations(claims.tenant)).some((o) => o.id === organisationId)) throw new ApiError(404, 'not_found', 'Organisation inconnue.');
+    const login = parseInput(z.string().min(1).max(100), (req.params as { login: string }).login);
+    const { rows } = await deps.db.query<{ id: string }>('UPDATE users SET organisation_id = $3 WHERE tenant = $1 AND login = $2 RETURNING id', [claims.tenant, login, organisationId]);
+    if (!rows[0]) throw new ApiError(404, 'not_found', 'Utilisateur inconnu.');
+    return { login, organisationId };
+  });
+
+  app.get('/api/agenda/offer', async (req) => {
+    const { claims } = await supervision(req);
+    const q = parseInput(OfferQuerySchema, stripToken(req.query));
+    const period = periodOfDays(await deps.department(claims.tenant), q.from, q.to);
+    return agenda.offer(claims.tenant, period.from, period.to, SNP_MAJORATION);
+  });
+
+  app.get('/api/reports/effector-incentives.csv', async (req, reply) => {
+    const { claims } = await supervision(req);
+    const { month } = parseInput(MonthSchema, stripToken(req.query));
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const period = periodOfDays(await deps.department(claims.tenant), `${month}-01`, `${month}-${String(last).padStart(2, '0')}`);
+    const offer = await agenda.offer(claims.tenant, period.from, period.to, SNP_MAJORATION);
+    const euros = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
+    const csv = Papa.unparse(
+      [
+        ['RPPS/ADELI', 'Professionnel', 'Actes honorés', 'Actes payés', 'Exclus (patientèle propre)', 'Exclus (délai > 48 h)', 'Au-delà du plafond hebdomadaire', 'Montant (€)'],
+        ...offer.incentives.map((c) => [c.effectorId, c.name, c.acts, c.paid, c.excludedOwnPatients, c.excludedLate, c.overCap, euros(c.amountCents)]),
+      ],
+      { delimiter: ';' },
+    );
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="majorations-effecteurs-${claims.tenant}-${month}.csv"`)
+      .send(`\uFEFF${csv}\r\n`);
+  });
+}

@@ -14,6 +14,7 @@ import {
   type UnavailabilityRequest,
 } from '../src-shared/schemas/effectors';
 import { SEX_LABELS } from '../src-shared/domain/codes';
+import { BOOKING_STATE_LABELS, MODALITIES, MODALITY_LABELS, VISIBILITIES, VISIBILITY_LABELS, type Modality, type Visibility } from '../src-shared/schemas/slots';
 import { displayPhone } from '../src-shared/text/phone';
 import { ApiError, EffectorSession, type Link } from './api';
 
@@ -340,7 +341,162 @@ function Availability({ state, session, onError }: { state: EffectorPageState; s
   );
 }
 
-type Tab = 'requests' | 'availability' | 'reports';
+
+function Slots({ state, session, onError }: { state: EffectorPageState; session: EffectorSession; onError(m: string): void }) {
+  const [kind, setKind] = useState<'single' | 'range'>('range');
+  const [day, setDay] = useState('');
+  const [from, setFrom] = useState('18:00');
+  const [to, setTo] = useState('20:00');
+  const [capacity, setCapacity] = useState(4);
+  const [modality, setModality] = useState<Modality>('cabinet');
+  const [placeId, setPlaceId] = useState(state.effector.places[0]?.id ?? '');
+  const [visibility, setVisibility] = useState<Visibility>('pro');
+  const [repeatWeeks, setRepeatWeeks] = useState(0);
+  const [published, setPublished] = useState<string | null>(null);
+  const bookingsOf = (slotId: string) => state.bookings.filter((b) => b.slotId === slotId && b.state !== 'cancelled');
+  return (
+    <section aria-label="Mes créneaux">
+      <form
+        className="card"
+        aria-label="Publier des créneaux"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const start = new Date(`${day}T${from}`).getTime();
+          let end = new Date(`${day}T${to}`).getTime();
+          if (!Number.isFinite(start) || !Number.isFinite(end)) return onError('Indiquez le jour et les heures.');
+          if (end <= start) end += 24 * 3600_000; // a range over midnight
+          void session
+            .request<{ slots: unknown[] }>('POST', '/api/effector/slots', {
+              kind,
+              start,
+              end,
+              capacity: kind === 'single' ? 1 : capacity,
+              modality,
+              placeId: modality === 'cabinet' ? placeId : null,
+              visibility,
+              cpts: [],
+              repeatWeeks,
+            })
+            .then((r) => setPublished(`${r.slots.length} publication${r.slots.length > 1 ? 's' : ''} enregistrée${r.slots.length > 1 ? 's' : ''}.`))
+            .catch((er: ApiError) => onError(er.message));
+        }}
+      >
+        <h2>Publier</h2>
+        <label className="radio">
+          <input type="radio" name="kind" checked={kind === 'range'} onChange={() => setKind('range')} /> Plage horaire (plusieurs patients)
+        </label>
+        <label className="radio">
+          <input type="radio" name="kind" checked={kind === 'single'} onChange={() => setKind('single')} /> Créneau unique (un patient)
+        </label>
+        <label>
+          Jour
+          <input type="date" name="day" value={day} onChange={(e) => setDay(e.target.value)} />
+        </label>
+        <div className="range">
+          <label>
+            Début
+            <input type="time" name="fromTime" value={from} onChange={(e) => setFrom(e.target.value)} />
+          </label>
+          <label>
+            Fin
+            <input type="time" name="toTime" value={to} onChange={(e) => setTo(e.target.value)} />
+          </label>
+        </div>
+        {kind === 'range' ? (
+          <label>
+            Nombre de patients
+            <input type="number" name="capacity" min={1} max={50} value={capacity} onChange={(e) => setCapacity(Number(e.target.value))} />
+          </label>
+        ) : null}
+        <label>
+          Modalité
+          <select name="modality" value={modality} onChange={(e) => setModality(e.target.value as Modality)}>
+            {MODALITIES.map((m) => (
+              <option key={m} value={m}>
+                {MODALITY_LABELS[m]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {modality === 'cabinet' ? (
+          <label>
+            Lieu
+            <select name="placeId" value={placeId} onChange={(e) => setPlaceId(e.target.value)}>
+              {state.effector.places.map((pl) => (
+                <option key={pl.id} value={pl.id}>
+                  {pl.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label>
+          Visible par
+          <select name="visibility" value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
+            {VISIBILITIES.filter((v) => v !== 'cpts').map((v) => (
+              <option key={v} value={v}>
+                {VISIBILITY_LABELS[v]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Répéter chaque semaine pendant
+          <select name="repeatWeeks" value={repeatWeeks} onChange={(e) => setRepeatWeeks(Number(e.target.value))}>
+            {[0, 1, 3, 7, 11].map((n) => (
+              <option key={n} value={n}>
+                {n === 0 ? 'non (une seule fois)' : `${n + 1} semaines`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary big" disabled={!day}>
+          Publier
+        </button>
+        {published ? <p className="status" role="status">{published}</p> : null}
+      </form>
+      {state.slots.map((sl) => (
+        <article key={sl.id} className={`card slot${sl.cancelled ? ' cancelled' : ''}`} aria-label={`Créneau ${dayTime(sl.start)}`}>
+          <header>
+            <strong>
+              {dayTime(sl.start)} – {time(sl.end)}
+            </strong>{' '}
+            {MODALITY_LABELS[sl.modality]}
+            {sl.placeName ? ` · ${sl.placeName}` : ''}
+          </header>
+          <p className="muted">
+            {sl.cancelled ? 'Retiré' : `${sl.taken} place${sl.taken > 1 ? 's' : ''} prise${sl.taken > 1 ? 's' : ''} sur ${sl.capacity}`} · {VISIBILITY_LABELS[sl.visibility]}
+          </p>
+          <ul className="bookings">
+            {bookingsOf(sl.id).map((b) => (
+              <li key={b.id}>
+                <strong>{b.patient?.name ?? 'Patient'}</strong> — {b.reason} ({b.organisation === 'regulation' ? 'régulation' : b.organisation}, {b.bookedBy}) — {BOOKING_STATE_LABELS[b.state]}
+                {b.state === 'booked' ? (
+                  <span className="buttons">
+                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'fulfilled' }).catch((e: ApiError) => onError(e.message))}>
+                      Vu
+                    </button>
+                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'no_show' }).catch((e: ApiError) => onError(e.message))}>
+                      Absent
+                    </button>
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {!sl.cancelled ? (
+            <button type="button" className="link" onClick={() => void session.request('DELETE', `/api/effector/slots/${sl.id}`).catch((e: ApiError) => onError(e.message))}>
+              Retirer ce créneau
+            </button>
+          ) : null}
+        </article>
+      ))}
+      {state.slots.length === 0 ? <p className="muted empty">Aucun créneau à venir.</p> : null}
+    </section>
+  );
+}
+
+type Tab = 'requests' | 'slots' | 'availability' | 'reports';
 
 export function EffectorPage() {
   const [session, setSession] = useState<EffectorSession | null>(null);
@@ -401,7 +557,8 @@ export function EffectorPage() {
         {(
           [
             ['requests', `Demandes${open.length ? ` (${open.length})` : ''}`],
-            ['availability', 'Disponibilité'],
+            ['slots', `Créneaux${state?.bookings.some((b) => b.state === 'booked') ? ` (${state.bookings.filter((b) => b.state === 'booked').length})` : ''}`],
+            ['availability', 'Dispo.'],
             ['reports', `Mes patients${state?.reports.length || state?.notices.length ? ` (${(state?.reports.length ?? 0) + (state?.notices.length ?? 0)})` : ''}`],
           ] as const
         ).map(([t, label]) => (
@@ -435,6 +592,7 @@ export function EffectorPage() {
           ) : null}
         </>
       ) : null}
+      {state && tab === 'slots' ? <Slots state={state} session={session} onError={onError} /> : null}
       {state && tab === 'availability' ? <Availability state={state} session={session} onError={onError} /> : null}
       {state && tab === 'reports' ? (
         <section aria-label="Mes patients">

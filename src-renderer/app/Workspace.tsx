@@ -1,3 +1,5 @@
+import { AgendaPanel } from '../features/agenda/AgendaPanel';
+import { OfferPanel } from '../features/agenda/OfferPanel';
 import { useContext, useEffect, useRef } from 'react';
 import { AppStoreContext, useApp } from './context';
 import { QueuePanel } from '../features/queue/QueuePanel';
@@ -51,7 +53,15 @@ function Header() {
           <button type="button" aria-pressed={mainView === 'stats'} onClick={() => setMainView(mainView === 'stats' ? 'work' : 'stats')}>
             Statistiques
           </button>
+          <button type="button" aria-pressed={mainView === 'offer'} onClick={() => setMainView(mainView === 'offer' ? 'work' : 'offer')}>
+            Offre de soins
+          </button>
         </>
+      ) : null}
+      {session.actor.role !== 'admin' ? (
+        <button type="button" aria-pressed={mainView === 'agenda'} onClick={() => setMainView(mainView === 'agenda' ? 'work' : 'agenda')}>
+          Agenda partagé
+        </button>
       ) : null}
       {session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={directoryOpen} onClick={() => setDirectoryOpen(!directoryOpen)}>
@@ -136,6 +146,14 @@ export function Workspace() {
         <WallScreen fullscreen={false} />
       ) : mainView === 'stats' ? (
         <StatsPanel />
+      ) : mainView === 'offer' ? (
+        <OfferPanel />
+      ) : mainView === 'agenda' ? (
+        <div className="columns">
+          <QueuePanel searchRef={searchRef} />
+          <AgendaPanel />
+          <SoftphonePanel />
+        </div>
       ) : (
         <div className="columns">
           <QueuePanel searchRef={searchRef} />

@@ -53,7 +53,7 @@ export const TodayFiguresSchema = z.strictObject({
 });
 export type TodayFiguresView = z.infer<typeof TodayFiguresSchema>;
 
-export const REPORT_KINDS = ['activity.pdf', 'activity.csv', 'acts.csv'] as const;
+export const REPORT_KINDS = ['activity.pdf', 'activity.csv', 'acts.csv', 'effector-incentives.csv'] as const;
 export const ReportRequestSchema = z.union([
   z.strictObject({ kind: z.enum(REPORT_KINDS), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'mois au format AAAA-MM') }),
   z.strictObject({ kind: z.literal('acts.csv'), year: z.string().regex(/^\d{4}$/, 'année au format AAAA') }),

@@ -141,6 +141,7 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
 
 export function EffectorPanel({ current, canAct }: { current: RegulationCase; canAct: boolean }) {
   const bridge = useApp((s) => s.bridge);
+  const setMainView = useApp((s) => s.setMainView);
   const directory = useApp((s) => s.directory);
   const { profiles, requests } = useApp((s) => s.effectors);
   const now = useNow(30_000);
@@ -204,6 +205,9 @@ export function EffectorPanel({ current, canAct }: { current: RegulationCase; ca
             Solliciter les effecteurs
           </button>
         ) : null}
+        <button type="button" onClick={() => setMainView('agenda')}>
+          Chercher un créneau (agenda partagé)
+        </button>
       </div>
       <p className="muted small">
         {available.length} effecteur{available.length > 1 ? 's' : ''} disponible{available.length > 1 ? 's' : ''} maintenant

@@ -1,0 +1,129 @@
+/**
+ * The shared agenda in Chromium: an effector publishes a range from their phone, a regulator of a
+ * partner organisation (the SAS) finds it and books a place, the effector's page shows the booking
+ * live; a supervisor looks at the offer (heat map, per doctor, sectors without a slot).
+ */
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import { test, expect, type Page } from '@playwright/test';
+import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { effector } from '../fixtures/effectors.js';
+import { setUpEffectors } from '../fixtures/effector-center.js';
+import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+
+test.afterEach(closeStationPages);
+
+async function api(url: string, login: string, method: string, path: string, body: unknown) {
+  const token = await rawLogin(url, login);
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.json();
+}
+
+/** A week of published slots from several doctors, so that the heat map has something to show. */
+async function seedWeek(url: string, ids: string[]) {
+  const TZ = 'Europe/Paris';
+  const today = new TZDate(Date.now(), TZ);
+  const at = (dayOffset: number, h: number) => new TZDate(today.getFullYear(), today.getMonth(), today.getDate() + dayOffset, h, 0, 0, 0, TZ).getTime();
+  for (const [i, id] of ids.entries()) {
+    for (let d = 1; d <= 7; d++) {
+      if ((d + i) % 3 === 0) continue;
+      const h = [8, 12, 17, 19][(d + i) % 4]!;
+      await api(url, 'admin1', 'POST', '/api/agenda/slots', {
+        effectorId: id, kind: 'range', start: at(d, h), end: at(d, h + 2 + (i % 2)), capacity: 4, modality: 'cabinet', placeId: 'cab', visibility: 'pro', cpts: [], repeatWeeks: 0,
+      });
+    }
+  }
+}
+
+async function effectorPage(browser: import('@playwright/test').Browser, url: string, id: string): Promise<Page> {
+  const page = await stationPage(browser, { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await page.goto(`${url}/effecteur/?centre=${TENANT}`);
+  await page.getByLabel('RPPS').fill(id);
+  await page.getByLabel('Mot de passe').fill(`${id}-pass`);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+  return page;
+}
+
+test('a SAS regulator books a place in a range the effector published; the effector sees it live; the supervisor sees the offer', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const { db, drop } = await freshDatabase('pglite');
+  const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const stations: Station[] = [];
+  try {
+    const doctors = [
+      effector(1, { firstName: 'Inès', lastName: 'Morel' }),
+      effector(2, { firstName: 'Paul', lastName: 'Girard' }),
+      effector(3, { firstName: 'Nadia', lastName: 'Lopez', sectors: ['S2'] }),
+      effector(4, { firstName: 'Yves', lastName: 'Lambert', sectors: ['S2'] }),
+    ];
+    await setUpEffectors(server.url, doctors);
+    await api(server.url, 'admin1', 'PUT', '/api/admin/organisations', { id: 'sas-21', name: 'SAS Côte-d’Or', kind: 'samu_sas', sees: ['public', 'pro', 'snp'], cpts: [], canBook: true });
+    await api(server.url, 'admin1', 'PUT', '/api/admin/users/dr11/organisation', { organisationId: 'sas-21' });
+    await seedWeek(server.url, doctors.slice(1).map((d) => d.id));
+
+    // Dr Morel publishes a range for tomorrow 10:00–12:00, 3 patients, for professionals.
+    const phone = await effectorPage(browser, server.url, doctors[0]!.id);
+    await phone.getByRole('tab', { name: /Créneaux/ }).click();
+    const tomorrow = format(new TZDate(Date.now() + 24 * 3600_000, 'Europe/Paris'), 'yyyy-MM-dd');
+    const form = phone.getByRole('form', { name: 'Publier des créneaux' });
+    await form.getByLabel('Jour').fill(tomorrow);
+    await form.getByLabel('Début').fill('10:00');
+    await form.getByLabel('Fin').fill('12:00');
+    await form.getByLabel('Nombre de patients').fill('3');
+    await form.getByLabel('Visible par').selectOption({ label: 'Professionnels' });
+    await form.getByRole('button', { name: 'Publier' }).click();
+    await expect(form.getByRole('status')).toHaveText('1 publication enregistrée.');
+    const slot = phone.getByRole('article', { name: /Créneau/ }).first();
+    await expect(slot).toContainText('0 place prise sur 3');
+
+    // The SAS regulator (partner organisation) finds it and books a place.
+    const sasStation = await openStation(server.url);
+    stations.push(sasStation);
+    const sas = await stationPage(browser);
+    await sas.goto(sasStation.host.url);
+    await serverLogin(sas, 'dr11');
+    await expect(sas.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+    await sas.getByRole('button', { name: 'Agenda partagé' }).click();
+    const agenda = sas.getByRole('region', { name: 'Agenda partagé' });
+    await agenda.getByLabel('Secteur').selectOption({ label: 'S1 — Dijon' });
+    await agenda.getByLabel('Quand').selectOption({ label: '48 prochaines heures' });
+    const row = agenda.getByRole('row', { name: /Inès MOREL/ });
+    await expect(row).toContainText('3 / 3');
+    await expect(row).toContainText('secteur du patient');
+    await row.getByRole('button', { name: 'Réserver' }).click();
+    const confirm = agenda.getByRole('form', { name: 'Confirmer la réservation' });
+    await confirm.getByLabel('Patient').fill('Romane BERTIN');
+    await confirm.getByLabel('Téléphone').fill('06 22 33 44 55');
+    await confirm.getByLabel('Motif').fill('Douleur lombaire');
+    await sas.screenshot({ path: `${SHOTS}/shared-agenda-booking.png` });
+    await confirm.getByRole('button', { name: 'Confirmer la réservation' }).click();
+    await expect(agenda.getByRole('status')).toContainText('Réservé : Dr Inès MOREL');
+    await expect(row).toContainText('2 / 3');
+
+    // The effector's page shows the booking at once, with the patient and who booked.
+    await expect(slot).toContainText('1 place prise sur 3', { timeout: 2_000 });
+    await expect(slot).toContainText('Romane BERTIN — Douleur lombaire (sas-21, DR 11) — Réservé');
+    await phone.screenshot({ path: `${SHOTS}/effector-phone-slots.png` });
+
+    // The supervisor's view of the offer.
+    const supStation = await openStation(server.url);
+    stations.push(supStation);
+    const sup = await stationPage(browser, { viewport: { width: 1600, height: 1100 } });
+    await sup.goto(supStation.host.url);
+    await serverLogin(sup, 'sup1');
+    await sup.getByRole('button', { name: 'Offre de soins' }).click();
+    const offer = sup.getByRole('region', { name: 'Offre de soins non programmés' });
+    await expect(offer.getByRole('table', { name: 'Heures de créneaux par heure de la semaine' })).toBeVisible();
+    await expect(offer.getByRole('row', { name: /Inès MOREL/ }).first()).toContainText('✓ atteint');
+    await expect(offer.getByRole('alert')).toContainText('S3');
+    await sup.screenshot({ path: `${SHOTS}/offer-heat-map.png`, fullPage: true });
+  } finally {
+    await Promise.all(stations.map((s) => s.close()));
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -20,7 +20,6 @@ import {
   HOLD_MS,
   type Act,
   type IncentiveRules,
-  type OfferSlot,
 } from '../../src-shared/domain/slots.js';
 import { effectorName, type AvailabilityProfile, type Effector } from '../../src-shared/schemas/effectors.js';
 import type { Directory } from '../../src-shared/schemas/directory.js';

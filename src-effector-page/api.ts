@@ -22,6 +22,8 @@ export class EffectorSession {
   private closed = false;
   private retry = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last page state, kept in memory only (what the screen shows). */
+  private state: EffectorPageState | null = null;
 
   private constructor(
     private token: string,
@@ -67,7 +69,14 @@ export class EffectorSession {
       if (parsed.data.type === 'state') {
         this.retry = 0;
         this.onLink('online');
+        this.state = parsed.data.state;
         this.onState(parsed.data.state);
+      } else if (parsed.data.type === 'offer' && this.state) {
+        // One request changed: it replaces its old view in the list (newest first).
+        const offer = parsed.data.offer;
+        const offers = [offer, ...this.state.offers.filter((o) => o.id !== offer.id)].sort((a, b) => b.sentAt - a.sentAt);
+        this.state = { ...this.state, offers };
+        this.onState(this.state);
       }
     };
     ws.onclose = () => {
@@ -97,11 +106,13 @@ export class EffectorSession {
   }
 
   async refresh(): Promise<void> {
-    this.onState(EffectorPageStateSchema.parse(await this.request('GET', '/api/effector/state')));
+    this.state = EffectorPageStateSchema.parse(await this.request('GET', '/api/effector/state'));
+    this.onState(this.state);
   }
 
   logout(): void {
     this.closed = true;
+    this.state = null;
     clearTimeout(this.refreshTimer);
     this.ws?.close();
     this.ws = null;

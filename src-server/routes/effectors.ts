@@ -86,29 +86,39 @@ export async function registerEffectorRoutes(
   };
 
   // Pushes are coalesced per tenant: a burst of answers sends each page and the regulators one frame.
-  const pending = new Map<string, { effectorIds: Set<string>; regulators: boolean }>();
+  // A request's change goes to the doctors it concerns as that one request's view (one small frame
+  // each, from one read): a fan-out to thousands of pages does not rebuild thousands of pages.
+  const pending = new Map<string, { effectorIds: Set<string>; regulators: boolean; requests: Map<string, Set<string>> }>();
+  const send = (tenant: string, effectorId: string, frame: EffectorWsFrame) => {
+    const set = effectorSockets.get(socketKey(tenant, effectorId));
+    if (!set || set.size === 0) return;
+    const data = JSON.stringify(frame);
+    for (const ws of set) if (ws.readyState === ws.OPEN) ws.send(data);
+  };
+  const connected = (tenant: string, ids: Iterable<string>) => [...ids].filter((id) => (effectorSockets.get(socketKey(tenant, id))?.size ?? 0) > 0);
   const flush = async (tenant: string) => {
     const p = pending.get(tenant);
     pending.delete(tenant);
     if (!p) return;
+    for (const [requestId, ids] of p.requests) {
+      const views = await service.offerViews(tenant, requestId, connected(tenant, ids));
+      for (const [id, offer] of views) send(tenant, id, { type: 'offer', offer });
+    }
+    await Promise.all(connected(tenant, p.effectorIds).map(async (id) => send(tenant, id, { type: 'state', state: await pageState(tenant, id) })));
     if (p.regulators) {
       deps.broadcastFrame(tenant, { type: 'effectorRequests', requests: await service.regulatorViews(tenant) });
       deps.broadcastFrame(tenant, { type: 'availability', profiles: await service.profiles(tenant) });
     }
-    await Promise.all(
-      [...p.effectorIds].map(async (id) => {
-        const set = effectorSockets.get(socketKey(tenant, id));
-        if (!set || set.size === 0) return;
-        const data = JSON.stringify({ type: 'state', state: await pageState(tenant, id) } satisfies EffectorWsFrame);
-        for (const ws of set) if (ws.readyState === ws.OPEN) ws.send(data);
-      }),
-    );
   };
   const onChange = (c: Changes) => {
     let p = pending.get(c.tenant);
     const first = !p;
-    if (!p) pending.set(c.tenant, (p = { effectorIds: new Set(), regulators: false }));
-    for (const id of c.effectorIds) p.effectorIds.add(id);
+    if (!p) pending.set(c.tenant, (p = { effectorIds: new Set(), regulators: false, requests: new Map() }));
+    if (c.requestId) {
+      let ids = p.requests.get(c.requestId);
+      if (!ids) p.requests.set(c.requestId, (ids = new Set()));
+      for (const id of c.effectorIds) ids.add(id);
+    } else for (const id of c.effectorIds) p.effectorIds.add(id);
     p.regulators ||= c.regulators;
     if (first) queueMicrotask(() => void flush(c.tenant).catch((error) => app.log.error({ err: error }, 'effector push failed')));
   };

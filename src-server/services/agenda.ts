@@ -235,17 +235,21 @@ export class Agenda {
     const adjacent = sector ? (dir.sectors.find((s) => s.code === sector)?.adjacent ?? []) : [];
     const sees = org ? org.sees : ['public', 'pro', 'snp', 'cpts'];
     const seed = String(seedOf(q.seed ?? String(now)));
+    // Nearest first, then a hash of the slot and the seed (cheap, and the same search keeps its
+    // order); places left are counted for the candidates only.
     const { rows } = await this.db.query<SlotRow & { nearness: number }>(
       `SELECT * FROM (
-         SELECT s.*, ${TAKEN_SQL.replace('$NOW', '$4')} AS taken,
-           CASE WHEN s.sectors && $5::text[] THEN 0 WHEN s.sectors && $6::text[] THEN 1 ELSE 2 END AS nearness
-           FROM slots s
-          WHERE s.tenant = $1 AND NOT s.cancelled AND s.start_at < $3 AND s.end_at > $2 AND s.end_at > $4
-            AND ($7::text IS NULL OR s.modality = $7)
-            AND s.visibility = ANY($8::text[]) AND (s.visibility <> 'cpts' OR $9::boolean OR s.cpts && $10::text[])) x
-        WHERE x.taken < x.capacity
-        ORDER BY nearness, md5(x.id::text || $11), x.start_at
-        LIMIT $12`,
+         SELECT x.*, ${TAKEN_SQL.replace('$NOW', '$4').replace(/\bs\./g, 'x.')} AS taken FROM (
+           SELECT s.*, CASE WHEN s.sectors && $5::text[] THEN 0 WHEN s.sectors && $6::text[] THEN 1 ELSE 2 END AS nearness,
+             hashtext(s.id::text || $11) AS h
+             FROM slots s
+            WHERE s.tenant = $1 AND NOT s.cancelled AND s.start_at < $3 AND s.end_at > $2 AND s.end_at > $4
+              AND ($7::text IS NULL OR s.modality = $7)
+              AND s.visibility = ANY($8::text[]) AND (s.visibility <> 'cpts' OR $9::boolean OR s.cpts && $10::text[])
+            ORDER BY nearness, h, s.start_at
+            LIMIT $12) x) y
+        WHERE y.taken < y.capacity
+        ORDER BY nearness, h, start_at`,
       [tenant, from, to, now, sector ? [sector] : [], adjacent, q.modality ?? null, sees, org === null, org?.cpts ?? [], seed, q.limit * 4],
     );
     const profiles = new Map((await this.profiles(tenant)).map((p) => [p.effectorId, p]));

@@ -76,6 +76,8 @@ export interface Changes {
   tenant: string;
   effectorIds: string[];
   regulators: boolean;
+  /** The change is one request's: those doctors need only that request's new view (one frame each). */
+  requestId?: string;
 }
 
 /** Age in whole years, from the age given or the birth date. */
@@ -116,6 +118,9 @@ export function offerOf(c: RegulationCase, input: StartRequest, at: number): Off
 
 export class EffectorRequests {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly directories = new Map<string, { key: string; directory: Directory }>();
+  /** Profiles per center, kept until this process changes one (it is their only writer). */
+  private readonly profileCache = new Map<string, AvailabilityProfile[]>();
   private closed = false;
 
   constructor(
@@ -127,12 +132,25 @@ export class EffectorRequests {
 
   // ---- directory and settings ---------------------------------------------------------------
 
+  /**
+   * The center's sectors, structures and effectors. Parsed once per directory version: a region's
+   * 2,000 effectors are a megabyte and a half of JSON, and a search or a fan-out needs them at once.
+   */
   async directory(tenant: string, q: Queryable = this.db): Promise<Directory> {
+    const { rows: versions } = await q.query<{ kind: DirectoryKind; version: string | number }>(
+      "SELECT kind, version FROM directories WHERE tenant = $1 AND kind IN ('sectors', 'effectors', 'structures') ORDER BY kind",
+      [tenant],
+    );
+    const key = versions.map((v) => `${v.kind}:${v.version}`).join(',');
+    const cached = this.directories.get(tenant);
+    if (cached && cached.key === key) return cached.directory;
     const { rows } = await q.query<{ kind: DirectoryKind; version: number; data: string }>(
       "SELECT kind, version, data FROM directories WHERE tenant = $1 AND kind IN ('sectors', 'effectors', 'structures')",
       [tenant],
     );
-    return directoryFromRows(rows);
+    const directory = directoryFromRows(rows);
+    this.directories.set(tenant, { key, directory });
+    return directory;
   }
 
   async settings(tenant: string): Promise<CascadeSettings> {
@@ -152,8 +170,12 @@ export class EffectorRequests {
   // ---- availability -------------------------------------------------------------------------
 
   async profiles(tenant: string): Promise<AvailabilityProfile[]> {
+    const cached = this.profileCache.get(tenant);
+    if (cached) return cached;
     const { rows } = await this.db.query<{ data: string }>('SELECT data FROM effector_availability WHERE tenant = $1 ORDER BY effector_id', [tenant]);
-    return rows.map((r) => JSON.parse(r.data) as AvailabilityProfile);
+    const profiles = rows.map((r) => JSON.parse(r.data) as AvailabilityProfile);
+    this.profileCache.set(tenant, profiles);
+    return profiles;
   }
 
   async profile(tenant: string, effectorId: string): Promise<AvailabilityProfile> {
@@ -171,6 +193,7 @@ export class EffectorRequests {
       );
       await tx.query('INSERT INTO effector_availability_log (tenant, effector_id, at, changed_by, data) VALUES ($1, $2, $3, $4, $5)', [tenant, p.effectorId, p.updatedAt, by, data]);
     });
+    this.profileCache.delete(tenant);
     this.onChange({ tenant, effectorIds: [p.effectorId], regulators: true });
     return p;
   }
@@ -258,7 +281,7 @@ export class EffectorRequests {
       throw error;
     }
     this.schedule(tenant, id, state);
-    this.onChange({ tenant, effectorIds: Object.keys(state.notifiedAt), regulators: true });
+    this.onChange({ tenant, effectorIds: Object.keys(state.notifiedAt), regulators: true, requestId: id });
     return (await this.regulatorViews(tenant, [id]))[0]!;
   }
 
@@ -291,7 +314,9 @@ export class EffectorRequests {
     });
     this.schedule(tenant, id, after!);
     const touched = new Set([...Object.keys(before!.notifiedAt), ...Object.keys(after!.notifiedAt)]);
-    this.onChange({ tenant, effectorIds: [...touched], regulators: true });
+    this.onChange({ tenant, effectorIds: [...touched], regulators: true, requestId: id });
+    // The doctor who accepted (and the treating doctor told of it) get their whole page again.
+    if (after!.acceptedBy && !before!.acceptedBy) this.onChange({ tenant, effectorIds: [after!.acceptedBy], regulators: false });
     return result;
   }
 
@@ -325,7 +350,7 @@ export class EffectorRequests {
   }
 
   async answer(tenant: string, effectorId: string, id: string, answer: 'accept' | 'decline'): Promise<EffectorRequestOffer> {
-    await this.mutate(tenant, id, async (row, state, tx) => {
+    const informed = await this.mutate(tenant, id, async (row, state, tx) => {
       const at = this.now();
       const r = answer === 'accept' ? accept(state, effectorId, at) : decline(state, effectorId, at);
       if (!r.ok) {
@@ -342,10 +367,12 @@ export class EffectorRequests {
       if (informTreating) await this.log(tx, tenant, id, 'treating_doctor_informed', 'system', row.treating_doctor_id);
       return {
         state: r.value,
-        result: undefined,
+        result: informTreating ? row.treating_doctor_id : null,
         extra: answer === 'accept' ? { accepted_by: effectorId, accepted_at: at, ...(informTreating ? { treating_informed: true } : {}) } : {},
       };
     });
+    // The treating doctor's page shows the notice that a colleague took the patient.
+    if (informed) this.onChange({ tenant, effectorIds: [informed], regulators: false });
     const offers = await this.offersFor(tenant, effectorId);
     return offers.find((o) => o.id === id)!;
   }
@@ -405,19 +432,18 @@ export class EffectorRequests {
         if (d?.requestId && d.appointmentAt) appointments.set(d.requestId, { at: d.appointmentAt, place: d.place ?? '' });
       }
     }
-    return rows.map((r) => {
-      const state = JSON.parse(r.cascade) as CascadeState;
-      const core = JSON.parse(r.offer) as OfferCore;
-      const mine = state.acceptedBy === effectorId;
-      const status: EffectorRequestOffer['status'] = mine
-        ? 'yours'
-        : state.answers[effectorId]?.answer === 'declined'
-          ? 'declined'
-          : state.state === 'open'
-            ? 'open'
-            : 'withdrawn';
-      return { id: r.id, ...core, asTreatingDoctor: r.treating_doctor_id === effectorId, status, appointment: mine ? (appointments.get(r.id) ?? null) : null };
-    });
+    return rows.map((r) => offerView(r, JSON.parse(r.cascade) as CascadeState, effectorId, appointments.get(r.id) ?? null));
+  }
+
+  /** One request as each of the given doctors sees it (a fan-out reads the request once). */
+  async offerViews(tenant: string, requestId: string, effectorIds: readonly string[]): Promise<Map<string, EffectorRequestOffer>> {
+    const { rows } = await this.db.query<RequestRow>('SELECT * FROM effector_requests WHERE tenant = $1 AND id = $2', [tenant, requestId]);
+    const out = new Map<string, EffectorRequestOffer>();
+    const row = rows[0];
+    if (!row) return out;
+    const state = JSON.parse(row.cascade) as CascadeState;
+    for (const id of effectorIds) if (state.notifiedAt[id] !== undefined) out.set(id, offerView(row, state, id, null));
+    return out;
   }
 
   /** Told to the treating doctor: a colleague took their patient (no identity in it). */
@@ -538,6 +564,13 @@ export class EffectorRequests {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
+}
+
+function offerView(r: RequestRow, state: CascadeState, effectorId: string, appointment: EffectorRequestOffer['appointment']): EffectorRequestOffer {
+  const core = JSON.parse(r.offer) as OfferCore;
+  const mine = state.acceptedBy === effectorId;
+  const status: EffectorRequestOffer['status'] = mine ? 'yours' : state.answers[effectorId]?.answer === 'declined' ? 'declined' : state.state === 'open' ? 'open' : 'withdrawn';
+  return { id: r.id, ...core, asTreatingDoctor: r.treating_doctor_id === effectorId, status, appointment: mine ? appointment : null };
 }
 
 function patientName(c: RegulationCase): string {

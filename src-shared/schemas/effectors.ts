@@ -263,6 +263,8 @@ export type EffectorPageState = z.infer<typeof EffectorPageStateSchema>;
 
 export const EffectorWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('state'), state: EffectorPageStateSchema }),
+  /** One request's new view (a new request, or one that changed): replaces it in the page's list. */
+  z.strictObject({ type: z.literal('offer'), offer: EffectorRequestOfferSchema }),
   z.strictObject({ type: z.literal('bye'), reason: z.string() }),
 ]);
 export type EffectorWsFrame = z.infer<typeof EffectorWsFrameSchema>;

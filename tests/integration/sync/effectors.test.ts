@@ -83,7 +83,7 @@ describe('notification cascade', () => {
     const won = await p3.accept(req.id);
     expect(won.status).toBe(200);
     await waitFor('withdrawn for the others', () => p2.offer(req.id)?.status === 'withdrawn' && pTreating.offer(req.id)?.status === 'withdrawn');
-    expect(p3.offer(req.id)?.status).toBe('yours');
+    await waitFor('yours on the winner’s page', () => p3.offer(req.id)?.status === 'yours');
     const late = await p2.accept(req.id);
     expect(late.status).toBe(409);
     expect((late.json as { error: { code: string } }).error.code).toBe('already_taken');

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openServerDatabase, seedTenant } from '../src-server/bootstrap.js';
-import { DEMO_TENANT } from '../src-server/demo.js';
+import { DEMO_EFFECTOR_PASSWORD, DEMO_EFFECTORS, DEMO_SECTORS, DEMO_TENANT } from '../src-server/demo.js';
+import { hashPassword } from '../src-server/services/auth.js';
 import { startServer } from '../src-server/server.js';
 import { WorkstationCore } from '../src-main/core/workstation-core.js';
 import { startWebHost } from '../src-main/web-host/web-host.js';
@@ -20,6 +21,16 @@ if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString(
 
 const db = await openServerDatabase({ pgliteDir: join(serverDir, 'pglite') });
 await seedTenant(db, DEMO_TENANT);
+// The demo center's sectors and effector doctors, the first time only (an admin's imports replace them).
+const { rows: known } = await db.query<{ n: string }>("SELECT count(*) AS n FROM directories WHERE tenant = $1 AND kind IN ('sectors', 'effectors')", [DEMO_TENANT.id]);
+if (Number(known[0]!.n) === 0) {
+  for (const [kind, rows] of [['sectors', DEMO_SECTORS], ['effectors', DEMO_EFFECTORS]] as const) {
+    await db.query('INSERT INTO directories (tenant, kind, version, data) VALUES ($1, $2, 1, $3)', [DEMO_TENANT.id, kind, JSON.stringify(rows)]);
+  }
+  for (const e of DEMO_EFFECTORS) {
+    await db.query('INSERT INTO effector_accounts (tenant, effector_id, password_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [DEMO_TENANT.id, e.id, await hashPassword(DEMO_EFFECTOR_PASSWORD)]);
+  }
+}
 const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn' });
 const core = WorkstationCore.open({
   dataDir: join(root, 'workstation'),
@@ -34,6 +45,8 @@ console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
 console.log(`Permanence (navigateur) : ${host.url}/`);
 console.log('Comptes de démonstration :');
 for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);
+console.log(`Page des médecins effecteurs (téléphone) : ${server.url}/effecteur/?centre=${DEMO_TENANT.id}`);
+for (const e of DEMO_EFFECTORS) console.log(`  RPPS ${e.rpps}  ${DEMO_EFFECTOR_PASSWORD}  Dr ${e.firstName} ${e.lastName}`);
 
 const stop = async () => {
   await host.close();

@@ -356,8 +356,46 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
   const bookingsOf = (slotId: string) => state.bookings.filter((b) => b.slotId === slotId && b.state !== 'cancelled');
   return (
     <section aria-label="Mes créneaux">
+      {state.slots.map((sl) => (
+        <article key={sl.id} className={`card slot${sl.cancelled ? ' cancelled' : ''}`} aria-label={`Créneau ${dayTime(sl.start)}`}>
+          <header>
+            <strong>
+              {dayTime(sl.start)} – {time(sl.end)}
+            </strong>{' '}
+            {MODALITY_LABELS[sl.modality]}
+            {sl.placeName ? ` · ${sl.placeName}` : ''}
+          </header>
+          <p className="muted">
+            {sl.cancelled ? 'Retiré' : `${sl.taken} place${sl.taken > 1 ? 's' : ''} prise${sl.taken > 1 ? 's' : ''} sur ${sl.capacity}`} · {VISIBILITY_LABELS[sl.visibility]}
+          </p>
+          <ul className="bookings">
+            {bookingsOf(sl.id).map((b) => (
+              <li key={b.id}>
+                <strong>{b.patient?.name ?? 'Patient'}</strong> — {b.reason} ({b.organisation === 'regulation' ? 'régulation' : b.organisation}, {b.bookedBy}) — {BOOKING_STATE_LABELS[b.state]}
+                {b.state === 'booked' ? (
+                  <span className="buttons">
+                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'fulfilled' }).catch((e: ApiError) => onError(e.message))}>
+                      Vu
+                    </button>
+                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'no_show' }).catch((e: ApiError) => onError(e.message))}>
+                      Absent
+                    </button>
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {!sl.cancelled ? (
+            <button type="button" className="link" onClick={() => void session.request('DELETE', `/api/effector/slots/${sl.id}`).catch((e: ApiError) => onError(e.message))}>
+              Retirer ce créneau
+            </button>
+          ) : null}
+        </article>
+      ))}
+      {state.slots.length === 0 ? <p className="muted empty">Aucun créneau à venir.</p> : null}
+      <details className="card publish" open={state.slots.length === 0}>
+        <summary>Publier des créneaux</summary>
       <form
-        className="card"
         aria-label="Publier des créneaux"
         onSubmit={(e) => {
           e.preventDefault();
@@ -381,7 +419,6 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
             .catch((er: ApiError) => onError(er.message));
         }}
       >
-        <h2>Publier</h2>
         <label className="radio">
           <input type="radio" name="kind" checked={kind === 'range'} onChange={() => setKind('range')} /> Plage horaire (plusieurs patients)
         </label>
@@ -453,45 +490,13 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
         <button type="submit" className="primary big" disabled={!day}>
           Publier
         </button>
-        {published ? <p className="status" role="status">{published}</p> : null}
       </form>
-      {state.slots.map((sl) => (
-        <article key={sl.id} className={`card slot${sl.cancelled ? ' cancelled' : ''}`} aria-label={`Créneau ${dayTime(sl.start)}`}>
-          <header>
-            <strong>
-              {dayTime(sl.start)} – {time(sl.end)}
-            </strong>{' '}
-            {MODALITY_LABELS[sl.modality]}
-            {sl.placeName ? ` · ${sl.placeName}` : ''}
-          </header>
-          <p className="muted">
-            {sl.cancelled ? 'Retiré' : `${sl.taken} place${sl.taken > 1 ? 's' : ''} prise${sl.taken > 1 ? 's' : ''} sur ${sl.capacity}`} · {VISIBILITY_LABELS[sl.visibility]}
-          </p>
-          <ul className="bookings">
-            {bookingsOf(sl.id).map((b) => (
-              <li key={b.id}>
-                <strong>{b.patient?.name ?? 'Patient'}</strong> — {b.reason} ({b.organisation === 'regulation' ? 'régulation' : b.organisation}, {b.bookedBy}) — {BOOKING_STATE_LABELS[b.state]}
-                {b.state === 'booked' ? (
-                  <span className="buttons">
-                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'fulfilled' }).catch((e: ApiError) => onError(e.message))}>
-                      Vu
-                    </button>
-                    <button type="button" onClick={() => void session.request('POST', `/api/effector/bookings/${b.id}/state`, { state: 'no_show' }).catch((e: ApiError) => onError(e.message))}>
-                      Absent
-                    </button>
-                  </span>
-                ) : null}
-              </li>
-            ))}
-          </ul>
-          {!sl.cancelled ? (
-            <button type="button" className="link" onClick={() => void session.request('DELETE', `/api/effector/slots/${sl.id}`).catch((e: ApiError) => onError(e.message))}>
-              Retirer ce créneau
-            </button>
-          ) : null}
-        </article>
-      ))}
-      {state.slots.length === 0 ? <p className="muted empty">Aucun créneau à venir.</p> : null}
+      </details>
+      {published ? (
+        <p className="status" role="status">
+          {published}
+        </p>
+      ) : null}
     </section>
   );
 }

@@ -14,3 +14,49 @@ export const DEMO_TENANT: TenantSeed = {
     { login: 'admin', displayName: 'Admin démo', role: 'admin', password: 'demo-admin-2026' },
   ],
 };
+
+/** Sectors and effector doctors of the demo center (RPPS with a valid key, made up). */
+export const DEMO_SECTORS = [
+  { code: 'DIJ', name: 'Dijon métropole', communes: ['21231', '21617'], adjacent: ['BEA'] },
+  { code: 'BEA', name: 'Beaune et côte', communes: ['21054'], adjacent: ['DIJ'] },
+  { code: 'MON', name: 'Montbard', communes: ['21425'] },
+];
+
+function demoRpps(n: number): string {
+  const body = `1099${String(n).padStart(6, '0')}`;
+  for (let k = 0; k <= 9; k++) {
+    const s = body + k;
+    let sum = 0;
+    for (let i = 0; i < s.length; i++) {
+      let d = Number(s[s.length - 1 - i]);
+      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    if (sum % 10 === 0) return s;
+  }
+  throw new Error('unreachable');
+}
+
+const demoDoctor = (n: number, firstName: string, lastName: string, sector: string, inseeCode: string, address: string, surnombre = false) => ({
+  id: demoRpps(n),
+  rpps: demoRpps(n),
+  lastName,
+  firstName,
+  profession: '10' as const,
+  specialty: 'SM54',
+  phone: `+3361234${String(n).padStart(4, '0')}`,
+  sectors: [sector],
+  structures: [],
+  places: [{ id: 'cab', kind: 'cabinet' as const, name: `Cabinet du Dr ${lastName}`, address, inseeCode }],
+  participation: { cascade: true, agenda: true, onCallRota: true, surnombre, visits: true, consultations: true },
+});
+
+export const DEMO_EFFECTORS = [
+  demoDoctor(1, 'Hélène', 'Garnier', 'DIJ', '21231', '12 rue de la Liberté, Dijon'),
+  demoDoctor(2, 'Marc', 'Bonnet', 'DIJ', '21231', '8 rue Chabot-Charny, Dijon', true),
+  demoDoctor(3, 'Inès', 'Morel', 'DIJ', '21617', '3 rue de Velars, Talant'),
+  demoDoctor(4, 'Paul', 'Girard', 'BEA', '21054', '5 place Carnot, Beaune'),
+  demoDoctor(5, 'Nadia', 'Lopez', 'MON', '21425', '2 rue Buffon, Montbard'),
+];
+/** Every demo effector logs in to /effecteur/ with their RPPS and this password. */
+export const DEMO_EFFECTOR_PASSWORD = 'demo-effecteur-2026';

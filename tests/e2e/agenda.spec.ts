@@ -75,7 +75,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await form.getByLabel('Nombre de patients').fill('3');
     await form.getByLabel('Visible par').selectOption({ label: 'Professionnels' });
     await form.getByRole('button', { name: 'Publier' }).click();
-    await expect(form.getByRole('status')).toHaveText('1 publication enregistrée.');
+    await expect(phone.getByRole('status').filter({ hasText: 'publication' })).toHaveText('1 publication enregistrée.');
     const slot = phone.getByRole('article', { name: /Créneau/ }).first();
     await expect(slot).toContainText('0 place prise sur 3');
 

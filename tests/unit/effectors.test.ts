@@ -171,3 +171,12 @@ describe('notification cascade', () => {
     expect(cancel(startCascade(plan(), T0, settings)).state).toBe('cancelled');
   });
 });
+
+describe('demo center', () => {
+  it('its sectors and effectors are valid directory rows', async () => {
+    const { DEMO_EFFECTORS, DEMO_SECTORS } = await import('../../src-server/demo.js');
+    const { SectorSchema } = await import('../../src-shared/schemas/directory.js');
+    for (const e of DEMO_EFFECTORS) expect(EffectorSchema.safeParse(e).error).toBeUndefined();
+    for (const s of DEMO_SECTORS) expect(SectorSchema.safeParse(s).error).toBeUndefined();
+  });
+});

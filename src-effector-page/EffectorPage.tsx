@@ -17,20 +17,11 @@ import { SEX_LABELS } from '../src-shared/domain/codes';
 import { BOOKING_STATE_LABELS, MODALITIES, MODALITY_LABELS, VISIBILITIES, VISIBILITY_LABELS, type Modality, type Visibility } from '../src-shared/schemas/slots';
 import { displayPhone } from '../src-shared/text/phone';
 import { ApiError, EffectorSession, type Link } from './api';
+import { useNow } from '../src-renderer/ui/use-now';
 
 const params = new URLSearchParams(location.search);
 /** Identity hidden after this long without a touch (seconds in ?masquer=, 5 s at least). */
 const HIDE_AFTER_MS = Math.max(5, Number(params.get('masquer')) || 120) * 1000;
-
-/** The current time, refreshed every `intervalMs`. */
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(id);
-  }, [intervalMs]);
-  return now;
-}
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 const dayTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
@@ -327,7 +318,7 @@ function Availability({ state, session, onError }: { state: EffectorPageState; s
       <ul className="periods">
         {current.map((u) => (
           <li key={u.id}>
-            Indisponible {u.from > now ? `du ${dayTime(u.from)} ` : ''}
+            Indisponible {u.from > now + 60_000 ? `du ${dayTime(u.from)} ` : ''}
             {u.to === null ? 'jusqu’à nouvel ordre' : `jusqu’au ${dayTime(u.to)}`}
             {u.placeId ? ` (${state.effector.places.find((x) => x.id === u.placeId)?.name ?? u.placeId})` : ''}{' '}
             <button type="button" className="link" onClick={() => void session.request('DELETE', `/api/effector/unavailability/${u.id}`).catch((e: ApiError) => onError(e.message))}>

@@ -4,8 +4,8 @@
  * main process and the web host both start it the same way.
  */
 import { z } from 'zod';
-import { EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
-import { BookingSchema, OfferFiguresSchema, SlotSchema } from '../../src-shared/schemas/slots.js';
+import { CascadeSettingsSchema, EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
+import { BookingSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema } from '../../src-shared/schemas/slots.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -282,6 +282,9 @@ export class WorkstationCore {
       const e = error as Error & { status?: number; code?: string };
       if (e.status === 403) return err('forbidden', e.message);
       if (e.status === 400) return err('invalid_input', e.message);
+      if (e.status === 404) return err('not_found', e.message);
+      // A refusal the user must read as such (the last place was just taken, a request already runs).
+      if (e.status === 409) return err(e.code === 'already_taken' ? 'already_taken' : 'conflict', e.message);
       return err('unavailable', `Serveur central indisponible : ${e.message}`);
     }
   }
@@ -543,6 +546,13 @@ export class WorkstationCore {
       'agenda.surnombre': (input) => this.fromServer((s) => s.post('/api/agenda/surnombre', BookingSchema, input)),
       'agenda.bookings': () => this.fromServer(async (s) => (await s.get('/api/agenda/bookings', z.strictObject({ bookings: z.array(BookingSchema) }))).bookings),
       'agenda.offer': ({ from, to }) => this.fromServer((s) => s.get(`/api/agenda/offer?from=${from}&to=${to}`, OfferFiguresSchema)),
+      'effectors.setAccount': (input) => this.fromServer((s) => s.post('/api/admin/effector-accounts', z.strictObject({ effectorId: z.string() }), input)),
+      'cascade.get': () => this.fromServer((s) => s.get('/api/settings/cascade', CascadeSettingsSchema)),
+      'cascade.set': (input) => this.fromServer((s) => s.put('/api/settings/cascade', CascadeSettingsSchema, input)),
+      'organisations.list': () => this.fromServer(async (s) => (await s.get('/api/organisations', z.strictObject({ organisations: z.array(OrganisationSchema) }))).organisations),
+      'organisations.set': (org) => this.fromServer((s) => s.put('/api/admin/organisations', OrganisationSchema, org)),
+      'organisations.assignUser': ({ login, organisationId }) =>
+        this.fromServer((s) => s.put(`/api/admin/users/${encodeURIComponent(login)}/organisation`, z.strictObject({ login: z.string(), organisationId: z.string().nullable() }), { organisationId })),
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),

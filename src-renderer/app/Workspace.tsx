@@ -1,5 +1,6 @@
 import { AgendaPanel } from '../features/agenda/AgendaPanel';
 import { OfferPanel } from '../features/agenda/OfferPanel';
+import { PartnersAdmin } from '../features/directory/PartnersAdmin';
 import { useContext, useEffect, useRef } from 'react';
 import { AppStoreContext, useApp } from './context';
 import { QueuePanel } from '../features/queue/QueuePanel';
@@ -57,6 +58,11 @@ function Header() {
             Offre de soins
           </button>
         </>
+      ) : null}
+      {session.actor.role === 'admin' ? (
+        <button type="button" aria-pressed={mainView === 'partners'} onClick={() => setMainView(mainView === 'partners' ? 'work' : 'partners')}>
+          Effecteurs et partenaires
+        </button>
       ) : null}
       {session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={mainView === 'agenda'} onClick={() => setMainView(mainView === 'agenda' ? 'work' : 'agenda')}>
@@ -148,6 +154,8 @@ export function Workspace() {
         <StatsPanel />
       ) : mainView === 'offer' ? (
         <OfferPanel />
+      ) : mainView === 'partners' ? (
+        <PartnersAdmin />
       ) : mainView === 'agenda' ? (
         <div className="columns">
           <QueuePanel searchRef={searchRef} />

@@ -3,8 +3,8 @@
  * input and an output schema. Types are inferred from the schemas, so no method exists without
  * validation. Adding a method = one entry here + one handler (src-main/core/handlers) + one test.
  */
-import { AvailabilityProfileSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
-import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
+import { AvailabilityProfileSchema, CascadeSettingsSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
+import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
 import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
@@ -212,6 +212,20 @@ export const methods = {
   'agenda.surnombre': method(SurnombreSchema, BookingSchema, 'Book beyond published slots with a doctor who accepts it (surnombre).'),
   'agenda.bookings': method(z.strictObject({}), z.array(BookingSchema), 'Bookings of the last day and to come (a partner sees its own).'),
   'agenda.offer': method(z.strictObject({ from: IsoDateSchema, to: IsoDateSchema }), OfferFiguresSchema, 'Figures of the offer for supervisors: heat map, per doctor, per sector, incentives.'),
+  'effectors.setAccount': method(
+    z.strictObject({ effectorId: z.string().min(9).max(11), password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200) }),
+    z.strictObject({ effectorId: z.string() }),
+    'Create or reset an effector’s password for the effector page (admin).',
+  ),
+  'cascade.get': method(z.strictObject({}), CascadeSettingsSchema, 'How long the treating doctor, then each tier, has a request before the next is asked.'),
+  'cascade.set': method(CascadeSettingsSchema, CascadeSettingsSchema, 'Change the cascade deadlines (admin).'),
+  'organisations.list': method(z.strictObject({}), z.array(OrganisationSchema), 'Partner organisations of the center and their rights on the shared agenda.'),
+  'organisations.set': method(OrganisationSchema, OrganisationSchema, 'Create or change a partner organisation (admin).'),
+  'organisations.assignUser': method(
+    z.strictObject({ login: z.string().trim().min(1).max(100), organisationId: z.string().regex(/^[a-z0-9-]{1,40}$/).nullable() }),
+    z.strictObject({ login: z.string(), organisationId: z.string().nullable() }),
+    'Attach a user to a partner organisation, or back to the center’s own regulation (null) (admin).',
+  ),
   'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
   'directory.import': method(
     z.strictObject({ kind: DirectoryKindSchema, csv: z.string().min(1, 'fichier vide').max(8 * 1024 * 1024, 'fichier trop volumineux (8 Mo au plus)') }),

@@ -5,12 +5,12 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
-import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, rawLogin, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { effector } from '../fixtures/effectors.js';
 import { setUpEffectors } from '../fixtures/effector-center.js';
-import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+import { closeStationPages, effectorPage, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.afterEach(closeStationPages);
 
@@ -37,16 +37,6 @@ async function seedWeek(url: string, ids: string[]) {
   }
 }
 
-async function effectorPage(browser: import('@playwright/test').Browser, url: string, id: string): Promise<Page> {
-  const page = await stationPage(browser, { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-  await page.goto(`${url}/effecteur/?centre=${TENANT}`);
-  await page.getByLabel('RPPS').fill(id);
-  await page.getByLabel('Mot de passe').fill(`${id}-pass`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
-  return page;
-}
-
 test('a SAS regulator books a place in a range the effector published; the effector sees it live; the supervisor sees the offer', async ({ browser }) => {
   test.setTimeout(120_000);
   const { db, drop } = await freshDatabase('pglite');
@@ -58,11 +48,47 @@ test('a SAS regulator books a place in a range the effector published; the effec
       effector(2, { firstName: 'Paul', lastName: 'Girard' }),
       effector(3, { firstName: 'Nadia', lastName: 'Lopez', sectors: ['S2'] }),
       effector(4, { firstName: 'Yves', lastName: 'Lambert', sectors: ['S2'] }),
+      effector(5, { firstName: 'Rémi', lastName: 'Faure', sectors: ['S3'], participation: { surnombre: true } }),
     ];
     await setUpEffectors(server.url, doctors);
-    await api(server.url, 'admin1', 'PUT', '/api/admin/organisations', { id: 'sas-21', name: 'SAS Côte-d’Or', kind: 'samu_sas', sees: ['public', 'pro', 'snp'], cpts: [], canBook: true });
-    await api(server.url, 'admin1', 'PUT', '/api/admin/users/dr11/organisation', { organisationId: 'sas-21' });
-    await seedWeek(server.url, doctors.slice(1).map((d) => d.id));
+    await seedWeek(server.url, doctors.slice(1, 4).map((d) => d.id));
+
+    // The admin declares the SAS as a partner organisation, attaches its regulator, resets a password.
+    const adminStation = await openStation(server.url);
+    stations.push(adminStation);
+    const admin = await stationPage(browser);
+    await admin.goto(adminStation.host.url);
+    await serverLogin(admin, 'admin1');
+    await admin.getByRole('button', { name: 'Effecteurs et partenaires' }).click();
+    const orgForm = admin.getByRole('form', { name: 'Organisation partenaire' });
+    await orgForm.getByLabel('Identifiant').fill('sas-21');
+    await orgForm.getByLabel('Nom').fill('SAS Côte-d’Or');
+    await orgForm.getByLabel('Type').selectOption({ label: 'SAMU / SAS' });
+    await orgForm.getByLabel('Régulation seulement').check();
+    await orgForm.getByRole('button', { name: 'Enregistrer l’organisation' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: 'Organisation « SAS Côte-d’Or » enregistrée.' })).toBeVisible();
+    await expect(admin.getByRole('row', { name: /sas-21/ })).toContainText('Public, Professionnels, Régulation seulement');
+    const attach = admin.getByRole('form', { name: 'Rattacher un utilisateur' });
+    await attach.getByLabel('Identifiant de l’utilisateur').fill('dr11');
+    await attach.getByLabel('Organisation').selectOption({ label: 'SAS Côte-d’Or' });
+    await attach.getByRole('button', { name: 'Rattacher' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: 'dr11 : rattaché à sas-21.' })).toBeVisible();
+    const access = admin.getByRole('form', { name: 'Accès des effecteurs' });
+    await access.getByLabel('Médecin effecteur').selectOption({ label: `Dr Inès MOREL (${doctors[0]!.id})` });
+    await access.getByLabel('Mot de passe de la page effecteur').fill('court');
+    await access.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect(admin.getByRole('alert').filter({ hasText: '8 caractères' })).toBeVisible();
+    await access.getByLabel('Mot de passe de la page effecteur').fill(`${doctors[0]!.id}-pass`);
+    await access.getByRole('button', { name: 'Enregistrer' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: 'Mot de passe enregistré' })).toBeVisible();
+    const cascade = admin.getByRole('form', { name: 'Délais de la cascade' });
+    await expect(cascade.getByLabel('Délai du médecin traitant (min)')).toHaveValue('10');
+    await cascade.getByLabel('Délai du médecin traitant (min)').fill('7');
+    await cascade.getByLabel('Délai de chaque palier suivant (min)').fill('12,5');
+    await cascade.getByRole('button', { name: 'Enregistrer les délais' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: 'Délais enregistrés' })).toBeVisible();
+    const settings = await fetch(`${server.url}/api/settings/cascade`, { headers: { authorization: `Bearer ${await rawLogin(server.url, 'dr1')}` } });
+    expect(await settings.json()).toEqual({ treatingDoctorMs: 420_000, tierMs: 750_000 });
 
     // Dr Morel publishes a range for tomorrow 10:00–12:00, 3 patients, for professionals.
     const phone = await effectorPage(browser, server.url, doctors[0]!.id);
@@ -108,6 +134,17 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await expect(slot).toContainText('Romane BERTIN — Douleur lombaire (sas-21, DR 11) — Réservé');
     await phone.screenshot({ path: `${SHOTS}/effector-phone-slots.png` });
 
+    // No slot in Montbard: the SAS books in surnombre with the doctor who accepts it.
+    await agenda.getByLabel('Secteur').selectOption({ label: 'S3 — Montbard' });
+    const extra = agenda.getByLabel('Surnombre');
+    await expect(extra).toContainText('Aucune place libre dans le secteur.');
+    await extra.getByRole('button', { name: /Rémi FAURE/ }).click();
+    await confirm.getByLabel('Heure du rendez-vous').fill(`${tomorrow}T18:30`);
+    await confirm.getByLabel('Patient').fill('Lucas PETIT');
+    await confirm.getByLabel('Motif').fill('Otalgie');
+    await confirm.getByRole('button', { name: 'Confirmer la réservation' }).click();
+    await expect(agenda.getByRole('status')).toContainText('Réservé : Dr Rémi FAURE');
+
     // The supervisor's view of the offer.
     const supStation = await openStation(server.url);
     stations.push(supStation);
@@ -119,6 +156,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await expect(offer.getByRole('table', { name: 'Heures de créneaux par heure de la semaine' })).toBeVisible();
     await expect(offer.getByRole('row', { name: /Inès MOREL/ }).first()).toContainText('✓ atteint');
     await expect(offer.getByRole('alert')).toContainText('S3');
+    await expect(offer.getByRole('row', { name: /Rémi FAURE/ }).first()).toContainText('✗ non atteint');
     await sup.screenshot({ path: `${SHOTS}/offer-heat-map.png`, fullPage: true });
   } finally {
     await Promise.all(stations.map((s) => s.close()));

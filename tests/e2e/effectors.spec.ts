@@ -7,26 +7,13 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
-import { freshDatabase, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { effector } from '../fixtures/effectors.js';
 import { setUpEffectors } from '../fixtures/effector-center.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+import { closeStationPages, effectorPage, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.afterEach(closeStationPages);
-
-const PHONE_VIEWPORT = { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-
-async function effectorPage(browser: import('@playwright/test').Browser, url: string, id: string): Promise<Page> {
-  const page = await stationPage(browser, PHONE_VIEWPORT);
-  // Identities hide after 6 s without a touch here (2 minutes by default).
-  await page.goto(`${url}/effecteur/?centre=${TENANT}&masquer=6`);
-  await page.getByLabel('RPPS').fill(id);
-  await page.getByLabel('Mot de passe').fill(`${id}-pass`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
-  return page;
-}
 
 async function nothingStored(page: Page) {
   return page.evaluate(async () => ({
@@ -59,8 +46,8 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
       await serverLogin(page, login);
       await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     }
-    const pageT = await effectorPage(browser, server.url, treating.id);
-    const page2 = await effectorPage(browser, server.url, colleague.id);
+    const pageT = await effectorPage(browser, server.url, treating.id, '&masquer=6');
+    const page2 = await effectorPage(browser, server.url, colleague.id, '&masquer=6');
     await expect(pageT.getByText('Aucune demande en attente')).toBeVisible();
 
     // The ARM screens the call: the treating doctor is chosen by RPPS, the patient consents to the report.
@@ -153,8 +140,23 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
     await expect(pageT.getByText(/Un confrère \(Dr Marc BONNET\) a pris en charge/)).toBeVisible();
     await expect(who.getByText(/Compte rendu de l’effecteur/)).toContainText('patient vu');
 
-    // Nothing of it is kept on the phones.
+    // The treating doctor goes off for 24 h from the phone; the regulators' directory says so at once.
+    await pageT.getByRole('tab', { name: 'Dispo.' }).click();
+    await pageT.getByRole('button', { name: 'Indisponible 24 h' }).click();
+    await expect(pageT.getByText(/Indisponible jusqu’au/)).toBeVisible();
+    await drPage.getByRole('button', { name: 'Annuaire de garde' }).click();
+    const effectorsTable = drPage.getByRole('region', { name: 'Médecins effecteurs' });
+    await expect(effectorsTable.getByRole('row', { name: /Hélène GARNIER/ })).toContainText('indisponible jusqu’au');
+    await expect(effectorsTable.getByRole('row', { name: /Marc BONNET/ })).toContainText('disponible : visites et consultations');
+    await pageT.getByRole('button', { name: 'Supprimer' }).click();
+    await expect(effectorsTable.getByRole('row', { name: /Hélène GARNIER/ })).toContainText('disponible : visites et consultations');
+
+    // Nothing of it is kept on the phones, during the session or after it.
     for (const p of [pageT, page2]) expect(await nothingStored(p)).toEqual({ local: 0, session: 0, idb: 0, caches: 0, serviceWorkers: 0 });
+    await page2.getByRole('button', { name: 'Se déconnecter' }).click();
+    await expect(page2.getByLabel('RPPS')).toBeVisible();
+    await expect(page2.locator('body')).not.toContainText('FONTAINE');
+    expect(await nothingStored(page2)).toEqual({ local: 0, session: 0, idb: 0, caches: 0, serviceWorkers: 0 });
   } finally {
     await Promise.all(stations.map((s) => s.close()));
     await server.close();

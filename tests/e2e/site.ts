@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { WorkstationCore, type CoreOptions } from '../../src-main/core/workstation-core.js';
 import { startWebHost, type WebHost } from '../../src-main/web-host/web-host.js';
 import { SIP_WS_URL, TENANT } from '../fixtures/sync-harness.js';
@@ -67,4 +67,17 @@ const openContexts = new Set<BrowserContext>();
  */
 export async function closeStationPages(): Promise<void> {
   await Promise.all([...openContexts].map((c) => c.close().catch(() => {})));
+}
+
+export const PHONE_VIEWPORT = { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** An effector's phone page on the central server, logged in (test accounts: `<RPPS>-pass`). */
+export async function effectorPage(browser: Browser, serverUrl: string, rpps: string, query = ''): Promise<Page> {
+  const page = await stationPage(browser, PHONE_VIEWPORT);
+  await page.goto(`${serverUrl}/effecteur/?centre=${TENANT}${query}`);
+  await page.getByLabel('RPPS').fill(rpps);
+  await page.getByLabel('Mot de passe').fill(`${rpps}-pass`);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+  return page;
 }

@@ -5,7 +5,8 @@
  * books or publishes; surnombre with doctors who accept it when nothing is free.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { DELAY_CODES, DELAY_LABELS, type DelayCode } from '../../../src-shared/domain/codes';
+import type { DelayCode } from '../../../src-shared/domain/codes';
+import { DelaySelect } from '../../ui/DelaySelect';
 import { MODALITIES, MODALITY_LABELS, SEARCH_WINDOWS, SEARCH_WINDOW_LABELS, type Booking, type Modality, type SearchWindow, type Slot } from '../../../src-shared/schemas/slots';
 import { effectorName } from '../../../src-shared/schemas/effectors';
 import { canonicalPhone, displayPhone } from '../../../src-shared/text/phone';
@@ -26,6 +27,9 @@ export function AgendaPanel() {
   const [slots, setSlots] = useState<Slot[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [held, setHeld] = useState<{ booking: Booking; slot: Slot } | null>(null);
+  /** Booking beyond published slots with this doctor, at a time chosen here. */
+  const [extra, setExtra] = useState<{ effectorId: string; name: string } | null>(null);
+  const [extraAt, setExtraAt] = useState('');
   const [done, setDone] = useState<Booking | null>(null);
   const p = current?.fields.patient;
   const [patientName, setPatientName] = useState(p ? [p.firstName, p.lastName?.toUpperCase()].filter(Boolean).join(' ') : '');
@@ -125,7 +129,7 @@ export function AgendaPanel() {
           Réservé : {done.effectorName}, {when(done.at)} — {done.patient?.name}.
         </p>
       ) : null}
-      {held ? (
+      {held || extra ? (
         <form
           className="booking-form"
           aria-label="Confirmer la réservation"
@@ -133,25 +137,31 @@ export function AgendaPanel() {
             e.preventDefault();
             const canonical = phone.trim() ? canonicalPhone(phone) : null;
             if (phone.trim() && !canonical) return setProblem('Numéro de téléphone invalide.');
-            void bridge
-              .invoke('agenda.confirm', {
-                bookingId: held.booking.id,
-                caseId: current?.id ?? null,
-                reason: reason.trim(),
-                delay,
-                patient: { name: patientName.trim(), phone: canonical, birthDate: p?.birthDate ?? null },
-              })
-              .then((r) => {
-                if (!r.ok) return setProblem(r.error.message);
-                setDone(r.value);
-                setHeld(null);
-              });
+            const common = { caseId: current?.id ?? null, reason: reason.trim(), delay, patient: { name: patientName.trim(), phone: canonical, birthDate: p?.birthDate ?? null } };
+            const at = new Date(extraAt).getTime();
+            if (!held && !Number.isFinite(at)) return setProblem('Indiquez l’heure du rendez-vous en surnombre.');
+            void (held ? bridge.invoke('agenda.confirm', { bookingId: held.booking.id, ...common }) : bridge.invoke('agenda.surnombre', { effectorId: extra!.effectorId, at, ...common })).then((r) => {
+              if (!r.ok) return setProblem(r.error.message);
+              setDone(r.value);
+              setHeld(null);
+              setExtra(null);
+            });
           }}
         >
-          <p>
-            Option posée sur <strong>{held.slot.effectorName}</strong>, {when(held.slot.start)} ({MODALITY_LABELS[held.slot.modality]}
-            {held.slot.placeName ? `, ${held.slot.placeName}` : ''}) jusqu’à {hour(held.booking.heldUntil!)}.
-          </p>
+          {held ? (
+            <p>
+              Option posée sur <strong>{held.slot.effectorName}</strong>, {when(held.slot.start)} ({MODALITY_LABELS[held.slot.modality]}
+              {held.slot.placeName ? `, ${held.slot.placeName}` : ''}) jusqu’à {hour(held.booking.heldUntil!)}.
+            </p>
+          ) : (
+            <p>
+              En surnombre avec <strong>{extra!.name}</strong> (en sus de ses créneaux publiés).{' '}
+              <label>
+                Heure du rendez-vous
+                <input type="datetime-local" name="surnombreAt" value={extraAt} onChange={(e) => setExtraAt(e.target.value)} />
+              </label>
+            </p>
+          )}
           <div className="row">
             <label className="grow">
               Patient
@@ -165,20 +175,14 @@ export function AgendaPanel() {
               Motif
               <input name="bookingReason" value={reason} onChange={(e) => setReason(e.target.value)} />
             </label>
-            <label>
-              Délai souhaité
-              <select name="bookingDelay" value={delay} onChange={(e) => setDelay(e.target.value as DelayCode)}>
-                {DELAY_CODES.map((d) => (
-                  <option key={d} value={d}>
-                    {DELAY_LABELS[d]}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <DelaySelect name="bookingDelay" value={delay} onChange={setDelay} />
           </div>
           <div className="actions">
-            <button type="button" onClick={() => void bridge.invoke('agenda.setState', { bookingId: held.booking.id, state: 'cancelled' }).then(() => setHeld(null))}>
-              Lever l’option
+            <button
+              type="button"
+              onClick={() => (held ? void bridge.invoke('agenda.setState', { bookingId: held.booking.id, state: 'cancelled' }).then(() => setHeld(null)) : setExtra(null))}
+            >
+              {held ? 'Lever l’option' : 'Annuler'}
             </button>
             <button type="submit" className="primary" disabled={!patientName.trim() || !reason.trim()}>
               Confirmer la réservation
@@ -214,7 +218,7 @@ export function AgendaPanel() {
               <td>
                 <button
                   type="button"
-                  disabled={!!held}
+                  disabled={!!held || !!extra}
                   onClick={() =>
                     void bridge.invoke('agenda.hold', { slotId: s.id }).then((r) => {
                       if (!r.ok) {
@@ -236,12 +240,21 @@ export function AgendaPanel() {
             <tr>
               <td colSpan={7} className="muted">
                 Aucune place libre dans cette fenêtre.
-                {surnombre.length ? ` En surnombre : ${surnombre.map((e) => `${effectorName(e)} (${displayPhone(e.phone)})`).join(', ')}.` : ''}
               </td>
             </tr>
           ) : null}
         </tbody>
       </table>
+      {slots && !slots.some((s) => s.nearness === 0) && surnombre.length ? (
+        <p className="surnombre" aria-label="Surnombre">
+          Aucune place libre dans le secteur. Médecins qui acceptent un patient en surnombre :{' '}
+          {surnombre.map((e) => (
+            <button key={e.id} type="button" disabled={!!held || !!extra} onClick={() => setExtra({ effectorId: e.id, name: effectorName(e) })}>
+              {effectorName(e)} ({displayPhone(e.phone)})
+            </button>
+          ))}
+        </p>
+      ) : null}
     </section>
   );
 }

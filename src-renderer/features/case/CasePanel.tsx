@@ -323,13 +323,6 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
             <BirthDateField value={patient.birthDate} onChange={(iso) => set('patient', clean({ ...patient, birthDate: iso }))} />
             <CodeSelect label="Sexe" value={patient.sex ?? 'U'} codes={SEXES} labels={SEX_LABELS} onChange={(sex) => set('patient', clean({ ...patient, sex }))} />
           </div>
-          <div className="row">
-            <TreatingDoctorField value={draft.treatingDoctor} effectors={effectors} onChange={(t) => set('treatingDoctor', t)} />
-            <label className="checkbox">
-              <input type="checkbox" name="reportConsent" checked={draft.reportConsent === true} onChange={(e) => set('reportConsent', e.target.checked)} />
-              Accepte que le compte rendu soit adressé à son médecin traitant
-            </label>
-          </div>
         </fieldset>
         <fieldset disabled={!editable}>
           <legend>Localisation</legend>
@@ -377,6 +370,17 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 {PRIORITY_LABELS[p]}
               </label>
             ))}
+          </div>
+        </fieldset>
+        {/* After the priority: the ARM's keyboard path through the screening stays as it was. */}
+        <fieldset disabled={!editable}>
+          <legend>Médecin traitant</legend>
+          <div className="row">
+            <TreatingDoctorField value={draft.treatingDoctor} effectors={effectors} onChange={(t) => set('treatingDoctor', t)} />
+            <label className="checkbox">
+              <input type="checkbox" name="reportConsent" checked={draft.reportConsent === true} onChange={(e) => set('reportConsent', e.target.checked)} />
+              Accepte que le compte rendu soit adressé à son médecin traitant
+            </label>
           </div>
         </fieldset>
         <div className="actions">

@@ -6,11 +6,12 @@
  */
 import { useMemo, useState } from 'react';
 import { availableEffectors, seedOf } from '../../../src-shared/domain/effector-availability';
-import { DELAY_CODES, DELAY_LABELS, NEED_LABELS, effectorName, type DelayCode, type EffectorRequest, type Need } from '../../../src-shared/schemas/effectors';
+import { DELAY_LABELS, NEED_LABELS, effectorName, type DelayCode, type EffectorRequest, type Need } from '../../../src-shared/schemas/effectors';
 import type { RegulationCase } from '../../../src-shared/schemas/case';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
+import { DelaySelect } from '../../ui/DelaySelect';
 
 const NEARNESS_LABELS = ['secteur du patient', 'secteur voisin', 'autre secteur'] as const;
 const DELAY_MS: Partial<Record<DelayCode, number>> = { DEL0: 0, ASAP: 3600_000, '30M': 1800_000, '45M': 2700_000, '1H': 3600_000, '2H': 7200_000, '4H': 4 * 3600_000 };
@@ -178,16 +179,7 @@ export function EffectorPanel({ current, canAct }: { current: RegulationCase; ca
             <option value="consultation">{NEED_LABELS.consultation}</option>
           </select>
         </label>
-        <label>
-          Délai souhaité
-          <select name="delay" value={delay} onChange={(e) => setDelay(e.target.value as DelayCode)}>
-            {DELAY_CODES.map((d) => (
-              <option key={d} value={d}>
-                {DELAY_LABELS[d]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <DelaySelect name="delay" value={delay} onChange={setDelay} />
         {canAct ? (
           <button
             type="button"

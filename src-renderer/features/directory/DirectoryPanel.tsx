@@ -2,11 +2,12 @@
  * The duty directory: who is on call now in each sector, duty pharmacies and MMGs; for an admin,
  * the CSV import of each part with the refused lines listed one by one.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { CSV_COLUMNS } from '../../../src-shared/domain/directory-csv';
 import { DIRECTORY_KIND_LABELS, DIRECTORY_KINDS, ON_CALL_MODE_LABELS, type Directory, type DirectoryKind } from '../../../src-shared/schemas/directory';
 import { displayPhone } from '../../../src-shared/text/phone';
-import { effectorName, type Effector } from '../../../src-shared/schemas/effectors';
+import { effectorName, type AvailabilityProfile, type Effector } from '../../../src-shared/schemas/effectors';
+import { availableAgainAt, canTake } from '../../../src-shared/domain/effector-availability';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
 
@@ -17,7 +18,7 @@ function period(start: number, end: number): string {
   return `${f(start)} → ${f(end)}`;
 }
 
-function rowsOf(dir: Directory, kind: DirectoryKind, now: number): { key: string; cells: string[]; current?: boolean }[] {
+function rowsOf(dir: Directory, kind: DirectoryKind, now: number, profiles: ReadonlyMap<string, AvailabilityProfile>): { key: string; cells: string[]; current?: boolean }[] {
   switch (kind) {
     case 'sectors':
       return dir.sectors.map((s) => ({ key: s.code, cells: [s.code, s.name, `${s.communes.length} commune${s.communes.length > 1 ? 's' : ''}`] }));
@@ -43,7 +44,9 @@ function rowsOf(dir: Directory, kind: DirectoryKind, now: number): { key: string
           e.sectors.join(', '),
           participationText(e.participation),
           e.places.map((p) => p.name).join(' ; '),
+          availabilityText(e, profiles.get(e.id), now),
         ],
+        current: canTake(e, profiles.get(e.id), 'visit', now).ok || canTake(e, profiles.get(e.id), 'consultation', now).ok,
       }));
   }
 }
@@ -54,8 +57,16 @@ const HEADERS: Record<DirectoryKind, string[]> = {
   pharmacies: ['Pharmacie', 'Adresse', 'Téléphone', 'Garde'],
   mmgs: ['Maison médicale', 'Adresse', 'Téléphone', 'Horaires'],
   structures: ['Type', 'Structure', 'Identifiant'],
-  effectors: ['Professionnel', 'Identifiant', 'Téléphone', 'Secteurs', 'Participation', 'Lieux d’exercice'],
+  effectors: ['Professionnel', 'Identifiant', 'Téléphone', 'Secteurs', 'Participation', 'Lieux d’exercice', 'Disponibilité maintenant'],
 };
+
+/** "visites et consultations", "indisponible jusqu’au …", from the doctor's profile at `now`. */
+function availabilityText(e: Effector, profile: AvailabilityProfile | undefined, now: number): string {
+  const again = availableAgainAt(profile, now);
+  if (again !== undefined) return again === null ? 'indisponible jusqu’à nouvel ordre' : `indisponible jusqu’au ${new Date(again).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' })}`;
+  const what = [canTake(e, profile, 'visit', now).ok && 'visites', canTake(e, profile, 'consultation', now).ok && 'consultations'].filter(Boolean);
+  return what.length ? `disponible : ${what.join(' et ')}` : 'indisponible';
+}
 
 function participationText(p: Effector['participation']): string {
   const parts = [p.cascade && 'sollicitations', p.agenda && 'agenda', p.onCallRota && 'garde', p.surnombre && 'surnombre', p.visits && 'visites', p.consultations && 'consultations'];
@@ -112,6 +123,8 @@ export function DirectoryPanel() {
   const role = useApp((s) => s.session?.actor.role);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
   const now = useNow(60_000);
+  const profileList = useApp((s) => s.effectors.profiles);
+  const profiles = useMemo(() => new Map(profileList.map((p) => [p.effectorId, p])), [profileList]);
   const isAdmin = role === 'admin';
   return (
     <section className="panel directory" aria-label="Annuaire de garde">
@@ -125,7 +138,7 @@ export function DirectoryPanel() {
         ) : null}
       </header>
       {DIRECTORY_KINDS.map((kind) => {
-        const rows = directory ? rowsOf(directory, kind, now) : [];
+        const rows = directory ? rowsOf(directory, kind, now, profiles) : [];
         return (
           <section key={kind} className="directory-kind" aria-label={DIRECTORY_KIND_LABELS[kind]}>
             <h3>

@@ -136,6 +136,16 @@ describe('shared agenda', () => {
     expect(csv.status).toBe(200);
     expect(csv.text).toContain(`${a.id};Dr Jean1 MEDECIN1;1;1;0;0;0;15,00`);
 
+    // Another center sees nothing of this one's agenda.
+    const jura = await fetch(`${ts.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'jura', login: 'jarm1', password: 'jarm1-password', workstationId: 'w-jura' }) });
+    const juraToken = ((await jura.json()) as { token: string }).token;
+    const juraSearch = await fetch(`${ts.url}/api/agenda/search`, { method: 'POST', headers: { authorization: `Bearer ${juraToken}`, 'content-type': 'application/json' }, body: JSON.stringify(q) });
+    expect(((await juraSearch.json()) as { slots: Slot[] }).slots).toEqual([]);
+    const juraBookings = await fetch(`${ts.url}/api/agenda/bookings`, { headers: { authorization: `Bearer ${juraToken}` } });
+    expect(((await juraBookings.json()) as { bookings: Booking[] }).bookings).toEqual([]);
+    const juraHold = await fetch(`${ts.url}/api/agenda/holds`, { method: 'POST', headers: { authorization: `Bearer ${juraToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ slotId: rangeSlot.id }) });
+    expect(juraHold.status).toBe(404);
+
     // The trace of the agenda is append-only.
     const { rows } = await ts.db.query<{ kind: string }>('SELECT kind FROM agenda_log ORDER BY at');
     expect(rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['published', 'held', 'booked', 'surnombre', 'fulfilled', 'no_show']));

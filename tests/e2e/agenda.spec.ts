@@ -10,6 +10,7 @@ import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { effector } from '../fixtures/effectors.js';
 import { setUpEffectors } from '../fixtures/effector-center.js';
+import { WorkstationPage } from './pages/workstation.js';
 import { closeStationPages, effectorPage, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.afterEach(closeStationPages);
@@ -144,6 +145,40 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await confirm.getByLabel('Motif').fill('Otalgie');
     await confirm.getByRole('button', { name: 'Confirmer la réservation' }).click();
     await expect(agenda.getByRole('status')).toContainText('Réservé : Dr Rémi FAURE');
+
+    // A physician of the center books from the case he regulates, and the booking becomes its decision.
+    const drStation = await openStation(server.url);
+    stations.push(drStation);
+    const drPage = await stationPage(browser);
+    await drPage.goto(drStation.host.url);
+    await serverLogin(drPage, 'dr1');
+    await expect(drPage.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+    const dr = new WorkstationPage(drPage);
+    await dr.openNewCase();
+    await drPage.keyboard.type('06 44 55 66 77');
+    await drPage.getByLabel('Nom', { exact: true }).fill('Vidal');
+    await drPage.getByLabel('Prénom').fill('Anne');
+    await drPage.getByLabel('Date de naissance').fill('09/09/1988');
+    await dr.chooseCommune('dijo', 'Dijon');
+    await drPage.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
+    await drPage.getByLabel(/P3 — non urgent/).check();
+    await drPage.keyboard.press('Alt+KeyE');
+    await expect(drPage.locator('.case-header .status')).toHaveText('En attente de régulation');
+    await expect(drPage.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
+    await drPage.keyboard.press('Alt+KeyP');
+    await expect(drPage.locator('.case-header .status')).toHaveText('En régulation');
+    await drPage.getByRole('button', { name: 'Chercher un créneau (agenda partagé)' }).click();
+    const drAgenda = drPage.getByRole('region', { name: 'Agenda partagé' });
+    const girard = drAgenda.getByRole('row', { name: /Paul GIRARD/ }).first();
+    await girard.getByRole('button', { name: 'Réserver' }).click();
+    const drConfirm = drAgenda.getByRole('form', { name: 'Confirmer la réservation' });
+    await expect(drConfirm.getByLabel('Patient')).toHaveValue('Anne VIDAL');
+    await expect(drConfirm.getByLabel('Téléphone')).toHaveValue('06 44 55 66 77');
+    await drConfirm.getByLabel('Motif').fill('Fièvre depuis 3 jours');
+    await drConfirm.getByRole('button', { name: 'Confirmer la réservation' }).click();
+    await drAgenda.getByRole('button', { name: 'Enregistrer comme décision du dossier' }).click();
+    await expect(drPage.locator('.decision-made')).toContainText('Consultation (médecin de garde / MMG) — Dr Paul GIRARD — RDV');
+    await expect(drPage.locator('.decision-made')).toContainText('Cabinet 2, 2 rue de la Liberté');
 
     // The supervisor's view of the offer.
     const supStation = await openStation(server.url);

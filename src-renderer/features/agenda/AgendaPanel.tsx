@@ -21,6 +21,10 @@ export function AgendaPanel() {
   const current = useApp((s) => s.current);
   const directory = useApp((s) => s.directory);
   const setMainView = useApp((s) => s.setMainView);
+  const command = useApp((s) => s.command);
+  const me = useApp((s) => s.session?.actor);
+  // The physician regulating the open case may turn the booking into the case's decision.
+  const canDecide = !!current && me?.role === 'physician' && current.status === 'under_regulation' && current.takenBy?.userId === me.userId;
   const [sectorCode, setSectorCode] = useState<string>(current?.fields.location?.sectorId ?? '');
   const [modality, setModality] = useState<Modality | ''>('');
   const [window, setWindow] = useState<SearchWindow>('48h');
@@ -31,6 +35,7 @@ export function AgendaPanel() {
   const [extra, setExtra] = useState<{ effectorId: string; name: string } | null>(null);
   const [extraAt, setExtraAt] = useState('');
   const [done, setDone] = useState<Booking | null>(null);
+  const [doneSlot, setDoneSlot] = useState<Slot | null>(null);
   const p = current?.fields.patient;
   const [patientName, setPatientName] = useState(p ? [p.firstName, p.lastName?.toUpperCase()].filter(Boolean).join(' ') : '');
   const [phone, setPhone] = useState(current?.fields.callbackPhone ? displayPhone(current.fields.callbackPhone) : '');
@@ -126,7 +131,26 @@ export function AgendaPanel() {
       ) : null}
       {done ? (
         <p className="ok" role="status">
-          Réservé : {done.effectorName}, {when(done.at)} — {done.patient?.name}.
+          Réservé : {done.effectorName}, {when(done.at)} — {done.patient?.name}.{' '}
+          {canDecide && done.caseId === current?.id ? (
+            <button
+              type="button"
+              onClick={() =>
+                void command({
+                  type: 'decide',
+                  decision: {
+                    code: done.slotId && doneSlot?.modality === 'home_visit' ? 'HOME_VISIT' : 'CONSULTATION',
+                    effector: done.effectorName,
+                    effectorId: done.effectorId,
+                    appointmentAt: done.at,
+                    place: doneSlot?.placeName ? `${doneSlot.placeName}, ${doneSlot.address ?? ''}`.replace(/, $/, '') : done.surnombre ? 'En surnombre' : MODALITY_LABELS[doneSlot?.modality ?? 'cabinet'],
+                  },
+                }).then((ok) => ok && setMainView('work'))
+              }
+            >
+              Enregistrer comme décision du dossier
+            </button>
+          ) : null}
         </p>
       ) : null}
       {held || extra ? (
@@ -143,6 +167,7 @@ export function AgendaPanel() {
             void (held ? bridge.invoke('agenda.confirm', { bookingId: held.booking.id, ...common }) : bridge.invoke('agenda.surnombre', { effectorId: extra!.effectorId, at, ...common })).then((r) => {
               if (!r.ok) return setProblem(r.error.message);
               setDone(r.value);
+              setDoneSlot(held?.slot ?? null);
               setHeld(null);
               setExtra(null);
             });

@@ -1,0 +1,81 @@
+/**
+ * The ANS Hub Santé JSON Schemas (model 3.4.1), pinned in resources/hubsante/3.4.1 with their
+ * provenance (PROVENANCE.md, manifest.json), validated with ajv (draft-07 + formats). Upstream
+ * every use-case schema claims the same `$id`: they are registered under their file names (which
+ * is how they reference each other) with `$id` and `$schema` removed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { readEnvelope, type DecodedMessage, type HubEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
+
+export const HUB_MODEL_VERSION = '3.4.1';
+export const SCHEMA_DIR = resolve(import.meta.dirname, '../../resources/hubsante', HUB_MODEL_VERSION);
+
+export interface SchemaError {
+  /** JSON pointer of what failed ("/content/0/jsonContent/…/createCaseHealth/caseId"). */
+  path: string;
+  message: string;
+}
+
+export class HubSchemas {
+  private readonly ajv: Ajv;
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(dir = SCHEMA_DIR) {
+    this.ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+    addFormats.default(this.ajv);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
+      const schema = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+      delete schema.$id;
+      delete schema.$schema;
+      this.ajv.addSchema(schema, file);
+    }
+  }
+
+  private validator(file: string): ValidateFunction {
+    let v = this.compiled.get(file);
+    if (!v) {
+      v = this.ajv.getSchema(file);
+      if (!v) throw new Error(`schéma Hub Santé absent : ${file}`);
+      this.compiled.set(file, v);
+    }
+    return v;
+  }
+
+  /** Errors of `data` against one schema file (empty when valid). */
+  check(file: string, data: unknown): SchemaError[] {
+    const v = this.validator(file);
+    if (v(data)) return [];
+    return explain(v.errors ?? []);
+  }
+
+  /** A whole message: the full schema, then the rules no schema says. */
+  decode(data: unknown): { ok: true; value: DecodedMessage } | { ok: false; errors: SchemaError[] } {
+    const errors = this.check('EDXL-DE-full.schema.json', data);
+    if (errors.length) {
+      // As the Hub does: an envelope that is itself valid tells a content error from an envelope error.
+      const envelopeErrors = this.check('EDXL-DE-envelope-only.schema.json', data);
+      return { ok: false, errors: envelopeErrors.length ? envelopeErrors : errors };
+    }
+    const r = readEnvelope(data as HubEnvelope);
+    return r.ok ? r : { ok: false, errors: [{ path: r.path, message: r.message }] };
+  }
+}
+
+/** ajv's errors as paths and French-prefixed messages; oneOf noise reduced to the deepest errors. */
+function explain(errors: ErrorObject[]): SchemaError[] {
+  const deep = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
+  const list = (deep.length ? deep : errors).map((e) => ({
+    path: e.instancePath + (e.keyword === 'additionalProperties' ? `/${(e.params as { additionalProperty: string }).additionalProperty}` : e.keyword === 'required' ? `/${(e.params as { missingProperty: string }).missingProperty}` : ''),
+    message:
+      e.keyword === 'additionalProperties'
+        ? 'propriété non prévue par le modèle'
+        : e.keyword === 'required'
+          ? 'champ obligatoire absent'
+          : `${e.keyword} : ${e.message ?? 'invalide'}`,
+  }));
+  const seen = new Set<string>();
+  return list.filter((x) => (seen.has(`${x.path}|${x.message}`) ? false : (seen.add(`${x.path}|${x.message}`), true)));
+}

@@ -1,0 +1,108 @@
+/**
+ * The Hub Santé codec against the ANS material pinned at model 3.4.1: the project's copy of the
+ * schemas has not drifted; every example payload, wrapped by our builder, is valid and reads back
+ * unchanged; every failing vector of the ANS is refused with the path that failed; the builder
+ * keeps the Hub's invariants for any input (property test).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildEnvelope, hubDateTime, HUB_KINDS } from '../../src-shared/domain/hubsante-envelope.js';
+import { HubSchemas, SCHEMA_DIR } from '../../src-server/hubsante/schemas.js';
+
+const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
+const schemas = new HubSchemas();
+const T = Date.UTC(2026, 10, 25, 22, 4, 5);
+
+describe('pinned schemas', () => {
+  it('the copy matches its manifest (and the shared copy when present)', () => {
+    const manifest = JSON.parse(readFileSync(join(SCHEMA_DIR, 'manifest.json'), 'utf8')) as { model: string; files: Record<string, string> };
+    expect(manifest.model).toBe('3.4.1');
+    const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort();
+    expect(files).toEqual(Object.keys(manifest.files).sort());
+    for (const f of files) {
+      const bytes = readFileSync(join(SCHEMA_DIR, f));
+      expect(createHash('sha256').update(bytes).digest('hex'), f).toBe(manifest.files[f]);
+      if (existsSync(SHARED)) expect(bytes.equals(readFileSync(join(SHARED, 'json-schema', f))), `${f} differs from ../shared`).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/hubsante)', () => {
+  const examplesDir = join(SHARED, 'sample/examples');
+  const examples = readdirSync(examplesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(join(examplesDir, d.name)).filter((f) => f.endsWith('.json')).map((f) => ({ model: d.name, file: join(examplesDir, d.name, f) })));
+
+  it('every example payload, wrapped by our builder, is valid and reads back unchanged', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(100);
+    for (const { model, file } of examples) {
+      const payloadDoc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const [useCase, payload] = Object.entries(payloadDoc)[0]!;
+      const kind = model === 'RC-REF' ? 'Ack' : model === 'RS-ERROR' ? 'Error' : 'Report';
+      const env = buildEnvelope({ senderId: 'fr.health.samu210', recipientId: 'fr.health.samu211', kind, useCase, payload, sentAt: T, expiresAt: T + 86_400_000, uuid: '2608323d-507d-4cbf-bf74-52007f8124ea' });
+      const decoded = schemas.decode(JSON.parse(JSON.stringify(env)));
+      expect(decoded.ok ? [] : decoded.errors, `${model}/${file.split('/').pop()}`).toEqual([]);
+      if (decoded.ok) {
+        expect(decoded.value.useCase).toBe(useCase);
+        expect(decoded.value.payload).toEqual(payload);
+      }
+    }
+  });
+
+  it('every failing EDXL-DE vector of the ANS is refused, naming where', () => {
+    const dir = join(SHARED, 'sample/failing/EDXL-DE');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBe(16);
+    for (const f of files) {
+      const r = schemas.decode(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      expect(r.ok, f).toBe(false);
+      if (!r.ok) {
+        expect(r.errors.length, f).toBeGreaterThan(0);
+        for (const e of r.errors) expect(e.path, `${f}: ${e.message}`).toMatch(/^(\/|$)/);
+      }
+    }
+    const unknownDeep = schemas.decode(JSON.parse(readFileSync(join(dir, 'unknown-property-deep.json'), 'utf8')));
+    expect(!unknownDeep.ok && unknownDeep.errors.some((e) => e.message === 'propriété non prévue par le modèle' && e.path.startsWith('/content/0/'))).toBe(true);
+  });
+
+  it('the full valid vector passes the schema and our one-item rule says why it is not ours to send', () => {
+    const env = JSON.parse(readFileSync(join(SHARED, 'sample/valid/EDXL-DE/EDXL-DE.json'), 'utf8'));
+    expect(schemas.check('EDXL-DE-full.schema.json', env)).toEqual([]);
+    const r = schemas.decode(env);
+    expect(!r.ok && r.errors[0]).toEqual({ path: '/content', message: 'un seul contenu attendu (2 reçus)' });
+  });
+});
+
+describe('builder invariants', () => {
+  it('holds for any ids, times and kinds', () => {
+    const id = fc.stringMatching(/^fr\.health\.[a-z0-9]{3,12}$/);
+    fc.assert(
+      fc.property(id, id, fc.constantFrom(...HUB_KINDS.filter((k) => k !== 'Error')), fc.integer({ min: 1_600_000_000_000, max: 2_500_000_000_000 }), fc.uuid(), (sender, recipient, kind, sentAt, uuid) => {
+        const env = buildEnvelope({ senderId: sender, recipientId: recipient, kind, useCase: 'reference', payload: { distributionID: `${recipient}_${uuid}` }, sentAt, expiresAt: sentAt + 3_600_000, uuid });
+        const message = env.content[0].jsonContent.embeddedJsonContent.message as Record<string, unknown>;
+        expect(env.distributionID).toBe(`${sender}_${uuid}`);
+        expect(message.messageId).toBe(env.distributionID);
+        expect(message.kind).toBe(env.distributionKind);
+        expect(message.sentAt).toBe(env.dateTimeSent);
+        expect(env.dateTimeSent).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+        expect(env.dateTimeSent.endsWith('Z')).toBe(false);
+        expect(message.sender).toEqual({ name: sender, URI: `hubex:${sender}` });
+        expect(message.recipient).toEqual([{ name: recipient, URI: `hubex:${recipient}` }]);
+        expect(env.content).toHaveLength(1);
+        expect(Object.keys(env).sort()).toEqual(['content', 'dateTimeExpires', 'dateTimeSent', 'descriptor', 'distributionID', 'distributionKind', 'distributionStatus', 'senderID']);
+        expect(schemas.decode(JSON.parse(JSON.stringify(env))).ok).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes offsets, never Z, across the DST change; refuses an expiry before the sending', () => {
+    expect(hubDateTime(Date.UTC(2026, 2, 29, 0, 59, 59))).toBe('2026-03-29T01:59:59+01:00');
+    expect(hubDateTime(Date.UTC(2026, 2, 29, 1, 0, 0))).toBe('2026-03-29T03:00:00+02:00');
+    expect(hubDateTime(Date.UTC(2026, 0, 1), 'UTC')).toBe('2026-01-01T00:00:00+00:00');
+    expect(() => buildEnvelope({ senderId: 'fr.health.a', recipientId: 'fr.health.b', kind: 'Report', useCase: 'reference', payload: {}, sentAt: T, expiresAt: T, uuid: 'x' })).toThrow(/expires after/);
+  });
+});

@@ -11,6 +11,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEnvelope, hubDateTime, HUB_KINDS } from '../../src-shared/domain/hubsante-envelope.js';
 import { HubSchemas, SCHEMA_DIR } from '../../src-server/hubsante/schemas.js';
+import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB } from '../../src-shared/domain/hubsante-case.js';
+import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
 const schemas = new HubSchemas();
@@ -104,5 +106,75 @@ describe('builder invariants', () => {
     expect(hubDateTime(Date.UTC(2026, 2, 29, 1, 0, 0))).toBe('2026-03-29T03:00:00+02:00');
     expect(hubDateTime(Date.UTC(2026, 0, 1), 'UTC')).toBe('2026-01-01T00:00:00+00:00');
     expect(() => buildEnvelope({ senderId: 'fr.health.a', recipientId: 'fr.health.b', kind: 'Report', useCase: 'reference', payload: {}, sentAt: T, expiresAt: T, uuid: 'x' })).toThrow(/expires after/);
+  });
+});
+
+describe('a case as RS-EDA (createCaseHealth)', () => {
+  const ctx = { clientId: 'fr.health.samu210', timeZone: 'Europe/Paris', departmentCode: '21' };
+  const base: RegulationCase = {
+    id: '01890000-0000-7000-8000-000000000001',
+    reference: '20261125-475C89',
+    status: 'decided',
+    openedAt: T,
+    openedBy: { userId: 'cote-dor:arm1', displayName: 'ARM 1', role: 'arm' },
+    updatedAt: T,
+    version: 5,
+    fields: {
+      line: '116117',
+      callbackPhone: '+33612345678',
+      caller: { relationship: 'parent', name: 'Claire Dupont' },
+      patient: { lastName: 'Dupont', firstName: 'Léo', birthDate: '2019-04-02', sex: 'M' },
+      location: { inseeCode: '21231', communeName: 'Dijon', address: '12 rue des Forges', accessNotes: 'Code 1234, 2e étage' },
+      reasonCode: 'FEVER_CHILD',
+      reasonText: 'Fièvre à 39,5 depuis hier',
+      priority: 'P2',
+    },
+    fieldVersions: {},
+    notes: [{ eventId: '01890000-0000-7000-8000-000000000002', at: T + 60_000, author: 'Dr Roux', role: 'physician', text: 'Enfant tonique, pas de signe de gravité.' }],
+    linkedCaseIds: [],
+    decision: { code: 'HOME_VISIT', effector: 'Dr Bonnet' },
+    decidedAt: T + 120_000,
+    decidedBy: { userId: 'cote-dor:dr1', displayName: 'Dr Roux', role: 'physician' },
+  };
+
+  it('is valid against the pinned RS-EDA schema for every decision, inside a valid envelope', () => {
+    for (const code of Object.keys(DECISION_TO_HUB) as (keyof typeof DECISION_TO_HUB)[]) {
+      const payload = caseToCreateCaseHealth({ ...base, decision: { code } }, ctx);
+      expect(schemas.check('RS-EDA.schema.json', payload), code).toEqual([]);
+      const env = buildEnvelope({ senderId: ctx.clientId, recipientId: 'fr.health.samu211', kind: 'Report', useCase: 'createCaseHealth', payload, sentAt: T, expiresAt: T + 86_400_000, uuid: '2608323d-507d-4cbf-bf74-52007f8124ea' });
+      expect(schemas.decode(JSON.parse(JSON.stringify(env))).ok, code).toBe(true);
+    }
+    // A case with nothing but its opening is valid too (every optional block left out).
+    const bare = caseToCreateCaseHealth({ ...base, fields: {}, notes: [], decision: undefined, decidedAt: undefined }, ctx);
+    expect(schemas.check('RS-EDA.schema.json', bare)).toEqual([]);
+  });
+
+  it('carries the codes of the Hub and reads back into the same screening fields', () => {
+    const payload = caseToCreateCaseHealth(base, ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(payload.caseId).toBe('fr.health.samu210.DRMFR1521L26329475C89');
+    expect(payload.creation).toBe('2026-11-25T23:04:05+01:00');
+    expect(payload.qualification).toEqual({ origin: '116117', details: { priority: 'P2', attribution: 'DRM.MRL' } });
+    expect(payload.decision[0]).toMatchObject({ decisionType: 'INTER', resourceType: 'LIBERAL.MG', orientationType: 'DOMICILE', operator: { role: 'MEDECIN', label: 'Dr Roux' } });
+    expect(payload.initialAlert.caller.type).toBe('FAMILLE');
+    expect(payload.medicalNote.map((n: { freetext: string }) => n.freetext)).toEqual(['Motif : Fièvre de l’enfant — Fièvre à 39,5 depuis hier', 'Enfant tonique, pas de signe de gravité.']);
+    const back = createCaseHealthToFields(payload);
+    expect(back).toEqual({
+      line: '116117',
+      priority: 'P2',
+      callbackPhone: '+33612345678',
+      caller: { relationship: 'family', name: 'Claire Dupont' },
+      patient: { lastName: 'Dupont', firstName: 'Léo', birthDate: '2019-04-02', sex: 'M' },
+      location: { inseeCode: '21231', communeName: 'Dijon', address: '12 rue des Forges', accessNotes: 'Code 1234, 2e étage' },
+    });
+  });
+
+  it.skipIf(!existsSync(SHARED))('reads the ANS RS-EDA examples into fields our case schema accepts', () => {
+    const dir = join(SHARED, 'sample/examples/RS-EDA');
+    for (const f of readdirSync(dir)) {
+      const payload = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { createCaseHealth: Record<string, unknown> }).createCaseHealth;
+      const fields = createCaseHealthToFields(payload);
+      const parsed = ScreeningFieldsSchema.safeParse(fields);
+      expect(parsed.error?.issues ?? [], f).toEqual([]);
+    }
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * A Permanence case as a Hub Santé `createCaseHealth` (RS-EDA, model 3.4.1), and back. Codes come
+ * from the Hub's enumerations (RS-EDA.schema.json): origin, priority, attribution (DRM.MRL: a case
+ * of liberal regulation), caller type, decision type, resource and orientation types. Our reason
+ * codes travel as text (the motive nomenclature M08–M20 is not pinned here yet). What the Hub
+ * sends that we do not model is kept by the caller with the original message.
+ */
+import type { CallerRelationship, DecisionCode, Priority } from './codes.js';
+import { DECISIONS, REASONS } from './codes.js';
+import { hubDateTime } from './hubsante-envelope.js';
+import type { RegulationCase, ScreeningFields } from '../schemas/case.js';
+
+export interface HubCaseContext {
+  /** Our Hub client id, e.g. "fr.health.samu210" (configuration). */
+  clientId: string;
+  timeZone: string;
+  departmentCode: string;
+}
+
+export const LINE_TO_ORIGIN: Record<NonNullable<ScreeningFields['line']>, string> = { '116117': '116117', '15': '15', professional: 'AUTREC15', other: 'AUTRE' };
+const ORIGIN_TO_LINE: Record<string, NonNullable<ScreeningFields['line']>> = { '116117': '116117', '15': '15', PDSSOS: '116117', AUTREC15: 'professional' };
+
+export const CALLER_TO_HUB: Record<CallerRelationship, string> = {
+  self: 'SUJET',
+  parent: 'FAMILLE',
+  family: 'FAMILLE',
+  neighbour: 'TIERS',
+  nurse: 'SANTE.INF',
+  physician: 'MED',
+  institution: 'TIERS',
+  other: 'TIERS',
+};
+const HUB_TO_CALLER: Record<string, CallerRelationship> = { SUJET: 'self', FAMILLE: 'family', TIERS: 'other', 'SANTE.INF': 'nurse', MED: 'physician', 'MED.MRL': 'physician', 'MED.MEDSOS': 'physician', 'MED.EFFML': 'physician' };
+
+/** Our decisions as the Hub's decision type, resource type and orientation type. */
+export const DECISION_TO_HUB: Record<DecisionCode, { decisionType: string; resourceType?: string; orientationType?: string }> = {
+  PHONE_ADVICE: { decisionType: 'CONSEIL' },
+  PRESCRIPTION: { decisionType: 'PMT', resourceType: 'LIBERAL.PHARM' },
+  CONSULTATION: { decisionType: 'ORIENT', resourceType: 'LIBERAL.MG', orientationType: 'CABINET' },
+  HOME_VISIT: { decisionType: 'INTER', resourceType: 'LIBERAL.MG', orientationType: 'DOMICILE' },
+  AMBULANCE: { decisionType: 'INTER', resourceType: 'TSU' },
+  EMERGENCY_DEPARTMENT: { decisionType: 'ORIENT', orientationType: 'URGENCES' },
+  TRANSFER_SAMU: { decisionType: 'PASPLUS' },
+};
+
+const SEX_TO_HUB = { F: 'F', M: 'M', U: 'UN' } as const;
+const HUB_TO_SEX: Record<string, 'F' | 'M' | 'U'> = { F: 'F', M: 'M', O: 'U', UN: 'U' };
+
+/** "DRMFR15" + department + "L" + year + day of year + the reference's own part: unique and stable. */
+export function hubCaseId(c: Pick<RegulationCase, 'reference' | 'openedAt'>, ctx: HubCaseContext): { caseId: string; senderCaseId: string } {
+  const d = new Date(c.openedAt);
+  const start = Date.UTC(d.getUTCFullYear(), 0, 0);
+  const day = String(Math.floor((c.openedAt - start) / 86_400_000)).padStart(3, '0');
+  const own = c.reference.split('-').pop()!.replace(/[^A-Za-z0-9]/g, '');
+  const senderCaseId = `DRMFR15${ctx.departmentCode}L${String(d.getUTCFullYear()).slice(2)}${day}${own}`;
+  return { caseId: `${ctx.clientId}.${senderCaseId}`, senderCaseId };
+}
+
+const contact = (phone: string) => ({ channel: 'PERSONNE', type: 'TEL', detail: phone });
+
+export function caseToCreateCaseHealth(c: RegulationCase, ctx: HubCaseContext): Record<string, unknown> {
+  const f = c.fields;
+  const { caseId, senderCaseId } = hubCaseId(c, ctx);
+  const at = (ms: number) => hubDateTime(ms, ctx.timeZone);
+  const patientName = [f.patient?.firstName, f.patient?.lastName].filter(Boolean).join(' ');
+  const patientId = `${ctx.clientId}.${senderCaseId}.patient.1`;
+  const out: Record<string, unknown> = {
+    caseId,
+    senderCaseId,
+    creation: at(c.openedAt),
+    perimeter: 'SNP',
+    qualification: {
+      origin: LINE_TO_ORIGIN[f.line ?? '116117'],
+      details: { ...(f.priority ? { priority: f.priority } : {}), attribution: 'DRM.MRL' },
+    },
+    location: {
+      ...(f.location?.address ? { detailedAddress: { complete: f.location.address } } : {}),
+      ...(f.location?.inseeCode || f.location?.communeName ? { city: { ...(f.location.communeName ? { name: f.location.communeName } : {}), ...(f.location.inseeCode ? { inseeCode: f.location.inseeCode } : {}) } } : {}),
+      ...(f.location?.accessNotes ? { freetext: f.location.accessNotes } : {}),
+    },
+    owner: ctx.clientId,
+  };
+  if (f.callbackPhone) {
+    out.initialAlert = {
+      reception: at(c.openedAt),
+      caller: {
+        callerContact: contact(f.callbackPhone),
+        callbackContact: contact(f.callbackPhone),
+        ...(f.caller ? { type: CALLER_TO_HUB[f.caller.relationship] } : {}),
+        ...(f.caller?.name ? { detailedName: { complete: f.caller.name } } : {}),
+      },
+    };
+  }
+  if (f.patient && (patientName || f.patient.birthDate || f.patient.sex || f.patient.ageYears !== undefined)) {
+    out.patient = [
+      {
+        patientId,
+        identity: {
+          ...(f.patient.birthDate || f.patient.sex ? { strictFeatures: { ...(f.patient.birthDate ? { birthDate: f.patient.birthDate } : {}), ...(f.patient.sex ? { sex: SEX_TO_HUB[f.patient.sex] } : {}) } } : {}),
+          ...(patientName ? { nonStrictFeatures: { complete: patientName, ...(f.patient.lastName ? { lastName: f.patient.lastName } : {}), ...(f.patient.firstName ? { firstName: f.patient.firstName } : {}) } } : {}),
+        },
+        ...(f.patient.ageYears !== undefined ? { detail: { age: `P${f.patient.ageYears}Y` } } : {}),
+      },
+    ];
+  }
+  const notes = [
+    ...(f.reasonCode || f.reasonText ? [{ text: [f.reasonCode ? `Motif : ${REASONS[f.reasonCode].label}` : null, f.reasonText].filter(Boolean).join(' — '), at: c.openedAt, role: 'ARM' }] : []),
+    ...c.notes.map((n) => ({ text: n.text, at: n.at, role: n.role === 'physician' ? 'MEDECIN' : n.role === 'arm' ? 'ARM' : 'AUTRE', author: n.author })),
+  ];
+  if (notes.length) {
+    out.medicalNote = notes.map((n, i) => ({
+      medicalNoteId: `${ctx.clientId}.medicalNote.${senderCaseId}.${i + 1}`,
+      operator: { role: n.role, ...('author' in n && n.author ? { label: n.author } : {}) },
+      creation: at(n.at),
+      freetext: n.text,
+    }));
+  }
+  if (c.decision && c.decidedAt) {
+    const h = DECISION_TO_HUB[c.decision.code];
+    out.decision = [
+      {
+        creation: at(c.decidedAt),
+        operator: { role: 'MEDECIN', ...(c.decidedBy ? { label: c.decidedBy.displayName } : {}) },
+        decisionType: h.decisionType,
+        ...(h.resourceType ? { resourceType: h.resourceType } : {}),
+        ...(h.orientationType ? { orientationType: h.orientationType } : {}),
+        ...(out.patient ? { patientId } : {}),
+      },
+    ];
+  }
+  return out;
+}
+
+/** The screening fields a `createCaseHealth` gives a case created from it (what we model). */
+export function createCaseHealthToFields(p: Record<string, unknown>): ScreeningFields {
+  type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const x = p as Any;
+  const fields: ScreeningFields = {};
+  const origin = x.qualification?.origin as string | undefined;
+  fields.line = (origin && ORIGIN_TO_LINE[origin]) || '15';
+  const priority = x.qualification?.details?.priority as string | undefined;
+  if (priority && ['P0', 'P1', 'P2', 'P3'].includes(priority)) fields.priority = priority as Priority;
+  const caller = x.initialAlert?.caller as Any | undefined;
+  const phone = (caller?.callbackContact?.type === 'TEL' ? caller.callbackContact.detail : caller?.callerContact?.type === 'TEL' ? caller.callerContact.detail : undefined) as string | undefined;
+  if (phone) fields.callbackPhone = phone;
+  if (caller?.type || caller?.detailedName?.complete) fields.caller = { relationship: HUB_TO_CALLER[caller.type as string] ?? 'other', ...(caller.detailedName?.complete ? { name: String(caller.detailedName.complete).slice(0, 100) } : {}) };
+  const patient = (x.patient as Any[] | undefined)?.[0];
+  if (patient) {
+    const id = patient.identity ?? {};
+    const age = /^P(\d{1,3})Y$/.exec(patient.detail?.age ?? '');
+    fields.patient = {
+      ...(id.nonStrictFeatures?.lastName ? { lastName: id.nonStrictFeatures.lastName } : {}),
+      ...(id.nonStrictFeatures?.firstName ? { firstName: id.nonStrictFeatures.firstName } : {}),
+      ...(!id.nonStrictFeatures?.lastName && !id.nonStrictFeatures?.firstName && id.nonStrictFeatures?.complete ? { lastName: id.nonStrictFeatures.complete } : {}),
+      ...(id.strictFeatures?.birthDate ? { birthDate: id.strictFeatures.birthDate } : {}),
+      ...(id.strictFeatures?.sex ? { sex: HUB_TO_SEX[id.strictFeatures.sex as string] ?? 'U' } : {}),
+      ...(age ? { ageYears: Number(age[1]) } : {}),
+    };
+  }
+  const loc = x.location as Any | undefined;
+  if (loc) {
+    fields.location = {
+      ...(loc.city?.inseeCode ? { inseeCode: loc.city.inseeCode } : {}),
+      ...(loc.city?.name ? { communeName: loc.city.name } : {}),
+      ...(loc.detailedAddress?.complete ? { address: String(loc.detailedAddress.complete).slice(0, 300) } : {}),
+      ...(loc.freetext ? { accessNotes: String(loc.freetext).slice(0, 500) } : {}),
+    };
+  }
+  const motive = x.qualification?.healthMotive?.label as string | undefined;
+  if (motive) fields.reasonText = motive.slice(0, 500);
+  return fields;
+}
+
+export const decisionHubCodes = (code: DecisionCode) => ({ ...DECISION_TO_HUB[code], label: DECISIONS[code].label });

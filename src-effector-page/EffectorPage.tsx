@@ -18,10 +18,14 @@ import { BOOKING_STATE_LABELS, MODALITIES, MODALITY_LABELS, VISIBILITIES, VISIBI
 import { displayPhone } from '../src-shared/text/phone';
 import { ApiError, EffectorSession, type Link } from './api';
 import { useNow } from '../src-renderer/ui/use-now';
+import { CodeSelect } from '../src-renderer/ui/CodeSelect';
 
 const params = new URLSearchParams(location.search);
 /** Identity hidden after this long without a touch (seconds in ?masquer=, 5 s at least). */
 const HIDE_AFTER_MS = Math.max(5, Number(params.get('masquer')) || 120) * 1000;
+
+/** CPTS visibility needs a choice of CPTS that this page does not offer yet. */
+const PAGE_VISIBILITIES = VISIBILITIES.filter((v) => v !== 'cpts');
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 const dayTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
@@ -436,16 +440,7 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
             <input type="number" name="capacity" min={1} max={50} value={capacity} onChange={(e) => setCapacity(Number(e.target.value))} />
           </label>
         ) : null}
-        <label>
-          Modalité
-          <select name="modality" value={modality} onChange={(e) => setModality(e.target.value as Modality)}>
-            {MODALITIES.map((m) => (
-              <option key={m} value={m}>
-                {MODALITY_LABELS[m]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CodeSelect label="Modalité" name="modality" value={modality} codes={MODALITIES} labels={MODALITY_LABELS} onChange={(m) => m && setModality(m)} />
         {modality === 'cabinet' ? (
           <label>
             Lieu
@@ -458,16 +453,7 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
             </select>
           </label>
         ) : null}
-        <label>
-          Visible par
-          <select name="visibility" value={visibility} onChange={(e) => setVisibility(e.target.value as Visibility)}>
-            {VISIBILITIES.filter((v) => v !== 'cpts').map((v) => (
-              <option key={v} value={v}>
-                {VISIBILITY_LABELS[v]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CodeSelect label="Visible par" name="visibility" value={visibility} codes={PAGE_VISIBILITIES} labels={VISIBILITY_LABELS} onChange={(v) => v && setVisibility(v)} />
         <label>
           Répéter chaque semaine pendant
           <select name="repeatWeeks" value={repeatWeeks} onChange={(e) => setRepeatWeeks(Number(e.target.value))}>

@@ -113,6 +113,8 @@ test('a queue of 5,000 waiting cases is virtualized: few rows in the page, the l
   await page.goto(shell.url);
   const queue = page.getByRole('list', { name: 'File de régulation' });
   await expect(page.locator('#queue-title .count')).toHaveText(String(N));
+  // The virtualizer draws its rows once it has measured the list (a frame after the count shows).
+  await expect(queue.getByRole('listitem').first()).toBeVisible();
   const rendered = await queue.getByRole('listitem').count();
   expect(rendered).toBeGreaterThan(3);
   expect(rendered).toBeLessThan(60);

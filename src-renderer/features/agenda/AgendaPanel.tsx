@@ -5,8 +5,8 @@
  * books or publishes; surnombre with doctors who accept it when nothing is free.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { DelayCode } from '../../../src-shared/domain/codes';
-import { DelaySelect } from '../../ui/DelaySelect';
+import { DELAY_CODES, DELAY_LABELS, type DelayCode } from '../../../src-shared/domain/codes';
+import { CodeSelect } from '../../ui/CodeSelect';
 import { MODALITIES, MODALITY_LABELS, SEARCH_WINDOWS, SEARCH_WINDOW_LABELS, type Booking, type Modality, type SearchWindow, type Slot } from '../../../src-shared/schemas/slots';
 import { effectorName } from '../../../src-shared/schemas/effectors';
 import { canonicalPhone, displayPhone } from '../../../src-shared/text/phone';
@@ -101,27 +101,8 @@ export function AgendaPanel() {
             ))}
           </select>
         </label>
-        <label>
-          Modalité
-          <select name="modality" value={modality} onChange={(e) => setModality(e.target.value as Modality | '')}>
-            <option value="">Toutes</option>
-            {MODALITIES.map((m) => (
-              <option key={m} value={m}>
-                {MODALITY_LABELS[m]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Quand
-          <select name="window" value={window} onChange={(e) => setWindow(e.target.value as SearchWindow)}>
-            {SEARCH_WINDOWS.map((w) => (
-              <option key={w} value={w}>
-                {SEARCH_WINDOW_LABELS[w]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CodeSelect label="Modalité" name="modality" value={modality || undefined} codes={MODALITIES} labels={MODALITY_LABELS} placeholder="Toutes" onChange={(m) => setModality(m ?? '')} />
+        <CodeSelect label="Quand" name="window" value={window} codes={SEARCH_WINDOWS} labels={SEARCH_WINDOW_LABELS} onChange={(w) => w && setWindow(w)} />
         <button type="submit">Chercher</button>
       </form>
       {problem ? (
@@ -200,7 +181,7 @@ export function AgendaPanel() {
               Motif
               <input name="bookingReason" value={reason} onChange={(e) => setReason(e.target.value)} />
             </label>
-            <DelaySelect name="bookingDelay" value={delay} onChange={setDelay} />
+            <CodeSelect label="Délai souhaité" name="bookingDelay" value={delay} codes={DELAY_CODES} labels={DELAY_LABELS} onChange={(d) => d && setDelay(d)} />
           </div>
           <div className="actions">
             <button

@@ -6,13 +6,15 @@
  */
 import { useMemo, useState } from 'react';
 import { availableEffectors, seedOf } from '../../../src-shared/domain/effector-availability';
-import { DELAY_LABELS, NEED_LABELS, effectorName, type DelayCode, type EffectorRequest, type Need } from '../../../src-shared/schemas/effectors';
+import { DELAY_CODES, DELAY_LABELS, NEED_LABELS, effectorName, type DelayCode, type EffectorRequest, type Need } from '../../../src-shared/schemas/effectors';
 import type { RegulationCase } from '../../../src-shared/schemas/case';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
-import { DelaySelect } from '../../ui/DelaySelect';
+import { CodeSelect } from '../../ui/CodeSelect';
 
+/** A home visit first: what a regulator asks most at night. */
+const NEED_ORDER = ['visit', 'consultation'] as const;
 const NEARNESS_LABELS = ['secteur du patient', 'secteur voisin', 'autre secteur'] as const;
 const DELAY_MS: Partial<Record<DelayCode, number>> = { DEL0: 0, ASAP: 3600_000, '30M': 1800_000, '45M': 2700_000, '1H': 3600_000, '2H': 7200_000, '4H': 4 * 3600_000 };
 
@@ -172,14 +174,8 @@ export function EffectorPanel({ current, canAct }: { current: RegulationCase; ca
     <section className="effectors" aria-label="Qui peut prendre ce patient ?">
       <h4>Qui peut prendre ce patient ?</h4>
       <div className="row">
-        <label>
-          Besoin
-          <select name="need" value={need} onChange={(e) => setNeed(e.target.value as Need)}>
-            <option value="visit">{NEED_LABELS.visit}</option>
-            <option value="consultation">{NEED_LABELS.consultation}</option>
-          </select>
-        </label>
-        <DelaySelect name="delay" value={delay} onChange={setDelay} />
+        <CodeSelect label="Besoin" name="need" value={need} codes={NEED_ORDER} labels={NEED_LABELS} onChange={(n) => n && setNeed(n)} />
+        <CodeSelect label="Délai souhaité" name="delay" value={delay} codes={DELAY_CODES} labels={DELAY_LABELS} onChange={(d) => d && setDelay(d)} />
         {canAct ? (
           <button
             type="button"

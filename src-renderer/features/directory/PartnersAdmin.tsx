@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { effectorName } from '../../../src-shared/schemas/effectors';
 import { ORGANISATION_KINDS, ORGANISATION_KIND_LABELS, VISIBILITIES, VISIBILITY_LABELS, type Organisation, type Visibility } from '../../../src-shared/schemas/slots';
 import { useApp } from '../../app/context';
+import { CodeSelect } from '../../ui/CodeSelect';
 
 type Message = { ok: boolean; text: string } | null;
 
@@ -160,16 +161,7 @@ export function PartnersAdmin() {
           Nom
           <input name="orgName" value={org.name} onChange={(e) => setOrg((o) => ({ ...o, name: e.target.value }))} />
         </label>
-        <label>
-          Type
-          <select name="orgKind" value={org.kind} onChange={(e) => setOrg((o) => ({ ...o, kind: e.target.value as Organisation['kind'] }))}>
-            {ORGANISATION_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {ORGANISATION_KIND_LABELS[k]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CodeSelect label="Type" name="orgKind" value={org.kind} codes={ORGANISATION_KINDS} labels={ORGANISATION_KIND_LABELS} onChange={(kind) => kind && setOrg((o) => ({ ...o, kind }))} />
         <fieldset className="inline">
           <legend>Créneaux visibles</legend>
           {VISIBILITIES.map((v) => (

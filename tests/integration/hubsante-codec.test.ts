@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildEnvelope, hubDateTime, HUB_KINDS } from '../../src-shared/domain/hubsante-envelope.js';
 import { HubSchemas, SCHEMA_DIR } from '../../src-server/hubsante/schemas.js';
+import { ackOf, applyDelivery, errorOf, inboundAction, newDelivery, type DeliveryEvent } from '../../src-shared/domain/hubsante-protocol.js';
 import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB } from '../../src-shared/domain/hubsante-case.js';
 import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 
@@ -176,5 +177,56 @@ describe('a case as RS-EDA (createCaseHealth)', () => {
       const parsed = ScreeningFieldsSchema.safeParse(fields);
       expect(parsed.error?.issues ?? [], f).toEqual([]);
     }
+  });
+});
+
+describe('acknowledgements, errors and delivery', () => {
+  const ours = { clientId: 'fr.health.samu210', sentAt: T + 1000, expiresAt: T + 86_400_000, uuid: '7b1d9c8e-1111-4a2b-9c3d-0123456789ab' };
+  const received = () => {
+    const env = buildEnvelope({ senderId: 'fr.health.samu211', recipientId: 'fr.health.samu210', kind: 'Report', useCase: 'reference', payload: { distributionID: 'fr.health.samu210_x' }, sentAt: T, expiresAt: T + 3_600_000, uuid: '2608323d-507d-4cbf-bf74-52007f8124ea' });
+    const d = schemas.decode(JSON.parse(JSON.stringify(env)));
+    if (!d.ok) throw new Error('setup');
+    return d.value;
+  };
+
+  it('the RC-REF ack and the RS-ERROR we send are valid Hub messages addressed to the sender', () => {
+    const ack = buildEnvelope(ackOf(received(), ours, { step: 'INTEGRE' }));
+    const a = schemas.decode(JSON.parse(JSON.stringify(ack)));
+    expect(a.ok && a.value.payload).toEqual({ distributionID: 'fr.health.samu211_2608323d-507d-4cbf-bf74-52007f8124ea', step: 'INTEGRE' });
+    expect(ack.descriptor.explicitAddress.explicitAddressValue).toBe('fr.health.samu211');
+    expect(ack.distributionKind).toBe('Ack');
+    const err = buildEnvelope(errorOf(received().envelope, 702, 'Mise à jour d’un dossier inconnu', ours));
+    const e = schemas.decode(JSON.parse(JSON.stringify(err)));
+    expect(e.ok ? [] : e.errors).toEqual([]);
+    expect(e.ok && e.value.payload).toMatchObject({ errorCode: { statusCode: 702, statusString: 'WRONG_MESSAGE_SEQUENCE' }, referencedDistributionID: 'fr.health.samu211_2608323d-507d-4cbf-bf74-52007f8124ea' });
+    expect(err.distributionKind).toBe('Error');
+  });
+
+  it('a message received twice is acknowledged again and applied once', () => {
+    const m = received();
+    expect(inboundAction(false, m)).toBe('apply_then_ack');
+    expect(inboundAction(true, m)).toBe('ack_only');
+  });
+
+  it('delivery moves forward only, whatever the order confirms and acks arrive in', () => {
+    const events: DeliveryEvent[] = [
+      { type: 'confirmed', at: 1 },
+      { type: 'ack', at: 2, step: 'RECU' },
+      { type: 'ack', at: 3, step: 'INTEGRE' },
+    ];
+    fc.assert(
+      fc.property(fc.shuffledSubarray(events, { minLength: 1 }), (some) => {
+        const d = some.reduce(applyDelivery, newDelivery());
+        const best = some.some((e) => e.type === 'ack' && e.step === 'INTEGRE') ? 'integrated' : some.some((e) => e.type === 'ack') ? 'received' : 'published';
+        expect(d.state).toBe(best);
+        expect(d.at.published).toBeDefined();
+      }),
+    );
+    const refused = [...events, { type: 'ack', at: 4, refused: true } as DeliveryEvent].reduce(applyDelivery, newDelivery());
+    expect(refused.state).toBe('refused');
+    expect(applyDelivery(refused, { type: 'ack', at: 5, step: 'INTEGRE' }).state).toBe('refused');
+    const failed = applyDelivery(newDelivery(), { type: 'error', at: 9, code: 501, cause: 'destinataire inconnu' });
+    expect(failed).toMatchObject({ state: 'error', error: { code: 501 } });
+    expect(failed.at.published).toBeUndefined();
   });
 });

@@ -172,3 +172,27 @@ export function createCaseHealthToFields(p: Record<string, unknown>): ScreeningF
 }
 
 export const decisionHubCodes = (code: DecisionCode) => ({ ...DECISION_TO_HUB[code], label: DECISIONS[code].label });
+
+// ---- hand-over (owner) ---------------------------------------------------------------------------
+
+/**
+ * Hand a case over (RS-EDA-MAJ with a new `owner`): what a physician's "transfer to the SAMU"
+ * sends when the SAMU already knows the case; the reason travels in `freetext`.
+ */
+export function handOverUpdate(caseId: string, newOwner: string, reason: string): Record<string, unknown> {
+  return { caseId, owner: newOwner, freetext: reason.slice(0, 2000) };
+}
+
+/**
+ * The answer to a hand-over received (the sender set us as owner): accepting keeps our id as
+ * owner, refusing puts the sender's back (the Hub's "functional ack of transfer").
+ */
+export function handOverAnswer(caseId: string, ours: string, sender: string, accept: boolean, reason?: string): Record<string, unknown> {
+  return { caseId, owner: accept ? ours : sender, ...(reason ? { freetext: reason.slice(0, 2000) } : {}) };
+}
+
+/** What an RS-EDA-MAJ asks of us: a hand-over to us, a hand-over taken back, or changes to apply. */
+export function readUpdate(update: { caseId: string; owner?: string }, ours: string, currentOwner: string): 'handed_to_us' | 'taken_back' | 'changes' {
+  if (update.owner && update.owner !== currentOwner) return update.owner === ours ? 'handed_to_us' : 'taken_back';
+  return 'changes';
+}

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEnvelope, hubDateTime, HUB_KINDS } from '../../src-shared/domain/hubsante-envelope.js';
 import { HubSchemas, SCHEMA_DIR } from '../../src-server/hubsante/schemas.js';
 import { ackOf, applyDelivery, errorOf, inboundAction, newDelivery, type DeliveryEvent } from '../../src-shared/domain/hubsante-protocol.js';
-import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB } from '../../src-shared/domain/hubsante-case.js';
+import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB, handOverAnswer, handOverUpdate, readUpdate } from '../../src-shared/domain/hubsante-case.js';
 import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
@@ -228,5 +228,30 @@ describe('acknowledgements, errors and delivery', () => {
     const failed = applyDelivery(newDelivery(), { type: 'error', at: 9, code: 501, cause: 'destinataire inconnu' });
     expect(failed).toMatchObject({ state: 'error', error: { code: 501 } });
     expect(failed.at.published).toBeUndefined();
+  });
+});
+
+describe('hand-over (RS-EDA-MAJ owner)', () => {
+  const caseId = 'fr.health.samu210.DRMFR1521L26329475C89';
+  it('the transfer, the acceptance and the refusal are valid updates; an update says what it asks', () => {
+    for (const payload of [
+      handOverUpdate(caseId, 'fr.health.samu210b', 'Douleur thoracique typique : relève de l’urgence'),
+      handOverAnswer(caseId, 'fr.health.samu210', 'fr.health.samu211', true),
+      handOverAnswer(caseId, 'fr.health.samu210', 'fr.health.samu211', false, 'Pas de médecin disponible cette nuit'),
+    ]) expect(schemas.check('RS-EDA-MAJ.schema.json', payload)).toEqual([]);
+    expect(handOverAnswer(caseId, 'fr.health.samu210', 'fr.health.samu211', false).owner).toBe('fr.health.samu211');
+    expect(readUpdate({ caseId, owner: 'fr.health.samu210' }, 'fr.health.samu210', 'fr.health.samu211')).toBe('handed_to_us');
+    expect(readUpdate({ caseId, owner: 'fr.health.samu211' }, 'fr.health.samu210', 'fr.health.samu210')).toBe('taken_back');
+    expect(readUpdate({ caseId }, 'fr.health.samu210', 'fr.health.samu210')).toBe('changes');
+    expect(readUpdate({ caseId, owner: 'fr.health.samu210' }, 'fr.health.samu210', 'fr.health.samu210')).toBe('changes');
+    // A bad case id is refused by the schema, naming the field.
+    expect(schemas.check('RS-EDA-MAJ.schema.json', { caseId: 'pas un identifiant' })[0]!.path).toBe('/caseId');
+  });
+
+  it.skipIf(!existsSync(SHARED))('the ANS hand-over examples read as what they are', () => {
+    const dir = join(SHARED, 'sample/examples/RS-EDA-MAJ');
+    const taking = JSON.parse(readFileSync(join(dir, 'RS-EDA-MAJ_priseEnCharge_OuardiaBoudadi.02.json'), 'utf8')).createCaseHealthUpdate as { caseId: string; owner?: string };
+    expect(taking.owner).toBeDefined();
+    expect(readUpdate(taking, taking.owner!, 'fr.health.samuX')).toBe('handed_to_us');
   });
 });

@@ -19,6 +19,7 @@ import { displayPhone } from '../src-shared/text/phone';
 import { ApiError, EffectorSession, type Link } from './api';
 import { useNow } from '../src-renderer/ui/use-now';
 import { CodeSelect } from '../src-renderer/ui/CodeSelect';
+import { dayAndTime, timeOfDay } from '../src-renderer/ui/labels';
 
 const params = new URLSearchParams(location.search);
 /** Identity hidden after this long without a touch (seconds in ?masquer=, 5 s at least). */
@@ -27,8 +28,6 @@ const HIDE_AFTER_MS = Math.max(5, Number(params.get('masquer')) || 120) * 1000;
 /** CPTS visibility needs a choice of CPTS that this page does not offer yet. */
 const PAGE_VISIBILITIES = VISIBILITIES.filter((v) => v !== 'cpts');
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
-const dayTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
 
 /** A short two-tone chime (Web Audio; silent when the browser has not allowed sound yet). */
 function chime(ctx: AudioContext | null) {
@@ -119,7 +118,7 @@ function Offer({ offer, session, onError }: { offer: EffectorRequestOffer; sessi
         {SEX_LABELS[offer.sex]}, {offer.ageBand === 'inconnu' ? 'âge inconnu' : `${offer.ageBand} ans`} — {offer.reason}
       </p>
       <p className="muted">
-        {offer.communeName} · reçue à {time(offer.sentAt)}
+        {offer.communeName} · reçue à {timeOfDay(offer.sentAt)}
         {offer.asTreatingDoctor ? ' · vous êtes son médecin traitant' : ''}
       </p>
       {offer.status === 'open' ? (
@@ -171,7 +170,7 @@ function Patient({ offer, session, onError }: { offer: EffectorRequestOffer; ses
       <p className="appointment" role="status">
         {offer.appointment ? (
           <>
-            Rendez-vous : <strong>{dayTime(offer.appointment.at)}</strong> — {offer.appointment.place}
+            Rendez-vous : <strong>{dayAndTime(offer.appointment.at)}</strong> — {offer.appointment.place}
           </>
         ) : (
           'Rendez-vous à confirmer par le régulateur.'
@@ -322,8 +321,8 @@ function Availability({ state, session, onError }: { state: EffectorPageState; s
       <ul className="periods">
         {current.map((u) => (
           <li key={u.id}>
-            Indisponible {u.from > now + 60_000 ? `du ${dayTime(u.from)} ` : ''}
-            {u.to === null ? 'jusqu’à nouvel ordre' : `jusqu’au ${dayTime(u.to)}`}
+            Indisponible {u.from > now + 60_000 ? `du ${dayAndTime(u.from)} ` : ''}
+            {u.to === null ? 'jusqu’à nouvel ordre' : `jusqu’au ${dayAndTime(u.to)}`}
             {u.placeId ? ` (${state.effector.places.find((x) => x.id === u.placeId)?.name ?? u.placeId})` : ''}{' '}
             <button type="button" className="link" onClick={() => void session.request('DELETE', `/api/effector/unavailability/${u.id}`).catch((e: ApiError) => onError(e.message))}>
               Supprimer
@@ -352,10 +351,10 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
   return (
     <section aria-label="Mes créneaux">
       {state.slots.map((sl) => (
-        <article key={sl.id} className={`card slot${sl.cancelled ? ' cancelled' : ''}`} aria-label={`Créneau ${dayTime(sl.start)}`}>
+        <article key={sl.id} className={`card slot${sl.cancelled ? ' cancelled' : ''}`} aria-label={`Créneau ${dayAndTime(sl.start)}`}>
           <header>
             <strong>
-              {dayTime(sl.start)} – {time(sl.end)}
+              {dayAndTime(sl.start)} – {timeOfDay(sl.end)}
             </strong>{' '}
             {MODALITY_LABELS[sl.modality]}
             {sl.placeName ? ` · ${sl.placeName}` : ''}
@@ -581,13 +580,13 @@ export function EffectorPage() {
           {state.notices.map((n) => (
             <article key={`n-${n.requestId}`} className="card notice">
               <p>{n.text}</p>
-              <p className="muted">{dayTime(n.at)}</p>
+              <p className="muted">{dayAndTime(n.at)}</p>
             </article>
           ))}
           {state.reports.map((r) => (
             <article key={`r-${r.requestId}`} className="card report" aria-label="Compte rendu d’un confrère">
               <header>
-                <strong>{r.patientName}</strong> — vu par {r.effectorName}, {dayTime(r.at)}
+                <strong>{r.patientName}</strong> — vu par {r.effectorName}, {dayAndTime(r.at)}
               </header>
               <p>{r.outcome.outcome === 'seen' ? 'Patient vu' : 'Patient absent'}</p>
               {r.outcome.summary ? <p>Synthèse : {r.outcome.summary}</p> : null}

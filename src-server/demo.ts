@@ -1,4 +1,5 @@
 import type { TenantSeed } from './bootstrap.js';
+import { luhnKey } from '../src-shared/domain/identifiers.js';
 
 /** The demo center of `npm start` (embedded defaults). Passwords are for local demonstration only. */
 export const DEMO_TENANT: TenantSeed = {
@@ -24,17 +25,7 @@ export const DEMO_SECTORS = [
 
 function demoRpps(n: number): string {
   const body = `1099${String(n).padStart(6, '0')}`;
-  for (let k = 0; k <= 9; k++) {
-    const s = body + k;
-    let sum = 0;
-    for (let i = 0; i < s.length; i++) {
-      let d = Number(s[s.length - 1 - i]);
-      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-      sum += d;
-    }
-    if (sum % 10 === 0) return s;
-  }
-  throw new Error('unreachable');
+  return body + luhnKey(body);
 }
 
 const demoDoctor = (n: number, firstName: string, lastName: string, sector: string, inseeCode: string, address: string, surnombre = false) => ({

@@ -24,9 +24,10 @@ import {
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
-import { AuthError, createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
+import { createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
+import { verifyRequestToken } from './http/request-token.js';
 import { registerActivityRoutes } from './routes/activity.js';
 import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerEffectorRoutes, serveEffectorPage, type EffectorRoutes } from './routes/effectors.js';
@@ -130,16 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   };
 
   const authenticate = async (req: FastifyRequest): Promise<TokenClaims & { role: Role; expiresAt: number }> => {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as { token?: string })?.token;
-    if (!token) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
-    let claims: TokenClaims & { expiresAt: number };
-    try {
-      claims = await tokens.verify(token);
-    } catch (error) {
-      if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
-      throw error;
-    }
+    const claims = await verifyRequestToken(tokens, req);
     // An effector's token opens the effector page's routes only.
     if (claims.role === 'effector') throw new ApiError(403, 'forbidden', 'Réservé aux postes de régulation.');
     return claims as TokenClaims & { role: Role; expiresAt: number };

@@ -28,6 +28,12 @@ export function ageLabel(birthDate: string | null, ageYears: number | null, now:
   return ageYears === null ? '' : `${ageYears} ans`;
 }
 
+/** "jeu. 26/11 10:00": a slot or an appointment. */
+export const dayAndTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+/** The value of a datetime-local input for `ms`, on this screen's clock. */
+export function toLocalInput(ms: number): string {
+  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
 export const timeOfDay = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 export const dateTime = (ms: number) =>
   new Date(ms).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });

@@ -11,11 +11,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { hashPassword, verifyPassword, AuthError, type TokenClaims, type TokenService } from '../services/auth.js';
+import { hashPassword, verifyPassword, type TokenClaims, type TokenService } from '../services/auth.js';
 import { EffectorRequests, type Changes } from '../services/effector-requests.js';
 import { Agenda, type AgendaActor } from '../services/agenda.js';
 import { BookingOutcomeSchema, PublishSlotsSchema } from '../../src-shared/schemas/slots.js';
 import { ApiError, parseInput } from '../http/errors.js';
+import { verifyRequestToken } from '../http/request-token.js';
 import type { SqlDatabase } from '../db/sql.js';
 import {
   AvailabilityUpdateSchema,
@@ -139,16 +140,7 @@ export async function registerEffectorRoutes(
   );
 
   const authenticateEffector = async (req: FastifyRequest): Promise<Claims & { effectorId: string }> => {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as { token?: string })?.token;
-    if (!token) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
-    let claims: Claims;
-    try {
-      claims = await tokens.verify(token);
-    } catch (error) {
-      if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
-      throw error;
-    }
+    const claims = await verifyRequestToken(tokens, req);
     if (claims.role !== 'effector') throw new ApiError(403, 'forbidden', 'Page réservée aux médecins effecteurs.');
     return { ...claims, effectorId: claims.userId.slice(EFFECTOR_PREFIX.length) };
   };

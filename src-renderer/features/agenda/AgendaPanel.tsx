@@ -11,10 +11,9 @@ import { MODALITIES, MODALITY_LABELS, SEARCH_WINDOWS, SEARCH_WINDOW_LABELS, type
 import { effectorName } from '../../../src-shared/schemas/effectors';
 import { canonicalPhone, displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
+import { dayAndTime, timeOfDay } from '../../ui/labels';
 
 const NEARNESS = ['secteur du patient', 'secteur voisin', 'plus loin'];
-const when = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
-const hour = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
 
 export function AgendaPanel() {
   const bridge = useApp((s) => s.bridge);
@@ -112,7 +111,7 @@ export function AgendaPanel() {
       ) : null}
       {done ? (
         <p className="ok" role="status">
-          Réservé : {done.effectorName}, {when(done.at)} — {done.patient?.name}.{' '}
+          Réservé : {done.effectorName}, {dayAndTime(done.at)} — {done.patient?.name}.{' '}
           {canDecide && done.caseId === current?.id ? (
             <button
               type="button"
@@ -156,8 +155,8 @@ export function AgendaPanel() {
         >
           {held ? (
             <p>
-              Option posée sur <strong>{held.slot.effectorName}</strong>, {when(held.slot.start)} ({MODALITY_LABELS[held.slot.modality]}
-              {held.slot.placeName ? `, ${held.slot.placeName}` : ''}) jusqu’à {hour(held.booking.heldUntil!)}.
+              Option posée sur <strong>{held.slot.effectorName}</strong>, {dayAndTime(held.slot.start)} ({MODALITY_LABELS[held.slot.modality]}
+              {held.slot.placeName ? `, ${held.slot.placeName}` : ''}) jusqu’à {timeOfDay(held.booking.heldUntil!)}.
             </p>
           ) : (
             <p>
@@ -212,7 +211,7 @@ export function AgendaPanel() {
           {(slots ?? []).map((s) => (
             <tr key={s.id}>
               <td>
-                {when(s.start)} – {hour(s.end)}
+                {dayAndTime(s.start)} – {timeOfDay(s.end)}
               </td>
               <td>{s.effectorName}</td>
               <td>{MODALITY_LABELS[s.modality]}</td>

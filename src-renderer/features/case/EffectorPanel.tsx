@@ -11,6 +11,7 @@ import type { RegulationCase } from '../../../src-shared/schemas/case';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
+import { timeOfDay, toLocalInput } from '../../ui/labels';
 import { CodeSelect } from '../../ui/CodeSelect';
 
 /** A home visit first: what a regulator asks most at night. */
@@ -18,11 +19,6 @@ const NEED_ORDER = ['visit', 'consultation'] as const;
 const NEARNESS_LABELS = ['secteur du patient', 'secteur voisin', 'autre secteur'] as const;
 const DELAY_MS: Partial<Record<DelayCode, number>> = { DEL0: 0, ASAP: 3600_000, '30M': 1800_000, '45M': 2700_000, '1H': 3600_000, '2H': 7200_000, '4H': 4 * 3600_000 };
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
-function toLocalInput(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
 
 function RequestStatus({ request, current, canAct }: { request: EffectorRequest; current: RegulationCase; canAct: boolean }) {
   const bridge = useApp((s) => s.bridge);
@@ -57,15 +53,15 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
   return (
     <div className={`effector-request state-${request.state}`} aria-label="Sollicitation des effecteurs">
       <p role="status">
-        <strong>{NEED_LABELS[request.need]}</strong> — {DELAY_LABELS[request.delay].toLowerCase()} — envoyée à {time(request.sentAt)} par {request.sentBy} :{' '}
+        <strong>{NEED_LABELS[request.need]}</strong> — {DELAY_LABELS[request.delay].toLowerCase()} — envoyée à {timeOfDay(request.sentAt)} par {request.sentBy} :{' '}
         {request.state === 'open' ? (
           <>
             en attente ({request.tierLabels[request.tier] ?? '—'}
-            {request.nextTierAt ? `, palier suivant à ${time(request.nextTierAt)}` : ''})
+            {request.nextTierAt ? `, palier suivant à ${timeOfDay(request.nextTierAt)}` : ''})
           </>
         ) : request.state === 'accepted' ? (
           <strong className="ok">
-            acceptée par {request.acceptedBy!.name} ({displayPhone(request.acceptedBy!.phone)}) à {time(request.acceptedBy!.at)}
+            acceptée par {request.acceptedBy!.name} ({displayPhone(request.acceptedBy!.phone)}) à {timeOfDay(request.acceptedBy!.at)}
           </strong>
         ) : request.state === 'unanswered' ? (
           <strong className="error">personne n’a accepté dans les délais</strong>
@@ -81,7 +77,7 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
       <ul className="recipients small">
         {asked.map((r) => (
           <li key={r.effectorId}>
-            {r.name} <span className="muted">({request.tierLabels[r.tier]?.toLowerCase()}, sollicité à {time(r.notifiedAt!)})</span>
+            {r.name} <span className="muted">({request.tierLabels[r.tier]?.toLowerCase()}, sollicité à {timeOfDay(r.notifiedAt!)})</span>
             {r.answer === 'accepted' ? <strong className="ok"> — a accepté</strong> : r.answer === 'declined' ? <span className="muted"> — a décliné</span> : null}
           </li>
         ))}
@@ -90,7 +86,7 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
       {request.treatingDoctorInformed ? <p className="muted small">Le médecin traitant a été informé de la prise en charge par un confrère.</p> : null}
       {request.outcome ? (
         <p className="small">
-          Compte rendu de l’effecteur ({time(request.outcome.at)}) : <strong>{request.outcome.outcome === 'seen' ? 'patient vu' : 'patient absent'}</strong>
+          Compte rendu de l’effecteur ({timeOfDay(request.outcome.at)}) : <strong>{request.outcome.outcome === 'seen' ? 'patient vu' : 'patient absent'}</strong>
           {request.outcome.summary ? ` — ${request.outcome.summary}` : ''}
         </p>
       ) : null}

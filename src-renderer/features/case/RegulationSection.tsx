@@ -8,7 +8,7 @@ import type { MethodInput } from '../../../src-shared/contract/methods';
 import type { CaseSummary, Decision, RegulationCase } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
-import { dateTime, reasonLabel, STATUS_LABELS } from '../../ui/labels';
+import { dateTime, reasonLabel, STATUS_LABELS, toLocalInput } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
@@ -17,11 +17,6 @@ import { displayPhone } from '../../../src-shared/text/phone';
 import { EffectorPanel } from './EffectorPanel';
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
-
-function toLocalInput(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
 
 /** Every earlier case of this patient (same number, or name + birth date), all dates. */
 function PatientHistory({ current }: { current: RegulationCase }) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts, idempotently and on 127.0.0.1 only, what Permanence's tests need:
 # PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088), rtpengine (control
-# 22222, media 30000-30999: bridges plain-RTP callers to the browsers' WebRTC) and Chromium.
+# 22222, media 30000-30999: bridges plain-RTP callers to the browsers' WebRTC), the loopback Hub
+# Santé (a second RabbitMQ node with TLS on 5671: scripts/hubsante-broker.sh) and Chromium.
 # Installs the Debian packages that are missing. Safe to run again: running services are kept.
 #   scripts/services.sh [start|stop-kamailio|start-kamailio|status]
 set -euo pipefail
@@ -99,6 +100,8 @@ case ${1:-start} in
     need_pkgs iproute2 poppler-utils
     start_postgres
     start_rabbitmq
+    need_pkgs openssl
+    bash "$ROOT/scripts/hubsante-broker.sh" start
     start_kamailio
     ensure_chromium
     ;;
@@ -109,7 +112,7 @@ case ${1:-start} in
     ;;
   start-kamailio) start_kamailio ;;
   status)
-    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "udp 22222 rtpengine"; do
+    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 5671 Hub-Santé-loopback" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "udp 22222 rtpengine"; do
       set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
     done
     ;;

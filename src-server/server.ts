@@ -33,6 +33,10 @@ import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerEffectorRoutes, serveEffectorPage, type EffectorRoutes } from './routes/effectors.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
+import type { HubConfig } from './hubsante/config.js';
+import { HubService } from './hubsante/hub-service.js';
+import { HubSchemas } from './hubsante/schemas.js';
+import { hubChangedFrame, registerHubRoutes } from './routes/hubsante.js';
 
 export interface ServerOptions {
   db: SqlDatabase;
@@ -50,6 +54,10 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** The built effector page (vite.effector-page.config.ts), served under /effecteur/. */
   effectorPageDir?: string;
+  /** Hub Santé links, one per connected center (see hubsante/config.ts). */
+  hubsante?: HubConfig[];
+  /** Period of the Hub link's follow-up of sent messages (tests shorten it). */
+  hubTickMs?: number;
 }
 
 export interface RegulationServer {
@@ -58,6 +66,7 @@ export interface RegulationServer {
   port: number;
   writer(tenant: string): Promise<TenantWriter>;
   connectedSockets(tenant: string): number;
+  hub(tenant: string): HubService | undefined;
   close(): Promise<void>;
 }
 
@@ -86,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const sockets = new Map<string, Set<WebSocket>>();
   const writers = new Map<string, Promise<TenantWriter>>();
   let effectors: EffectorRoutes | undefined;
+  const hubs = new Map<string, HubService>();
 
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -116,8 +126,10 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const writer = (tenant: string): Promise<TenantWriter> => {
     let w = writers.get(tenant);
     if (!w) {
+      const hub = hubs.get(tenant);
       w = TenantWriter.open(db, tenant, {
         now,
+        ...(hub ? { outbox: hub.outboxFor, onOutbox: hub.onOutbox } : {}),
         onCommitted: (events) => {
           void w!.then((wr) => broadcast(tenant, wr.epoch, events));
           // A decision that confirms an effector's appointment reaches that effector's page.
@@ -376,6 +388,39 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame, department });
   registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate });
 
+  // ---- Hub Santé ---------------------------------------------------------------------------------
+
+  if (options.hubsante?.length) {
+    const schemas = new HubSchemas();
+    let hubVersion = 0;
+    for (const config of options.hubsante) {
+      const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [config.tenant]);
+      if (!rows[0]) throw new Error(`Hub Santé : centre inconnu ${config.tenant}`);
+      const log = app.log.child({ hub: config.clientId });
+      let pushTimer: NodeJS.Timeout | null = null;
+      const hub = new HubService({
+        db,
+        config,
+        schemas,
+        department: rows[0].department,
+        writer: () => writer(config.tenant),
+        now,
+        log: (level, message, detail) => log[level](detail ?? {}, message),
+        // Workstations read the link's state again, at most every 200 ms.
+        onChange: () => {
+          pushTimer ??= setTimeout(() => {
+            pushTimer = null;
+            broadcastFrame(config.tenant, hubChangedFrame(++hubVersion));
+          }, 200);
+        },
+        ...(options.hubTickMs ? { tickMs: options.hubTickMs } : {}),
+      });
+      hubs.set(config.tenant, hub);
+      hub.start();
+    }
+  }
+  registerHubRoutes(app, { hub: (tenant) => hubs.get(tenant), authenticate });
+
   app.get('/api/ws', { websocket: true }, async (socket, req) => {
     let claims: TokenClaims & { expiresAt: number };
     try {
@@ -425,7 +470,9 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
+    hub: (tenant) => hubs.get(tenant),
     close: async () => {
+      for (const hub of hubs.values()) await hub.stop();
       for (const set of sockets.values()) for (const ws of set) ws.terminate();
       effectors?.close();
       await app.close();

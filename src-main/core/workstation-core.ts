@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CascadeSettingsSchema, EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
 import { BookingSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema } from '../../src-shared/schemas/slots.js';
+import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../../src-shared/schemas/hubsante.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -169,6 +170,7 @@ export class WorkstationCore {
           this.emit('effectors.changed', this.effectors);
         },
         onAgendaChanged: (version) => this.emit('agenda.changed', { version }),
+        onHubChanged: (version) => this.emit('hub.changed', { version }),
         onEffectorRequests: (requests) => {
           this.effectors = { ...this.effectors, requests };
           this.emit('effectors.changed', this.effectors);
@@ -553,6 +555,12 @@ export class WorkstationCore {
       'organisations.set': (org) => this.fromServer((s) => s.put('/api/admin/organisations', OrganisationSchema, org)),
       'organisations.assignUser': ({ login, organisationId }) =>
         this.fromServer((s) => s.put(`/api/admin/users/${encodeURIComponent(login)}/organisation`, z.strictObject({ login: z.string(), organisationId: z.string().nullable() }), { organisationId })),
+      'hub.status': () => this.fromServer((s) => s.get('/api/hub/status', HubOverviewSchema)),
+      'hub.quarantine': () => this.fromServer(async (s) => (await s.get('/api/hub/quarantine', z.strictObject({ items: z.array(QuarantineItemSchema) }))).items),
+      'hub.replay': ({ distributionId }) => this.fromServer((s) => s.post(`/api/hub/quarantine/${encodeURIComponent(distributionId)}/replay`, z.strictObject({ outcome: z.enum(['applied', 'quarantined']) }), {})),
+      'hub.appointments': () => this.fromServer(async (s) => (await s.get('/api/hub/appointments', z.strictObject({ appointments: z.array(HubAppointmentSchema) }))).appointments),
+      'hub.linkAppointment': ({ appointmentId, caseId }) => this.fromServer((s) => s.post(`/api/hub/appointments/${encodeURIComponent(appointmentId)}/link`, z.strictObject({ outcome: z.literal('linked') }), { caseId })),
+      'hub.caseMessages': ({ caseId }) => this.fromServer(async (s) => (await s.get(`/api/hub/cases/${caseId}/messages`, z.strictObject({ messages: z.array(HubJournalEntrySchema) }))).messages),
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),

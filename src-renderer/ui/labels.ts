@@ -5,7 +5,7 @@ import { LINE_LABELS, PRIORITY_LABELS, REASONS, ROLE_LABELS, SEX_LABELS, STATUS_
 export { LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS };
 
 /** What the header has room for. */
-export const ROLE_SHORT_LABELS = { arm: 'ARM', physician: 'Médecin régulateur', supervisor: 'Superviseur', admin: 'Administrateur' } as const;
+export const ROLE_SHORT_LABELS = { arm: 'ARM', physician: 'Médecin régulateur', supervisor: 'Superviseur', admin: 'Administrateur', hub: 'Hub Santé' } as const;
 
 
 export const reasonLabel = (code: ReasonCode | null | undefined) => (code ? REASONS[code].label : '—');

@@ -387,6 +387,96 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
     `,
   },
+  {
+    version: 9,
+    name: 'Hub Santé: outbox, inbox (applied once, quarantine), journal, SAS appointments',
+    sql: `
+      -- What we send, written in the same transaction as the case change that causes it, then
+      -- published in id order by the center's one dispatcher and followed until acknowledged.
+      CREATE TABLE hub_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        distribution_id TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        use_case TEXT NOT NULL,
+        label TEXT NOT NULL,
+        case_id UUID,
+        hub_case_id TEXT,
+        link TEXT,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'published', 'received', 'integrated', 'refused', 'error', 'invalid')),
+        steps TEXT NOT NULL DEFAULT '{}',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at BIGINT,
+        error_code INTEGER,
+        error_cause TEXT,
+        overdue BOOLEAN NOT NULL DEFAULT FALSE,
+        -- The partner's message this one answers (an RC-REF or an RS-ERROR of ours).
+        answers TEXT,
+        UNIQUE (tenant, distribution_id)
+      );
+      CREATE INDEX hub_outbox_open ON hub_outbox (tenant, id) WHERE state IN ('pending', 'published', 'received');
+      CREATE INDEX hub_outbox_by_hub_case ON hub_outbox (tenant, hub_case_id);
+      CREATE INDEX hub_outbox_by_case ON hub_outbox (tenant, case_id);
+      -- What we received, by distributionID: applied once; what could not be integrated waits in
+      -- quarantine for a supervisor to read and replay.
+      CREATE TABLE hub_inbox (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        distribution_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        use_case TEXT NOT NULL,
+        case_id UUID,
+        status TEXT NOT NULL CHECK (status IN ('applied', 'quarantined', 'replayed', 'recorded')),
+        error_code INTEGER,
+        error_cause TEXT,
+        received_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        replays INTEGER NOT NULL DEFAULT 0,
+        body TEXT NOT NULL,
+        PRIMARY KEY (tenant, distribution_id)
+      );
+      CREATE INDEX hub_inbox_quarantine ON hub_inbox (tenant, received_at) WHERE status = 'quarantined';
+      -- Every message in and out, verbatim, with its time: append-only like the case events.
+      CREATE TABLE hub_journal (
+        seq BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        at BIGINT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        distribution_id TEXT,
+        sender TEXT,
+        recipient TEXT,
+        kind TEXT,
+        use_case TEXT,
+        case_id UUID,
+        note TEXT,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX hub_journal_by_case ON hub_journal (tenant, case_id, seq);
+      CREATE INDEX hub_journal_by_distribution ON hub_journal (tenant, distribution_id);
+      CREATE TRIGGER hub_journal_append_only BEFORE UPDATE OR DELETE ON hub_journal
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+      -- Appointments booked by the national SAS platform (RS-SAS-RDV): they carry no case id; a
+      -- regulator links each to a case. An update of an unknown appointment creates it.
+      CREATE TABLE hub_appointments (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        appointment_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        status TEXT,
+        start_at BIGINT,
+        case_id UUID,
+        linked_by TEXT,
+        received_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        last_distribution_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, appointment_id)
+      );
+      CREATE INDEX hub_appointments_by_time ON hub_appointments (tenant, start_at);
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -17,6 +17,8 @@ export interface Submission {
   mutation: Mutation;
   actor: Actor;
   workstationId: string;
+  /** Set by the Hub link: the partner's message this mutation integrates (for the outbox rule). */
+  hubMessage?: unknown;
 }
 
 interface Pending extends Submission {
@@ -29,7 +31,43 @@ interface CachedCase {
   lastSeq: number;
 }
 
+/** A message to the Hub Santé, written in the same transaction as the case change that causes it. */
+export interface OutboxRow {
+  distributionId: string;
+  recipient: string;
+  kind: string;
+  useCase: string;
+  label: string;
+  caseId: string | null;
+  hubCaseId: string | null;
+  /** JSON of the case's link to the partner (for the delivery steps). */
+  link: string | null;
+  /** The whole message (EDXL-DE envelope), verbatim. */
+  body: string;
+  createdAt: number;
+  expiresAt: number;
+  /** `invalid`: our own message failed the schemas; kept with the reason, never published. */
+  state: 'pending' | 'invalid';
+  errorCause: string | null;
+  /** The partner's message this one answers (RC-REF, RS-ERROR). */
+  answers: string | null;
+}
+
+/** What a decided mutation sends over the Hub (an accepted event, or a partner's message we refuse). */
+export interface OutboxContext {
+  submission: Submission;
+  verdict: Verdict;
+  event?: ServerEvent;
+  before?: RegulationCase;
+  after?: RegulationCase;
+  now: number;
+}
+
 export interface WriterOptions {
+  /** Messages to the Hub Santé a decided mutation causes, committed with it (the outbox). */
+  outbox?: (ctx: OutboxContext) => OutboxRow[];
+  /** Called after each commit that wrote outbox rows. */
+  onOutbox?: (rows: OutboxRow[]) => void;
   maxBatch?: number;
   /** Cases kept in memory (the writer is the only one writing them, so the cache is exact). */
   maxCachedCases?: number;
@@ -159,6 +197,8 @@ export class TenantWriter {
     const working = new Map<string, CachedCase>();
     const events: ServerEvent[] = [];
     const fresh: Verdict[] = [];
+    const outbox: OutboxRow[] = [];
+    const derive = this.options.outbox;
     let seq = this.lastSeq;
     for (const p of batch) {
       const m = p.mutation;
@@ -176,11 +216,14 @@ export class TenantWriter {
       if (decided.ok) {
         seq += 1;
         const event = { ...decided.value, localSeq: null, serverSeq: seq, serverTime: now } as ServerEvent;
-        working.set(m.caseId, { state: applyEvent(current?.state, event), lastSeq: seq });
+        const after = applyEvent(current?.state, event);
+        working.set(m.caseId, { state: after, lastSeq: seq });
         events.push(event);
         verdict = { id: m.id, status: 'accepted', seq };
+        if (derive) outbox.push(...derive({ submission: p, verdict, event, ...(current ? { before: current.state } : {}), after, now }));
       } else {
         verdict = { id: m.id, status: 'rejected', error: decided.error };
+        if (derive) outbox.push(...derive({ submission: p, verdict, ...(current ? { before: current.state } : {}), now }));
       }
       verdicts.set(m.id, verdict);
       fresh.push(verdict);
@@ -220,9 +263,15 @@ export class TenantWriter {
            INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
            SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
            ON CONFLICT DO NOTHING
+           RETURNING 1),
+         new_outbox AS (
+           INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, case_id, hub_case_id, link, body, created_at, expires_at, state, error_cause, answers)
+           SELECT $1, * FROM unnest($35::text[], $36::text[], $37::text[], $38::text[], $39::text[], $40::uuid[], $41::text[], $42::text[], $43::text[],
+             $44::bigint[], $45::bigint[], $46::text[], $47::text[], $48::text[])
+           ON CONFLICT (tenant, distribution_id) DO NOTHING
            RETURNING 1)
          SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM verdicts) AS verdicts, (SELECT count(*) FROM new_cases) AS cases,
-           (SELECT count(*) FROM new_facts) AS facts`,
+           (SELECT count(*) FROM new_facts) AS facts, (SELECT count(*) FROM new_outbox) AS outbox`,
         [
           this.tenant,
           events.map((e) => e.serverSeq),
@@ -250,6 +299,7 @@ export class TenantWriter {
           fresh.map(() => now),
           facts.map(([id]) => id),
           ...factColumns(facts.map(([, f]) => f)),
+          ...outboxColumns(outbox),
         ],
         'writer-commit',
       );
@@ -258,6 +308,13 @@ export class TenantWriter {
     for (const [id, c] of working) this.remember(id, c);
     this.committedBatches += 1;
     for (const p of batch) p.resolve(verdicts.get(p.mutation.id)!);
+    if (outbox.length > 0) {
+      try {
+        this.options.onOutbox?.(outbox);
+      } catch {
+        // The dispatcher also polls the outbox: a missed wake-up only delays.
+      }
+    }
     if (events.length > 0) {
       try {
         this.options.onCommitted?.(events);
@@ -266,6 +323,25 @@ export class TenantWriter {
       }
     }
   }
+}
+
+function outboxColumns(rows: OutboxRow[]): unknown[][] {
+  return [
+    rows.map((r) => r.distributionId),
+    rows.map((r) => r.recipient),
+    rows.map((r) => r.kind),
+    rows.map((r) => r.useCase),
+    rows.map((r) => r.label),
+    rows.map((r) => r.caseId),
+    rows.map((r) => r.hubCaseId),
+    rows.map((r) => r.link),
+    rows.map((r) => r.body),
+    rows.map((r) => r.createdAt),
+    rows.map((r) => r.expiresAt),
+    rows.map((r) => r.state),
+    rows.map((r) => r.errorCause),
+    rows.map((r) => r.answers),
+  ];
 }
 
 function sameFact(a: CaseFact, b: CaseFact): boolean {

@@ -23,6 +23,7 @@ export const events = {
   'effectors.changed': EffectorsStateSchema,
   /** The shared agenda changed (slots published, held, booked): a search on screen is run again. */
   'agenda.changed': z.strictObject({ version: z.number().int() }),
+  'hub.changed': z.strictObject({ version: z.number().int() }),
   'case.rejected': z.strictObject({ caseId: z.string(), reference: z.string().nullable(), code: z.string(), message: z.string() }),
 } as const;
 export type Events = typeof events;

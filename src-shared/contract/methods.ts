@@ -14,6 +14,7 @@ import { AgentPresenceSchema, AgentStateRequestSchema, SipAccountSchema } from '
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
 import { CallReportSchema, CenterCallSchema } from '../schemas/call-log.js';
 import { ActivityStatisticsSchema, IncentiveSettingsSchema, ReportRequestSchema, TodayFiguresSchema } from '../schemas/statistics.js';
+import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../schemas/hubsante.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
 export const SessionSchema = z.strictObject({
@@ -226,6 +227,12 @@ export const methods = {
     z.strictObject({ login: z.string(), organisationId: z.string().nullable() }),
     'Attach a user to a partner organisation, or back to the center’s own regulation (null) (admin).',
   ),
+  'hub.status': method(z.strictObject({}), HubOverviewSchema, 'The center’s Hub Santé link: state, last messages in and out, messages waiting for the partner’s acknowledgement.'),
+  'hub.quarantine': method(z.strictObject({}), z.array(QuarantineItemSchema), 'Messages received that could not be integrated (supervisors).'),
+  'hub.replay': method(z.strictObject({ distributionId: z.string().min(3).max(200) }), z.strictObject({ outcome: z.enum(['applied', 'quarantined']) }), 'Apply a quarantined message again (supervisors).'),
+  'hub.appointments': method(z.strictObject({}), z.array(HubAppointmentSchema), 'Appointments booked by the national SAS platform, unlinked first.'),
+  'hub.linkAppointment': method(z.strictObject({ appointmentId: z.string().min(1).max(200), caseId: IdSchema }), z.strictObject({ outcome: z.literal('linked') }), 'Attach a SAS appointment to a case (noted in its timeline).'),
+  'hub.caseMessages': method(z.strictObject({ caseId: IdSchema }), z.array(HubJournalEntrySchema), 'Every Hub message of a case in and out, verbatim.'),
   'directory.duty': method(z.strictObject({}), DirectorySchema, 'The center’s duty directory: sectors, on-call rota, duty pharmacies, MMGs.'),
   'directory.import': method(
     z.strictObject({ kind: DirectoryKindSchema, csv: z.string().min(1, 'fichier vide').max(8 * 1024 * 1024, 'fichier trop volumineux (8 Mo au plus)') }),

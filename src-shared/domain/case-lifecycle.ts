@@ -8,13 +8,13 @@ import {
   STATUS_LABELS,
   DECISIONS,
   DECISION_FIELD_LABELS,
+  type ActorRole,
   type Priority,
-  type Role,
   type Track,
 } from './codes.js';
 import { err, ok, type Result } from './result.js';
-import type { CaseStatus, RegulationCase, ScreeningFields } from '../schemas/case.js';
-import type { CaseCommand, CaseEvent, CaseEventDraft } from '../schemas/case-events.js';
+import type { CaseStatus, HubCaseMessage, HubLink, RegulationCase, ScreeningFields } from '../schemas/case.js';
+import type { CaseCommand, CaseEvent, CaseEventDraft, HubDelivery } from '../schemas/case-events.js';
 import type { Actor } from '../schemas/case.js';
 
 export interface CommandContext {
@@ -40,7 +40,7 @@ export function trackForPriority(priority: Priority): Track {
 }
 
 /** Which roles may issue each command. */
-const ALLOWED_ROLES: Record<CaseCommand['type'], readonly Role[]> = {
+const ALLOWED_ROLES: Record<CaseCommand['type'], readonly ActorRole[]> = {
   open: ['arm', 'physician'],
   update_fields: ['arm', 'physician'],
   add_note: ['arm', 'physician', 'supervisor'],
@@ -55,7 +55,13 @@ const ALLOWED_ROLES: Record<CaseCommand['type'], readonly Role[]> = {
   link_case: ['arm', 'physician'],
   record_call: ['arm', 'physician'],
   hand_over: ['physician', 'supervisor'],
+  answer_hand_over: ['arm', 'physician'],
+  hub_open: ['hub'],
+  hub_update: ['hub'],
+  hub_delivery: ['hub'],
 };
+
+const ALL_STATUSES: readonly CaseStatus[] = ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided', 'closed', 'cancelled', 'transferred_samu'];
 
 /** Status → commands that are legal in it (besides role checks). */
 const LEGAL_IN: Record<Exclude<CaseCommand['type'], 'open'>, readonly CaseStatus[]> = {
@@ -73,6 +79,11 @@ const LEGAL_IN: Record<Exclude<CaseCommand['type'], 'open'>, readonly CaseStatus
   // A call back after the decision or the closing is still part of the record.
   record_call: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided', 'closed', 'cancelled', 'transferred_samu'],
   hand_over: ['under_regulation'],
+  answer_hand_over: ['new_call', 'screening', 'waiting_regulation', 'under_regulation', 'decided'],
+  hub_open: [],
+  // The partner's changes and our delivery steps are part of the record whatever the status.
+  hub_update: ALL_STATUSES,
+  hub_delivery: ALL_STATUSES,
 };
 
 /** What a case must hold before an ARM sends it to regulation. */
@@ -115,6 +126,10 @@ export function decide(
   if (command.type === 'open') {
     if (state) return err('conflict', 'Ce dossier existe déjà.');
     return ok({ ...base, kind: 'case.opened', payload: { line: command.line, fields: command.fields ?? {} } });
+  }
+  if (command.type === 'hub_open') {
+    if (state) return err('conflict', 'Ce dossier existe déjà.', { hubCaseId: command.link.caseId });
+    return ok({ ...base, kind: 'case.hub_opened', payload: { line: command.line, fields: command.fields, link: command.link, message: command.message } });
   }
   if (!state) return err('not_found', 'Dossier introuvable.');
   if (command.type === 'take' && state.takenBy) {
@@ -189,6 +204,14 @@ export function decide(
       if (command.to.userId === state.takenBy?.userId) return err('invalid_input', 'Ce médecin régule déjà ce dossier.');
       return ok({ ...base, kind: 'case.handed_over', payload: { to: command.to } });
     }
+    case 'answer_hand_over':
+      if (state.hub?.handOver !== 'to_us_pending') return err('invalid_transition', 'Aucune prise en charge du SAMU n’attend de réponse sur ce dossier.');
+      if (!command.accept && !command.reason) return err('incomplete', 'Motif du refus requis.', { missing: ['motif'] });
+      return ok({ ...base, kind: 'case.hand_over_answered', payload: { accept: command.accept, ...(command.reason ? { reason: command.reason } : {}) } });
+    case 'hub_update':
+      return ok({ ...base, kind: 'case.hub_updated', payload: { changes: command.changes, notes: command.notes, ...(command.owner ? { owner: command.owner } : {}), ours: command.ours, message: command.message } });
+    case 'hub_delivery':
+      return ok({ ...base, kind: 'case.hub_delivery', payload: { delivery: command.delivery } });
     case 'record_call': {
       const c = command.call;
       if (c.endedAt < c.arrivedAt || (c.answeredAt !== null && (c.answeredAt < c.arrivedAt || c.answeredAt > c.endedAt))) {
@@ -237,6 +260,34 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       fieldVersions: { ...fieldVersions, line: 1 },
       notes: [],
       linkedCaseIds: [],
+    };
+  }
+  if (event.kind === 'case.hub_opened') {
+    const { link, message } = event.payload;
+    return {
+      id: event.caseId,
+      reference: caseReference(event.caseId, event.clientTime),
+      // Sent by the partner for regulation: straight into the liberal queue, marked as from the SAMU.
+      status: 'waiting_regulation',
+      track: 'liberal',
+      waitingSince: at,
+      openedAt: at,
+      openedBy: event.actor,
+      updatedAt: at,
+      version: 1,
+      fields: { ...event.payload.fields, line: event.payload.line },
+      fieldVersions: Object.fromEntries([...Object.keys(event.payload.fields), 'line'].map((k) => [k, 1])),
+      notes: [],
+      linkedCaseIds: [],
+      hub: {
+        caseId: link.caseId,
+        peer: link.peer,
+        ...(link.peerName ? { peerName: link.peerName } : {}),
+        owner: link.owner,
+        createdBy: 'peer',
+        ...(link.owner === link.ours ? { handOver: 'to_us_pending' as const } : {}),
+        messages: [inbound(message, at)],
+      },
     };
   }
   if (!state) throw new Error(`event ${event.kind} for a case that was never opened (${event.caseId})`);
@@ -311,8 +362,104 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
     case 'case.call_recorded':
       next.calls = [...(state.calls ?? []), { ...event.payload.call, agent: event.actor.displayName, recordedBy: event.actor.role }];
       break;
+    case 'case.hand_over_answered': {
+      const hub = state.hub!;
+      if (event.payload.accept) {
+        next.hub = { ...hub, handOver: 'to_us_accepted' };
+      } else {
+        // Handed back: the partner regulates it again.
+        next.hub = { ...hub, handOver: 'to_us_refused', owner: hub.peer, ...(event.payload.reason ? { handOverReason: event.payload.reason } : {}) };
+        next.status = 'transferred_samu';
+        next.track = 'samu';
+        next.statusReason = `Prise en charge refusée : ${event.payload.reason ?? ''}`.trim();
+        next.closedAt = at;
+        delete next.takenBy;
+      }
+      break;
+    }
+    case 'case.hub_updated':
+      applyHubUpdate(state, next, event.payload, at);
+      break;
+    case 'case.hub_delivery':
+      next.hub = withDelivery(state.hub, event.payload.delivery, at);
+      break;
   }
   return next;
+}
+
+function inbound(message: { distributionId: string; useCase: string }, at: number): HubCaseMessage {
+  const label = message.useCase === 'createCaseHealth' ? 'Dossier reçu du partenaire' : message.useCase === 'createCaseHealthUpdate' ? 'Mise à jour reçue du partenaire' : 'Message reçu';
+  return { distributionId: message.distributionId, direction: 'in', useCase: message.useCase, label, at };
+}
+
+/** The partner's RS-EDA-MAJ: its changes, its notes, and what its `owner` says about the hand-over. */
+function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number): void {
+  const peer = state.hub?.peer ?? p.message.senderId;
+  const hub: HubLink = state.hub
+    ? { ...state.hub, messages: [...state.hub.messages, inbound(p.message, at)] }
+    : { caseId: String(p.message.payload.caseId ?? ''), peer, owner: p.owner ?? peer, createdBy: 'us', messages: [inbound(p.message, at)] };
+  if (Object.keys(p.changes).length > 0) {
+    next.fields = mergeFields(state.fields, p.changes);
+    next.fieldVersions = { ...state.fieldVersions };
+    for (const key of Object.keys(p.changes)) next.fieldVersions[key] = next.version;
+  }
+  if (p.notes.length > 0) {
+    next.notes = [...state.notes, ...p.notes.map((n, i) => ({ eventId: `${p.message.distributionId}#${i}`, at, author: n.author ?? state.hub?.peerName ?? peer, role: 'hub' as const, text: n.text }))];
+  }
+  const before = state.hub?.owner ?? hub.owner;
+  const owner = p.owner ?? before;
+  if (owner !== before) {
+    if (owner === p.ours) {
+      if (hub.handOver === 'to_peer_pending') {
+        // The partner put our id back: it refuses the case we handed over.
+        hub.handOver = 'to_peer_refused';
+        next.statusReason = 'Transfert refusé par le SAMU';
+      } else {
+        hub.handOver = 'to_us_pending';
+        next.statusReason = 'Confié par le SAMU';
+      }
+      if (isTerminal(state.status) || state.status === 'decided') {
+        next.status = 'waiting_regulation';
+        next.track = 'liberal';
+        next.waitingSince = at;
+        delete next.closedAt;
+      }
+    } else if (!isTerminal(state.status)) {
+      // The partner takes the case back.
+      next.status = 'transferred_samu';
+      next.track = 'samu';
+      next.statusReason = 'Repris par le SAMU';
+      next.closedAt = at;
+      delete next.takenBy;
+    }
+  } else if (owner === peer && hub.handOver === 'to_peer_pending') {
+    // The partner kept its own id as owner: the functional acknowledgement of our transfer.
+    hub.handOver = 'to_peer_accepted';
+  }
+  hub.owner = owner;
+  next.hub = hub;
+}
+
+/** A delivery step of one of our messages: the case's link is created by the first, steps only move forward. */
+function withDelivery(hub: HubLink | undefined, d: HubDelivery, at: number): HubLink {
+  const link: HubLink = hub ?? { caseId: d.link.caseId, peer: d.link.peer, ...(d.link.peerName ? { peerName: d.link.peerName } : {}), owner: d.link.owner, createdBy: 'us', messages: [] };
+  const out = { ...link, messages: [...link.messages] };
+  if (d.link.owner !== link.owner || (!hub && d.link.owner === d.link.peer)) {
+    out.owner = d.link.owner;
+    if (d.link.owner === link.peer) out.handOver = 'to_peer_pending';
+  }
+  const i = out.messages.findIndex((m) => m.distributionId === d.distributionId && m.direction === 'out');
+  const prev: HubCaseMessage = i >= 0 ? out.messages[i]! : { distributionId: d.distributionId, direction: 'out', useCase: d.useCase, label: d.label, at };
+  const merged: HubCaseMessage = {
+    ...prev,
+    ...(d.state ? { state: d.state } : {}),
+    ...(d.steps || prev.steps ? { steps: { ...prev.steps, ...d.steps } } : {}),
+    ...(d.error ? { error: d.error } : {}),
+    ...(d.overdue !== undefined ? { overdue: d.overdue } : {}),
+  };
+  if (i >= 0) out.messages[i] = merged;
+  else out.messages.push(merged);
+  return out;
 }
 
 /** Rebuild a case from its whole log (used by tests and by a projection rebuild). */

@@ -5,11 +5,18 @@
 
 export const ROLES = ['arm', 'physician', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-export const ROLE_LABELS: Record<Role, string> = {
+/**
+ * Who may author a case event: the users' roles, plus the Hub Santé link of the center (a partner's
+ * message integrated, a delivery step). No user account can have the role `hub`.
+ */
+export const ACTOR_ROLES = [...ROLES, 'hub'] as const;
+export type ActorRole = (typeof ACTOR_ROLES)[number];
+export const ROLE_LABELS: Record<ActorRole, string> = {
   arm: 'ARM (assistant de régulation médicale)',
   physician: 'Médecin régulateur',
   supervisor: 'Superviseur',
   admin: 'Administrateur',
+  hub: 'Hub Santé',
 };
 
 /** ARM priority referential. P0/P1 go to the SAMU's urgentist, P2/P3 may stay with liberal regulation. */

@@ -9,6 +9,7 @@ import type { CallerRelationship, DecisionCode, Priority } from './codes.js';
 import { DECISIONS, REASONS } from './codes.js';
 import { hubDateTime } from './hubsante-envelope.js';
 import type { RegulationCase, ScreeningFields } from '../schemas/case.js';
+import type { CaseEventDraft } from '../schemas/case-events.js';
 
 export interface HubCaseContext {
   /** Our Hub client id, e.g. "fr.health.samu210" (configuration). */
@@ -58,9 +59,9 @@ export function hubCaseId(c: Pick<RegulationCase, 'reference' | 'openedAt'>, ctx
 
 const contact = (phone: string) => ({ channel: 'PERSONNE', type: 'TEL', detail: phone });
 
-export function caseToCreateCaseHealth(c: RegulationCase, ctx: HubCaseContext): Record<string, unknown> {
+export function caseToCreateCaseHealth(c: RegulationCase, ctx: HubCaseContext, options: { owner?: string } = {}): Record<string, unknown> {
   const f = c.fields;
-  const { caseId, senderCaseId } = hubCaseId(c, ctx);
+  const { caseId, senderCaseId } = c.hub && c.hub.createdBy === 'peer' ? { caseId: c.hub.caseId, senderCaseId: c.hub.caseId.split('.').slice(3).join('.') } : hubCaseId(c, ctx);
   const at = (ms: number) => hubDateTime(ms, ctx.timeZone);
   const patientName = [f.patient?.firstName, f.patient?.lastName].filter(Boolean).join(' ');
   const patientId = `${ctx.clientId}.${senderCaseId}.patient.1`;
@@ -78,7 +79,7 @@ export function caseToCreateCaseHealth(c: RegulationCase, ctx: HubCaseContext): 
       ...(f.location?.inseeCode || f.location?.communeName ? { city: { ...(f.location.communeName ? { name: f.location.communeName } : {}), ...(f.location.inseeCode ? { inseeCode: f.location.inseeCode } : {}) } } : {}),
       ...(f.location?.accessNotes ? { freetext: f.location.accessNotes } : {}),
     },
-    owner: ctx.clientId,
+    owner: options.owner ?? ctx.clientId,
   };
   if (f.callbackPhone) {
     out.initialAlert = {
@@ -195,4 +196,101 @@ export function handOverAnswer(caseId: string, ours: string, sender: string, acc
 export function readUpdate(update: { caseId: string; owner?: string }, ours: string, currentOwner: string): 'handed_to_us' | 'taken_back' | 'changes' {
   if (update.owner && update.owner !== currentOwner) return update.owner === ours ? 'handed_to_us' : 'taken_back';
   return 'changes';
+}
+
+// ---- what a case change sends to the partner -------------------------------------------------------
+
+export interface HubPeer {
+  id: string;
+  name?: string;
+}
+
+export interface PlannedMessage {
+  recipientId: string;
+  useCase: 'createCaseHealth' | 'createCaseHealthUpdate' | 'reference' | 'error';
+  kind: 'Report' | 'Update' | 'Ack' | 'Error';
+  payload: Record<string, unknown>;
+  /** What it says, in French, for the case's timeline and the journal. */
+  label: string;
+  /** The case's link once it is sent (its Hub id, the partner, the owner it asks for). */
+  link: { caseId: string; peer: string; peerName?: string; owner: string };
+}
+
+function transferReason(e: CaseEventDraft): string | null {
+  if (e.kind === 'case.transferred_samu') return e.payload.reason;
+  if (e.kind === 'case.decided' && e.payload.decision.code === 'TRANSFER_SAMU') return e.payload.decision.comment ?? 'Décision : transfert au SAMU';
+  return null;
+}
+
+/**
+ * The message(s) a committed case event sends over the Hub (none for most): a transfer to the SAMU
+ * sends the whole case (RS-EDA) or, when the SAMU already knows it, an owner change (RS-EDA-MAJ);
+ * the answer to a hand-over sets the owner; later notes, field changes and decisions of a shared
+ * case go as updates. The partner's own messages are acknowledged elsewhere (RC-REF).
+ */
+export function plannedMessages(event: CaseEventDraft, before: RegulationCase | undefined, after: RegulationCase, ctx: HubCaseContext, samu: HubPeer): PlannedMessage[] {
+  if (event.actor.role === 'hub') return [];
+  const hub = before?.hub;
+  const reason = transferReason(event);
+  if (reason !== null) {
+    if (!hub) {
+      const payload = caseToCreateCaseHealth(after, ctx, { owner: samu.id });
+      const withReason = { ...payload, medicalNote: [...((payload.medicalNote as unknown[]) ?? []), { medicalNoteId: `${ctx.clientId}.medicalNote.${String(payload.senderCaseId)}.transfert`, operator: { role: 'MEDECIN', label: event.actor.displayName }, creation: hubDateTime(eventTimeOf(event), ctx.timeZone), freetext: `Transfert au SAMU : ${reason}`.slice(0, 2000) }] };
+      return [{ recipientId: samu.id, useCase: 'createCaseHealth', kind: 'Report', payload: withReason, label: 'Transfert du dossier au SAMU', link: { caseId: String(payload.caseId), peer: samu.id, ...(samu.name ? { peerName: samu.name } : {}), owner: samu.id } }];
+    }
+    return [{ recipientId: hub.peer, useCase: 'createCaseHealthUpdate', kind: 'Update', payload: handOverUpdate(hub.caseId, hub.peer, reason), label: 'Transfert du dossier au SAMU (changement de responsable)', link: linkOf(hub, hub.peer) }];
+  }
+  if (!hub) return [];
+  if (event.kind === 'case.hand_over_answered') {
+    const payload = handOverAnswer(hub.caseId, ctx.clientId, hub.peer, event.payload.accept, event.payload.reason);
+    return [{ recipientId: hub.peer, useCase: 'createCaseHealthUpdate', kind: 'Update', payload, label: event.payload.accept ? 'Prise en charge acceptée' : 'Prise en charge refusée', link: linkOf(hub, String(payload.owner)) }];
+  }
+  const update = updateOf(event, after, ctx, hub.caseId);
+  return update ? [{ recipientId: hub.peer, useCase: 'createCaseHealthUpdate', kind: 'Update', payload: update.payload, label: update.label, link: linkOf(hub, hub.owner) }] : [];
+}
+
+const linkOf = (hub: NonNullable<RegulationCase['hub']>, owner: string) => ({ caseId: hub.caseId, peer: hub.peer, ...(hub.peerName ? { peerName: hub.peerName } : {}), owner });
+const eventTimeOf = (e: CaseEventDraft) => e.serverTime ?? e.clientTime;
+
+/** A shared case's own change as an RS-EDA-MAJ: the new note, the decision, the fields changed. */
+function updateOf(event: CaseEventDraft, after: RegulationCase, ctx: HubCaseContext, caseId: string): { payload: Record<string, unknown>; label: string } | null {
+  const full = caseToCreateCaseHealth(after, ctx, { owner: after.hub?.owner ?? ctx.clientId });
+  if (event.kind === 'case.note_added') {
+    const notes = (full.medicalNote as Record<string, unknown>[] | undefined) ?? [];
+    const last = notes[notes.length - 1];
+    return last ? { payload: { caseId, medicalNote: [last] }, label: 'Note transmise au SAMU' } : null;
+  }
+  if (event.kind === 'case.decided' && full.decision) return { payload: { caseId, decision: full.decision }, label: 'Décision transmise au SAMU' };
+  if (event.kind === 'case.fields_updated') {
+    const keys = Object.keys(event.payload.changes);
+    const payload: Record<string, unknown> = { caseId };
+    if (keys.some((k) => k === 'location') && full.location) payload.location = full.location;
+    if (keys.some((k) => k === 'patient') && full.patient) payload.patient = full.patient;
+    if (keys.some((k) => k === 'priority' || k === 'line')) payload.qualification = full.qualification;
+    if (keys.some((k) => k === 'callbackPhone' || k === 'caller') && full.initialAlert) payload.initialAlert = full.initialAlert;
+    return Object.keys(payload).length > 1 ? { payload, label: 'Modification transmise au SAMU' } : null;
+  }
+  return null;
+}
+
+/** What an RS-EDA-MAJ of the partner changes in our case (what we model; the rest stays in the original message). */
+export function createCaseHealthUpdateToChanges(p: Record<string, unknown>): { changes: ScreeningFields; notes: { text: string; author?: string }[]; owner?: string } {
+  const fields = createCaseHealthToFields(p);
+  const changes: ScreeningFields = {};
+  // Only what the update carries: the reader above defaults the line, which an update does not say.
+  if (p.qualification) {
+    if (fields.priority) changes.priority = fields.priority;
+  }
+  if (p.initialAlert) {
+    if (fields.callbackPhone) changes.callbackPhone = fields.callbackPhone;
+    if (fields.caller) changes.caller = fields.caller;
+  }
+  if (p.patient && fields.patient) changes.patient = fields.patient;
+  if (p.location && fields.location) changes.location = fields.location;
+  type Note = { freetext?: string; operator?: { label?: string; role?: string } };
+  const notes = ((p.medicalNote as Note[] | undefined) ?? [])
+    .filter((n) => typeof n.freetext === 'string' && n.freetext.trim() !== '')
+    .map((n) => ({ text: String(n.freetext).slice(0, 4000), ...(n.operator?.label ? { author: String(n.operator.label).slice(0, 200) } : {}) }));
+  if (typeof p.freetext === 'string' && p.freetext.trim()) notes.push({ text: p.freetext.slice(0, 4000) });
+  return { changes, notes, ...(typeof p.owner === 'string' ? { owner: p.owner } : {}) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, CallRecordSchema, DecisionSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
+import { ActorSchema, CallRecordSchema, DecisionSchema, HubDeliveryStateSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
 import { EpochMsSchema, IdSchema, shortText } from './primitives.js';
 
 /** Commands: what a user asks the core to do to a case. Validated at every boundary. */
@@ -28,9 +28,42 @@ export const CaseCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('record_call'), call: CallRecordSchema }),
   /** Hand a case under regulation to a colleague physician (who then holds it). */
   z.strictObject({ type: z.literal('hand_over'), to: ActorSchema }),
+  /** Accept or refuse a case the SAMU handed over to liberal regulation (answered over the Hub). */
+  z.strictObject({ type: z.literal('answer_hand_over'), accept: z.boolean(), reason: shortText(500).optional() }),
+  // ---- issued by the center's Hub Santé link only (role `hub`), never by a workstation ----
+  /** A case the partner created and sent us (RS-EDA). */
+  z.strictObject({ type: z.literal('hub_open'), line: LineSchema, fields: ScreeningFieldsSchema, link: z.lazy(() => HubOpenLinkSchema), message: z.lazy(() => HubMessageRecordSchema) }),
+  /** The partner's changes to a shared case (RS-EDA-MAJ): fields, notes, owner. */
+  z.strictObject({ type: z.literal('hub_update'), changes: ScreeningFieldsSchema, notes: z.array(z.lazy(() => HubNoteSchema)).max(100), owner: z.string().max(100).optional(), ours: z.string().min(1).max(100), message: z.lazy(() => HubMessageRecordSchema) }),
+  /** A delivery step of a message we sent about this case (published, acknowledged, integrated, refused, error, overdue). */
+  z.strictObject({ type: z.literal('hub_delivery'), delivery: z.lazy(() => HubDeliverySchema) }),
 ]);
 export type CaseCommand = z.infer<typeof CaseCommandSchema>;
 export type CaseCommandType = CaseCommand['type'];
+
+/** The original message, kept verbatim with the event it caused (what we do not model is not lost). */
+export const HubMessageRecordSchema = z.strictObject({
+  distributionId: z.string().min(1).max(200),
+  senderId: z.string().min(1).max(100),
+  useCase: z.string().min(1).max(60),
+  sentAt: z.string().max(40),
+  payload: z.record(z.string(), z.unknown()),
+});
+export const HubOpenLinkSchema = z.strictObject({ caseId: z.string().min(1).max(200), peer: z.string().min(1).max(100), peerName: z.string().max(100).optional(), owner: z.string().min(1).max(100), ours: z.string().min(1).max(100) });
+export const HubNoteSchema = z.strictObject({ text: z.string().min(1).max(4000), author: z.string().max(200).optional() });
+export const HubDeliverySchema = z.strictObject({
+  distributionId: z.string().min(1).max(200),
+  useCase: z.string().min(1).max(60),
+  label: z.string().max(200),
+  /** The link a first message creates (the case's Hub id, the partner, the owner it asked for). */
+  link: z.strictObject({ caseId: z.string().min(1).max(200), peer: z.string().min(1).max(100), peerName: z.string().max(100).optional(), owner: z.string().min(1).max(100) }),
+  state: HubDeliveryStateSchema.optional(),
+  steps: z.partialRecord(HubDeliveryStateSchema, EpochMsSchema).optional(),
+  error: z.strictObject({ code: z.number().int(), cause: z.string().max(2000) }).optional(),
+  overdue: z.boolean().optional(),
+});
+export type HubDelivery = z.infer<typeof HubDeliverySchema>;
+export type HubMessageRecord = z.infer<typeof HubMessageRecordSchema>;
 
 /** Event payloads, one per kind. A payload is a pure function of the command that produced it. */
 export const CaseEventPayloadSchemas = {
@@ -48,6 +81,10 @@ export const CaseEventPayloadSchemas = {
   'case.linked': z.strictObject({ linkedCaseId: IdSchema }),
   'case.call_recorded': z.strictObject({ call: CallRecordSchema }),
   'case.handed_over': z.strictObject({ to: ActorSchema }),
+  'case.hand_over_answered': z.strictObject({ accept: z.boolean(), reason: z.string().optional() }),
+  'case.hub_opened': z.strictObject({ line: LineSchema, fields: ScreeningFieldsSchema, link: HubOpenLinkSchema, message: HubMessageRecordSchema }),
+  'case.hub_updated': z.strictObject({ changes: ScreeningFieldsSchema, notes: z.array(HubNoteSchema), owner: z.string().optional(), ours: z.string(), message: HubMessageRecordSchema }),
+  'case.hub_delivery': z.strictObject({ delivery: HubDeliverySchema }),
 } as const;
 export type CaseEventKind = keyof typeof CaseEventPayloadSchemas;
 export const CASE_EVENT_KINDS = Object.keys(CaseEventPayloadSchemas) as [CaseEventKind, ...CaseEventKind[]];
@@ -87,6 +124,10 @@ export const CaseEventSchema = z.discriminatedUnion('kind', [
   eventVariant('case.linked'),
   eventVariant('case.call_recorded'),
   eventVariant('case.handed_over'),
+  eventVariant('case.hand_over_answered'),
+  eventVariant('case.hub_opened'),
+  eventVariant('case.hub_updated'),
+  eventVariant('case.hub_delivery'),
 ]);
 export type CaseEvent = z.infer<typeof CaseEventSchema>;
 /** An event before the store gave it its local order. */

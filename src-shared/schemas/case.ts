@@ -6,13 +6,13 @@ import {
   LINES,
   PRIORITIES,
   REASON_CODES,
-  ROLES,
+  ACTOR_ROLES,
   SEXES,
   TRACKS,
 } from '../domain/codes.js';
 import { DepartmentCodeSchema, EpochMsSchema, IdSchema, InseeCodeSchema, IsoDateSchema, shortText } from './primitives.js';
 
-export const RoleSchema = z.enum(ROLES);
+export const RoleSchema = z.enum(ACTOR_ROLES);
 export const PrioritySchema = z.enum(PRIORITIES);
 export const TrackSchema = z.enum(TRACKS);
 export const LineSchema = z.enum(LINES);
@@ -125,6 +125,47 @@ export const NoteSchema = z.strictObject({
   text: z.string(),
 });
 
+/** Where a message exchanged over the Hub Santé stands, as its sender sees it (see hubsante-protocol.ts). */
+export const HubDeliveryStateSchema = z.enum(['pending', 'published', 'received', 'integrated', 'refused', 'error']);
+
+/** One message of the case exchanged over the Hub Santé, in or out, with its delivery steps when it is ours. */
+export const HubCaseMessageSchema = z.strictObject({
+  distributionId: z.string().max(200),
+  direction: z.enum(['in', 'out']),
+  /** RS-EDA `createCaseHealth`, RS-EDA-MAJ `createCaseHealthUpdate`, RC-REF `reference`, RS-ERROR `error`. */
+  useCase: z.string().max(60),
+  /** What it said, in French ("Transfert du dossier au SAMU", "Accusé de réception"). */
+  label: z.string().max(200),
+  at: EpochMsSchema,
+  state: HubDeliveryStateSchema.optional(),
+  /** When each delivery step was reached. */
+  steps: z.partialRecord(HubDeliveryStateSchema, EpochMsSchema).optional(),
+  error: z.strictObject({ code: z.number().int(), cause: z.string().max(2000) }).optional(),
+  /** Not acknowledged by the peer within the configured delay: the users are alerted. */
+  overdue: z.boolean().optional(),
+});
+export type HubCaseMessage = z.infer<typeof HubCaseMessageSchema>;
+
+/** A hand-over of the case between us and the partner (the Hub's `owner`), and where it stands. */
+export const HandOverStateSchema = z.enum(['to_us_pending', 'to_us_accepted', 'to_us_refused', 'to_peer_pending', 'to_peer_accepted', 'to_peer_refused']);
+export type HandOverState = z.infer<typeof HandOverStateSchema>;
+
+/** The case as shared with a partner over the Hub Santé (the department's SAMU). */
+export const HubLinkSchema = z.strictObject({
+  /** The Hub's case id (`fr.health.samu210.DRFR15…`), created once by whoever created the case. */
+  caseId: z.string().max(200),
+  /** The partner's Hub id and name. */
+  peer: z.string().max(100),
+  peerName: z.string().max(100).optional(),
+  /** Who regulates the case now (a Hub id), and who created it. */
+  owner: z.string().max(100),
+  createdBy: z.enum(['us', 'peer']),
+  handOver: HandOverStateSchema.optional(),
+  handOverReason: z.string().max(2000).optional(),
+  messages: z.array(HubCaseMessageSchema).max(1000),
+});
+export type HubLink = z.infer<typeof HubLinkSchema>;
+
 /** The regulation case (dossier de régulation) as the projection of its events. */
 export const RegulationCaseSchema = z.strictObject({
   id: IdSchema,
@@ -154,6 +195,8 @@ export const RegulationCaseSchema = z.strictObject({
   linkedCaseIds: z.array(IdSchema),
   /** Calls of this case, in the order they were recorded (absent on cases without any). */
   calls: z.array(CallRecordSchema.extend({ agent: z.string(), recordedBy: RoleSchema })).optional(),
+  /** Shared with the SAMU over the Hub Santé (absent on cases never exchanged). */
+  hub: HubLinkSchema.optional(),
 });
 export type RegulationCase = z.infer<typeof RegulationCaseSchema>;
 

@@ -150,6 +150,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('effectorRequests'), requests: z.array(EffectorRequestSchema) }),
   /** The shared agenda changed (a slot published, held, booked...): searches shown are run again. */
   z.strictObject({ type: z.literal('agenda'), version: z.number().int().nonnegative() }),
+  /** The Hub Santé link changed (connection, messages waiting for an acknowledgement, quarantine, SAS appointments): read it again. */
+  z.strictObject({ type: z.literal('hub'), version: z.number().int().nonnegative() }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

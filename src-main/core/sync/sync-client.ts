@@ -67,6 +67,8 @@ export interface SyncClientOptions {
   onEffectorRequests?(requests: EffectorRequest[]): void;
   /** The shared agenda changed somewhere in the center. */
   onAgendaChanged?(version: number): void;
+  /** The Hub Santé link's state changed on the server. */
+  onHubChanged?(version: number): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
 }
@@ -479,6 +481,10 @@ export class SyncClient {
     }
     if (frame.type === 'agenda') {
       this.options.onAgendaChanged?.(frame.version);
+      return;
+    }
+    if (frame.type === 'hub') {
+      this.options.onHubChanged?.(frame.version);
       return;
     }
     if (frame.type === 'directory') {

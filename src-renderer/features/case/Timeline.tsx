@@ -5,6 +5,7 @@
 import type { MethodOutput } from '../../../src-shared/contract/methods';
 import { DECISIONS, LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
 import { dateTime, displayNumber, duration } from '../../ui/labels';
+import { DELIVERY_LABELS as HUB_DELIVERY_LABELS } from '../../../src-shared/domain/hubsante-protocol';
 
 type History = MethodOutput<'case.history'>;
 type Entry = History[number];
@@ -47,6 +48,23 @@ function describe(e: Entry): string {
       const length = c.answeredAt ? `durée ${duration(c.endedAt - c.answeredAt)}` : 'sans réponse';
       const transfer = c.transferredTo ? `, transféré vers ${c.transferredTo}` : '';
       return c.direction === 'in' ? `appel reçu de ${who} (${LINE_LABELS[c.line]}), ${length}${transfer}` : `appel passé vers ${who}, ${length}${transfer}`;
+    }
+    case 'case.hand_over_answered':
+      return e.payload.accept ? 'prise en charge acceptée (réponse envoyée au SAMU)' : `prise en charge refusée : ${e.payload.reason ?? ''} (dossier rendu au SAMU)`;
+    case 'case.hub_opened':
+      return `dossier reçu du ${e.payload.link.peerName ?? e.payload.link.peer} par le Hub Santé${e.payload.link.owner === e.payload.link.ours ? ', confié à la régulation libérale' : ''}`;
+    case 'case.hub_updated': {
+      const parts = [
+        ...Object.keys(e.payload.changes).map((k) => FIELD_LABELS[k] ?? k),
+        ...(e.payload.notes.length ? [`${e.payload.notes.length} note(s) : « ${e.payload.notes.map((n) => n.text).join(' » « ')} »`] : []),
+        ...(e.payload.owner ? [`responsable : ${e.payload.owner === e.payload.ours ? 'nous' : e.payload.owner}`] : []),
+      ];
+      return `mise à jour reçue du SAMU${parts.length ? ` — ${parts.join(', ')}` : ''}`;
+    }
+    case 'case.hub_delivery': {
+      const d = e.payload.delivery;
+      const what = d.overdue ? 'sans accusé de réception dans le délai' : d.state ? HUB_DELIVERY_LABELS[d.state] : 'suivi';
+      return `${d.label} : ${what}${d.error ? ` (erreur ${d.error.code} : ${d.error.cause})` : ''}`;
     }
   }
 }

@@ -1,0 +1,608 @@
+/**
+ * A center's Hub Santé link, in the central server: what a case change sends (the outbox rule the
+ * writer applies inside its transaction), the one dispatcher that publishes the outbox in order with
+ * publisher confirms and follows each message until the partner acknowledged it (re-sent, alerted
+ * when late, expired), and what arrives: a partner's case or update integrated once (identified by
+ * its distributionID) and answered with exactly one RC-REF, or refused with an RS-ERROR and kept in
+ * quarantine; acknowledgements and errors of our own messages; SAS appointments. Every message in
+ * and out goes verbatim into the append-only journal. An AMQP delivery is acknowledged only after
+ * what it caused is committed.
+ */
+import { createHash } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { createCaseHealthToFields, createCaseHealthUpdateToChanges, plannedMessages, type HubCaseContext, type PlannedMessage } from '../../src-shared/domain/hubsante-case.js';
+import { buildEnvelope, type DecodedMessage, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
+import { ackOf, applyDelivery, errorOf, type Delivery, type DeliveryEvent, type HubErrorCode } from '../../src-shared/domain/hubsante-protocol.js';
+import type { Actor } from '../../src-shared/schemas/case.js';
+import type { CaseCommand, HubDelivery } from '../../src-shared/schemas/case-events.js';
+import type { Verdict } from '../../src-shared/sync-protocol/messages.js';
+import type { HubAppointment, HubJournalEntry, HubStatus, QuarantineItem } from '../../src-shared/schemas/hubsante.js';
+import type { Queryable, SqlDatabase } from '../db/sql.js';
+import type { OutboxContext, OutboxRow, TenantWriter } from '../services/tenant-writer.js';
+import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
+import type { HubConfig } from './config.js';
+import type { HubSchemas } from './schemas.js';
+
+const NAMESPACE = 'b7d1f6a2-3c4e-4f8a-9d0b-5e6f7a8b9c0d';
+/** A stable UUID for a name: the same partner message always gives the same mutation, the same Hub case the same case. */
+export const uuidFrom = (name: string): string => uuidv5(name, NAMESPACE);
+
+const HUB_ACTOR: Actor = { userId: 'hub', displayName: 'Hub Santé', role: 'hub' };
+
+export type { HubAppointment, HubStatus, QuarantineItem };
+
+interface HubSubmission {
+  decoded: DecodedMessage;
+}
+
+export interface HubServiceOptions {
+  db: SqlDatabase;
+  config: HubConfig;
+  schemas: HubSchemas;
+  department: string;
+  writer: () => Promise<TenantWriter>;
+  now?: () => number;
+  log: (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
+  /** Something supervisors watch changed (connection, waiting messages, quarantine, appointments). */
+  onChange?: () => void;
+  /** Period of the follow-up of sent messages (re-send, alert, expiry). */
+  tickMs?: number;
+}
+
+/** The receiving-software error code for a mutation the case rules refused. */
+function codeFor(error: { code: string } | undefined): HubErrorCode {
+  switch (error?.code) {
+    case 'conflict':
+      return 701;
+    case 'not_found':
+    case 'invalid_transition':
+      return 702;
+    case 'incomplete':
+    case 'invalid_input':
+      return 704;
+    default:
+      return 700;
+  }
+}
+
+export class HubService {
+  readonly link: HubAmqpLink;
+  private readonly now: () => number;
+  private readonly ctx: HubCaseContext;
+  private lastIn: HubStatus['lastIn'] = null;
+  private lastOut: HubStatus['lastOut'] = null;
+  private pumping = false;
+  private again = false;
+  private ticker: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly o: HubServiceOptions) {
+    this.now = o.now ?? Date.now;
+    this.ctx = { clientId: o.config.clientId, timeZone: o.config.timeZone, departmentCode: o.department };
+    this.link = new HubAmqpLink({
+      clientId: o.config.clientId,
+      url: o.config.url,
+      vhost: o.config.vhost,
+      tls: o.config.tls,
+      ...(o.config.servername ? { servername: o.config.servername } : {}),
+      prefetch: o.config.prefetch,
+      onDelivery: (queue, msg) => void this.onDelivery(queue, msg),
+      log: o.log,
+    });
+    this.link.on('state', (state: LinkState) => {
+      this.o.onChange?.();
+      if (state === 'connected') this.wake();
+    });
+  }
+
+  get config(): HubConfig {
+    return this.o.config;
+  }
+
+  start(): void {
+    this.link.start();
+    this.ticker = setInterval(() => void this.followUp().catch((e) => this.o.log('error', 'Hub Santé : suivi des envois en échec', { error: (e as Error).message })), this.o.tickMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.link.stop();
+  }
+
+  // ---- the outbox rule (runs inside the writer's transaction) --------------------------------
+
+  private ours(now: number) {
+    return { clientId: this.o.config.clientId, sentAt: now, expiresAt: now + this.o.config.expiryHours * 3_600_000, uuid: uuidv7(), timeZone: this.o.config.timeZone };
+  }
+
+  private row(out: OutgoingMessage, meta: { label: string; caseId: string | null; hubCaseId: string | null; link: PlannedMessage['link'] | null; answers: string | null }, now: number): OutboxRow {
+    const envelope = buildEnvelope(out);
+    const errors = this.o.schemas.check('EDXL-DE-full.schema.json', envelope);
+    if (errors.length) this.o.log('error', 'Hub Santé : message sortant non conforme, non envoyé', { distributionId: envelope.distributionID, errors });
+    return {
+      distributionId: envelope.distributionID,
+      recipient: out.recipientId,
+      kind: out.kind,
+      useCase: out.useCase,
+      label: meta.label,
+      caseId: meta.caseId,
+      hubCaseId: meta.hubCaseId,
+      link: meta.link ? JSON.stringify(meta.link) : null,
+      body: JSON.stringify(envelope),
+      createdAt: now,
+      expiresAt: out.expiresAt,
+      state: errors.length ? 'invalid' : 'pending',
+      errorCause: errors.length ? errors.map((e) => `${e.path} : ${e.message}`).join(' ; ').slice(0, 2000) : null,
+      answers: meta.answers,
+    };
+  }
+
+  /** What a decided mutation sends: the answer to a partner's message, or what our case change says. */
+  outboxFor = (c: OutboxContext): OutboxRow[] => {
+    const hub = c.submission.hubMessage as HubSubmission | undefined;
+    if (hub) {
+      const d = hub.decoded;
+      const ref = { distributionID: d.envelope.distributionID, senderID: d.envelope.senderID };
+      const out =
+        c.verdict.status === 'accepted'
+          ? ackOf(d, this.ours(c.now), { step: 'INTEGRE' })
+          : errorOf(ref, codeFor(c.verdict.error), c.verdict.error?.message ?? 'non intégré', this.ours(c.now));
+      return [this.row(out, { label: c.verdict.status === 'accepted' ? 'Accusé de réception (intégré)' : 'Erreur renvoyée au partenaire', caseId: c.submission.mutation.caseId, hubCaseId: null, link: null, answers: ref.distributionID }, c.now)];
+    }
+    if (!c.event || !c.after) return [];
+    return plannedMessages(c.event, c.before, c.after, this.ctx, this.o.config.samu).map((p) =>
+      this.row(
+        { senderId: this.o.config.clientId, recipientId: p.recipientId, kind: p.kind, useCase: p.useCase, payload: p.payload, ...this.ours(c.now), ...(p.link.peerName ? { recipientName: p.link.peerName } : {}) },
+        { label: p.label, caseId: c.after!.id, hubCaseId: p.link.caseId, link: p.link, answers: null },
+        c.now,
+      ),
+    );
+  };
+
+  /** The writer committed outbox rows: publish them now. */
+  onOutbox = (): void => this.wake();
+
+  // ---- the dispatcher --------------------------------------------------------------------------
+
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        if (!this.link.connected || this.stopped) break;
+        const { rows } = await this.o.db.query<{ id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string; state: string }>(
+          `SELECT id, distribution_id, body, recipient, use_case, label, case_id, link, answers, steps, state FROM hub_outbox
+            WHERE tenant = $1 AND state = 'pending' ORDER BY id LIMIT 500`,
+          [this.o.config.tenant],
+          'hub-outbox-pending',
+        );
+        if (rows.length === 0) break;
+        // One channel, in id order: the broker keeps that order; confirms come back in it.
+        const results = await Promise.allSettled(rows.map((r) => this.link.publish(Buffer.from(r.body), r.distribution_id)));
+        const done = rows.filter((_, i) => results[i]!.status === 'fulfilled');
+        if (done.length) await this.published(done, false);
+        if (done.length < rows.length) {
+          const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+          this.o.log('warn', 'Hub Santé : publication non confirmée, nouvel essai', { error: String(failed.reason?.message ?? failed.reason) });
+          break;
+        }
+        if (rows.length === 500) this.again = true;
+      } while (this.again);
+    } catch (error) {
+      this.o.log('error', 'Hub Santé : envoi de la file en échec', { error: (error as Error).message });
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Confirmed by the broker: the step, the journal, and the case's timeline for case messages. */
+  private async published(rows: { id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string }[], resent: boolean): Promise<void> {
+    const now = this.now();
+    const tenant = this.o.config.tenant;
+    await this.o.db.query(
+      `WITH up AS (
+         UPDATE hub_outbox SET state = CASE WHEN state = 'pending' THEN 'published' ELSE state END,
+           steps = CASE WHEN steps::jsonb ? 'published' THEN steps ELSE (steps::jsonb || jsonb_build_object('published', $3::bigint))::text END,
+           attempts = attempts + 1, last_attempt_at = $3
+         WHERE tenant = $1 AND id = ANY($2::bigint[]) RETURNING 1),
+       j AS (
+         INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
+         SELECT $1, $3, 'out', d, $4, r, NULL, u, c, $9, b FROM unnest($5::text[], $6::text[], $7::text[], $8::uuid[], $10::text[]) AS t(d, r, u, c, b)
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
+      [tenant, rows.map((r) => r.id), now, this.o.config.clientId, rows.map((r) => r.distribution_id), rows.map((r) => r.recipient), rows.map((r) => r.use_case), rows.map((r) => r.case_id), resent ? 'renvoi' : null, rows.map((r) => r.body)],
+      'hub-outbox-published',
+    );
+    const last = rows[rows.length - 1]!;
+    this.lastOut = { at: now, distributionId: last.distribution_id, useCase: last.use_case, peer: last.recipient };
+    if (!resent) {
+      const caseRows = rows.filter((r) => r.case_id && r.link && !r.answers);
+      if (caseRows.length) {
+        await this.submitDeliveries(caseRows.map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|published`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'published', steps: { published: now } } })));
+      }
+      this.o.onChange?.();
+    }
+  }
+
+  private async submitDeliveries(items: { caseId: string; key: string; delivery: HubDelivery }[]): Promise<void> {
+    const writer = await this.o.writer();
+    const now = this.now();
+    const verdicts = await writer.submit(
+      items.map((i, n) => ({
+        mutation: { id: uuidFrom(`${this.o.config.tenant}|delivery|${i.key}`), caseId: i.caseId, command: { type: 'hub_delivery', delivery: i.delivery }, clientTime: now, localSeq: n + 1 },
+        actor: HUB_ACTOR,
+        workstationId: 'hubsante',
+      })),
+    );
+    for (const v of verdicts) if (v.status === 'rejected') this.o.log('warn', 'Hub Santé : étape de livraison non inscrite au dossier', { error: v.error?.message });
+  }
+
+  /** Re-send what the partner has not acknowledged, alert on what is late, give up on what expired. */
+  async followUp(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.now();
+    const c = this.o.config;
+    const tenant = c.tenant;
+    const { rows: expired } = await this.o.db.query<{ distribution_id: string; case_id: string | null; link: string | null; use_case: string; label: string; steps: string; state: string }>(
+      `UPDATE hub_outbox SET state = 'error', error_code = 400, error_cause = 'expiré sans accusé de réception du partenaire'
+        WHERE tenant = $1 AND state IN ('pending', 'published') AND answers IS NULL AND expires_at <= $2
+        RETURNING distribution_id, case_id, link, use_case, label, steps, state`,
+      [tenant, now],
+    );
+    const { rows: late } = await this.o.db.query<{ distribution_id: string; case_id: string | null; link: string | null; use_case: string; label: string; recipient: string }>(
+      `UPDATE hub_outbox SET overdue = TRUE
+        WHERE tenant = $1 AND NOT overdue AND answers IS NULL AND state IN ('pending', 'published') AND created_at <= $2
+        RETURNING distribution_id, case_id, link, use_case, label, recipient`,
+      [tenant, now - c.ackAlertSeconds * 1000],
+    );
+    for (const l of late) this.o.log('warn', 'Hub Santé : pas d’accusé de réception du partenaire dans le délai', { distributionId: l.distribution_id, recipient: l.recipient });
+    const items = [
+      ...late.filter((r) => r.case_id && r.link).map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|overdue`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), overdue: true } })),
+      ...expired.filter((r) => r.case_id && r.link).map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|expired`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'error' as const, steps: { error: now }, error: { code: 400, cause: 'expiré sans accusé de réception du partenaire' } } })),
+    ];
+    if (items.length) await this.submitDeliveries(items);
+    if (late.length || expired.length) this.o.onChange?.();
+    if (!this.link.connected) return;
+    const { rows: resend } = await this.o.db.query<{ id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string }>(
+      `SELECT id, distribution_id, body, recipient, use_case, label, case_id, link, answers, steps FROM hub_outbox
+        WHERE tenant = $1 AND state = 'published' AND answers IS NULL AND last_attempt_at <= $2 AND expires_at > $3 ORDER BY id LIMIT 200`,
+      [tenant, now - c.resendAfterSeconds * 1000, now],
+    );
+    if (resend.length === 0) return;
+    const results = await Promise.allSettled(resend.map((r) => this.link.publish(Buffer.from(r.body), r.distribution_id)));
+    const done = resend.filter((_, i) => results[i]!.status === 'fulfilled');
+    if (done.length) {
+      this.o.log('info', 'Hub Santé : messages renvoyés faute d’accusé de réception', { count: done.length });
+      await this.published(done, true);
+    }
+  }
+
+  // ---- what arrives ------------------------------------------------------------------------------
+
+  private async onDelivery(queue: HubQueue, msg: ConsumeMessage): Promise<void> {
+    try {
+      await this.receive(queue, msg.content.toString('utf8'), { redelivered: msg.fields.redelivered });
+      this.link.ack(msg);
+    } catch (error) {
+      // Nothing was committed (the database is down?): give it back after a pause, it comes again.
+      this.o.log('error', 'Hub Santé : message non traité, rendu au Hub', { error: (error as Error).message, queue });
+      setTimeout(() => this.link.nack(msg), 1000).unref();
+    }
+  }
+
+  private async journal(q: Queryable, row: { distributionId: string | null; sender: string | null; kind: string | null; useCase: string | null; caseId: string | null; note: string | null; body: string }): Promise<void> {
+    await q.query(
+      `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body) VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [this.o.config.tenant, this.now(), row.distributionId, row.sender, this.o.config.clientId, row.kind, row.useCase, row.caseId, row.note, row.body],
+      'hub-journal-in',
+    );
+  }
+
+  /**
+   * One delivery from our queues: journal it, then apply it once. Resolves when what it caused is
+   * committed (the caller then acknowledges it on AMQP); throws when nothing could be committed.
+   */
+  async receive(queue: HubQueue, body: string, options: { redelivered?: boolean; replay?: number } = {}): Promise<'applied' | 'duplicate' | 'quarantined' | 'recorded'> {
+    const now = this.now();
+    let data: unknown;
+    try {
+      data = JSON.parse(body);
+    } catch {
+      await this.journal(this.o.db, { distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note: 'JSON illisible', body });
+      const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? `illisible-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
+      return this.quarantine(null, { distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
+    }
+    const decoded = this.o.schemas.decode(data);
+    const env = (data ?? {}) as { distributionID?: string; senderID?: string; distributionKind?: string };
+    if (!decoded.ok) {
+      await this.journal(this.o.db, { distributionId: env.distributionID ?? null, sender: env.senderID ?? null, kind: env.distributionKind ?? null, useCase: null, caseId: null, note: 'non conforme', body });
+      const cause = decoded.errors.slice(0, 5).map((e) => `${e.path} : ${e.message}`).join(' ; ');
+      if (!env.distributionID || !env.senderID) return this.quarantine(null, { distributionID: env.distributionID ?? `illisible-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`, senderID: env.senderID ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, cause, body, false);
+      return this.quarantine(null, { distributionID: env.distributionID, senderID: env.senderID, kind: env.distributionKind ?? 'inconnu', useCase: 'inconnu' }, 704, `message non conforme au modèle : ${cause}`, body, queue === 'message');
+    }
+    const d = decoded.value;
+    const distributionId = d.envelope.distributionID;
+    const sender = d.envelope.senderID;
+    this.lastIn = { at: now, distributionId, useCase: d.useCase, peer: sender };
+    if (options.replay === undefined) await this.journal(this.o.db, { distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body });
+    if (d.useCase === 'reference') return this.onAck(d, now);
+    if (d.useCase === 'error') return this.onError(d, now);
+    const ref = { distributionID: distributionId, senderID: sender, kind: d.envelope.distributionKind, useCase: d.useCase };
+    const c = this.o.config;
+    if (sender !== c.samu.id && sender !== c.sas.id) return this.quarantine(d, ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true);
+    if (d.useCase === 'appointment') return this.onAppointment(d, body, now);
+    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate') return this.quarantine(d, ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
+    const payload = d.payload as Record<string, unknown>;
+    const hubCaseId = String(payload.caseId);
+    const message = { distributionId, senderId: sender, useCase: d.useCase, sentAt: d.envelope.dateTimeSent, payload };
+    let caseId: string;
+    let command: CaseCommand;
+    if (d.useCase === 'createCaseHealth') {
+      caseId = uuidFrom(`case|${c.tenant}|${hubCaseId}`);
+      command = {
+        type: 'hub_open',
+        line: createCaseHealthToFields(payload).line ?? '15',
+        fields: (({ line: _line, ...rest }) => rest)(createCaseHealthToFields(payload)),
+        link: { caseId: hubCaseId, peer: sender, ...(sender === c.samu.id && c.samu.name ? { peerName: c.samu.name } : {}), owner: String(payload.owner ?? sender), ours: c.clientId },
+        message,
+      };
+    } else {
+      const found = await this.caseOf(hubCaseId);
+      if (!found) return this.quarantine(d, ref, 702, `mise à jour d’un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
+      caseId = found;
+      const u = createCaseHealthUpdateToChanges(payload);
+      command = { type: 'hub_update', changes: u.changes, notes: u.notes, ...(u.owner ? { owner: u.owner } : {}), ours: c.clientId, message };
+    }
+    const writer = await this.o.writer();
+    const mutationId = uuidFrom(`${c.tenant}|${distributionId}${options.replay ? `|replay|${options.replay}` : ''}`);
+    const [verdict] = (await writer.submit([
+      { mutation: { id: mutationId, caseId, command, clientTime: now, localSeq: 1 }, actor: { userId: `hub:${sender}`, displayName: sender === c.samu.id ? (c.samu.name ?? sender) : sender, role: 'hub' }, workstationId: 'hubsante', hubMessage: { decoded: d } satisfies HubSubmission },
+    ])) as [Verdict];
+    if (verdict.status === 'rejected') {
+      // The writer committed the RS-ERROR with the refusal; keep the message for a supervisor.
+      await this.inbox(this.o.db, ref, caseId, 'quarantined', codeFor(verdict.error), verdict.error?.message ?? null, body, options.replay);
+      this.o.onChange?.();
+      return 'quarantined';
+    }
+    const fresh = await this.inbox(this.o.db, ref, caseId, options.replay ? 'replayed' : 'applied', null, null, body, options.replay);
+    return fresh ? 'applied' : 'duplicate';
+  }
+
+  /** The case a Hub case id designates: one the partner sent us, or one we sent. */
+  private async caseOf(hubCaseId: string): Promise<string | null> {
+    const received = uuidFrom(`case|${this.o.config.tenant}|${hubCaseId}`);
+    const { rows } = await this.o.db.query<{ id: string }>(
+      `SELECT id FROM cases WHERE tenant = $1 AND id = $2
+       UNION ALL SELECT case_id AS id FROM hub_outbox WHERE tenant = $1 AND hub_case_id = $3 AND case_id IS NOT NULL
+       LIMIT 1`,
+      [this.o.config.tenant, received, hubCaseId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  private async inbox(q: Queryable, ref: { distributionID: string; senderID: string; kind: string; useCase: string }, caseId: string | null, status: 'applied' | 'quarantined' | 'replayed' | 'recorded', code: number | null, cause: string | null, body: string, replay?: number): Promise<boolean> {
+    const now = this.now();
+    if (replay !== undefined) {
+      await q.query(`UPDATE hub_inbox SET status = $3, error_code = $4, error_cause = $5, updated_at = $6, replays = replays + 1, case_id = COALESCE($7, case_id) WHERE tenant = $1 AND distribution_id = $2`, [this.o.config.tenant, ref.distributionID, status, code, cause, now, caseId]);
+      return true;
+    }
+    const { rows } = await q.query(
+      `INSERT INTO hub_inbox (tenant, distribution_id, sender, kind, use_case, case_id, status, error_code, error_cause, received_at, updated_at, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) ON CONFLICT (tenant, distribution_id) DO NOTHING RETURNING 1`,
+      [this.o.config.tenant, ref.distributionID, ref.senderID, ref.kind, ref.useCase, caseId, status, code, cause, now, body],
+      'hub-inbox-insert',
+    );
+    return rows.length > 0;
+  }
+
+  /** Refuse a message we cannot integrate: kept in quarantine, answered once with an RS-ERROR. */
+  private async quarantine(d: DecodedMessage | null, ref: { distributionID: string; senderID: string; kind: string; useCase: string }, code: HubErrorCode, cause: string, body: string, answer: boolean): Promise<'quarantined'> {
+    const now = this.now();
+    this.o.log('warn', 'Hub Santé : message mis en quarantaine', { distributionId: ref.distributionID, sender: ref.senderID, code, cause });
+    await this.o.db.transaction(async (tx) => {
+      const fresh = await this.inbox(tx, ref, null, 'quarantined', code, cause, body);
+      if (!fresh || !answer) return;
+      const out = errorOf({ distributionID: ref.distributionID, senderID: ref.senderID }, code, cause, this.ours(now));
+      await this.insertOutbox(tx, [this.row(out, { label: 'Erreur renvoyée au partenaire', caseId: null, hubCaseId: null, link: null, answers: ref.distributionID }, now)]);
+    });
+    void d;
+    this.o.onChange?.();
+    this.wake();
+    return 'quarantined';
+  }
+
+  private async insertOutbox(q: Queryable, rows: OutboxRow[]): Promise<void> {
+    for (const r of rows) {
+      await q.query(
+        `INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, case_id, hub_case_id, link, body, created_at, expires_at, state, error_cause, answers)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (tenant, distribution_id) DO NOTHING`,
+        [this.o.config.tenant, r.distributionId, r.recipient, r.kind, r.useCase, r.label, r.caseId, r.hubCaseId, r.link, r.body, r.createdAt, r.expiresAt, r.state, r.errorCause, r.answers],
+      );
+    }
+  }
+
+  /** An RC-REF of the partner: a step of one of our messages. */
+  private async onAck(d: DecodedMessage, now: number): Promise<'recorded'> {
+    const p = d.payload as { distributionID: string; refused?: boolean; step?: 'RECU' | 'ERREUR' | 'INTEGRE' | 'CONSULTE' | 'SUPPRIME' };
+    await this.step(p.distributionID, { type: 'ack', at: now, ...(p.step ? { step: p.step } : {}), ...(p.refused !== undefined ? { refused: p.refused } : {}) });
+    return 'recorded';
+  }
+
+  /** An RS-ERROR (the Hub's 100–600, or the partner's 700–704) about one of our messages. */
+  private async onError(d: DecodedMessage, now: number): Promise<'recorded'> {
+    const p = d.payload as { errorCode: { statusCode: number; statusString?: string }; errorCause?: string; referencedDistributionID?: string };
+    this.o.log('warn', 'Hub Santé : erreur reçue', { from: d.envelope.senderID, code: p.errorCode.statusCode, cause: p.errorCause, referenced: p.referencedDistributionID });
+    if (p.referencedDistributionID) await this.step(p.referencedDistributionID, { type: 'error', at: now, code: p.errorCode.statusCode, cause: (p.errorCause ?? p.errorCode.statusString ?? '').slice(0, 2000) });
+    return 'recorded';
+  }
+
+  private async step(distributionId: string, e: DeliveryEvent): Promise<void> {
+    const tenant = this.o.config.tenant;
+    const changed = await this.o.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ state: string; steps: string; error_code: number | null; error_cause: string | null; case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null }>(
+        'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2 FOR UPDATE',
+        [tenant, distributionId],
+      );
+      const r = rows[0];
+      if (!r || r.state === 'invalid') return null;
+      const before: Delivery = { state: r.state as Delivery['state'], at: JSON.parse(r.steps), ...(r.error_code !== null ? { error: { code: r.error_code, cause: r.error_cause ?? '' } } : {}) };
+      const after = applyDelivery(before, e);
+      if (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at)) return null;
+      await tx.query('UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2', [
+        tenant,
+        distributionId,
+        after.state,
+        JSON.stringify(after.at),
+        after.error?.code ?? null,
+        after.error?.cause ?? null,
+      ]);
+      return { r, after };
+    });
+    if (!changed) return;
+    const { r, after } = changed;
+    if (r.case_id && r.link && !r.answers) {
+      await this.submitDeliveries([{ caseId: r.case_id, key: `${distributionId}|${after.state}|${e.type}`, delivery: { distributionId, useCase: r.use_case, label: r.label, link: JSON.parse(r.link), state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) } }]);
+    }
+    this.o.onChange?.();
+  }
+
+  /** An appointment booked by the SAS platform (RS-SAS-RDV): listed until a regulator links it to a case. */
+  private async onAppointment(d: DecodedMessage, body: string, now: number): Promise<'applied' | 'duplicate'> {
+    const a = d.payload as { appointmentId: string; method: string; status?: string; start?: string };
+    const ref = { distributionID: d.envelope.distributionID, senderID: d.envelope.senderID, kind: d.envelope.distributionKind, useCase: d.useCase };
+    const start = a.start ? Date.parse(a.start) : NaN;
+    const fresh = await this.o.db.transaction(async (tx) => {
+      if (!(await this.inbox(tx, ref, null, 'applied', null, null, body))) return false;
+      // An update of an appointment we never saw is a creation (the Hub's rule for RS-SAS-RDV).
+      await tx.query(
+        `INSERT INTO hub_appointments (tenant, appointment_id, data, status, start_at, received_at, updated_at, last_distribution_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+         ON CONFLICT (tenant, appointment_id) DO UPDATE SET data = EXCLUDED.data, status = EXCLUDED.status, start_at = EXCLUDED.start_at,
+           updated_at = EXCLUDED.updated_at, last_distribution_id = EXCLUDED.last_distribution_id`,
+        [this.o.config.tenant, a.appointmentId, JSON.stringify(a), a.status ?? null, Number.isNaN(start) ? null : start, now, ref.distributionID],
+      );
+      await this.insertOutbox(tx, [this.row(ackOf(d, this.ours(now), { step: 'INTEGRE' }), { label: 'Accusé de réception (rendez-vous SAS)', caseId: null, hubCaseId: null, link: null, answers: ref.distributionID }, now)]);
+      return true;
+    });
+    this.wake();
+    this.o.onChange?.();
+    return fresh ? 'applied' : 'duplicate';
+  }
+
+  // ---- what supervisors and regulators read ---------------------------------------------------
+
+  async status(): Promise<HubStatus> {
+    const tenant = this.o.config.tenant;
+    const [{ rows: waiting }, { rows: counts }] = await Promise.all([
+      this.o.db.query<{ distribution_id: string; recipient: string; label: string; case_id: string | null; created_at: number; state: string; overdue: boolean; attempts: number }>(
+        `SELECT distribution_id, recipient, label, case_id, created_at, state, overdue, attempts FROM hub_outbox
+          WHERE tenant = $1 AND answers IS NULL AND state IN ('pending', 'published', 'received') ORDER BY id LIMIT 100`,
+        [tenant],
+      ),
+      this.o.db.query<{ pending: number; quarantined: number; invalid: number }>(
+        `SELECT (SELECT count(*)::int FROM hub_outbox WHERE tenant = $1 AND state = 'pending') AS pending,
+                (SELECT count(*)::int FROM hub_inbox WHERE tenant = $1 AND status = 'quarantined') AS quarantined,
+                (SELECT count(*)::int FROM hub_outbox WHERE tenant = $1 AND state = 'invalid') AS invalid`,
+        [tenant],
+      ),
+    ]);
+    const c = this.o.config;
+    return {
+      clientId: c.clientId,
+      vhost: c.vhost,
+      state: this.link.state,
+      lastError: this.link.lastError,
+      connectedAt: this.link.connectedAt,
+      lastIn: this.lastIn,
+      lastOut: this.lastOut,
+      waiting: waiting.map((w) => ({ distributionId: w.distribution_id, recipient: w.recipient, label: w.label, caseId: w.case_id, createdAt: Number(w.created_at), state: w.state, overdue: w.overdue, attempts: w.attempts })),
+      pending: counts[0]?.pending ?? 0,
+      quarantined: counts[0]?.quarantined ?? 0,
+      invalid: counts[0]?.invalid ?? 0,
+      samu: { id: c.samu.id, ...(c.samu.name ? { name: c.samu.name } : {}) },
+      sas: { id: c.sas.id, ...(c.sas.name ? { name: c.sas.name } : {}) },
+      ackAlertSeconds: c.ackAlertSeconds,
+    };
+  }
+
+  async quarantined(): Promise<QuarantineItem[]> {
+    const { rows } = await this.o.db.query<{ distribution_id: string; sender: string; use_case: string; kind: string; error_code: number | null; error_cause: string | null; received_at: number; replays: number; body: string }>(
+      `SELECT distribution_id, sender, use_case, kind, error_code, error_cause, received_at, replays, body FROM hub_inbox
+        WHERE tenant = $1 AND status = 'quarantined' ORDER BY received_at DESC LIMIT 200`,
+      [this.o.config.tenant],
+    );
+    return rows.map((r) => ({ distributionId: r.distribution_id, sender: r.sender, useCase: r.use_case, kind: r.kind, errorCode: r.error_code, errorCause: r.error_cause, receivedAt: Number(r.received_at), replays: r.replays, body: safeJson(r.body) }));
+  }
+
+  /** Apply a quarantined message again (its case has arrived since, a configuration was fixed). */
+  async replay(distributionId: string): Promise<'applied' | 'quarantined' | 'not_found'> {
+    const { rows } = await this.o.db.query<{ body: string; replays: number; status: string }>('SELECT body, replays, status FROM hub_inbox WHERE tenant = $1 AND distribution_id = $2', [this.o.config.tenant, distributionId]);
+    const r = rows[0];
+    if (!r || r.status !== 'quarantined') return 'not_found';
+    const outcome = await this.receive('message', r.body, { replay: r.replays + 1 });
+    if (outcome === 'quarantined') {
+      // A new refusal is answered by the writer; count the attempt.
+      await this.o.db.query('UPDATE hub_inbox SET replays = replays + 1, updated_at = $3 WHERE tenant = $1 AND distribution_id = $2 AND status = $4', [this.o.config.tenant, distributionId, this.now(), 'quarantined']);
+    }
+    this.o.onChange?.();
+    return outcome === 'quarantined' ? 'quarantined' : 'applied';
+  }
+
+  async appointments(): Promise<HubAppointment[]> {
+    const { rows } = await this.o.db.query<{ appointment_id: string; status: string | null; start_at: number | null; case_id: string | null; linked_by: string | null; received_at: number; updated_at: number; data: string }>(
+      `SELECT appointment_id, status, start_at, case_id, linked_by, received_at, updated_at, data FROM hub_appointments
+        WHERE tenant = $1 ORDER BY (case_id IS NULL) DESC, start_at DESC NULLS LAST LIMIT 300`,
+      [this.o.config.tenant],
+    );
+    return rows.map((r) => ({ appointmentId: r.appointment_id, status: r.status, startAt: r.start_at === null ? null : Number(r.start_at), caseId: r.case_id, linkedBy: r.linked_by, receivedAt: Number(r.received_at), updatedAt: Number(r.updated_at), data: JSON.parse(r.data) }));
+  }
+
+  /** A regulator attaches an appointment to a case (the note goes into the case's timeline). */
+  async linkAppointment(appointmentId: string, caseId: string, actor: Actor): Promise<'linked' | 'not_found' | 'case_not_found'> {
+    const tenant = this.o.config.tenant;
+    const { rows } = await this.o.db.query<{ data: string }>('SELECT data FROM hub_appointments WHERE tenant = $1 AND appointment_id = $2', [tenant, appointmentId]);
+    if (!rows[0]) return 'not_found';
+    const a = JSON.parse(rows[0].data) as { start?: string; practitioner?: { lastName?: string; firstName?: string }; organization?: { name?: string }; status?: string };
+    const who = [a.practitioner?.firstName, a.practitioner?.lastName].filter(Boolean).join(' ') || a.organization?.name || 'effecteur';
+    const writer = await this.o.writer();
+    const now = this.now();
+    const [v] = (await writer.submit([
+      { mutation: { id: uuidv7(), caseId, command: { type: 'add_note', text: `Rendez-vous SAS ${appointmentId} lié au dossier : ${who}${a.start ? `, ${a.start}` : ''}${a.status ? ` (${a.status})` : ''}` }, clientTime: now, localSeq: 1 }, actor, workstationId: 'hubsante' },
+    ])) as [Verdict];
+    if (v.status === 'rejected') return 'case_not_found';
+    await this.o.db.query('UPDATE hub_appointments SET case_id = $3, linked_by = $4 WHERE tenant = $1 AND appointment_id = $2', [tenant, appointmentId, caseId, actor.displayName]);
+    this.o.onChange?.();
+    return 'linked';
+  }
+
+  /** Every message of a case in and out, verbatim (the original message a case came from, for instance). */
+  async journalOf(caseId: string): Promise<HubJournalEntry[]> {
+    const tenant = this.o.config.tenant;
+    const { rows } = await this.o.db.query<{ at: number; direction: 'in' | 'out'; distribution_id: string | null; use_case: string | null; note: string | null; body: string }>(
+      `SELECT j.at, j.direction, j.distribution_id, j.use_case, j.note, j.body FROM hub_journal j
+        WHERE j.tenant = $1 AND (j.case_id = $2 OR j.distribution_id IN (SELECT distribution_id FROM hub_inbox WHERE tenant = $1 AND case_id = $2))
+        ORDER BY j.seq LIMIT 500`,
+      [tenant, caseId],
+    );
+    return rows.map((r) => ({ at: Number(r.at), direction: r.direction, distributionId: r.distribution_id, useCase: r.use_case, note: r.note, body: safeJson(r.body) }));
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+

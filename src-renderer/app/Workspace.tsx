@@ -1,3 +1,4 @@
+import { HubIndicator, HubPanel } from '../features/hubsante/HubPanel';
 import { AgendaPanel } from '../features/agenda/AgendaPanel';
 import { OfferPanel } from '../features/agenda/OfferPanel';
 import { PartnersAdmin } from '../features/directory/PartnersAdmin';
@@ -42,6 +43,7 @@ function Header() {
         </span>
       ) : null}
       <span className="spacer" />
+      <HubIndicator />
       <span className="clock mono">{new Date(now).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}</span>
       <span>
         {session.actor.displayName} — <span className="muted" title={ROLE_LABELS[session.actor.role]}>{ROLE_SHORT_LABELS[session.actor.role]}</span>
@@ -156,6 +158,12 @@ export function Workspace() {
         <OfferPanel />
       ) : mainView === 'partners' ? (
         <PartnersAdmin />
+      ) : mainView === 'hub' ? (
+        <div className="columns">
+          <QueuePanel searchRef={searchRef} />
+          <HubPanel />
+          <SoftphonePanel />
+        </div>
       ) : mainView === 'agenda' ? (
         <div className="columns">
           <QueuePanel searchRef={searchRef} />

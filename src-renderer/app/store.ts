@@ -10,6 +10,7 @@ import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case'
 import type { Role } from '../../src-shared/domain/codes';
 import { patchQueue, patchRecent } from '../../src-shared/domain/queue';
 import type { Directory, DirectoryKind } from '../../src-shared/schemas/directory';
+import type { HubOverview } from '../../src-shared/schemas/hubsante';
 import type { AvailabilityProfile, EffectorRequest } from '../../src-shared/schemas/effectors';
 import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type AudioDevices, type PhoneView } from '../features/softphone/sip-phone';
@@ -18,7 +19,7 @@ import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 import type { CenterCall } from '../../src-shared/schemas/call-log';
 
 /** What fills the window under the header: the regulation work, the wall screen, or statistics. */
-export type MainView = 'work' | 'wall' | 'stats' | 'agenda' | 'offer' | 'partners';
+export type MainView = 'work' | 'wall' | 'stats' | 'agenda' | 'offer' | 'partners' | 'hub';
 
 export type Theme = 'light' | 'dark';
 
@@ -67,6 +68,9 @@ export interface AppState {
   loginMode: LoginMode | null;
   /** The center's duty directory (sectors, rota, pharmacies, MMGs). */
   directory: Directory | null;
+  /** The center's Hub Santé link (null: not read yet, or no central server). */
+  hub: HubOverview | null;
+  loadHub(): Promise<void>;
   /** The middle column shows the duty directory instead of the case. */
   directoryOpen: boolean;
   /** The softphone, as the UI shows it. */
@@ -255,6 +259,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       error: null,
       notice: null,
       directory: null,
+      hub: null,
       directoryOpen: false,
       phone: IDLE_PHONE,
       agent: { state: 'offline', reason: null, since: Date.now() },
@@ -287,6 +292,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
         bridge.on('directory.changed', () => void get().loadDirectory());
+        bridge.on('hub.changed', () => void get().loadHub());
         bridge.on('agents.changed', ({ agents }) => set({ agents }));
         bridge.on('calls.changed', ({ calls }) => set({ calls }));
         bridge.on('effectors.changed', (effectors) => set({ effectors }));
@@ -334,7 +340,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         get().setAgent({ type: 'choose', state: 'offline' });
         await phone.stop();
         await call('session.logout', {});
-        set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, directoryOpen: false });
+        set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false });
       },
       async refreshLists() {
         const session = get().session;
@@ -345,6 +351,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         ]);
         set({ queue: queue ?? [], recent: recent ?? [], pdsa: pdsa ?? null });
         if (!get().directory) await get().loadDirectory();
+        if (!get().hub) await get().loadHub();
       },
       async openNewCase(from) {
         const line = from?.line ?? '116117';
@@ -425,6 +432,11 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       },
       phoneTransfer: (target) => phone.transfer(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
       phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
+      async loadHub() {
+        // Quietly: a standalone workstation or a center without a Hub link has nothing to show.
+        const r = get().session?.mode === 'server' ? await bridge.invoke('hub.status', {}) : null;
+        set({ hub: r?.ok ? r.value : null });
+      },
       async loadDirectory() {
         const directory = await call('directory.duty', {});
         if (directory) set({ directory });

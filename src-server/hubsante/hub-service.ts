@@ -14,7 +14,7 @@ import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { createCaseHealthToFields, createCaseHealthUpdateToChanges, plannedMessages, type HubCaseContext, type PlannedMessage } from '../../src-shared/domain/hubsante-case.js';
 import { buildEnvelope, type DecodedMessage, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
 import { ackOf, applyDelivery, errorOf, type Delivery, type DeliveryEvent, type HubErrorCode } from '../../src-shared/domain/hubsante-protocol.js';
-import type { Actor } from '../../src-shared/schemas/case.js';
+import { ScreeningFieldsSchema, type Actor, type ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand, HubDelivery } from '../../src-shared/schemas/case-events.js';
 import type { Verdict } from '../../src-shared/sync-protocol/messages.js';
 import type { HubAppointment, HubJournalEntry, HubStatus, QuarantineItem } from '../../src-shared/schemas/hubsante.js';
@@ -352,7 +352,8 @@ export class HubService {
       command = {
         type: 'hub_open',
         line: createCaseHealthToFields(payload).line ?? '15',
-        fields: (({ line: _line, ...rest }) => rest)(createCaseHealthToFields(payload)),
+        fields: validFields((({ line: _line, ...rest }) => rest)(createCaseHealthToFields(payload))),
+        notes: createCaseHealthUpdateToChanges(payload).notes,
         link: { caseId: hubCaseId, peer: sender, ...(sender === c.samu.id && c.samu.name ? { peerName: c.samu.name } : {}), owner: String(payload.owner ?? sender), ours: c.clientId },
         message,
       };
@@ -361,7 +362,7 @@ export class HubService {
       if (!found) return this.quarantine(d, ref, 702, `mise à jour d’un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
       caseId = found;
       const u = createCaseHealthUpdateToChanges(payload);
-      command = { type: 'hub_update', changes: u.changes, notes: u.notes, ...(u.owner ? { owner: u.owner } : {}), ours: c.clientId, message };
+      command = { type: 'hub_update', changes: validFields(u.changes), notes: u.notes, ...(u.owner ? { owner: u.owner } : {}), ours: c.clientId, message };
     }
     const writer = await this.o.writer();
     const mutationId = uuidFrom(`${c.tenant}|${distributionId}${options.replay ? `|replay|${options.replay}` : ''}`);
@@ -596,6 +597,20 @@ export class HubService {
     );
     return rows.map((r) => ({ at: Number(r.at), direction: r.direction, distributionId: r.distribution_id, useCase: r.use_case, note: r.note, body: safeJson(r.body) }));
   }
+}
+
+/**
+ * Only what our case model accepts goes into the case (a workstation validates every event it
+ * receives); a field the partner filled another way stays in the original message, shown with it.
+ */
+export function validFields(fields: ScreeningFields): ScreeningFields {
+  const shape = ScreeningFieldsSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const r = shape[k]?.safeParse(v);
+    if (r?.success) out[k] = r.data;
+  }
+  return out as ScreeningFields;
 }
 
 function safeJson(s: string): unknown {

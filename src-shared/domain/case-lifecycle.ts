@@ -129,7 +129,7 @@ export function decide(
   }
   if (command.type === 'hub_open') {
     if (state) return err('conflict', 'Ce dossier existe déjà.', { hubCaseId: command.link.caseId });
-    return ok({ ...base, kind: 'case.hub_opened', payload: { line: command.line, fields: command.fields, link: command.link, message: command.message } });
+    return ok({ ...base, kind: 'case.hub_opened', payload: { line: command.line, fields: command.fields, notes: command.notes, link: command.link, message: command.message } });
   }
   if (!state) return err('not_found', 'Dossier introuvable.');
   if (command.type === 'take' && state.takenBy) {
@@ -277,7 +277,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: Object.fromEntries([...Object.keys(event.payload.fields), 'line'].map((k) => [k, 1])),
-      notes: [],
+      notes: event.payload.notes.map((n, i) => ({ eventId: `${message.distributionId}#${i}`, at, author: n.author ?? link.peerName ?? link.peer, role: 'hub' as const, text: n.text })),
       linkedCaseIds: [],
       hub: {
         caseId: link.caseId,

@@ -32,5 +32,6 @@ export function summaryOf(c: RegulationCase): CaseSummary {
     takenByName: c.takenBy?.displayName ?? null,
     decisionCode: c.decision?.code ?? null,
     sectorId: c.fields.location?.sectorId ?? null,
+    hubState: c.hub ? (c.hub.handOver ?? 'shared') : null,
   };
 }

@@ -32,7 +32,7 @@ export const CaseCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('answer_hand_over'), accept: z.boolean(), reason: shortText(500).optional() }),
   // ---- issued by the center's Hub Santé link only (role `hub`), never by a workstation ----
   /** A case the partner created and sent us (RS-EDA). */
-  z.strictObject({ type: z.literal('hub_open'), line: LineSchema, fields: ScreeningFieldsSchema, link: z.lazy(() => HubOpenLinkSchema), message: z.lazy(() => HubMessageRecordSchema) }),
+  z.strictObject({ type: z.literal('hub_open'), line: LineSchema, fields: ScreeningFieldsSchema, notes: z.array(z.lazy(() => HubNoteSchema)).max(100), link: z.lazy(() => HubOpenLinkSchema), message: z.lazy(() => HubMessageRecordSchema) }),
   /** The partner's changes to a shared case (RS-EDA-MAJ): fields, notes, owner. */
   z.strictObject({ type: z.literal('hub_update'), changes: ScreeningFieldsSchema, notes: z.array(z.lazy(() => HubNoteSchema)).max(100), owner: z.string().max(100).optional(), ours: z.string().min(1).max(100), message: z.lazy(() => HubMessageRecordSchema) }),
   /** A delivery step of a message we sent about this case (published, acknowledged, integrated, refused, error, overdue). */
@@ -82,7 +82,7 @@ export const CaseEventPayloadSchemas = {
   'case.call_recorded': z.strictObject({ call: CallRecordSchema }),
   'case.handed_over': z.strictObject({ to: ActorSchema }),
   'case.hand_over_answered': z.strictObject({ accept: z.boolean(), reason: z.string().optional() }),
-  'case.hub_opened': z.strictObject({ line: LineSchema, fields: ScreeningFieldsSchema, link: HubOpenLinkSchema, message: HubMessageRecordSchema }),
+  'case.hub_opened': z.strictObject({ line: LineSchema, fields: ScreeningFieldsSchema, notes: z.array(HubNoteSchema), link: HubOpenLinkSchema, message: HubMessageRecordSchema }),
   'case.hub_updated': z.strictObject({ changes: ScreeningFieldsSchema, notes: z.array(HubNoteSchema), owner: z.string().optional(), ours: z.string(), message: HubMessageRecordSchema }),
   'case.hub_delivery': z.strictObject({ delivery: HubDeliverySchema }),
 } as const;

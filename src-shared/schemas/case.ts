@@ -221,5 +221,7 @@ export const CaseSummarySchema = z.strictObject({
   decisionCode: DecisionCodeSchema.nullable(),
   /** PDSA sector (from the duty directory), when the commune is in one. */
   sectorId: z.string().nullable(),
+  /** Shared with the SAMU over the Hub Santé: where its hand-over stands (`shared`: no hand-over). */
+  hubState: z.union([HandOverStateSchema, z.literal('shared')]).nullable(),
 });
 export type CaseSummary = z.infer<typeof CaseSummarySchema>;

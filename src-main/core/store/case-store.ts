@@ -25,7 +25,7 @@ export type StoredEvent = CaseEvent & { syncStatus: SyncStatus };
 
 const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at, waiting_since, updated_at, callback_phone,
   patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code, taken_by_name, decision_code,
-  sector_id`;
+  sector_id, hub_state`;
 
 /**
  * Summary rows are read as arrays (`.raw()`) and turned into objects here: an object literal of a
@@ -34,7 +34,7 @@ const SUMMARY_COLUMNS = `id, reference, status, priority, track, opened_at, wait
  */
 type SummaryRow = [string, string, string, string | null, string | null, number, number | null, number, string | null,
   string | null, string | null, string | null, number | null, string | null, string | null, string | null, string | null,
-  string | null];
+  string | null, string | null];
 const toSummary = (r: SummaryRow): CaseSummary =>
   ({
     id: r[0],
@@ -55,6 +55,7 @@ const toSummary = (r: SummaryRow): CaseSummary =>
     takenByName: r[15],
     decisionCode: r[16],
     sectorId: r[17],
+    hubState: r[18],
   }) as CaseSummary;
 const summaries = (rows: unknown[]): CaseSummary[] => (rows as SummaryRow[]).map(toSummary);
 
@@ -112,6 +113,7 @@ export function projectionRow(c: RegulationCase, sameAsServer = false) {
     taken_by_name: s.takenByName,
     decision_code: s.decisionCode,
     sector_id: s.sectorId,
+    hub_state: s.hubState,
     data: sameAsServer ? null : JSON.stringify(c),
   };
 }
@@ -120,17 +122,17 @@ const SQL = {
   getCase: 'SELECT coalesce(c.data, s.data) AS data FROM cases c LEFT JOIN server_cases s ON s.id = c.id WHERE c.id = ?',
   upsertCase: `INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
-      commune_name, reason_code, taken_by_name, decision_code, sector_id, data)
+      commune_name, reason_code, taken_by_name, decision_code, sector_id, hub_state, data)
     VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
       @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
-      @commune_name, @reason_code, @taken_by_name, @decision_code, @sector_id, @data)
+      @commune_name, @reason_code, @taken_by_name, @decision_code, @sector_id, @hub_state, @data)
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority, track = excluded.track,
       opened_at = excluded.opened_at, waiting_since = excluded.waiting_since, updated_at = excluded.updated_at,
       version = excluded.version, callback_phone = excluded.callback_phone, patient_name = excluded.patient_name,
       patient_name_key = excluded.patient_name_key, patient_sex = excluded.patient_sex,
       patient_birth_date = excluded.patient_birth_date, patient_age_years = excluded.patient_age_years,
       commune_name = excluded.commune_name, reason_code = excluded.reason_code,
-      taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, sector_id = excluded.sector_id,
+      taken_by_name = excluded.taken_by_name, decision_code = excluded.decision_code, sector_id = excluded.sector_id, hub_state = excluded.hub_state,
       data = excluded.data`,
   insertLocalEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -197,6 +197,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE directory_next RENAME TO directory;
     `,
   },
+  {
+    version: 9,
+    name: 'Hub Santé hand-over in the case list',
+    sql: `
+      -- The queue marks cases shared with the SAMU over the Hub Santé (and those it handed to us).
+      ALTER TABLE cases ADD COLUMN hub_state TEXT;
+      DROP INDEX cases_queue;
+      CREATE INDEX cases_queue ON cases (priority, waiting_since, id, reference, status, track, opened_at, updated_at,
+        callback_phone, patient_name, patient_sex, patient_birth_date, patient_age_years, commune_name, reason_code,
+        taken_by_name, decision_code, sector_id, hub_state) WHERE status = 'waiting_regulation';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -19,6 +19,7 @@ import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
 import { RegulationSection } from './RegulationSection';
 import { Timeline } from './Timeline';
 import { CaseCalls } from './CaseCalls';
+import { HubCasePanel } from '../hubsante/HubCasePanel';
 import { TreatingDoctorField } from './TreatingDoctorField';
 
 export interface CasePanelHandle {
@@ -251,6 +252,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           {restored}
         </p>
       ) : null}
+      <HubCasePanel current={current} />
       <CaseCalls current={current} />
       <RepeatCallers
         current={current}

@@ -15,6 +15,7 @@ import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
 import { AGENT_STATE_LABELS } from '../../../src-shared/domain/agent-state';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { EffectorPanel } from './EffectorPanel';
+import { sasSearchUrl } from '../../../src-shared/domain/sas-search';
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
 
@@ -65,6 +66,7 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const [problem, setProblem] = useState<string | null>(null);
   const now = useNow(60_000);
   const directory = useApp((s) => s.directory);
+  const hub = useApp((s) => s.hub);
   const agents = useApp((s) => s.agents);
   const me = useApp((s) => s.session?.actor.userId);
   // Colleagues on duty now (their workstations publish their state).
@@ -140,6 +142,14 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
       </form>
 
       {physician || role === 'supervisor' ? <EffectorPanel current={current} canAct={physician && mine && current.status === 'under_regulation'} /> : null}
+      {hub?.enabled ? (
+        <p className="sas-search">
+          <a className="button" href={sasSearchUrl(hub.sasSearch, current)} target="_blank" rel="noopener noreferrer">
+            Chercher un créneau sur la plateforme nationale SAS
+          </a>{' '}
+          <span className="muted small">(avec le médecin traitant, la commune et l’adresse du dossier)</span>
+        </p>
+      ) : null}
 
       {current.decision ? (
         <p className="decision-made" role="status">

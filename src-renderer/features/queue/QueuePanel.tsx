@@ -15,13 +15,26 @@ function PriorityBadge({ priority }: { priority: CaseSummary['priority'] }) {
   return <span className={`prio prio-${priority ?? 'none'}`}>{priority ?? '—'}</span>;
 }
 
+/** A case exchanged with the SAMU over the Hub Santé; "confié par le SAMU" waits for our answer. */
+function HubMark({ state }: { state: NonNullable<CaseSummary['hubState']> }) {
+  const toUs = state === 'to_us_pending';
+  return (
+    <span className={`hub-mark${toUs ? ' hub-mark-pending' : ''}`} title="Dossier échangé avec le SAMU par le Hub Santé">
+      {toUs ? 'Confié par le SAMU' : state.startsWith('to_us') ? 'Du SAMU' : 'Partagé SAMU'}
+    </span>
+  );
+}
+
 function CaseRow({ c, now, onOpen, waiting, ...li }: { c: CaseSummary; now: number; onOpen: (id: string) => void; waiting: boolean } & React.LiHTMLAttributes<HTMLLIElement> & { 'data-index'?: number; ref?: React.Ref<HTMLLIElement> }) {
   return (
     <li {...li}>
       <button type="button" className="case-row" onClick={() => onOpen(c.id)} data-case-id={c.id}>
         <PriorityBadge priority={c.priority} />
         <span className="case-row-main">
-          <strong>{c.patientName ?? 'Patient non identifié'}</strong>
+          <strong>
+            {c.patientName ?? 'Patient non identifié'}
+            {c.hubState ? <HubMark state={c.hubState} /> : null}
+          </strong>
           <span className="muted">
             {[ageLabel(c.patientBirthDate, c.patientAgeYears, now), c.patientSex && c.patientSex !== 'U' ? c.patientSex : '', c.communeName]
               .filter(Boolean)

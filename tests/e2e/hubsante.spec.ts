@@ -1,0 +1,121 @@
+/**
+ * Hub Santé in Chromium, against the loopback Hub (second RabbitMQ node with TLS and EXTERNAL,
+ * the project's dispatcher stub) and a scripted SAMU on raw AMQP: a physician transfers a case to
+ * the SAMU and the case shows every delivery step up to the SAMU's integration and acceptance; the
+ * SAMU hands a case to liberal regulation, it appears in the queue marked as from the SAMU, with
+ * what the SAMU sent verbatim, and the physician accepts it (the SAMU receives the answer).
+ */
+import { test, expect } from '@playwright/test';
+import { v7 as uuidv7 } from 'uuid';
+import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { freshDatabase, TOKEN_SECRET, TENANT } from '../fixtures/sync-harness.js';
+import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
+import { act, arm, ensureHubBroker, hubConfig, message, ScriptedPartner } from '../fixtures/hub.js';
+import { ackOf } from '../../src-shared/domain/hubsante-protocol.js';
+import { readEnvelope, type HubEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
+import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+
+test.afterEach(closeStationPages);
+
+const LIBERAL = 'fr.health.snp210';
+const SAMU = 'fr.health.samu210';
+
+test('transfer to the SAMU with its delivery steps, and a case handed over by the SAMU', async ({ browser }) => {
+  test.setTimeout(120_000);
+  ensureHubBroker();
+  const stub = new HubDispatcherStub();
+  await stub.start();
+  // The scripted SAMU acknowledges every case it receives as integrated.
+  const samu = await ScriptedPartner.open(SAMU, {
+    autoAck: (env) => {
+      const d = readEnvelope(env as HubEnvelope);
+      if (!d.ok || d.value.useCase !== 'createCaseHealth') return null;
+      const now = Date.now();
+      return ackOf(d.value, { clientId: SAMU, sentAt: now, expiresAt: now + 86_400_000, uuid: uuidv7() }, { step: 'INTEGRE' });
+    },
+  });
+  const { db, drop } = await freshDatabase('pglite');
+  const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, hubsante: [hubConfig(TENANT, LIBERAL, SAMU)], hubTickMs: 200 });
+  let station: Station | undefined;
+  try {
+    // An ARM's case waits for regulation (written through the server, as the ARM's workstation would).
+    const caseId = uuidv7();
+    await act(server, TENANT, caseId, { type: 'open', line: '116117', fields: { callbackPhone: '0611223344', reasonCode: 'CHEST_PAIN', priority: 'P2', location: { inseeCode: '21231', communeName: 'Dijon', address: '4 rue de la Liberté' }, patient: { lastName: 'Moreau', firstName: 'Jean', ageYears: 61, sex: 'M' } } }, arm);
+    await act(server, TENANT, caseId, { type: 'send_to_regulation' }, arm);
+
+    station = await openStation(server.url);
+    const page = await stationPage(browser);
+    await page.goto(station.host.url);
+    await serverLogin(page, 'dr1');
+    await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /Hub Santé : connecté/ })).toBeVisible();
+
+    // The physician takes the case and transfers it to the SAMU.
+    const queue = page.getByRole('list', { name: 'File de régulation' });
+    await queue.getByRole('button', { name: /MOREAU Jean/ }).click();
+    await page.keyboard.press('Alt+KeyP');
+    await expect(page.locator('.case-header .status')).toHaveText('En régulation');
+    await page.getByLabel('Motif (transfert, réouverture)').fill('Douleur thoracique typique : suspicion de SCA');
+    await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
+
+    // Each step, from the broker's confirm to the SAMU's integration.
+    const hub = page.getByRole('region', { name: 'Hub Santé' });
+    const steps = hub.getByRole('list', { name: 'Acheminement : Transfert du dossier au SAMU' });
+    await expect(steps.getByRole('listitem').filter({ hasText: 'Reçu par le Hub' })).toHaveClass(/done/);
+    await expect(steps.getByRole('listitem').filter({ hasText: 'Intégré par le SAMU' })).toHaveClass(/done/);
+    await expect(steps.getByRole('listitem').filter({ hasText: 'Reçu par le SAMU' })).toHaveClass(/done/);
+    await expect(hub).toContainText('Transféré au SAMU : en attente de sa prise en charge');
+    const sent = samu.on('message').find((m) => readEnvelope(m as HubEnvelope).ok && (m as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealth);
+    expect(sent).toBeTruthy();
+
+    // The SAMU accepts (its id stays the owner): the case says so.
+    const hubCaseId = ((sent as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealth as { caseId: string }).caseId;
+    await samu.publish(message(SAMU, LIBERAL, 'Update', 'createCaseHealthUpdate', { caseId: hubCaseId, owner: SAMU, freetext: 'Pris en charge, SMUR engagé' }));
+    await expect(hub).toContainText('Pris en charge par le SAMU');
+    const timeline = page.getByRole('region', { name: 'Historique du dossier' });
+    await expect(timeline).toContainText('Transfert du dossier au SAMU : Intégré par le destinataire');
+    await expect(timeline).toContainText('mise à jour reçue du SAMU');
+    await hub.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/hub-transfer-to-samu.png` });
+
+    // The SAMU hands a non-urgent case to liberal regulation: it shows in the queue, marked.
+    const handed = `${SAMU}.DRFR1521A26330${Date.now() % 100000}`;
+    const published = Date.now();
+    await samu.publish(
+      message(SAMU, LIBERAL, 'Report', 'createCaseHealth', {
+        caseId: handed,
+        senderCaseId: handed.split('.').slice(3).join('.'),
+        creation: '2026-11-26T02:10:00+01:00',
+        perimeter: 'SNP',
+        qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
+        location: { city: { name: 'Beaune', inseeCode: '21054' } },
+        initialAlert: { reception: '2026-11-26T02:10:00+01:00', caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' } } },
+        patient: [{ patientId: `${handed}.patient.1`, identity: { nonStrictFeatures: { lastName: 'Lambert', firstName: 'Zoé', complete: 'Zoé Lambert' } }, detail: { age: 'P4Y' } }],
+        medicalNote: [{ medicalNoteId: `${SAMU}.medicalNote.77`, operator: { role: 'MEDECIN', label: 'Dr Urgentiste' }, freetext: 'Otalgie fébrile, pas de signe de gravité' }],
+        owner: LIBERAL,
+        additionalInformation: { customMap: [{ key: 'dossierSamu', label: 'Numéro SAMU', value: 'S-2026-0777' }] },
+      }),
+    );
+    const row = queue.getByRole('button', { name: /LAMBERT Zoé/ });
+    await expect(row).toBeVisible();
+    console.log(`[hub e2e] SAMU publish → row visible in the liberal queue: ${Date.now() - published} ms`);
+    await expect(row).toContainText('Confié par le SAMU');
+    await row.click();
+    await expect(hub).toContainText('Confié par le SAMU : en attente de votre réponse');
+    await expect(page.getByRole('list', { name: 'Notes cliniques' })).toContainText('Otalgie fébrile');
+    await hub.getByText('Messages complets (tels que reçus et envoyés)').click();
+    await expect(hub.locator('.hub-raw').first()).toContainText('S-2026-0777');
+    await hub.getByRole('button', { name: 'Accepter la prise en charge' }).click();
+    await expect(hub).toContainText('Prise en charge acceptée par la régulation libérale');
+    await expect
+      .poll(() => samu.on('message').some((m) => (m as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealthUpdate && JSON.stringify(m).includes(handed) && JSON.stringify(m).includes(`"owner":"${LIBERAL}"`)))
+      .toBe(true);
+  } finally {
+    await station?.close();
+    await server.close();
+    await samu.close();
+    await stub.stop();
+    await db.close();
+    await drop();
+  }
+});

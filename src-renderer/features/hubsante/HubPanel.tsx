@@ -52,15 +52,26 @@ export function HubPanel() {
   const [appointments, setAppointments] = useState<HubAppointment[]>([]);
   const [message, setMessage] = useState<string | null>(null);
   const supervisor = role === 'supervisor' || role === 'admin';
-  const load = useCallback(async () => {
-    const [q, a] = await Promise.all([supervisor ? bridge.invoke('hub.quarantine', {}) : null, role !== 'admin' ? bridge.invoke('hub.appointments', {}) : null]);
+  const fetchLists = useCallback(
+    () => Promise.all([supervisor ? bridge.invoke('hub.quarantine', {}) : null, role !== 'admin' ? bridge.invoke('hub.appointments', {}) : null]),
+    [bridge, role, supervisor],
+  );
+  const show = ([q, a]: Awaited<ReturnType<typeof fetchLists>>) => {
     if (q?.ok) setQuarantine(q.value);
     if (a?.ok) setAppointments(a.value);
-  }, [bridge, role, supervisor]);
+  };
+  const load = () => void fetchLists().then(show);
   useEffect(() => {
-    void load();
-    return bridge.on('hub.changed', () => void load());
-  }, [bridge, load]);
+    let stale = false;
+    const reload = () => void fetchLists().then((r) => !stale && show(r));
+    reload();
+    // A message arrived, an appointment was linked, a replay went through: read the lists again.
+    const off = bridge.on('hub.changed', reload);
+    return () => {
+      stale = true;
+      off();
+    };
+  }, [bridge, fetchLists]);
 
   if (!hub?.enabled) {
     return (
@@ -123,7 +134,7 @@ export function HubPanel() {
             </tr>
           </thead>
           <tbody>
-            {[...s.waiting].sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.createdAt - b.createdAt).map((w) => (
+            {s.waiting.toSorted((a, b) => Number(b.overdue) - Number(a.overdue) || a.createdAt - b.createdAt).map((w) => (
               <tr key={w.distributionId} className={w.overdue ? 'late' : ''}>
                 <td className="mono">{dateTime(w.createdAt)}</td>
                 <td>{w.label}</td>

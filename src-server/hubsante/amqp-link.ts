@@ -55,6 +55,8 @@ export class HubAmqpLink extends EventEmitter {
   private stopping = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Publishes waiting for their confirm: failed at once when the channel closes. */
+  private readonly unconfirmed = new Set<(e: Error) => void>();
   /** Deliveries are tied to the channel that delivered them: a reconnection makes older ones void. */
   private generation = 0;
 
@@ -121,6 +123,7 @@ export class HubAmqpLink extends EventEmitter {
       });
       pub.on('close', () => {
         if (this.pub === pub) this.pub = null;
+        this.failUnconfirmed();
         // A refused publish (403) kills the channel only: open another one.
         if (!this.stopping && this.model === model) void this.reopenPublisher(model);
       });
@@ -165,12 +168,19 @@ export class HubAmqpLink extends EventEmitter {
       });
       pub.on('close', () => {
         if (this.pub === pub) this.pub = null;
+        this.failUnconfirmed();
         if (!this.stopping && this.model === model) void this.reopenPublisher(model);
       });
       this.pub = pub;
     } catch {
       // The connection itself is going: its close handler reconnects.
     }
+  }
+
+  private failUnconfirmed(): void {
+    const error = new Error(this.lastError ?? 'canal fermé avant la confirmation');
+    for (const reject of this.unconfirmed) reject(error);
+    this.unconfirmed.clear();
   }
 
   private lost(reason: string): void {
@@ -211,10 +221,9 @@ export class HubAmqpLink extends EventEmitter {
     const pub = this.pub;
     if (!pub || this.state !== 'connected') return Promise.reject(new NotConnectedError());
     return new Promise((resolve, reject) => {
-      const onClose = () => reject(new Error(this.lastError ?? 'canal fermé avant la confirmation'));
-      pub.once('close', onClose);
+      this.unconfirmed.add(reject);
       pub.publish('hubsante', this.options.clientId, body, { contentType: 'application/json', persistent: true, messageId }, (error) => {
-        pub.removeListener('close', onClose);
+        this.unconfirmed.delete(reject);
         if (error) reject(new Error(this.lastError ?? 'message refusé par le Hub'));
         else resolve();
       });

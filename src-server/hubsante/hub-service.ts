@@ -19,6 +19,7 @@ import type { CaseCommand, HubDelivery } from '../../src-shared/schemas/case-eve
 import type { Verdict } from '../../src-shared/sync-protocol/messages.js';
 import type { HubAppointment, HubJournalEntry, HubStatus, QuarantineItem } from '../../src-shared/schemas/hubsante.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
+import { GroupCommit } from '../db/group-commit.js';
 import type { OutboxContext, OutboxRow, TenantWriter } from '../services/tenant-writer.js';
 import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
@@ -31,6 +32,18 @@ export const uuidFrom = (name: string): string => uuidv5(name, NAMESPACE);
 const HUB_ACTOR: Actor = { userId: 'hub', displayName: 'Hub Santé', role: 'hub' };
 
 export type { HubAppointment, HubStatus, QuarantineItem };
+
+/** An outbox row on its way to the broker. */
+interface PendingRow {
+  distribution_id: string;
+  body: string;
+  recipient: string;
+  use_case: string;
+  label: string;
+  case_id: string | null;
+  link: string | null;
+  answers: string | null;
+}
 
 interface HubSubmission {
   decoded: DecodedMessage;
@@ -48,6 +61,8 @@ export interface HubServiceOptions {
   onChange?: () => void;
   /** Period of the follow-up of sent messages (re-send, alert, expiry). */
   tickMs?: number;
+  /** Delay before "received by the Hub" is written into the case (skipped when the partner answered first). */
+  publishedStepDelayMs?: number;
 }
 
 /** The receiving-software error code for a mutation the case rules refused. */
@@ -92,7 +107,7 @@ export class HubService {
     });
     this.link.on('state', (state: LinkState) => {
       this.o.onChange?.();
-      if (state === 'connected') this.wake();
+      if (state === 'connected') this.wake(true);
     });
   }
 
@@ -161,12 +176,26 @@ export class HubService {
     );
   };
 
-  /** The writer committed outbox rows: publish them now. */
-  onOutbox = (): void => this.wake();
+  /** The writer committed outbox rows: publish them now, from memory (no read back). */
+  onOutbox = (rows: OutboxRow[]): void => {
+    for (const r of rows) {
+      if (r.state !== 'pending') continue;
+      this.ready.push({ distribution_id: r.distributionId, body: r.body, recipient: r.recipient, use_case: r.useCase, label: r.label, case_id: r.caseId, link: r.link, answers: r.answers });
+    }
+    this.wake();
+  };
 
   // ---- the dispatcher --------------------------------------------------------------------------
 
-  wake(): void {
+  /** Committed rows handed over by the writer, in commit order. */
+  private ready: PendingRow[] = [];
+  /** The outbox must be read from the database (start, reconnection, a failed publish, rows written elsewhere). */
+  private scan = true;
+  private scanned = new Set<string>();
+
+  /** Publish what is pending; `scan`: rows were written without passing through `onOutbox`. */
+  wake(scan = false): void {
+    if (scan) this.scan = true;
     if (this.pumping) {
       this.again = true;
       return;
@@ -180,25 +209,41 @@ export class HubService {
       do {
         this.again = false;
         if (!this.link.connected || this.stopped) break;
-        const { rows } = await this.o.db.query<{ id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string; state: string }>(
-          `SELECT id, distribution_id, body, recipient, use_case, label, case_id, link, answers, steps, state FROM hub_outbox
-            WHERE tenant = $1 AND state = 'pending' ORDER BY id LIMIT 500`,
-          [this.o.config.tenant],
-          'hub-outbox-pending',
-        );
+        let rows: PendingRow[];
+        if (this.scan) {
+          // Everything committed is in the table, in id order (the rows in memory too): read it.
+          this.scan = false;
+          this.ready = [];
+          rows = (
+            await this.o.db.query<PendingRow>(
+              `SELECT distribution_id, body, recipient, use_case, label, case_id, link, answers FROM hub_outbox
+                WHERE tenant = $1 AND state = 'pending' ORDER BY id LIMIT 500`,
+              [this.o.config.tenant],
+              'hub-outbox-pending',
+            )
+          ).rows;
+          if (rows.length === 500) this.scan = true;
+          // A row committed just before that read may still be handed over by the writer: once is enough.
+          this.scanned = new Set(rows.map((r) => r.distribution_id));
+        } else {
+          rows = this.ready.splice(0, 500).filter((r) => !this.scanned.has(r.distribution_id));
+        }
         if (rows.length === 0) break;
-        // One channel, in id order: the broker keeps that order; confirms come back in it.
+        // One channel, in commit order: the broker keeps that order; confirms come back in it.
         const results = await Promise.allSettled(rows.map((r) => this.link.publish(Buffer.from(r.body), r.distribution_id)));
         const done = rows.filter((_, i) => results[i]!.status === 'fulfilled');
         if (done.length) await this.published(done, false);
         if (done.length < rows.length) {
           const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
           this.o.log('warn', 'Hub Santé : publication non confirmée, nouvel essai', { error: String(failed.reason?.message ?? failed.reason) });
+          // What failed is still pending in the table: read it again once connected.
+          this.scan = true;
           break;
         }
-        if (rows.length === 500) this.again = true;
+        if (this.ready.length || this.scan) this.again = true;
       } while (this.again);
     } catch (error) {
+      this.scan = true;
       this.o.log('error', 'Hub Santé : envoi de la file en échec', { error: (error as Error).message });
     } finally {
       this.pumping = false;
@@ -206,7 +251,7 @@ export class HubService {
   }
 
   /** Confirmed by the broker: the step, the journal, and the case's timeline for case messages. */
-  private async published(rows: { id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string }[], resent: boolean): Promise<void> {
+  private async published(rows: PendingRow[], resent: boolean): Promise<void> {
     const now = this.now();
     const tenant = this.o.config.tenant;
     await this.o.db.query(
@@ -214,23 +259,39 @@ export class HubService {
          UPDATE hub_outbox SET state = CASE WHEN state = 'pending' THEN 'published' ELSE state END,
            steps = CASE WHEN steps::jsonb ? 'published' THEN steps ELSE (steps::jsonb || jsonb_build_object('published', $3::bigint))::text END,
            attempts = attempts + 1, last_attempt_at = $3
-         WHERE tenant = $1 AND id = ANY($2::bigint[]) RETURNING 1),
+         WHERE tenant = $1 AND distribution_id = ANY($2::text[]) RETURNING 1),
        j AS (
          INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
          SELECT $1, $3, 'out', d, $4, r, NULL, u, c, $9, b FROM unnest($5::text[], $6::text[], $7::text[], $8::uuid[], $10::text[]) AS t(d, r, u, c, b)
          RETURNING 1)
        SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
-      [tenant, rows.map((r) => r.id), now, this.o.config.clientId, rows.map((r) => r.distribution_id), rows.map((r) => r.recipient), rows.map((r) => r.use_case), rows.map((r) => r.case_id), resent ? 'renvoi' : null, rows.map((r) => r.body)],
+      [tenant, rows.map((r) => r.distribution_id), now, this.o.config.clientId, rows.map((r) => r.distribution_id), rows.map((r) => r.recipient), rows.map((r) => r.use_case), rows.map((r) => r.case_id), resent ? 'renvoi' : null, rows.map((r) => r.body)],
       'hub-outbox-published',
     );
     const last = rows[rows.length - 1]!;
     this.lastOut = { at: now, distributionId: last.distribution_id, useCase: last.use_case, peer: last.recipient };
     if (!resent) {
       const caseRows = rows.filter((r) => r.case_id && r.link && !r.answers);
-      if (caseRows.length) {
-        await this.submitDeliveries(caseRows.map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|published`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'published', steps: { published: now } } })));
-      }
+      // The case learns "received by the Hub" a moment later, unless the partner's acknowledgement
+      // came first (its step carries the Hub's time too): one case event instead of two, and none
+      // competing with the partner's answer on the way.
+      if (caseRows.length) setTimeout(() => void this.publishedOnCases(caseRows, now), this.o.publishedStepDelayMs ?? 300).unref();
       this.o.onChange?.();
+    }
+  }
+
+  private async publishedOnCases(rows: PendingRow[], at: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const { rows: still } = await this.o.db.query<{ distribution_id: string }>(
+        `SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND distribution_id = ANY($2::text[]) AND state = 'published'`,
+        [this.o.config.tenant, rows.map((r) => r.distribution_id)],
+      );
+      const left = new Set(still.map((r) => r.distribution_id));
+      const items = rows.filter((r) => left.has(r.distribution_id));
+      if (items.length) await this.submitDeliveries(items.map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|published`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'published', steps: { published: at } } })));
+    } catch (error) {
+      this.o.log('warn', 'Hub Santé : étape « reçu par le Hub » non inscrite au dossier', { error: (error as Error).message });
     }
   }
 
@@ -273,8 +334,8 @@ export class HubService {
     if (items.length) await this.submitDeliveries(items);
     if (late.length || expired.length) this.o.onChange?.();
     if (!this.link.connected) return;
-    const { rows: resend } = await this.o.db.query<{ id: number; distribution_id: string; body: string; recipient: string; use_case: string; label: string; case_id: string | null; link: string | null; answers: string | null; steps: string }>(
-      `SELECT id, distribution_id, body, recipient, use_case, label, case_id, link, answers, steps FROM hub_outbox
+    const { rows: resend } = await this.o.db.query<PendingRow>(
+      `SELECT distribution_id, body, recipient, use_case, label, case_id, link, answers FROM hub_outbox
         WHERE tenant = $1 AND state = 'published' AND answers IS NULL AND last_attempt_at <= $2 AND expires_at > $3 ORDER BY id LIMIT 200`,
       [tenant, now - c.resendAfterSeconds * 1000, now],
     );
@@ -299,6 +360,31 @@ export class HubService {
       setTimeout(() => this.link.nack(msg), 1000).unref();
     }
   }
+
+  /** Deliveries journaled together (one INSERT for all that arrived meanwhile). */
+  private readonly journalIn = new GroupCommit<{ distributionId: string; sender: string; kind: string; useCase: string; caseId: string | null; note: string | null; body: string; at: number }>(async (rows) => {
+    await this.o.db.query(
+      `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
+       SELECT $1, at, 'in', d, s, $2, k, u, c, n, b FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::text[]) AS t(at, d, s, k, u, c, n, b)`,
+      [this.o.config.tenant, this.o.config.clientId, rows.map((r) => r.at), rows.map((r) => r.distributionId), rows.map((r) => r.sender), rows.map((r) => r.kind), rows.map((r) => r.useCase), rows.map((r) => r.caseId), rows.map((r) => r.note), rows.map((r) => r.body)],
+      'hub-journal-in-batch',
+    );
+    return rows.map(() => undefined);
+  });
+
+  /** Integrated messages recorded together; each learns whether it was new (a redelivery is not). */
+  private readonly inboxIn = new GroupCommit<{ ref: { distributionID: string; senderID: string; kind: string; useCase: string }; caseId: string; body: string; at: number }, boolean>(async (rows) => {
+    const { rows: inserted } = await this.o.db.query<{ distribution_id: string }>(
+      `INSERT INTO hub_inbox (tenant, distribution_id, sender, kind, use_case, case_id, status, received_at, updated_at, body)
+       SELECT $1, d, s, k, u, c, 'applied', at, at, b FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::bigint[], $8::text[]) AS t(d, s, k, u, c, at, b)
+       ON CONFLICT (tenant, distribution_id) DO NOTHING RETURNING distribution_id`,
+      [this.o.config.tenant, rows.map((r) => r.ref.distributionID), rows.map((r) => r.ref.senderID), rows.map((r) => r.ref.kind), rows.map((r) => r.ref.useCase), rows.map((r) => r.caseId), rows.map((r) => r.at), rows.map((r) => r.body)],
+      'hub-inbox-batch',
+    );
+    const fresh = new Set(inserted.map((r) => r.distribution_id));
+    // A delivery twice in one batch: the first is new, the second a duplicate.
+    return rows.map((r) => fresh.delete(r.ref.distributionID));
+  });
 
   private async journal(q: Queryable, row: { distributionId: string | null; sender: string | null; kind: string | null; useCase: string | null; caseId: string | null; note: string | null; body: string }): Promise<void> {
     await q.query(
@@ -334,7 +420,17 @@ export class HubService {
     const distributionId = d.envelope.distributionID;
     const sender = d.envelope.senderID;
     this.lastIn = { at: now, distributionId, useCase: d.useCase, peer: sender };
-    if (options.replay === undefined) await this.journal(this.o.db, { distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body });
+    // Journaled in parallel with its integration (batched with other deliveries); acknowledged on AMQP only once both are committed.
+    const journaled = options.replay === undefined ? this.journalIn.add({ distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body, at: now }) : Promise.resolve();
+    journaled.catch(() => {});
+    const outcome = await this.apply(d, body, now, options);
+    await journaled;
+    return outcome;
+  }
+
+  private async apply(d: DecodedMessage, body: string, now: number, options: { replay?: number }): Promise<'applied' | 'duplicate' | 'quarantined' | 'recorded'> {
+    const distributionId = d.envelope.distributionID;
+    const sender = d.envelope.senderID;
     if (d.useCase === 'reference') return this.onAck(d, now);
     if (d.useCase === 'error') return this.onError(d, now);
     const ref = { distributionID: distributionId, senderID: sender, kind: d.envelope.distributionKind, useCase: d.useCase };
@@ -375,7 +471,7 @@ export class HubService {
       this.o.onChange?.();
       return 'quarantined';
     }
-    const fresh = await this.inbox(this.o.db, ref, caseId, options.replay ? 'replayed' : 'applied', null, null, body, options.replay);
+    const fresh = options.replay !== undefined ? await this.inbox(this.o.db, ref, caseId, 'replayed', null, null, body, options.replay) : await this.inboxIn.add({ ref, caseId, body, at: now });
     return fresh ? 'applied' : 'duplicate';
   }
 
@@ -418,7 +514,7 @@ export class HubService {
     });
     void d;
     this.o.onChange?.();
-    this.wake();
+    this.wake(true);
     return 'quarantined';
   }
 
@@ -449,26 +545,27 @@ export class HubService {
 
   private async step(distributionId: string, e: DeliveryEvent): Promise<void> {
     const tenant = this.o.config.tenant;
-    const changed = await this.o.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ state: string; steps: string; error_code: number | null; error_cause: string | null; case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null }>(
-        'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2 FOR UPDATE',
+    type Row = { state: string; steps: string; error_code: number | null; error_cause: string | null; case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null };
+    let changed: { r: Row; after: Delivery } | null = null;
+    // Optimistic: read, compute, write only if nobody moved it meanwhile (two round trips, no lock held).
+    for (let attempt = 0; attempt < 10 && !changed; attempt++) {
+      const { rows } = await this.o.db.query<Row>(
+        'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2',
         [tenant, distributionId],
+        'hub-outbox-step-read',
       );
       const r = rows[0];
-      if (!r || r.state === 'invalid') return null;
+      if (!r || r.state === 'invalid') return;
       const before: Delivery = { state: r.state as Delivery['state'], at: JSON.parse(r.steps), ...(r.error_code !== null ? { error: { code: r.error_code, cause: r.error_cause ?? '' } } : {}) };
       const after = applyDelivery(before, e);
-      if (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at)) return null;
-      await tx.query('UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2', [
-        tenant,
-        distributionId,
-        after.state,
-        JSON.stringify(after.at),
-        after.error?.code ?? null,
-        after.error?.cause ?? null,
-      ]);
-      return { r, after };
-    });
+      if (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at)) return;
+      const { rows: written } = await this.o.db.query(
+        'UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2 AND state = $7 AND steps = $8 RETURNING 1',
+        [tenant, distributionId, after.state, JSON.stringify(after.at), after.error?.code ?? null, after.error?.cause ?? null, r.state, r.steps],
+        'hub-outbox-step-write',
+      );
+      if (written.length) changed = { r, after };
+    }
     if (!changed) return;
     const { r, after } = changed;
     if (r.case_id && r.link && !r.answers) {
@@ -495,7 +592,7 @@ export class HubService {
       await this.insertOutbox(tx, [this.row(ackOf(d, this.ours(now), { step: 'INTEGRE' }), { label: 'Accusé de réception (rendez-vous SAS)', caseId: null, hubCaseId: null, link: null, answers: ref.distributionID }, now)]);
       return true;
     });
-    this.wake();
+    this.wake(true);
     this.o.onChange?.();
     return fresh ? 'applied' : 'duplicate';
   }

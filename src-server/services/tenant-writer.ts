@@ -177,11 +177,12 @@ export class TenantWriter {
     const now = this.now();
     const ids = batch.map((p) => p.mutation.id);
     // Verdicts already given (a duplicate push, a retry after a lost answer): answer them again.
-    const { rows: known } = await this.db.query<{ mutation_id: string; status: 'accepted' | 'rejected'; seq: number | null; error: string | null }>(
+    // Read both at once: two round trips in parallel instead of one after the other.
+    const [{ rows: known }] = await Promise.all([this.db.query<{ mutation_id: string; status: 'accepted' | 'rejected'; seq: number | null; error: string | null }>(
       'SELECT mutation_id, status, seq, error FROM mutation_results WHERE tenant = $1 AND mutation_id = ANY($2::uuid[])',
       [this.tenant, ids],
       'writer-known-verdicts',
-    );
+    ), this.loadCases(this.db, batch.map((p) => p.mutation.caseId))]);
     const verdicts = new Map<string, Verdict>();
     for (const k of known) {
       verdicts.set(k.mutation_id, {
@@ -191,7 +192,6 @@ export class TenantWriter {
         ...(k.error ? { error: JSON.parse(k.error) as AppError } : {}),
       });
     }
-    await this.loadCases(this.db, batch.map((p) => p.mutation.caseId));
 
     // Decide on working copies; the cache changes only once the transaction committed.
     const working = new Map<string, CachedCase>();

@@ -387,6 +387,8 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
   return next;
 }
 
+const DELIVERY_RANK = { pending: 0, published: 1, received: 2, integrated: 3, refused: 4, error: 4 } as const;
+
 function inbound(message: { distributionId: string; useCase: string }, at: number): HubCaseMessage {
   const label = message.useCase === 'createCaseHealth' ? 'Dossier reçu du partenaire' : message.useCase === 'createCaseHealthUpdate' ? 'Mise à jour reçue du partenaire' : 'Message reçu';
   return { distributionId: message.distributionId, direction: 'in', useCase: message.useCase, label, at };
@@ -450,10 +452,12 @@ function withDelivery(hub: HubLink | undefined, d: HubDelivery, at: number): Hub
   }
   const i = out.messages.findIndex((m) => m.distributionId === d.distributionId && m.direction === 'out');
   const prev: HubCaseMessage = i >= 0 ? out.messages[i]! : { distributionId: d.distributionId, direction: 'out', useCase: d.useCase, label: d.label, at };
+  // Steps arrive in any order (the partner's acknowledgement may overtake the broker's confirm): never back.
+  const forward = d.state && (!prev.state || DELIVERY_RANK[d.state] >= DELIVERY_RANK[prev.state]);
   const merged: HubCaseMessage = {
     ...prev,
-    ...(d.state ? { state: d.state } : {}),
-    ...(d.steps || prev.steps ? { steps: { ...prev.steps, ...d.steps } } : {}),
+    ...(forward ? { state: d.state } : {}),
+    ...(d.steps || prev.steps ? { steps: { ...d.steps, ...prev.steps } } : {}),
     ...(d.error ? { error: d.error } : {}),
     ...(d.overdue !== undefined ? { overdue: d.overdue } : {}),
   };

@@ -1,7 +1,7 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync|ui|sip|sip-load|stats|effectors one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui|sip|sip-load|stats|effectors|hubsante one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
@@ -12,6 +12,7 @@ import { benchSip } from './sip.bench.js';
 import { benchSipLoad } from './sip-load.bench.js';
 import { benchStatistics } from './stats.bench.js';
 import { benchEffectors } from './effectors.bench.js';
+import { benchHubSante } from './hubsante.bench.js';
 import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -47,6 +48,10 @@ if (!only || only === 'stats') {
 
 if (!only || only === 'effectors') {
   if (!(await benchEffectors({ smoke }))) missed += 1;
+}
+
+if (!only || only === 'hubsante') {
+  if (!(await benchHubSante({ smoke }))) missed += 1;
 }
 
 const sync = (part: string) => !only || only === 'sync' || only === part;

@@ -1,0 +1,284 @@
+/**
+ * Hub Santé over the loopback Hub (second RabbitMQ node with TLS + EXTERNAL, the dispatcher stub),
+ * each figure next to the same path without Permanence, measured in the same run:
+ *  - round trip: a transfer committed on the liberal server → the SAMU server integrates it and
+ *    answers RC-REF → the liberal server commits the step and pushes it to a workstation socket
+ *    ("shown"), sequential; baseline: a bare amqplib publish → consume → RC-REF → consume through
+ *    the same broker and stub (two scripted clients);
+ *  - incoming burst: N partner cases integrated exactly once (committed, acknowledged on AMQP,
+ *    answered with one RC-REF each, all RC-REFs back at the partner); baseline: the same N messages
+ *    answered by a bare consumer that acknowledges and replies at once.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { WebSocket } from 'ws';
+import { buildEnvelope, readEnvelope, type HubEnvelope, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
+import { ackOf } from '../../src-shared/domain/hubsante-protocol.js';
+import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { openPostgres, type SqlDatabase } from '../../src-server/db/sql.js';
+import { freshDatabase, OTHER_TENANT, rawLogin, TENANT, TOKEN_SECRET, waitFor } from '../fixtures/sync-harness.js';
+import { HubDispatcherStub, connectAs } from '../fixtures/hub-dispatcher.js';
+import { act, arm, ensureHubBroker, hubConfig, physician } from '../fixtures/hub.js';
+import { median, quantile, fmt } from './stats.js';
+
+const LIBERAL = 'fr.health.snp210';
+const SAMU = 'fr.health.samu210';
+// Identities no regulation server reads in this bench: the scripted partners and the baselines.
+const PEER_A = 'fr.health.samu990';
+const PEER_B = 'fr.health.snp990';
+
+function samuCase(caseId: string, owner: string, i: number): Record<string, unknown> {
+  return {
+    caseId,
+    senderCaseId: caseId.split('.').slice(3).join('.'),
+    creation: '2026-11-26T01:10:00+01:00',
+    perimeter: 'SNP',
+    qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
+    location: { city: { name: 'Dole', inseeCode: '39198' } },
+    initialAlert: { reception: '2026-11-26T01:10:00+01:00', caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' } } },
+    patient: [{ patientId: `${caseId}.patient.1`, identity: { nonStrictFeatures: { lastName: `Patient${i}`, firstName: 'Léa', complete: `Léa Patient${i}` } }, detail: { age: 'P7Y' } }],
+    owner,
+  };
+}
+
+/** A promise that fails after `ms` (a lost message must stop the benchmark, not hang it). */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, fail) => setTimeout(() => fail(new Error(`${what}: nothing after ${ms} ms`)), ms).unref())]);
+
+const out = (from: string, to: string, kind: OutgoingMessage['kind'], useCase: string, payload: unknown): OutgoingMessage => {
+  const now = Date.now();
+  return { senderId: from, recipientId: to, kind, useCase, payload, sentAt: now, expiresAt: now + 86_400_000, uuid: uuidv7() };
+};
+
+/** A raw amqplib client: publish as itself (confirmed), and a handler per delivery on its queues. */
+async function rawClient(id: string, onMessage: (queue: string, env: HubEnvelope, publish: (m: OutgoingMessage) => void) => void) {
+  const model = await connectAs(id);
+  model.on('error', () => {});
+  const ch = await model.createConfirmChannel();
+  for (const q of ['message', 'ack', 'info']) while (await ch.get(`${id}.${q}`, { noAck: true })) {/* what earlier runs left */}
+  await ch.prefetch(500);
+  const publish = (m: OutgoingMessage) => ch.publish('hubsante', id, Buffer.from(JSON.stringify(buildEnvelope(m))), { contentType: 'application/json', persistent: true });
+  for (const q of ['message', 'ack', 'info']) {
+    await ch.consume(`${id}.${q}`, (msg) => {
+      if (!msg) return;
+      ch.ack(msg);
+      onMessage(q, JSON.parse(msg.content.toString('utf8')) as HubEnvelope, publish);
+    });
+  }
+  return {
+    publish,
+    confirmed: () => ch.waitForConfirms(),
+    close: async () => {
+      await ch.close().catch(() => {});
+      await model.close().catch(() => {});
+    },
+  };
+}
+
+const ackFor = (env: HubEnvelope, me: string): OutgoingMessage | null => {
+  const d = readEnvelope(env);
+  if (!d.ok || d.value.useCase === 'reference' || d.value.useCase === 'error') return null;
+  const now = Date.now();
+  return ackOf(d.value, { clientId: me, sentAt: now, expiresAt: now + 86_400_000, uuid: uuidv7() }, { step: 'INTEGRE' });
+};
+
+/** Bare round trips: A publishes a case, B answers RC-REF at once, A receives it. */
+async function bareRoundTrip(n: number): Promise<number[]> {
+  const waiting = new Map<string, (t: number) => void>();
+  const b = await rawClient(PEER_B, (q, env, publish) => {
+    const ack = q === 'message' ? ackFor(env, PEER_B) : null;
+    if (ack) publish(ack);
+  });
+  const a = await rawClient(PEER_A, (q, env) => {
+    if (q !== 'ack') return;
+    const ref = (env.content[0].jsonContent.embeddedJsonContent.message.reference as { distributionID: string }).distributionID;
+    waiting.get(ref)?.(performance.now());
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const m = out(PEER_A, PEER_B, 'Report', 'createCaseHealth', samuCase(`${PEER_A}.DRFR1539A2633${String(i).padStart(6, '0')}`, PEER_B, i));
+      const done = new Promise<number>((ok) => waiting.set(`${PEER_A}_${m.uuid}`, ok));
+      const t0 = performance.now();
+      a.publish(m);
+      times.push((await within(done, 10_000, 'bare round trip')) - t0);
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+  return times;
+}
+
+/** A regulation server in a child process of its own (another center, another machine in production). */
+async function serverProcess(tenant: string, clientId: string, peer: string, prefetch?: number): Promise<{ dbUrl: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'hubsante-server.child.ts'), tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const dbUrl = await within(
+    new Promise<string>((ok, fail) => {
+      child.stdout.on('data', (d: Buffer) => {
+        const m = /ready (\S+)/.exec(d.toString());
+        if (m) ok(m[1]!);
+      });
+      child.once('exit', (code) => fail(new Error(`server process exited (${code})`)));
+    }),
+    60_000,
+    'server process start',
+  );
+  return {
+    dbUrl,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await within(exited, 20_000, 'server process stop').catch(() => child.kill('SIGKILL'));
+    },
+  };
+}
+
+/** The liberal center here (its workstation socket is what we watch), the SAMU in its own process. */
+async function twoServers() {
+  const lib = await freshDatabase('postgres');
+  const liberal = await startServer({ db: lib.db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante: [hubConfig(TENANT, LIBERAL, SAMU)] });
+  const samu = await serverProcess(TENANT, SAMU, LIBERAL);
+  await waitFor('links up', () => liberal.hub(TENANT)!.link.connected, 30_000);
+  return {
+    liberal,
+    close: async () => {
+      await samu.stop();
+      await liberal.close();
+      await lib.db.close();
+      await lib.drop();
+    },
+  };
+}
+
+/** Transfer committed → integrated step pushed to a workstation socket of the liberal center. */
+async function permanenceRoundTrip(liberal: RegulationServer, n: number): Promise<number[]> {
+  const ids: string[] = [];
+  const w = await liberal.writer(TENANT);
+  for (let i = 0; i < n; i += 200) {
+    const batch = Array.from({ length: Math.min(200, n - i) }, () => uuidv7());
+    ids.push(...batch);
+    const step = (command: Parameters<typeof act>[3], actor: typeof arm) =>
+      w.submit(batch.map((caseId, k) => ({ mutation: { id: uuidv7(), caseId, command, clientTime: Date.now(), localSeq: k + 1 }, actor, workstationId: 'bench' })));
+    await step({ type: 'open', line: '116117', fields: { callbackPhone: '0612345678', reasonCode: 'FEVER', priority: 'P2', location: { inseeCode: '21231', communeName: 'Dijon' }, patient: { lastName: 'Bench', firstName: 'Paul', ageYears: 40 } } }, arm);
+    await step({ type: 'send_to_regulation' }, arm);
+    await step({ type: 'take' }, physician());
+  }
+  const token = await rawLogin(liberal.url, 'arm1');
+  const waiting = new Map<string, (t: number) => void>();
+  const ws = await new Promise<WebSocket>((ok, fail) => {
+    const s = new WebSocket(`${liberal.url.replace('http', 'ws')}/api/ws`, { headers: { authorization: `Bearer ${token}` } });
+    s.on('message', (d) => {
+      const f = JSON.parse(d.toString()) as { type: string; events?: { caseId: string; kind: string; payload: { delivery?: { state?: string } } }[] };
+      if (f.type !== 'events') return;
+      for (const e of f.events!) if (e.kind === 'case.hub_delivery' && e.payload.delivery?.state === 'integrated') waiting.get(e.caseId)?.(performance.now());
+    });
+    s.once('open', () => ok(s));
+    s.once('error', fail);
+  });
+  const times: number[] = [];
+  try {
+    for (const caseId of ids) {
+      const shown = new Promise<number>((ok) => waiting.set(caseId, ok));
+      const t0 = performance.now();
+      const [v] = await w.submit([{ mutation: { id: uuidv7(), caseId, command: { type: 'transfer_samu', reason: 'bench' }, clientTime: Date.now(), localSeq: 1 }, actor: physician(), workstationId: 'bench' }]);
+      if (v!.status !== 'accepted') throw new Error(`transfer refused: ${JSON.stringify(v!.error)}`);
+      times.push((await within(shown, 10_000, 'Permanence round trip')) - t0);
+    }
+  } finally {
+    ws.terminate();
+  }
+  return times;
+}
+
+/** N partner cases to the liberal center of the Jura (snp990): all RC-REFs back at the partner. */
+async function burst(n: number, target: 'permanence' | 'bare', libDb?: SqlDatabase): Promise<{ perSecond: number; acks: number; cases: number; rcref: number }> {
+  let acks = 0;
+  const seen = new Set<string>();
+  const bare = target === 'bare' ? await rawClient(PEER_B, (q, env, publish) => {
+    const ack = q === 'message' ? ackFor(env, PEER_B) : null;
+    if (ack) publish(ack);
+  }) : null;
+  const a = await rawClient(PEER_A, (q, env) => {
+    if (q !== 'ack') return;
+    const ref = (env.content[0].jsonContent.embeddedJsonContent.message.reference as { distributionID: string }).distributionID;
+    if (!seen.has(ref)) {
+      seen.add(ref);
+      acks++;
+    }
+  });
+  const stamp = Date.now() % 1_000_000;
+  const messages = Array.from({ length: n }, (_, i) => out(PEER_A, PEER_B, 'Report', 'createCaseHealth', samuCase(`${PEER_A}.DRFR1539B${stamp}${String(i).padStart(6, '0')}`, PEER_B, i)));
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    a.publish(messages[i]!);
+    if (i % 1000 === 999) await a.confirmed();
+  }
+  await a.confirmed();
+  await waitFor(`${n} RC-REF back`, () => acks >= n, 300_000);
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 300));
+  let cases = n;
+  let rcref = n;
+  if (libDb) {
+    cases = (await libDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE tenant = $1 AND data LIKE '%DRFR1539B${stamp}%'`, [OTHER_TENANT])).rows[0]!.n;
+    rcref = (await libDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM hub_outbox WHERE tenant = $1 AND use_case = 'reference'`, [OTHER_TENANT])).rows[0]!.n;
+  }
+  await a.close();
+  await bare?.close();
+  return { perSecond: n / seconds, acks, cases, rcref };
+}
+
+export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<boolean> {
+  ensureHubBroker();
+  const stub = new HubDispatcherStub({ prefetch: 1000 });
+  await stub.start();
+  let ok = true;
+  try {
+    const n = smoke ? 50 : 1_000;
+    const warm = smoke ? 5 : 50;
+    await bareRoundTrip(warm);
+    const bare = await bareRoundTrip(n);
+    const s = await twoServers();
+    let ours: number[];
+    try {
+      await permanenceRoundTrip(s.liberal, warm);
+      ours = await permanenceRoundTrip(s.liberal, n);
+    } finally {
+      await s.close();
+    }
+    const overhead = median(ours) - median(bare);
+    const rtOk = smoke || overhead <= 5;
+    ok &&= rtOk;
+    console.log(`\n# Hub Santé: round trip on the loopback Hub (${n} cases, sequential, after ${warm} warm-up)`);
+    console.log('| path | p50 | p99 | max | target | verdict |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(`| bare amqplib: publish → stub → consumer → RC-REF → stub → consumer | ${fmt(median(bare))} | ${fmt(quantile(bare, 0.99))} | ${fmt(Math.max(...bare))} | baseline | |`);
+    console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | overhead ≤ 5 ms at p50 (here ${fmt(overhead)}) | ${rtOk ? 'ok' : 'MISSED'} |`);
+
+    const m = smoke ? 500 : 10_000;
+    const bareBurst = await burst(m, 'bare');
+    // The liberal center of the Jura in its own process; its database is read here to count.
+    const center = await serverProcess(OTHER_TENANT, PEER_B, PEER_A, 1000);
+    let ourBurst: Awaited<ReturnType<typeof burst>>;
+    const db = await openPostgres(center.dbUrl);
+    try {
+      ourBurst = await burst(m, 'permanence', db);
+    } finally {
+      await db.close();
+      await center.stop();
+    }
+    const exactlyOnce = ourBurst.cases === m && ourBurst.rcref === m && ourBurst.acks === m;
+    const burstOk = exactlyOnce && (smoke || ourBurst.perSecond >= 2_000);
+    ok &&= burstOk;
+    console.log(`\n# Hub Santé: incoming burst (${m.toLocaleString('fr-FR')} partner cases published at once)`);
+    console.log('| path | messages/s end to end | cases | RC-REF written / received | target | verdict |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    console.log(`| bare consumer: ack + RC-REF at once | ${Math.round(bareBurst.perSecond)} | — | — / ${bareBurst.acks} | baseline | |`);
+    console.log(`| Permanence: journal, case committed, AMQP ack, one RC-REF each | ${Math.round(ourBurst.perSecond)} | ${ourBurst.cases} | ${ourBurst.rcref} / ${ourBurst.acks} | ≥ 2,000/s, each exactly once | ${burstOk ? 'ok' : 'MISSED'} |`);
+  } finally {
+    await stub.stop();
+  }
+  return ok;
+}

@@ -262,10 +262,10 @@ export class HubService {
          WHERE tenant = $1 AND distribution_id = ANY($2::text[]) RETURNING 1),
        j AS (
          INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-         SELECT $1, $3, 'out', d, $4, r, NULL, u, c, $9, b FROM unnest($5::text[], $6::text[], $7::text[], $8::uuid[], $10::text[]) AS t(d, r, u, c, b)
+         SELECT $1, $3, 'out', d, $4, r, NULL, u, c, $6, b FROM json_to_recordset($5::json) AS t(d text, r text, u text, c uuid, b text)
          RETURNING 1)
        SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
-      [tenant, rows.map((r) => r.distribution_id), now, this.o.config.clientId, rows.map((r) => r.distribution_id), rows.map((r) => r.recipient), rows.map((r) => r.use_case), rows.map((r) => r.case_id), resent ? 'renvoi' : null, rows.map((r) => r.body)],
+      [tenant, rows.map((r) => r.distribution_id), now, this.o.config.clientId, JSON.stringify(rows.map((r) => ({ d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, b: r.body }))), resent ? 'renvoi' : null],
       'hub-outbox-published',
     );
     const last = rows[rows.length - 1]!;
@@ -363,10 +363,12 @@ export class HubService {
 
   /** Deliveries journaled together (one INSERT for all that arrived meanwhile). */
   private readonly journalIn = new GroupCommit<{ distributionId: string; sender: string; kind: string; useCase: string; caseId: string | null; note: string | null; body: string; at: number }>(async (rows) => {
+    // One JSON parameter: node-postgres escapes text arrays character by character (slow on whole messages).
     await this.o.db.query(
       `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-       SELECT $1, at, 'in', d, s, $2, k, u, c, n, b FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::text[]) AS t(at, d, s, k, u, c, n, b)`,
-      [this.o.config.tenant, this.o.config.clientId, rows.map((r) => r.at), rows.map((r) => r.distributionId), rows.map((r) => r.sender), rows.map((r) => r.kind), rows.map((r) => r.useCase), rows.map((r) => r.caseId), rows.map((r) => r.note), rows.map((r) => r.body)],
+       SELECT $1, at, 'in', "distributionId", sender, $2, kind, "useCase", "caseId", note, body
+       FROM json_to_recordset($3::json) AS t(at bigint, "distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, note text, body text)`,
+      [this.o.config.tenant, this.o.config.clientId, JSON.stringify(rows)],
       'hub-journal-in-batch',
     );
     return rows.map(() => undefined);
@@ -376,9 +378,9 @@ export class HubService {
   private readonly inboxIn = new GroupCommit<{ ref: { distributionID: string; senderID: string; kind: string; useCase: string }; caseId: string; body: string; at: number }, boolean>(async (rows) => {
     const { rows: inserted } = await this.o.db.query<{ distribution_id: string }>(
       `INSERT INTO hub_inbox (tenant, distribution_id, sender, kind, use_case, case_id, status, received_at, updated_at, body)
-       SELECT $1, d, s, k, u, c, 'applied', at, at, b FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::bigint[], $8::text[]) AS t(d, s, k, u, c, at, b)
+       SELECT $1, d, s, k, u, c, 'applied', at, at, b FROM json_to_recordset($2::json) AS t(d text, s text, k text, u text, c uuid, at bigint, b text)
        ON CONFLICT (tenant, distribution_id) DO NOTHING RETURNING distribution_id`,
-      [this.o.config.tenant, rows.map((r) => r.ref.distributionID), rows.map((r) => r.ref.senderID), rows.map((r) => r.ref.kind), rows.map((r) => r.ref.useCase), rows.map((r) => r.caseId), rows.map((r) => r.at), rows.map((r) => r.body)],
+      [this.o.config.tenant, JSON.stringify(rows.map((r) => ({ d: r.ref.distributionID, s: r.ref.senderID, k: r.ref.kind, u: r.ref.useCase, c: r.caseId, at: r.at, b: r.body })))],
       'hub-inbox-batch',
     );
     const fresh = new Set(inserted.map((r) => r.distribution_id));

@@ -113,7 +113,7 @@ async function bareRoundTrip(n: number): Promise<number[]> {
 
 /** A regulation server in a child process of its own (another center, another machine in production). */
 async function serverProcess(tenant: string, clientId: string, peer: string, prefetch?: number): Promise<{ dbUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'hubsante-server.child.ts'), tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : []), '--import', 'tsx', resolve(import.meta.dirname, 'hubsante-server.child.ts'), tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const dbUrl = await within(
     new Promise<string>((ok, fail) => {
       child.stdout.on('data', (d: Buffer) => {

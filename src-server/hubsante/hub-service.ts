@@ -439,9 +439,9 @@ export class HubService {
     const c = this.o.config;
     if (sender !== c.samu.id && sender !== c.sas.id) return this.quarantine(d, ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true);
     if (d.useCase === 'appointment') return this.onAppointment(d, body, now);
-    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate') return this.quarantine(d, ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
     const payload = d.payload as Record<string, unknown>;
-    const hubCaseId = String(payload.caseId);
+    const hubCaseId = String(payload.caseId ?? '');
+    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate' && !payload.caseId) return this.quarantine(d, ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
     const message = { distributionId, senderId: sender, useCase: d.useCase, sentAt: d.envelope.dateTimeSent, payload };
     let caseId: string;
     let command: CaseCommand;
@@ -457,9 +457,11 @@ export class HubService {
       };
     } else {
       const found = await this.caseOf(hubCaseId);
-      if (!found) return this.quarantine(d, ref, 702, `mise à jour d’un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
+      if (!found) return this.quarantine(d, ref, 702, `message pour un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
       caseId = found;
-      const u = createCaseHealthUpdateToChanges(payload);
+      // Another use case about a shared case (resources engaged, their status…): we do not model it,
+      // it is kept with the case as received (and shown), and acknowledged.
+      const u = d.useCase === 'createCaseHealthUpdate' ? createCaseHealthUpdateToChanges(payload) : { changes: {}, notes: [] };
       command = { type: 'hub_update', changes: validFields(u.changes), notes: u.notes, ...(u.owner ? { owner: u.owner } : {}), ours: c.clientId, message };
     }
     const writer = await this.o.writer();

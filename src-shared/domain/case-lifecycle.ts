@@ -389,8 +389,17 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
 
 const DELIVERY_RANK = { pending: 0, published: 1, received: 2, integrated: 3, refused: 4, error: 4 } as const;
 
+const INBOUND_LABELS: Record<string, string> = {
+  createCaseHealth: 'Dossier reçu du partenaire',
+  createCaseHealthUpdate: 'Mise à jour reçue du partenaire',
+  resourcesInfo: 'Ressources engagées par le partenaire',
+  resourcesStatus: 'Statut des ressources du partenaire',
+  resourcesRequest: 'Demande de ressources du partenaire',
+  resourcesResponse: 'Réponse à une demande de ressources',
+};
+
 function inbound(message: { distributionId: string; useCase: string }, at: number): HubCaseMessage {
-  const label = message.useCase === 'createCaseHealth' ? 'Dossier reçu du partenaire' : message.useCase === 'createCaseHealthUpdate' ? 'Mise à jour reçue du partenaire' : 'Message reçu';
+  const label = INBOUND_LABELS[message.useCase] ?? `Message reçu (${message.useCase})`;
   return { distributionId: message.distributionId, direction: 'in', useCase: message.useCase, label, at };
 }
 

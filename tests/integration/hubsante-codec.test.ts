@@ -71,6 +71,17 @@ describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/h
     expect(!unknownDeep.ok && unknownDeep.errors.some((e) => e.message === 'propriété non prévue par le modèle' && e.path.startsWith('/content/0/'))).toBe(true);
   });
 
+  it('the TECHNICAL drills behave as upstream says: valid ones pass their schema, failing ones fail it', () => {
+    const drill = (dir: string) => (existsSync(join(SHARED, dir)) ? readdirSync(join(SHARED, dir)).filter((f) => f.endsWith('.json')).map((f) => ({ f, data: JSON.parse(readFileSync(join(SHARED, dir, f), 'utf8')) })) : []);
+    const valid = drill('sample/valid/TECHNICAL');
+    const failing = drill('sample/failing/TECHNICAL');
+    const failingNoReq = drill('sample/failing/TECHNICAL_NOREQ');
+    expect(valid.length + failing.length + failingNoReq.length).toBe(13);
+    for (const v of valid) expect(schemas.check('TECHNICAL.schema.json', v.data), v.f).toEqual([]);
+    for (const v of failing) expect(schemas.check('TECHNICAL.schema.json', v.data).length, v.f).toBeGreaterThan(0);
+    for (const v of failingNoReq) expect(schemas.check('TECHNICAL_NOREQ.schema.json', v.data).length, v.f).toBeGreaterThan(0);
+  });
+
   it('the full valid vector passes the schema and our one-item rule says why it is not ours to send', () => {
     const env = JSON.parse(readFileSync(join(SHARED, 'sample/valid/EDXL-DE/EDXL-DE.json'), 'utf8'));
     expect(schemas.check('EDXL-DE-full.schema.json', env)).toEqual([]);

@@ -10,6 +10,7 @@ import { openServerDatabase, seedTenant } from '../src-server/bootstrap.js';
 import { DEMO_EFFECTOR_PASSWORD, DEMO_EFFECTORS, DEMO_SECTORS, DEMO_TENANT } from '../src-server/demo.js';
 import { hashPassword } from '../src-server/services/auth.js';
 import { startServer } from '../src-server/server.js';
+import { readHubConfig } from '../src-server/hubsante/config.js';
 import { WorkstationCore } from '../src-main/core/workstation-core.js';
 import { startWebHost } from '../src-main/web-host/web-host.js';
 
@@ -31,7 +32,10 @@ if (Number(known[0]!.n) === 0) {
     await db.query('INSERT INTO effector_accounts (tenant, effector_id, password_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [DEMO_TENANT.id, e.id, await hashPassword(DEMO_EFFECTOR_PASSWORD)]);
   }
 }
-const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn' });
+// With the loopback Hub Santé (npm run hub:loopback writes this file), the demo center is linked to it.
+const hubFile = process.env.PERMANENCE_HUBSANTE_CONFIG ?? join(root, 'hubsante-loopback.json');
+const hubsante = existsSync(hubFile) ? readHubConfig(hubFile) : [];
+const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn', hubsante });
 const core = WorkstationCore.open({
   dataDir: join(root, 'workstation'),
   serverUrl: server.url,
@@ -42,6 +46,7 @@ const core = WorkstationCore.open({
 const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: Number(process.env.PERMANENCE_PORT ?? 5780) });
 
 console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
+if (hubsante.length) console.log(`Hub Santé : ${hubsante.map((h) => `${h.clientId} → ${h.url}/${h.vhost}`).join(', ')} (${hubFile})`);
 console.log(`Permanence (navigateur) : ${host.url}/`);
 console.log('Comptes de démonstration :');
 for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);

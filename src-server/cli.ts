@@ -9,6 +9,7 @@
  *   PERMANENCE_LOG_LEVEL        pino level (default info)
  *   PERMANENCE_RESTORED=1       the database was restored from a backup: new epoch for every center
  *   PERMANENCE_DEMO=1           create the demo center "demo" (department 21) and its users
+ *   PERMANENCE_HUBSANTE_CONFIG  JSON file of the Hub Santé link(s) (see src-server/hubsante/config.ts, README)
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { markRestored, openServerDatabase, seedTenant } from './bootstrap.js';
 import { startServer } from './server.js';
 import { DEMO_TENANT } from './demo.js';
+import { readHubConfig } from './hubsante/config.js';
 
 const dataDir = resolve(process.env.PERMANENCE_SERVER_DATA_DIR ?? '.data/server');
 mkdirSync(dataDir, { recursive: true });
@@ -26,6 +28,9 @@ function tokenSecret(): string {
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
+
+// Checked before anything starts: a bad Hub configuration stops the server with the path at fault.
+const hubsante = process.env.PERMANENCE_HUBSANTE_CONFIG ? readHubConfig(process.env.PERMANENCE_HUBSANTE_CONFIG) : [];
 
 const db = await openServerDatabase({
   ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { pgliteDir: join(dataDir, 'pglite') }),
@@ -40,6 +45,7 @@ const server = await startServer({
   host: process.env.PERMANENCE_SERVER_HOST ?? '127.0.0.1',
   port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
   logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
+  hubsante,
 });
 server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');
 

@@ -277,7 +277,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: Object.fromEntries([...Object.keys(event.payload.fields), 'line'].map((k) => [k, 1])),
-      notes: event.payload.notes.map((n, i) => ({ eventId: `${message.distributionId}#${i}`, at, author: n.author ?? link.peerName ?? link.peer, role: 'hub' as const, text: n.text })),
+      notes: event.payload.notes.map((n, i) => ({ eventId: `${event.id}#${i}`, at, author: n.author ?? link.peerName ?? link.peer, role: 'hub' as const, text: n.text })),
       linkedCaseIds: [],
       hub: {
         caseId: link.caseId,
@@ -378,7 +378,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       break;
     }
     case 'case.hub_updated':
-      applyHubUpdate(state, next, event.payload, at);
+      applyHubUpdate(state, next, event.payload, at, event.id);
       break;
     case 'case.hub_delivery':
       next.hub = withDelivery(state.hub, event.payload.delivery, at);
@@ -404,7 +404,7 @@ function inbound(message: { distributionId: string; useCase: string }, at: numbe
 }
 
 /** The partner's RS-EDA-MAJ: its changes, its notes, and what its `owner` says about the hand-over. */
-function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number): void {
+function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number, eventId: string): void {
   const peer = state.hub?.peer ?? p.message.senderId;
   const hub: HubLink = state.hub
     ? { ...state.hub, messages: [...state.hub.messages, inbound(p.message, at)] }
@@ -415,7 +415,7 @@ function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<
     for (const key of Object.keys(p.changes)) next.fieldVersions[key] = next.version;
   }
   if (p.notes.length > 0) {
-    next.notes = [...state.notes, ...p.notes.map((n, i) => ({ eventId: `${p.message.distributionId}#${i}`, at, author: n.author ?? state.hub?.peerName ?? peer, role: 'hub' as const, text: n.text }))];
+    next.notes = [...state.notes, ...p.notes.map((n, i) => ({ eventId: `${eventId}#${i}`, at, author: n.author ?? state.hub?.peerName ?? peer, role: 'hub' as const, text: n.text }))];
   }
   const before = state.hub?.owner ?? hub.owner;
   const owner = p.owner ?? before;

@@ -118,7 +118,11 @@ export const CallRecordSchema = z.strictObject({
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 
 export const NoteSchema = z.strictObject({
-  eventId: IdSchema,
+  /**
+   * The event that wrote the note; a partner's message may carry several notes, numbered after the
+   * event's id (`<event id>#<n>`).
+   */
+  eventId: z.string().regex(/^[0-9a-f-]{36}(#\d{1,3})?$/i, 'identifiant de note invalide'),
   at: EpochMsSchema,
   author: z.string(),
   role: RoleSchema,

@@ -25,15 +25,17 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
   ensureHubBroker();
   const stub = new HubDispatcherStub();
   await stub.start();
-  // The scripted SAMU acknowledges every case it receives as integrated.
+  // The scripted SAMU acknowledges every case and update it receives as integrated.
   const samu = await ScriptedPartner.open(SAMU, {
     autoAck: (env) => {
       const d = readEnvelope(env as HubEnvelope);
-      if (!d.ok || d.value.useCase !== 'createCaseHealth') return null;
+      if (!d.ok || (d.value.useCase !== 'createCaseHealth' && d.value.useCase !== 'createCaseHealthUpdate')) return null;
       const now = Date.now();
       return ackOf(d.value, { clientId: SAMU, sentAt: now, expiresAt: now + 86_400_000, uuid: uuidv7() }, { step: 'INTEGRE' });
     },
   });
+  // What earlier runs left for the liberal center's identity is not this test's.
+  await (await ScriptedPartner.open(LIBERAL)).close();
   const { db, drop } = await freshDatabase('pglite');
   const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, hubsante: [hubConfig(TENANT, LIBERAL, SAMU)], hubTickMs: 200 });
   let station: Station | undefined;
@@ -110,6 +112,24 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     await expect
       .poll(() => samu.on('message').some((m) => (m as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealthUpdate && JSON.stringify(m).includes(handed) && JSON.stringify(m).includes(`"owner":"${LIBERAL}"`)))
       .toBe(true);
+
+    // An update for a case nobody here knows: refused (702) and quarantined; the supervisor sees it.
+    await samu.publish(message(SAMU, LIBERAL, 'Update', 'createCaseHealthUpdate', { caseId: `${SAMU}.DRFR1521A263309999`, freetext: 'Complément pour un dossier jamais reçu' }));
+    const supPage = await stationPage(browser);
+    const supStation = await openStation(server.url);
+    try {
+      await supPage.goto(supStation.host.url);
+      await serverLogin(supPage, 'sup1');
+      await supPage.getByRole('button', { name: /Hub Santé : connecté/ }).click();
+      const view = supPage.getByRole('region', { name: 'Hub Santé' });
+      await expect(view.getByRole('list').filter({ hasText: 'erreur 702' })).toContainText('dossier inconnu');
+      await expect(view).toContainText('fr.health.snp210 — 15-15_v2.0');
+      // Everything we sent was acknowledged by the SAMU.
+      await expect(view).toContainText('Tous nos messages ont été acquittés par leur destinataire.');
+      await supPage.screenshot({ path: `${SHOTS}/hub-view-quarantine.png` });
+    } finally {
+      await supStation.close();
+    }
   } finally {
     await station?.close();
     await server.close();

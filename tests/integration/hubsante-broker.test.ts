@@ -7,7 +7,7 @@
  * Everything in one file, in order: the broker restart at the end would disturb other files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RegulationCase } from '../../src-shared/schemas/case.js';
+import { RegulationCaseSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 import { startTestServer, TENANT, OTHER_TENANT, waitFor, type TestServer } from '../fixtures/sync-harness.js';
 import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
 import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, message, physician, ScriptedPartner } from '../fixtures/hub.js';
@@ -22,12 +22,13 @@ let samu: TestServer;
 
 async function caseOf(s: TestServer, id: string, tenant = TENANT): Promise<RegulationCase | undefined> {
   const { rows } = await s.db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = $2', [tenant, id]);
-  return rows[0] ? (JSON.parse(rows[0].data) as RegulationCase) : undefined;
+  // Parsed with the schema every workstation applies: a projection it would refuse fails here.
+  return rows[0] ? RegulationCaseSchema.parse(JSON.parse(rows[0].data)) : undefined;
 }
 
 async function cases(s: TestServer, tenant = TENANT): Promise<RegulationCase[]> {
   const { rows } = await s.db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 ORDER BY id', [tenant]);
-  return rows.map((r) => JSON.parse(r.data) as RegulationCase);
+  return rows.map((r) => RegulationCaseSchema.parse(JSON.parse(r.data)));
 }
 
 beforeAll(async () => {

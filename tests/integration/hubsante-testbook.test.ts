@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { buildEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
 import { createCaseHealthToFields, createCaseHealthUpdateToChanges, handOverUpdate } from '../../src-shared/domain/hubsante-case.js';
-import type { RegulationCase } from '../../src-shared/schemas/case.js';
+import { RegulationCaseSchema } from '../../src-shared/schemas/case.js';
 import type { SqlDatabase } from '../../src-server/db/sql.js';
 import { createTenant } from '../../src-server/services/auth.js';
 import { TenantWriter } from '../../src-server/services/tenant-writer.js';
@@ -125,7 +125,7 @@ describe.skipIf(stories.length === 0)('ANS test book, 15-15, replayed', () => {
           const journal = await db.query('SELECT 1 FROM hub_journal WHERE tenant = $1 AND distribution_id = $2', [tenant, distributionId]);
           expect(journal.rows, `${step.id}: journaled`).toHaveLength(1);
           const id = ourCase ?? uuidFrom(`case|${tenant}|${hubCaseId}`);
-          const c = JSON.parse((await db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = $2', [tenant, id])).rows[0]!.data) as RegulationCase;
+          const c = RegulationCaseSchema.parse(JSON.parse((await db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = $2', [tenant, id])).rows[0]!.data));
           expect(c.hub!.messages.some((x) => x.distributionId === distributionId), `${step.id}: attached to the case`).toBe(true);
           if (key === 'createCaseHealth') {
             const { line: _line, ...fields } = createCaseHealthToFields(payload);

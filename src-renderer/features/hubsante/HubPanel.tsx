@@ -18,7 +18,7 @@ const USE_CASES: Record<string, string> = {
   error: 'erreur (RS-ERROR)',
   appointment: 'rendez-vous SAS (RS-SAS-RDV)',
 };
-const useCase = (u: string) => USE_CASES[u] ?? u;
+const nameOfUseCase = (u: string) => USE_CASES[u] ?? u;
 const APPOINTMENT_STATUS = { pending: 'en attente', booked: 'réservé', fulfilled: 'honoré', noshow: 'patient absent', cancelled: 'annulé' } as Record<string, string>;
 
 /** The header's indicator: the link's state, and how many messages wait too long for the SAMU. */
@@ -114,9 +114,9 @@ export function HubPanel() {
           {s.samu.name ?? s.samu.id} (<span className="mono">{s.samu.id}</span>), {s.sas.name ?? s.sas.id} (<span className="mono">{s.sas.id}</span>)
         </dd>
         <dt>Dernier message reçu</dt>
-        <dd>{s.lastIn ? `${dateTime(s.lastIn.at)} — ${useCase(s.lastIn.useCase)} de ${s.lastIn.peer}` : 'aucun depuis le démarrage du serveur'}</dd>
+        <dd>{s.lastIn ? `${dateTime(s.lastIn.at)} — ${nameOfUseCase(s.lastIn.useCase)} de ${s.lastIn.peer}` : 'aucun depuis le démarrage du serveur'}</dd>
         <dt>Dernier message envoyé</dt>
-        <dd>{s.lastOut ? `${dateTime(s.lastOut.at)} — ${useCase(s.lastOut.useCase)} à ${s.lastOut.peer}` : 'aucun depuis le démarrage du serveur'}</dd>
+        <dd>{s.lastOut ? `${dateTime(s.lastOut.at)} — ${nameOfUseCase(s.lastOut.useCase)} à ${s.lastOut.peer}` : 'aucun depuis le démarrage du serveur'}</dd>
       </dl>
       {message ? (
         <p className="notice" role="status">
@@ -213,7 +213,7 @@ export function HubPanel() {
               {quarantine.map((q) => (
                 <li key={q.distributionId}>
                   <p>
-                    <span className="mono">{dateTime(q.receivedAt)}</span> — {useCase(q.useCase)} de <span className="mono">{q.sender}</span> — erreur {q.errorCode}{' '}
+                    <span className="mono">{dateTime(q.receivedAt)}</span> — {nameOfUseCase(q.useCase)} de <span className="mono">{q.sender}</span> — erreur {q.errorCode}{' '}
                     {q.errorCode ? `(${HUB_ERROR_CODES[q.errorCode as keyof typeof HUB_ERROR_CODES] ?? ''})` : ''} : {q.errorCause}
                     {q.replays ? ` — rejoué ${q.replays} fois` : ''}
                   </p>

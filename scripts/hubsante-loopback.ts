@@ -12,7 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ackOf } from '../src-shared/domain/hubsante-protocol.js';
 import { readEnvelope, type HubEnvelope } from '../src-shared/domain/hubsante-envelope.js';
 import { HubDispatcherStub, HUB_CERTS, HUB_URL } from '../tests/fixtures/hub-dispatcher.js';
-import { ensureHubBroker, message, ScriptedPartner } from '../tests/fixtures/hub.js';
+import { ensureHubBroker, message, partnerCase, ScriptedPartner } from '../tests/fixtures/hub.js';
 
 const root = resolve(process.env.PERMANENCE_DATA_DIR ?? '.data');
 mkdirSync(root, { recursive: true });
@@ -57,18 +57,7 @@ const handOne = () => {
   const id = `${SAMU}.DRFR1521A${Date.now() % 1_000_000_000}`;
   n += 1;
   void samu.publish(
-    message(SAMU, LIBERAL, 'Report', 'createCaseHealth', {
-      caseId: id,
-      senderCaseId: id.split('.').slice(3).join('.'),
-      creation: new Date().toISOString().replace(/\.\d+Z$/, '+00:00'),
-      perimeter: 'SNP',
-      qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
-      location: { city: { name: 'Beaune', inseeCode: '21054' } },
-      initialAlert: { reception: new Date().toISOString().replace(/\.\d+Z$/, '+00:00'), caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' } } },
-      patient: [{ patientId: `${id}.patient.1`, identity: { nonStrictFeatures: { lastName: `Simulé${n}`, firstName: 'Zoé', complete: `Zoé Simulé${n}` } }, detail: { age: 'P4Y' } }],
-      medicalNote: [{ medicalNoteId: `${SAMU}.medicalNote.${n}`, operator: { role: 'MEDECIN', label: 'Dr Urgentiste (simulé)' }, freetext: 'Otalgie fébrile, pas de signe de gravité : relève de la PDSA' }],
-      owner: LIBERAL,
-    }),
+    message(SAMU, LIBERAL, 'Report', 'createCaseHealth', partnerCase(id, { owner: LIBERAL, lastName: `Simulé${n}`, firstName: 'Zoé', age: 4, commune: { name: 'Beaune', inseeCode: '21054' }, phone: '+33380000000', notes: ['Otalgie fébrile, pas de signe de gravité : relève de la PDSA'] })),
   );
   console.log(`SAMU simulé : dossier ${id} confié à la régulation libérale`);
 };

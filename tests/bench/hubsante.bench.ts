@@ -19,7 +19,7 @@ import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { openPostgres, type SqlDatabase } from '../../src-server/db/sql.js';
 import { freshDatabase, OTHER_TENANT, rawLogin, TENANT, TOKEN_SECRET, waitFor } from '../fixtures/sync-harness.js';
 import { HubDispatcherStub, connectAs } from '../fixtures/hub-dispatcher.js';
-import { act, arm, ensureHubBroker, hubConfig, physician } from '../fixtures/hub.js';
+import { act, arm, ensureHubBroker, hubConfig, partnerCase, physician } from '../fixtures/hub.js';
 import { median, quantile, fmt } from './stats.js';
 
 const LIBERAL = 'fr.health.snp210';
@@ -28,19 +28,7 @@ const SAMU = 'fr.health.samu210';
 const PEER_A = 'fr.health.samu990';
 const PEER_B = 'fr.health.snp990';
 
-function samuCase(caseId: string, owner: string, i: number): Record<string, unknown> {
-  return {
-    caseId,
-    senderCaseId: caseId.split('.').slice(3).join('.'),
-    creation: '2026-11-26T01:10:00+01:00',
-    perimeter: 'SNP',
-    qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
-    location: { city: { name: 'Dole', inseeCode: '39198' } },
-    initialAlert: { reception: '2026-11-26T01:10:00+01:00', caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' } } },
-    patient: [{ patientId: `${caseId}.patient.1`, identity: { nonStrictFeatures: { lastName: `Patient${i}`, firstName: 'Léa', complete: `Léa Patient${i}` } }, detail: { age: 'P7Y' } }],
-    owner,
-  };
-}
+const samuCase = (caseId: string, owner: string, i: number) => partnerCase(caseId, { owner, lastName: `Patient${i}` });
 
 /** A promise that fails after `ms` (a lost message must stop the benchmark, not hang it). */
 const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>

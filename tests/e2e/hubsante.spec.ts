@@ -10,7 +10,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, TOKEN_SECRET, TENANT } from '../fixtures/sync-harness.js';
 import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
-import { act, arm, ensureHubBroker, hubConfig, message, ScriptedPartner } from '../fixtures/hub.js';
+import { act, arm, ensureHubBroker, hubConfig, message, partnerCase, ScriptedPartner } from '../fixtures/hub.js';
 import { ackOf } from '../../src-shared/domain/hubsante-protocol.js';
 import { readEnvelope, type HubEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
 import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
@@ -84,19 +84,22 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     const handed = `${SAMU}.DRFR1521A26330${Date.now() % 100000}`;
     const published = Date.now();
     await samu.publish(
-      message(SAMU, LIBERAL, 'Report', 'createCaseHealth', {
-        caseId: handed,
-        senderCaseId: handed.split('.').slice(3).join('.'),
-        creation: '2026-11-26T02:10:00+01:00',
-        perimeter: 'SNP',
-        qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
-        location: { city: { name: 'Beaune', inseeCode: '21054' } },
-        initialAlert: { reception: '2026-11-26T02:10:00+01:00', caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33380000000' } } },
-        patient: [{ patientId: `${handed}.patient.1`, identity: { nonStrictFeatures: { lastName: 'Lambert', firstName: 'Zoé', complete: 'Zoé Lambert' } }, detail: { age: 'P4Y' } }],
-        medicalNote: [{ medicalNoteId: `${SAMU}.medicalNote.77`, operator: { role: 'MEDECIN', label: 'Dr Urgentiste' }, freetext: 'Otalgie fébrile, pas de signe de gravité' }],
-        owner: LIBERAL,
-        additionalInformation: { customMap: [{ key: 'dossierSamu', label: 'Numéro SAMU', value: 'S-2026-0777' }] },
-      }),
+      message(
+        SAMU,
+        LIBERAL,
+        'Report',
+        'createCaseHealth',
+        partnerCase(handed, {
+          owner: LIBERAL,
+          lastName: 'Lambert',
+          firstName: 'Zoé',
+          age: 4,
+          commune: { name: 'Beaune', inseeCode: '21054' },
+          phone: '+33380000000',
+          notes: ['Otalgie fébrile, pas de signe de gravité'],
+          extra: { additionalInformation: { customMap: [{ key: 'dossierSamu', label: 'Numéro SAMU', value: 'S-2026-0777' }] } },
+        }),
+      ),
     );
     const row = queue.getByRole('button', { name: /LAMBERT Zoé/ });
     await expect(row).toBeVisible();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegulationCaseSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 import { startTestServer, TENANT, OTHER_TENANT, waitFor, type TestServer } from '../fixtures/sync-harness.js';
 import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
-import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, message, physician, ScriptedPartner } from '../fixtures/hub.js';
+import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, message, partnerCase, physician, ScriptedPartner } from '../fixtures/hub.js';
 import { uuidFrom } from '../../src-server/hubsante/hub-service.js';
 import { buildEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
 
@@ -110,21 +110,9 @@ describe('two regulation servers over the loopback Hub', () => {
 /** The use-case object of a received envelope. */
 const inner = (env: Record<string, any>) => env.content[0].jsonContent.embeddedJsonContent.message; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function samuCase(caseId: string, name: string) {
-  return {
-    caseId,
-    senderCaseId: caseId.split('.').slice(3).join('.'),
-    creation: '2026-11-26T01:10:00+01:00',
-    perimeter: 'SNP',
-    qualification: { origin: '15', details: { priority: 'P3', attribution: 'DRM.MRL' } },
-    location: { city: { name: 'Dole', inseeCode: '39198' } },
-    initialAlert: { reception: '2026-11-26T01:10:00+01:00', caller: { callerContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' }, callbackContact: { channel: 'PERSONNE', type: 'TEL', detail: '+33612000000' } } },
-    patient: [{ patientId: `${caseId}.patient.1`, identity: { nonStrictFeatures: { lastName: name, firstName: 'Léa', complete: `Léa ${name}` } }, detail: { age: 'P7Y' } }],
-    owner: 'fr.health.snp990',
-    // Not modelled by Permanence: must be kept with the original message.
-    additionalInformation: { customMap: [{ key: 'dossierSamu', label: 'Numéro SAMU', value: 'S-2026-0042' }] },
-  };
-}
+/** A case of the scripted SAMU of the Jura, with a SAMU number we do not model. */
+const samuCase = (caseId: string, name: string) =>
+  partnerCase(caseId, { owner: 'fr.health.snp990', lastName: name, extra: { additionalInformation: { customMap: [{ key: 'dossierSamu', label: 'Numéro SAMU', value: 'S-2026-0042' }] } } });
 
 describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liberal center of the Jura)', () => {
   let partner: ScriptedPartner;

@@ -20,7 +20,7 @@ import type { Verdict } from '../../src-shared/sync-protocol/messages.js';
 import type { HubAppointment, HubJournalEntry, HubStatus, QuarantineItem } from '../../src-shared/schemas/hubsante.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
 import { GroupCommit } from '../db/group-commit.js';
-import type { OutboxContext, OutboxRow, TenantWriter } from '../services/tenant-writer.js';
+import type { OutboxContext, OutboxRow, Submission, TenantWriter } from '../services/tenant-writer.js';
 import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
 import type { HubSchemas } from './schemas.js';
@@ -176,6 +176,22 @@ export class HubService {
     );
   };
 
+  /** A case message written to the outbox: the case records it as sent in the same commit (its link to the partner starts there). */
+  followUps = (rows: OutboxRow[]): Submission[] =>
+    rows
+      .filter((r) => r.caseId && r.link && !r.answers)
+      .map((r, i) => ({
+        mutation: {
+          id: uuidFrom(`${this.o.config.tenant}|delivery|${r.distributionId}|pending`),
+          caseId: r.caseId!,
+          command: { type: 'hub_delivery', delivery: { distributionId: r.distributionId, useCase: r.useCase, label: r.label, link: JSON.parse(r.link!), state: r.state === 'invalid' ? 'error' : 'pending', ...(r.state === 'invalid' ? { error: { code: 300, cause: `message non conforme, non envoyé : ${r.errorCause ?? ''}`.slice(0, 2000) } } : {}) } },
+          clientTime: r.createdAt,
+          localSeq: i + 1,
+        },
+        actor: HUB_ACTOR,
+        workstationId: 'hubsante',
+      }));
+
   /** The writer committed outbox rows: publish them now, from memory (no read back). */
   onOutbox = (rows: OutboxRow[]): void => {
     for (const r of rows) {
@@ -270,6 +286,7 @@ export class HubService {
     );
     const last = rows[rows.length - 1]!;
     this.lastOut = { at: now, distributionId: last.distribution_id, useCase: last.use_case, peer: last.recipient };
+    for (const r of rows) this.o.log('info', resent ? 'Hub Santé : message renvoyé' : 'Hub Santé : message envoyé', { distributionId: r.distribution_id, useCase: r.use_case, to: r.recipient, caseId: r.case_id });
     if (!resent) {
       const caseRows = rows.filter((r) => r.case_id && r.link && !r.answers);
       // The case learns "received by the Hub" a moment later, unless the partner's acknowledgement
@@ -422,12 +439,31 @@ export class HubService {
     const distributionId = d.envelope.distributionID;
     const sender = d.envelope.senderID;
     this.lastIn = { at: now, distributionId, useCase: d.useCase, peer: sender };
+    this.o.log('info', 'Hub Santé : message reçu', { distributionId, useCase: d.useCase, from: sender, ...(options.redelivered ? { redelivered: true } : {}) });
     // Journaled in parallel with its integration (batched with other deliveries); acknowledged on AMQP only once both are committed.
     const journaled = options.replay === undefined ? this.journalIn.add({ distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body, at: now }) : Promise.resolve();
     journaled.catch(() => {});
-    const outcome = await this.apply(d, body, now, options);
+    // Messages about one case are applied in the order they arrived (its creation before its updates);
+    // messages about different cases go in parallel.
+    const p = d.payload as { caseId?: unknown; appointmentId?: unknown };
+    const key = typeof p.caseId === 'string' ? p.caseId : typeof p.appointmentId === 'string' ? p.appointmentId : distributionId;
+    const outcome = await this.inOrder(key, () => this.apply(d, body, now, options));
     await journaled;
     return outcome;
+  }
+
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  /** Run `fn` after everything already queued under `key` (a per-case queue, forgotten once empty). */
+  private inOrder<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.chains.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.catch(() => {});
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return run;
   }
 
   private async apply(d: DecodedMessage, body: string, now: number, options: { replay?: number }): Promise<'applied' | 'duplicate' | 'quarantined' | 'recorded'> {
@@ -550,9 +586,8 @@ export class HubService {
   private async step(distributionId: string, e: DeliveryEvent): Promise<void> {
     const tenant = this.o.config.tenant;
     type Row = { state: string; steps: string; error_code: number | null; error_cause: string | null; case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null };
-    let changed: { r: Row; after: Delivery } | null = null;
-    // Optimistic: read, compute, write only if nobody moved it meanwhile (two round trips, no lock held).
-    for (let attempt = 0; attempt < 10 && !changed; attempt++) {
+    // Optimistic: read, compute, write only if nobody moved it meanwhile (no lock held).
+    for (let attempt = 0; attempt < 10; attempt++) {
       const { rows } = await this.o.db.query<Row>(
         'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2',
         [tenant, distributionId],
@@ -563,19 +598,23 @@ export class HubService {
       const before: Delivery = { state: r.state as Delivery['state'], at: JSON.parse(r.steps), ...(r.error_code !== null ? { error: { code: r.error_code, cause: r.error_cause ?? '' } } : {}) };
       const after = applyDelivery(before, e);
       if (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at)) return;
-      const { rows: written } = await this.o.db.query(
-        'UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2 AND state = $7 AND steps = $8 RETURNING 1',
-        [tenant, distributionId, after.state, JSON.stringify(after.at), after.error?.code ?? null, after.error?.cause ?? null, r.state, r.steps],
-        'hub-outbox-step-write',
-      );
-      if (written.length) changed = { r, after };
+      // The outbox row and the case's timeline record the step at the same time: neither waits for the
+      // other (a step is only ever a move forward, so one computed from a read that lost a race is still true).
+      const [written] = await Promise.all([
+        this.o.db.query(
+          'UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2 AND state = $7 AND steps = $8 RETURNING 1',
+          [tenant, distributionId, after.state, JSON.stringify(after.at), after.error?.code ?? null, after.error?.cause ?? null, r.state, r.steps],
+          'hub-outbox-step-write',
+        ),
+        r.case_id && r.link && !r.answers
+          ? this.submitDeliveries([{ caseId: r.case_id, key: `${distributionId}|${after.state}|${e.type}`, delivery: { distributionId, useCase: r.use_case, label: r.label, link: JSON.parse(r.link), state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) } }])
+          : Promise.resolve(),
+      ]);
+      if (written.rows.length) {
+        this.o.onChange?.();
+        return;
+      }
     }
-    if (!changed) return;
-    const { r, after } = changed;
-    if (r.case_id && r.link && !r.answers) {
-      await this.submitDeliveries([{ caseId: r.case_id, key: `${distributionId}|${after.state}|${e.type}`, delivery: { distributionId, useCase: r.use_case, label: r.label, link: JSON.parse(r.link), state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) } }]);
-    }
-    this.o.onChange?.();
   }
 
   /** An appointment booked by the SAS platform (RS-SAS-RDV): listed until a regulator links it to a case. */

@@ -68,6 +68,8 @@ export interface WriterOptions {
   outbox?: (ctx: OutboxContext) => OutboxRow[];
   /** Called after each commit that wrote outbox rows. */
   onOutbox?: (rows: OutboxRow[]) => void;
+  /** Mutations that follow from outbox rows and belong in the same commit (the case learns its message is on its way). */
+  followUps?: (rows: OutboxRow[], cause: Submission) => Submission[];
   maxBatch?: number;
   /** Cases kept in memory (the writer is the only one writing them, so the cache is exact). */
   maxCachedCases?: number;
@@ -200,9 +202,10 @@ export class TenantWriter {
     const outbox: OutboxRow[] = [];
     const derive = this.options.outbox;
     let seq = this.lastSeq;
-    for (const p of batch) {
+    const workstationOf = new Map<string, string>();
+    const apply = (p: Submission): void => {
       const m = p.mutation;
-      if (verdicts.has(m.id)) continue;
+      if (verdicts.has(m.id)) return;
       const current = working.get(m.caseId) ?? this.cache.get(m.caseId);
       const decided = decide(current?.state, m.command, {
         actor: p.actor,
@@ -213,6 +216,7 @@ export class TenantWriter {
         clientTime: m.clientTime,
       });
       let verdict: Verdict;
+      let rows: OutboxRow[] = [];
       if (decided.ok) {
         seq += 1;
         const event = { ...decided.value, localSeq: null, serverSeq: seq, serverTime: now } as ServerEvent;
@@ -220,14 +224,19 @@ export class TenantWriter {
         working.set(m.caseId, { state: after, lastSeq: seq });
         events.push(event);
         verdict = { id: m.id, status: 'accepted', seq };
-        if (derive) outbox.push(...derive({ submission: p, verdict, event, ...(current ? { before: current.state } : {}), after, now }));
+        if (derive) rows = derive({ submission: p, verdict, event, ...(current ? { before: current.state } : {}), after, now });
       } else {
         verdict = { id: m.id, status: 'rejected', error: decided.error };
-        if (derive) outbox.push(...derive({ submission: p, verdict, ...(current ? { before: current.state } : {}), now }));
+        if (derive) rows = derive({ submission: p, verdict, ...(current ? { before: current.state } : {}), now });
       }
       verdicts.set(m.id, verdict);
+      workstationOf.set(m.id, p.workstationId);
       fresh.push(verdict);
-    }
+      outbox.push(...rows);
+      // What the outbox rows say about the case (the message is on its way) is part of the same commit.
+      if (rows.length && verdict.status === 'accepted') for (const f of this.options.followUps?.(rows, p) ?? []) apply(f);
+    };
+    for (const p of batch) apply(p);
 
     if (fresh.length > 0) {
       // One statement, so one round trip: data-modifying CTEs commit together or not at all.
@@ -239,7 +248,6 @@ export class TenantWriter {
         const before = this.cache.get(id);
         return before && sameFact(caseFactOf(before.state), fact) ? [] : [[id, fact] as const];
       });
-      const byId = new Map(batch.map((p) => [p.mutation.id, p]));
       await this.db.query(
         `WITH new_events AS (
            INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
@@ -292,7 +300,7 @@ export class TenantWriter {
           seq,
           events.length,
           fresh.map((v) => v.id),
-          fresh.map((v) => byId.get(v.id)!.workstationId),
+          fresh.map((v) => workstationOf.get(v.id)!),
           fresh.map((v) => v.status),
           fresh.map((v) => v.seq ?? null),
           fresh.map((v) => (v.error ? JSON.stringify(v.error) : null)),

@@ -98,9 +98,10 @@ describe('two regulation servers over the loopback Hub', () => {
   it('later changes flow as updates: a note of the SAMU lands in the liberal timeline', async () => {
     const id = await caseUnderRegulation(samu.server, TENANT, 'Garnier');
     await act(samu.server, TENANT, id, { type: 'transfer_samu', reason: 'PDSA' }, physician());
+    // At once, before anything came back: the case knows it is shared from the transfer's own commit.
+    await act(samu.server, TENANT, id, { type: 'add_note', text: 'Rappel de la fille : allergie à la pénicilline' }, physician());
     let handed: RegulationCase | undefined;
     await waitFor('handed', async () => (handed = (await cases(liberal)).find((c) => c.fields.patient?.lastName === 'Garnier')) !== undefined);
-    await act(samu.server, TENANT, id, { type: 'add_note', text: 'Rappel de la fille : allergie à la pénicilline' }, physician());
     await waitFor('note received', async () => (await caseOf(liberal, handed!.id))?.notes.some((n) => n.text.includes('pénicilline')) === true);
     const note = (await caseOf(liberal, handed!.id))!.notes.find((n) => n.text.includes('pénicilline'))!;
     expect(note.role).toBe('hub');

@@ -55,6 +55,8 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     // The physician takes the case and transfers it to the SAMU.
     const queue = page.getByRole('list', { name: 'File de régulation' });
     await queue.getByRole('button', { name: /MOREAU Jean/ }).click();
+    // The case is on screen (its take button shown) before the shortcut takes it.
+    await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
     await page.keyboard.press('Alt+KeyP');
     await expect(page.locator('.case-header .status')).toHaveText('En régulation');
     await page.getByLabel('Motif (transfert, réouverture)').fill('Douleur thoracique typique : suspicion de SCA');
@@ -115,6 +117,41 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     await expect
       .poll(() => samu.on('message').some((m) => (m as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealthUpdate && JSON.stringify(m).includes(handed) && JSON.stringify(m).includes(`"owner":"${LIBERAL}"`)))
       .toBe(true);
+
+    // The national SAS platform's search opens with the case's context.
+    const sasLink = page.getByRole('link', { name: 'Chercher un créneau sur la plateforme nationale SAS' });
+    await expect(sasLink).toHaveAttribute('href', /origin=permanence.*inseecode=21054.*city=Beaune/);
+
+    // The SAS platform booked an appointment for this patient: the physician links it to the case.
+    const sas = await ScriptedPartner.open('fr.health.test.ptfsas');
+    try {
+      const appointmentId = `rdv-e2e-${Date.now()}`;
+      await sas.publish(
+        message('fr.health.test.ptfsas', LIBERAL, 'Report', 'appointment', {
+          appointmentId,
+          method: 'CreateAppointment',
+          created: '2026-11-26T02:20:00+01:00',
+          start: '2026-11-26T09:30:00+01:00',
+          end: '2026-11-26T09:45:00+01:00',
+          status: 'booked',
+          orientationCategory: 'CPTS',
+          practitioner: { rppsId: '810012345678', lastName: 'Durand', firstName: 'Claire' },
+          organization: { organizationId: 'cpts-beaune', name: 'CPTS de Beaune' },
+          regulator: { regulatorName: 'Morel', regulatorFirstname: 'Anne', regulatorEmail: 'anne.morel@example.fr' },
+        }),
+      );
+      await page.getByRole('button', { name: /Hub Santé : connecté/ }).click();
+      const view = page.getByRole('region', { name: 'Hub Santé' });
+      const item = view.getByRole('listitem').filter({ hasText: appointmentId });
+      await expect(item).toContainText('Claire Durand — CPTS de Beaune — CPTS — réservé');
+      await item.getByRole('button', { name: /Lier au dossier/ }).click();
+      await expect(item.getByRole('button', { name: /Lié au dossier/ })).toBeVisible();
+      await expect.poll(() => sas.on('ack').length).toBe(1);
+      await item.getByRole('button', { name: /Lié au dossier/ }).click();
+      await expect(page.getByRole('list', { name: 'Notes cliniques' })).toContainText(`Rendez-vous SAS ${appointmentId} lié au dossier : Claire Durand`);
+    } finally {
+      await sas.close();
+    }
 
     // An update for a case nobody here knows: refused (702) and quarantined; the supervisor sees it.
     await samu.publish(message(SAMU, LIBERAL, 'Update', 'createCaseHealthUpdate', { caseId: `${SAMU}.DRFR1521A263309999`, freetext: 'Complément pour un dossier jamais reçu' }));

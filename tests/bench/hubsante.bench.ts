@@ -245,6 +245,8 @@ export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<bool
     console.log(`| bare amqplib: publish → stub → consumer → RC-REF → stub → consumer | ${fmt(median(bare))} | ${fmt(quantile(bare, 0.99))} | ${fmt(Math.max(...bare))} | baseline | |`);
     console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | overhead ≤ 5 ms at p50 (here ${fmt(overhead)}) | ${rtOk ? 'ok' : 'MISSED'} |`);
 
+    // PERMANENCE_BENCH_HUB_PART=roundtrip stops here (to profile the round trip alone).
+    if (process.env.PERMANENCE_BENCH_HUB_PART === 'roundtrip') return ok;
     const m = smoke ? 500 : 10_000;
     const bareBurst = await burst(m, 'bare');
     // The liberal center of the Jura in its own process; its database is read here to count.

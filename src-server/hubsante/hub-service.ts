@@ -424,16 +424,16 @@ export class HubService {
       data = JSON.parse(body);
     } catch {
       await this.journal(this.o.db, { distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note: 'JSON illisible', body });
-      const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? `illisible-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
-      return this.quarantine(null, { distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
+      const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? unreadableId(body);
+      return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
     }
     const decoded = this.o.schemas.decode(data);
     const env = (data ?? {}) as { distributionID?: string; senderID?: string; distributionKind?: string };
     if (!decoded.ok) {
       await this.journal(this.o.db, { distributionId: env.distributionID ?? null, sender: env.senderID ?? null, kind: env.distributionKind ?? null, useCase: null, caseId: null, note: 'non conforme', body });
       const cause = decoded.errors.slice(0, 5).map((e) => `${e.path} : ${e.message}`).join(' ; ');
-      if (!env.distributionID || !env.senderID) return this.quarantine(null, { distributionID: env.distributionID ?? `illisible-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`, senderID: env.senderID ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, cause, body, false);
-      return this.quarantine(null, { distributionID: env.distributionID, senderID: env.senderID, kind: env.distributionKind ?? 'inconnu', useCase: 'inconnu' }, 704, `message non conforme au modèle : ${cause}`, body, queue === 'message');
+      if (!env.distributionID || !env.senderID) return this.quarantine({ distributionID: env.distributionID ?? unreadableId(body), senderID: env.senderID ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, cause, body, false);
+      return this.quarantine({ distributionID: env.distributionID, senderID: env.senderID, kind: env.distributionKind ?? 'inconnu', useCase: 'inconnu' }, 704, `message non conforme au modèle : ${cause}`, body, queue === 'message');
     }
     const d = decoded.value;
     const distributionId = d.envelope.distributionID;
@@ -473,11 +473,11 @@ export class HubService {
     if (d.useCase === 'error') return this.onError(d, now);
     const ref = { distributionID: distributionId, senderID: sender, kind: d.envelope.distributionKind, useCase: d.useCase };
     const c = this.o.config;
-    if (sender !== c.samu.id && sender !== c.sas.id) return this.quarantine(d, ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true);
+    if (sender !== c.samu.id && sender !== c.sas.id) return this.quarantine(ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true);
     if (d.useCase === 'appointment') return this.onAppointment(d, body, now);
     const payload = d.payload as Record<string, unknown>;
     const hubCaseId = String(payload.caseId ?? '');
-    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate' && !payload.caseId) return this.quarantine(d, ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
+    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate' && !payload.caseId) return this.quarantine(ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
     const message = { distributionId, senderId: sender, useCase: d.useCase, sentAt: d.envelope.dateTimeSent, payload };
     let caseId: string;
     let command: CaseCommand;
@@ -493,7 +493,7 @@ export class HubService {
       };
     } else {
       const found = await this.caseOf(hubCaseId);
-      if (!found) return this.quarantine(d, ref, 702, `message pour un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
+      if (!found) return this.quarantine(ref, 702, `message pour un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
       caseId = found;
       // Another use case about a shared case (resources engaged, their status…): we do not model it,
       // it is kept with the case as received (and shown), and acknowledged.
@@ -543,7 +543,7 @@ export class HubService {
   }
 
   /** Refuse a message we cannot integrate: kept in quarantine, answered once with an RS-ERROR. */
-  private async quarantine(d: DecodedMessage | null, ref: { distributionID: string; senderID: string; kind: string; useCase: string }, code: HubErrorCode, cause: string, body: string, answer: boolean): Promise<'quarantined'> {
+  private async quarantine(ref: { distributionID: string; senderID: string; kind: string; useCase: string }, code: HubErrorCode, cause: string, body: string, answer: boolean): Promise<'quarantined'> {
     const now = this.now();
     this.o.log('warn', 'Hub Santé : message mis en quarantaine', { distributionId: ref.distributionID, sender: ref.senderID, code, cause });
     await this.o.db.transaction(async (tx) => {
@@ -552,7 +552,6 @@ export class HubService {
       const out = errorOf({ distributionID: ref.distributionID, senderID: ref.senderID }, code, cause, this.ours(now));
       await this.insertOutbox(tx, [this.row(out, { label: 'Erreur renvoyée au partenaire', caseId: null, hubCaseId: null, link: null, answers: ref.distributionID }, now)]);
     });
-    void d;
     this.o.onChange?.();
     this.wake(true);
     return 'quarantined';
@@ -752,6 +751,9 @@ export function validFields(fields: ScreeningFields): ScreeningFields {
   }
   return out as ScreeningFields;
 }
+
+/** The key under which a message without a readable distributionID is kept in quarantine. */
+const unreadableId = (body: string) => `illisible-${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
 
 function safeJson(s: string): unknown {
   try {

@@ -182,3 +182,21 @@ describe.skipIf(stories.length === 0)('ANS test book, 15-15, replayed', () => {
     });
   }
 });
+
+describe('what cannot be read', () => {
+  it('a message that is not JSON, or breaks the model, is kept in quarantine with a clear cause; a readable sender gets one RS-ERROR 704', async () => {
+    const { hub, tenant } = await centerLinkedTo('fr.health.samu210');
+    expect(await hub.receive('message', '{ "distributionID": "fr.health.samu210_x", ')).toBe('quarantined');
+    const bad = buildEnvelope({ senderId: 'fr.health.samu210', recipientId: OURS, kind: 'Report', useCase: 'createCaseHealth', payload: { caseId: 'fr.health.samu210.DRFR1521A2633000001' }, sentAt: Date.now(), expiresAt: Date.now() + 86_400_000, uuid: uuidv7() });
+    expect(await hub.receive('message', JSON.stringify(bad))).toBe('quarantined');
+    expect(await hub.receive('message', JSON.stringify(bad))).toBe('quarantined');
+    const q = await hub.quarantined();
+    expect(q.find((i) => i.distributionId === 'fr.health.samu210_x')).toMatchObject({ errorCode: 704, errorCause: 'message illisible (JSON invalide)' });
+    expect(q.find((i) => i.distributionId === bad.distributionID)!.errorCause).toMatch(/^message non conforme au modèle : .*createCaseHealth/);
+    const errors = await db.query<{ answers: string }>(`SELECT answers FROM hub_outbox WHERE tenant = $1 AND use_case = 'error'`, [tenant]);
+    // The unreadable one cannot be answered; the other is answered once although received twice.
+    expect(errors.rows.map((r) => r.answers)).toEqual([bad.distributionID]);
+    const journal = await db.query(`SELECT 1 FROM hub_journal WHERE tenant = $1`, [tenant]);
+    expect(journal.rows).toHaveLength(3);
+  });
+});

@@ -170,6 +170,28 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     } finally {
       await supStation.close();
     }
+
+    // The link to the Hub drops: a transfer made meanwhile says so, and leaves once the link is back.
+    const link = server.hub(TENANT)!.link;
+    await link.stop();
+    await expect(page.getByRole('button', { name: /Hub Santé : déconnecté/ })).toBeVisible();
+    const during = uuidv7();
+    await act(server, TENANT, during, { type: 'open', line: '116117', fields: { callbackPhone: '0699887766', reasonCode: 'FEVER', priority: 'P2', location: { inseeCode: '21231', communeName: 'Dijon' }, patient: { lastName: 'Dubois', firstName: 'Marie', ageYears: 80, sex: 'F' } } }, arm);
+    await act(server, TENANT, during, { type: 'send_to_regulation' }, arm);
+    await queue.getByRole('button', { name: /DUBOIS Marie/ }).click();
+    await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
+    await page.keyboard.press('Alt+KeyP');
+    await expect(page.locator('.case-header .status')).toHaveText('En régulation');
+    await page.getByLabel('Motif (transfert, réouverture)').fill('Détresse respiratoire');
+    await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
+    await expect(hub.getByRole('alert').filter({ hasText: 'Liaison Hub Santé coupée' })).toBeVisible();
+    const waiting = hub.getByRole('list', { name: 'Acheminement : Transfert du dossier au SAMU' });
+    await expect(waiting.getByRole('listitem').filter({ hasText: 'Reçu par le Hub' })).toHaveClass(/todo/);
+    await hub.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/hub-link-down.png` });
+    link.start();
+    await expect(waiting.getByRole('listitem').filter({ hasText: 'Intégré par le SAMU' })).toHaveClass(/done/, { timeout: 15_000 });
+    await expect(hub.getByRole('alert').filter({ hasText: 'Liaison Hub Santé coupée' })).toHaveCount(0);
   } finally {
     await station?.close();
     await server.close();

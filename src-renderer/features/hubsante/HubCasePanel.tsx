@@ -32,7 +32,7 @@ function DeliverySteps({ m }: { m: HubCaseMessage }) {
   return (
     <ol className="delivery-steps" aria-label={`Acheminement : ${m.label}`}>
       <li className="done">
-        Envoyé <span className="mono small">{timeOfDay(m.at)}</span>
+        Mis en file d’envoi <span className="mono small">{timeOfDay(m.at)}</span>
       </li>
       {STEPS.map(([state, label]) => {
         // An integration acknowledges the reception too.
@@ -65,8 +65,11 @@ export function HubCasePanel({ current }: { current: RegulationCase }) {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [journal, setJournal] = useState<HubJournalEntry[] | null>(null);
+  const link = useApp((s) => s.hub);
   const hub = current.hub;
   if (!hub) return null;
+  // Something of this case waits to leave while the center's link to the Hub is down: say it plainly.
+  const stuck = link?.enabled && link.status.state !== 'connected' && hub.messages.some((m) => m.direction === 'out' && (m.state === undefined || m.state === 'pending'));
   const peer = hub.peerName ?? hub.peer;
   const canAnswer = hub.handOver === 'to_us_pending' && (role === 'arm' || role === 'physician');
   const showMessages = async () => {
@@ -84,6 +87,11 @@ export function HubCasePanel({ current }: { current: RegulationCase }) {
         Dossier partagé <span className="mono">{hub.caseId}</span> — créé par {hub.createdBy === 'us' ? 'notre centre' : peer}, responsable :{' '}
         {hub.owner === hub.peer ? peer : 'notre centre'}
       </p>
+      {stuck ? (
+        <p className="error" role="alert">
+          Liaison Hub Santé coupée : le message partira dès son rétablissement, rien n’est perdu. En cas d’urgence, appelez le SAMU.
+        </p>
+      ) : null}
       {canAnswer ? (
         <form
           className="row hand-over-answer"

@@ -306,10 +306,15 @@ export class HubService {
       );
       const left = new Set(still.map((r) => r.distribution_id));
       const items = rows.filter((r) => left.has(r.distribution_id));
-      if (items.length) await this.submitDeliveries(items.map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|published`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'published', steps: { published: at } } })));
+      if (items.length) await this.submitDeliveries(items.map((r) => this.deliveryOf(r, 'published', { state: 'published', steps: { published: at } })));
     } catch (error) {
       this.o.log('warn', 'Hub Santé : étape « reçu par le Hub » non inscrite au dossier', { error: (error as Error).message });
     }
+  }
+
+  /** A delivery step of one of our case messages, from its outbox row, for the case's timeline. */
+  private deliveryOf(r: { distribution_id: string; case_id: string | null; link: string | null; use_case: string; label: string }, step: string, d: Omit<HubDelivery, 'distributionId' | 'useCase' | 'label' | 'link'>) {
+    return { caseId: r.case_id!, key: `${r.distribution_id}|${step}`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), ...d } };
   }
 
   private async submitDeliveries(items: { caseId: string; key: string; delivery: HubDelivery }[]): Promise<void> {
@@ -345,8 +350,8 @@ export class HubService {
     );
     for (const l of late) this.o.log('warn', 'Hub Santé : pas d’accusé de réception du partenaire dans le délai', { distributionId: l.distribution_id, recipient: l.recipient });
     const items = [
-      ...late.filter((r) => r.case_id && r.link).map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|overdue`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), overdue: true } })),
-      ...expired.filter((r) => r.case_id && r.link).map((r) => ({ caseId: r.case_id!, key: `${r.distribution_id}|expired`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), state: 'error' as const, steps: { error: now }, error: { code: 400, cause: 'expiré sans accusé de réception du partenaire' } } })),
+      ...late.filter((r) => r.case_id && r.link).map((r) => this.deliveryOf(r, 'overdue', { overdue: true })),
+      ...expired.filter((r) => r.case_id && r.link).map((r) => this.deliveryOf(r, 'expired', { state: 'error', steps: { error: now }, error: { code: 400, cause: 'expiré sans accusé de réception du partenaire' } })),
     ];
     if (items.length) await this.submitDeliveries(items);
     if (late.length || expired.length) this.o.onChange?.();
@@ -379,7 +384,7 @@ export class HubService {
   }
 
   /** Deliveries journaled together (one INSERT for all that arrived meanwhile). */
-  private readonly journalIn = new GroupCommit<{ distributionId: string; sender: string; kind: string; useCase: string; caseId: string | null; note: string | null; body: string; at: number }>(async (rows) => {
+  private readonly journalIn = new GroupCommit<{ distributionId: string | null; sender: string | null; kind: string | null; useCase: string | null; caseId: string | null; note: string | null; body: string; at: number }>(async (rows) => {
     // One JSON parameter: node-postgres escapes text arrays character by character (slow on whole messages).
     await this.o.db.query(
       `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
@@ -405,14 +410,6 @@ export class HubService {
     return rows.map((r) => fresh.delete(r.ref.distributionID));
   });
 
-  private async journal(q: Queryable, row: { distributionId: string | null; sender: string | null; kind: string | null; useCase: string | null; caseId: string | null; note: string | null; body: string }): Promise<void> {
-    await q.query(
-      `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body) VALUES ($1, $2, 'in', $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [this.o.config.tenant, this.now(), row.distributionId, row.sender, this.o.config.clientId, row.kind, row.useCase, row.caseId, row.note, row.body],
-      'hub-journal-in',
-    );
-  }
-
   /**
    * One delivery from our queues: journal it, then apply it once. Resolves when what it caused is
    * committed (the caller then acknowledges it on AMQP); throws when nothing could be committed.
@@ -423,14 +420,14 @@ export class HubService {
     try {
       data = JSON.parse(body);
     } catch {
-      await this.journal(this.o.db, { distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note: 'JSON illisible', body });
+      await this.journalIn.add({ distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note: 'JSON illisible', body, at: now });
       const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? unreadableId(body);
       return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
     }
     const decoded = this.o.schemas.decode(data);
     const env = (data ?? {}) as { distributionID?: string; senderID?: string; distributionKind?: string };
     if (!decoded.ok) {
-      await this.journal(this.o.db, { distributionId: env.distributionID ?? null, sender: env.senderID ?? null, kind: env.distributionKind ?? null, useCase: null, caseId: null, note: 'non conforme', body });
+      await this.journalIn.add({ distributionId: env.distributionID ?? null, sender: env.senderID ?? null, kind: env.distributionKind ?? null, useCase: null, caseId: null, note: 'non conforme', body, at: now });
       const cause = decoded.errors.slice(0, 5).map((e) => `${e.path} : ${e.message}`).join(' ; ');
       if (!env.distributionID || !env.senderID) return this.quarantine({ distributionID: env.distributionID ?? unreadableId(body), senderID: env.senderID ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, cause, body, false);
       return this.quarantine({ distributionID: env.distributionID, senderID: env.senderID, kind: env.distributionKind ?? 'inconnu', useCase: 'inconnu' }, 704, `message non conforme au modèle : ${cause}`, body, queue === 'message');
@@ -482,11 +479,12 @@ export class HubService {
     let caseId: string;
     let command: CaseCommand;
     if (d.useCase === 'createCaseHealth') {
-      caseId = uuidFrom(`case|${c.tenant}|${hubCaseId}`);
+      caseId = this.receivedCaseId(hubCaseId);
+      const { line, ...fields } = createCaseHealthToFields(payload);
       command = {
         type: 'hub_open',
-        line: createCaseHealthToFields(payload).line ?? '15',
-        fields: validFields((({ line: _line, ...rest }) => rest)(createCaseHealthToFields(payload))),
+        line: line ?? '15',
+        fields: validFields(fields),
         notes: createCaseHealthUpdateToChanges(payload).notes,
         link: { caseId: hubCaseId, peer: sender, ...(sender === c.samu.id && c.samu.name ? { peerName: c.samu.name } : {}), owner: String(payload.owner ?? sender), ours: c.clientId },
         message,
@@ -515,9 +513,14 @@ export class HubService {
     return fresh ? 'applied' : 'duplicate';
   }
 
+  /** Our id of a case the partner created: the same Hub case always gives the same case. */
+  private receivedCaseId(hubCaseId: string): string {
+    return uuidFrom(`case|${this.o.config.tenant}|${hubCaseId}`);
+  }
+
   /** The case a Hub case id designates: one the partner sent us, or one we sent. */
   private async caseOf(hubCaseId: string): Promise<string | null> {
-    const received = uuidFrom(`case|${this.o.config.tenant}|${hubCaseId}`);
+    const received = this.receivedCaseId(hubCaseId);
     const { rows } = await this.o.db.query<{ id: string }>(
       `SELECT id FROM cases WHERE tenant = $1 AND id = $2
        UNION ALL SELECT case_id AS id FROM hub_outbox WHERE tenant = $1 AND hub_case_id = $3 AND case_id IS NOT NULL
@@ -606,7 +609,7 @@ export class HubService {
           'hub-outbox-step-write',
         ),
         r.case_id && r.link && !r.answers
-          ? this.submitDeliveries([{ caseId: r.case_id, key: `${distributionId}|${after.state}|${e.type}`, delivery: { distributionId, useCase: r.use_case, label: r.label, link: JSON.parse(r.link), state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) } }])
+          ? this.submitDeliveries([this.deliveryOf({ ...r, distribution_id: distributionId }, `${after.state}|${e.type}`, { state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) })])
           : Promise.resolve(),
       ]);
       if (written.rows.length) {

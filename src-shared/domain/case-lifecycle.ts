@@ -15,6 +15,7 @@ import {
 import { err, ok, type Result } from './result.js';
 import type { CaseStatus, HubCaseMessage, HubLink, RegulationCase, ScreeningFields } from '../schemas/case.js';
 import type { CaseCommand, CaseEvent, CaseEventDraft, HubDelivery } from '../schemas/case-events.js';
+import { DELIVERY_RANK } from './hubsante-protocol.js';
 import type { Actor } from '../schemas/case.js';
 
 export interface CommandContext {
@@ -386,8 +387,6 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
   }
   return next;
 }
-
-const DELIVERY_RANK = { pending: 0, published: 1, received: 2, integrated: 3, refused: 4, error: 4 } as const;
 
 const INBOUND_LABELS: Record<string, string> = {
   createCaseHealth: 'Dossier reçu du partenaire',

@@ -110,7 +110,9 @@ export interface Delivery {
   error?: { code: number; cause: string };
 }
 
-const RANK: Record<DeliveryState, number> = { pending: 0, published: 1, received: 2, integrated: 3, refused: 4, error: 4 };
+/** How far a delivery has gone: a step never goes back to a lower rank; refused and error are final. */
+export const DELIVERY_RANK: Record<DeliveryState, number> = { pending: 0, published: 1, received: 2, integrated: 3, refused: 4, error: 4 };
+const RANK = DELIVERY_RANK;
 
 /** Apply an event; events may arrive in any order (an ack before the broker's confirm): the state only moves forward. */
 export function applyDelivery(d: Delivery, e: DeliveryEvent): Delivery {

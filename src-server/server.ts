@@ -129,7 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       const hub = hubs.get(tenant);
       w = TenantWriter.open(db, tenant, {
         now,
-        ...(hub ? { outbox: hub.outboxFor, onOutbox: hub.onOutbox, followUps: hub.followUps } : {}),
+        ...(hub ? hub.writerHooks : {}),
         onCommitted: (events) => {
           void w!.then((wr) => broadcast(tenant, wr.epoch, events));
           // A decision that confirms an effector's appointment reaches that effector's page.

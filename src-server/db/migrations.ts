@@ -477,6 +477,19 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX hub_appointments_by_time ON hub_appointments (tenant, start_at);
     `,
   },
+  {
+    version: 10,
+    name: 'Hub Santé: fewer copies of a message on the path of its acknowledgement',
+    sql: `
+      -- An integrated message is kept verbatim in the journal: its inbox row no longer holds a
+      -- second copy (a quarantined one does, for the supervisor who reads and replays it).
+      ALTER TABLE hub_inbox ALTER COLUMN body DROP NOT NULL;
+      -- An outbox row is updated when published and at each step of its delivery: its message is
+      -- stored apart (uncompressed, out of line), so that an update copies a pointer, not the message.
+      ALTER TABLE hub_outbox ALTER COLUMN body SET STORAGE EXTERNAL;
+      ALTER TABLE hub_outbox SET (toast_tuple_target = 256);
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

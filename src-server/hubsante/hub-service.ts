@@ -13,14 +13,14 @@ import type { ConsumeMessage } from 'amqplib';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { createCaseHealthToFields, createCaseHealthUpdateToChanges, plannedMessages, type HubCaseContext, type PlannedMessage } from '../../src-shared/domain/hubsante-case.js';
 import { buildEnvelope, type DecodedMessage, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
-import { ackOf, applyDelivery, errorOf, type Delivery, type DeliveryEvent, type HubErrorCode } from '../../src-shared/domain/hubsante-protocol.js';
+import { ackOf, applyDelivery, errorOf, newDelivery, type Delivery, type DeliveryEvent, type HubErrorCode } from '../../src-shared/domain/hubsante-protocol.js';
 import { ScreeningFieldsSchema, type Actor, type ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand, HubDelivery } from '../../src-shared/schemas/case-events.js';
 import type { Verdict } from '../../src-shared/sync-protocol/messages.js';
 import type { HubAppointment, HubJournalEntry, HubStatus, QuarantineItem } from '../../src-shared/schemas/hubsante.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
 import { GroupCommit } from '../db/group-commit.js';
-import type { OutboxContext, OutboxRow, Submission, TenantWriter } from '../services/tenant-writer.js';
+import type { Decided, HubWrites, JournalInRow, OutboxContext, OutboxRow, OutboxStep, Submission, TenantWriter, WriterOptions } from '../services/tenant-writer.js';
 import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
 import type { HubSchemas } from './schemas.js';
@@ -45,9 +45,24 @@ interface PendingRow {
   answers: string | null;
 }
 
-interface HubSubmission {
-  decoded: DecodedMessage;
+/** What the writer records with a mutation the Hub link submits (see `writes`). */
+type HubSubmission =
+  /** A partner's message: its journal entry (none on a replay), its inbox row, our RC-REF or RS-ERROR. */
+  | { kind: 'message'; decoded: DecodedMessage; body: string; at: number; entry: JournalInRow | null }
+  /** A step of one of our messages: the partner's acknowledgement or error, journaled, and the outbox row's new state. */
+  | { kind: 'step'; step: OutboxStep; entry: JournalInRow | null };
+
+/** One of our messages waiting for the partner: where it stands, and what the case needs to know of it. */
+interface Tracked {
+  delivery: Delivery;
+  row: { case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null };
 }
+/** Messages followed in memory (older ones are read back from the outbox when their answer comes). */
+const MAX_TRACKED = 20_000;
+/** Publications are marked in the outbox (and journaled) in batches, off the path of the answers. */
+const MARK_DELAY_MS = 250;
+
+type Outcome = 'applied' | 'duplicate' | 'quarantined' | 'recorded';
 
 export interface HubServiceOptions {
   db: SqlDatabase;
@@ -123,6 +138,8 @@ export class HubService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
+    if (this.markTimer) clearTimeout(this.markTimer);
+    await this.flushMarks();
     await this.link.stop();
   }
 
@@ -154,27 +171,48 @@ export class HubService {
     };
   }
 
-  /** What a decided mutation sends: the answer to a partner's message, or what our case change says. */
-  outboxFor = (c: OutboxContext): OutboxRow[] => {
+  /**
+   * What the writer commits with a decided mutation (the rule it applies inside its transaction):
+   * for a partner's message, its journal entry, its inbox row and our RC-REF or RS-ERROR; for the
+   * partner's answer to one of ours, its journal entry and the outbox row's step; for a change of
+   * one of our cases, the messages it sends.
+   */
+  writes = (c: OutboxContext): HubWrites | null => {
     const hub = c.submission.hubMessage as HubSubmission | undefined;
-    if (hub) {
+    if (hub?.kind === 'step') return { steps: [hub.step], journal: hub.entry ? [hub.entry] : [] };
+    if (hub?.kind === 'message') {
       const d = hub.decoded;
       const ref = { distributionID: d.envelope.distributionID, senderID: d.envelope.senderID };
-      const out =
-        c.verdict.status === 'accepted'
-          ? ackOf(d, this.ours(c.now), { step: 'INTEGRE' })
-          : errorOf(ref, codeFor(c.verdict.error), c.verdict.error?.message ?? 'non intégré', this.ours(c.now));
-      return [this.row(out, { label: c.verdict.status === 'accepted' ? 'Accusé de réception (intégré)' : 'Erreur renvoyée au partenaire', caseId: c.submission.mutation.caseId, hubCaseId: null, link: null, answers: ref.distributionID }, c.now)];
+      const accepted = c.verdict.status === 'accepted';
+      const code = accepted ? null : codeFor(c.verdict.error);
+      const cause = accepted ? null : (c.verdict.error?.message ?? 'non intégré');
+      const out = accepted ? ackOf(d, this.ours(c.now), { step: 'INTEGRE' }) : errorOf(ref, code!, cause!, this.ours(c.now));
+      const caseId = c.submission.mutation.caseId;
+      return {
+        outbox: [this.row(out, { label: accepted ? 'Accusé de réception (intégré)' : 'Erreur renvoyée au partenaire', caseId, hubCaseId: null, link: null, answers: ref.distributionID }, c.now)],
+        // A replay has its journal entry and its inbox row already (the row is updated after).
+        journal: hub.entry ? [hub.entry] : [],
+        inbox: hub.entry
+          ? [{ distributionId: ref.distributionID, sender: ref.senderID, kind: d.envelope.distributionKind, useCase: d.useCase, caseId, status: accepted ? 'applied' : 'quarantined', errorCode: code, errorCause: cause, at: hub.at, body: accepted ? null : hub.body }]
+          : [],
+      };
     }
-    if (!c.event || !c.after) return [];
-    return plannedMessages(c.event, c.before, c.after, this.ctx, this.o.config.samu).map((p) =>
-      this.row(
-        { senderId: this.o.config.clientId, recipientId: p.recipientId, kind: p.kind, useCase: p.useCase, payload: p.payload, ...this.ours(c.now), ...(p.link.peerName ? { recipientName: p.link.peerName } : {}) },
-        { label: p.label, caseId: c.after!.id, hubCaseId: p.link.caseId, link: p.link, answers: null },
-        c.now,
+    if (!c.event || !c.after) return null;
+    return {
+      outbox: plannedMessages(c.event, c.before, c.after, this.ctx, this.o.config.samu).map((p) =>
+        this.row(
+          { senderId: this.o.config.clientId, recipientId: p.recipientId, kind: p.kind, useCase: p.useCase, payload: p.payload, ...this.ours(c.now), ...(p.link.peerName ? { recipientName: p.link.peerName } : {}) },
+          { label: p.label, caseId: c.after!.id, hubCaseId: p.link.caseId, link: p.link, answers: null },
+          c.now,
+        ),
       ),
-    );
+    };
   };
+
+  /** The writer's options that plug this link into it. */
+  get writerHooks(): Pick<WriterOptions, 'hub' | 'hubClientId' | 'onOutbox' | 'followUps'> {
+    return { hub: this.writes, hubClientId: this.o.config.clientId, onOutbox: this.onOutbox, followUps: this.followUps };
+  }
 
   /** A case message written to the outbox: the case records it as sent in the same commit (its link to the partner starts there). */
   followUps = (rows: OutboxRow[]): Submission[] =>
@@ -194,12 +232,64 @@ export class HubService {
 
   /** The writer committed outbox rows: publish them now, from memory (no read back). */
   onOutbox = (rows: OutboxRow[]): void => {
+    this.written += rows.length;
     for (const r of rows) {
       if (r.state !== 'pending') continue;
       this.ready.push({ distribution_id: r.distributionId, body: r.body, recipient: r.recipient, use_case: r.useCase, label: r.label, case_id: r.caseId, link: r.link, answers: r.answers });
+      if (r.answers === null) this.track(r.distributionId, { delivery: newDelivery(), row: { case_id: r.caseId, link: r.link, use_case: r.useCase, label: r.label, answers: r.answers } });
     }
     this.wake();
   };
+
+  // ---- statistics of the outbox ---------------------------------------------------------------------
+
+  /** Outbox rows written since start, and the count at which its statistics are refreshed next. */
+  private written = 0;
+  private analyzeAt = 100;
+
+  /**
+   * The statements on the path of an acknowledgement keep their plan once made: one made while the
+   * outbox was nearly empty reads a whole center's outbox for each step (measured: 2.5 ms at 700
+   * rows). Its statistics are refreshed as it grows from here (100, 200, 400… rows, up to 100,000),
+   * which makes PostgreSQL plan them again; beyond that autovacuum keeps up.
+   */
+  private async refreshStatistics(): Promise<void> {
+    if (this.written < this.analyzeAt || this.analyzeAt > 100_000) return;
+    this.analyzeAt *= 2;
+    await this.o.db.exec('ANALYZE hub_outbox').catch((error: Error) => this.o.log('warn', 'Hub Santé : statistiques de la file non rafraîchies', { error: error.message }));
+  }
+
+  // ---- our messages waiting for the partner ------------------------------------------------------
+
+  private readonly tracked = new Map<string, Tracked>();
+
+  private track(distributionId: string, t: Tracked): void {
+    this.tracked.set(distributionId, t);
+    if (this.tracked.size > MAX_TRACKED) this.tracked.delete(this.tracked.keys().next().value!);
+  }
+
+  /** One of our messages, from memory, or read back from the outbox (sent before a restart, or long ago). */
+  private async trackedOf(distributionId: string): Promise<Tracked | null> {
+    const known = this.tracked.get(distributionId);
+    if (known) return known;
+    type Row = Tracked['row'] & { state: string; steps: string; error_code: number | null; error_cause: string | null };
+    const { rows } = await this.o.db.query<Row>(
+      'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2',
+      [this.o.config.tenant, distributionId],
+      'hub-outbox-step-read',
+    );
+    const r = rows[0];
+    if (!r || r.state === 'invalid') return null;
+    // Read while another answer was being written: the one in memory now is as recent.
+    const again = this.tracked.get(distributionId);
+    if (again) return again;
+    const t: Tracked = {
+      delivery: { state: r.state as Delivery['state'], at: JSON.parse(r.steps), ...(r.error_code !== null ? { error: { code: r.error_code, cause: r.error_cause ?? '' } } : {}) },
+      row: { case_id: r.case_id, link: r.link, use_case: r.use_case, label: r.label, answers: r.answers },
+    };
+    this.track(distributionId, t);
+    return t;
+  }
 
   // ---- the dispatcher --------------------------------------------------------------------------
 
@@ -239,6 +329,8 @@ export class HubService {
             )
           ).rows;
           if (rows.length === 500) this.scan = true;
+          // Published a moment ago, not marked yet: already on its way.
+          rows = rows.filter((r) => !this.marking.has(r.distribution_id));
           // A row committed just before that read may still be handed over by the writer: once is enough.
           this.scanned = new Set(rows.map((r) => r.distribution_id));
         } else {
@@ -248,7 +340,7 @@ export class HubService {
         // One channel, in commit order: the broker keeps that order; confirms come back in it.
         const results = await Promise.allSettled(rows.map((r) => this.link.publish(Buffer.from(r.body), r.distribution_id)));
         const done = rows.filter((_, i) => results[i]!.status === 'fulfilled');
-        if (done.length) await this.published(done, false);
+        if (done.length) this.confirmed(done, false);
         if (done.length < rows.length) {
           const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
           this.o.log('warn', 'Hub Santé : publication non confirmée, nouvel essai', { error: String(failed.reason?.message ?? failed.reason) });
@@ -266,46 +358,95 @@ export class HubService {
     }
   }
 
-  /** Confirmed by the broker: the step, the journal, and the case's timeline for case messages. */
-  private async published(rows: PendingRow[], resent: boolean): Promise<void> {
+  /** Published and not yet marked in the outbox (the mark comes in the next batch). */
+  private readonly marking = new Map<string, { row: PendingRow; at: number }>();
+  private markTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Confirmed by the broker: the step in memory at once, and in the outbox and the journal in a
+   * batch a moment later (off the path of the partner's answer). Until then the row reads
+   * `pending`: after a crash it is published again, which the partner recognises by its
+   * distributionID. A re-send is marked at once.
+   */
+  private confirmed(rows: PendingRow[], resent: boolean): Promise<void> {
     const now = this.now();
+    const last = rows[rows.length - 1]!;
+    this.lastOut = { at: now, distributionId: last.distribution_id, useCase: last.use_case, peer: last.recipient };
+    for (const r of rows) {
+      this.o.log('info', resent ? 'Hub Santé : message renvoyé' : 'Hub Santé : message envoyé', { distributionId: r.distribution_id, useCase: r.use_case, to: r.recipient, caseId: r.case_id });
+      const t = this.tracked.get(r.distribution_id);
+      if (t) t.delivery = applyDelivery(t.delivery, { type: 'confirmed', at: now });
+    }
+    if (resent) return this.markPublished(rows.map((row) => ({ row, at: now })), true);
+    for (const row of rows) this.marking.set(row.distribution_id, { row, at: now });
+    this.markTimer ??= setTimeout(() => void this.flushMarks(), MARK_DELAY_MS);
+    const caseRows = rows.filter((r) => r.case_id && r.link && !r.answers);
+    // The case learns "received by the Hub" a moment later, unless the partner's acknowledgement
+    // came first (its step carries the Hub's time too): one case event instead of two, and none
+    // competing with the partner's answer on the way.
+    if (caseRows.length) setTimeout(() => void this.publishedOnCases(caseRows, now), this.o.publishedStepDelayMs ?? 300).unref();
+    this.o.onChange?.();
+    return Promise.resolve();
+  }
+
+  private async flushMarks(): Promise<void> {
+    this.markTimer = null;
+    const batch = [...this.marking.values()];
+    if (batch.length === 0) return;
+    try {
+      await this.markPublished(batch, false);
+    } catch (error) {
+      // Still `pending` in the outbox: published again after a restart, nothing lost.
+      this.o.log('warn', 'Hub Santé : envoi non inscrit dans la file (il sera refait)', { error: (error as Error).message });
+    } finally {
+      for (const b of batch) if (this.marking.get(b.row.distribution_id) === b) this.marking.delete(b.row.distribution_id);
+    }
+  }
+
+  /** The outbox rows marked published (a step only moves forward) and the messages journaled out. */
+  private async markPublished(batch: { row: PendingRow; at: number }[], resent: boolean): Promise<void> {
     const tenant = this.o.config.tenant;
     await this.o.db.query(
       `WITH up AS (
-         UPDATE hub_outbox SET state = CASE WHEN state = 'pending' THEN 'published' ELSE state END,
-           steps = CASE WHEN steps::jsonb ? 'published' THEN steps ELSE (steps::jsonb || jsonb_build_object('published', $3::bigint))::text END,
-           attempts = attempts + 1, last_attempt_at = $3
-         WHERE tenant = $1 AND distribution_id = ANY($2::text[]) RETURNING 1),
+         UPDATE hub_outbox o SET state = CASE WHEN o.state = 'pending' THEN 'published' ELSE o.state END,
+           steps = CASE WHEN o.steps::jsonb ? 'published' THEN o.steps ELSE (o.steps::jsonb || jsonb_build_object('published', t.at))::text END,
+           attempts = o.attempts + 1, last_attempt_at = t.at
+         FROM unnest($5::text[], $6::bigint[]) AS t(d, at)
+         -- '= ANY' keeps the lookup by key in a plan made while the outbox was small.
+         WHERE o.tenant = $1 AND o.distribution_id = ANY($5::text[]) AND o.distribution_id = t.d RETURNING 1),
        j AS (
          INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-         SELECT $1, $3, 'out', d, $4, r, NULL, u, c, $6, b FROM json_to_recordset($5::json) AS t(d text, r text, u text, c uuid, b text)
+         SELECT $1, at, 'out', d, $3, r, NULL, u, c, $4, b FROM json_to_recordset($2::json) AS t(d text, r text, u text, c uuid, b text, at bigint)
          RETURNING 1)
        SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
-      [tenant, rows.map((r) => r.distribution_id), now, this.o.config.clientId, JSON.stringify(rows.map((r) => ({ d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, b: r.body }))), resent ? 'renvoi' : null],
+      [
+        tenant,
+        JSON.stringify(batch.map(({ row: r, at }) => ({ d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, b: r.body, at }))),
+        this.o.config.clientId,
+        resent ? 'renvoi' : null,
+        batch.map((b) => b.row.distribution_id),
+        batch.map((b) => b.at),
+      ],
       'hub-outbox-published',
     );
-    const last = rows[rows.length - 1]!;
-    this.lastOut = { at: now, distributionId: last.distribution_id, useCase: last.use_case, peer: last.recipient };
-    for (const r of rows) this.o.log('info', resent ? 'Hub Santé : message renvoyé' : 'Hub Santé : message envoyé', { distributionId: r.distribution_id, useCase: r.use_case, to: r.recipient, caseId: r.case_id });
-    if (!resent) {
-      const caseRows = rows.filter((r) => r.case_id && r.link && !r.answers);
-      // The case learns "received by the Hub" a moment later, unless the partner's acknowledgement
-      // came first (its step carries the Hub's time too): one case event instead of two, and none
-      // competing with the partner's answer on the way.
-      if (caseRows.length) setTimeout(() => void this.publishedOnCases(caseRows, now), this.o.publishedStepDelayMs ?? 300).unref();
-      this.o.onChange?.();
-    }
   }
 
   private async publishedOnCases(rows: PendingRow[], at: number): Promise<void> {
     if (this.stopped) return;
     try {
-      const { rows: still } = await this.o.db.query<{ distribution_id: string }>(
-        `SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND distribution_id = ANY($2::text[]) AND state = 'published'`,
-        [this.o.config.tenant, rows.map((r) => r.distribution_id)],
-      );
+      // Where each stands now: in memory, or in the outbox for one no longer followed here.
+      const unknown = rows.filter((r) => !this.tracked.has(r.distribution_id)).map((r) => r.distribution_id);
+      const { rows: still } = unknown.length
+        ? await this.o.db.query<{ distribution_id: string }>(
+            `SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND distribution_id = ANY($2::text[]) AND state IN ('pending', 'published')`,
+            [this.o.config.tenant, unknown],
+          )
+        : { rows: [] };
       const left = new Set(still.map((r) => r.distribution_id));
-      const items = rows.filter((r) => left.has(r.distribution_id));
+      const items = rows.filter((r) => {
+        const t = this.tracked.get(r.distribution_id);
+        return t ? t.delivery.state === 'published' : left.has(r.distribution_id);
+      });
       if (items.length) await this.submitDeliveries(items.map((r) => this.deliveryOf(r, 'published', { state: 'published', steps: { published: at } })));
     } catch (error) {
       this.o.log('warn', 'Hub Santé : étape « reçu par le Hub » non inscrite au dossier', { error: (error as Error).message });
@@ -317,22 +458,26 @@ export class HubService {
     return { caseId: r.case_id!, key: `${r.distribution_id}|${step}`, delivery: { distributionId: r.distribution_id, useCase: r.use_case, label: r.label, link: JSON.parse(r.link!), ...d } };
   }
 
+  /** The case event of a delivery step (its id is the step's: the same step is never recorded twice). */
+  private deliverySubmission(i: { caseId: string; key: string; delivery: HubDelivery }, localSeq: number, now: number): Submission {
+    return {
+      mutation: { id: uuidFrom(`${this.o.config.tenant}|delivery|${i.key}`), caseId: i.caseId, command: { type: 'hub_delivery', delivery: i.delivery }, clientTime: now, localSeq },
+      actor: HUB_ACTOR,
+      workstationId: 'hubsante',
+    };
+  }
+
   private async submitDeliveries(items: { caseId: string; key: string; delivery: HubDelivery }[]): Promise<void> {
     const writer = await this.o.writer();
     const now = this.now();
-    const verdicts = await writer.submit(
-      items.map((i, n) => ({
-        mutation: { id: uuidFrom(`${this.o.config.tenant}|delivery|${i.key}`), caseId: i.caseId, command: { type: 'hub_delivery', delivery: i.delivery }, clientTime: now, localSeq: n + 1 },
-        actor: HUB_ACTOR,
-        workstationId: 'hubsante',
-      })),
-    );
+    const verdicts = await writer.submit(items.map((i, n) => this.deliverySubmission(i, n + 1, now)));
     for (const v of verdicts) if (v.status === 'rejected') this.o.log('warn', 'Hub Santé : étape de livraison non inscrite au dossier', { error: v.error?.message });
   }
 
   /** Re-send what the partner has not acknowledged, alert on what is late, give up on what expired. */
   async followUp(): Promise<void> {
     if (this.stopped) return;
+    await this.refreshStatistics();
     const now = this.now();
     const c = this.o.config;
     const tenant = c.tenant;
@@ -348,6 +493,7 @@ export class HubService {
         RETURNING distribution_id, case_id, link, use_case, label, recipient`,
       [tenant, now - c.ackAlertSeconds * 1000],
     );
+    for (const e of expired) this.tracked.delete(e.distribution_id);
     for (const l of late) this.o.log('warn', 'Hub Santé : pas d’accusé de réception du partenaire dans le délai', { distributionId: l.distribution_id, recipient: l.recipient });
     const items = [
       ...late.filter((r) => r.case_id && r.link).map((r) => this.deliveryOf(r, 'overdue', { overdue: true })),
@@ -366,7 +512,7 @@ export class HubService {
     const done = resend.filter((_, i) => results[i]!.status === 'fulfilled');
     if (done.length) {
       this.o.log('info', 'Hub Santé : messages renvoyés faute d’accusé de réception', { count: done.length });
-      await this.published(done, true);
+      await this.confirmed(done, true);
     }
   }
 
@@ -383,8 +529,8 @@ export class HubService {
     }
   }
 
-  /** Deliveries journaled together (one INSERT for all that arrived meanwhile). */
-  private readonly journalIn = new GroupCommit<{ distributionId: string | null; sender: string | null; kind: string | null; useCase: string | null; caseId: string | null; note: string | null; body: string; at: number }>(async (rows) => {
+  /** Deliveries journaled apart from a writer's commit, together (one INSERT for all that arrived meanwhile). */
+  private readonly journalIn = new GroupCommit<JournalInRow>(async (rows) => {
     // One JSON parameter: node-postgres escapes text arrays character by character (slow on whole messages).
     await this.o.db.query(
       `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
@@ -396,25 +542,11 @@ export class HubService {
     return rows.map(() => undefined);
   });
 
-  /** Integrated messages recorded together; each learns whether it was new (a redelivery is not). */
-  private readonly inboxIn = new GroupCommit<{ ref: { distributionID: string; senderID: string; kind: string; useCase: string }; caseId: string; body: string; at: number }, boolean>(async (rows) => {
-    const { rows: inserted } = await this.o.db.query<{ distribution_id: string }>(
-      `INSERT INTO hub_inbox (tenant, distribution_id, sender, kind, use_case, case_id, status, received_at, updated_at, body)
-       SELECT $1, d, s, k, u, c, 'applied', at, at, b FROM json_to_recordset($2::json) AS t(d text, s text, k text, u text, c uuid, at bigint, b text)
-       ON CONFLICT (tenant, distribution_id) DO NOTHING RETURNING distribution_id`,
-      [this.o.config.tenant, JSON.stringify(rows.map((r) => ({ d: r.ref.distributionID, s: r.ref.senderID, k: r.ref.kind, u: r.ref.useCase, c: r.caseId, at: r.at, b: r.body })))],
-      'hub-inbox-batch',
-    );
-    const fresh = new Set(inserted.map((r) => r.distribution_id));
-    // A delivery twice in one batch: the first is new, the second a duplicate.
-    return rows.map((r) => fresh.delete(r.ref.distributionID));
-  });
-
   /**
    * One delivery from our queues: journal it, then apply it once. Resolves when what it caused is
    * committed (the caller then acknowledges it on AMQP); throws when nothing could be committed.
    */
-  async receive(queue: HubQueue, body: string, options: { redelivered?: boolean; replay?: number } = {}): Promise<'applied' | 'duplicate' | 'quarantined' | 'recorded'> {
+  async receive(queue: HubQueue, body: string, options: { redelivered?: boolean; replay?: number } = {}): Promise<Outcome> {
     const now = this.now();
     let data: unknown;
     try {
@@ -437,16 +569,13 @@ export class HubService {
     const sender = d.envelope.senderID;
     this.lastIn = { at: now, distributionId, useCase: d.useCase, peer: sender };
     this.o.log('info', 'Hub Santé : message reçu', { distributionId, useCase: d.useCase, from: sender, ...(options.redelivered ? { redelivered: true } : {}) });
-    // Journaled in parallel with its integration (batched with other deliveries); acknowledged on AMQP only once both are committed.
-    const journaled = options.replay === undefined ? this.journalIn.add({ distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body, at: now }) : Promise.resolve();
-    journaled.catch(() => {});
-    // Messages about one case are applied in the order they arrived (its creation before its updates);
-    // messages about different cases go in parallel.
-    const p = d.payload as { caseId?: unknown; appointmentId?: unknown };
-    const key = typeof p.caseId === 'string' ? p.caseId : typeof p.appointmentId === 'string' ? p.appointmentId : distributionId;
-    const outcome = await this.inOrder(key, () => this.apply(d, body, now, options));
-    await journaled;
-    return outcome;
+    // Journaled with what it causes when that is a writer's commit, apart otherwise (a replay is journaled already).
+    const entry: JournalInRow | null = options.replay === undefined ? { distributionId, sender, kind: d.envelope.distributionKind, useCase: d.useCase, caseId: null, note: options.redelivered ? 'redélivré' : null, body, at: now } : null;
+    // Messages about one case are applied in the order they arrived (its creation before its updates),
+    // answers about one of our messages too; different cases go in parallel.
+    const p = d.payload as { caseId?: unknown; appointmentId?: unknown; distributionID?: unknown; referencedDistributionID?: unknown };
+    const key = [p.caseId, p.appointmentId, d.useCase === 'reference' ? p.distributionID : undefined, d.useCase === 'error' ? p.referencedDistributionID : undefined].find((k) => typeof k === 'string') ?? distributionId;
+    return this.inOrder(key as string, () => this.apply(d, body, now, options, entry));
   }
 
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -463,18 +592,20 @@ export class HubService {
     return run;
   }
 
-  private async apply(d: DecodedMessage, body: string, now: number, options: { replay?: number }): Promise<'applied' | 'duplicate' | 'quarantined' | 'recorded'> {
+  private async apply(d: DecodedMessage, body: string, now: number, options: { replay?: number; redelivered?: boolean }, entry: JournalInRow | null): Promise<Outcome> {
     const distributionId = d.envelope.distributionID;
     const sender = d.envelope.senderID;
-    if (d.useCase === 'reference') return this.onAck(d, now);
-    if (d.useCase === 'error') return this.onError(d, now);
+    if (d.useCase === 'reference') return this.onAck(d, now, entry);
+    if (d.useCase === 'error') return this.onError(d, now, entry);
+    /** What is not a writer's commit is journaled beside it. */
+    const apart = async (outcome: Promise<Outcome>): Promise<Outcome> => (await Promise.all([entry ? this.journalIn.add(entry) : undefined, outcome]))[1];
     const ref = { distributionID: distributionId, senderID: sender, kind: d.envelope.distributionKind, useCase: d.useCase };
     const c = this.o.config;
-    if (sender !== c.samu.id && sender !== c.sas.id) return this.quarantine(ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true);
-    if (d.useCase === 'appointment') return this.onAppointment(d, body, now);
+    if (sender !== c.samu.id && sender !== c.sas.id) return apart(this.quarantine(ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true));
+    if (d.useCase === 'appointment') return apart(this.onAppointment(d, body, now));
     const payload = d.payload as Record<string, unknown>;
     const hubCaseId = String(payload.caseId ?? '');
-    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate' && !payload.caseId) return this.quarantine(ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true);
+    if (d.useCase !== 'createCaseHealth' && d.useCase !== 'createCaseHealthUpdate' && !payload.caseId) return apart(this.quarantine(ref, 700, `cas d’usage non pris en charge : ${d.useCase}`, body, true));
     const message = { distributionId, senderId: sender, useCase: d.useCase, sentAt: d.envelope.dateTimeSent, payload };
     let caseId: string;
     let command: CaseCommand;
@@ -491,7 +622,7 @@ export class HubService {
       };
     } else {
       const found = await this.caseOf(hubCaseId);
-      if (!found) return this.quarantine(ref, 702, `message pour un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true);
+      if (!found) return apart(this.quarantine(ref, 702, `message pour un dossier inconnu (${hubCaseId}) : le dossier doit arriver d’abord`, body, true));
       caseId = found;
       // Another use case about a shared case (resources engaged, their status…): we do not model it,
       // it is kept with the case as received (and shown), and acknowledged.
@@ -500,17 +631,27 @@ export class HubService {
     }
     const writer = await this.o.writer();
     const mutationId = uuidFrom(`${c.tenant}|${distributionId}${options.replay ? `|replay|${options.replay}` : ''}`);
-    const [verdict] = (await writer.submit([
-      { mutation: { id: mutationId, caseId, command, clientTime: now, localSeq: 1 }, actor: { userId: `hub:${sender}`, displayName: sender === c.samu.id ? (c.samu.name ?? sender) : sender, role: 'hub' }, workstationId: 'hubsante', hubMessage: { decoded: d } satisfies HubSubmission },
-    ])) as [Verdict];
+    const hubMessage: HubSubmission = { kind: 'message', decoded: d, body, at: now, entry: entry && { ...entry, caseId } };
+    const [{ verdict, fresh }] = (await writer.decide([
+      {
+        mutation: { id: mutationId, caseId, command, clientTime: now, localSeq: 1 },
+        actor: { userId: `hub:${sender}`, displayName: sender === c.samu.id ? (c.samu.name ?? sender) : sender, role: 'hub' },
+        workstationId: 'hubsante',
+        hubMessage,
+        // A first delivery is new but for a rare crash between our commit and the AMQP ack.
+        likelyNew: !options.redelivered && options.replay === undefined,
+      },
+    ])) as [Decided];
+    // Integrated before (a redelivery): its verdict stands, answered once already; journaled again.
+    if (!fresh) return apart(Promise.resolve('duplicate'));
     if (verdict.status === 'rejected') {
-      // The writer committed the RS-ERROR with the refusal; keep the message for a supervisor.
-      await this.inbox(this.o.db, ref, caseId, 'quarantined', codeFor(verdict.error), verdict.error?.message ?? null, body, options.replay);
+      // The writer committed the RS-ERROR, the journal entry and the quarantine with the refusal.
+      if (options.replay !== undefined) await this.inbox(this.o.db, ref, caseId, 'quarantined', codeFor(verdict.error), verdict.error?.message ?? null, body, options.replay);
       this.o.onChange?.();
       return 'quarantined';
     }
-    const fresh = options.replay !== undefined ? await this.inbox(this.o.db, ref, caseId, 'replayed', null, null, body, options.replay) : await this.inboxIn.add({ ref, caseId, body, at: now });
-    return fresh ? 'applied' : 'duplicate';
+    if (options.replay !== undefined) await this.inbox(this.o.db, ref, caseId, 'replayed', null, null, body, options.replay);
+    return 'applied';
   }
 
   /** Our id of a case the partner created: the same Hub case always gives the same case. */
@@ -571,52 +712,53 @@ export class HubService {
   }
 
   /** An RC-REF of the partner: a step of one of our messages. */
-  private async onAck(d: DecodedMessage, now: number): Promise<'recorded'> {
+  private async onAck(d: DecodedMessage, now: number, entry: JournalInRow | null): Promise<'recorded'> {
     const p = d.payload as { distributionID: string; refused?: boolean; step?: 'RECU' | 'ERREUR' | 'INTEGRE' | 'CONSULTE' | 'SUPPRIME' };
-    await this.step(p.distributionID, { type: 'ack', at: now, ...(p.step ? { step: p.step } : {}), ...(p.refused !== undefined ? { refused: p.refused } : {}) });
+    await this.step(p.distributionID, { type: 'ack', at: now, ...(p.step ? { step: p.step } : {}), ...(p.refused !== undefined ? { refused: p.refused } : {}) }, entry);
     return 'recorded';
   }
 
   /** An RS-ERROR (the Hub's 100–600, or the partner's 700–704) about one of our messages. */
-  private async onError(d: DecodedMessage, now: number): Promise<'recorded'> {
+  private async onError(d: DecodedMessage, now: number, entry: JournalInRow | null): Promise<'recorded'> {
     const p = d.payload as { errorCode: { statusCode: number; statusString?: string }; errorCause?: string; referencedDistributionID?: string };
     this.o.log('warn', 'Hub Santé : erreur reçue', { from: d.envelope.senderID, code: p.errorCode.statusCode, cause: p.errorCause, referenced: p.referencedDistributionID });
-    if (p.referencedDistributionID) await this.step(p.referencedDistributionID, { type: 'error', at: now, code: p.errorCode.statusCode, cause: (p.errorCause ?? p.errorCode.statusString ?? '').slice(0, 2000) });
+    if (p.referencedDistributionID) await this.step(p.referencedDistributionID, { type: 'error', at: now, code: p.errorCode.statusCode, cause: (p.errorCause ?? p.errorCode.statusString ?? '').slice(0, 2000) }, entry);
+    else if (entry) await this.journalIn.add(entry);
     return 'recorded';
   }
 
-  private async step(distributionId: string, e: DeliveryEvent): Promise<void> {
-    const tenant = this.o.config.tenant;
-    type Row = { state: string; steps: string; error_code: number | null; error_cause: string | null; case_id: string | null; link: string | null; use_case: string; label: string; answers: string | null };
-    // Optimistic: read, compute, write only if nobody moved it meanwhile (no lock held).
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const { rows } = await this.o.db.query<Row>(
-        'SELECT state, steps, error_code, error_cause, case_id, link, use_case, label, answers FROM hub_outbox WHERE tenant = $1 AND distribution_id = $2',
-        [tenant, distributionId],
-        'hub-outbox-step-read',
-      );
-      const r = rows[0];
-      if (!r || r.state === 'invalid') return;
-      const before: Delivery = { state: r.state as Delivery['state'], at: JSON.parse(r.steps), ...(r.error_code !== null ? { error: { code: r.error_code, cause: r.error_cause ?? '' } } : {}) };
-      const after = applyDelivery(before, e);
-      if (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at)) return;
-      // The outbox row and the case's timeline record the step at the same time: neither waits for the
-      // other (a step is only ever a move forward, so one computed from a read that lost a race is still true).
-      const [written] = await Promise.all([
-        this.o.db.query(
-          'UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2 AND state = $7 AND steps = $8 RETURNING 1',
-          [tenant, distributionId, after.state, JSON.stringify(after.at), after.error?.code ?? null, after.error?.cause ?? null, r.state, r.steps],
-          'hub-outbox-step-write',
-        ),
-        r.case_id && r.link && !r.answers
-          ? this.submitDeliveries([this.deliveryOf({ ...r, distribution_id: distributionId }, `${after.state}|${e.type}`, { state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) })])
-          : Promise.resolve(),
-      ]);
-      if (written.rows.length) {
-        this.o.onChange?.();
-        return;
-      }
+  /**
+   * The partner's answer moves one of our messages forward: the outbox row, the case's timeline
+   * and the journal entry of the answer in one writer's commit, nothing read first (the answers
+   * about one message come one after the other, see `receive`).
+   */
+  private async step(distributionId: string, e: DeliveryEvent, entry: JournalInRow | null): Promise<void> {
+    const t = await this.trackedOf(distributionId);
+    const before = t?.delivery;
+    const after = before && applyDelivery(before, e);
+    if (!t || !before || !after || (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at))) {
+      if (entry) await this.journalIn.add(entry);
+      return;
     }
+    const step: OutboxStep = { distributionId, state: after.state, steps: JSON.stringify(after.at), errorCode: after.error?.code ?? null, errorCause: after.error?.cause ?? null };
+    const r = t.row;
+    let written = false;
+    if (r.case_id && r.link && !r.answers) {
+      const item = this.deliveryOf({ ...r, distribution_id: distributionId }, `${after.state}|${e.type}`, { state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) });
+      const writer = await this.o.writer();
+      const [decided] = await writer.decide([{ ...this.deliverySubmission(item, 1, this.now()), likelyNew: true, hubMessage: { kind: 'step', step, entry: entry && { ...entry, caseId: r.case_id } } satisfies HubSubmission }]);
+      written = decided!.fresh;
+      if (decided!.fresh && decided!.verdict.status === 'rejected') this.o.log('warn', 'Hub Santé : étape de livraison non inscrite au dossier', { error: decided!.verdict.error?.message });
+    }
+    if (!written) {
+      await Promise.all([
+        this.o.db.query('UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2', [this.o.config.tenant, distributionId, step.state, step.steps, step.errorCode, step.errorCause], 'hub-outbox-step-write'),
+        entry ? this.journalIn.add(entry) : undefined,
+      ]);
+    }
+    // Committed: memory moves forward too (from where it stands now: a confirm may have come meanwhile).
+    t.delivery = applyDelivery(t.delivery, e);
+    this.o.onChange?.();
   }
 
   /** An appointment booked by the SAS platform (RS-SAS-RDV): listed until a regulator links it to a case. */

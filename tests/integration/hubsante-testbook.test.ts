@@ -71,7 +71,7 @@ async function centerLinkedTo(peer: string): Promise<{ hub: HubService; writer: 
   const tenant = `livre-${++n}`;
   await createTenant(db, { id: tenant, name: `Recette ${n}`, department: '21' });
   let hub: HubService | undefined;
-  const writer = await TenantWriter.open(db, tenant, { outbox: (c) => hub!.outboxFor(c), followUps: (rows) => hub!.followUps(rows) });
+  const writer = await TenantWriter.open(db, tenant, { hub: (c) => hub!.writes(c), hubClientId: OURS, followUps: (rows) => hub!.followUps(rows) });
   hub = new HubService({
     db,
     schemas,

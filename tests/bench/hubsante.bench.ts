@@ -18,7 +18,7 @@ import { ackOf } from '../../src-shared/domain/hubsante-protocol.js';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { openPostgres, type SqlDatabase } from '../../src-server/db/sql.js';
 import { freshDatabase, OTHER_TENANT, rawLogin, TENANT, TOKEN_SECRET, waitFor } from '../fixtures/sync-harness.js';
-import { HubDispatcherStub, connectAs } from '../fixtures/hub-dispatcher.js';
+import { connectAs } from '../fixtures/hub-dispatcher.js';
 import { act, arm, ensureHubBroker, hubConfig, partnerCase, physician } from '../fixtures/hub.js';
 import { median, quantile, fmt } from './stats.js';
 
@@ -72,7 +72,7 @@ const ackFor = (env: HubEnvelope, me: string): OutgoingMessage | null => {
 };
 
 /** Bare round trips: A publishes a case, B answers RC-REF at once, A receives it. */
-async function bareRoundTrip(n: number): Promise<number[]> {
+async function bareSession() {
   const waiting = new Map<string, (t: number) => void>();
   const b = await rawClient(PEER_B, (q, env, publish) => {
     const ack = q === 'message' ? ackFor(env, PEER_B) : null;
@@ -83,44 +83,55 @@ async function bareRoundTrip(n: number): Promise<number[]> {
     const ref = (env.content[0].jsonContent.embeddedJsonContent.message.reference as { distributionID: string }).distributionID;
     waiting.get(ref)?.(performance.now());
   });
-  const times: number[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const m = out(PEER_A, PEER_B, 'Report', 'createCaseHealth', samuCase(`${PEER_A}.DRFR1539A2633${String(i).padStart(6, '0')}`, PEER_B, i));
-      const done = new Promise<number>((ok) => waiting.set(`${PEER_A}_${m.uuid}`, ok));
-      const t0 = performance.now();
-      a.publish(m);
-      times.push((await within(done, 10_000, 'bare round trip')) - t0);
-    }
-  } finally {
-    await a.close();
-    await b.close();
-  }
-  return times;
+  let i = 0;
+  return {
+    async run(n: number): Promise<number[]> {
+      const times: number[] = [];
+      for (const end = i + n; i < end; i++) {
+        const m = out(PEER_A, PEER_B, 'Report', 'createCaseHealth', samuCase(`${PEER_A}.DRFR1539A2633${String(i).padStart(6, '0')}`, PEER_B, i));
+        const done = new Promise<number>((ok) => waiting.set(`${PEER_A}_${m.uuid}`, ok));
+        const t0 = performance.now();
+        a.publish(m);
+        times.push((await within(done, 10_000, 'bare round trip')) - t0);
+      }
+      return times;
+    },
+    async close() {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+/** A child process of this bench (a script of this folder) that prints "ready [what]" once started and stops on SIGTERM. */
+async function childProcess(script: string, args: string[]): Promise<{ ready: string; stop(): Promise<void> }> {
+  const profile = process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await within(
+    new Promise<string>((ok, fail) => {
+      child.stdout.on('data', (d: Buffer) => {
+        const m = /ready ?(\S*)/.exec(d.toString());
+        if (m) ok(m[1]!);
+      });
+      child.once('exit', (code) => fail(new Error(`${script} exited (${code})`)));
+    }),
+    60_000,
+    `${script} start`,
+  );
+  return {
+    ready,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await within(exited, 20_000, `${script} stop`).catch(() => child.kill('SIGKILL'));
+    },
+  };
 }
 
 /** A regulation server in a child process of its own (another center, another machine in production). */
 async function serverProcess(tenant: string, clientId: string, peer: string, prefetch?: number): Promise<{ dbUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : []), '--import', 'tsx', resolve(import.meta.dirname, 'hubsante-server.child.ts'), tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const dbUrl = await within(
-    new Promise<string>((ok, fail) => {
-      child.stdout.on('data', (d: Buffer) => {
-        const m = /ready (\S+)/.exec(d.toString());
-        if (m) ok(m[1]!);
-      });
-      child.once('exit', (code) => fail(new Error(`server process exited (${code})`)));
-    }),
-    60_000,
-    'server process start',
-  );
-  return {
-    dbUrl,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await within(exited, 20_000, 'server process stop').catch(() => child.kill('SIGKILL'));
-    },
-  };
+  const c = await childProcess('hubsante-server.child.ts', [tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])]);
+  return { dbUrl: c.ready, stop: c.stop };
 }
 
 /** The liberal center here (its workstation socket is what we watch), the SAMU in its own process. */
@@ -141,18 +152,18 @@ async function twoServers() {
 }
 
 /** Transfer committed → integrated step pushed to a workstation socket of the liberal center. */
-async function permanenceRoundTrip(liberal: RegulationServer, n: number): Promise<number[]> {
-  const ids: string[] = [];
+async function permanenceSession(liberal: RegulationServer) {
   const w = await liberal.writer(TENANT);
-  for (let i = 0; i < n; i += 200) {
-    const batch = Array.from({ length: Math.min(200, n - i) }, () => uuidv7());
-    ids.push(...batch);
+  /** Cases under regulation, ready to be transferred (made before the timing starts). */
+  const underRegulation = async (n: number) => {
+    const batch = Array.from({ length: n }, () => uuidv7());
     const step = (command: Parameters<typeof act>[3], actor: typeof arm) =>
       w.submit(batch.map((caseId, k) => ({ mutation: { id: uuidv7(), caseId, command, clientTime: Date.now(), localSeq: k + 1 }, actor, workstationId: 'bench' })));
     await step({ type: 'open', line: '116117', fields: { callbackPhone: '0612345678', reasonCode: 'FEVER', priority: 'P2', location: { inseeCode: '21231', communeName: 'Dijon' }, patient: { lastName: 'Bench', firstName: 'Paul', ageYears: 40 } } }, arm);
     await step({ type: 'send_to_regulation' }, arm);
     await step({ type: 'take' }, physician());
-  }
+    return batch;
+  };
   const token = await rawLogin(liberal.url, 'arm1');
   const waiting = new Map<string, (t: number) => void>();
   const ws = await new Promise<WebSocket>((ok, fail) => {
@@ -165,20 +176,24 @@ async function permanenceRoundTrip(liberal: RegulationServer, n: number): Promis
     s.once('open', () => ok(s));
     s.once('error', fail);
   });
-  const times: number[] = [];
-  try {
-    for (const caseId of ids) {
-      const shown = new Promise<number>((ok) => waiting.set(caseId, ok));
-      const [v] = await w.submit([{ mutation: { id: uuidv7(), caseId, command: { type: 'transfer_samu', reason: 'bench' }, clientTime: Date.now(), localSeq: 1 }, actor: physician(), workstationId: 'bench' }]);
-      // From the moment the transfer is committed (the issue's "case committed → RC-REF shown").
-      const t0 = performance.now();
-      if (v!.status !== 'accepted') throw new Error(`transfer refused: ${JSON.stringify(v!.error)}`);
-      times.push((await within(shown, 10_000, 'Permanence round trip')) - t0);
-    }
-  } finally {
-    ws.terminate();
-  }
-  return times;
+  return {
+    async run(n: number): Promise<number[]> {
+      const ids = await underRegulation(n);
+      // Let the writer's and the dispatcher's follow-ups of that preparation pass.
+      await new Promise((r) => setTimeout(r, 400));
+      const times: number[] = [];
+      for (const caseId of ids) {
+        const shown = new Promise<number>((ok) => waiting.set(caseId, ok));
+        const [v] = await w.submit([{ mutation: { id: uuidv7(), caseId, command: { type: 'transfer_samu', reason: 'bench' }, clientTime: Date.now(), localSeq: 1 }, actor: physician(), workstationId: 'bench' }]);
+        // From the moment the transfer is committed (the issue's "case committed → RC-REF shown").
+        const t0 = performance.now();
+        if (v!.status !== 'accepted') throw new Error(`transfer refused: ${JSON.stringify(v!.error)}`);
+        times.push((await within(shown, 10_000, 'Permanence round trip')) - t0);
+      }
+      return times;
+    },
+    close: () => ws.terminate(),
+  };
 }
 
 /** N partner cases to the liberal center of the Jura (snp990): all RC-REFs back at the partner. */
@@ -221,20 +236,34 @@ async function burst(n: number, target: 'permanence' | 'bare', libDb?: SqlDataba
 
 export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<boolean> {
   ensureHubBroker();
-  const stub = new HubDispatcherStub({ prefetch: 1000 });
-  await stub.start();
+  // The Hub is another system: its dispatcher runs in a process of its own, for the baseline as for
+  // Permanence (in this one it would wait behind the liberal center's work, which no real Hub does).
+  const stub = await childProcess('hub-dispatcher.child.ts', ['1000']);
   let ok = true;
   try {
     const n = smoke ? 50 : 1_000;
     const warm = smoke ? 5 : 50;
-    await bareRoundTrip(warm);
-    const bare = await bareRoundTrip(n);
+    // Both paths are up for the whole measure and timed in alternating blocks, so that both see
+    // the same machine (a shared host's noise moves either from one minute to the next).
+    const bareClients = await bareSession();
     const s = await twoServers();
-    let ours: number[];
+    const bare: number[] = [];
+    const ours: number[] = [];
     try {
-      await permanenceRoundTrip(s.liberal, warm);
-      ours = await permanenceRoundTrip(s.liberal, n);
+      const session = await permanenceSession(s.liberal);
+      try {
+        await bareClients.run(warm);
+        await session.run(warm);
+        const block = smoke ? n : 100;
+        for (let done = 0; done < n; done += block) {
+          bare.push(...(await bareClients.run(block)));
+          ours.push(...(await session.run(block)));
+        }
+      } finally {
+        session.close();
+      }
     } finally {
+      await bareClients.close();
       await s.close();
     }
     const overhead = median(ours) - median(bare);

@@ -151,7 +151,7 @@ export class HubService {
 
   private row(out: OutgoingMessage, meta: { label: string; caseId: string | null; hubCaseId: string | null; link: PlannedMessage['link'] | null; answers: string | null }, now: number): OutboxRow {
     const envelope = buildEnvelope(out);
-    const errors = this.o.schemas.check('EDXL-DE-full.schema.json', envelope);
+    const errors = this.o.schemas.checkMessage(envelope);
     if (errors.length) this.o.log('error', 'Hub Santé : message sortant non conforme, non envoyé', { distributionId: envelope.distributionID, errors });
     return {
       distributionId: envelope.distributionID,

@@ -19,9 +19,14 @@ export interface SchemaError {
   message: string;
 }
 
+const FULL = 'EDXL-DE-full.schema.json';
+type Branch = { allOf?: [unknown, Branch]; properties: { message: { required: [string] } } };
+
 export class HubSchemas {
   private readonly ajv: Ajv;
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** The use-case keys of the full schema's `oneOf`, each with the full schema restricted to its branch. */
+  private readonly branchKeys: string[] = [];
 
   constructor(dir = SCHEMA_DIR) {
     this.ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
@@ -31,6 +36,18 @@ export class HubSchemas {
       delete schema.$id;
       delete schema.$schema;
       this.ajv.addSchema(schema, file);
+      if (file !== FULL) continue;
+      // The content of a message is one of 23 use cases ('oneOf'): checking it means checking all 23
+      // (the RC-DE header again in each). A message naming exactly one use case can only match that
+      // branch, so the full schema restricted to it gives the same verdict, for a fraction of the work.
+      const definitions = schema.definitions as { EmbeddedJsonContent: { type: string; oneOf: Branch[] } };
+      for (const branch of definitions.EmbeddedJsonContent.oneOf) {
+        const key = (branch.allOf ? branch.allOf[1] : branch).properties.message.required[0];
+        this.branchKeys.push(key);
+        const restricted = structuredClone(schema) as typeof schema & { definitions: Record<string, unknown> };
+        restricted.definitions.EmbeddedJsonContent = { type: definitions.EmbeddedJsonContent.type, ...branch };
+        this.ajv.addSchema(restricted, branchSchema(key));
+      }
     }
   }
 
@@ -51,9 +68,25 @@ export class HubSchemas {
     return explain(v.errors ?? []);
   }
 
+  /**
+   * Errors of a whole message against EDXL-DE-full (empty when valid). A message with one content
+   * item naming exactly one use case is checked against that use case's branch alone (same
+   * verdict: no other branch can match it); otherwise, or when it fails, against the full schema,
+   * whose errors are the ones reported.
+   */
+  checkMessage(data: unknown): SchemaError[] {
+    const content = (data as { content?: unknown } | null)?.content;
+    const message = Array.isArray(content) && content.length === 1 ? (content[0] as { jsonContent?: { embeddedJsonContent?: { message?: unknown } } } | null)?.jsonContent?.embeddedJsonContent?.message : undefined;
+    if (message && typeof message === 'object' && !Array.isArray(message)) {
+      const named = this.branchKeys.filter((k) => (message as Record<string, unknown>)[k] !== undefined);
+      if (named.length === 1 && this.validator(branchSchema(named[0]!))(data)) return [];
+    }
+    return this.check(FULL, data);
+  }
+
   /** A whole message: the full schema, then the rules no schema says. */
   decode(data: unknown): { ok: true; value: DecodedMessage } | { ok: false; errors: SchemaError[] } {
-    const errors = this.check('EDXL-DE-full.schema.json', data);
+    const errors = this.checkMessage(data);
     if (errors.length) {
       // As the Hub does: an envelope that is itself valid tells a content error from an envelope error.
       const envelopeErrors = this.check('EDXL-DE-envelope-only.schema.json', data);
@@ -63,6 +96,8 @@ export class HubSchemas {
     return r.ok ? r : { ok: false, errors: [{ path: r.path, message: r.message }] };
   }
 }
+
+const branchSchema = (key: string) => `EDXL-DE-full.${key}.schema.json`;
 
 /** ajv's errors as paths and French-prefixed messages; oneOf noise reduced to the deepest errors. */
 function explain(errors: ErrorObject[]): SchemaError[] {

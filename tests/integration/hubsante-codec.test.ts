@@ -88,6 +88,45 @@ describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/h
     const r = schemas.decode(env);
     expect(!r.ok && r.errors[0]).toEqual({ path: '/content', message: 'un seul contenu attendu (2 reçus)' });
   });
+
+  it('checking a message against its one use case gives the full schema’s verdict, on every vector and on damaged examples', () => {
+    const full = (x: unknown) => schemas.check('EDXL-DE-full.schema.json', x);
+    const wrapped = examples.map(({ model, file }) => {
+      const [useCase, payload] = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[0]!;
+      const kind = model === 'RC-REF' ? 'Ack' : model === 'RS-ERROR' ? 'Error' : 'Report';
+      return JSON.parse(JSON.stringify(buildEnvelope({ senderId: 'fr.health.samu210', recipientId: 'fr.health.samu211', kind, useCase, payload, sentAt: T, expiresAt: T + 86_400_000, uuid: '2608323d-507d-4cbf-bf74-52007f8124ea' }))) as Record<string, unknown>;
+    });
+    const vectors = ['sample/failing/EDXL-DE', 'sample/valid/EDXL-DE'].flatMap((d) => readdirSync(join(SHARED, d)).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(SHARED, d, f), 'utf8')) as unknown));
+    for (const x of [...wrapped, ...vectors]) expect(schemas.checkMessage(x)).toEqual(full(x));
+    // Damage: a leaf replaced, a field removed, a second use case added next to the first.
+    const leaves = (o: unknown, path: (string | number)[] = []): (string | number)[][] =>
+      o && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => leaves(v, [...path, Array.isArray(o) ? Number(k) : k])) : [path];
+    const messageOf = (env: Record<string, unknown>) => (env.content as { jsonContent: { embeddedJsonContent: { message: Record<string, unknown> } } }[])[0]!.jsonContent.embeddedJsonContent.message;
+    let invalid = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: wrapped.length - 1 }), fc.nat(), fc.constantFrom('replace', 'remove', 'second use case'), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), (i, pick, damage, value) => {
+        const env = structuredClone(wrapped[i]!);
+        if (damage === 'second use case') {
+          const m = messageOf(env);
+          const [key] = Object.keys(m).filter((k) => k !== 'messageId' && typeof m[k] === 'object');
+          m[key === 'reference' ? 'createCaseHealth' : 'reference'] = m[key!];
+        } else {
+          const all = leaves(env);
+          const path = all[pick % all.length]!;
+          let parent = env as Record<string | number, unknown>;
+          for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+          if (damage === 'remove') delete parent[path.at(-1)!];
+          else parent[path.at(-1)!] = value;
+        }
+        const expected = full(env);
+        if (expected.length) invalid++;
+        expect(schemas.checkMessage(env)).toEqual(expected);
+      }),
+      { numRuns: 400, seed: 20261126 },
+    );
+    // The damage does break messages (the comparison is not only between valid ones).
+    expect(invalid).toBeGreaterThan(100);
+  });
 });
 
 describe('builder invariants', () => {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v7 as uuidv7 } from 'uuid';
 import { createCaseHealthToFields, createCaseHealthUpdateToChanges, plannedMessages, type HubCaseContext, type PlannedMessage } from '../../src-shared/domain/hubsante-case.js';
 import { buildEnvelope, type DecodedMessage, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
 import { ackOf, applyDelivery, errorOf, newDelivery, type Delivery, type DeliveryEvent, type HubErrorCode } from '../../src-shared/domain/hubsante-protocol.js';
@@ -25,9 +25,20 @@ import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
 import type { HubSchemas } from './schemas.js';
 
-const NAMESPACE = 'b7d1f6a2-3c4e-4f8a-9d0b-5e6f7a8b9c0d';
-/** A stable UUID for a name: the same partner message always gives the same mutation, the same Hub case the same case. */
-export const uuidFrom = (name: string): string => uuidv5(name, NAMESPACE);
+const NAMESPACE = Buffer.from('b7d1f6a23c4e4f8a9d0b5e6f7a8b9c0d', 'hex');
+/**
+ * A stable UUID for a name: the same partner message always gives the same mutation, the same Hub
+ * case the same case. RFC 4122 version 5 (SHA-1 of our namespace and the name), computed with
+ * node:crypto: the uuid package's v5 converts strings to bytes in JavaScript, 40 µs a message in a
+ * burst (tested equal to it).
+ */
+export function uuidFrom(name: string): string {
+  const h = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex', 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
 
 const HUB_ACTOR: Actor = { userId: 'hub', displayName: 'Hub Santé', role: 'hub' };
 
@@ -888,6 +899,9 @@ export class HubService {
  * receives); a field the partner filled another way stays in the original message, shown with it.
  */
 export function validFields(fields: ScreeningFields): ScreeningFields {
+  // Most messages are all valid: one parse instead of one per field.
+  const whole = ScreeningFieldsSchema.safeParse(fields);
+  if (whole.success) return whole.data;
   const shape = ScreeningFieldsSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {

@@ -484,10 +484,10 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       -- An integrated message is kept verbatim in the journal: its inbox row no longer holds a
       -- second copy (a quarantined one does, for the supervisor who reads and replays it).
       ALTER TABLE hub_inbox ALTER COLUMN body DROP NOT NULL;
-      -- An outbox row is updated when published and at each step of its delivery: its message is
-      -- stored apart (uncompressed, out of line), so that an update copies a pointer, not the message.
+      -- An outbox row is updated when published and at each step of its delivery: a case message
+      -- (larger than a page's quarter) is stored apart, uncompressed, so that an update copies a
+      -- pointer, not the message; a small acknowledgement stays in its row.
       ALTER TABLE hub_outbox ALTER COLUMN body SET STORAGE EXTERNAL;
-      ALTER TABLE hub_outbox SET (toast_tuple_target = 256);
     `,
   },
 ];

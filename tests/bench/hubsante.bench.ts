@@ -240,65 +240,73 @@ export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<bool
   // Permanence (in this one it would wait behind the liberal center's work, which no real Hub does).
   const stub = await childProcess('hub-dispatcher.child.ts', ['1000']);
   let ok = true;
+  // PERMANENCE_BENCH_HUB_PART=roundtrip or burst runs one part alone (to profile it).
+  const part = process.env.PERMANENCE_BENCH_HUB_PART;
   try {
-    const n = smoke ? 50 : 1_000;
-    const warm = smoke ? 5 : 50;
-    // Both paths are up for the whole measure and timed in alternating blocks, so that both see
-    // the same machine (a shared host's noise moves either from one minute to the next).
-    const bareClients = await bareSession();
-    const s = await twoServers();
-    const bare: number[] = [];
-    const ours: number[] = [];
-    try {
-      const session = await permanenceSession(s.liberal);
-      try {
-        await bareClients.run(warm);
-        await session.run(warm);
-        const block = smoke ? n : 100;
-        for (let done = 0; done < n; done += block) {
-          bare.push(...(await bareClients.run(block)));
-          ours.push(...(await session.run(block)));
-        }
-      } finally {
-        session.close();
-      }
-    } finally {
-      await bareClients.close();
-      await s.close();
-    }
-    const overhead = median(ours) - median(bare);
-    const rtOk = smoke || overhead <= 5;
-    ok &&= rtOk;
-    console.log(`\n# Hub Santé: round trip on the loopback Hub (${n} cases, sequential, after ${warm} warm-up)`);
-    console.log('| path | p50 | p99 | max | target | verdict |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
-    console.log(`| bare amqplib: publish → stub → consumer → RC-REF → stub → consumer | ${fmt(median(bare))} | ${fmt(quantile(bare, 0.99))} | ${fmt(Math.max(...bare))} | baseline | |`);
-    console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | overhead ≤ 5 ms at p50 (here ${fmt(overhead)}) | ${rtOk ? 'ok' : 'MISSED'} |`);
-
-    // PERMANENCE_BENCH_HUB_PART=roundtrip stops here (to profile the round trip alone).
-    if (process.env.PERMANENCE_BENCH_HUB_PART === 'roundtrip') return ok;
-    const m = smoke ? 500 : 10_000;
-    const bareBurst = await burst(m, 'bare');
-    // The liberal center of the Jura in its own process; its database is read here to count.
-    const center = await serverProcess(OTHER_TENANT, PEER_B, PEER_A, 1000);
-    let ourBurst: Awaited<ReturnType<typeof burst>>;
-    const db = await openPostgres(center.dbUrl);
-    try {
-      ourBurst = await burst(m, 'permanence', db);
-    } finally {
-      await db.close();
-      await center.stop();
-    }
-    const exactlyOnce = ourBurst.cases === m && ourBurst.rcref === m && ourBurst.acks === m;
-    const burstOk = exactlyOnce && (smoke || ourBurst.perSecond >= 2_000);
-    ok &&= burstOk;
-    console.log(`\n# Hub Santé: incoming burst (${m.toLocaleString('fr-FR')} partner cases published at once)`);
-    console.log('| path | messages/s end to end | cases | RC-REF written / received | target | verdict |');
-    console.log('| --- | --- | --- | --- | --- | --- |');
-    console.log(`| bare consumer: ack + RC-REF at once | ${Math.round(bareBurst.perSecond)} | — | — / ${bareBurst.acks} | baseline | |`);
-    console.log(`| Permanence: journal, case committed, AMQP ack, one RC-REF each | ${Math.round(ourBurst.perSecond)} | ${ourBurst.cases} | ${ourBurst.rcref} / ${ourBurst.acks} | ≥ 2,000/s, each exactly once | ${burstOk ? 'ok' : 'MISSED'} |`);
+    if (part !== 'burst') ok &&= await roundTrips(smoke);
+    if (part !== 'roundtrip') ok &&= await incomingBurst(smoke);
   } finally {
     await stub.stop();
   }
   return ok;
+}
+
+async function roundTrips(smoke: boolean): Promise<boolean> {
+  const n = smoke ? 50 : 1_000;
+  const warm = smoke ? 5 : 50;
+  // Both paths are up for the whole measure and timed in alternating blocks, so that both see
+  // the same machine (a shared host's noise moves either from one minute to the next).
+  const bareClients = await bareSession();
+  const s = await twoServers();
+  const bare: number[] = [];
+  const ours: number[] = [];
+  try {
+    const session = await permanenceSession(s.liberal);
+    try {
+      await bareClients.run(warm);
+      await session.run(warm);
+      const block = smoke ? n : 100;
+      for (let done = 0; done < n; done += block) {
+        bare.push(...(await bareClients.run(block)));
+        ours.push(...(await session.run(block)));
+      }
+    } finally {
+      session.close();
+    }
+  } finally {
+    await bareClients.close();
+    await s.close();
+  }
+  const overhead = median(ours) - median(bare);
+  const rtOk = smoke || overhead <= 5;
+  console.log(`\n# Hub Santé: round trip on the loopback Hub (${n} cases, sequential, after ${warm} warm-up)`);
+  console.log('| path | p50 | p99 | max | target | verdict |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(`| bare amqplib: publish → stub → consumer → RC-REF → stub → consumer | ${fmt(median(bare))} | ${fmt(quantile(bare, 0.99))} | ${fmt(Math.max(...bare))} | baseline | |`);
+  console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | overhead ≤ 5 ms at p50 (here ${fmt(overhead)}) | ${rtOk ? 'ok' : 'MISSED'} |`);
+
+  return rtOk;
+}
+
+async function incomingBurst(smoke: boolean): Promise<boolean> {
+  const m = smoke ? 500 : 10_000;
+  const bareBurst = await burst(m, 'bare');
+  // The liberal center of the Jura in its own process; its database is read here to count.
+  const center = await serverProcess(OTHER_TENANT, PEER_B, PEER_A, 1000);
+  let ourBurst: Awaited<ReturnType<typeof burst>>;
+  const db = await openPostgres(center.dbUrl);
+  try {
+    ourBurst = await burst(m, 'permanence', db);
+  } finally {
+    await db.close();
+    await center.stop();
+  }
+  const exactlyOnce = ourBurst.cases === m && ourBurst.rcref === m && ourBurst.acks === m;
+  const burstOk = exactlyOnce && (smoke || ourBurst.perSecond >= 2_000);
+  console.log(`\n# Hub Santé: incoming burst (${m.toLocaleString('fr-FR')} partner cases published at once)`);
+  console.log('| path | messages/s end to end | cases | RC-REF written / received | target | verdict |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(`| bare consumer: ack + RC-REF at once | ${Math.round(bareBurst.perSecond)} | — | — / ${bareBurst.acks} | baseline | |`);
+  console.log(`| Permanence: journal, case committed, AMQP ack, one RC-REF each | ${Math.round(ourBurst.perSecond)} | ${ourBurst.cases} | ${ourBurst.rcref} / ${ourBurst.acks} | ≥ 2,000/s, each exactly once | ${burstOk ? 'ok' : 'MISSED'} |`);
+  return burstOk;
 }

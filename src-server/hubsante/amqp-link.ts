@@ -135,10 +135,14 @@ export class HubAmqpLink extends EventEmitter {
       });
       await sub.prefetch(this.options.prefetch ?? 250);
       const generation = ++this.generation;
+      const acks = new ChannelAcks(sub);
       for (const q of ['message', 'ack', 'info'] as const) {
         await sub.checkQueue(`${id}.${q}`);
         await sub.consume(`${id}.${q}`, (msg) => {
-          if (msg && generation === this.generation) this.options.onDelivery(q, msg);
+          if (!msg || generation !== this.generation) return;
+          acks.delivered(msg);
+          this.ackers.set(msg, acks);
+          this.options.onDelivery(q, msg);
         }, { noAck: false });
       }
       this.pub = pub;
@@ -230,22 +234,20 @@ export class HubAmqpLink extends EventEmitter {
     });
   }
 
-  /** Acknowledge a delivery (after commit). A delivery of a closed channel will come again. */
+  /** Each delivery's channel (acknowledged on the channel it came from, never on a newer one). */
+  private readonly ackers = new WeakMap<ConsumeMessage, ChannelAcks>();
+
+  /**
+   * Acknowledge a delivery (after commit). A delivery of a closed channel will come again: the
+   * broker redelivers it and the inbox answers it again without applying it twice.
+   */
   ack(msg: ConsumeMessage): void {
-    try {
-      this.sub?.ack(msg);
-    } catch {
-      // Channel gone: the broker redelivers it and the inbox answers it again without applying it twice.
-    }
+    this.ackers.get(msg)?.settle(msg, true);
   }
 
   /** Give a delivery back (something failed before commit): it comes again. */
   nack(msg: ConsumeMessage): void {
-    try {
-      this.sub?.nack(msg, false, true);
-    } catch {
-      // Channel gone: redelivered anyway.
-    }
+    this.ackers.get(msg)?.settle(msg, false);
   }
 
   async stop(): Promise<void> {
@@ -259,5 +261,77 @@ export class HubAmqpLink extends EventEmitter {
     await pub?.close().catch(() => {});
     await model?.close().catch(() => {});
     this.setState('stopped');
+  }
+}
+
+/** What acknowledging needs of an amqplib channel. */
+interface AckChannel {
+  ack(msg: ConsumeMessage, allUpTo?: boolean): void;
+  nack(msg: ConsumeMessage, allUpTo?: boolean, requeue?: boolean): void;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * The acknowledgements of one channel, sent together: deliveries finish out of order (different
+ * cases in parallel), so one 'multiple' ack goes up to the last delivery whose predecessors are all
+ * settled, once per turn of the event loop, instead of one frame per message. A nack is sent at
+ * once, for its delivery alone.
+ */
+export class ChannelAcks {
+  private readonly order: number[] = [];
+  private readonly settled = new Map<number, boolean>();
+  private flushing = false;
+  private closed = false;
+
+  constructor(private readonly channel: AckChannel) {
+    channel.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  delivered(msg: ConsumeMessage): void {
+    this.order.push(msg.fields.deliveryTag);
+  }
+
+  settle(msg: ConsumeMessage, ack: boolean): void {
+    if (this.closed) return;
+    if (!ack) {
+      try {
+        this.channel.nack(msg, false, true);
+      } catch {
+        // Channel gone: redelivered anyway.
+      }
+    }
+    this.settled.set(msg.fields.deliveryTag, ack);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    let n = 0;
+    let last: number | null = null;
+    for (const tag of this.order) {
+      const ack = this.settled.get(tag);
+      if (ack === undefined) break;
+      this.settled.delete(tag);
+      n++;
+      // A nacked delivery is settled already (its nack went first on this channel): a 'multiple'
+      // ack past it leaves it alone.
+      if (ack) last = tag;
+    }
+    this.order.splice(0, n);
+    if (last !== null) this.ackUpTo(last);
+  }
+
+  private ackUpTo(tag: number): void {
+    if (this.closed) return;
+    try {
+      this.channel.ack({ fields: { deliveryTag: tag } } as ConsumeMessage, true);
+    } catch {
+      // Channel gone: what it delivered comes again, answered once by the inbox.
+    }
   }
 }

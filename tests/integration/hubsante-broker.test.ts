@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegulationCaseSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 import { startTestServer, TENANT, OTHER_TENANT, waitFor, type TestServer } from '../fixtures/sync-harness.js';
 import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
-import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, message, partnerCase, physician, ScriptedPartner } from '../fixtures/hub.js';
+import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, HUB_VHOST, message, partnerCase, physician, ScriptedPartner } from '../fixtures/hub.js';
 import { uuidFrom } from '../../src-server/hubsante/hub-service.js';
 import { buildEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
 
@@ -157,6 +157,20 @@ describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liber
     expect(error.errorCode).toEqual({ statusCode: 701, statusString: 'CASE_ALREADY_EXISTS' });
     const q = await liberal.server.hub(OTHER_TENANT)!.quarantined();
     expect(q.find((i) => i.distributionId === `fr.health.samu990_${again.uuid}`)).toMatchObject({ errorCode: 701, sender: 'fr.health.samu990' });
+  });
+
+  it('thirty cases at once, integrated in parallel and out of order: each answered once, none left unacknowledged on the broker', async () => {
+    const stamp = Date.now() % 100000;
+    const sent = Array.from({ length: 30 }, (_, i) => message('fr.health.samu990', 'fr.health.snp990', 'Report', 'createCaseHealth', samuCase(`fr.health.samu990.DRFR1539C${stamp}${String(i).padStart(3, '0')}`, `Lot${i}`)));
+    await Promise.all(sent.map((m) => partner.publish(m)));
+    const ids = new Set(sent.map((m) => `fr.health.samu990_${m.uuid}`));
+    const answered = () => partner.on('ack').filter((a) => ids.has(inner(a).reference?.distributionID));
+    await waitFor('30 RC-REF', () => answered().length === 30, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered()).toHaveLength(30);
+    // Acknowledged on AMQP in groups: the broker holds nothing unacknowledged or waiting for this center.
+    const queues = hubBroker('ctl', ['list_queues', '-q', '-p', HUB_VHOST, 'name', 'messages_ready', 'messages_unacknowledged']);
+    expect(queues.split('\n').find((l) => l.startsWith('fr.health.snp990.message'))?.split(/\s+/).slice(1)).toEqual(['0', '0']);
   });
 
   it('an update before its case is refused with 702, quarantined, and applied once replayed after the case arrived', async () => {

@@ -372,6 +372,7 @@ export class HubService {
   /** Published and not yet marked in the outbox (the mark comes in the next batch). */
   private readonly marking = new Map<string, { row: PendingRow; at: number }>();
   private markTimer: NodeJS.Timeout | null = null;
+  private markFailed = false;
 
   /**
    * Confirmed by the broker: the step in memory at once, and in the outbox and the journal in a
@@ -407,7 +408,8 @@ export class HubService {
     try {
       await this.markPublished(batch, false);
     } catch (error) {
-      // Still `pending` in the outbox: published again after a restart, nothing lost.
+      // Still `pending` in the outbox: read again and published again (the partner recognises it).
+      this.markFailed = true;
       this.o.log('warn', 'Hub Santé : envoi non inscrit dans la file (il sera refait)', { error: (error as Error).message });
     } finally {
       for (const b of batch) if (this.marking.get(b.row.distribution_id) === b) this.marking.delete(b.row.distribution_id);
@@ -513,6 +515,11 @@ export class HubService {
     if (items.length) await this.submitDeliveries(items);
     if (late.length || expired.length) this.o.onChange?.();
     if (!this.link.connected) return;
+    // Publications the outbox could not record (the database was down): read it again and send them.
+    if (this.markFailed && !this.pumping) {
+      this.markFailed = false;
+      this.wake(true);
+    }
     const { rows: resend } = await this.o.db.query<PendingRow>(
       `SELECT distribution_id, body, recipient, use_case, label, case_id, link, answers FROM hub_outbox
         WHERE tenant = $1 AND state = 'published' AND answers IS NULL AND last_attempt_at <= $2 AND expires_at > $3 ORDER BY id LIMIT 200`,

@@ -211,6 +211,34 @@ describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liber
     const status = await liberal.server.hub(OTHER_TENANT)!.status();
     expect(status.waiting.find((w) => w.caseId === id)).toMatchObject({ overdue: true, state: 'published', recipient: 'fr.health.samu990' });
   });
+
+  it('a publication the database could not record is published again, then recorded (the partner sees the same message twice)', async () => {
+    const id = await caseUnderRegulation(liberal.server, OTHER_TENANT, 'Panne');
+    // The outbox's "published" mark fails once, as if PostgreSQL went away at that moment.
+    const db = liberal.db as { query: typeof liberal.db.query };
+    const query = db.query;
+    let failed = 0;
+    db.query = ((text: string, params?: unknown[], name?: string) => {
+      if (name === 'hub-outbox-published' && failed === 0) {
+        failed++;
+        return Promise.reject(new Error('connexion perdue (test)'));
+      }
+      return query(text, params, name);
+    }) as typeof query;
+    try {
+      await act(liberal.server, OTHER_TENANT, id, { type: 'transfer_samu', reason: 'urgence vitale' }, physician());
+      const sent = () => partner.on('message').filter((m) => inner(m).createCaseHealth?.patient?.[0]?.identity?.nonStrictFeatures?.lastName === 'Panne');
+      await waitFor('published again', () => sent().length === 2, 10_000);
+      expect(failed).toBe(1);
+      expect(new Set(sent().map((m) => m.distributionID)).size).toBe(1);
+      await waitFor('recorded', async () => (await liberal.db.query<{ state: string }>('SELECT state FROM hub_outbox WHERE tenant = $1 AND case_id = $2', [OTHER_TENANT, id])).rows[0]?.state === 'published');
+      // One message in the outbox, journaled out once it was recorded.
+      expect((await liberal.db.query('SELECT 1 FROM hub_outbox WHERE tenant = $1 AND case_id = $2', [OTHER_TENANT, id])).rows).toHaveLength(1);
+      expect((await liberal.db.query(`SELECT 1 FROM hub_journal WHERE tenant = $1 AND case_id = $2 AND direction = 'out'`, [OTHER_TENANT, id])).rows.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      db.query = query;
+    }
+  });
 });
 
 describe('the Hub’s own rules (loopback broker and dispatcher stub)', () => {

@@ -650,7 +650,7 @@ export class HubService {
     const writer = await this.o.writer();
     const mutationId = uuidFrom(`${c.tenant}|${distributionId}${options.replay ? `|replay|${options.replay}` : ''}`);
     const hubMessage: HubSubmission = { kind: 'message', decoded: d, body, at: now, entry: entry && { ...entry, caseId } };
-    const [{ verdict, fresh }] = (await writer.decide([
+    const [{ verdict, fresh }] = (await writer.submitWithOrigin([
       {
         mutation: { id: mutationId, caseId, command, clientTime: now, localSeq: 1 },
         actor: { userId: `hub:${sender}`, displayName: sender === c.samu.id ? (c.samu.name ?? sender) : sender, role: 'hub' },
@@ -764,7 +764,7 @@ export class HubService {
     if (r.case_id && r.link && !r.answers) {
       const item = this.deliveryOf({ ...r, distribution_id: distributionId }, `${after.state}|${e.type}`, { state: after.state, steps: after.at, ...(after.error ? { error: after.error } : {}) });
       const writer = await this.o.writer();
-      const [decided] = await writer.decide([{ ...this.deliverySubmission(item, 1, this.now()), likelyNew: true, hubMessage: { kind: 'step', step, entry: entry && { ...entry, caseId: r.case_id } } satisfies HubSubmission }]);
+      const [decided] = await writer.submitWithOrigin([{ ...this.deliverySubmission(item, 1, this.now()), likelyNew: true, hubMessage: { kind: 'step', step, entry: entry && { ...entry, caseId: r.case_id } } satisfies HubSubmission }]);
       written = decided!.fresh;
       if (decided!.fresh && decided!.verdict.status === 'rejected') this.o.log('warn', 'Hub Santé : étape de livraison non inscrite au dossier', { error: decided!.verdict.error?.message });
     }

@@ -187,11 +187,11 @@ export class TenantWriter {
 
   /** Queue mutations (in the order given) and resolve with their verdicts once committed. */
   async submit(submissions: Submission[]): Promise<Verdict[]> {
-    return (await this.decide(submissions)).map((d) => d.verdict);
+    return (await this.submitWithOrigin(submissions)).map((d) => d.verdict);
   }
 
   /** As `submit`, telling for each verdict whether this submission decided it or it was known. */
-  decide(submissions: Submission[]): Promise<Decided[]> {
+  submitWithOrigin(submissions: Submission[]): Promise<Decided[]> {
     if (this.queue.length + submissions.length > this.maxQueue) {
       return Promise.reject(new WriterOverloadedError('writer queue full'));
     }

@@ -43,10 +43,10 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
   it('a new one is decided once; the same again gets its known verdict, nothing written twice', async () => {
     const caseId = uuidv7();
     const s = open(caseId);
-    const [first] = await writer.decide([s]);
+    const [first] = await writer.submitWithOrigin([s]);
     expect(first).toMatchObject({ fresh: true, verdict: { status: 'accepted' } });
     const seq = writer.lastSeq;
-    const [again] = await writer.decide([{ ...s }]);
+    const [again] = await writer.submitWithOrigin([{ ...s }]);
     expect(again).toEqual({ fresh: false, verdict: first!.verdict });
     expect(writer.lastSeq).toBe(seq);
     expect(await eventsOf(caseId)).toBe(1);
@@ -55,9 +55,9 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
   it('a batch mixing a known and a new mutation: the known one answered again, the new one applied, the batch not lost', async () => {
     const caseId = uuidv7();
     const known = open(caseId);
-    await writer.decide([known]);
+    await writer.submitWithOrigin([known]);
     const fresh = note(caseId);
-    const [a, b] = await Promise.all([writer.decide([{ ...known }]), writer.decide([fresh])]);
+    const [a, b] = await Promise.all([writer.submitWithOrigin([{ ...known }]), writer.submitWithOrigin([fresh])]);
     expect(a![0]!.fresh).toBe(false);
     expect(b![0]).toMatchObject({ fresh: true, verdict: { status: 'accepted' } });
     expect(await eventsOf(caseId)).toBe(2);
@@ -66,11 +66,11 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
   it('a refusal is known too: the same refused mutation again is not decided a second time', async () => {
     const caseId = uuidv7();
     const s = note(caseId); // no such case yet: refused
-    const [first] = await writer.decide([s]);
+    const [first] = await writer.submitWithOrigin([s]);
     expect(first).toMatchObject({ fresh: true, verdict: { status: 'rejected' } });
-    await writer.decide([open(caseId, uuidv7(), false)]);
+    await writer.submitWithOrigin([open(caseId, uuidv7(), false)]);
     // Now the case exists: deciding it again would accept it; its verdict stands.
-    const [again] = await writer.decide([{ ...s }]);
+    const [again] = await writer.submitWithOrigin([{ ...s }]);
     expect(again).toEqual({ fresh: false, verdict: first!.verdict });
     expect(await eventsOf(caseId)).toBe(1);
   });
@@ -78,7 +78,7 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
   it('the same mutation twice in one submission: one decides, the other gets the same verdict', async () => {
     const caseId = uuidv7();
     const s = open(caseId);
-    const [a, b] = await writer.decide([s, { ...s }]);
+    const [a, b] = await writer.submitWithOrigin([s, { ...s }]);
     expect(a!.fresh).toBe(true);
     expect(b).toEqual({ fresh: false, verdict: a!.verdict });
     expect(await eventsOf(caseId)).toBe(1);
@@ -86,15 +86,15 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
 
   it('a case not in memory is not taken as new: a note on it is applied, a second opening is refused, nothing overwritten', async () => {
     const caseId = uuidv7();
-    await writer.decide([open(caseId)]);
+    await writer.submitWithOrigin([open(caseId)]);
     const before = (await db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = $2', [TENANT, caseId])).rows[0]!.data;
     // The writer of a restarted server: its memory is empty (one writer per tenant at a time).
     writer = await TenantWriter.open(db, TENANT);
-    const [again] = await writer.decide([open(caseId)]);
+    const [again] = await writer.submitWithOrigin([open(caseId)]);
     expect(again).toMatchObject({ fresh: true, verdict: { status: 'rejected', error: { code: 'conflict' } } });
     expect((await db.query<{ data: string }>('SELECT data FROM cases WHERE tenant = $1 AND id = $2', [TENANT, caseId])).rows[0]!.data).toBe(before);
     writer = await TenantWriter.open(db, TENANT);
-    const [n] = await writer.decide([note(caseId)]);
+    const [n] = await writer.submitWithOrigin([note(caseId)]);
     expect(n).toMatchObject({ fresh: true, verdict: { status: 'accepted' } });
     expect(await eventsOf(caseId)).toBe(2);
   });
@@ -102,8 +102,8 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
   it('submissions not marked likelyNew read known verdicts first, as before', async () => {
     const caseId = uuidv7();
     const s = open(caseId, uuidv7(), false);
-    const [first] = await writer.decide([s]);
-    const [again] = await writer.decide([{ ...s }]);
+    const [first] = await writer.submitWithOrigin([s]);
+    const [again] = await writer.submitWithOrigin([{ ...s }]);
     expect(first!.fresh).toBe(true);
     expect(again).toEqual({ fresh: false, verdict: first!.verdict });
     expect(await eventsOf(caseId)).toBe(1);

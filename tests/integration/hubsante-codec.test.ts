@@ -18,6 +18,8 @@ import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/sch
 const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
 const schemas = new HubSchemas();
 const T = Date.UTC(2026, 10, 25, 22, 4, 5);
+const full = (x: unknown) => schemas.check('EDXL-DE-full.schema.json', x);
+const messageOf = (env: Record<string, unknown>) => (env.content as { jsonContent: { embeddedJsonContent: { message: Record<string, unknown> } } }[])[0]!.jsonContent.embeddedJsonContent.message;
 
 describe('pinned schemas', () => {
   it('the copy matches its manifest (and the shared copy when present)', () => {
@@ -90,7 +92,6 @@ describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/h
   });
 
   it('checking a message against its one use case gives the full schema’s verdict, on every vector and on damaged examples', () => {
-    const full = (x: unknown) => schemas.check('EDXL-DE-full.schema.json', x);
     const wrapped = examples.map(({ model, file }) => {
       const [useCase, payload] = Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[0]!;
       const kind = model === 'RC-REF' ? 'Ack' : model === 'RS-ERROR' ? 'Error' : 'Report';
@@ -101,7 +102,6 @@ describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/h
     // Damage: a leaf replaced, a field removed, a second use case added next to the first.
     const leaves = (o: unknown, path: (string | number)[] = []): (string | number)[][] =>
       o && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => leaves(v, [...path, Array.isArray(o) ? Number(k) : k])) : [path];
-    const messageOf = (env: Record<string, unknown>) => (env.content as { jsonContent: { embeddedJsonContent: { message: Record<string, unknown> } } }[])[0]!.jsonContent.embeddedJsonContent.message;
     let invalid = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: wrapped.length - 1 }), fc.nat(), fc.constantFrom('replace', 'remove', 'second use case'), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), (i, pick, damage, value) => {

@@ -2,7 +2,7 @@ import { HubIndicator, HubPanel } from '../features/hubsante/HubPanel';
 import { AgendaPanel } from '../features/agenda/AgendaPanel';
 import { OfferPanel } from '../features/agenda/OfferPanel';
 import { PartnersAdmin } from '../features/directory/PartnersAdmin';
-import { useContext, useEffect, useRef } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import { AppStoreContext, useApp } from './context';
 import { QueuePanel } from '../features/queue/QueuePanel';
 import { CasePanel, type CasePanelHandle } from '../features/case/CasePanel';
@@ -45,9 +45,6 @@ function Header() {
       <span className="spacer" />
       <HubIndicator />
       <span className="clock mono">{new Date(now).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}</span>
-      <span>
-        {session.actor.displayName} — <span className="muted" title={ROLE_LABELS[session.actor.role]}>{ROLE_SHORT_LABELS[session.actor.role]}</span>
-      </span>
       {session.actor.role === 'supervisor' || session.actor.role === 'admin' ? (
         <>
           <button type="button" aria-pressed={mainView === 'wall'} onClick={() => setMainView(mainView === 'wall' ? 'work' : 'wall')} title="Mur de supervision (salle, TV : ?vue=mur)">
@@ -76,16 +73,77 @@ function Header() {
           Annuaire de garde
         </button>
       ) : null}
-      <button type="button" onClick={() => setHelpOpen(true)} title="F1">
-        Raccourcis
-      </button>
-      <button type="button" onClick={toggleTheme} title="Alt+T" aria-label="Basculer le thème">
-        {theme === 'dark' ? '☀ Clair' : '☾ Sombre'}
-      </button>
-      <button type="button" onClick={() => void logout()}>
-        Se déconnecter
-      </button>
+      <UserMenu
+        name={session.actor.displayName}
+        role={session.actor.role}
+        items={[
+          { label: 'Raccourcis clavier', keys: 'F1', run: () => setHelpOpen(true) },
+          { label: theme === 'dark' ? 'Thème clair' : 'Thème sombre', keys: 'Alt+T', run: toggleTheme },
+          { label: 'Se déconnecter', run: () => void logout() },
+        ]}
+      />
     </header>
+  );
+}
+
+/**
+ * Who is logged in, with what one does rarely (shortcuts, theme, log out) behind it: the header
+ * keeps one line on a supervisor's screen. Opens on click or Enter, closes on Escape, on a choice
+ * or on a click elsewhere; arrows move between its items.
+ */
+function UserMenu({ name, role, items }: { name: string; role: keyof typeof ROLE_LABELS; items: { label: string; keys?: string; run: () => void }[] }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const outside = (e: PointerEvent) => {
+      if (!box.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', outside);
+    box.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    return () => document.removeEventListener('pointerdown', outside);
+  }, [open]);
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (!open) return;
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      setOpen(false);
+      toggle.current?.focus();
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const all = [...(box.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+      const i = all.indexOf(document.activeElement as HTMLButtonElement);
+      all[(i + (e.key === 'ArrowDown' ? 1 : all.length - 1)) % all.length]?.focus();
+    }
+  };
+  return (
+    <div className="user-menu" ref={box} onKeyDown={onKeyDown}>
+      <button type="button" ref={toggle} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} title={`${name} — ${ROLE_LABELS[role]}`}>
+        {name} ▾
+      </button>
+      {open ? (
+        <div role="menu" aria-label={`Menu de ${name}`}>
+          <p className="muted">
+            {name} — {ROLE_SHORT_LABELS[role]}
+          </p>
+          {items.map((item) => (
+            <button
+              key={item.label}
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                setOpen(false);
+                item.run();
+              }}
+            >
+              <span>{item.label}</span>
+              {item.keys ? <kbd>{item.keys}</kbd> : null}
+            </button>
+          ))}
+        </div>
+      ) : null}
+    </div>
   );
 }
 

@@ -87,6 +87,25 @@ test('keyboard help, shortcut bar and themes', async ({ page, shell }) => {
   const after = await page.evaluate(() => document.documentElement.dataset.theme);
   expect(after).not.toBe(before);
   expect(['light', 'dark']).toContain(after);
+  // The same from the user's menu, keyboard only; Escape closes it and gives the focus back.
+  const menuButton = page.getByRole('button', { name: /Claire Roux/ });
+  await menuButton.focus();
+  await page.keyboard.press('Enter');
+  const menu = page.getByRole('menu', { name: 'Menu de Claire Roux' });
+  await expect(menu).toContainText('Claire Roux — Médecin');
+  await expect(page.getByRole('menuitem', { name: /Raccourcis clavier/ })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(menu).toBeHidden();
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(before);
+  await menuButton.click();
+  await page.keyboard.press('Escape');
+  await expect(menu).toBeHidden();
+  await expect(menuButton).toBeFocused();
+  // Logging out is there too.
+  await menuButton.click();
+  await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
+  await expect(page.getByLabel('Nom et prénom')).toBeVisible();
 });
 
 test('a queue of 5,000 waiting cases is virtualized: few rows in the page, the last one reachable, filters by track', async ({ page, shell }) => {

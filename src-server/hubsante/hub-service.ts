@@ -560,6 +560,11 @@ export class HubService {
     return rows.map(() => undefined);
   });
 
+  /** A delivery's journal entry written apart (none on a replay: it is journaled already). */
+  private journalApart(entry: JournalInRow | null): Promise<void> {
+    return entry ? this.journalIn.add(entry) : Promise.resolve();
+  }
+
   /**
    * One delivery from our queues: journal it, then apply it once. Resolves when what it caused is
    * committed (the caller then acknowledges it on AMQP); throws when nothing could be committed.
@@ -616,7 +621,7 @@ export class HubService {
     if (d.useCase === 'reference') return this.onAck(d, now, entry);
     if (d.useCase === 'error') return this.onError(d, now, entry);
     /** What is not a writer's commit is journaled beside it. */
-    const apart = async (outcome: Promise<Outcome>): Promise<Outcome> => (await Promise.all([entry ? this.journalIn.add(entry) : undefined, outcome]))[1];
+    const apart = async (outcome: Promise<Outcome>): Promise<Outcome> => (await Promise.all([this.journalApart(entry), outcome]))[1];
     const ref = { distributionID: distributionId, senderID: sender, kind: d.envelope.distributionKind, useCase: d.useCase };
     const c = this.o.config;
     if (sender !== c.samu.id && sender !== c.sas.id) return apart(this.quarantine(ref, 703, `expéditeur inconnu de ce centre : ${sender}`, body, true));
@@ -741,7 +746,7 @@ export class HubService {
     const p = d.payload as { errorCode: { statusCode: number; statusString?: string }; errorCause?: string; referencedDistributionID?: string };
     this.o.log('warn', 'Hub Santé : erreur reçue', { from: d.envelope.senderID, code: p.errorCode.statusCode, cause: p.errorCause, referenced: p.referencedDistributionID });
     if (p.referencedDistributionID) await this.step(p.referencedDistributionID, { type: 'error', at: now, code: p.errorCode.statusCode, cause: (p.errorCause ?? p.errorCode.statusString ?? '').slice(0, 2000) }, entry);
-    else if (entry) await this.journalIn.add(entry);
+    else await this.journalApart(entry);
     return 'recorded';
   }
 
@@ -755,7 +760,7 @@ export class HubService {
     const before = t?.delivery;
     const after = before && applyDelivery(before, e);
     if (!t || !before || !after || (after.state === before.state && JSON.stringify(after.at) === JSON.stringify(before.at))) {
-      if (entry) await this.journalIn.add(entry);
+      await this.journalApart(entry);
       return;
     }
     const step: OutboxStep = { distributionId, state: after.state, steps: JSON.stringify(after.at), errorCode: after.error?.code ?? null, errorCause: after.error?.cause ?? null };
@@ -771,7 +776,7 @@ export class HubService {
     if (!written) {
       await Promise.all([
         this.o.db.query('UPDATE hub_outbox SET state = $3, steps = $4, error_code = $5, error_cause = $6 WHERE tenant = $1 AND distribution_id = $2', [this.o.config.tenant, distributionId, step.state, step.steps, step.errorCode, step.errorCause], 'hub-outbox-step-write'),
-        entry ? this.journalIn.add(entry) : undefined,
+        this.journalApart(entry),
       ]);
     }
     // Committed: memory moves forward too (from where it stands now: a confirm may have come meanwhile).

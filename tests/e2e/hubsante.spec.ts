@@ -5,7 +5,7 @@
  * SAMU hands a case to liberal regulation, it appears in the queue marked as from the SAMU, with
  * what the SAMU sent verbatim, and the physician accepts it (the SAMU receives the answer).
  */
-import { test, expect } from '@playwright/test';
+import { test, expect, type Locator, type Page } from '@playwright/test';
 import { v7 as uuidv7 } from 'uuid';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, TOKEN_SECRET, TENANT } from '../fixtures/sync-harness.js';
@@ -19,6 +19,17 @@ test.afterEach(closeStationPages);
 
 const LIBERAL = 'fr.health.snp210';
 const SAMU = 'fr.health.samu210';
+
+/** The physician opens a waiting case from the queue, takes it (Alt+P) and transfers it to the SAMU with a reason. */
+async function takeAndTransfer(page: Page, row: Locator, reason: string): Promise<void> {
+  await row.click();
+  // The case is on screen (its take button shown) before the shortcut takes it.
+  await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
+  await page.keyboard.press('Alt+KeyP');
+  await expect(page.locator('.case-header .status')).toHaveText('En régulation');
+  await page.getByLabel('Motif (transfert, réouverture)').fill(reason);
+  await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
+}
 
 test('transfer to the SAMU with its delivery steps, and a case handed over by the SAMU', async ({ browser }) => {
   test.setTimeout(120_000);
@@ -54,13 +65,7 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
 
     // The physician takes the case and transfers it to the SAMU.
     const queue = page.getByRole('list', { name: 'File de régulation' });
-    await queue.getByRole('button', { name: /MOREAU Jean/ }).click();
-    // The case is on screen (its take button shown) before the shortcut takes it.
-    await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
-    await page.keyboard.press('Alt+KeyP');
-    await expect(page.locator('.case-header .status')).toHaveText('En régulation');
-    await page.getByLabel('Motif (transfert, réouverture)').fill('Douleur thoracique typique : suspicion de SCA');
-    await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
+    await takeAndTransfer(page, queue.getByRole('button', { name: /MOREAU Jean/ }), 'Douleur thoracique typique : suspicion de SCA');
 
     // Each step, from the broker's confirm to the SAMU's integration.
     const hub = page.getByRole('region', { name: 'Hub Santé' });
@@ -178,12 +183,7 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     const during = uuidv7();
     await act(server, TENANT, during, { type: 'open', line: '116117', fields: { callbackPhone: '0699887766', reasonCode: 'FEVER', priority: 'P2', location: { inseeCode: '21231', communeName: 'Dijon' }, patient: { lastName: 'Dubois', firstName: 'Marie', ageYears: 80, sex: 'F' } } }, arm);
     await act(server, TENANT, during, { type: 'send_to_regulation' }, arm);
-    await queue.getByRole('button', { name: /DUBOIS Marie/ }).click();
-    await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
-    await page.keyboard.press('Alt+KeyP');
-    await expect(page.locator('.case-header .status')).toHaveText('En régulation');
-    await page.getByLabel('Motif (transfert, réouverture)').fill('Détresse respiratoire');
-    await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
+    await takeAndTransfer(page, queue.getByRole('button', { name: /DUBOIS Marie/ }), 'Détresse respiratoire');
     await expect(hub.getByRole('alert').filter({ hasText: 'Liaison Hub Santé coupée' })).toBeVisible();
     const waiting = hub.getByRole('list', { name: 'Acheminement : Transfert du dossier au SAMU' });
     await expect(waiting.getByRole('listitem').filter({ hasText: 'Reçu par le Hub' })).toHaveClass(/todo/);

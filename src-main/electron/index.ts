@@ -18,6 +18,10 @@ import {
 } from './security.js';
 
 registerAppScheme();
+// The UI speaks French whatever the operating system's language: Chromium's own controls (date
+// and time fields, their pickers) follow this locale, so a date reads 26/11/2026 and a time 08:30,
+// never 11/26/2026 08:30 AM on a workstation installed in English. Must be set before 'ready'.
+app.commandLine.appendSwitch('lang', 'fr-FR');
 if (!ensureSingleInstance()) app.quit();
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;

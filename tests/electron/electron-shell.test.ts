@@ -27,6 +27,9 @@ describe.skipIf(!binary)('Electron shell (needs the Electron binary)', () => {
         (globalThis as unknown as { permanenceBridge: { invoke: (m: string, p: unknown) => Promise<unknown> } }).permanenceBridge.invoke('system.info', {}),
       );
       expect(info).toMatchObject({ ok: true });
+      // French whatever the system's language (date and time fields follow the application locale).
+      expect(await app.evaluate(({ app: a }) => a.getLocale())).toBe('fr-FR');
+      expect(await page.evaluate(() => navigator.language)).toBe('fr-FR');
       await page.getByLabel('Nom et prénom').waitFor();
     } finally {
       await app.close();

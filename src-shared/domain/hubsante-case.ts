@@ -47,21 +47,31 @@ export const DECISION_TO_HUB: Record<DecisionCode, { decisionType: string; resou
 const SEX_TO_HUB = { F: 'F', M: 'M', U: 'UN' } as const;
 const HUB_TO_SEX: Record<string, 'F' | 'M' | 'U'> = { F: 'F', M: 'M', O: 'U', UN: 'U' };
 
-/** "DRMFR15" + department + "L" + year + day of year + the reference's own part: unique and stable. */
-export function hubCaseId(c: Pick<RegulationCase, 'reference' | 'openedAt'>, ctx: HubCaseContext): { caseId: string; senderCaseId: string } {
+/**
+ * A case we create on the Hub: "DRMFR15" + department + "L" + year + day of year + our case's id.
+ * The Hub requires it unique across every system and generated without asking anyone: our case id
+ * (a UUID made where the case was opened, even offline) is; the human reference (date + 6 hex
+ * digits) is not (two cases of one day can share it: the SAMU refused the second with 701).
+ */
+export function hubCaseId(c: Pick<RegulationCase, 'id' | 'openedAt'>, ctx: HubCaseContext): { caseId: string; senderCaseId: string } {
   const d = new Date(c.openedAt);
   const start = Date.UTC(d.getUTCFullYear(), 0, 0);
   const day = String(Math.floor((c.openedAt - start) / 86_400_000)).padStart(3, '0');
-  const own = c.reference.split('-').pop()!.replace(/[^A-Za-z0-9]/g, '');
+  const own = c.id.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
   const senderCaseId = `DRMFR15${ctx.departmentCode}L${String(d.getUTCFullYear()).slice(2)}${day}${own}`;
   return { caseId: `${ctx.clientId}.${senderCaseId}`, senderCaseId };
+}
+
+/** The case's id on the Hub: the one it already has (made once, never changed), else a new one. */
+export function sharedCaseId(c: Pick<RegulationCase, 'id' | 'openedAt' | 'hub'>, ctx: HubCaseContext): { caseId: string; senderCaseId: string } {
+  return c.hub?.caseId ? { caseId: c.hub.caseId, senderCaseId: c.hub.caseId.split('.').slice(3).join('.') } : hubCaseId(c, ctx);
 }
 
 const contact = (phone: string) => ({ channel: 'PERSONNE', type: 'TEL', detail: phone });
 
 export function caseToCreateCaseHealth(c: RegulationCase, ctx: HubCaseContext, options: { owner?: string } = {}): Record<string, unknown> {
   const f = c.fields;
-  const { caseId, senderCaseId } = c.hub && c.hub.createdBy === 'peer' ? { caseId: c.hub.caseId, senderCaseId: c.hub.caseId.split('.').slice(3).join('.') } : hubCaseId(c, ctx);
+  const { caseId, senderCaseId } = sharedCaseId(c, ctx);
   const at = (ms: number) => hubDateTime(ms, ctx.timeZone);
   const patientName = [f.patient?.firstName, f.patient?.lastName].filter(Boolean).join(' ');
   const patientId = `${ctx.clientId}.${senderCaseId}.patient.1`;

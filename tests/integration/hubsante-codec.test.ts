@@ -14,6 +14,7 @@ import { HubSchemas, SCHEMA_DIR } from '../../src-server/hubsante/schemas.js';
 import { ackOf, applyDelivery, errorOf, inboundAction, newDelivery, type DeliveryEvent } from '../../src-shared/domain/hubsante-protocol.js';
 import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB, handOverAnswer, handOverUpdate, readUpdate } from '../../src-shared/domain/hubsante-case.js';
 import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
+import { caseReference } from '../../src-shared/domain/case-lifecycle.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
 const schemas = new HubSchemas();
@@ -200,9 +201,26 @@ describe('a case as RS-EDA (createCaseHealth)', () => {
     expect(schemas.check('RS-EDA.schema.json', bare)).toEqual([]);
   });
 
+  it('gives two cases of one day whose references coincide two Hub case ids, and keeps a case its Hub id', () => {
+    // Same opening day, same last 6 hex digits: one human reference for both (20261125-475C89).
+    const a = { ...base, id: '01890000-0000-7000-8000-aaaaaa475c89' };
+    const b = { ...base, id: '01890000-0000-7000-8000-bbbbbb475c89' };
+    expect(caseReference(a.id, T)).toBe(caseReference(b.id, T));
+    const idA = String(caseToCreateCaseHealth(a, ctx).caseId);
+    const idB = String(caseToCreateCaseHealth(b, ctx).caseId);
+    expect(idA).not.toBe(idB);
+    expect(schemas.check('RS-EDA.schema.json', caseToCreateCaseHealth(a, ctx))).toEqual([]);
+    // Once on the Hub, a case keeps the id it was given (an earlier format included): never changed.
+    const shared = { ...a, hub: { caseId: 'fr.health.samu210.DRMFR1521L26329475C89', peer: 'fr.health.samu211', owner: 'fr.health.samu211', createdBy: 'us' as const, messages: [] } };
+    const again = caseToCreateCaseHealth(shared, ctx);
+    expect(again.caseId).toBe('fr.health.samu210.DRMFR1521L26329475C89');
+    expect(again.senderCaseId).toBe('DRMFR1521L26329475C89');
+  });
+
   it('carries the codes of the Hub and reads back into the same screening fields', () => {
     const payload = caseToCreateCaseHealth(base, ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(payload.caseId).toBe('fr.health.samu210.DRMFR1521L26329475C89');
+    expect(payload.caseId).toBe('fr.health.samu210.DRMFR1521L2632901890000000070008000000000000001');
+    expect(payload.senderCaseId).toBe('DRMFR1521L2632901890000000070008000000000000001');
     expect(payload.creation).toBe('2026-11-25T23:04:05+01:00');
     expect(payload.qualification).toEqual({ origin: '116117', details: { priority: 'P2', attribution: 'DRM.MRL' } });
     expect(payload.decision[0]).toMatchObject({ decisionType: 'INTER', resourceType: 'LIBERAL.MG', orientationType: 'DOMICILE', operator: { role: 'MEDECIN', label: 'Dr Roux' } });

@@ -4,6 +4,7 @@
  * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant; accepted
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
+import { mark } from './latency-marks.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -119,6 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     for (const ws of set) {
       if (ws.readyState !== ws.OPEN) continue;
       // A slow socket gets a poke instead of more data: it pulls at its own pace.
+      mark('ws-push');
       ws.send(ws.bufferedAmount > wsHighWater ? poke : data);
     }
   };

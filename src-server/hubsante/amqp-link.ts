@@ -7,6 +7,7 @@
  * automatic recovery: this class reconnects with a capped exponential backoff and reopens channels.
  * Certificates and passphrases are read from files and never logged.
  */
+import { mark } from '../latency-marks.js';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
@@ -142,6 +143,7 @@ export class HubAmqpLink extends EventEmitter {
           if (!msg || generation !== this.generation) return;
           acks.delivered(msg);
           this.ackers.set(msg, acks);
+          mark(`amqp-delivered-${q}`);
           this.options.onDelivery(q, msg);
         }, { noAck: false });
       }
@@ -222,6 +224,7 @@ export class HubAmqpLink extends EventEmitter {
 
   /** Publish on `hubsante` with our id as routing key; resolves once the broker confirmed it. */
   publish(body: Buffer, messageId: string): Promise<void> {
+    mark('amqp-publish');
     const pub = this.pub;
     if (!pub || this.state !== 'connected') return Promise.reject(new NotConnectedError());
     return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@
  * and out goes verbatim into the append-only journal. An AMQP delivery is acknowledged only after
  * what it caused is committed.
  */
+import { mark } from '../latency-marks.js';
 import { createHash } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { v7 as uuidv7 } from 'uuid';
@@ -351,6 +352,7 @@ export class HubService {
         // One channel, in commit order: the broker keeps that order; confirms come back in it.
         const results = await Promise.allSettled(rows.map((r) => this.link.publish(Buffer.from(r.body), r.distribution_id)));
         const done = rows.filter((_, i) => results[i]!.status === 'fulfilled');
+        mark('amqp-confirmed');
         if (done.length) this.confirmed(done, false);
         if (done.length < rows.length) {
           const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -539,6 +541,7 @@ export class HubService {
   private async onDelivery(queue: HubQueue, msg: ConsumeMessage): Promise<void> {
     try {
       await this.receive(queue, msg.content.toString('utf8'), { redelivered: msg.fields.redelivered });
+      mark('amqp-ack');
       this.link.ack(msg);
     } catch (error) {
       // Nothing was committed (the database is down?): give it back after a pause, it comes again.
@@ -579,7 +582,9 @@ export class HubService {
       const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? unreadableId(body);
       return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
     }
+    mark('json-parsed');
     const decoded = this.o.schemas.decode(data);
+    mark('schema-checked');
     const env = (data ?? {}) as { distributionID?: string; senderID?: string; distributionKind?: string };
     if (!decoded.ok) {
       await this.journalIn.add({ distributionId: env.distributionID ?? null, sender: env.senderID ?? null, kind: env.distributionKind ?? null, useCase: null, caseId: null, note: 'non conforme', body, at: now });
@@ -652,6 +657,7 @@ export class HubService {
       const u = d.useCase === 'createCaseHealthUpdate' ? createCaseHealthUpdateToChanges(payload) : { changes: {}, notes: [] };
       command = { type: 'hub_update', changes: validFields(u.changes), notes: u.notes, ...(u.owner ? { owner: u.owner } : {}), ours: c.clientId, message };
     }
+    mark('mapped-to-command');
     const writer = await this.o.writer();
     const mutationId = uuidFrom(`${c.tenant}|${distributionId}${options.replay ? `|replay|${options.replay}` : ''}`);
     const hubMessage: HubSubmission = { kind: 'message', decoded: d, body, at: now, entry: entry && { ...entry, caseId } };

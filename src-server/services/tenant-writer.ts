@@ -6,6 +6,7 @@
  * Only after the commit are verdicts answered and events fanned out. Sequence order is therefore
  * commit order, and a reader using `seq > cursor` can never skip a late commit.
  */
+import { mark } from '../latency-marks.js';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
 import { caseFactOf, type CaseFact } from '../../src-shared/domain/statistics.js';
 import type { AppError } from '../../src-shared/domain/result.js';
@@ -256,6 +257,7 @@ export class TenantWriter {
 
   /** `read`: read known verdicts and the cases missing from memory first (else see `likelyNew`). */
   private async commit(batch: Pending[], read: boolean): Promise<void> {
+    mark('writer-decide');
     const now = this.now();
     const ids = batch.map((p) => p.mutation.id);
     // Verdicts already given (a duplicate push, a retry after a lost answer): answer them again.
@@ -342,6 +344,7 @@ export class TenantWriter {
         const before = this.cache.get(id);
         return before && sameFact(caseFactOf(before.state), fact) ? [] : [[id, fact] as const];
       });
+      mark('writer-commit-sent');
       await this.db.query(
         `WITH new_events AS (
            INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
@@ -445,6 +448,7 @@ export class TenantWriter {
         'writer-commit',
       );
     }
+    mark('writer-committed');
     this.lastSeq = seq;
     for (const [id, c] of working) this.remember(id, c);
     this.committedBatches += 1;

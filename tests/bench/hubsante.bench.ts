@@ -9,7 +9,9 @@
  *    answered with one RC-REF each, all RC-REFs back at the partner); baseline: the same N messages
  *    answered by a bare consumer that acknowledges and replies at once.
  */
+import { flushMarks, mark } from '../../src-server/latency-marks.js';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { WebSocket } from 'ws';
@@ -21,6 +23,7 @@ import { freshDatabase, OTHER_TENANT, rawLogin, TENANT, TOKEN_SECRET, waitFor } 
 import { connectAs } from '../fixtures/hub-dispatcher.js';
 import { act, arm, ensureHubBroker, hubConfig, partnerCase, physician } from '../fixtures/hub.js';
 import { median, quantile, fmt } from './stats.js';
+import { breakdown } from './latency-breakdown.js';
 
 const LIBERAL = 'fr.health.snp210';
 const SAMU = 'fr.health.samu210';
@@ -104,7 +107,7 @@ async function bareSession() {
 }
 
 /** A child process of this bench (a script of this folder) that prints "ready [what]" once started and stops on SIGTERM. */
-async function childProcess(script: string, args: string[]): Promise<{ ready: string; stop(): Promise<void> }> {
+async function childProcess(script: string, args: string[]): Promise<{ ready: string; pid: number; stop(): Promise<void> }> {
   const profile = process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await within(
@@ -120,6 +123,7 @@ async function childProcess(script: string, args: string[]): Promise<{ ready: st
   );
   return {
     ready,
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -129,9 +133,9 @@ async function childProcess(script: string, args: string[]): Promise<{ ready: st
 }
 
 /** A regulation server in a child process of its own (another center, another machine in production). */
-async function serverProcess(tenant: string, clientId: string, peer: string, prefetch?: number): Promise<{ dbUrl: string; stop(): Promise<void> }> {
+async function serverProcess(tenant: string, clientId: string, peer: string, prefetch?: number): Promise<{ dbUrl: string; pid: number; stop(): Promise<void> }> {
   const c = await childProcess('hubsante-server.child.ts', [tenant, clientId, peer, ...(prefetch ? [String(prefetch)] : [])]);
-  return { dbUrl: c.ready, stop: c.stop };
+  return { dbUrl: c.ready, pid: c.pid, stop: c.stop };
 }
 
 /** The liberal center here (its workstation socket is what we watch), the SAMU in its own process. */
@@ -142,6 +146,8 @@ async function twoServers() {
   await waitFor('links up', () => liberal.hub(TENANT)!.link.connected, 30_000);
   return {
     liberal,
+    db: lib.db,
+    samuPid: samu.pid,
     close: async () => {
       await samu.stop();
       await liberal.close();
@@ -152,7 +158,7 @@ async function twoServers() {
 }
 
 /** Transfer committed → integrated step pushed to a workstation socket of the liberal center. */
-async function permanenceSession(liberal: RegulationServer) {
+async function permanenceSession(liberal: RegulationServer, db: SqlDatabase) {
   const w = await liberal.writer(TENANT);
   /** Cases under regulation, ready to be transferred (made before the timing starts). */
   const underRegulation = async (n: number) => {
@@ -171,7 +177,7 @@ async function permanenceSession(liberal: RegulationServer) {
     s.on('message', (d) => {
       const f = JSON.parse(d.toString()) as { type: string; events?: { caseId: string; kind: string; payload: { delivery?: { state?: string } } }[] };
       if (f.type !== 'events') return;
-      for (const e of f.events!) if (e.kind === 'case.hub_delivery' && e.payload.delivery?.state === 'integrated') waiting.get(e.caseId)?.(performance.now());
+      for (const e of f.events!) if (e.kind === 'case.hub_delivery' && e.payload.delivery?.state === 'integrated') { mark('shown'); waiting.get(e.caseId)?.(performance.now()); }
     });
     s.once('open', () => ok(s));
     s.once('error', fail);
@@ -187,8 +193,15 @@ async function permanenceSession(liberal: RegulationServer) {
         const [v] = await w.submit([{ mutation: { id: uuidv7(), caseId, command: { type: 'transfer_samu', reason: 'bench' }, clientTime: Date.now(), localSeq: 1 }, actor: physician(), workstationId: 'bench' }]);
         // From the moment the transfer is committed (the issue's "case committed → RC-REF shown").
         const t0 = performance.now();
+        mark('transfer-committed');
         if (v!.status !== 'accepted') throw new Error(`transfer refused: ${JSON.stringify(v!.error)}`);
-        times.push((await within(shown, 10_000, 'Permanence round trip')) - t0);
+        try {
+          times.push((await within(shown, 10_000, 'Permanence round trip')) - t0);
+        } catch (error) {
+          // Say where it stopped: the message's steps and the partner's answer, if any.
+          const { rows } = await db.query(`SELECT distribution_id, state, steps, error_code, error_cause FROM hub_outbox WHERE case_id = $1`, [caseId]);
+          throw new Error(`${(error as Error).message} (case ${caseId}: ${JSON.stringify(rows)})`, { cause: error });
+        }
       }
       return times;
     },
@@ -238,7 +251,11 @@ export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<bool
   ensureHubBroker();
   // The Hub is another system: its dispatcher runs in a process of its own, for the baseline as for
   // Permanence (in this one it would wait behind the liberal center's work, which no real Hub does).
+  // PERMANENCE_LATENCY_MARKS=<file>: the round trips are also told step by step (latency marks).
+  const marks = process.env.PERMANENCE_LATENCY_MARKS;
+  if (marks) writeFileSync(marks, '');
   const stub = await childProcess('hub-dispatcher.child.ts', ['1000']);
+  names.set(process.pid, 'liberal').set(stub.pid, 'hub');
   let ok = true;
   // PERMANENCE_BENCH_HUB_PART=roundtrip or burst runs one part alone (to profile it).
   const part = process.env.PERMANENCE_BENCH_HUB_PART;
@@ -249,7 +266,20 @@ export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<bool
   } finally {
     await stub.stop();
   }
+  if (marks && part !== 'burst') printBreakdown(marks);
   return ok;
+}
+
+/** Which process wrote which marks (this one is the liberal center). */
+const names = new Map<number, string>();
+
+function printBreakdown(file: string): void {
+  flushMarks();
+  const b = breakdown(readFileSync(file, 'utf8'), names, 'transfer-committed', 'shown');
+  console.log(`\n# Hub Santé: where a round trip goes (median of each step, ${b.typical} of ${b.roundTrips} round trips took this path; their median ${fmt(b.totalMedianMs)})`);
+  console.log('| from | to | median |');
+  console.log('| --- | --- | --- |');
+  for (const s of b.steps) console.log(`| ${s.from} | ${s.to} | ${fmt(s.medianMs)} |`);
 }
 
 async function roundTrips(smoke: boolean): Promise<boolean> {
@@ -259,10 +289,11 @@ async function roundTrips(smoke: boolean): Promise<boolean> {
   // the same machine (a shared host's noise moves either from one minute to the next).
   const bareClients = await bareSession();
   const s = await twoServers();
+  names.set(s.samuPid, 'samu');
   const bare: number[] = [];
   const ours: number[] = [];
   try {
-    const session = await permanenceSession(s.liberal);
+    const session = await permanenceSession(s.liberal, s.db);
     try {
       await bareClients.run(warm);
       await session.run(warm);

@@ -13,7 +13,7 @@ import {
   type Track,
 } from './codes.js';
 import { err, ok, type Result } from './result.js';
-import type { CaseStatus, HubCaseMessage, HubLink, RegulationCase, ScreeningFields } from '../schemas/case.js';
+import type { CaseStatus, FieldSource, HubCaseMessage, HubLink, RegulationCase, ScreeningFields } from '../schemas/case.js';
 import type { CaseCommand, CaseEvent, CaseEventDraft, HubDelivery } from '../schemas/case-events.js';
 import { DELIVERY_RANK } from './hubsante-protocol.js';
 import type { Actor } from '../schemas/case.js';
@@ -209,8 +209,11 @@ export function decide(
       if (state.hub?.handOver !== 'to_us_pending') return err('invalid_transition', 'Aucune prise en charge du SAMU n’attend de réponse sur ce dossier.');
       if (!command.accept && !command.reason) return err('incomplete', 'Motif du refus requis.', { missing: ['motif'] });
       return ok({ ...base, kind: 'case.hand_over_answered', payload: { accept: command.accept, ...(command.reason ? { reason: command.reason } : {}) } });
-    case 'hub_update':
-      return ok({ ...base, kind: 'case.hub_updated', payload: { changes: command.changes, notes: command.notes, ...(command.owner ? { owner: command.owner } : {}), ours: command.ours, message: command.message } });
+    case 'hub_update': {
+      const changes = partnerChanges(state.fields, command.changes);
+      const previous = replacedValues(state, changes);
+      return ok({ ...base, kind: 'case.hub_updated', payload: { changes, ...(previous ? { previous } : {}), notes: command.notes, ...(command.owner ? { owner: command.owner } : {}), ours: command.ours, message: command.message } });
+    }
     case 'hub_delivery':
       return ok({ ...base, kind: 'case.hub_delivery', payload: { delivery: command.delivery } });
     case 'record_call': {
@@ -239,6 +242,57 @@ function mergeFields(current: ScreeningFields, changes: ScreeningFields): Screen
   return next;
 }
 
+/** The screening fields made of parts (a partner may send some parts of them and not others). */
+const COMPOSITE_FIELDS = new Set<keyof ScreeningFields>(['caller', 'patient', 'location', 'treatingDoctor']);
+
+/**
+ * What a partner's update changes, part by part: what it sends replaces ours, what it leaves out stays
+ * (a SAMU that sends the address keeps our sector and access notes; a patient's name keeps the age),
+ * and a value it sends again unchanged is no change. The event records the values the case ends with.
+ */
+export function partnerChanges(current: ScreeningFields, incoming: ScreeningFields): ScreeningFields {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(incoming) as [keyof ScreeningFields, unknown][]) {
+    const mine = current[key];
+    const next = COMPOSITE_FIELDS.has(key) && isRecord(mine) && isRecord(value) ? { ...mine, ...value } : value;
+    if (!sameValue(mine, next)) out[key] = next;
+  }
+  return out as ScreeningFields;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Two field values are the same whatever the order of their parts. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameValue(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** The values a partner's changes replace (those that were set), and who had set each. */
+function replacedValues(state: RegulationCase, changes: ScreeningFields): { values: ScreeningFields; setBy: Record<string, FieldSource> } | null {
+  const keys = (Object.keys(changes) as (keyof ScreeningFields)[]).filter((k) => state.fields[k] !== undefined);
+  if (keys.length === 0) return null;
+  const values: Record<string, unknown> = {};
+  const setBy: Record<string, FieldSource> = {};
+  for (const k of keys) {
+    values[k] = state.fields[k];
+    const source = state.fieldSources?.[k];
+    if (source) setBy[k] = source;
+  }
+  return { values: values as ScreeningFields, setBy };
+}
+
+/** Who set these fields now: the event's author. */
+function sourced(before: RegulationCase['fieldSources'], keys: string[], actor: Actor, at: number): Record<string, FieldSource> {
+  const out = { ...before };
+  for (const k of keys) out[k] = { by: actor.displayName, role: actor.role, at };
+  return out;
+}
+
 /** When an event happened: the server's clock once it accepted it, the author's until then. */
 export const eventTime = (event: CaseEvent | CaseEventDraft): number => event.serverTime ?? event.clientTime;
 
@@ -259,6 +313,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: { ...fieldVersions, line: 1 },
+      fieldSources: sourced({}, [...Object.keys(event.payload.fields), 'line'], event.actor, at),
       notes: [],
       linkedCaseIds: [],
     };
@@ -278,6 +333,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: Object.fromEntries([...Object.keys(event.payload.fields), 'line'].map((k) => [k, 1])),
+      fieldSources: sourced({}, [...Object.keys(event.payload.fields), 'line'], event.actor, at),
       notes: event.payload.notes.map((n, i) => ({ eventId: `${event.id}#${i}`, at, author: n.author ?? link.peerName ?? link.peer, role: 'hub' as const, text: n.text })),
       linkedCaseIds: [],
       hub: {
@@ -299,6 +355,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       next.fields = mergeFields(state.fields, event.payload.changes);
       next.fieldVersions = { ...state.fieldVersions };
       for (const key of Object.keys(event.payload.changes)) next.fieldVersions[key] = version;
+      next.fieldSources = sourced(state.fieldSources, Object.keys(event.payload.changes), event.actor, at);
       if (state.status === 'new_call') next.status = 'screening';
       break;
     }
@@ -379,7 +436,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       break;
     }
     case 'case.hub_updated':
-      applyHubUpdate(state, next, event.payload, at, event.id);
+      applyHubUpdate(state, next, event.payload, at, event.id, event.actor);
       break;
     case 'case.hub_delivery':
       next.hub = withDelivery(state.hub, event.payload.delivery, at);
@@ -403,7 +460,7 @@ function inbound(message: { distributionId: string; useCase: string }, at: numbe
 }
 
 /** The partner's RS-EDA-MAJ: its changes, its notes, and what its `owner` says about the hand-over. */
-function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number, eventId: string): void {
+function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number, eventId: string, actor: Actor): void {
   const peer = state.hub?.peer ?? p.message.senderId;
   const hub: HubLink = state.hub
     ? { ...state.hub, messages: [...state.hub.messages, inbound(p.message, at)] }
@@ -412,6 +469,7 @@ function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<
     next.fields = mergeFields(state.fields, p.changes);
     next.fieldVersions = { ...state.fieldVersions };
     for (const key of Object.keys(p.changes)) next.fieldVersions[key] = next.version;
+    next.fieldSources = sourced(state.fieldSources, Object.keys(p.changes), actor, at);
   }
   if (p.notes.length > 0) {
     next.notes = [...state.notes, ...p.notes.map((n, i) => ({ eventId: `${eventId}#${i}`, at, author: n.author ?? state.hub?.peerName ?? peer, role: 'hub' as const, text: n.text }))];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, CallRecordSchema, DecisionSchema, HubDeliveryStateSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
+import { ActorSchema, CallRecordSchema, DecisionSchema, FieldSourceSchema, HubDeliveryStateSchema, LineSchema, ScreeningFieldsSchema } from './case.js';
 import { EpochMsSchema, IdSchema, shortText } from './primitives.js';
 
 /** Commands: what a user asks the core to do to a case. Validated at every boundary. */
@@ -83,7 +83,15 @@ export const CaseEventPayloadSchemas = {
   'case.handed_over': z.strictObject({ to: ActorSchema }),
   'case.hand_over_answered': z.strictObject({ accept: z.boolean(), reason: z.string().optional() }),
   'case.hub_opened': z.strictObject({ line: LineSchema, fields: ScreeningFieldsSchema, notes: z.array(HubNoteSchema), link: HubOpenLinkSchema, message: HubMessageRecordSchema }),
-  'case.hub_updated': z.strictObject({ changes: ScreeningFieldsSchema, notes: z.array(HubNoteSchema), owner: z.string().optional(), ours: z.string(), message: HubMessageRecordSchema }),
+  'case.hub_updated': z.strictObject({
+    changes: ScreeningFieldsSchema,
+    /** The values the partner's changes replaced, and who had set each (the record of an overwrite). */
+    previous: z.strictObject({ values: ScreeningFieldsSchema, setBy: z.record(z.string(), FieldSourceSchema) }).optional(),
+    notes: z.array(HubNoteSchema),
+    owner: z.string().optional(),
+    ours: z.string(),
+    message: HubMessageRecordSchema,
+  }),
   'case.hub_delivery': z.strictObject({ delivery: HubDeliverySchema }),
 } as const;
 export type CaseEventKind = keyof typeof CaseEventPayloadSchemas;

@@ -32,6 +32,10 @@ export const ActorSchema = z.strictObject({
 });
 export type Actor = z.infer<typeof ActorSchema>;
 
+/** Who set a screening field's value, and when. */
+export const FieldSourceSchema = z.strictObject({ by: shortText(100).min(1), role: RoleSchema, at: EpochMsSchema });
+export type FieldSource = z.infer<typeof FieldSourceSchema>;
+
 /** A phone number as typed; the domain normalises it (see text/phone.ts). */
 export const PhoneInputSchema = z
   .string()
@@ -183,6 +187,8 @@ export const RegulationCaseSchema = z.strictObject({
   fields: ScreeningFieldsSchema,
   /** Last version at which each screening field changed (field-level merge and conflict detection). */
   fieldVersions: z.record(z.string(), z.number().int().positive()),
+  /** Who last set each screening field, and when (absent on cases recorded before it was kept). */
+  fieldSources: z.record(z.string(), FieldSourceSchema).optional(),
   track: TrackSchema.optional(),
   waitingSince: EpochMsSchema.optional(),
   takenBy: ActorSchema.optional(),

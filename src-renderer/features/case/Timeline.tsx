@@ -3,9 +3,11 @@
  * the server. A supervisor reads it as the medico-legal record.
  */
 import type { MethodOutput } from '../../../src-shared/contract/methods';
-import { DECISIONS, LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
+import { DECISIONS, LINE_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
 import { dateTime, displayNumber, duration } from '../../ui/labels';
 import { DELIVERY_LABELS as HUB_DELIVERY_LABELS } from '../../../src-shared/domain/hubsante-protocol';
+import type { FieldSource, ScreeningFields } from '../../../src-shared/schemas/case';
+import { fieldValueText } from './field-values';
 
 type History = MethodOutput<'case.history'>;
 type Entry = History[number];
@@ -14,12 +16,9 @@ function describe(e: Entry): string {
   switch (e.kind) {
     case 'case.opened':
       return `ouverture du dossier (${LINE_LABELS[e.payload.line]})`;
-    case 'case.fields_updated': {
-      const c = e.payload.changes;
-      const parts = Object.keys(c).map((k) => FIELD_LABELS[k] ?? k);
-      const prio = c.priority ? ` — ${PRIORITY_LABELS[c.priority]}` : '';
-      return `mise à jour : ${parts.join(', ')}${prio}`;
-    }
+    case 'case.fields_updated':
+      // The values follow, field by field (see Changes).
+      return 'mise à jour';
     case 'case.note_added':
       return `note : « ${e.payload.text} »`;
     case 'case.sent_to_regulation':
@@ -55,7 +54,6 @@ function describe(e: Entry): string {
       return `dossier reçu du ${e.payload.link.peerName ?? e.payload.link.peer} par le Hub Santé${e.payload.link.owner === e.payload.link.ours ? ', confié à la régulation libérale' : ''}`;
     case 'case.hub_updated': {
       const parts = [
-        ...Object.keys(e.payload.changes).map((k) => FIELD_LABELS[k] ?? k),
         ...(e.payload.notes.length ? [`${e.payload.notes.length} note(s) : « ${e.payload.notes.map((n) => n.text).join(' » « ')} »`] : []),
         ...(e.payload.owner ? [`responsable : ${e.payload.owner === e.payload.ours ? 'nous' : e.payload.owner}`] : []),
       ];
@@ -78,7 +76,53 @@ const FIELD_LABELS: Record<string, string> = {
   reasonCode: 'motif',
   reasonText: 'précisions',
   priority: 'priorité',
+  treatingDoctor: 'médecin traitant',
+  reportConsent: 'accord pour le compte rendu',
 };
+
+interface FieldChange {
+  field: keyof ScreeningFields;
+  after: unknown;
+  /** The value replaced, when the event recorded it (a partner's update does). */
+  before?: { value: unknown; setBy?: FieldSource };
+}
+
+/** What an update changed, field by field, read from the event itself. */
+function changesOf(e: Entry): FieldChange[] | undefined {
+  if (e.kind !== 'case.fields_updated' && e.kind !== 'case.hub_updated') return undefined;
+  const previous = e.kind === 'case.hub_updated' ? e.payload.previous : undefined;
+  const changes = (Object.keys(e.payload.changes) as (keyof ScreeningFields)[]).map((field) => ({
+    field,
+    after: e.payload.changes[field],
+    ...(previous && previous.values[field] !== undefined ? { before: { value: previous.values[field], ...(previous.setBy[field] ? { setBy: previous.setBy[field] } : {}) } } : {}),
+  }));
+  return changes.length ? changes : undefined;
+}
+
+const valueText = (field: keyof ScreeningFields, value: unknown) => fieldValueText(field, value as ScreeningFields[typeof field]);
+
+/** The values an update set; a partner's replacement of a value typed here stands out. */
+function Changes({ changes }: { changes: FieldChange[] }) {
+  return (
+    <ul className="field-changes">
+      {changes.map((c) => {
+        const typedHere = c.before?.setBy && c.before.setBy.role !== 'hub' ? c.before.setBy : null;
+        return (
+          <li key={c.field} className={typedHere ? 'replaced' : undefined}>
+            {FIELD_LABELS[c.field] ?? c.field} :{' '}
+            {c.before ? (
+              <>
+                <span className="muted">{valueText(c.field, c.before.value)}</span> →{' '}
+              </>
+            ) : null}
+            <strong>{valueText(c.field, c.after)}</strong>
+            {typedHere ? <span className="warn small"> — remplace la valeur saisie ici par {typedHere.by} ({dateTime(typedHere.at)})</span> : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
 
 /** `synced`: this workstation works with a central server (a standalone one has nothing to wait for). */
 export function Timeline({ history, synced }: { history: History; synced: boolean }) {
@@ -95,6 +139,7 @@ export function Timeline({ history, synced }: { history: History; synced: boolea
             ) : synced && e.syncStatus === 'pending' ? (
               <span className="muted small"> (non synchronisé)</span>
             ) : null}
+            {changesOf(e) ? <Changes changes={changesOf(e)!} /> : null}
           </li>
         ))}
       </ol>

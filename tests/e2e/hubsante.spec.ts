@@ -27,7 +27,7 @@ async function takeAndTransfer(page: Page, row: Locator, reason: string): Promis
   await expect(page.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
   await page.keyboard.press('Alt+KeyP');
   await expect(page.locator('.case-header .status')).toHaveText('En régulation');
-  await page.getByLabel('Motif (transfert, réouverture)').fill(reason);
+  await page.getByLabel('Motif du transfert au SAMU').fill(reason);
   await page.getByRole('button', { name: 'Transférer au SAMU' }).click();
 }
 
@@ -79,11 +79,27 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
 
     // The SAMU accepts (its id stays the owner): the case says so.
     const hubCaseId = ((sent as HubEnvelope).content[0].jsonContent.embeddedJsonContent.message.createCaseHealth as { caseId: string }).caseId;
-    await samu.publish(message(SAMU, LIBERAL, 'Update', 'createCaseHealthUpdate', { caseId: hubCaseId, owner: SAMU, freetext: 'Pris en charge, SMUR engagé' }));
+    // Its update carries the patient's age only (61 typed here, 62 for the SAMU): the name stays.
+    await samu.publish(
+      message(SAMU, LIBERAL, 'Update', 'createCaseHealthUpdate', {
+        caseId: hubCaseId,
+        owner: SAMU,
+        freetext: 'Pris en charge, SMUR engagé',
+        patient: [{ patientId: `${hubCaseId}.patient.1`, detail: { age: 'P62Y' } }],
+      }),
+    );
     await expect(hub).toContainText('Pris en charge par le SAMU');
     const timeline = page.getByRole('region', { name: 'Historique du dossier' });
     await expect(timeline).toContainText('Transfert du dossier au SAMU : Intégré par le destinataire');
     await expect(timeline).toContainText('mise à jour reçue du SAMU');
+    // The reason typed for the transfer does not come back as a reason to reopen.
+    await expect(page.getByLabel('Motif de réouverture')).toHaveValue('');
+    // The value it replaced, and who had typed it, are in the record.
+    const replaced = timeline.locator('.field-changes li.replaced');
+    await expect(replaced).toContainText('patient : MOREAU Jean, 61 ans, Homme → MOREAU Jean, 62 ans, Homme');
+    await expect(replaced).toContainText('— remplace la valeur saisie ici par ARM 1');
+    await timeline.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/hub-update-replaced-value.png` });
     await hub.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/hub-transfer-to-samu.png` });
 

@@ -10,7 +10,7 @@ const trip = (t0: number, hop: number) => [`1 start ${t0}`, `2 received ${t0 + h
 
 describe('where a round trip goes (benchmark latency marks)', () => {
   it('gives the median of each step of the common path, across processes, in time order', () => {
-    const lines = [...trip(100, 1), ...trip(200, 3), ...trip(300, 2)].reverse(); // out of order, as several files append
+    const lines = [...trip(100, 1), ...trip(200, 3), ...trip(300, 2)].toReversed(); // out of order, as several files append
     const b = breakdown(lines.join('\n'), names, 'start', 'end');
     expect(b).toEqual({
       roundTrips: 3,

@@ -62,7 +62,9 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const [code, setCode] = useState<DecisionCode | undefined>(current.decision?.code);
   const [fields, setFields] = useState<Partial<Record<DecisionField | 'comment', string>>>({});
   const [note, setNote] = useState('');
-  const [reason, setReason] = useState('');
+  // Two reasons, two fields: a transfer's reason must not reappear as the reason to reopen.
+  const [transferReason, setTransferReason] = useState('');
+  const [reopenReason, setReopenReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const now = useNow(60_000);
   const directory = useApp((s) => s.directory);
@@ -262,12 +264,15 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
         {physician && ['waiting_regulation', 'under_regulation'].includes(current.status) ? (
           <>
             <label className="grow">
-              Motif (transfert, réouverture)
-              <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+              Motif du transfert au SAMU
+              <input name="transferReason" value={transferReason} onChange={(e) => setTransferReason(e.target.value)} />
             </label>
             <button
               type="button"
-              onClick={() => (reason.trim() ? void run({ type: 'transfer_samu', reason: reason.trim() }) : setProblem('Indiquez le motif du transfert.'))}
+              onClick={async () => {
+                if (!transferReason.trim()) return setProblem('Indiquez le motif du transfert.');
+                if (await run({ type: 'transfer_samu', reason: transferReason.trim() })) setTransferReason('');
+              }}
             >
               Transférer au SAMU
             </button>
@@ -277,9 +282,15 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           <>
             <label className="grow">
               Motif de réouverture
-              <input name="reopenReason" value={reason} onChange={(e) => setReason(e.target.value)} />
+              <input name="reopenReason" value={reopenReason} onChange={(e) => setReopenReason(e.target.value)} />
             </label>
-            <button type="button" onClick={() => (reason.trim() ? void run({ type: 'reopen', reason: reason.trim() }) : setProblem('Indiquez le motif de réouverture.'))}>
+            <button
+              type="button"
+              onClick={async () => {
+                if (!reopenReason.trim()) return setProblem('Indiquez le motif de réouverture.');
+                if (await run({ type: 'reopen', reason: reopenReason.trim() })) setReopenReason('');
+              }}
+            >
               Rouvrir le dossier
             </button>
           </>

@@ -47,4 +47,32 @@ describe('own mutations already contained in the server state', () => {
       ['accepted', 2],
     ]);
   });
+
+  it('our events that a snapshot contains read as accepted, though the server’s copies never come (verdicts first)', async () => {
+    const { core, visible, events } = await caseWithNote();
+    core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
+    // The snapshot moves the cursor past both: the event stream will not bring them.
+    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq])).toEqual([
+      ['accepted', 1],
+      ['accepted', 2],
+    ]);
+  });
+
+  it('the same when the verdicts come after the snapshot; one the snapshot does not contain stays pending', async () => {
+    const { core, visible, events } = await caseWithNote();
+    // Taken after the opening only.
+    core.store.applySnapshot([{ lastSeq: 1, data: { ...visible, notes: [], version: 1 } }], 'epoch-1');
+    core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
+    expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq])).toEqual([
+      ['accepted', 1],
+      ['pending', null],
+    ]);
+    // Its server copy then arrives with the server's time.
+    core.store.applyServerEvents([events[1]!], 'epoch-1', 2, Date.now());
+    expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq, e.serverTime])).toEqual([
+      ['accepted', 1, null],
+      ['accepted', 2, events[1]!.serverTime],
+    ]);
+  });
 });

@@ -139,7 +139,16 @@ const SQL = {
   insertServerEvent: `INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time, server_seq, server_time, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted')`,
   eventState: 'SELECT server_seq, status FROM case_events WHERE id = ?',
-  confirmEvent: `UPDATE case_events SET server_seq = ?, server_time = ?, status = 'accepted' WHERE id = ? AND server_seq IS NULL`,
+  // A confirmation without the server's time (see confirmCovered) gets it when the event arrives.
+  confirmEvent: `UPDATE case_events SET server_seq = ?, server_time = ?, status = 'accepted' WHERE id = ? AND (server_seq IS NULL OR server_time IS NULL)`,
+  // Our accepted mutations that the server state held here already contains: their events are
+  // accepted even when the server's copy of them never reaches this workstation (a snapshot taken
+  // after them moves the cursor past them).
+  confirmCovered: `UPDATE case_events SET status = 'accepted',
+      server_seq = (SELECT o.server_seq FROM outbox o WHERE o.mutation_id = case_events.id)
+    WHERE case_id = ? AND status = 'pending' AND server_seq IS NULL
+      AND id IN (SELECT mutation_id FROM outbox WHERE case_id = ? AND status = 'accepted' AND server_seq IS NOT NULL
+        AND server_seq <= (SELECT last_seq FROM server_cases WHERE id = ?))`,
   rejectEvent: `UPDATE case_events SET status = 'rejected' WHERE id = ? AND status = 'pending'`,
   insertOutbox: `INSERT INTO outbox (mutation_id, case_id, command, claimed_at) VALUES (?, ?, ?, ?)`,
   history: `SELECT * FROM case_events WHERE case_id = ? ORDER BY server_seq IS NULL, server_seq, local_seq`,
@@ -419,6 +428,7 @@ export class CaseStore {
         if (withOutbox.has(id)) {
           // Our accepted mutations up to this state are in it: no longer overlaid.
           this.stmt('markAppliedUpTo').run(epoch, id, c.lastSeq);
+          this.stmt('confirmCovered').run(id, id, id);
           this.rebase(id, epoch, c.data);
         } else {
           this.stmt('upsertCase').run(projectionRow(c.data, true));
@@ -442,7 +452,10 @@ export class CaseStore {
       const rejected: { caseId: string; verdict: Verdict }[] = [];
       for (const v of verdicts) {
         if (v.status === 'accepted') {
-          this.stmt('acceptMutation').run(v.seq ?? null, v.id);
+          if (this.stmt('acceptMutation').run(v.seq ?? null, v.id).changes > 0) {
+            const row = this.stmt('outboxCase').get(v.id) as { case_id: string } | undefined;
+            if (row) this.stmt('confirmCovered').run(row.case_id, row.case_id, row.case_id);
+          }
           continue;
         }
         const changed = this.stmt('rejectMutation').run(JSON.stringify(v.error ?? null), v.id).changes;

@@ -9,7 +9,7 @@ import { BookingSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema } fro
 import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../../src-shared/schemas/hubsante.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
+import { applyEvent, decide, isCompleteLog } from '../../src-shared/domain/case-lifecycle.js';
 import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
@@ -419,9 +419,16 @@ export class WorkstationCore {
         const c = this.store.getCase(caseId);
         return c ? ok(c) : err('not_found', 'Dossier introuvable.');
       },
-      'case.history': ({ caseId }) => {
+      'case.history': async ({ caseId }) => {
         if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');
-        return ok(this.store.history(caseId));
+        const local = this.store.history(caseId);
+        // A case received as a snapshot lacks the start of its log: fetched once, then kept (with the
+        // server away, the timeline says that its beginning is on the server).
+        if (this.sync && this.sync.status().connection !== 'offline' && !isCompleteLog(local)) {
+          await this.sync.completeHistory(caseId).catch(() => {});
+          return ok(this.store.history(caseId));
+        }
+        return ok(local);
       },
       'case.recent': ({ limit, statuses }) => ok(this.store.recent(limit, statuses)),
       'case.summaries': ({ ids }) => ok(this.store.summariesOf(ids)),

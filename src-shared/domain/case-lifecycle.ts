@@ -293,6 +293,10 @@ function sourced(before: RegulationCase['fieldSources'], keys: string[], actor: 
   return out;
 }
 
+/** A case's log is whole when it starts with the case's opening (a snapshot brings only what follows). */
+export const isCompleteLog = (events: readonly { kind: string }[]): boolean =>
+  events[0]?.kind === 'case.opened' || events[0]?.kind === 'case.hub_opened';
+
 /** When an event happened: the server's clock once it accepted it, the author's until then. */
 export const eventTime = (event: CaseEvent | CaseEventDraft): number => event.serverTime ?? event.clientTime;
 
@@ -462,9 +466,12 @@ function inbound(message: { distributionId: string; useCase: string }, at: numbe
 /** The partner's RS-EDA-MAJ: its changes, its notes, and what its `owner` says about the hand-over. */
 function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<CaseEventDraft, { kind: 'case.hub_updated' }>['payload'], at: number, eventId: string, actor: Actor): void {
   const peer = state.hub?.peer ?? p.message.senderId;
+  const changed = Object.keys(p.changes);
+  const replacedHere = Object.entries(p.previous?.setBy ?? {}).filter(([, s]) => s.role !== 'hub').map(([k]) => k);
+  const message = { ...inbound(p.message, at), ...(changed.length ? { changed } : {}), ...(replacedHere.length ? { replacedHere } : {}) };
   const hub: HubLink = state.hub
-    ? { ...state.hub, messages: [...state.hub.messages, inbound(p.message, at)] }
-    : { caseId: String(p.message.payload.caseId ?? ''), peer, owner: p.owner ?? peer, createdBy: 'us', messages: [inbound(p.message, at)] };
+    ? { ...state.hub, messages: [...state.hub.messages, message] }
+    : { caseId: String(p.message.payload.caseId ?? ''), peer, owner: p.owner ?? peer, createdBy: 'us', messages: [message] };
   if (Object.keys(p.changes).length > 0) {
     next.fields = mergeFields(state.fields, p.changes);
     next.fieldVersions = { ...state.fieldVersions };

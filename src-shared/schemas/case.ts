@@ -151,6 +151,9 @@ export const HubCaseMessageSchema = z.strictObject({
   error: z.strictObject({ code: z.number().int(), cause: z.string().max(2000) }).optional(),
   /** Not acknowledged by the peer within the configured delay: the users are alerted. */
   overdue: z.boolean().optional(),
+  /** A partner's update: the screening fields it changed, and those whose value typed here it replaced. */
+  changed: z.array(z.string().max(40)).max(20).optional(),
+  replacedHere: z.array(z.string().max(40)).max(20).optional(),
 });
 export type HubCaseMessage = z.infer<typeof HubCaseMessageSchema>;
 

@@ -89,8 +89,12 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
       }),
     );
     await expect(hub).toContainText('Pris en charge par le SAMU');
+    // At the top of the case, the Hub panel says what the update changed and that it replaced a value typed here.
+    await expect(hub.getByRole('list', { name: 'Messages échangés avec le SAMU' })).toContainText('— patient (remplace une valeur saisie ici : patient — voir l’historique)');
     const timeline = page.getByRole('region', { name: 'Historique du dossier' });
     await expect(timeline).toContainText('Transfert du dossier au SAMU : Intégré par le destinataire');
+    // Opened on the server before this workstation started: its whole history all the same.
+    await expect(timeline.getByRole('listitem').first()).toContainText('ouverture du dossier (116 117)');
     await expect(timeline).toContainText('mise à jour reçue du SAMU');
     // The reason typed for the transfer does not come back as a reason to reopen.
     await expect(page.getByLabel('Motif de réouverture')).toHaveValue('');

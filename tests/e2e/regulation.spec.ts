@@ -210,7 +210,7 @@ test('a half-filled form survives the workstation going down', async ({ page }) 
     await expect(page.getByLabel('Numéro de rappel')).toHaveValue('06 98 76 54 32');
     // Then it becomes an event, as any edit.
     await expect(page.locator('.save-state')).toHaveText(/Enregistré à/, { timeout: 6_000 });
-    await expect(page.getByRole('region', { name: 'Historique du dossier' })).toContainText('mise à jour : numéro de rappel');
+    await expect(page.getByRole('region', { name: 'Historique du dossier' })).toContainText('numéro de rappel : 06 98 76 54 32');
   } finally {
     await host.close();
     await core.close();

@@ -39,7 +39,8 @@ test('an ARM logs in, opens a case with the keyboard, reloads and finds it again
   // Opened, the fields committed as each section was left, sent: in that order.
   const steps = page.getByRole('region', { name: 'Historique du dossier' }).getByRole('listitem');
   await expect(steps.first()).toContainText('ouverture du dossier');
-  await expect(steps.nth(1)).toContainText('mise à jour : numéro de rappel');
+  await expect(steps.nth(1)).toContainText('mise à jour');
+  await expect(steps.nth(1)).toContainText('numéro de rappel : 06 12 34 56 78');
   await expect(steps.last()).toContainText('envoi en régulation');
 
   // Restart the whole workstation (web host and core) on the same data folder: nothing is lost.

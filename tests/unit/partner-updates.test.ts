@@ -73,6 +73,8 @@ describe('the record of what a partner replaced', () => {
       setBy: { patient: { by: 'Alice ARM', role: 'arm', at: opened.serverTime } },
     });
     expect(state.fieldSources?.patient).toEqual({ by: 'SAMU 21', role: 'hub', at: e.serverTime });
+    // The case's Hub messages say it too (the panel at the top of the case).
+    expect(state.hub?.messages.at(-1)).toMatchObject({ direction: 'in', changed: ['patient', 'priority'], replacedHere: ['patient'] });
     expect(state.fieldSources?.callbackPhone).toEqual({ by: 'Alice ARM', role: 'arm', at: opened.serverTime });
   });
 

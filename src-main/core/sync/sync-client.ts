@@ -214,14 +214,14 @@ export class SyncClient {
     this.retryDelay = this.backoffRange[0];
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = 15_000): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.options.serverUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(15_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
@@ -393,6 +393,18 @@ export class SyncClient {
       if (this.stopped) return;
     }
     store.completeSnapshot(highWater, epoch, this.now());
+  }
+
+  /**
+   * A case's whole log from the server, stored with the rest: a case that reached this workstation
+   * as a snapshot (the initial sync) holds only the events that came after it.
+   */
+  async completeHistory(caseId: string): Promise<void> {
+    // A user waits on it (the case's timeline): a server that does not answer soon is taken as away.
+    const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);
+    if (this.stopped) return;
+    this.options.store.applyCaseHistory(caseId, h.events as ServerEvent[], h.epoch);
+    this.options.onCasesChanged([caseId]);
   }
 
   private async apply(events: ServerEvent[], epoch: string, cursor: number): Promise<void> {

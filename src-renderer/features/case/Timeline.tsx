@@ -7,7 +7,8 @@ import { DECISIONS, LINE_LABELS, ROLE_LABELS } from '../../../src-shared/domain/
 import { dateTime, displayNumber, duration } from '../../ui/labels';
 import { DELIVERY_LABELS as HUB_DELIVERY_LABELS } from '../../../src-shared/domain/hubsante-protocol';
 import type { FieldSource, ScreeningFields } from '../../../src-shared/schemas/case';
-import { fieldValueText } from './field-values';
+import { isCompleteLog } from '../../../src-shared/domain/case-lifecycle';
+import { FIELD_LABELS, fieldValueText } from './field-values';
 
 type History = MethodOutput<'case.history'>;
 type Entry = History[number];
@@ -67,18 +68,6 @@ function describe(e: Entry): string {
   }
 }
 
-const FIELD_LABELS: Record<string, string> = {
-  line: 'ligne',
-  callbackPhone: 'numéro de rappel',
-  caller: 'appelant',
-  patient: 'patient',
-  location: 'localisation',
-  reasonCode: 'motif',
-  reasonText: 'précisions',
-  priority: 'priorité',
-  treatingDoctor: 'médecin traitant',
-  reportConsent: 'accord pour le compte rendu',
-};
 
 interface FieldChange {
   field: keyof ScreeningFields;
@@ -129,6 +118,11 @@ export function Timeline({ history, synced }: { history: History; synced: boolea
   return (
     <section className="timeline" aria-label="Historique du dossier">
       <h3>Historique</h3>
+      {history.length > 0 && !isCompleteLog(history) ? (
+        <p className="muted small" role="note">
+          Le début de l’historique de ce dossier est sur le serveur central, injoignable pour l’instant : rouvrez le dossier une fois le poste en ligne pour le voir.
+        </p>
+      ) : null}
       <ol>
         {history.map((e) => (
           <li key={e.id}>

@@ -6,6 +6,20 @@ import { displayNumber } from '../../ui/labels';
 
 type Fields = Required<ScreeningFields>;
 
+/** Each screening field's name, as the history and the Hub panel say it. */
+export const FIELD_LABELS: Record<string, string> = {
+  line: 'ligne',
+  callbackPhone: 'numéro de rappel',
+  caller: 'appelant',
+  patient: 'patient',
+  location: 'localisation',
+  reasonCode: 'motif',
+  reasonText: 'précisions',
+  priority: 'priorité',
+  treatingDoctor: 'médecin traitant',
+  reportConsent: 'accord pour le compte rendu',
+};
+
 export function fieldValueText<K extends keyof ScreeningFields>(field: K, value: ScreeningFields[K]): string {
   if (value === undefined || value === '') return 'vide';
   const v = value as Fields[K];

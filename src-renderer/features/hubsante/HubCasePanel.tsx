@@ -9,6 +9,7 @@ import type { HubCaseMessage, RegulationCase } from '../../../src-shared/schemas
 import type { HubJournalEntry } from '../../../src-shared/schemas/hubsante';
 import { useApp } from '../../app/context';
 import { dateTime, timeOfDay } from '../../ui/labels';
+import { FIELD_LABELS } from '../case/field-values';
 
 const HAND_OVER_LABELS = {
   to_us_pending: 'Confié par le SAMU : en attente de votre réponse',
@@ -118,6 +119,10 @@ export function HubCasePanel({ current }: { current: RegulationCase }) {
         {hub.messages.map((m) => (
           <li key={`${m.direction}-${m.distributionId}`} className={m.direction === 'in' ? 'hub-in' : 'hub-out'}>
             <span className="mono small">{dateTime(m.at)}</span> {m.direction === 'in' ? '⟵' : '⟶'} <strong>{m.label}</strong>
+            {m.changed?.length ? <span className="small"> — {m.changed.map((f) => FIELD_LABELS[f] ?? f).join(', ')}</span> : null}
+            {m.replacedHere?.length ? (
+              <span className="warn small"> (remplace une valeur saisie ici : {m.replacedHere.map((f) => FIELD_LABELS[f] ?? f).join(', ')} — voir l’historique)</span>
+            ) : null}
             {m.direction === 'out' ? <DeliverySteps m={m} /> : null}
           </li>
         ))}

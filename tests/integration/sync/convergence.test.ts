@@ -56,6 +56,24 @@ describe.each(ENGINES)('sync convergence (%s)', (engine) => {
     await expectConverged(ts, [arm, dr]);
   });
 
+  it('a workstation that joins later shows a case’s whole history, not only what followed its snapshot', async () => {
+    const arm = await ws('arm1');
+    const c = await call<RegulationCase>(arm.core, 'case.open', { line: '116117', fields: screening('Bernard') });
+    await call(arm.core, 'case.command', { caseId: c.id, command: { type: 'send_to_regulation' } });
+    await waitFor('accepted by the server', () => arm.core.store.history(c.id).every((e) => e.syncStatus === 'accepted'));
+    // The physician's workstation starts now: the case reaches it as a snapshot, then one event.
+    const late = await ws('dr2');
+    await waitFor('case on the late workstation', () => late.core.store.getCase(c.id) !== undefined);
+    await call(late.core, 'case.command', { caseId: c.id, command: { type: 'take' } });
+    expect(late.core.store.history(c.id)[0]?.kind).not.toBe('case.opened');
+    const history = await call<{ kind: string; syncStatus: string }[]>(late.core, 'case.history', { caseId: c.id });
+    expect(history.map((e) => e.kind)).toEqual(['case.opened', 'case.sent_to_regulation', 'case.taken']);
+    // Kept: the next read is local, and the case is the same as before.
+    expect(late.core.store.history(c.id).map((e) => e.kind)).toEqual(['case.opened', 'case.sent_to_regulation', 'case.taken']);
+    await waitFor('taken on the server', () => late.core.store.history(c.id).every((e) => e.syncStatus === 'accepted'));
+    await expectConverged(ts, [arm, late]);
+  });
+
   it('twenty workstations: a case created on each appears on all, identical to the server', async () => {
     const logins = ['arm2', 'arm3', ...Array.from({ length: 12 }, (_, i) => `dr${i + 1}`), 'sup1', 'admin1', 'arm1', 'dr1', 'dr2', 'dr3'];
     const many = await Promise.all(logins.map((l) => ws(l)));

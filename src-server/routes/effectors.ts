@@ -121,7 +121,17 @@ export async function registerEffectorRoutes(
       for (const id of c.effectorIds) ids.add(id);
     } else for (const id of c.effectorIds) p.effectorIds.add(id);
     p.regulators ||= c.regulators;
-    if (first) queueMicrotask(() => void flush(c.tenant).catch((error) => app.log.error({ err: error }, 'effector push failed')));
+    if (first) queueMicrotask(() => flushInTurn(c.tenant));
+  };
+  // One flush at a time per tenant: two running together read in parallel and could send a page
+  // the older of two states last (seen in CI: a published slot missing from its doctor's page).
+  const flushing = new Map<string, Promise<void>>();
+  const flushInTurn = (tenant: string) => {
+    const next = (flushing.get(tenant) ?? Promise.resolve()).then(() => flush(tenant)).catch((error) => app.log.error({ err: error }, 'effector push failed'));
+    flushing.set(tenant, next);
+    void next.then(() => {
+      if (flushing.get(tenant) === next) flushing.delete(tenant);
+    });
   };
   const service = new EffectorRequests(db, deps.now, onChange);
   await service.resume();

@@ -64,7 +64,8 @@ describe('shared agenda', () => {
       expect(r.status).toBe(400);
       expect(JSON.stringify(r.json)).toMatch(why);
     }
-    await expect.poll(() => pageA.state?.slots.length).toBe(3);
+    // Pushed to the effector's page over its socket: on a loaded machine, more than the default second.
+    await expect.poll(() => pageA.state?.slots.length, { timeout: 10_000 }).toBe(3);
 
     // The SAS sees both (pro + public) in the window, nearest first; the ED only the public one.
     const q = { inseeCode: '21231', window: '24h', limit: 30 };
@@ -95,7 +96,7 @@ describe('shared agenda', () => {
     const again = await sas<Booking>('POST', '/api/agenda/holds', { slotId: rangeSlot.id });
     expect(again.status).toBe(200);
     expect((await sas('POST', `/api/agenda/bookings/${again.json.id}/confirm`, { caseId: null, reason: 'Toux', delay: '4H', patient: { ...patient, name: 'Bastien ROUX' } })).status).toBe(200);
-    await expect.poll(() => pageA.state?.bookings.map((x) => x.patient?.name).sort()).toEqual(['Bastien ROUX', 'Capucine LEGRAND']);
+    await expect.poll(() => pageA.state?.bookings.map((x) => x.patient?.name).sort(), { timeout: 10_000 }).toEqual(['Bastien ROUX', 'Capucine LEGRAND']);
     expect((await sas<{ slots: Slot[] }>('POST', '/api/agenda/search', q)).json.slots.some((s) => s.id === rangeSlot.id)).toBe(false);
 
     // Identities: the SAS sees its own booking's patient, not the regulation's; the regulation sees both.

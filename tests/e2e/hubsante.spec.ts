@@ -96,6 +96,7 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     // Opened on the server before this workstation started: its whole history all the same.
     await expect(timeline.getByRole('listitem').first()).toContainText('ouverture du dossier (116 117)');
     await expect(timeline).toContainText('mise à jour reçue du SAMU');
+    await expect(timeline).toContainText('responsable : SAMU 21');
     // The reason typed for the transfer does not come back as a reason to reopen.
     await expect(page.getByLabel('Motif de réouverture')).toHaveValue('');
     // The value it replaced, and who had typed it, are in the record.

@@ -56,7 +56,7 @@ function describe(e: Entry): string {
     case 'case.hub_updated': {
       const parts = [
         ...(e.payload.notes.length ? [`${e.payload.notes.length} note(s) : « ${e.payload.notes.map((n) => n.text).join(' » « ')} »`] : []),
-        ...(e.payload.owner ? [`responsable : ${e.payload.owner === e.payload.ours ? 'nous' : e.payload.owner}`] : []),
+        ...(e.payload.owner ? [`responsable : ${ownerName(e.payload.owner, e.payload.ours, e.payload.message.senderId, e.actor.displayName)}`] : []),
       ];
       return `mise à jour reçue du SAMU${parts.length ? ` — ${parts.join(', ')}` : ''}`;
     }
@@ -74,6 +74,12 @@ interface FieldChange {
   after: unknown;
   /** The value replaced, when the event recorded it (a partner's update does). */
   before?: { value: unknown; setBy?: FieldSource };
+}
+
+/** The case's owner as a regulator says it: us, the partner by its name, or another center's Hub id. */
+function ownerName(owner: string, ours: string, sender: string, senderName: string): string {
+  if (owner === ours) return 'nous';
+  return owner === sender ? senderName : owner;
 }
 
 /** What an update changed, field by field, read from the event itself. */

@@ -97,7 +97,9 @@ function changesOf(e: Entry): FieldChange[] | undefined {
 const valueText = (field: keyof ScreeningFields, value: unknown) => fieldValueText(field, value as ScreeningFields[typeof field]);
 
 /** The values an update set; a partner's replacement of a value typed here stands out. */
-function Changes({ changes }: { changes: FieldChange[] }) {
+function Changes({ entry }: { entry: Entry }) {
+  const changes = changesOf(entry);
+  if (!changes) return null;
   return (
     <ul className="field-changes">
       {changes.map((c) => {
@@ -139,7 +141,7 @@ export function Timeline({ history, synced }: { history: History; synced: boolea
             ) : synced && e.syncStatus === 'pending' ? (
               <span className="muted small"> (non synchronisé)</span>
             ) : null}
-            {changesOf(e) ? <Changes changes={changesOf(e)!} /> : null}
+            <Changes entry={e} />
           </li>
         ))}
       </ol>

@@ -280,16 +280,27 @@ function replacedValues(state: RegulationCase, changes: ScreeningFields): { valu
   const setBy: Record<string, FieldSource> = {};
   for (const k of keys) {
     values[k] = state.fields[k];
-    const source = state.fieldSources?.[k];
+    const source = fieldSource(state, k);
     if (source) setBy[k] = source;
   }
   return { values: values as ScreeningFields, setBy };
 }
 
-/** Who set these fields now: the event's author. */
-function sourced(before: RegulationCase['fieldSources'], keys: string[], actor: Actor, at: number): Record<string, FieldSource> {
-  const out = { ...before };
-  for (const k of keys) out[k] = { by: actor.displayName, role: actor.role, at };
+/** Who set a field's current value: the author of the version at which it last changed. */
+export function fieldSource(state: RegulationCase, field: keyof ScreeningFields): FieldSource | undefined {
+  const v = state.fieldVersions[field];
+  return v === undefined ? undefined : state.fieldAuthors?.[String(v)];
+}
+
+/**
+ * The authors of the versions that still hold a field's value, this event's included. Kept by
+ * version, not by field: one entry for everything an ARM typed at once (a case's data stays small).
+ */
+function authored(before: RegulationCase['fieldAuthors'], fieldVersions: Record<string, number>, version: number, actor: Actor, at: number): Record<string, FieldSource> {
+  const live = new Set(Object.values(fieldVersions).map(String));
+  const out: Record<string, FieldSource> = {};
+  for (const [v, a] of Object.entries(before ?? {})) if (live.has(v)) out[v] = a;
+  out[String(version)] = { by: actor.displayName, role: actor.role, at };
   return out;
 }
 
@@ -317,7 +328,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: { ...fieldVersions, line: 1 },
-      fieldSources: sourced({}, [...Object.keys(event.payload.fields), 'line'], event.actor, at),
+      fieldAuthors: authored(undefined, {}, 1, event.actor, at),
       notes: [],
       linkedCaseIds: [],
     };
@@ -337,7 +348,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       version: 1,
       fields: { ...event.payload.fields, line: event.payload.line },
       fieldVersions: Object.fromEntries([...Object.keys(event.payload.fields), 'line'].map((k) => [k, 1])),
-      fieldSources: sourced({}, [...Object.keys(event.payload.fields), 'line'], event.actor, at),
+      fieldAuthors: authored(undefined, {}, 1, event.actor, at),
       notes: event.payload.notes.map((n, i) => ({ eventId: `${event.id}#${i}`, at, author: n.author ?? link.peerName ?? link.peer, role: 'hub' as const, text: n.text })),
       linkedCaseIds: [],
       hub: {
@@ -359,7 +370,7 @@ export function applyEvent(state: RegulationCase | undefined, event: CaseEvent |
       next.fields = mergeFields(state.fields, event.payload.changes);
       next.fieldVersions = { ...state.fieldVersions };
       for (const key of Object.keys(event.payload.changes)) next.fieldVersions[key] = version;
-      next.fieldSources = sourced(state.fieldSources, Object.keys(event.payload.changes), event.actor, at);
+      next.fieldAuthors = authored(state.fieldAuthors, next.fieldVersions, version, event.actor, at);
       if (state.status === 'new_call') next.status = 'screening';
       break;
     }
@@ -476,7 +487,7 @@ function applyHubUpdate(state: RegulationCase, next: RegulationCase, p: Extract<
     next.fields = mergeFields(state.fields, p.changes);
     next.fieldVersions = { ...state.fieldVersions };
     for (const key of Object.keys(p.changes)) next.fieldVersions[key] = next.version;
-    next.fieldSources = sourced(state.fieldSources, Object.keys(p.changes), actor, at);
+    next.fieldAuthors = authored(state.fieldAuthors, next.fieldVersions, next.version, actor, at);
   }
   if (p.notes.length > 0) {
     next.notes = [...state.notes, ...p.notes.map((n, i) => ({ eventId: `${eventId}#${i}`, at, author: n.author ?? state.hub?.peerName ?? peer, role: 'hub' as const, text: n.text }))];

@@ -190,8 +190,11 @@ export const RegulationCaseSchema = z.strictObject({
   fields: ScreeningFieldsSchema,
   /** Last version at which each screening field changed (field-level merge and conflict detection). */
   fieldVersions: z.record(z.string(), z.number().int().positive()),
-  /** Who last set each screening field, and when (absent on cases recorded before it was kept). */
-  fieldSources: z.record(z.string(), FieldSourceSchema).optional(),
+  /**
+   * Who made each version that still holds a field's value (see fieldVersions), and when; absent on
+   * cases recorded before it was kept.
+   */
+  fieldAuthors: z.record(z.string(), FieldSourceSchema).optional(),
   track: TrackSchema.optional(),
   waitingSince: EpochMsSchema.optional(),
   takenBy: ActorSchema.optional(),

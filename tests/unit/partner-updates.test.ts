@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import { applyEvent, decide, partnerChanges } from '../../src-shared/domain/case-lifecycle.js';
+import { applyEvent, decide, fieldSource, partnerChanges } from '../../src-shared/domain/case-lifecycle.js';
 import type { Actor, RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand, CaseEvent } from '../../src-shared/schemas/case-events.js';
 
@@ -72,10 +72,10 @@ describe('the record of what a partner replaced', () => {
       values: { patient: { lastName: 'Moreau', firstName: 'Jean', ageYears: 61 } },
       setBy: { patient: { by: 'Alice ARM', role: 'arm', at: opened.serverTime } },
     });
-    expect(state.fieldSources?.patient).toEqual({ by: 'SAMU 21', role: 'hub', at: e.serverTime });
+    expect(fieldSource(state, 'patient')).toEqual({ by: 'SAMU 21', role: 'hub', at: e.serverTime });
     // The case's Hub messages say it too (the panel at the top of the case).
     expect(state.hub?.messages.at(-1)).toMatchObject({ direction: 'in', changed: ['patient', 'priority'], replacedHere: ['patient'] });
-    expect(state.fieldSources?.callbackPhone).toEqual({ by: 'Alice ARM', role: 'arm', at: opened.serverTime });
+    expect(fieldSource(state, 'callbackPhone')).toEqual({ by: 'Alice ARM', role: 'arm', at: opened.serverTime });
   });
 
   it('follows who set each field through local edits, and records nothing when nothing was replaced', () => {
@@ -84,15 +84,26 @@ describe('the record of what a partner replaced', () => {
       [{ type: 'update_fields', baseVersion: 1, changes: { callbackPhone: '0612345678' } }, arm],
       [update({ priority: 'P3' }), samu],
     ]);
-    expect(state.fieldSources?.callbackPhone).toEqual({ by: 'Alice ARM', role: 'arm', at: events[1]!.serverTime });
+    expect(fieldSource(state, 'callbackPhone')).toEqual({ by: 'Alice ARM', role: 'arm', at: events[1]!.serverTime });
     const e = events[2]!;
     if (e.kind !== 'case.hub_updated') throw new Error(e.kind);
     expect(e.payload.previous).toBeUndefined();
   });
 
+  it('keeps one author per version still holding a value (a case’s data stays small)', () => {
+    const { state } = log([
+      [{ type: 'open', line: '116117', fields: { callbackPhone: '0612345678', priority: 'P3' } }, arm],
+      [{ type: 'update_fields', baseVersion: 1, changes: { callbackPhone: '0611111111' } }, arm],
+      [{ type: 'update_fields', baseVersion: 2, changes: { callbackPhone: '0622222222' } }, arm],
+    ]);
+    // Version 2's number was replaced by version 3's: its author is no longer kept.
+    expect(Object.keys(state.fieldAuthors ?? {}).sort()).toEqual(['1', '3']);
+    expect(fieldSource(state, 'priority')?.at).toBe(fieldSource(state, 'line')?.at);
+  });
+
   it('still records the values replaced on a case kept before sources were (nobody named)', () => {
     const { state } = log([[{ type: 'open', line: '116117', fields: { callbackPhone: '0612345678', priority: 'P3' } }, arm]]);
-    const old = { ...state, fieldSources: undefined };
+    const old = { ...state, fieldAuthors: undefined };
     const r = decide(old, update({ priority: 'P2' }), { actor: samu, workstationId: 'hubsante', eventId: uuidv7(), caseId, now: clock + 1000 });
     if (!r.ok || r.value.kind !== 'case.hub_updated') throw new Error('refused');
     expect(r.value.payload.previous).toEqual({ values: { priority: 'P3' }, setBy: {} });

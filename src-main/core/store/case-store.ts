@@ -450,11 +450,13 @@ export class CaseStore {
   recordVerdicts(verdicts: readonly Verdict[], epoch: string | null): { caseId: string; verdict: Verdict }[] {
     return this.db.transaction(() => {
       const rejected: { caseId: string; verdict: Verdict }[] = [];
+      // Cases with newly accepted mutations: their covered events are confirmed once per case below.
+      const acceptedIn = new Set<string>();
       for (const v of verdicts) {
         if (v.status === 'accepted') {
           if (this.stmt('acceptMutation').run(v.seq ?? null, v.id).changes > 0) {
             const row = this.stmt('outboxCase').get(v.id) as { case_id: string } | undefined;
-            if (row) this.stmt('confirmCovered').run(row.case_id, row.case_id, row.case_id);
+            if (row) acceptedIn.add(row.case_id);
           }
           continue;
         }
@@ -466,6 +468,7 @@ export class CaseStore {
           rejected.push({ caseId: row.case_id, verdict: v });
         }
       }
+      for (const id of acceptedIn) this.stmt('confirmCovered').run(id, id, id);
       return rejected;
     })();
   }

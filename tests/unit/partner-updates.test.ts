@@ -97,7 +97,7 @@ describe('the record of what a partner replaced', () => {
       [{ type: 'update_fields', baseVersion: 2, changes: { callbackPhone: '0622222222' } }, arm],
     ]);
     // Version 2's number was replaced by version 3's: its author is no longer kept.
-    expect(Object.keys(state.fieldAuthors ?? {}).sort()).toEqual(['1', '3']);
+    expect(Object.keys(state.fieldAuthors ?? {}).toSorted()).toEqual(['1', '3']);
     expect(fieldSource(state, 'priority')?.at).toBe(fieldSource(state, 'line')?.at);
   });
 

@@ -7,6 +7,12 @@ export const CommuneSchema = z.strictObject({
   departmentName: z.string(),
   postalCodes: z.array(z.string()),
   population: z.number().int().nullable(),
+  /** The postal code this answer stands for (the one typed, or one of the commune's). */
+  postalCode: z.string().regex(/^\d{5}$/).optional(),
+  /** A former commune merged into this one (commune déléguée or associée), as callers still name it. */
+  formerName: z.string().optional(),
+  /** An arrondissement of Paris, Lyon or Marseille: its city's INSEE code. */
+  cityInseeCode: z.string().optional(),
 });
 export type Commune = z.infer<typeof CommuneSchema>;
 

@@ -162,7 +162,7 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await repeats.getByRole('button', { name: 'Reprendre l’identité' }).click();
     await expect(armPage.getByLabel('Nom', { exact: true })).toHaveValue('Dupont');
     await expect(armPage.getByLabel('Date de naissance')).toHaveValue('02/03/1950');
-    await expect(armPage.getByRole('combobox', { name: 'Commune (nom ou code postal)' })).toHaveValue('Dijon');
+    await expect(armPage.getByRole('combobox', { name: 'Commune (nom ou code postal)' })).toHaveValue(/^Dijon \(21000\)$/);
     await repeats.getByRole('button', { name: 'Lier à ce dossier' }).click();
     await expect(repeats.getByText('lié')).toBeVisible();
     await armPage.screenshot({ path: `${shots}/arm-repeat-caller-light.png` });

@@ -24,6 +24,6 @@ export class WorkstationPage {
     await field.fill(text);
     await expect(this.page.getByRole('option', { name: new RegExp(name) }).filter({ visible: true }).first()).toBeVisible();
     await field.press('Enter');
-    await expect(field).toHaveValue(name);
+    await expect(field).toHaveValue(new RegExp(`^${name}( \\(\\d{5}\\))?$`));
   }
 }

@@ -490,6 +490,16 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE hub_outbox ALTER COLUMN body SET STORAGE EXTERNAL;
     `,
   },
+  {
+    version: 11,
+    name: 'cancelled cases left out of the statistics',
+    sql: `
+      -- A case opened by mistake and cancelled was never a patient's case: statistics skip it.
+      ALTER TABLE case_facts ADD COLUMN cancelled BOOLEAN NOT NULL DEFAULT false;
+      UPDATE case_facts f SET cancelled = true FROM cases c
+        WHERE c.tenant = f.tenant AND c.id = f.case_id AND c.status = 'cancelled';
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

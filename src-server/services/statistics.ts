@@ -45,7 +45,7 @@ export async function callFacts(db: Queryable, tenant: string, from: number, to:
 
 export async function caseFacts(db: Queryable, tenant: string, from: number, to: number): Promise<CaseFact[]> {
   const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at
+    `SELECT opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled
        FROM case_facts WHERE tenant = $1 AND opened_at >= $2 AND opened_at < $3`,
     [tenant, from, to],
     'stats-cases',
@@ -60,6 +60,7 @@ export async function caseFacts(db: Queryable, tenant: string, from: number, to:
     decidedByName: (r.decided_by_name as string | null) ?? null,
     reopenCount: Number(r.reopen_count),
     firstAnsweredAt: num(r.first_answered_at),
+    cancelled: r.cancelled === true,
   }));
 }
 

@@ -357,11 +357,12 @@ export class TenantWriter {
            ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data
            RETURNING 1),
          new_facts AS (
-           INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at)
-           SELECT $1, * FROM unnest($25::uuid[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::int[], $34::bigint[])
+           INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled)
+           SELECT $1, * FROM unnest($25::uuid[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::int[], $34::bigint[], $46::boolean[])
            ON CONFLICT (tenant, case_id) DO UPDATE SET opened_at = EXCLUDED.opened_at, priority = EXCLUDED.priority, sector_id = EXCLUDED.sector_id,
              decision = EXCLUDED.decision, first_decided_at = EXCLUDED.first_decided_at, decided_by = EXCLUDED.decided_by,
-             decided_by_name = EXCLUDED.decided_by_name, reopen_count = EXCLUDED.reopen_count, first_answered_at = EXCLUDED.first_answered_at
+             decided_by_name = EXCLUDED.decided_by_name, reopen_count = EXCLUDED.reopen_count, first_answered_at = EXCLUDED.first_answered_at,
+             cancelled = EXCLUDED.cancelled
            RETURNING 1),
          head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND $18::int > 0 RETURNING 1),
          verdicts AS (
@@ -444,6 +445,7 @@ export class TenantWriter {
           steps.map((r) => r.errorCode),
           steps.map((r) => r.errorCause),
           assumedMissing,
+          factCancelled(facts.map(([, f]) => f)),
         ],
         'writer-commit',
       );
@@ -487,4 +489,9 @@ function factColumns(facts: CaseFact[]): unknown[][] {
     facts.map((f) => f.reopenCount),
     facts.map((f) => f.firstAnsweredAt),
   ];
+}
+
+/** The facts' cancelled column, passed last ($46: after the Hub parameters). */
+function factCancelled(facts: CaseFact[]): boolean[] {
+  return facts.map((f) => f.cancelled);
 }

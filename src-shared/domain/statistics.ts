@@ -38,6 +38,8 @@ export interface CaseFact {
   reopenCount: number;
   /** When the first incoming call of the case was answered (else its opening). */
   firstAnsweredAt: number | null;
+  /** Cancelled (opened by mistake): left out of every case indicator. */
+  cancelled: boolean;
 }
 
 /** The facts of a case, from its projection (the server keeps them next to it). */
@@ -56,6 +58,7 @@ export function caseFactOf(c: RegulationCase): CaseFact {
     decidedByName: c.decidedBy?.displayName ?? null,
     reopenCount: c.reopenCount ?? 0,
     firstAnsweredAt,
+    cancelled: c.status === 'cancelled',
   };
 }
 
@@ -256,7 +259,8 @@ export function activityStatistics(input: {
   const inPdsa = pdsaClassifier(input.department, input.rules);
   const sector = input.sectorId ?? null;
   const calls = input.calls.filter((c) => c.arrivedAt >= input.from && c.arrivedAt < input.to && (sector === null || c.sectorId === sector));
-  const cases = input.cases.filter((c) => c.openedAt >= input.from && c.openedAt < input.to && (sector === null || c.sectorId === sector));
+  // A case cancelled (opened by mistake) was never a patient's case: it counts nowhere.
+  const cases = input.cases.filter((c) => !c.cancelled && c.openedAt >= input.from && c.openedAt < input.to && (sector === null || c.sectorId === sector));
   const pdsaCalls = calls.filter((c) => inPdsa(c.arrivedAt));
   const dayCalls = calls.filter((c) => !inPdsa(c.arrivedAt));
   const pdsaCases = cases.reduce((n, c) => n + (inPdsa(c.openedAt) ? 1 : 0), 0);

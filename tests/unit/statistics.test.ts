@@ -158,6 +158,22 @@ describe('case indicators', () => {
     const s1 = activityStatistics({ department: '21', ...d, sectorId: 'S1', calls: [], cases: [fact, other] });
     expect(s1.cases.total).toBe(1);
   });
+
+  it('a case cancelled as opened by mistake counts nowhere (total, priorities, sectors)', () => {
+    const events = [
+      ev('case.opened', t, { line: '116117', fields: { priority: 'P3', location: { sectorId: 'S1' } } }),
+      ev('case.cancelled', t + 5000, { reason: 'ouvert par erreur' }),
+    ];
+    const stray = caseFactOf(replay(events as never)!);
+    expect(stray.cancelled).toBe(true);
+    const kept = caseFactOf(replay([events[0]] as never)!);
+    expect(kept.cancelled).toBe(false);
+    const d = periodOfDays('21', '2026-11-25', '2026-11-25');
+    const s = activityStatistics({ department: '21', ...d, calls: [], cases: [stray, kept] });
+    expect(s.cases.total).toBe(1);
+    expect(s.cases.byPriority.P3).toBe(1);
+    expect(s.cases.bySector).toEqual({ S1: 1 });
+  });
 });
 
 describe('PDSA classification of a period’s calls', () => {

@@ -164,3 +164,53 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
     await drop();
   }
 });
+
+test('consultation: the accepting doctor’s practice fills the place, and nobody else is asked while it waits for confirmation', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { db, drop } = await freshDatabase('pglite');
+  const server: RegulationServer = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const stations: Station[] = [];
+  try {
+    const doctor = effector(2, { firstName: 'Marc', lastName: 'Bonnet', places: [{ id: 'cab', kind: 'cabinet', name: 'Cabinet Bonnet', address: '8 rue Chabot-Charny', inseeCode: '21231' }] });
+    await setUpEffectors(server.url, [doctor], { treatingDoctorMs: 5_000, tierMs: 120_000 });
+    const drStation = await openStation(server.url);
+    stations.push(drStation);
+    const drPage = await stationPage(browser);
+    await drPage.goto(drStation.host.url);
+    await serverLogin(drPage, 'dr1');
+    await expect(drPage.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
+    const phone = await effectorPage(browser, server.url, doctor.id);
+
+    const dr = new WorkstationPage(drPage);
+    await dr.openNewCase();
+    await drPage.keyboard.type('06 12 34 56 79');
+    await drPage.getByLabel('Nom', { exact: true }).fill('Roussel');
+    await drPage.getByLabel('Date de naissance').fill('03/03/1990');
+    await dr.chooseCommune('dijo', 'Dijon');
+    await drPage.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
+    await drPage.getByLabel(/P3 — non urgent/).check();
+    await drPage.keyboard.press('Alt+KeyE');
+    await expect(drPage.locator('.case-header .status')).toHaveText('En attente de régulation');
+    await drPage.keyboard.press('Alt+KeyP');
+    await expect(drPage.locator('.case-header .status')).toHaveText('En régulation');
+    const who = drPage.getByRole('region', { name: 'Qui peut prendre ce patient ?' });
+    await who.getByLabel('Besoin').selectOption({ label: 'Consultation' });
+    await who.getByRole('button', { name: 'Solliciter les effecteurs' }).click();
+
+    const offer = phone.getByRole('article', { name: 'Demande Consultation' });
+    await expect(offer).toBeVisible({ timeout: 10_000 });
+    await offer.getByRole('button', { name: 'Accepter' }).click();
+    await expect(who.getByRole('status').filter({ hasText: 'acceptée par Dr Marc BONNET' })).toBeVisible();
+    // Accepted, not yet confirmed: asking again would call a second doctor.
+    await expect(who.getByRole('button', { name: 'Solliciter les effecteurs' })).toHaveCount(0);
+    await expect(who.getByLabel('Lieu')).toHaveValue('Cabinet Bonnet, 8 rue Chabot-Charny');
+    await who.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
+    await expect(drPage.locator('.decision-made')).toContainText('Cabinet Bonnet, 8 rue Chabot-Charny');
+    await expect(drPage.getByText('Indiquez le lieu.')).toHaveCount(0);
+  } finally {
+    await Promise.all(stations.map((s) => s.close()));
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -27,8 +27,12 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
   const [problem, setProblem] = useState<string | null>(null);
   const winner = request.acceptedBy ? directory?.effectors.find((e) => e.id === request.acceptedBy!.effectorId) : undefined;
   const places = request.need === 'visit' ? ['Domicile du patient'] : (winner?.places ?? []).map((p) => `${p.name}, ${p.address}`);
-  const [place, setPlace] = useState(places[0] ?? '');
-  const [at, setAt] = useState(toLocalInput((request.acceptedBy?.at ?? request.sentAt) + (DELAY_MS[request.delay] ?? 3600_000)));
+  // What the physician changed, else what the acceptance gives: the request is usually shown
+  // (and this component mounted) before anybody accepts, so nothing is fixed at mount.
+  const [placeChosen, setPlace] = useState<string | null>(null);
+  const [atChosen, setAt] = useState<string | null>(null);
+  const place = placeChosen ?? places[0] ?? '';
+  const at = atChosen ?? toLocalInput((request.acceptedBy?.at ?? request.sentAt) + (DELAY_MS[request.delay] ?? 3600_000));
   const asked = request.recipients.filter((r) => r.notifiedAt !== null);
   const confirmed = current.decision?.requestId === request.id;
 
@@ -164,6 +168,8 @@ export function EffectorPanel({ current, canAct }: { current: RegulationCase; ca
   );
   const mine = requests.filter((r) => r.caseId === current.id);
   const live = mine.find((r) => r.state === 'open');
+  // An acceptance not yet confirmed into the decision: asking again would call a second doctor.
+  const awaitingConfirmation = mine.find((r) => r.state === 'accepted' && current.decision?.requestId !== r.id);
   if (!directory || directory.effectors.length === 0) return null;
 
   return (
@@ -172,7 +178,7 @@ export function EffectorPanel({ current, canAct }: { current: RegulationCase; ca
       <div className="row">
         <CodeSelect label="Besoin" name="need" value={need} codes={NEED_ORDER} labels={NEED_LABELS} onChange={(n) => n && setNeed(n)} />
         <CodeSelect label="Délai souhaité" name="delay" value={delay} codes={DELAY_CODES} labels={DELAY_LABELS} onChange={(d) => d && setDelay(d)} />
-        {canAct ? (
+        {canAct && !awaitingConfirmation ? (
           <button
             type="button"
             className="primary"

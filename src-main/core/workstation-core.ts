@@ -13,7 +13,7 @@ import { applyEvent, decide, isCompleteLog } from '../../src-shared/domain/case-
 import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
-import type { Session, SyncStatus } from '../../src-shared/contract/methods.js';
+import { TextDraftFieldSchema, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
@@ -335,10 +335,20 @@ export class WorkstationCore {
       }
     }
     if (next.location?.inseeCode) {
-      const commune = this.communeDirectory().byInseeCode(next.location.inseeCode);
+      const directory = this.communeDirectory();
+      const commune = directory.byInseeCode(next.location.inseeCode);
       if (!commune) return err('invalid_input', `Commune inconnue (code INSEE ${next.location.inseeCode}).`, { field: 'location' });
-      const sectorId = this.sectorOf(next.location.inseeCode);
-      next.location = { ...next.location, communeName: commune.name, departmentCode: commune.departmentCode, ...(sectorId ? { sectorId } : {}) };
+      const { postalCode } = next.location;
+      if (postalCode && !commune.postalCodes.includes(postalCode)) {
+        return err('invalid_input', `Le code postal ${postalCode} n’est pas celui de ${commune.name} (${commune.postalCodes.join(', ')}).`, { field: 'location' });
+      }
+      // The name shown is the commune's, or one of its former communes' as the caller named it.
+      const labels = directory.labelsOf(commune.inseeCode);
+      const communeName = next.location.communeName && labels.includes(next.location.communeName) ? next.location.communeName : commune.name;
+      // An arrondissement belongs to its city's PDSA sector unless the directory names it.
+      const sectorId = this.sectorOf(commune.inseeCode) ?? (commune.cityInseeCode ? this.sectorOf(commune.cityInseeCode) : undefined);
+      const { sectorId: _previous, ...location } = next.location;
+      next.location = { ...location, communeName, departmentCode: commune.departmentCode, ...(sectorId ? { sectorId } : {}) };
     }
     if (next.patient?.birthDate && next.patient.birthDate > new Date(this.now()).toISOString().slice(0, 10)) {
       return err('invalid_input', 'La date de naissance est dans le futur.', { field: 'patient.birthDate' });
@@ -456,6 +466,18 @@ export class WorkstationCore {
       'draft.discard': ({ caseId }) => {
         this.store.deleteDraft(caseId);
         return ok({});
+      },
+      'draft.saveText': ({ caseId, field, text }) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');
+        const savedAt = this.now();
+        this.store.saveTextDraft({ caseId, userId: this.session.actor.userId, field, text, savedAt });
+        return ok({ savedAt });
+      },
+      'draft.getTexts': ({ caseId }) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        const drafts = this.store.textDrafts(caseId, this.session.actor.userId);
+        return ok(drafts.flatMap((d) => (TextDraftFieldSchema.safeParse(d.field).success ? [d as { field: TextDraftField; text: string; savedAt: number }] : [])));
       },
       'case.repeats': ({ caseId, callbackPhone, lastName, firstName, birthDate, reasonCode }) => {
         const at = this.now();

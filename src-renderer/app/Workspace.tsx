@@ -147,6 +147,16 @@ function UserMenu({ name, role, items }: { name: string; role: keyof typeof ROLE
   );
 }
 
+/** A field that keeps Escape for itself: text inputs, text areas, selects, editable content. */
+function isEditable(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement ||
+    (target instanceof HTMLElement && target.isContentEditable)
+  );
+}
+
 export function Workspace() {
   const openNewCase = useApp((s) => s.openNewCase);
   const toggleTheme = useApp((s) => s.toggleTheme);
@@ -183,13 +193,15 @@ export function Workspace() {
       },
       toggleTheme,
       help: () => setHelpOpen(true),
-      escape: () => (helpOpen ? setHelpOpen(false) : directoryOpen ? setDirectoryOpen(false) : closeCase()),
+      // A dialog or list first; then the case, keeping what was typed in it (committed or kept as a draft).
+      escape: () => (helpOpen ? setHelpOpen(false) : directoryOpen ? setDirectoryOpen(false) : caseRef.current ? void caseRef.current.close() : closeCase()),
     };
     const onKey = (e: KeyboardEvent) => {
       const shortcut = SHORTCUTS.find((s) => s.match(e));
       if (!shortcut) return;
-      // Escape inside a field belongs to the field (clear a search, close a list).
-      if (shortcut.id === 'escape' && e.target instanceof HTMLInputElement) return;
+      // Escape inside a field belongs to the field (clear a search, close a list): a note half
+      // typed, a select during screening never close the case.
+      if (shortcut.id === 'escape' && isEditable(e.target)) return;
       e.preventDefault();
       actions[shortcut.id]();
     };

@@ -52,6 +52,10 @@ export const ServerLoginSchema = z.strictObject({
 });
 export type Session = z.infer<typeof SessionSchema>;
 
+/** The free texts of a case kept as drafts while typed. */
+export const TextDraftFieldSchema = z.enum(['note', 'transferReason', 'reopenReason', 'cancelReason']);
+export type TextDraftField = z.infer<typeof TextDraftFieldSchema>;
+
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, description: string) => ({
   input,
   output,
@@ -134,6 +138,16 @@ export const methods = {
     'The saved draft of this user for a case, if any.',
   ),
   'draft.discard': method(z.strictObject({ caseId: IdSchema }), z.strictObject({}), 'Forget the draft of a case.'),
+  'draft.saveText': method(
+    z.strictObject({ caseId: IdSchema, field: TextDraftFieldSchema, text: z.string().max(4000) }),
+    z.strictObject({ savedAt: z.number() }),
+    'Keep a free text being typed in a case (a note, a reason) until it is sent; an empty text forgets it.',
+  ),
+  'draft.getTexts': method(
+    z.strictObject({ caseId: IdSchema }),
+    z.array(z.strictObject({ field: TextDraftFieldSchema, text: z.string(), savedAt: z.number() })),
+    'The free texts this user was typing in a case and has not sent.',
+  ),
   'case.repeats': method(
     z.strictObject({
       /** The case being screened (left out of the answer). */
@@ -164,7 +178,7 @@ export const methods = {
     z.strictObject({
       query: z.string().trim().min(1).max(100),
       department: DepartmentCodeSchema.optional(),
-      limit: z.number().int().min(1).max(50).default(10),
+      limit: z.number().int().min(1).max(200).default(10),
     }),
     z.array(CommuneSchema),
     'Communes by name (accents ignored) or postal code.',

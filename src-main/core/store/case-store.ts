@@ -177,6 +177,10 @@ const SQL = {
       fields = excluded.fields, saved_at = excluded.saved_at`,
   getDraft: 'SELECT user_id, base_version, fields, saved_at FROM drafts WHERE case_id = ?',
   deleteDraft: 'DELETE FROM drafts WHERE case_id = ?',
+  saveTextDraft: `INSERT INTO text_drafts (case_id, user_id, field, text, saved_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (case_id, user_id, field) DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at`,
+  deleteTextDraft: 'DELETE FROM text_drafts WHERE case_id = ? AND user_id = ? AND field = ?',
+  textDrafts: 'SELECT field, text, saved_at FROM text_drafts WHERE case_id = ? AND user_id = ?',
   directoryRows: 'SELECT kind, version, data FROM directory',
   saveDirectoryKind: `INSERT INTO directory (kind, version, data) VALUES (?, ?, ?)
     ON CONFLICT (kind) DO UPDATE SET version = excluded.version, data = excluded.data`,
@@ -288,6 +292,17 @@ export class CaseStore {
 
   deleteDraft(caseId: string): void {
     this.stmt('deleteDraft').run(caseId);
+  }
+
+  /** A free text being typed (a note, a reason); an empty text removes it. */
+  saveTextDraft(d: { caseId: string; userId: string; field: string; text: string; savedAt: number }): void {
+    if (d.text === '') this.stmt('deleteTextDraft').run(d.caseId, d.userId, d.field);
+    else this.stmt('saveTextDraft').run(d.caseId, d.userId, d.field, d.text, d.savedAt);
+  }
+
+  textDrafts(caseId: string, userId: string): { field: string; text: string; savedAt: number }[] {
+    const rows = this.stmt('textDrafts').all(caseId, userId) as { field: string; text: string; saved_at: number }[];
+    return rows.map((r) => ({ field: r.field, text: r.text, savedAt: r.saved_at }));
   }
 
   // ---- duty directory --------------------------------------------------------------------

@@ -209,6 +209,23 @@ export const MIGRATIONS: readonly Migration[] = [
         taken_by_name, decision_code, sector_id, hub_state) WHERE status = 'waiting_regulation';
     `,
   },
+  {
+    version: 10,
+    name: 'free-text drafts',
+    sql: `
+      -- A note, a reason being typed in a case and not yet sent: kept per user and field so that
+      -- closing the case (Escape, another case, a crash) loses nothing. Local, never synced; gone
+      -- once its command is accepted or the text is emptied.
+      CREATE TABLE text_drafts (
+        case_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        text TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (case_id, user_id, field)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,12 +1,24 @@
 import { useState } from 'react';
 import { formatFrenchDate, parseFrenchDate } from '../../../src-shared/text/dates';
+import { isoToday } from '../../../src-shared/domain/screening-check';
 
 /** A birth date typed the French way (JJ/MM/AAAA or 8 digits), checked as it is typed. */
-export function BirthDateField({ value, onChange }: { value: string | undefined; onChange: (iso: string | undefined) => void }) {
+export function BirthDateField({
+  value,
+  onChange,
+  problem,
+}: {
+  value: string | undefined;
+  onChange: (iso: string | undefined) => void;
+  /** What the form found wrong with the date (in the future), shown on the field. */
+  problem?: string | undefined;
+}) {
   /** What the user is typing; null when the field shows the stored date. */
   const [editing, setEditing] = useState<string | null>(null);
   const text = editing ?? (value ? formatFrenchDate(value) : '');
-  const invalid = text.trim() !== '' && parseFrenchDate(text) === null;
+  const parsed = text.trim() === '' ? undefined : parseFrenchDate(text);
+  const message = parsed === null ? 'date invalide' : parsed && parsed > isoToday() ? 'date dans le futur' : (problem ?? null);
+  const invalid = message !== null;
   return (
     <label>
       Date de naissance
@@ -25,12 +37,12 @@ export function BirthDateField({ value, onChange }: { value: string | undefined;
           if (parsed !== null) onChange(parsed);
         }}
         onBlur={() => {
-          if (!invalid) setEditing(null);
+          if (parsed !== null) setEditing(null);
         }}
       />
       {invalid ? (
-        <span id="birthdate-error" className="error small">
-          date invalide
+        <span id="birthdate-error" className="field-error small">
+          {message}
         </span>
       ) : null}
     </label>

@@ -13,6 +13,7 @@ import { displayPhone } from '../../../src-shared/text/phone';
 import { AppStoreContext, useApp } from '../../app/context';
 import { LINE_LABELS, PRIORITY_LABELS, SEX_LABELS, STATUS_LABELS } from '../../ui/labels';
 import { CommuneField } from './CommuneField';
+import { communeLabel } from '../../../src-shared/domain/commune-label';
 import { BirthDateField } from './BirthDateField';
 import { CodeSelect } from '../../ui/CodeSelect';
 import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
@@ -21,11 +22,16 @@ import { Timeline } from './Timeline';
 import { CaseCalls } from './CaseCalls';
 import { HubCasePanel } from '../hubsante/HubCasePanel';
 import { TreatingDoctorField } from './TreatingDoctorField';
+import { checkScreeningFields, isoToday, TEXT_LIMITS, type FieldPath } from '../../../src-shared/domain/screening-check';
+import { TextCounter } from '../../ui/TextCounter';
+import { useTextDraft } from './use-text-draft';
 
 export interface CasePanelHandle {
   save(): void;
   sendToRegulation(): void;
   take(): void;
+  /** Close the case keeping what was typed (committed, or kept as a draft when it cannot be). */
+  close(): Promise<void>;
 }
 
 type Draft = ScreeningFields;
@@ -83,6 +89,9 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const [draft, setDraftState] = useState<Draft>({});
   const [saveState, setSaveState] = useState<string | null>(null);
   const [restored, setRestored] = useState<string | null>(null);
+  /** Invalid fields: left out of what is recorded, kept in the form, each marked on the field. */
+  const [problems, setProblems] = useState<Record<FieldPath, string>>({});
+  const [cancelling, setCancelling] = useState(false);
   const base = useRef<RegulationCase | null>(null);
   const draftRef = useRef<Draft>({});
   const draftTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -118,10 +127,15 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
       rebaseDraft(current);
       return;
     }
+    // Another case replaces this one: what was typed and not committed stays as its draft.
+    const previous = base.current;
+    if (previous) keepAsDraft(previous, draftRef.current);
     base.current = current;
     setDraft(() => draftOf(current));
     setRestored(null);
     setSaveState(null);
+    setProblems({});
+    setCancelling(false);
     // Another case: bring back what was typed and not committed (a crash, a closed window).
     void bridge.invoke('draft.get', { caseId: current.id }).then((r) => {
       if (!r.ok || !r.value || base.current?.id !== current.id) return;
@@ -142,15 +156,29 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     if (latest) rebaseDraft(latest);
     const c = base.current;
     if (!c || !['new_call', 'screening', 'waiting_regulation', 'under_regulation'].includes(c.status)) return true;
-    const changes = changedFields(c, draftRef.current);
-    if (Object.keys(changes).length === 0) return true;
+    // Every valid field is recorded; an invalid one stays in the form, marked, and is not sent.
+    const check = checkScreeningFields(changedFields(c, draftRef.current), isoToday());
+    setProblems(check.problems);
+    const clean = Object.keys(check.problems).length === 0;
+    const changes = changedFields(c, check.valid);
+    if (Object.keys(changes).length === 0) return clean;
     setSaveState('Enregistrement…');
     committing.current = saveFields({ type: 'update_fields', baseVersion: c.version, changes });
     const ok = await committing.current;
     committing.current = null;
-    setSaveState(ok ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Non enregistré : voir le message');
-    return ok;
+    setSaveState(
+      !ok ? 'Non enregistré : voir le message' : clean ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Enregistré, sauf les champs signalés en rouge',
+    );
+    return ok && clean;
   }, [saveFields, storeApi]);
+
+  /** What was typed in a case and not committed is saved on the workstation, restored when it is opened again. */
+  const keepAsDraft = (c: RegulationCase, d: Draft) => {
+    clearTimeout(draftTimer.current);
+    draftTimer.current = undefined;
+    const changes = changedFields(c, d);
+    if (Object.keys(changes).length > 0) void bridge.invoke('draft.save', { caseId: c.id, baseVersion: c.version, fields: changes });
+  };
 
   const scheduleCommit = () => {
     clearTimeout(commitTimer.current);
@@ -185,12 +213,23 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
 
   const sendToRegulation = async () => {
     if (await commit()) await command({ type: 'send_to_regulation' });
+    else if (Object.keys(problemsRef()).length > 0) setSaveState('Corrigez les champs signalés en rouge avant l’envoi.');
+  };
+  const problemsRef = () => checkScreeningFields(base.current ? changedFields(base.current, draftRef.current) : {}, isoToday()).problems;
+  const close = async () => {
+    const c = base.current;
+    if (c) {
+      // Kept first (a draft survives whatever happens next), then committed if it can be.
+      keepAsDraft(c, draftRef.current);
+      await commit();
+    }
+    storeApi.getState().closeCase();
   };
   const isPhysician = session?.actor.role === 'physician';
   const take = () => {
     if (current && isPhysician && current.status === 'waiting_regulation') void command({ type: 'take' });
   };
-  useImperativeHandle(ref, () => ({ save: () => void commit(), sendToRegulation: () => void sendToRegulation(), take }));
+  useImperativeHandle(ref, () => ({ save: () => void commit(), sendToRegulation: () => void sendToRegulation(), take, close }));
   const repeats = useRepeats(current, draft);
 
   if (!current) {
@@ -211,6 +250,19 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   }
 
   const editable = ['new_call', 'screening', 'waiting_regulation', 'under_regulation'].includes(current.status);
+  const role = session?.actor.role;
+  // A case opened by mistake (a stray Alt+N, a wrong number) is cancelled with a reason, never left as "Patient non identifié".
+  const canCancel =
+    (role === 'arm' || role === 'supervisor' || role === 'physician') &&
+    ['new_call', 'screening', 'waiting_regulation'].includes(current.status) &&
+    (role !== 'physician' || current.status !== 'waiting_regulation' || !current.takenBy);
+  const invalidProps = (path: FieldPath) => (problems[path] ? { 'aria-invalid': true as const, 'aria-describedby': `problem-${path}` } : {});
+  const FieldProblem = ({ path }: { path: FieldPath }) =>
+    problems[path] ? (
+      <span id={`problem-${path}`} className="field-error small">
+        {problems[path]}
+      </span>
+    ) : null;
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setDraft((d) => ({ ...d, [key]: value }));
     onDraftChanged();
@@ -297,10 +349,13 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
               <input
                 name="callbackPhone"
                 inputMode="tel"
+                maxLength={30}
                 value={draft.callbackPhone ?? ''}
                 onChange={(e) => set('callbackPhone', e.target.value)}
                 autoFocus
+                {...invalidProps('callbackPhone')}
               />
+              <FieldProblem path="callbackPhone" />
             </label>
             <CodeSelect
               label="Appelant"
@@ -316,13 +371,31 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
           <div className="row">
             <label>
               Nom
-              <input name="lastName" value={patient.lastName ?? ''} onChange={(e) => set('patient', clean({ ...patient, lastName: e.target.value }))} />
+              <input
+                name="lastName"
+                maxLength={TEXT_LIMITS['patient.lastName']}
+                value={patient.lastName ?? ''}
+                onChange={(e) => set('patient', clean({ ...patient, lastName: e.target.value }))}
+                {...invalidProps('patient.lastName')}
+              />
+              <FieldProblem path="patient.lastName" />
             </label>
             <label>
               Prénom
-              <input name="firstName" value={patient.firstName ?? ''} onChange={(e) => set('patient', clean({ ...patient, firstName: e.target.value }))} />
+              <input
+                name="firstName"
+                maxLength={TEXT_LIMITS['patient.firstName']}
+                value={patient.firstName ?? ''}
+                onChange={(e) => set('patient', clean({ ...patient, firstName: e.target.value }))}
+                {...invalidProps('patient.firstName')}
+              />
+              <FieldProblem path="patient.firstName" />
             </label>
-            <BirthDateField value={patient.birthDate} onChange={(iso) => set('patient', clean({ ...patient, birthDate: iso }))} />
+            <BirthDateField
+              value={patient.birthDate}
+              problem={problems['patient.birthDate']}
+              onChange={(iso) => set('patient', clean({ ...patient, birthDate: iso }))}
+            />
             <CodeSelect label="Sexe" value={patient.sex ?? 'U'} codes={SEXES} labels={SEX_LABELS} onChange={(sex) => set('patient', clean({ ...patient, sex }))} />
           </div>
         </fieldset>
@@ -336,14 +409,21 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 set(
                   'location',
                   c
-                    ? clean({ ...location, inseeCode: c.inseeCode, communeName: c.name, postalCode: c.postalCodes[0] })
+                    ? clean({ ...location, inseeCode: c.inseeCode, communeName: communeLabel(c), postalCode: c.postalCode })
                     : clean({ ...location, inseeCode: undefined, communeName: undefined, postalCode: undefined }),
                 )
               }
+              onUnresolved={(typed) => set('location', clean({ ...location, inseeCode: undefined, communeName: typed, postalCode: undefined }))}
             />
             <label className="grow">
               Adresse
-              <input value={location.address ?? ''} onChange={(e) => set('location', clean({ ...location, address: e.target.value }))} />
+              <input
+                maxLength={TEXT_LIMITS['location.address']}
+                value={location.address ?? ''}
+                onChange={(e) => set('location', clean({ ...location, address: e.target.value }))}
+                {...invalidProps('location.address')}
+              />
+              <FieldProblem path="location.address" />
             </label>
           </div>
         </fieldset>
@@ -361,7 +441,14 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
             />
             <label className="grow">
               Précisions
-              <input value={draft.reasonText ?? ''} onChange={(e) => set('reasonText', e.target.value)} />
+              <input
+                maxLength={TEXT_LIMITS.reasonText}
+                value={draft.reasonText ?? ''}
+                onChange={(e) => set('reasonText', e.target.value)}
+                {...invalidProps('reasonText')}
+              />
+              <TextCounter text={draft.reasonText ?? ''} max={TEXT_LIMITS.reasonText} />
+              <FieldProblem path="reasonText" />
             </label>
           </div>
           <PrioritySuggestion repeats={repeats} chosen={draft.priority} editable={editable} onApply={(p) => set('priority', p)} />
@@ -396,6 +483,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
             Envoyer en régulation <kbd>Alt+E</kbd>
           </button>
         </div>
+        {canCancel ? <CancelCase key={current.id} caseId={current.id} open={cancelling} onOpen={setCancelling} onCancel={(reason) => command({ type: 'cancel', reason })} /> : null}
       </form>
       {['waiting_regulation', 'under_regulation', 'decided', 'closed', 'transferred_samu'].includes(current.status) || current.notes.length > 0 ? (
         <RegulationSection key={`regulation-${current.id}`} current={current} mine={current.takenBy?.userId === session?.actor.userId} />
@@ -404,3 +492,67 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     </section>
   );
 });
+
+/**
+ * Cancelling a case opened by mistake: a reason is required (it is recorded in the case's
+ * history); the case leaves the queue and the statistics, and can be reopened.
+ */
+function CancelCase({
+  caseId,
+  open,
+  onOpen,
+  onCancel,
+}: {
+  caseId: string;
+  open: boolean;
+  onOpen: (open: boolean) => void;
+  onCancel: (reason: string) => Promise<boolean>;
+}) {
+  const reason = useTextDraft(caseId, 'cancelReason');
+  const [problem, setProblem] = useState<string | null>(null);
+  if (!open) {
+    return (
+      <div className="actions cancel-case">
+        <button type="button" className="link" onClick={() => onOpen(true)}>
+          Annuler ce dossier (ouvert par erreur)…
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="row cancel-case" role="group" aria-label="Annulation du dossier">
+      <label className="grow">
+        Motif d’annulation
+        <input
+          name="cancelReason"
+          maxLength={500}
+          autoFocus
+          value={reason.text}
+          onChange={(e) => reason.setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.preventDefault();
+          }}
+          aria-invalid={problem ? true : undefined}
+        />
+        {problem ? <span className="field-error small">{problem}</span> : null}
+      </label>
+      <button
+        type="button"
+        className="danger"
+        onClick={async () => {
+          if (!reason.text.trim()) return setProblem('Indiquez pourquoi ce dossier est annulé.');
+          setProblem(null);
+          if (await onCancel(reason.text.trim())) {
+            reason.clear();
+            onOpen(false);
+          }
+        }}
+      >
+        Confirmer l’annulation
+      </button>
+      <button type="button" onClick={() => onOpen(false)}>
+        Garder le dossier
+      </button>
+    </div>
+  );
+}

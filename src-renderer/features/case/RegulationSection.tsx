@@ -16,6 +16,12 @@ import { AGENT_STATE_LABELS } from '../../../src-shared/domain/agent-state';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { EffectorPanel } from './EffectorPanel';
 import { sasSearchUrl } from '../../../src-shared/domain/sas-search';
+import { useTextDraft } from './use-text-draft';
+import { TextCounter } from '../../ui/TextCounter';
+
+/** The schema's limits (add_note: 4,000 characters; a reason: 500), shown on the fields. */
+const NOTE_MAX = 4000;
+const REASON_MAX = 500;
 
 type CaseCommandInput = MethodInput<'case.command'>['command'];
 
@@ -61,10 +67,11 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const role = useApp((s) => s.session?.actor.role);
   const [code, setCode] = useState<DecisionCode | undefined>(current.decision?.code);
   const [fields, setFields] = useState<Partial<Record<DecisionField | 'comment', string>>>({});
-  const [note, setNote] = useState('');
+  // Kept on the workstation while typed: Escape, another case or a crash lose nothing.
+  const note = useTextDraft(current.id, 'note');
   // Two reasons, two fields: a transfer's reason must not reappear as the reason to reopen.
-  const [transferReason, setTransferReason] = useState('');
-  const [reopenReason, setReopenReason] = useState('');
+  const transferReason = useTextDraft(current.id, 'transferReason');
+  const reopenReason = useTextDraft(current.id, 'reopenReason');
   const [problem, setProblem] = useState<string | null>(null);
   const now = useNow(60_000);
   const directory = useApp((s) => s.directory);
@@ -131,14 +138,16 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
         className="row note-form"
         onSubmit={(e) => {
           e.preventDefault();
-          if (note.trim()) void run({ type: 'add_note', text: note.trim() }).then((ok) => ok && setNote(''));
+          if (note.text.trim()) void run({ type: 'add_note', text: note.text.trim() }).then((ok) => ok && note.clear());
         }}
       >
         <label className="grow">
           Note clinique
-          <textarea name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+          <textarea name="note" rows={2} maxLength={NOTE_MAX} value={note.text} onChange={(e) => note.setText(e.target.value)} />
+          <TextCounter text={note.text} max={NOTE_MAX} />
+          {note.restored ? <span className="notice-restored small">Note non envoyée, restaurée : relisez-la puis ajoutez-la.</span> : null}
         </label>
-        <button type="submit" disabled={!note.trim()}>
+        <button type="submit" disabled={!note.text.trim()}>
           Ajouter la note
         </button>
       </form>
@@ -265,13 +274,13 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           <>
             <label className="grow">
               Motif du transfert au SAMU
-              <input name="transferReason" value={transferReason} onChange={(e) => setTransferReason(e.target.value)} />
+              <input name="transferReason" maxLength={REASON_MAX} value={transferReason.text} onChange={(e) => transferReason.setText(e.target.value)} />
             </label>
             <button
               type="button"
               onClick={async () => {
-                if (!transferReason.trim()) return setProblem('Indiquez le motif du transfert.');
-                if (await run({ type: 'transfer_samu', reason: transferReason.trim() })) setTransferReason('');
+                if (!transferReason.text.trim()) return setProblem('Indiquez le motif du transfert.');
+                if (await run({ type: 'transfer_samu', reason: transferReason.text.trim() })) transferReason.clear();
               }}
             >
               Transférer au SAMU
@@ -282,13 +291,13 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           <>
             <label className="grow">
               Motif de réouverture
-              <input name="reopenReason" value={reopenReason} onChange={(e) => setReopenReason(e.target.value)} />
+              <input name="reopenReason" maxLength={REASON_MAX} value={reopenReason.text} onChange={(e) => reopenReason.setText(e.target.value)} />
             </label>
             <button
               type="button"
               onClick={async () => {
-                if (!reopenReason.trim()) return setProblem('Indiquez le motif de réouverture.');
-                if (await run({ type: 'reopen', reason: reopenReason.trim() })) setReopenReason('');
+                if (!reopenReason.text.trim()) return setProblem('Indiquez le motif de réouverture.');
+                if (await run({ type: 'reopen', reason: reopenReason.text.trim() })) reopenReason.clear();
               }}
             >
               Rouvrir le dossier

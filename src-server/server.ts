@@ -59,6 +59,8 @@ export interface ServerOptions {
   hubsante?: HubConfig[];
   /** Period of the Hub link's follow-up of sent messages (tests shorten it). */
   hubTickMs?: number;
+  /** Period of the search for overdue effector requests in the database (tests shorten it). */
+  effectorSweepMs?: number;
 }
 
 export interface RegulationServer {
@@ -387,7 +389,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
     return d;
   };
-  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame, department });
+  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
   registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate });
 
   // ---- Hub Santé ---------------------------------------------------------------------------------

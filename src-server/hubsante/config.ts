@@ -38,6 +38,8 @@ export const HubConfigSchema = z.strictObject({
   ackAlertSeconds: z.number().positive().default(120),
   timeZone: z.string().default('Europe/Paris'),
   prefetch: z.number().int().min(1).max(5000).default(250),
+  /** A delivery that fails this many times in a row (never the database: see onDelivery) is quarantined. */
+  maxDeliveryAttempts: z.number().int().min(2).max(100).default(5),
   /** The national SAS platform's contextual search (URL and origin are given by the platform). */
   sasSearch: z.strictObject({ url: z.url(), origin: z.string().min(1).max(100) }).default({ url: 'https://sas.sante.fr/recherche', origin: 'permanence' }),
 });

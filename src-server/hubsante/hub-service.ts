@@ -538,16 +538,52 @@ export class HubService {
 
   // ---- what arrives ------------------------------------------------------------------------------
 
+  /** Failed attempts of the deliveries that failed last time, by the message's hash (the broker keeps no count). */
+  private readonly failedAttempts = new Map<string, number>();
+
   private async onDelivery(queue: HubQueue, msg: ConsumeMessage): Promise<void> {
+    const body = msg.content.toString('utf8');
+    const key = createHash('sha256').update(body).digest('base64');
     try {
-      await this.receive(queue, msg.content.toString('utf8'), { redelivered: msg.fields.redelivered });
+      await this.receive(queue, body, { redelivered: msg.fields.redelivered });
+      this.failedAttempts.delete(key);
       mark('amqp-ack');
       this.link.ack(msg);
     } catch (error) {
+      const attempts = (this.failedAttempts.get(key) ?? 0) + 1;
+      const cause = (error as Error).message;
+      if (attempts >= this.o.config.maxDeliveryAttempts) {
+        // Failed every time: it would come back every second for ever. Quarantined where the
+        // supervisor sees it (and can replay it once mended), answered with RS-ERROR 700. If even
+        // that cannot be written (the database is away), it goes back to the Hub as before.
+        try {
+          await this.quarantineUnprocessable(queue, body, `message non traité après ${attempts} tentatives : ${cause}`.slice(0, 2000));
+          this.failedAttempts.delete(key);
+          this.link.ack(msg);
+          return;
+        } catch (again) {
+          this.o.log('error', 'Hub Santé : mise en quarantaine impossible, message rendu au Hub', { error: (again as Error).message, queue });
+        }
+      }
+      if (this.failedAttempts.size > 10_000) this.failedAttempts.clear();
+      this.failedAttempts.set(key, attempts);
       // Nothing was committed (the database is down?): give it back after a pause, it comes again.
-      this.o.log('error', 'Hub Santé : message non traité, rendu au Hub', { error: (error as Error).message, queue });
+      this.o.log('error', 'Hub Santé : message non traité, rendu au Hub', { error: cause, queue, attempts });
       setTimeout(() => this.link.nack(msg), 1000).unref();
     }
+  }
+
+  /** A delivery that fails every time it is processed: quarantined with what could be read of it. */
+  private async quarantineUnprocessable(queue: HubQueue, body: string, cause: string): Promise<void> {
+    let env: { distributionID?: string; senderID?: string; distributionKind?: string } = {};
+    try {
+      env = JSON.parse(body) as typeof env;
+    } catch {
+      // unreadable: named by its hash below
+    }
+    const distributionID = typeof env.distributionID === 'string' ? env.distributionID : unreadableId(body);
+    const senderID = typeof env.senderID === 'string' ? env.senderID : 'inconnu';
+    await this.quarantine({ distributionID, senderID, kind: typeof env.distributionKind === 'string' ? env.distributionKind : 'inconnu', useCase: 'inconnu' }, 700, cause, body, queue === 'message' && senderID !== 'inconnu');
   }
 
   /** Deliveries journaled apart from a writer's commit, together (one INSERT for all that arrived meanwhile). */

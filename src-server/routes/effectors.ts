@@ -56,6 +56,8 @@ export async function registerEffectorRoutes(
     authenticate(req: FastifyRequest): Promise<Claims>;
     broadcastFrame(tenant: string, frame: ServerWsFrame): void;
     department(tenant: string): Promise<string>;
+    /** Period of the search for overdue requests in the database (default 10 s). */
+    effectorSweepMs?: number;
   },
 ): Promise<EffectorRoutes> {
   const { db, tokens } = deps;
@@ -133,8 +135,9 @@ export async function registerEffectorRoutes(
       if (flushing.get(tenant) === next) flushing.delete(tenant);
     });
   };
-  const service = new EffectorRequests(db, deps.now, onChange);
+  const service = new EffectorRequests(db, deps.now, onChange, (level, message, data) => app.log[level](data, message));
   await service.resume();
+  service.startSweeping(deps.effectorSweepMs ?? 10_000);
   let agendaVersion = 0;
   const agenda = new Agenda(
     db,

@@ -122,12 +122,15 @@ export class EffectorRequests {
   /** Profiles per center, kept until this process changes one (it is their only writer). */
   private readonly profileCache = new Map<string, AvailabilityProfile[]>();
   private closed = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly now: () => number,
     /** Called after every committed change, to push the new views. */
     private readonly onChange: (changes: Changes) => void,
+    /** Where a deadline that could not be run is said (never swallowed). */
+    private readonly report: (level: 'warn' | 'error', message: string, data: Record<string, unknown>) => void = () => {},
   ) {}
 
   // ---- directory and settings ---------------------------------------------------------------
@@ -328,9 +331,10 @@ export class EffectorRequests {
     if (due === null || this.closed) return;
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      void this.tick(tenant, id).catch(() => {
-        // The database is away: try again shortly (the deadline has passed already).
-        if (!this.closed) this.timers.set(key, setTimeout(() => void this.tick(tenant, id).catch(() => {}), 1000));
+      void this.tick(tenant, id).catch((error: unknown) => {
+        // The database is away: said, and run again by the next sweep (see startSweeping), which
+        // reads overdue requests from the database whatever this process remembers.
+        this.report('error', 'sollicitation des effecteurs : échéance non traitée, reprise au prochain passage', { tenant, requestId: id, error: (error as Error).message });
       });
     }, Math.max(0, due - this.now()));
     timer.unref?.();
@@ -347,6 +351,37 @@ export class EffectorRequests {
     const { rows } = await this.db.query<{ tenant: string; id: string; cascade: string }>("SELECT tenant, id, cascade FROM effector_requests WHERE state = 'open'");
     for (const r of rows) this.schedule(r.tenant, r.id, JSON.parse(r.cascade) as CascadeState);
     return rows.length;
+  }
+
+  /**
+   * Overdue requests found from the database on a schedule: a deadline whose run failed (the
+   * database was away at that moment) or whose timer this process lost is run at the next pass,
+   * so the next tier always opens and the physician is always told.
+   */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    const { rows } = await this.db.query<{ tenant: string; id: string; cascade: string }>("SELECT tenant, id, cascade FROM effector_requests WHERE state = 'open'");
+    let overdue = 0;
+    for (const r of rows) {
+      const due = nextDeadline(JSON.parse(r.cascade) as CascadeState);
+      if (due === null || due > now) continue;
+      overdue++;
+      try {
+        await this.tick(r.tenant, r.id);
+      } catch (error) {
+        this.report('error', 'sollicitation des effecteurs : échéance non traitée, reprise au prochain passage', { tenant: r.tenant, requestId: r.id, error: (error as Error).message });
+      }
+    }
+    return overdue;
+  }
+
+  startSweeping(everyMs: number): void {
+    clearInterval(this.sweeper);
+    this.sweeper = setInterval(() => {
+      if (this.closed) return;
+      this.sweep().catch((error: unknown) => this.report('warn', 'sollicitation des effecteurs : base injoignable pendant la recherche des échéances', { error: (error as Error).message }));
+    }, everyMs);
+    this.sweeper.unref?.();
   }
 
   async answer(tenant: string, effectorId: string, id: string, answer: 'accept' | 'decline'): Promise<EffectorRequestOffer> {
@@ -561,6 +596,7 @@ export class EffectorRequests {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.sweeper);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }

@@ -38,8 +38,16 @@ const FIELD_LABELS: Record<string, string> = {
   query: 'recherche',
 };
 
-/** Issues said in French, with the field named as users know it (never zod's English). */
+/** For API clients and logs: each issue's path and its French message ("mutations.0.command.fields.reasonText : 500 caractères au plus"). */
 export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')} : ${frenchIssue(i)}` : frenchIssue(i)))
+    .join(' ; ');
+}
+
+/** For users: issues said in French, with the field named as users know it (never zod's English nor a path). */
+export function describeIssuesForUser(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => {
@@ -52,7 +60,7 @@ export function describeIssues(error: z.ZodError): string {
 export function parseInput<M extends MethodName>(method: M, params: unknown): Result<MethodParsedInput<M>> {
   const parsed = methods[method].input.safeParse(params ?? {});
   if (!parsed.success) {
-    return err('invalid_input', `Saisie refusée : ${describeIssues(parsed.error)}`, {
+    return err('invalid_input', `Saisie refusée : ${describeIssuesForUser(parsed.error)}`, {
       issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
     });
   }

@@ -48,7 +48,7 @@ export function frenchIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return 'valeur invalide';
     case 'unrecognized_keys':
-      return 'champ non prévu';
+      return `champ non prévu : ${issue.keys.join(', ')}`;
     default:
       return 'valeur invalide';
   }

@@ -212,6 +212,40 @@ describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liber
     expect(status.waiting.find((w) => w.caseId === id)).toMatchObject({ overdue: true, state: 'published', recipient: 'fr.health.samu990' });
   });
 
+  it('a message that fails every time it is processed is quarantined after a few attempts, not redelivered for ever', async () => {
+    const hubCaseId = `fr.health.samu990.DRFR1539A26330${(Date.now() % 100000) + 7}`;
+    const m = message('fr.health.samu990', 'fr.health.snp990', 'Report', 'createCaseHealth', samuCase(hubCaseId, 'Poison'));
+    const distributionId = `fr.health.samu990_${m.uuid}`;
+    // Its commit fails every time (a bug on one message), while every other message goes through.
+    const db = liberal.db as { query: typeof liberal.db.query };
+    const query = db.query;
+    let failures = 0;
+    db.query = ((text: string, params?: unknown[], name?: string) => {
+      if (name === 'writer-commit' && /poison/i.test(JSON.stringify(params ?? []))) {
+        failures++;
+        return Promise.reject(new Error('échec reproductible (test)'));
+      }
+      return query(text, params, name);
+    }) as typeof query;
+    try {
+      await partner.publish(m);
+      await waitFor('quarantined', async () => (await liberal.server.hub(OTHER_TENANT)!.quarantined()).some((q) => q.distributionId === distributionId), 20_000);
+      const item = (await liberal.server.hub(OTHER_TENANT)!.quarantined()).find((q) => q.distributionId === distributionId)!;
+      expect(item).toMatchObject({ errorCode: 700, sender: 'fr.health.samu990' });
+      expect(item.errorCause).toMatch(/non traité après 5 tentatives : échec reproductible/);
+      await waitFor('RS-ERROR 700', () => partner.on('info').some((e) => inner(e).error?.referencedDistributionID === distributionId));
+      const seen = failures;
+      expect(seen).toBeGreaterThanOrEqual(5);
+      // Acknowledged: the broker no longer redelivers it.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(failures).toBe(seen);
+      const queues = hubBroker('ctl', ['list_queues', '-q', '-p', HUB_VHOST, 'name', 'messages_ready', 'messages_unacknowledged']);
+      expect(queues.split('\n').find((l) => l.startsWith('fr.health.snp990.message'))?.split(/\s+/).slice(1)).toEqual(['0', '0']);
+    } finally {
+      db.query = query;
+    }
+  });
+
   it('a publication the database could not record is published again, then recorded (the partner sees the same message twice)', async () => {
     const id = await caseUnderRegulation(liberal.server, OTHER_TENANT, 'Panne');
     // The outbox's "published" mark fails once, as if PostgreSQL went away at that moment.

@@ -154,6 +154,38 @@ describe('notification cascade', () => {
     await waitFor('withdrawn on the page', () => p2.offer(r2.id)?.status === 'withdrawn');
   });
 
+  it('a deadline that falls during a database outage opens the next tier once the database is back', async () => {
+    const ts = track(await startTestServer('postgres', { effectorSweepMs: 250 }));
+    const treating = effector(1);
+    const docs = [treating, effector(2)];
+    await setUpEffectors(ts.url, docs, { treatingDoctorMs: 600, tierMs: 60_000 });
+    const [pTreating, p2] = (await Promise.all(docs.map(async (d) => track(await (await EffectorClient.login(ts.url, d.id)).connect())))) as [EffectorClient, EffectorClient];
+    const c = await serverCase(ts, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
+    const api = await physicianApi(ts);
+    const req = (await api('POST', '/api/effector-requests', { caseId: c.id, need: 'visit', delay: '2H' })).json as EffectorRequest;
+    await waitFor('the treating doctor has it', () => pTreating.offer(req.id)?.status === 'open');
+
+    // The database refuses every transaction from before the deadline until 3 s after it.
+    const db = ts.db as { transaction: typeof ts.db.transaction };
+    const transaction = db.transaction;
+    let refused = 0;
+    db.transaction = (async () => {
+      refused++;
+      throw new Error('base injoignable (test)');
+    }) as unknown as typeof transaction;
+    try {
+      await new Promise((r) => setTimeout(r, 3_600));
+      expect(refused).toBeGreaterThan(0);
+      expect(p2.offer(req.id)).toBeUndefined();
+    } finally {
+      db.transaction = transaction;
+    }
+    // Back: the overdue request is found in the database and the sector's doctor gets it.
+    await waitFor('the sector has it after the outage', () => p2.offer(req.id)?.status === 'open', 5_000);
+    const { rows } = await ts.db.query<{ kind: string }>('SELECT kind FROM effector_request_log WHERE tenant = $1 AND request_id = $2', [TENANT, req.id]);
+    expect(rows.map((r) => r.kind)).toContain('tier_opened');
+  });
+
   it('ten doctors accepting in the same millisecond: exactly one wins', async () => {
     const ts = track(await startTestServer('postgres'));
     const docs = Array.from({ length: 10 }, (_, i) => effector(i + 10));

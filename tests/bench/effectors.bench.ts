@@ -15,6 +15,7 @@ import { startServer } from '../../src-server/server.js';
 import { TokenService } from '../../src-server/services/auth.js';
 import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET, waitFor } from '../fixtures/sync-harness.js';
 import { median, quantile, fmt } from './stats.js';
+import { passed, verdictText, type SectionResult } from './verdict.js';
 
 const rpps = (n: number) => {
   const body = `2000${String(n).padStart(6, '0')}`;
@@ -197,24 +198,23 @@ export async function benchSlotSearch(doctorsCount: number, slotsPerDoctor: numb
   }
 }
 
-export async function benchEffectors({ smoke }: { smoke: boolean }): Promise<boolean> {
-  let ok = true;
+export async function benchEffectors({ smoke }: { smoke: boolean }): Promise<SectionResult> {
   const pages = smoke ? 100 : 2_000;
   console.log(`\n# Effectors: a request fanned out to ${pages.toLocaleString('fr-FR')} connected effector pages`);
   console.log('| pages | shown on | p50 | p99 | bare WebSocket broadcast p50 / p99 | target | verdict |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   const f = await benchFanout(pages);
-  const fanOk = f.received === pages && (smoke || f.p99 <= 200);
-  ok &&= fanOk;
-  console.log(`| ${pages} | ${f.received} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.bareP50)} / ${fmt(f.bareP99)} | p99 ≤ 200 ms | ${fanOk ? 'ok' : 'MISSED'} |`);
+  const fanCorrect = f.received === pages;
+  const fanMet = f.p99 <= 200;
+  console.log(`| ${pages} | ${f.received} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.bareP50)} / ${fmt(f.bareP99)} | p99 ≤ 200 ms | ${verdictText(fanMet, smoke, fanCorrect)} |`);
 
   const [docs, per] = smoke ? [200, 10] : [2_000, 10];
   console.log(`\n# Effectors: slot search over a week (${(docs * per).toLocaleString('fr-FR')} slots, ${docs.toLocaleString('fr-FR')} doctors)`);
   console.log('| search (HTTP, median) | raw indexed SQL (median) | results | target | verdict |');
   console.log('| --- | --- | --- | --- | --- |');
   const s = await benchSlotSearch(docs, per);
-  const searchOk = s.results > 0 && (smoke || s.search <= 20);
-  ok &&= searchOk;
-  console.log(`| ${fmt(s.search)} | ${fmt(s.raw)} | ${s.results} | ≤ 20 ms median | ${searchOk ? 'ok' : 'MISSED'} |`);
-  return ok;
+  const searchCorrect = s.results > 0;
+  const searchMet = s.search <= 20;
+  console.log(`| ${fmt(s.search)} | ${fmt(s.raw)} | ${s.results} | ≤ 20 ms median | ${verdictText(searchMet, smoke, searchCorrect)} |`);
+  return passed(fanCorrect && searchCorrect, fanMet && searchMet);
 }

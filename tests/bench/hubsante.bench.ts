@@ -24,6 +24,7 @@ import { connectAs } from '../fixtures/hub-dispatcher.js';
 import { act, arm, ensureHubBroker, hubConfig, partnerCase, physician } from '../fixtures/hub.js';
 import { median, quantile, fmt } from './stats.js';
 import { breakdown } from './latency-breakdown.js';
+import { passed, verdictText, type SectionResult } from './verdict.js';
 
 const LIBERAL = 'fr.health.snp210';
 const SAMU = 'fr.health.samu210';
@@ -247,7 +248,7 @@ async function burst(n: number, target: 'permanence' | 'bare', libDb?: SqlDataba
   return { perSecond: n / seconds, acks, cases, rcref };
 }
 
-export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<boolean> {
+export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<SectionResult> {
   ensureHubBroker();
   // The Hub is another system: its dispatcher runs in a process of its own, for the baseline as for
   // Permanence (in this one it would wait behind the liberal center's work, which no real Hub does).
@@ -256,18 +257,23 @@ export async function benchHubSante({ smoke }: { smoke: boolean }): Promise<bool
   if (marks) writeFileSync(marks, '');
   const stub = await childProcess('hub-dispatcher.child.ts', ['1000']);
   names.set(process.pid, 'liberal').set(stub.pid, 'hub');
-  let ok = true;
+  let correct = true;
+  let met = true;
   // PERMANENCE_BENCH_HUB_PART=roundtrip or burst runs one part alone (to profile it).
   const part = process.env.PERMANENCE_BENCH_HUB_PART;
   try {
-    // Both run even when the first misses its target (&&= would skip the second).
-    if (part !== 'burst') ok = (await roundTrips(smoke)) && ok;
-    if (part !== 'roundtrip') ok = (await incomingBurst(smoke)) && ok;
+    // Both run even when the first misses its target.
+    if (part !== 'burst') met = (await roundTrips(smoke)) && met;
+    if (part !== 'roundtrip') {
+      const b = await incomingBurst(smoke);
+      correct = b.correct;
+      met = b.met && met;
+    }
   } finally {
     await stub.stop();
   }
   if (marks && part !== 'burst') printBreakdown(marks);
-  return ok;
+  return passed(correct, met);
 }
 
 /** Which process wrote which marks (this one is the liberal center). */
@@ -309,18 +315,19 @@ async function roundTrips(smoke: boolean): Promise<boolean> {
     await bareClients.close();
     await s.close();
   }
-  const overhead = median(ours) - median(bare);
-  const rtOk = smoke || overhead <= 5;
+  // Restated next to the same run's bare path (issue 17): p50 ≤ 2.5 × the bare amqplib round trip.
+  const ratio = median(ours) / median(bare);
+  const rtOk = ratio <= 2.5;
   console.log(`\n# Hub Santé: round trip on the loopback Hub (${n} cases, sequential, after ${warm} warm-up)`);
   console.log('| path | p50 | p99 | max | target | verdict |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   console.log(`| bare amqplib: publish → stub → consumer → RC-REF → stub → consumer | ${fmt(median(bare))} | ${fmt(quantile(bare, 0.99))} | ${fmt(Math.max(...bare))} | baseline | |`);
-  console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | overhead ≤ 5 ms at p50 (here ${fmt(overhead)}) | ${rtOk ? 'ok' : 'MISSED'} |`);
+  console.log(`| Permanence: transfer committed → SAMU server integrates, RC-REF → step committed and pushed to a workstation | ${fmt(median(ours))} | ${fmt(quantile(ours, 0.99))} | ${fmt(Math.max(...ours))} | p50 ≤ 2.5 × bare (here ${ratio.toFixed(2)} ×) | ${verdictText(rtOk, smoke)} |`);
 
   return rtOk;
 }
 
-async function incomingBurst(smoke: boolean): Promise<boolean> {
+async function incomingBurst(smoke: boolean): Promise<{ correct: boolean; met: boolean }> {
   const m = smoke ? 500 : 10_000;
   const bareBurst = await burst(m, 'bare');
   // The liberal center of the Jura in its own process; its database is read here to count.
@@ -334,11 +341,13 @@ async function incomingBurst(smoke: boolean): Promise<boolean> {
     await center.stop();
   }
   const exactlyOnce = ourBurst.cases === m && ourBurst.rcref === m && ourBurst.acks === m;
-  const burstOk = exactlyOnce && (smoke || ourBurst.perSecond >= 2_000);
+  // Restated next to the same run's bare consumer doing the same broker work (consume, ack, one answer each).
+  const share = ourBurst.perSecond / bareBurst.perSecond;
+  const burstMet = share >= 0.7;
   console.log(`\n# Hub Santé: incoming burst (${m.toLocaleString('fr-FR')} partner cases published at once)`);
   console.log('| path | messages/s end to end | cases | RC-REF written / received | target | verdict |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   console.log(`| bare consumer: ack + RC-REF at once | ${Math.round(bareBurst.perSecond)} | — | — / ${bareBurst.acks} | baseline | |`);
-  console.log(`| Permanence: journal, case committed, AMQP ack, one RC-REF each | ${Math.round(ourBurst.perSecond)} | ${ourBurst.cases} | ${ourBurst.rcref} / ${ourBurst.acks} | ≥ 2,000/s, each exactly once | ${burstOk ? 'ok' : 'MISSED'} |`);
-  return burstOk;
+  console.log(`| Permanence: journal, case committed, AMQP ack, one RC-REF each | ${Math.round(ourBurst.perSecond)} | ${ourBurst.cases} | ${ourBurst.rcref} / ${ourBurst.acks} | ≥ 70 % of bare (here ${Math.round(share * 100)} %), each exactly once | ${verdictText(burstMet, smoke, exactlyOnce)} |`);
+  return { correct: exactlyOnce, met: burstMet };
 }

@@ -12,6 +12,7 @@ import { startWebHost } from '../../src-main/web-host/web-host.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { median, quantile } from './stats.js';
+import { passed, printSkipped, verdictText, type SectionResult } from './verdict.js';
 
 const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 
@@ -148,10 +149,9 @@ async function armScenario(runs: number): Promise<{ keystrokes: number; steps: M
   }
 }
 
-export async function benchUi(options: { smoke: boolean }): Promise<boolean> {
+export async function benchUi(options: { smoke: boolean }): Promise<SectionResult> {
   if (!existsSync(resolve(STATIC, 'index.html'))) {
-    console.log('\n# UI: skipped (build the renderer first: npm run build)');
-    return true;
+    return printSkipped('UI', 'build the renderer first: npm run build');
   }
   const big = options.smoke ? 500 : 5_000;
   const events = options.smoke ? 10 : 50;
@@ -164,7 +164,7 @@ export async function benchUi(options: { smoke: boolean }): Promise<boolean> {
   const row = (n: number, d: number[], target: string, verdict: string) =>
     console.log(`| ${n.toLocaleString('fr-FR')} | ${d.length} | ${median(d).toFixed(1)} ms | ${quantile(d, 0.95).toFixed(1)} ms | ${Math.max(...d).toFixed(1)} ms | ${target} | ${verdict} |`);
   row(50, small, 'baseline (same run)', '');
-  row(big, large, '≤ 16 ms', options.smoke || ok ? 'ok' : 'MISSED');
+  row(big, large, '≤ 16 ms', verdictText(ok, options.smoke));
 
   const arm = await armScenario(options.smoke ? 2 : 10);
   console.log(`\n# UI: the ARM's screening, keyboard only (${arm.total.length} runs; ${arm.keystrokes} keystrokes per case, no mouse)`);
@@ -172,5 +172,5 @@ export async function benchUi(options: { smoke: boolean }): Promise<boolean> {
   console.log('| --- | --- | --- |');
   for (const [name, d] of arm.steps) console.log(`| ${name} | ${median(d).toFixed(1)} ms | ${Math.max(...d).toFixed(1)} ms |`);
   console.log(`| whole case, typing included (scripted typing speed) | ${median(arm.total).toFixed(0)} ms | ${Math.max(...arm.total).toFixed(0)} ms |`);
-  return options.smoke || ok;
+  return passed(true, ok);
 }

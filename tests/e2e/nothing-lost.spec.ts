@@ -92,11 +92,11 @@ test('the commune keeps the postal code typed (Paris 15e), lists a shared code w
   await expect(page.getByRole('listbox', { name: /communes$/ })).toHaveAttribute('aria-label', /^4\d communes$/);
   const options = communeOptions(page);
   expect(await options.count()).toBeGreaterThan(40);
+  await page.screenshot({ path: `${SHOTS}/commune-list-postal-code.png` });
   await options.last().scrollIntoViewIfNeeded();
   const last = (await options.last().locator('strong').textContent())!;
   await options.last().click();
   await expect(commune(page)).toHaveValue(`${last} (51300)`);
-  await page.screenshot({ path: `${SHOTS}/commune-chosen-by-postal-code.png` });
 
   // A commune typed without its apostrophe; a former commune by its old name.
   await commune(page).fill('lhay les');

@@ -184,15 +184,7 @@ test('consultation: the accepting doctor’s practice fills the place, and nobod
     const dr = new WorkstationPage(drPage);
     await dr.openNewCase();
     await drPage.keyboard.type('06 12 34 56 79');
-    await drPage.getByLabel('Nom', { exact: true }).fill('Roussel');
-    await drPage.getByLabel('Date de naissance').fill('03/03/1990');
-    await dr.chooseCommune('dijo', 'Dijon');
-    await drPage.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
-    await drPage.getByLabel(/P3 — non urgent/).check();
-    await drPage.keyboard.press('Alt+KeyE');
-    await expect(drPage.locator('.case-header .status')).toHaveText('En attente de régulation');
-    await drPage.keyboard.press('Alt+KeyP');
-    await expect(drPage.locator('.case-header .status')).toHaveText('En régulation');
+    await dr.screenSendAndTake('Roussel', '03/03/1990');
     const who = drPage.getByRole('region', { name: 'Qui peut prendre ce patient ?' });
     await who.getByLabel('Besoin').selectOption({ label: 'Consultation' });
     await who.getByRole('button', { name: 'Solliciter les effecteurs' }).click();

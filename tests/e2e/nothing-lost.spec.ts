@@ -12,19 +12,6 @@ const commune = (page: import('@playwright/test').Page) => page.getByRole('combo
 const communeOptions = (page: import('@playwright/test').Page) => page.getByRole('listbox', { name: /communes$/ }).getByRole('option');
 const steps = (page: import('@playwright/test').Page) => page.getByRole('region', { name: 'Historique du dossier' }).getByRole('listitem');
 
-/** A physician's own new case, screened enough to be sent, then taken: the note form shows. */
-async function sendAndTake(page: import('@playwright/test').Page) {
-  await page.getByLabel('Nom', { exact: true }).fill('Bernard');
-  await page.getByLabel('Date de naissance').fill('04/05/1960');
-  await new WorkstationPage(page).chooseCommune('dijo', 'Dijon');
-  await page.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
-  await page.getByLabel(/P3 — non urgent/).check();
-  await page.keyboard.press('Alt+KeyE');
-  await expect(page.locator('.case-header .status')).toHaveText('En attente de régulation');
-  await page.keyboard.press('Alt+KeyP');
-  await expect(page.locator('.case-header .status')).toHaveText('En régulation');
-}
-
 test('Escape in a select or a note keeps the case open; closing it keeps the half-typed note', async ({ page, shell }) => {
   await page.goto(shell.url);
   const ws = new WorkstationPage(page);
@@ -32,7 +19,7 @@ test('Escape in a select or a note keeps the case open; closing it keeps the hal
   await ws.openNewCase();
   await page.keyboard.type('0380000000');
   const reference = (await page.locator('.case-header .mono').textContent())!;
-  await sendAndTake(page);
+  await new WorkstationPage(page).screenSendAndTake('Bernard', '04/05/1960');
   // Escape on a select during screening: the case stays.
   await page.getByLabel('Motif d’appel').focus();
   await page.keyboard.press('Escape');
@@ -172,7 +159,7 @@ test('a note of one unbroken 4,000-character word wraps: the case never scrolls 
   await ws.login('Claire Roux', 'Médecin régulateur');
   await ws.openNewCase();
   await page.keyboard.type('0380000003');
-  await sendAndTake(page);
+  await new WorkstationPage(page).screenSendAndTake('Bernard', '04/05/1960');
   await page.getByLabel('Note clinique').fill('a'.repeat(4000));
   await expect(page.getByText('4 000 / 4 000 caractères')).toBeVisible();
   await page.getByRole('button', { name: 'Ajouter la note' }).click();

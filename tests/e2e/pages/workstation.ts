@@ -19,6 +19,22 @@ export class WorkstationPage {
     await expect(this.page.getByLabel('Numéro de rappel')).toBeFocused();
   }
 
+  /**
+   * A physician's own new case (its number typed): screened enough to be sent (name, birth date,
+   * Dijon, fever, P3), sent with Alt+E and taken with Alt+P.
+   */
+  async screenSendAndTake(lastName: string, birthDate: string) {
+    await this.page.getByLabel('Nom', { exact: true }).fill(lastName);
+    await this.page.getByLabel('Date de naissance').fill(birthDate);
+    await this.chooseCommune('dijo', 'Dijon');
+    await this.page.getByLabel('Motif d’appel').selectOption({ label: 'Fièvre' });
+    await this.page.getByLabel(/P3 — non urgent/).check();
+    await this.page.keyboard.press('Alt+KeyE');
+    await expect(this.page.locator('.case-header .status')).toHaveText('En attente de régulation');
+    await this.page.keyboard.press('Alt+KeyP');
+    await expect(this.page.locator('.case-header .status')).toHaveText('En régulation');
+  }
+
   async chooseCommune(text: string, name: string) {
     const field = this.page.getByRole('combobox', { name: 'Commune (nom ou code postal)' });
     await field.fill(text);

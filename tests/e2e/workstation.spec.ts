@@ -70,8 +70,11 @@ test('a bad phone number gets a clear error and the typed data stays on screen',
   await page.keyboard.type('12');
   await page.getByLabel('Nom', { exact: true }).fill('Martin');
   await page.keyboard.press('Alt+KeyS');
-  await expect(page.getByRole('alert')).toContainText('Numéro de rappel invalide');
+  // Said on the field itself; the number stays as typed, the name beside it is recorded.
+  await expect(page.getByText('numéro invalide (10 chiffres, ou +indicatif)')).toBeVisible();
+  await expect(page.getByLabel('Numéro de rappel')).toHaveValue('12');
   await expect(page.getByLabel('Nom', { exact: true })).toHaveValue('Martin');
+  await expect(page.getByRole('list', { name: 'Dossiers récents' })).toContainText('MARTIN');
 });
 
 test('keyboard help, shortcut bar and themes', async ({ page, shell }) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../src-shared/contract/events.js';
 import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case.js';
 import { ipcTransport, memoryTransport, webTransport, type TransportHarness } from '../fixtures/transports.js';
+import { isTrustedSenderUrl } from '../../src-main/electron/ipc.js';
 
 const transports = [memoryTransport, webTransport, ipcTransport];
 
@@ -194,10 +195,21 @@ describe('web host boundary', () => {
 });
 
 describe('electron IPC adapter boundary', () => {
-  it('refuses calls from a page that is not the app', async () => {
-    const t = await ipcTransport('https://evil.example/');
-    const r = await t.bridge.invoke('system.info', {});
-    expect(r.ok || r.error.code).toBe('forbidden');
-    await t.close();
+  it('refuses calls from a page that is not the app, with the rule the shell ships', async () => {
+    for (const url of ['https://evil.example/', 'app://permanence.evil/index.html', 'app://other/index.html', 'file:///tmp/index.html', 'http://127.0.0.1:5173/', '', 'not a url']) {
+      const t = await ipcTransport(url);
+      const r = await t.bridge.invoke('system.info', {});
+      expect(r.ok || r.error.code, url).toBe('forbidden');
+      await t.close();
+    }
+    const app = await ipcTransport('app://permanence/index.html#/case');
+    expect((await app.bridge.invoke('system.info', {})).ok).toBe(true);
+    await app.close();
+  });
+
+  it('trusts a dev server only when one is named, and only its origin', () => {
+    expect(isTrustedSenderUrl('http://127.0.0.1:5173/')).toBe(false);
+    expect(isTrustedSenderUrl('http://127.0.0.1:5173/', 'http://127.0.0.1:5173')).toBe(true);
+    expect(isTrustedSenderUrl('http://127.0.0.1:5174/', 'http://127.0.0.1:5173')).toBe(false);
   });
 });

@@ -165,8 +165,12 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
 
     // The SIP server goes away: the phone says so, then comes back and registers by itself.
     execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'stop-kamailio']);
-    await expect(armPage.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
-    execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'start-kamailio'], { stdio: 'ignore' });
+    try {
+      await expect(armPage.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    } finally {
+      // Started again whatever happened above: the next tests need it (start-kamailio is idempotent).
+      execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'start-kamailio'], { stdio: 'ignore' });
+    }
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
     // Registered on the new Kamailio (it keeps registrations in memory only): a call reaches it.
     await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
@@ -372,8 +376,11 @@ test('Kamailio is killed and restarted during a call: the audio goes on and the 
     await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
 
     execFileSync('bash', [services, 'stop-kamailio']);
-    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
-    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
+    try {
+      await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    } finally {
+      execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
+    }
     await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
     // The call is still up and both sides still hear each other: the media never went through Kamailio.
     await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();

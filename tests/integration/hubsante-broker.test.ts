@@ -343,11 +343,16 @@ describe('the broker restarted in the middle of an exchange', () => {
   it('loses nothing: a transfer written while the Hub is down is delivered and integrated once it is back', async () => {
     hubBroker('stop');
     const hub = liberal.server.hub(TENANT)!;
-    await waitFor('link down', () => !hub.link.connected);
-    const id = await caseUnderRegulation(liberal.server, TENANT, 'Panne');
-    await act(liberal.server, TENANT, id, { type: 'transfer_samu', reason: 'pendant la coupure' }, physician());
-    expect((await hub.status()).pending).toBeGreaterThanOrEqual(1);
-    hubBroker('start');
+    let id: string;
+    try {
+      await waitFor('link down', () => !hub.link.connected);
+      id = await caseUnderRegulation(liberal.server, TENANT, 'Panne');
+      await act(liberal.server, TENANT, id, { type: 'transfer_samu', reason: 'pendant la coupure' }, physician());
+      expect((await hub.status()).pending).toBeGreaterThanOrEqual(1);
+    } finally {
+      // Started again whatever happened above: the next tests (and the next run) need the broker.
+      hubBroker('start');
+    }
     await waitFor('integrated after the restart', async () => (await caseOf(liberal, id))?.hub?.messages[0]?.state === 'integrated', 60_000);
     expect((await cases(samu)).filter((c) => c.fields.patient?.lastName === 'Panne')).toHaveLength(1);
     expect((await hub.status()).state).toBe('connected');

@@ -16,7 +16,11 @@ import { caseToCreateCaseHealth, createCaseHealthToFields, DECISION_TO_HUB, hand
 import { ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 import { caseReference } from '../../src-shared/domain/case-lifecycle.js';
 
-const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles/src/main/resources');
+/** The ANS test material pinned with the schemas (resources/hubsante/3.4.1/test-material: examples, vectors, test book). */
+const MATERIAL = join(SCHEMA_DIR, 'test-material');
+const SHARED = MATERIAL;
+/** The team's shared copy, compared with ours when present (never needed to run). */
+const SHARED_COPY = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles');
 const schemas = new HubSchemas();
 const T = Date.UTC(2026, 10, 25, 22, 4, 5);
 const full = (x: unknown) => schemas.check('EDXL-DE-full.schema.json', x);
@@ -31,12 +35,27 @@ describe('pinned schemas', () => {
     for (const f of files) {
       const bytes = readFileSync(join(SCHEMA_DIR, f));
       expect(createHash('sha256').update(bytes).digest('hex'), f).toBe(manifest.files[f]);
-      if (existsSync(SHARED)) expect(bytes.equals(readFileSync(join(SHARED, 'json-schema', f))), `${f} differs from ../shared`).toBe(true);
+      const shared = join(SHARED_COPY, 'src/main/resources/json-schema', f);
+      if (existsSync(shared)) expect(bytes.equals(readFileSync(shared)), `${f} differs from ../shared`).toBe(true);
     }
   });
 });
 
-describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/hubsante)', () => {
+describe('the pinned ANS test material', () => {
+  it('is in the project, whole, as its manifest lists it (and as the shared copy has it, when present)', () => {
+    const lines = readFileSync(join(SCHEMA_DIR, 'test-material.sha256'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(149);
+    for (const line of lines) {
+      const [sum, path] = line.split(/\s+/) as [string, string];
+      const bytes = readFileSync(join(MATERIAL, path));
+      expect(createHash('sha256').update(bytes).digest('hex'), path).toBe(sum);
+      const upstream = path === './test_cases.json' ? join(SHARED_COPY, 'csv_parser/out/test_cases.json') : join(SHARED_COPY, 'src/main/resources', path);
+      if (existsSync(upstream)) expect(bytes.equals(readFileSync(upstream)), `${path} differs from ../shared`).toBe(true);
+    }
+  });
+});
+
+describe('ANS examples and vectors (resources/hubsante/3.4.1/test-material)', () => {
   const examplesDir = join(SHARED, 'sample/examples');
   const examples = readdirSync(examplesDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
@@ -75,7 +94,7 @@ describe.skipIf(!existsSync(SHARED))('ANS examples and vectors (from ../shared/h
   });
 
   it('the TECHNICAL drills behave as upstream says: valid ones pass their schema, failing ones fail it', () => {
-    const drill = (dir: string) => (existsSync(join(SHARED, dir)) ? readdirSync(join(SHARED, dir)).filter((f) => f.endsWith('.json')).map((f) => ({ f, data: JSON.parse(readFileSync(join(SHARED, dir, f), 'utf8')) })) : []);
+    const drill = (dir: string) => readdirSync(join(SHARED, dir)).filter((f) => f.endsWith('.json')).map((f) => ({ f, data: JSON.parse(readFileSync(join(SHARED, dir, f), 'utf8')) }));
     const valid = drill('sample/valid/TECHNICAL');
     const failing = drill('sample/failing/TECHNICAL');
     const failingNoReq = drill('sample/failing/TECHNICAL_NOREQ');
@@ -237,7 +256,7 @@ describe('a case as RS-EDA (createCaseHealth)', () => {
     });
   });
 
-  it.skipIf(!existsSync(SHARED))('reads the ANS RS-EDA examples into fields our case schema accepts', () => {
+  it('reads the ANS RS-EDA examples into fields our case schema accepts', () => {
     const dir = join(SHARED, 'sample/examples/RS-EDA');
     for (const f of readdirSync(dir)) {
       const payload = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { createCaseHealth: Record<string, unknown> }).createCaseHealth;
@@ -316,7 +335,7 @@ describe('hand-over (RS-EDA-MAJ owner)', () => {
     expect(schemas.check('RS-EDA-MAJ.schema.json', { caseId: 'pas un identifiant' })[0]!.path).toBe('/caseId');
   });
 
-  it.skipIf(!existsSync(SHARED))('the ANS hand-over examples read as what they are', () => {
+  it('the ANS hand-over examples read as what they are', () => {
     const dir = join(SHARED, 'sample/examples/RS-EDA-MAJ');
     const taking = JSON.parse(readFileSync(join(dir, 'RS-EDA-MAJ_priseEnCharge_OuardiaBoudadi.02.json'), 'utf8')).createCaseHealthUpdate as { caseId: string; owner?: string };
     expect(taking.owner).toBeDefined();

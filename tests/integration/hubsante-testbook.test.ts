@@ -9,7 +9,7 @@
  *    and is valid against the pinned schemas. The send steps we do not produce (resources: RS-RI,
  *    RS-SR, RS-DR, RS-RR; SMUR decisions) are listed explicitly, so that coverage changes show.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,8 +25,9 @@ import { HubSchemas } from '../../src-server/hubsante/schemas.js';
 import { freshDatabase } from '../fixtures/sync-harness.js';
 import { arm, physician } from '../fixtures/hub.js';
 
-const SHARED = resolve(import.meta.dirname, '../../../shared/hubsante/ansforge/SAMU-Hub-Modeles');
-const EXAMPLES = join(SHARED, 'src/main/resources/sample/examples');
+/** The ANS material pinned in the project (resources/hubsante/3.4.1/test-material), never skipped. */
+const MATERIAL = resolve(import.meta.dirname, '../../resources/hubsante/3.4.1/test-material');
+const EXAMPLES = join(MATERIAL, 'sample/examples');
 const OURS = 'fr.health.snp210';
 
 interface Step {
@@ -38,7 +39,7 @@ interface Step {
   idOverrideProperties?: string[];
 }
 
-const book = existsSync(SHARED) ? (JSON.parse(readFileSync(join(SHARED, 'csv_parser/out/test_cases.json'), 'utf8')) as { categoryLabel: string; testCases: { label: string; steps: Step[] }[] }[]) : [];
+const book = JSON.parse(readFileSync(join(MATERIAL, 'test_cases.json'), 'utf8')) as { categoryLabel: string; testCases: { label: string; steps: Step[] }[] }[];
 const stories = book.find((c) => c.categoryLabel === '15-15')?.testCases ?? [];
 const example = (s: Step) => JSON.parse(readFileSync(join(EXAMPLES, s.model, s.file), 'utf8')) as Record<string, Record<string, unknown>>;
 /** "$.createCaseHealth.patient[0].patientId" → "createCaseHealth.patient.0.patientId" */
@@ -93,7 +94,7 @@ afterAll(async () => {
   await drop?.();
 });
 
-describe.skipIf(stories.length === 0)('ANS test book, 15-15, replayed', () => {
+describe('ANS test book, 15-15, replayed', () => {
   it('has the five stories in both roles', () => {
     expect(stories).toHaveLength(10);
   });

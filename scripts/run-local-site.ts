@@ -13,6 +13,9 @@ import { startServer } from '../src-server/server.js';
 import { readHubConfig } from '../src-server/hubsante/config.js';
 import { WorkstationCore } from '../src-main/core/workstation-core.js';
 import { startWebHost } from '../src-main/web-host/web-host.js';
+import { exitOnUnhandledErrors } from '../src-node-shared/crash-handlers.js';
+
+exitOnUnhandledErrors((message, error) => console.error(`[site] ${message}:`, error));
 
 const root = resolve(process.env.PERMANENCE_DATA_DIR ?? '.data');
 const serverDir = join(root, 'server');

@@ -18,6 +18,9 @@ import { markRestored, openServerDatabase, seedTenant } from './bootstrap.js';
 import { startServer } from './server.js';
 import { DEMO_TENANT } from './demo.js';
 import { readHubConfig } from './hubsante/config.js';
+import { exitOnUnhandledErrors } from '../src-node-shared/crash-handlers.js';
+
+exitOnUnhandledErrors((message, error) => console.error(JSON.stringify({ level: 'fatal', time: Date.now(), msg: message, err: String((error as Error)?.stack ?? error) })));
 
 const dataDir = resolve(process.env.PERMANENCE_SERVER_DATA_DIR ?? '.data/server');
 mkdirSync(dataDir, { recursive: true });

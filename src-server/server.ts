@@ -133,6 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       const hub = hubs.get(tenant);
       w = TenantWriter.open(db, tenant, {
         now,
+        onError: (what, error) => app.log.error({ err: error, tenant }, `après un commit : ${what}`),
         ...(hub ? hub.writerHooks : {}),
         onCommitted: (events) => {
           void w!.then((wr) => broadcast(tenant, wr.epoch, events));

@@ -6,6 +6,7 @@
 import { app, BrowserWindow, ipcMain } from 'electron';
 import { join } from 'node:path';
 import { WorkstationCore } from '../core/workstation-core.js';
+import { exitOnUnhandledErrors } from '../../src-node-shared/crash-handlers.js';
 import { forwardEvents, isTrustedSenderUrl, registerIpc } from './ipc.js';
 import {
   APP_ORIGIN,
@@ -25,6 +26,8 @@ app.commandLine.appendSwitch('lang', 'fr-FR');
 if (!ensureSingleInstance()) app.quit();
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+
+exitOnUnhandledErrors((message, error) => console.error(`[main] ${message}:`, error));
 
 app.whenReady().then(() => {
   const core = WorkstationCore.open({

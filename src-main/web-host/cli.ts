@@ -10,6 +10,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkstationCore } from '../core/workstation-core.js';
 import { startWebHost } from './web-host.js';
+import { exitOnUnhandledErrors } from '../../src-node-shared/crash-handlers.js';
+
+exitOnUnhandledErrors((message, error) => console.error(`[web-host] ${message}:`, error));
 
 const dataDir = resolve(process.env.PERMANENCE_DATA_DIR ?? '.data/workstation');
 const staticDir = resolve(process.env.PERMANENCE_STATIC ?? 'dist/renderer');

@@ -15,6 +15,7 @@ import { SyncIndicator } from '../features/sync/SyncIndicator';
 import { DirectoryPanel } from '../features/directory/DirectoryPanel';
 import { WallScreen } from '../features/wall/WallScreen';
 import { StatsPanel } from '../features/stats/StatsPanel';
+import { PanelBoundary } from '../ui/PanelBoundary';
 
 function Header() {
   const session = useApp((s) => s.session)!;
@@ -169,6 +170,9 @@ export function Workspace() {
   const directoryOpen = useApp((s) => s.directoryOpen);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
   const mainView = useApp((s) => s.mainView);
+  // Opening another case draws its panel again, even after an error in the previous one (the
+  // panel itself stays mounted: it keeps the previous case's typing as a draft when switching).
+  const caseKey = useApp((s) => s.current?.id);
   const store = useContext(AppStoreContext)!;
   const searchRef = useRef<HTMLInputElement>(null);
   const caseRef = useRef<CasePanelHandle>(null);
@@ -221,30 +225,46 @@ export function Workspace() {
         </div>
       ) : null}
       {mainView === 'wall' ? (
-        <WallScreen fullscreen={false} />
+        <PanelBoundary name="Mur">
+          <WallScreen fullscreen={false} />
+        </PanelBoundary>
       ) : mainView === 'stats' ? (
-        <StatsPanel />
+        <PanelBoundary name="Statistiques">
+          <StatsPanel />
+        </PanelBoundary>
       ) : mainView === 'offer' ? (
-        <OfferPanel />
+        <PanelBoundary name="Offre de soins">
+          <OfferPanel />
+        </PanelBoundary>
       ) : mainView === 'partners' ? (
-        <PartnersAdmin />
-      ) : mainView === 'hub' ? (
-        <div className="columns">
-          <QueuePanel searchRef={searchRef} />
-          <HubPanel />
-          <SoftphonePanel />
-        </div>
-      ) : mainView === 'agenda' ? (
-        <div className="columns">
-          <QueuePanel searchRef={searchRef} />
-          <AgendaPanel />
-          <SoftphonePanel />
-        </div>
+        <PanelBoundary name="Partenaires">
+          <PartnersAdmin />
+        </PanelBoundary>
       ) : (
         <div className="columns">
-          <QueuePanel searchRef={searchRef} />
-          {role === 'admin' || directoryOpen ? <DirectoryPanel /> : <CasePanel ref={caseRef} />}
-          <SoftphonePanel />
+          <PanelBoundary name="File de régulation">
+            <QueuePanel searchRef={searchRef} />
+          </PanelBoundary>
+          {mainView === 'hub' ? (
+            <PanelBoundary name="Hub Santé">
+              <HubPanel />
+            </PanelBoundary>
+          ) : mainView === 'agenda' ? (
+            <PanelBoundary name="Agenda partagé">
+              <AgendaPanel />
+            </PanelBoundary>
+          ) : role === 'admin' || directoryOpen ? (
+            <PanelBoundary name="Annuaire de garde">
+              <DirectoryPanel />
+            </PanelBoundary>
+          ) : (
+            <PanelBoundary name="Dossier" resetKey={caseKey}>
+              <CasePanel ref={caseRef} />
+            </PanelBoundary>
+          )}
+          <PanelBoundary name="Téléphonie">
+            <SoftphonePanel />
+          </PanelBoundary>
         </div>
       )}
       <ShortcutBar />

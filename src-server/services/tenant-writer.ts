@@ -140,6 +140,8 @@ export interface WriterOptions {
   onCommitted?: (events: ServerEvent[]) => void;
   /** Refuse new submissions beyond this queue length (the client retries later). */
   maxQueue?: number;
+  /** Where a failure after the commit (fan-out, wake-up) is said: it never undoes the commit, and is never silent. */
+  onError?: (what: string, error: unknown) => void;
 }
 
 export class WriterOverloadedError extends Error {}
@@ -458,15 +460,17 @@ export class TenantWriter {
     if (outbox.length > 0) {
       try {
         this.options.onOutbox?.(outbox);
-      } catch {
+      } catch (error) {
         // The dispatcher also polls the outbox: a missed wake-up only delays.
+        this.options.onError?.('réveil du lien Hub Santé après un commit', error);
       }
     }
     if (events.length > 0) {
       try {
         this.options.onCommitted?.(events);
-      } catch {
+      } catch (error) {
         // Fan-out problems never undo a commit; clients catch up by pulling.
+        this.options.onError?.('diffusion des événements validés', error);
       }
     }
   }

@@ -137,7 +137,7 @@ export class WorkstationCore {
 
   syncStatus(): SyncStatus {
     if (!this.sync) {
-      return { enabled: false, connection: 'offline', offlineSince: null, lastContactAt: null, pending: this.store.countPendingMutations(), rejected: this.store.countRejectedMutations(), cursor: this.store.syncState().cursorSeq, lastError: null };
+      return { enabled: false, connection: 'offline', offlineSince: null, lastContactAt: null, pending: this.store.countPendingMutations(), rejected: this.store.countRejectedMutations(), cursor: this.store.syncState().cursorSeq, lastError: null, sessionExpired: false };
     }
     return { enabled: true, ...this.sync.status() };
   }

@@ -37,6 +37,8 @@ export const SyncStatusSchema = z.strictObject({
   rejected: z.number().int(),
   cursor: z.number().int(),
   lastError: z.string().nullable(),
+  /** The server refused this session (its token expired during an outage): the user logs in again; nothing typed is lost. */
+  sessionExpired: z.boolean(),
 });
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 

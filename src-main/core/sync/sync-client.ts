@@ -42,7 +42,13 @@ export interface SyncStatusView {
   rejected: number;
   cursor: number;
   lastError: string | null;
+  /** The server no longer accepts this session's token (it expired during an outage, or the account changed): log in again. */
+  sessionExpired: boolean;
 }
+
+/** Said to the user when the server refuses the session: what to do, and that nothing is lost. */
+export const SESSION_EXPIRED_MESSAGE =
+  'Session expirée sur le serveur : reconnectez-vous. Ce qui a été saisi est gardé sur ce poste et partira sous votre nom.';
 
 export interface SyncClientOptions {
   serverUrl: string;
@@ -179,7 +185,18 @@ export class SyncClient {
       rejected: this.options.store.countRejectedMutations(),
       cursor: s.cursorSeq,
       lastError: this.lastError,
+      sessionExpired: this.sessionExpired,
     };
+  }
+
+  private sessionExpired = false;
+
+  /** The server refused our token: no more retries with it; the user is asked to log in again. */
+  private expireSession(): void {
+    if (this.sessionExpired) return;
+    this.sessionExpired = true;
+    this.setConnection('offline', SESSION_EXPIRED_MESSAGE);
+    this.options.onStatus(this.status());
   }
 
   private later(fn: () => void, ms: number): void {
@@ -224,9 +241,13 @@ export class SyncClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
+      throw new HttpError(0, 'unreachable', unreachable(error));
     }
     const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (res.status === 401) {
+      this.expireSession();
+      throw new HttpError(401, json?.error?.code ?? 'unauthorized', SESSION_EXPIRED_MESSAGE);
+    }
     if (!res.ok) {
       const code = json?.error?.code ?? 'http_error';
       throw new HttpError(res.status, code, json?.error?.message ?? `HTTP ${res.status}`);
@@ -421,6 +442,7 @@ export class SyncClient {
   // ---- realtime --------------------------------------------------------------------------
 
   private connectSocket(): void {
+    if (this.sessionExpired) return;
     if (this.stopped) return;
     this.setConnection(this.connection === 'online' ? 'connecting' : this.connection);
     const url = this.options.serverUrl.replace(/^http/, 'ws') + '/api/ws';
@@ -459,7 +481,9 @@ export class SyncClient {
       this.later(() => this.connectSocket(), this.backoff());
     });
     ws.on('error', (error) => {
-      this.lastError = `Serveur injoignable (${error.message})`;
+      // A refused upgrade (401) is an expired session, not a network problem.
+      if (/\b401\b/.test(error.message)) this.expireSession();
+      else if (!this.sessionExpired) this.lastError = unreachable(error);
     });
   }
 
@@ -627,10 +651,15 @@ export class SyncClient {
   // ---- token -----------------------------------------------------------------------------
 
   private scheduleRefresh(): void {
+    if (this.sessionExpired) return;
+    // At 80 % of what is left, so a failed refresh (server away) is tried again sooner and sooner,
+    // then every second; once the server answers that the token is no longer valid, the session is over.
     const inMs = Math.max(1_000, (this.tokenExpiresAt - this.now()) * 0.8);
     this.later(() => {
       void this.refreshToken()
-        .catch(() => {})
+        .catch((error: unknown) => {
+          if (!this.sessionExpired) this.lastError = (error as Error).message;
+        })
         .finally(() => this.scheduleRefresh());
     }, inMs);
   }
@@ -640,4 +669,14 @@ export class SyncClient {
     this.token = r.token;
     this.tokenExpiresAt = r.expiresAt;
   }
+}
+
+/** A network failure said in French (never Node's "fetch failed"). */
+function unreachable(error: unknown): string {
+  const e = error as { name?: string; message?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'Serveur injoignable (pas de réponse dans le délai)';
+  const code = e?.cause?.code ?? (e?.message?.match(/\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT)\b/)?.[1] ?? '');
+  if (code === 'ECONNREFUSED') return 'Serveur injoignable (connexion refusée)';
+  if (code === 'ENOTFOUND') return 'Serveur injoignable (adresse inconnue)';
+  return 'Serveur injoignable (réseau coupé ou serveur arrêté)';
 }

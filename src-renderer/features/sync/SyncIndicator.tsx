@@ -5,7 +5,20 @@ import { timeOfDay } from '../../ui/labels';
 export function SyncIndicator() {
   const sync = useApp((s) => s.sync);
   const mode = useApp((s) => s.session?.mode);
+  const logout = useApp((s) => s.logout);
   if (!sync || mode === 'local') return <span className="pill">Poste autonome</span>;
+  if (sync.sessionExpired) {
+    // Said plainly, with the way out: the server refused the session (its token ran out during an
+    // outage). Logging in again sends what waits here, under this user's name.
+    return (
+      <span className="pill pill-alert session-expired" role="alert">
+        ▲ Session expirée{sync.pending > 0 ? ` · ${sync.pending} saisie(s) gardée(s) sur ce poste` : ''}{' '}
+        <button type="button" onClick={() => void logout()}>
+          Se reconnecter
+        </button>
+      </span>
+    );
+  }
   const waiting = sync.pending > 0 ? ` · ${sync.pending} en attente d’envoi` : '';
   if (sync.enabled && sync.connection === 'online') {
     return (

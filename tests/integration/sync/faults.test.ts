@@ -308,6 +308,47 @@ describe('offline login', () => {
   });
 });
 
+describe('a token that expires during an outage', () => {
+  it('asks the user to log in again, keeps what was typed, and sends it under their name once they have', async () => {
+    const ts = track(await startTestServer('postgres', { tokenTtlSeconds: 2 }));
+    const proxy = await startFaultProxy(ts.url);
+    cleanups.push(() => proxy.close());
+    const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    // The outage outlasts the token (2 s here; 30 min in a center).
+    proxy.faults.blockHttp = true;
+    proxy.dropSockets();
+    const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: 'saisi pendant la coupure' } });
+    await new Promise((r) => setTimeout(r, 3_500));
+    proxy.faults.blockHttp = false;
+    // The server is back but refuses the old token: the workstation says so instead of "Hors ligne" for good.
+    await waitFor('session expired', () => w.core.syncStatus().sessionExpired, 15_000);
+    const status = w.core.syncStatus();
+    expect(status.lastError).toMatch(/Session expirée sur le serveur : reconnectez-vous/);
+    expect(status.pending).toBeGreaterThanOrEqual(1);
+    expect((await serverCases(ts.db)).has(k.id)).toBe(false);
+    // Logged in again: the case typed during the outage reaches the server, in the same user's name.
+    await call(w.core, 'session.logout', {});
+    await call(w.core, 'session.login', { login: 'arm1', password: 'arm1-password' });
+    await waitFor('the case on the server', async () => (await serverCases(ts.db)).has(k.id), 15_000);
+    expect((await serverCases(ts.db)).get(k.id)?.openedBy.userId).toBe('cote-dor:arm1');
+    expect(w.core.syncStatus().sessionExpired).toBe(false);
+  }, 60_000);
+
+  it('a network failure reads in French, never "fetch failed"', async () => {
+    const ts = track(await startTestServer('postgres'));
+    const proxy = await startFaultProxy(ts.url);
+    cleanups.push(() => proxy.close());
+    const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    await proxy.close();
+    await call(w.core, 'case.open', { line: '116117' });
+    await waitFor('offline', () => w.core.syncStatus().connection === 'offline' && w.core.syncStatus().lastError !== null, 15_000);
+    expect(w.core.syncStatus().lastError).toMatch(/^Serveur injoignable \(/);
+    expect(w.core.syncStatus().lastError).not.toMatch(/fetch failed|ECONN|socket hang up/);
+  }, 30_000);
+});
+
 describe('shared workstation', () => {
   it('work done offline by one user is never sent under the next user’s name; it goes out when its author is back', async () => {
     const ts = track(await startTestServer('postgres'));

@@ -20,6 +20,7 @@ import { ApiError, EffectorSession, type Link } from './api';
 import { useNow } from '../src-renderer/ui/use-now';
 import { CodeSelect } from '../src-renderer/ui/CodeSelect';
 import { dayAndTime, timeOfDay } from '../src-renderer/ui/labels';
+import { DateField, DateTimeField, TimeField } from '../src-renderer/ui/DateFields';
 
 const params = new URLSearchParams(location.search);
 /** Identity hidden after this long without a touch (seconds in ?masquer=, 5 s at least). */
@@ -308,14 +309,8 @@ function Availability({ state, session, onError }: { state: EffectorPageState; s
           add({ preset: 'range', placeId: place, from: f, to: t });
         }}
       >
-        <label>
-          Du
-          <input type="datetime-local" name="from" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label>
-          Au
-          <input type="datetime-local" name="to" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
+        <DateTimeField label="Du" name="from" value={from} onChange={setFrom} />
+        <DateTimeField label="Au" name="to" value={to} onChange={setTo} />
         <button type="submit">Ajouter la période</button>
       </form>
       <ul className="periods">
@@ -419,19 +414,10 @@ function Slots({ state, session, onError }: { state: EffectorPageState; session:
         <label className="radio">
           <input type="radio" name="kind" checked={kind === 'single'} onChange={() => setKind('single')} /> Créneau unique (un patient)
         </label>
-        <label>
-          Jour
-          <input type="date" name="day" value={day} onChange={(e) => setDay(e.target.value)} />
-        </label>
+        <DateField label="Jour" name="day" value={day} onChange={setDay} />
         <div className="range">
-          <label>
-            Début
-            <input type="time" name="fromTime" value={from} onChange={(e) => setFrom(e.target.value)} />
-          </label>
-          <label>
-            Fin
-            <input type="time" name="toTime" value={to} onChange={(e) => setTo(e.target.value)} />
-          </label>
+          <TimeField label="Début" name="fromTime" value={from} onChange={setFrom} />
+          <TimeField label="Fin" name="toTime" value={to} onChange={setTo} />
         </div>
         {kind === 'range' ? (
           <label>

@@ -96,7 +96,9 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await phone.getByRole('tab', { name: /Créneaux/ }).click();
     const tomorrow = format(new TZDate(Date.now() + 24 * 3600_000, 'Europe/Paris'), 'yyyy-MM-dd');
     const form = phone.getByRole('form', { name: 'Publier des créneaux' });
-    await form.getByLabel('Jour').fill(tomorrow);
+    // Typed the French way, day first (the field is the same in every browser language).
+    const tomorrowFr = tomorrow.split('-').reverse().join('/');
+    await form.getByLabel('Jour').fill(tomorrowFr);
     await form.getByLabel('Début').fill('10:00');
     await form.getByLabel('Fin').fill('12:00');
     await form.getByLabel('Nombre de patients').fill('3');
@@ -140,7 +142,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const extra = agenda.getByLabel('Surnombre');
     await expect(extra).toContainText('Aucune place libre dans le secteur.');
     await extra.getByRole('button', { name: /Rémi FAURE/ }).click();
-    await confirm.getByLabel('Heure du rendez-vous').fill(`${tomorrow}T18:30`);
+    await confirm.getByLabel('Heure du rendez-vous').fill(`${tomorrowFr} 18:30`);
     await confirm.getByLabel('Patient').fill('Lucas PETIT');
     await confirm.getByLabel('Motif').fill('Otalgie');
     await confirm.getByRole('button', { name: 'Confirmer la réservation' }).click();

@@ -196,6 +196,11 @@ test('consultation: the accepting doctor’s practice fills the place, and nobod
     // Accepted, not yet confirmed: asking again would call a second doctor.
     await expect(who.getByRole('button', { name: 'Solliciter les effecteurs' })).toHaveCount(0);
     await expect(who.getByLabel('Lieu')).toHaveValue('Cabinet Bonnet, 8 rue Chabot-Charny');
+    // The time reads day first, 24 h, written out beside it, whatever the browser's language.
+    await expect(who.getByLabel('Heure du rendez-vous')).toHaveValue(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+    await expect(who.locator('.written-date')).toHaveText(/^(lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \S+ \d{4}, \d{2}:\d{2}$/);
+    await who.scrollIntoViewIfNeeded();
+    await drPage.screenshot({ path: `${SHOTS}/french-date-time-field.png` });
     await who.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
     await expect(drPage.locator('.decision-made')).toContainText('Cabinet Bonnet, 8 rue Chabot-Charny');
     await expect(drPage.getByText('Indiquez le lieu.')).toHaveCount(0);

@@ -122,8 +122,11 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(drPage.getByRole('alert').filter({ hasText: 'Médecin effecteur' })).toBeVisible();
     await drPage.getByLabel('Médecin effecteur').fill('Dr Lambert — MMG de Dijon');
     const at = new Date(Date.now() + 90 * 60_000);
-    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-    await drPage.getByLabel('Heure du rendez-vous').fill(local);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    // Day first, 24 h, as a French regulator types it; the date is written out beside the field.
+    const typed = `${p2(at.getDate())}/${p2(at.getMonth() + 1)}/${at.getFullYear()} ${p2(at.getHours())}:${p2(at.getMinutes())}`;
+    await drPage.getByLabel('Heure du rendez-vous').fill(typed);
+    await expect(drPage.locator('.decision-form .written-date')).toHaveText(new RegExp(`^(lun|mar|mer|jeu|ven|sam|dim)\\. ${at.getDate()} .+ ${at.getFullYear()}, ${p2(at.getHours())}:${p2(at.getMinutes())}$`));
     await drPage.getByRole('button', { name: 'Enregistrer la décision' }).click();
     await expect(drPage.locator('.decision-made')).toContainText('Consultation (médecin de garde / MMG)');
     await expect(drPage.locator('.decision-made')).toContainText('Dr Lambert');

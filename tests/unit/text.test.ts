@@ -27,7 +27,7 @@ describe('phone numbers', () => {
   });
 });
 
-import { formatFrenchDate, parseFrenchDate } from '../../src-shared/text/dates.js';
+import { formatFrenchDate, formatFrenchDateTime, parseFrenchDate, parseFrenchDateTime, parseFrenchTime } from '../../src-shared/text/dates.js';
 
 describe('French dates as typed', () => {
   const today = new Date(2026, 10, 25);
@@ -44,4 +44,21 @@ describe('French dates as typed', () => {
     }
   });
   it('formats back', () => expect(formatFrenchDate('1942-01-17')).toBe('17/01/1942'));
+});
+
+describe('French date and time fields (day first, 24 h, whatever the browser’s language)', () => {
+  const today = new Date(2026, 11, 2, 19, 48);
+  it('reads a date and time as regulators type them', () => {
+    expect(parseFrenchDateTime('02/12/2026 19:48', today)).toBe('2026-12-02T19:48');
+    expect(parseFrenchDateTime('2/12/26 19h48', today)).toBe('2026-12-02T19:48');
+    expect(parseFrenchDateTime('02122026 1948', today)).toBe('2026-12-02T19:48');
+    expect(parseFrenchDateTime('3/1/27 à 8h', today)).toBe('2027-01-03T08:00'); // an appointment is near today, not in 1927
+    expect(parseFrenchDateTime('12/02/2026, 07:48 PM', today)).toBeNull(); // the US format is refused, not misread
+    expect(parseFrenchDateTime('31/02/2026 10:00', today)).toBeNull();
+    expect(parseFrenchDateTime('02/12/2026 24:00', today)).toBeNull();
+    expect(parseFrenchTime('9:05')).toBe('09:05');
+    expect(parseFrenchTime('19h')).toBe('19:00');
+    expect(parseFrenchTime('7 PM')).toBeNull();
+    expect(formatFrenchDateTime('2026-12-02T19:48')).toBe('02/12/2026 19:48');
+  });
 });

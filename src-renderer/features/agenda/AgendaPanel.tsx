@@ -12,6 +12,7 @@ import { effectorName } from '../../../src-shared/schemas/effectors';
 import { canonicalPhone, displayPhone } from '../../../src-shared/text/phone';
 import { useApp } from '../../app/context';
 import { dayAndTime, timeOfDay } from '../../ui/labels';
+import { DateTimeField } from '../../ui/DateFields';
 
 const NEARNESS = ['secteur du patient', 'secteur voisin', 'plus loin'];
 
@@ -161,10 +162,7 @@ export function AgendaPanel() {
           ) : (
             <p>
               En surnombre avec <strong>{extra!.name}</strong> (en sus de ses créneaux publiés).{' '}
-              <label>
-                Heure du rendez-vous
-                <input type="datetime-local" name="surnombreAt" value={extraAt} onChange={(e) => setExtraAt(e.target.value)} />
-              </label>
+              <DateTimeField label="Heure du rendez-vous" name="surnombreAt" value={extraAt} onChange={setExtraAt} />
             </p>
           )}
           <div className="row">

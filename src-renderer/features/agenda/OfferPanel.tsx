@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { OfferFigures } from '../../../src-shared/schemas/slots';
 import { useApp } from '../../app/context';
+import { DateField } from '../../ui/DateFields';
 
 const DAYS = ['Lun', 'Mar', 'Mer', 'Jeu', 'Ven', 'Sam', 'Dim'];
 const iso = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -78,14 +79,8 @@ export function OfferPanel() {
     <section className="panel offer" aria-label="Offre de soins non programmés">
       <header className="row">
         <h2 className="grow">Offre de soins non programmés</h2>
-        <label>
-          Du
-          <input type="date" name="from" value={period.from} onChange={(e) => e.target.value && setPeriod((p) => ({ ...p, from: e.target.value }))} />
-        </label>
-        <label>
-          Au
-          <input type="date" name="to" value={period.to} onChange={(e) => e.target.value && setPeriod((p) => ({ ...p, to: e.target.value }))} />
-        </label>
+        <DateField label="Du" name="from" value={period.from} onChange={(from) => setPeriod((p) => ({ ...p, from }))} />
+        <DateField label="Au" name="to" value={period.to} onChange={(to) => setPeriod((p) => ({ ...p, to }))} />
         <button
           type="button"
           onClick={() =>

@@ -13,6 +13,7 @@ import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
 import { timeOfDay, toLocalInput } from '../../ui/labels';
 import { CodeSelect } from '../../ui/CodeSelect';
+import { DateTimeField } from '../../ui/DateFields';
 
 /** A home visit first: what a regulator asks most at night. */
 const NEED_ORDER = ['visit', 'consultation'] as const;
@@ -102,10 +103,7 @@ function RequestStatus({ request, current, canAct }: { request: EffectorRequest;
             void confirm();
           }}
         >
-          <label>
-            Heure du rendez-vous
-            <input type="datetime-local" name="appointmentAt" value={at} onChange={(e) => setAt(e.target.value)} />
-          </label>
+          <DateTimeField label="Heure du rendez-vous" name="appointmentAt" value={at} onChange={setAt} />
           <label className="grow">
             Lieu
             {places.length > 1 ? (

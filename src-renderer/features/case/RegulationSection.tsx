@@ -8,7 +8,7 @@ import type { MethodInput } from '../../../src-shared/contract/methods';
 import type { CaseSummary, Decision, RegulationCase } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
-import { dateTime, reasonLabel, STATUS_LABELS, toLocalInput } from '../../ui/labels';
+import { dateTime, reasonLabel, STATUS_LABELS } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
@@ -18,6 +18,7 @@ import { EffectorPanel } from './EffectorPanel';
 import { sasSearchUrl } from '../../../src-shared/domain/sas-search';
 import { useTextDraft } from './use-text-draft';
 import { TextCounter } from '../../ui/TextCounter';
+import { DateTimeField } from '../../ui/DateFields';
 
 /** The schema's limits (add_note: 4,000 characters; a reason: 500), shown on the fields. */
 const NOTE_MAX = 4000;
@@ -99,8 +100,12 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
     if (missing.length) return setProblem(`À renseigner pour cette décision : ${missing.map((f) => DECISION_FIELD_LABELS[f]).join(', ')}.`);
     const decision: Decision = { code };
     for (const f of required) {
-      if (f === 'appointmentAt') decision.appointmentAt = new Date(fields.appointmentAt!).getTime();
-      else decision[f] = fields[f]!.trim();
+      if (f === 'appointmentAt') {
+        const at = new Date(fields.appointmentAt!).getTime();
+        if (!Number.isFinite(at)) return setProblem('Date et heure du rendez-vous invalides (JJ/MM/AAAA HH:MM).');
+        if (at < Date.now() - 3600_000) return setProblem('Le rendez-vous est passé depuis plus d’une heure : vérifiez le jour et l’heure.');
+        decision.appointmentAt = at;
+      } else decision[f] = fields[f]!.trim();
     }
     if (fields.comment?.trim()) decision.comment = fields.comment.trim();
     await run({ type: 'decide', decision });
@@ -186,16 +191,7 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
             <CodeSelect label="Décision" name="decision" value={code} codes={DECISION_CODES} labels={(c) => DECISIONS[c].label} placeholder="— choisir —" onChange={setCode} />
             {required.map((f) =>
               f === 'appointmentAt' ? (
-                <label key={f}>
-                  {DECISION_FIELD_LABELS[f]}
-                  <input
-                    type="datetime-local"
-                    name={f}
-                    min={toLocalInput(now - 3600_000)}
-                    value={fields[f] ?? ''}
-                    onChange={(e) => setFields((x) => ({ ...x, [f]: e.target.value }))}
-                  />
-                </label>
+                <DateTimeField key={f} label={DECISION_FIELD_LABELS[f]} name={f} value={fields[f] ?? ''} onChange={(v) => setFields((x) => ({ ...x, [f]: v }))} />
               ) : (
                 <label key={f} className="grow">
                   {DECISION_FIELD_LABELS[f]}

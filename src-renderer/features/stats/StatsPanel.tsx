@@ -7,6 +7,7 @@ import { DECISIONS, PRIORITY_LABELS, type DecisionCode, type Priority } from '..
 import { ANSWER_TARGETS, STATISTICS_DEFINITIONS, type ActivityStatistics } from '../../../src-shared/domain/statistics';
 import type { ReportRequest } from '../../../src-shared/schemas/statistics';
 import { useApp } from '../../app/context';
+import { DateField } from '../../ui/DateFields';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1).replace('.', ',')} %`);
 const secs = (v: number | null) => (v === null ? '—' : v < 120 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1).replace('.', ',')} min`);
@@ -88,12 +89,8 @@ export function StatsPanel() {
           load();
         }}
       >
-        <label>
-          Du <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
-        </label>
-        <label>
-          au <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
-        </label>
+        <DateField label="Du" name="from" value={from} onChange={setFrom} />
+        <DateField label="au" name="to" value={to} onChange={setTo} />
         <label>
           Secteur{' '}
           <select value={sector} onChange={(e) => setSector(e.target.value)}>

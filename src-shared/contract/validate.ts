@@ -51,7 +51,7 @@ export function describeIssuesForUser(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => {
-      const field = [...i.path].reverse().find((p): p is string => typeof p === 'string' && p in FIELD_LABELS);
+      const field = i.path.toReversed().find((p): p is string => typeof p === 'string' && p in FIELD_LABELS);
       return field ? `${FIELD_LABELS[field]} : ${frenchIssue(i)}` : frenchIssue(i);
     })
     .join(' ; ');

@@ -97,7 +97,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const tomorrow = format(new TZDate(Date.now() + 24 * 3600_000, 'Europe/Paris'), 'yyyy-MM-dd');
     const form = phone.getByRole('form', { name: 'Publier des créneaux' });
     // Typed the French way, day first (the field is the same in every browser language).
-    const tomorrowFr = tomorrow.split('-').reverse().join('/');
+    const tomorrowFr = tomorrow.split('-').toReversed().join('/');
     await form.getByLabel('Jour').fill(tomorrowFr);
     await form.getByLabel('Début').fill('10:00');
     await form.getByLabel('Fin').fill('12:00');

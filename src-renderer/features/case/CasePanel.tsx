@@ -159,17 +159,17 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     // Every valid field is recorded; an invalid one stays in the form, marked, and is not sent.
     const check = checkScreeningFields(changedFields(c, draftRef.current), isoToday());
     setProblems(check.problems);
-    const clean = Object.keys(check.problems).length === 0;
+    const allValid = Object.keys(check.problems).length === 0;
     const changes = changedFields(c, check.valid);
-    if (Object.keys(changes).length === 0) return clean;
+    if (Object.keys(changes).length === 0) return allValid;
     setSaveState('Enregistrement…');
     committing.current = saveFields({ type: 'update_fields', baseVersion: c.version, changes });
     const ok = await committing.current;
     committing.current = null;
     setSaveState(
-      !ok ? 'Non enregistré : voir le message' : clean ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Enregistré, sauf les champs signalés en rouge',
+      !ok ? 'Non enregistré : voir le message' : allValid ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Enregistré, sauf les champs signalés en rouge',
     );
-    return ok && clean;
+    return ok && allValid;
   }, [saveFields, storeApi]);
 
   /** What was typed in a case and not committed is saved on the workstation, restored when it is opened again. */
@@ -257,7 +257,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     ['new_call', 'screening', 'waiting_regulation'].includes(current.status) &&
     (role !== 'physician' || current.status !== 'waiting_regulation' || !current.takenBy);
   const invalidProps = (path: FieldPath) => (problems[path] ? { 'aria-invalid': true as const, 'aria-describedby': `problem-${path}` } : {});
-  const FieldProblem = ({ path }: { path: FieldPath }) =>
+  const fieldProblem = (path: FieldPath) =>
     problems[path] ? (
       <span id={`problem-${path}`} className="field-error small">
         {problems[path]}
@@ -355,7 +355,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 autoFocus
                 {...invalidProps('callbackPhone')}
               />
-              <FieldProblem path="callbackPhone" />
+              {fieldProblem('callbackPhone')}
             </label>
             <CodeSelect
               label="Appelant"
@@ -378,7 +378,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 onChange={(e) => set('patient', clean({ ...patient, lastName: e.target.value }))}
                 {...invalidProps('patient.lastName')}
               />
-              <FieldProblem path="patient.lastName" />
+              {fieldProblem('patient.lastName')}
             </label>
             <label>
               Prénom
@@ -389,7 +389,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 onChange={(e) => set('patient', clean({ ...patient, firstName: e.target.value }))}
                 {...invalidProps('patient.firstName')}
               />
-              <FieldProblem path="patient.firstName" />
+              {fieldProblem('patient.firstName')}
             </label>
             <BirthDateField
               value={patient.birthDate}
@@ -423,7 +423,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 onChange={(e) => set('location', clean({ ...location, address: e.target.value }))}
                 {...invalidProps('location.address')}
               />
-              <FieldProblem path="location.address" />
+              {fieldProblem('location.address')}
             </label>
           </div>
         </fieldset>
@@ -448,7 +448,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
                 {...invalidProps('reasonText')}
               />
               <TextCounter text={draft.reasonText ?? ''} max={TEXT_LIMITS.reasonText} />
-              <FieldProblem path="reasonText" />
+              {fieldProblem('reasonText')}
             </label>
           </div>
           <PrioritySuggestion repeats={repeats} chosen={draft.priority} editable={editable} onApply={(p) => set('priority', p)} />

@@ -1,3 +1,4 @@
+import '../src-renderer/ui/zod-jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { EffectorPage } from './EffectorPage';

@@ -180,7 +180,8 @@ export function Workspace() {
   useEffect(() => {
     const actions: Record<Shortcut['id'], () => void> = {
       newCase: () => (role === 'arm' || role === 'physician' ? void openNewCase() : undefined),
-      focusQueue: () => document.getElementById('queue-title')?.focus(),
+      // The first waiting case (Entrée opens it, arrows move), or the heading when the queue is empty.
+      focusQueue: () => (document.querySelector<HTMLButtonElement>('.queue-scroller .case-row') ?? document.getElementById('queue-title'))?.focus(),
       search: () => searchRef.current?.focus(),
       save: () => caseRef.current?.save(),
       sendToRegulation: () => caseRef.current?.sendToRegulation(),

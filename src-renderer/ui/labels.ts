@@ -13,8 +13,9 @@ export const reasonLabel = (code: ReasonCode | null | undefined) => (code ? REAS
 /** "12 min", "1 h 05" — how long a case has waited. */
 export function waitingTime(since: number, now: number): string {
   const minutes = Math.max(0, Math.floor((now - since) / 60_000));
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')}`;
+  // No-break spaces: "12 min" and "1 h 05" never split over two lines.
+  if (minutes < 60) return `${minutes}\u00a0min`;
+  return `${Math.floor(minutes / 60)}\u00a0h\u00a0${String(minutes % 60).padStart(2, '0')}`;
 }
 
 export function ageLabel(birthDate: string | null, ageYears: number | null, now: number): string {

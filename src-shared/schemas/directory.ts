@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { EpochMsSchema, InseeCodeSchema, shortText } from './primitives.js';
 import { EffectorSchema, StructureSchema } from './effectors.js';
+import { isRpps } from '../domain/identifiers.js';
 
 export const DIRECTORY_KINDS = ['sectors', 'onCall', 'pharmacies', 'mmgs', 'structures', 'effectors'] as const;
 export type DirectoryKind = (typeof DIRECTORY_KINDS)[number];
@@ -45,7 +46,8 @@ export const OnCallSchema = z
     end: EpochMsSchema,
     doctorName: shortText(100).min(1, 'nom du médecin requis'),
     phone: CanonicalPhoneSchema,
-    rpps: z.string().regex(/^\d{11}$/, 'RPPS : 11 chiffres').optional(),
+    // 11 digits whose last is the Luhn key of the others: a typo in an RPPS is caught at import.
+    rpps: z.string().regex(/^\d{11}$/, 'RPPS : 11 chiffres').refine(isRpps, 'RPPS invalide (clé de contrôle)').optional(),
     mode: z.enum(ON_CALL_MODES),
   })
   .refine((o) => o.end > o.start, { message: 'la fin de garde doit suivre le début', path: ['end'] });

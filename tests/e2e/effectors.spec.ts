@@ -11,7 +11,7 @@ import { freshDatabase, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { effector } from '../fixtures/effectors.js';
 import { setUpEffectors } from '../fixtures/effector-center.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { closeStationPages, effectorPage, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+import { closeStationPages, consoleErrors, effectorPage, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.afterEach(closeStationPages);
 
@@ -204,6 +204,9 @@ test('consultation: the accepting doctor’s practice fills the place, and nobod
     await who.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
     await expect(drPage.locator('.decision-made')).toContainText('Cabinet Bonnet, 8 rue Chabot-Charny');
     await expect(drPage.getByText('Indiquez le lieu.')).toHaveCount(0);
+    // Neither page logged an error (the effector page's CSP warning on every load is gone).
+    expect(consoleErrors.get(phone)!.filter((e) => /Content Security Policy|script-src|unsafe-eval/.test(e))).toEqual([]);
+    expect(consoleErrors.get(drPage)!.filter((e) => /Content Security Policy|script-src|unsafe-eval/.test(e))).toEqual([]);
   } finally {
     await Promise.all(stations.map((s) => s.close()));
     await server.close();

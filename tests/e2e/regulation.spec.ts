@@ -104,7 +104,7 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     await expect(drPage.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
     await drPage.keyboard.press('Alt+KeyP');
     await expect(drPage.locator('.taken-by')).toHaveText('Régulé par DR 1');
-    await expect(drPage.getByRole('region', { name: 'Antécédents du patient' })).toContainText('Aucun dossier antérieur');
+    await expect(drPage.getByRole('region', { name: 'Dossiers antérieurs (même numéro ou même patient)' })).toContainText('Aucun dossier antérieur');
     // One click calls the patient back; the patient's phone answers; audio flows; the physician hangs up.
     const drCalls = drPage.getByRole('region', { name: 'Appels du dossier' });
     await drCalls.getByRole('button', { name: 'Rappeler le 06 12 34 56 78' }).click();

@@ -57,8 +57,17 @@ export async function stationPage(browser: Browser, options: BrowserContextOptio
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', ...options });
   openContexts.add(context);
   context.on('close', () => openContexts.delete(context));
-  return context.newPage();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  consoleErrors.set(page, errors);
+  return page;
 }
+
+/** What each page opened by stationPage logged as an error in its console (a CSP violation, an exception). */
+export const consoleErrors = new WeakMap<Page, string[]>();
 
 const openContexts = new Set<BrowserContext>();
 /**

@@ -143,6 +143,16 @@ test('a queue of 5,000 waiting cases is virtualized: few rows in the page, the l
   expect(rendered).toBeLessThan(60);
   // P1 first: the first rows are the SAMU track.
   await expect(queue.getByRole('listitem').first()).toContainText('P1');
+  // Alt+F lands on the first waiting case; arrows move from case to case; Entrée opens it.
+  await page.keyboard.press('Alt+KeyF');
+  await expect(queue.locator('[data-index="0"] button')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const third = queue.locator('[data-index="2"] button');
+  await expect(third).toBeFocused();
+  const name = /PATIENT(\d{4})/.exec((await third.textContent())!)![1]!;
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Nom', { exact: true })).toHaveValue(`Patient${name}`);
   // Scrolled to the end: the last case sent (P3, waiting the least).
   await page.locator('.queue-scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(queue.getByText('PATIENT4999 Test')).toBeVisible();

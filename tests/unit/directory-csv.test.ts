@@ -43,14 +43,14 @@ describe('duty directory CSV import', () => {
   });
 
   it('reads the rota on the department’s clock, across the DST change, with modes in French', () => {
-    const csv = 'secteur,debut,fin,medecin,telephone,rpps,mode\nDIJ,24/10/2026 20:00,25/10/2026 08:00,Dr Lambert,06 11 22 33 44,10101010101,Visites et consultations\nBEA,25/10/2026 08:00,25/10/2026 20:00,Dr Roux,0380112233,,consultation';
+    const csv = `secteur,debut,fin,medecin,telephone,rpps,mode\nDIJ,24/10/2026 20:00,25/10/2026 08:00,Dr Lambert,06 11 22 33 44,${rppsOf(7)},Visites et consultations\nBEA,25/10/2026 08:00,25/10/2026 20:00,Dr Roux,0380112233,,consultation`;
     const r = parseDirectoryCsv('onCall', csv, ctx());
     expect(r.ok).toBe(true);
     if (!r.ok || r.value.kind !== 'onCall') return;
     const [night, sunday] = r.value.rows;
     // The night of the change to winter time lasts 13 hours.
     expect((night!.end - night!.start) / 3600_000).toBe(13);
-    expect(night).toMatchObject({ sectorCode: 'DIJ', doctorName: 'Dr Lambert', phone: '+33611223344', rpps: '10101010101', mode: 'both' });
+    expect(night).toMatchObject({ sectorCode: 'DIJ', doctorName: 'Dr Lambert', phone: '+33611223344', rpps: rppsOf(7), mode: 'both' });
     expect(sunday).toMatchObject({ mode: 'consultation', phone: '+33380112233' });
     expect(sunday!.rpps).toBeUndefined();
   });
@@ -64,6 +64,8 @@ describe('duty directory CSV import', () => {
       'DIJ;01/03/2026 20:00;02/03/2026 08:00;Dr D;0611223344;;téléconsultation',
       'XYZ;01/03/2026 20:00;02/03/2026 08:00;Dr E;0611223344;;visite',
       'DIJ;01/03/2026 20:00;02/03/2026 08:00;Dr F;0611223344;123;visite',
+      'DIJ;01/03/2026 20:00;02/03/2026 08:00;Dr G;0611223344;12345;visite',
+      'DIJ;01/03/2026 20:00;02/03/2026 08:00;Dr H;0611223344;12345678901;visite',
     ].join('\n');
     const r = parseDirectoryCsv('onCall', csv, ctx());
     expect(r.ok).toBe(false);
@@ -75,6 +77,8 @@ describe('duty directory CSV import', () => {
     expect(byLine[5]).toContain('mode inconnu');
     expect(byLine[6]).toContain('secteur inconnu');
     expect(byLine[7]).toContain('RPPS');
+    expect(byLine[8]).toContain('RPPS : 11 chiffres');
+    expect(byLine[9]).toContain('RPPS invalide (clé de contrôle)');
   });
 
   it('refuses a file with missing or unknown columns, or no data', () => {

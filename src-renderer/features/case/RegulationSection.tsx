@@ -16,6 +16,8 @@ import { AGENT_STATE_LABELS } from '../../../src-shared/domain/agent-state';
 import { displayPhone } from '../../../src-shared/text/phone';
 import { EffectorPanel } from './EffectorPanel';
 import { sasSearchUrl } from '../../../src-shared/domain/sas-search';
+import { patientDisplayName } from '../../../src-shared/domain/case-summary';
+import { searchKey } from '../../../src-shared/text/normalize';
 import { useTextDraft } from './use-text-draft';
 import { TextCounter } from '../../ui/TextCounter';
 import { DateTimeField } from '../../ui/DateFields';
@@ -40,10 +42,13 @@ function PatientHistory({ current }: { current: RegulationCase }) {
       stale = true;
     };
   }, [bridge, current.id, current.version]);
+  // The same number is not always the same person (a family, a care home): say which is which.
+  const me = patientDisplayName(current);
+  const samePerson = (c: CaseSummary) => me !== null && c.patientName !== null && searchKey(c.patientName) === searchKey(me);
   return (
-    <section className="patient-history" aria-label="Antécédents du patient">
+    <section className="patient-history" aria-label="Dossiers antérieurs (même numéro ou même patient)">
       <h4>
-        Dossiers antérieurs du patient <span className="count">{cases.length}</span>
+        Dossiers antérieurs — même numéro ou même patient <span className="count">{cases.length}</span>
       </h4>
       {cases.length === 0 ? (
         <p className="muted small">Aucun dossier antérieur (même numéro ou même patient).</p>
@@ -54,7 +59,8 @@ function PatientHistory({ current }: { current: RegulationCase }) {
               <button type="button" className="link" onClick={() => void selectCase(c.id)}>
                 {dateTime(c.openedAt)} — {c.patientName ?? 'patient non identifié'} — {reasonLabel(c.reasonCode)} —{' '}
                 {c.decisionCode ? DECISIONS[c.decisionCode].label : STATUS_LABELS[c.status]}
-              </button>
+              </button>{' '}
+              <span className="small muted">{samePerson(c) ? 'même patient' : 'même numéro, autre personne ou non identifiée'}</span>
             </li>
           ))}
         </ul>
@@ -88,6 +94,8 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
   const pharmacies = directory ? pharmaciesAt(directory, now, insee) : [];
   const mmgs = directory ? mmgsNear(directory, insee) : [];
   const physician = role === 'physician';
+  // A closed, cancelled or transferred case is a record: no note form, no effector panel (reopen it to act).
+  const open = !['closed', 'cancelled', 'transferred_samu'].includes(current.status);
   const run = async (c: CaseCommandInput) => {
     setProblem(null);
     return command(c);
@@ -139,6 +147,7 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           ))}
         </ul>
       ) : null}
+      {open ? (
       <form
         className="row note-form"
         onSubmit={(e) => {
@@ -156,8 +165,9 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           Ajouter la note
         </button>
       </form>
+      ) : null}
 
-      {physician || role === 'supervisor' ? <EffectorPanel current={current} canAct={physician && mine && current.status === 'under_regulation'} /> : null}
+      {(physician || role === 'supervisor') && open ? <EffectorPanel current={current} canAct={physician && mine && current.status === 'under_regulation'} /> : null}
       {hub?.enabled ? (
         <p className="sas-search">
           <a className="button" href={sasSearchUrl(hub.sasSearch, current)} target="_blank" rel="noopener noreferrer">

@@ -79,8 +79,29 @@ function VirtualQueue({ cases, now, onOpen }: { cases: CaseSummary[]; now: numbe
     performance.measure('queue-render', 'queue-event');
     performance.clearMarks('queue-event');
   }, [cases]);
+  // Keyboard: Alt+F lands on the first case; arrows move from case to case (rows out of view are
+  // scrolled in first), Entrée opens the one that has the focus.
+  const move = (from: number, to: number) => {
+    if (to < 0 || to >= cases.length || to === from) return;
+    virtual.scrollToIndex(to);
+    const focus = (tries: number) => {
+      const b = scroller.current?.querySelector<HTMLButtonElement>(`[data-index="${to}"] button`);
+      if (b) b.focus();
+      else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+    };
+    focus(5);
+  };
+  const onKeyDown = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    const row = (e.target as HTMLElement).closest<HTMLElement>('[data-index]');
+    if (!row) return;
+    const i = Number(row.dataset.index);
+    const to = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? cases.length - 1 : null;
+    if (to === null) return;
+    e.preventDefault();
+    move(i, to);
+  };
   return (
-    <div ref={scroller} className="queue-scroller">
+    <div ref={scroller} className="queue-scroller" onKeyDown={onKeyDown}>
       <ul className="case-list virtual" aria-labelledby="queue-title" aria-rowcount={cases.length} style={{ height: virtual.getTotalSize() }}>
         {virtual.getVirtualItems().map((row) => (
           <CaseRow

@@ -10,7 +10,8 @@ import { useApp } from '../../app/context';
 import { DateField } from '../../ui/DateFields';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1).replace('.', ',')} %`);
-const secs = (v: number | null) => (v === null ? '—' : v < 120 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1).replace('.', ',')} min`);
+// A number and its unit never part (no "46 / s" on two lines): a no-break space between them.
+const secs = (v: number | null) => (v === null ? '—' : v < 120 ? `${Math.round(v)}\u00a0s` : `${(v / 60).toFixed(1).replace('.', ',')}\u00a0min`);
 const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const euros = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
 

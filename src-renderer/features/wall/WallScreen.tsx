@@ -96,7 +96,9 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
 
   const waiting = useMemo(() => calls.filter((c) => isWaiting(c, now)).sort((a, b) => a.arrivedAt - b.arrivedAt), [calls, now]);
   const inProgress = calls.filter((c) => c.status === 'in_progress').length;
-  const byState = AGENT_STATES.map((state) => ({ state, agents: agents.filter((a) => a.state === state) }));
+  // Those who take calls: a supervisor or an admin logged in is not an agent available for a call.
+  const callTakers = agents.filter((a) => a.role === 'arm' || a.role === 'physician');
+  const byState = AGENT_STATES.map((state) => ({ state, agents: callTakers.filter((a) => a.state === state) }));
   const byPriority = PRIORITIES.map((p) => {
     const cases = queue.filter((c) => c.priority === p);
     const oldest = cases.reduce<number | null>((m, c) => (c.waitingSince !== null && (m === null || c.waitingSince < m) ? c.waitingSince : m), null);

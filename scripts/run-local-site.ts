@@ -1,7 +1,9 @@
 /**
  * A whole site on this machine, on embedded defaults: the central regulation server on PGlite
- * (no database to install) with the demo center, and the browser shell of one workstation
- * connected to it. Used by `npm start` when the Electron binary is absent.
+ * (no database to install) with the demo center, and the browser shells of two workstations
+ * connected to it, each with its own port and data folder (an ARM's and a physician's), so that a
+ * new user sees a case go from one to the other. Used by `npm start` when the Electron binary is
+ * absent. PERMANENCE_WORKSTATIONS sets how many (1 to 6), PERMANENCE_PORT the first port.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,26 +41,43 @@ if (Number(known[0]!.n) === 0) {
 const hubFile = process.env.PERMANENCE_HUBSANTE_CONFIG ?? join(root, 'hubsante-loopback.json');
 const hubsante = existsSync(hubFile) ? readHubConfig(hubFile) : [];
 const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn', hubsante });
-const core = WorkstationCore.open({
-  dataDir: join(root, 'workstation'),
-  serverUrl: server.url,
-  defaultTenant: DEMO_TENANT.id,
-  // The demo center's telephony: the project's local Kamailio (scripts/services.sh).
-  telephonyOrigins: [DEMO_TENANT.sip!.wsUrl],
-});
-const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: Number(process.env.PERMANENCE_PORT ?? 5780) });
+// Two workstations by default, as in a center: the ARM's and the physician's (ports and data apart).
+const STATIONS = [
+  { who: 'ARM', login: 'arm' },
+  { who: 'médecin régulateur', login: 'medecin' },
+  { who: 'superviseur', login: 'superviseur' },
+];
+const count = Math.min(6, Math.max(1, Number(process.env.PERMANENCE_WORKSTATIONS ?? 2)));
+const firstPort = Number(process.env.PERMANENCE_PORT ?? 5780);
+const stations: { core: WorkstationCore; host: Awaited<ReturnType<typeof startWebHost>>; dataDir: string; who: string; login: string }[] = [];
+for (let i = 0; i < count; i++) {
+  // The first keeps the folder a single workstation used before (.data/workstation).
+  const dataDir = join(root, i === 0 ? 'workstation' : `workstation-${i + 1}`);
+  const core = WorkstationCore.open({
+    dataDir,
+    serverUrl: server.url,
+    defaultTenant: DEMO_TENANT.id,
+    // The demo center's telephony: the project's local Kamailio (scripts/services.sh).
+    telephonyOrigins: [DEMO_TENANT.sip!.wsUrl],
+  });
+  const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: firstPort + i });
+  const role = STATIONS[i] ?? { who: `poste ${i + 1}`, login: '' };
+  stations.push({ core, host, dataDir, ...role });
+}
 
 console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
 if (hubsante.length) console.log(`Hub Santé : ${hubsante.map((h) => `${h.clientId} → ${h.url}/${h.vhost}`).join(', ')} (${hubFile})`);
-console.log(`Permanence (navigateur) : ${host.url}/`);
+for (const st of stations) console.log(`Poste ${st.who} : ${st.host.url}/  (données ${st.dataDir}${st.login ? `, compte ${st.login}` : ''})`);
 console.log('Comptes de démonstration :');
 for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);
 console.log(`Page des médecins effecteurs (téléphone) : ${server.url}/effecteur/?centre=${DEMO_TENANT.id}`);
 for (const e of DEMO_EFFECTORS) console.log(`  RPPS ${e.rpps}  ${DEMO_EFFECTOR_PASSWORD}  Dr ${e.firstName} ${e.lastName}`);
 
 const stop = async () => {
-  await host.close();
-  await core.close();
+  for (const st of stations) {
+    await st.host.close();
+    await st.core.close();
+  }
   await server.close();
   await db.close();
   process.exit(0);

@@ -402,3 +402,30 @@ test('Kamailio is killed and restarted during a call: the audio goes on and the 
     await drop();
   }
 });
+
+test('a SIP server never reached since the start: "Téléphonie non démarrée", calm and in French, no red alert nor "code 1006"', async ({ browser }) => {
+  const { db, drop } = await freshDatabase('pglite');
+  // Nothing listens there: the center's telephony is not running (a demo without Kamailio).
+  const nowhere = 'ws://127.0.0.1:9';
+  await db.query('UPDATE tenants SET sip_ws_url = $1', [nowhere]);
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+  const station = await openStation(server.url, { telephonyOrigins: [nowhere] });
+  const arm = await stationPage(browser);
+  try {
+    await arm.goto(station.host.url);
+    await serverLogin(arm, 'arm1');
+    const line = arm.locator('.phone-state');
+    await expect(line).toContainText('Téléphonie non démarrée', { timeout: 15_000 });
+    await expect(line).toContainText('Serveur téléphonique injoignable (127.0.0.1:9).');
+    await expect(line).toHaveAttribute('role', 'status');
+    await expect(arm.getByRole('alert').filter({ hasText: 'hors service' })).toHaveCount(0);
+    await expect(arm.locator('body')).not.toContainText(/code: 1006|WebSocket closed/);
+    // The rest of the workstation works: a case opens with Alt+N.
+    await new WorkstationPage(arm).openNewCase();
+  } finally {
+    await station.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

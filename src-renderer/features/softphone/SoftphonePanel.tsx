@@ -16,7 +16,7 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const elapsed = (from: number, now: number) => duration(now - from);
 const shown = displayNumber;
 
-function RegistrationLine({ phone, now }: { phone: PhoneView; now: number }) {
+function RegistrationLine({ phone, now, demo }: { phone: PhoneView; now: number; demo: boolean }) {
   switch (phone.registration) {
     case 'registered':
       return (
@@ -37,6 +37,20 @@ function RegistrationLine({ phone, now }: { phone: PhoneView; now: number }) {
         </p>
       );
     default:
+      if (phone.registration === 'down' && !phone.everRegistered) {
+        // Never reached since this session started: the telephony is not running (a demo, a
+        // workstation set up before its SIP server). Said calmly, with what to do meanwhile.
+        return (
+          <p className="phone-state phone-off" role="status">
+            <span aria-hidden="true">●</span> Téléphonie non démarrée{demo ? ' (démo)' : ''}
+            <span className="muted small">
+              {' '}
+              — {phone.problem} Les appels se prennent sur le téléphone habituel ; <kbd>Alt</kbd>+<kbd>N</kbd> ouvre un dossier.
+              {demo ? ' Pour la téléphonie de démonstration : npm run services.' : ''}
+            </span>
+          </p>
+        );
+      }
       return (
         <p className="phone-state phone-down" role="alert">
           <span aria-hidden="true">●</span> Téléphone hors service — {phone.problem}
@@ -126,6 +140,8 @@ function AudioSettingsField() {
 
 export function SoftphonePanel() {
   const phone = useApp((s) => s.phone);
+  // The demo center (npm start) says so when its telephony is not running.
+  const demoCenter = useApp((s) => s.session?.tenant === 'demo');
   const answer = useApp((s) => s.phoneAnswer);
   const hangup = useApp((s) => s.phoneHangup);
   const hold = useApp((s) => s.phoneHold);
@@ -154,7 +170,7 @@ export function SoftphonePanel() {
     <section className="panel softphone" aria-label="Téléphonie">
       <h2>Téléphonie</h2>
       <AgentStateField />
-      <RegistrationLine phone={phone} now={now} />
+      <RegistrationLine phone={phone} now={now} demo={demoCenter} />
       {phone.registration !== 'unconfigured' ? <AudioSettingsField /> : null}
       {phone.registration === 'unconfigured' ? (
         <p className="muted small">

@@ -58,6 +58,8 @@ export interface PhoneView {
   others: CallView[];
   /** Both lines are joined in a three-way conference (mixed on this workstation). */
   conference: boolean;
+  /** The phone registered at least once since it started: a loss is an outage, not a phone never started. */
+  everRegistered?: boolean;
 }
 
 export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: null, problem: null, retryAt: null, call: null, others: [], conference: false };
@@ -242,7 +244,8 @@ export class SipPhone {
         onDisconnect: (error) => {
           if (this.stopped) return;
           this.linkLost = true;
-          this.set({ registration: 'down', problem: `Serveur téléphonique injoignable${error ? ` (${error.message})` : ''}.` });
+          if (error) console.warn('[téléphone] connexion perdue :', error.message);
+          this.set({ registration: 'down', problem: unreachableSip(account.wsUrl) });
           this.scheduleReconnect();
         },
       },
@@ -253,7 +256,7 @@ export class SipPhone {
     this.registerer.stateChange.addListener((s) => {
       if (s === RegistererState.Registered) {
         this.retryDelay = 1_000;
-        this.set({ registration: 'registered', problem: null, retryAt: null });
+        this.set({ registration: 'registered', problem: null, retryAt: null, everRegistered: true });
         this.recoverCalls();
       }
     });
@@ -261,7 +264,8 @@ export class SipPhone {
       await this.ua.start();
       await this.register();
     } catch (error) {
-      this.set({ registration: 'down', problem: `Serveur téléphonique injoignable (${(error as Error).message}).` });
+      console.warn('[téléphone] démarrage :', (error as Error).message);
+      this.set({ registration: 'down', problem: unreachableSip(account.wsUrl) });
       this.scheduleReconnect();
     }
   }
@@ -273,7 +277,7 @@ export class SipPhone {
         // Registered state, so its state change alone would not say so).
         onAccept: () => {
           this.retryDelay = 1_000;
-          this.set({ registration: 'registered', problem: null, retryAt: null });
+          this.set({ registration: 'registered', problem: null, retryAt: null, everRegistered: true });
           this.recoverCalls();
         },
         onReject: (r) => {
@@ -738,4 +742,15 @@ export class SipPhone {
     });
     return { received, sent };
   }
+}
+
+/** Said in French, with where: sip.js's "WebSocket closed ws://… (code: 1006)" goes to the console only. */
+function unreachableSip(wsUrl: string): string {
+  let where = wsUrl;
+  try {
+    where = new URL(wsUrl).host;
+  } catch {
+    // keep it whole
+  }
+  return `Serveur téléphonique injoignable (${where}).`;
 }

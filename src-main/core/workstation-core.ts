@@ -21,6 +21,7 @@ import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
 import { openDatabase, schemaVersion, type Db } from './store/database.js';
 import { CommuneDirectory } from './reference/communes.js';
+import { PdsaRulesSchema } from '../../src-shared/schemas/reference.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
 import { loginToServer, SyncClient, type SyncStatusView } from './sync/sync-client.js';
 import { BackgroundCheckpointer } from './store/checkpointer.js';
@@ -171,6 +172,7 @@ export class WorkstationCore {
         },
         onAgendaChanged: (version) => this.emit('agenda.changed', { version }),
         onHubChanged: (version) => this.emit('hub.changed', { version }),
+        onSettingsChanged: () => void this.refreshPdsaRules(),
         onEffectorRequests: (requests) => {
           this.effectors = { ...this.effectors, requests };
           this.emit('effectors.changed', this.effectors);
@@ -187,6 +189,29 @@ export class WorkstationCore {
       { token, expiresAt },
     );
     this.sync.start();
+    void this.refreshPdsaRules();
+  }
+
+  /** The center's PDSA rules from the server, kept for offline use (the header's PDSA banner follows them). */
+  private async refreshPdsaRules(): Promise<void> {
+    const sync = this.sync;
+    if (!sync) return;
+    try {
+      const rules = await sync.get('/api/settings/pdsa', PdsaRulesSchema);
+      this.store.setMeta('pdsa-rules', JSON.stringify(rules));
+      this.emit('pdsa.changed', {});
+    } catch {
+      // Away: the rules kept from the last time (or the defaults) stand until it answers.
+    }
+  }
+
+  private pdsaRules(department: string): DepartmentPdsaRules {
+    const kept = this.store.getMeta('pdsa-rules');
+    if (kept) {
+      const parsed = PdsaRulesSchema.safeParse(JSON.parse(kept));
+      if (parsed.success) return parsed.data;
+    }
+    return this.options.pdsaRules?.[department] ?? DEFAULT_PDSA_RULES;
   }
 
   private async endSync(): Promise<void> {
@@ -593,8 +618,16 @@ export class WorkstationCore {
       'directory.duty': () => ok(this.store.getDirectory()),
       'directory.import': ({ kind, csv }) => this.importDirectory(kind, csv),
       'directory.departments': () => ok(this.communeDirectory().departments),
-      'calendar.pdsaAt': ({ department, at }) =>
-        ok(pdsaAt(at ?? this.now(), department, this.options.pdsaRules?.[department] ?? DEFAULT_PDSA_RULES)),
+      'calendar.pdsaAt': ({ department, at }) => ok(pdsaAt(at ?? this.now(), department, this.pdsaRules(department))),
+      'pdsa.rules': () => this.fromServer((s) => s.get('/api/settings/pdsa', PdsaRulesSchema)),
+      'pdsa.setRules': async (rules) => {
+        const r = await this.fromServer((s) => s.put('/api/settings/pdsa', PdsaRulesSchema, rules));
+        if (r.ok) {
+          this.store.setMeta('pdsa-rules', JSON.stringify(r.value));
+          this.emit('pdsa.changed', {});
+        }
+        return r;
+      },
     };
   }
 }

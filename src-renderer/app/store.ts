@@ -292,6 +292,11 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         });
         bridge.on('session.changed', ({ session }) => set({ session }));
         bridge.on('directory.changed', () => void get().loadDirectory());
+        // The PDSA banner follows the center's rules as soon as they change.
+        bridge.on('pdsa.changed', () => {
+          const session = get().session;
+          if (session) void call('calendar.pdsaAt', { department: session.department }).then((pdsa) => pdsa && set({ pdsa }));
+        });
         bridge.on('hub.changed', () => void get().loadHub());
         bridge.on('agents.changed', ({ agents }) => set({ agents }));
         bridge.on('calls.changed', ({ calls }) => set({ calls }));

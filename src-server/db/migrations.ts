@@ -500,6 +500,22 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
         WHERE c.tenant = f.tenant AND c.id = f.case_id AND c.status = 'cancelled';
     `,
   },
+  {
+    version: 12,
+    name: 'PDSA rules per center',
+    sql: `
+      -- The department's PDSA rules as its admin sets them (the ARS's decisions): statistics and
+      -- every workstation's PDSA banner follow them.
+      CREATE TABLE pdsa_settings (
+        tenant TEXT PRIMARY KEY REFERENCES tenants (id),
+        saturday_start_hour INTEGER NOT NULL CHECK (saturday_start_hour BETWEEN 8 AND 20),
+        bridge_days TEXT NOT NULL,
+        auto_bridge_days BOOLEAN NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -18,6 +18,8 @@ import type { TokenClaims } from '../services/auth.js';
 import type { CallLog } from '../services/call-log.js';
 import { actsCsv, actsYearCsv, activityCsv, activityPdf, type IncentiveSettings, type ReportMeta } from '../services/reports.js';
 import { statisticsFor, todayFigures } from '../services/statistics.js';
+import { pdsaRulesOf, setPdsaRules } from '../services/pdsa-settings.js';
+import { PdsaRulesSchema } from '../../src-shared/schemas/reference.js';
 
 export interface ActivityContext {
   db: SqlDatabase;
@@ -105,6 +107,23 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
     const { rows } = await db.query<{ a: number; c: number }>('SELECT amount_per_act_cents AS a, year_end_complement_cents AS c FROM incentive_settings WHERE tenant = $1', [tenant]);
     return rows[0] ? { amountPerActCents: Number(rows[0].a), yearEndComplementCents: Number(rows[0].c) } : DEFAULT_INCENTIVES;
   };
+
+  // Every user's workstation reads the rules (its PDSA banner); only an admin changes them.
+  app.get('/api/settings/pdsa', async (req) => {
+    const claims = await ctx.authenticate(req);
+    return pdsaRulesOf(db, claims.tenant);
+  });
+
+  app.put('/api/settings/pdsa', async (req) => {
+    const claims = await ctx.authenticate(req);
+    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
+    const rules = parseInput(PdsaRulesSchema, req.body);
+    await setPdsaRules(db, claims.tenant, rules, claims.userId, ctx.now());
+    req.log.info({ tenant: claims.tenant, ...rules }, 'PDSA rules changed');
+    // Every workstation of the center reads them again (its PDSA banner follows at once).
+    ctx.broadcastFrame(claims.tenant, { type: 'settings', what: 'pdsa' });
+    return pdsaRulesOf(db, claims.tenant);
+  });
 
   app.get('/api/settings/incentives', async (req) => {
     const claims = await ctx.authenticate(req);

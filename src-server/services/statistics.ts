@@ -18,6 +18,7 @@ import {
 } from '../../src-shared/domain/statistics.js';
 import type { DecisionCode, Priority } from '../../src-shared/domain/codes.js';
 import type { Queryable } from '../db/sql.js';
+import { pdsaRulesOf } from './pdsa-settings.js';
 
 export async function departmentOf(db: Queryable, tenant: string): Promise<string> {
   const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [tenant]);
@@ -68,8 +69,9 @@ export async function caseFacts(db: Queryable, tenant: string, from: number, to:
 export async function statisticsFor(db: Queryable, tenant: string, fromDay: string, toDay: string, sectorId: string | null): Promise<ActivityStatistics> {
   const department = await departmentOf(db, tenant);
   const { from, to } = periodOfDays(department, fromDay, toDay);
-  const [calls, cases] = await Promise.all([callFacts(db, tenant, from, to), caseFacts(db, tenant, from, to)]);
-  return activityStatistics({ department, from, to, sectorId, calls, cases });
+  const [calls, cases, rules] = await Promise.all([callFacts(db, tenant, from, to), caseFacts(db, tenant, from, to), pdsaRulesOf(db, tenant)]);
+  // PDSA or daytime by the center's own rules (a Saturday starting at 14 h, the ARS's bridge days).
+  return activityStatistics({ department, from, to, sectorId, calls, cases, rules });
 }
 
 export interface TodayFigures {

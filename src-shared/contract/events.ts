@@ -19,6 +19,8 @@ export const events = {
   'calls.changed': z.strictObject({ calls: z.array(CenterCallSchema) }),
   /** The duty directory changed (an import here or elsewhere in the center). */
   'directory.changed': z.strictObject({ version: z.number().int() }),
+  /** The center's PDSA rules changed (an admin, or read again from the server): the PDSA banner follows. */
+  'pdsa.changed': z.strictObject({}),
   /** Effectors' availability or the requests to effectors changed (pushed by the central server). */
   'effectors.changed': EffectorsStateSchema,
   /** The shared agenda changed (slots published, held, booked): a search on screen is run again. */

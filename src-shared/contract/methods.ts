@@ -8,7 +8,7 @@ import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, 
 import { z } from 'zod';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
-import { CommuneSchema, DepartmentSchema, PdsaStatusSchema } from '../schemas/reference.js';
+import { CommuneSchema, DepartmentSchema, PdsaRulesSchema, PdsaStatusSchema } from '../schemas/reference.js';
 import { DirectoryKindSchema, DirectorySchema } from '../schemas/directory.js';
 import { AgentPresenceSchema, AgentStateRequestSchema, SipAccountSchema } from '../sync-protocol/messages.js';
 import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primitives.js';
@@ -256,6 +256,8 @@ export const methods = {
     'Replace one kind of the duty directory from a CSV file (admin): every line checked, nothing imported on error.',
   ),
   'directory.departments': method(z.strictObject({}), z.array(DepartmentSchema), 'All departments.'),
+  'pdsa.rules': method(z.strictObject({}), PdsaRulesSchema, 'The center’s PDSA rules (Saturday’s start, bridge days), from the server.'),
+  'pdsa.setRules': method(PdsaRulesSchema, PdsaRulesSchema, 'Change the center’s PDSA rules (admin): statistics and every workstation follow them.'),
   'calendar.pdsaAt': method(
     z.strictObject({ department: DepartmentCodeSchema, at: z.number().int().optional() }),
     PdsaStatusSchema,

@@ -19,6 +19,14 @@ export type Commune = z.infer<typeof CommuneSchema>;
 export const DepartmentSchema = z.strictObject({ code: z.string(), name: z.string(), region: z.string() });
 export type Department = z.infer<typeof DepartmentSchema>;
 
+/** A department's PDSA rules, set by its admin (the ARS's decisions): when Saturday's PDSA starts, bridge days. */
+export const PdsaRulesSchema = z.strictObject({
+  saturdayStartHour: z.number().int().min(8, 'heure de début du samedi : entre 8 h et 20 h').max(20, 'heure de début du samedi : entre 8 h et 20 h'),
+  bridgeDays: z.array(z.iso.date('jour de pont : date AAAA-MM-JJ')).max(60, '60 jours de pont au plus'),
+  autoBridgeDays: z.boolean(),
+});
+export type PdsaRules = z.infer<typeof PdsaRulesSchema>;
+
 export const PdsaStatusSchema = z.strictObject({
   inPdsa: z.boolean(),
   department: z.string(),

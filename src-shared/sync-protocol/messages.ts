@@ -152,6 +152,8 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('agenda'), version: z.number().int().nonnegative() }),
   /** The Hub Santé link changed (connection, messages waiting for an acknowledgement, quarantine, SAS appointments): read it again. */
   z.strictObject({ type: z.literal('hub'), version: z.number().int().nonnegative() }),
+  /** The center's settings read by workstations changed (PDSA rules): read them again. */
+  z.strictObject({ type: z.literal('settings'), what: z.enum(['pdsa']) }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

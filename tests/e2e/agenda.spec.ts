@@ -88,6 +88,17 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await cascade.getByLabel('Délai de chaque palier suivant (min)').fill('12,5');
     await cascade.getByRole('button', { name: 'Enregistrer les délais' }).click();
     await expect(admin.getByRole('status').filter({ hasText: 'Délais enregistrés' })).toBeVisible();
+    // The department's PDSA rules: Saturday from 14 h, a bridge day decided by the ARS (a typo is refused by name).
+    const pdsa = admin.getByRole('form', { name: 'Règles de PDSA du département' });
+    await pdsa.getByLabel('Début de la PDSA le samedi').selectOption({ label: '14 h' });
+    await pdsa.getByLabel(/Jours de pont/).fill('24/12/2026\n31/13/2026');
+    await pdsa.getByRole('button', { name: 'Enregistrer les règles de PDSA' }).click();
+    await expect(admin.getByRole('alert').filter({ hasText: 'Jour de pont illisible : 31/13/2026' })).toBeVisible();
+    await pdsa.getByLabel(/Jours de pont/).fill('24/12/2026');
+    await pdsa.getByRole('button', { name: 'Enregistrer les règles de PDSA' }).click();
+    await expect(admin.getByRole('status').filter({ hasText: 'Règles de PDSA enregistrées' })).toBeVisible();
+    const rules = await fetch(`${server.url}/api/settings/pdsa`, { headers: { authorization: `Bearer ${await rawLogin(server.url, 'dr1')}` } });
+    expect(await rules.json()).toEqual({ saturdayStartHour: 14, bridgeDays: ['2026-12-24'], autoBridgeDays: false });
     const settings = await fetch(`${server.url}/api/settings/cascade`, { headers: { authorization: `Bearer ${await rawLogin(server.url, 'dr1')}` } });
     expect(await settings.json()).toEqual({ treatingDoctorMs: 420_000, tierMs: 750_000 });
 

@@ -75,6 +75,8 @@ export interface SyncClientOptions {
   onAgendaChanged?(version: number): void;
   /** The Hub Santé link's state changed on the server. */
   onHubChanged?(version: number): void;
+  /** The center's settings changed on the server (an admin): read them again. */
+  onSettingsChanged?(what: 'pdsa'): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
 }
@@ -492,6 +494,8 @@ export class SyncClient {
       this.checkEpoch(frame.epoch);
       if (frame.headSeq < this.options.store.syncState().cursorSeq) this.headSuspect = true;
       this.epochChecked = true;
+      // Settings may have changed while this socket was down (no frame reached us): read them again.
+      this.options.onSettingsChanged?.('pdsa');
       await this.catchUp();
       this.resetBackoff();
       this.live = this.ws !== null;
@@ -521,6 +525,10 @@ export class SyncClient {
     }
     if (frame.type === 'hub') {
       this.options.onHubChanged?.(frame.version);
+      return;
+    }
+    if (frame.type === 'settings') {
+      this.options.onSettingsChanged?.(frame.what);
       return;
     }
     if (frame.type === 'directory') {

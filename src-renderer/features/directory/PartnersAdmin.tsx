@@ -9,6 +9,7 @@ import { effectorName } from '../../../src-shared/schemas/effectors';
 import { ORGANISATION_KINDS, ORGANISATION_KIND_LABELS, VISIBILITIES, VISIBILITY_LABELS, type Organisation, type Visibility } from '../../../src-shared/schemas/slots';
 import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
+import { formatFrenchDate, parseFrenchDate } from '../../../src-shared/text/dates';
 
 type Message = { ok: boolean; text: string } | null;
 
@@ -110,6 +111,8 @@ export function PartnersAdmin() {
         <button type="submit">Enregistrer les délais</button>
       </form>
       <Feedback message={cascadeMsg} />
+
+      <PdsaRulesForm />
 
       <h3>Organisations partenaires (agenda partagé)</h3>
       <table className="figures small">
@@ -228,5 +231,69 @@ export function PartnersAdmin() {
       </form>
       <Feedback message={userMsg} />
     </section>
+  );
+}
+
+/**
+ * The department's PDSA rules as decided by the ARS: when Saturday's PDSA starts, the bridge days
+ * (typed JJ/MM/AAAA, one per line or separated by commas), and the usual bridge rule applied by
+ * itself. Statistics (PDSA or daytime) and every workstation's PDSA banner follow them.
+ */
+function PdsaRulesForm() {
+  const bridge = useApp((s) => s.bridge);
+  const [hour, setHour] = useState('12');
+  const [days, setDays] = useState('');
+  const [auto, setAuto] = useState(false);
+  const [msg, setMsg] = useState<Message>(null);
+  useEffect(() => {
+    let stale = false;
+    void bridge.invoke('pdsa.rules', {}).then((r) => {
+      if (stale || !r.ok) return;
+      setHour(String(r.value.saturdayStartHour));
+      setDays(r.value.bridgeDays.map(formatFrenchDate).join('\n'));
+      setAuto(r.value.autoBridgeDays);
+    });
+    return () => {
+      stale = true;
+    };
+  }, [bridge]);
+  return (
+    <>
+      <form
+        className="row pdsa-rules"
+        aria-label="Règles de PDSA du département"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const typed = days.split(/[\n,;]+/).map((d) => d.trim()).filter(Boolean);
+          const parsed = typed.map((d) => ({ d, iso: parseFrenchDate(d, undefined, 'near') }));
+          const bad = parsed.filter((p) => p.iso === null).map((p) => p.d);
+          if (bad.length) return setMsg({ ok: false, text: `Jour de pont illisible : ${bad.join(', ')} (JJ/MM/AAAA).` });
+          void bridge
+            .invoke('pdsa.setRules', { saturdayStartHour: Number(hour), bridgeDays: parsed.map((p) => p.iso!), autoBridgeDays: auto })
+            .then((r) => setMsg(r.ok ? { ok: true, text: 'Règles de PDSA enregistrées : statistiques et postes les suivent.' } : { ok: false, text: r.error.message }));
+        }}
+      >
+        <label>
+          Début de la PDSA le samedi
+          <select name="saturdayStartHour" value={hour} onChange={(e) => setHour(e.target.value)}>
+            {['12', '13', '14'].map((h) => (
+              <option key={h} value={h}>
+                {h} h
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="grow">
+          Jours de pont décidés par l’ARS (JJ/MM/AAAA, un par ligne)
+          <textarea name="bridgeDays" rows={3} value={days} onChange={(e) => setDays(e.target.value)} />
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" name="autoBridgeDays" checked={auto} onChange={(e) => setAuto(e.target.checked)} />
+          Ponts habituels automatiques (lundi avant un mardi férié, vendredi et samedi après un jeudi férié)
+        </label>
+        <button type="submit">Enregistrer les règles de PDSA</button>
+      </form>
+      <Feedback message={msg} />
+    </>
   );
 }

@@ -33,10 +33,22 @@ interface FieldProps {
   className?: string;
 }
 
-export function DateTimeField({ label, name, value, onChange, className }: FieldProps) {
+/** A typed field whose value is what `parse` makes of the text; the value written out beside it. */
+function TypedDateField({
+  label,
+  name,
+  value,
+  onChange,
+  className,
+  parse,
+  show,
+  placeholder,
+  size,
+  hint,
+}: FieldProps & { parse: (text: string) => string | null; show: (value: string) => string; placeholder: string; size: number; hint: string }) {
   const id = useId();
-  const { text, typed, setTyped } = useTyped(value, formatFrenchDateTime);
-  const parsed = typed === null ? value || null : parseFrenchDateTime(typed);
+  const { text, typed, setTyped } = useTyped(value, show);
+  const parsed = typed === null ? value || null : parse(typed);
   const invalid = typed !== null && typed.trim() !== '' && parsed === null;
   return (
     <span className={`date-field${className ? ` ${className}` : ''}`}>
@@ -45,14 +57,14 @@ export function DateTimeField({ label, name, value, onChange, className }: Field
         id={id}
         name={name}
         inputMode="numeric"
-        placeholder="JJ/MM/AAAA HH:MM"
-        size={17}
+        placeholder={placeholder}
+        size={size}
         value={text}
         aria-invalid={invalid || undefined}
         aria-describedby={`${id}-said`}
         onChange={(e) => {
           setTyped(e.target.value);
-          const p = parseFrenchDateTime(e.target.value);
+          const p = parse(e.target.value);
           if (p) onChange(p);
         }}
         onBlur={() => {
@@ -60,43 +72,20 @@ export function DateTimeField({ label, name, value, onChange, className }: Field
         }}
       />
       <span id={`${id}-said`} className={invalid ? 'field-error small' : 'muted small written-date'}>
-        {invalid ? 'date et heure : JJ/MM/AAAA HH:MM (24 h)' : parsed ? writtenOut(parsed) : ''}
+        {invalid ? hint : parsed ? writtenOut(parsed) : ''}
       </span>
     </span>
   );
 }
 
-export function DateField({ label, name, value, onChange, className }: FieldProps) {
-  const id = useId();
-  const { text, typed, setTyped } = useTyped(value, formatFrenchDate);
-  const parsed = typed === null ? value || null : parseFrenchDate(typed, undefined, 'near');
-  const invalid = typed !== null && typed.trim() !== '' && parsed === null;
-  return (
-    <span className={`date-field${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        inputMode="numeric"
-        placeholder="JJ/MM/AAAA"
-        size={11}
-        value={text}
-        aria-invalid={invalid || undefined}
-        aria-describedby={`${id}-said`}
-        onChange={(e) => {
-          setTyped(e.target.value);
-          const p = parseFrenchDate(e.target.value, undefined, 'near');
-          if (p) onChange(p);
-        }}
-        onBlur={() => {
-          if (!invalid) setTyped(null);
-        }}
-      />
-      <span id={`${id}-said`} className={invalid ? 'field-error small' : 'muted small written-date'}>
-        {invalid ? 'date : JJ/MM/AAAA' : parsed ? writtenOut(parsed) : ''}
-      </span>
-    </span>
-  );
+const parseDay = (text: string) => parseFrenchDate(text, undefined, 'near');
+
+export function DateTimeField(props: FieldProps) {
+  return <TypedDateField {...props} parse={parseFrenchDateTime} show={formatFrenchDateTime} placeholder="JJ/MM/AAAA HH:MM" size={17} hint="date et heure : JJ/MM/AAAA HH:MM (24 h)" />;
+}
+
+export function DateField(props: FieldProps) {
+  return <TypedDateField {...props} parse={parseDay} show={formatFrenchDate} placeholder="JJ/MM/AAAA" size={11} hint="date : JJ/MM/AAAA" />;
 }
 
 export function TimeField({ label, name, value, onChange, className }: FieldProps) {

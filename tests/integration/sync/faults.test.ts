@@ -308,13 +308,19 @@ describe('offline login', () => {
   });
 });
 
+/** A server, a fault proxy in front of it, and an ARM's workstation online through the proxy. */
+async function armBehindProxy(options: { tokenTtlSeconds?: number } = {}) {
+  const ts = track(await startTestServer('postgres', options));
+  const proxy = await startFaultProxy(ts.url);
+  cleanups.push(() => proxy.close());
+  const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
+  await waitFor('online', () => w.core.syncStatus().connection === 'online');
+  return { ts, proxy, w };
+}
+
 describe('a token that expires during an outage', () => {
   it('asks the user to log in again, keeps what was typed, and sends it under their name once they have', async () => {
-    const ts = track(await startTestServer('postgres', { tokenTtlSeconds: 2 }));
-    const proxy = await startFaultProxy(ts.url);
-    cleanups.push(() => proxy.close());
-    const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
-    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    const { ts, proxy, w } = await armBehindProxy({ tokenTtlSeconds: 2 });
     // The outage outlasts the token (2 s here; 30 min in a center).
     proxy.faults.blockHttp = true;
     proxy.dropSockets();
@@ -336,11 +342,7 @@ describe('a token that expires during an outage', () => {
   }, 60_000);
 
   it('a network failure reads in French, never "fetch failed"', async () => {
-    const ts = track(await startTestServer('postgres'));
-    const proxy = await startFaultProxy(ts.url);
-    cleanups.push(() => proxy.close());
-    const w = track(await openWorkstation(proxy.url, { login: 'arm1' }));
-    await waitFor('online', () => w.core.syncStatus().connection === 'online');
+    const { proxy, w } = await armBehindProxy();
     await proxy.close();
     await call(w.core, 'case.open', { line: '116117' });
     await waitFor('offline', () => w.core.syncStatus().connection === 'offline' && w.core.syncStatus().lastError !== null, 15_000);

@@ -119,5 +119,7 @@ console.log(
 // Something the benchmarks opened may still hold the event loop (a CI run hung here once after
 // printing the line above): say what, then end the run anyway.
 const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-if (open.length) console.log(`(still open at the end: ${open.join(', ')})`);
+const openCounts = new Map<string, number>();
+for (const r of open) openCounts.set(r, (openCounts.get(r) ?? 0) + 1);
+if (open.length) console.log(`(still open at the end: ${[...openCounts].map(([what, n]) => (n > 1 ? `${what} × ${n}` : what)).join(', ')})`);
 process.exit(tally.exitCode(smoke));

@@ -13,7 +13,7 @@ import { benchSipLoad } from './sip-load.bench.js';
 import { benchStatistics } from './stats.bench.js';
 import { benchEffectors } from './effectors.bench.js';
 import { benchHubSante } from './hubsante.bench.js';
-import { benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
+import { benchBareBroadcast, benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 import { passed, Tally, verdictText } from './verdict.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -62,15 +62,17 @@ if (sync('writer')) {
 }
 
 if (sync('propagation')) await section('sync propagation', async () => {
-  const p = smoke
-    ? await benchPropagation({ workstations: 4, processes: 2, writers: 2, ratePerWriter: 10, seconds: 3 })
-    : await benchPropagation({ workstations: 50, processes: 2, writers: 5, ratePerWriter: 10, seconds: 20 });
+  const shape = smoke ? { workstations: 4, processes: 2, writers: 2, ratePerWriter: 10, seconds: 3 } : { workstations: 50, processes: 2, writers: 5, ratePerWriter: 10, seconds: 20 };
+  const p = await benchPropagation(shape);
+  // Same run, same shape: a bare WebSocket broadcast of as many frames to as many sockets.
+  const bare = await benchBareBroadcast({ sockets: shape.workstations - 1, frames: p.writes, ratePerSecond: shape.writers * shape.ratePerWriter, frameBytes: 1_500 });
   console.log(`\n# Sync: propagation, local commit → every other workstation's local commit`);
   console.log('| workstations | writes | deliveries | not seen within 5 s of the end | p50 | p99 | target | verdict |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   console.log(
     `| ${smoke ? 4 : 50} (2 processes) | ${p.writes} | ${p.deliveries} | ${p.lost} | ${fmt(p.p50)} | ${fmt(p.p99)} | p99 ≤ 50 ms, none lost | ${verdictText(p.p99 <= 50, smoke, p.lost === 0)} |`,
   );
+  console.log(`| bare WebSocket broadcast, same frames and rate, ${shape.workstations - 1} sockets (baseline) | ${p.writes} | ${bare.deliveries} | — | ${fmt(bare.p50)} | ${fmt(bare.p99)} | baseline | |`);
   // A delivery never seen is a lost record: it fails the run, smoke included.
   return passed(p.lost === 0, p.p99 <= 50);
 });

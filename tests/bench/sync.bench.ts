@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { v7 as uuidv7 } from 'uuid';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { RegulationCase } from '../../src-shared/schemas/case.js';
 import type { Mutation } from '../../src-shared/sync-protocol/messages.js';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -175,6 +175,54 @@ export async function benchPropagation(options: { workstations: number; processe
     await server.close();
     await db.close();
     await drop();
+  }
+}
+
+/**
+ * The propagation's baseline: a bare WebSocket server (no database, no sync protocol) broadcasting
+ * the same number of frames of an event's size, at the same rate, to as many sockets, all in this
+ * process. What Permanence adds on top of it is the commit, the fan-out and the workstation's own
+ * commit.
+ */
+export async function benchBareBroadcast(options: { sockets: number; frames: number; ratePerSecond: number; frameBytes: number }) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((ok) => wss.once('listening', ok));
+  const port = (wss.address() as { port: number }).port;
+  const sentAt: number[] = [];
+  const latencies: number[] = [];
+  const filler = 'x'.repeat(Math.max(0, options.frameBytes - 40));
+  const clients = await Promise.all(
+    Array.from(
+      { length: options.sockets },
+      () =>
+        new Promise<WebSocket>((ok, fail) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+          ws.on('message', (d) => {
+            const i = Number(JSON.parse(d.toString()).i);
+            latencies.push(performance.now() - sentAt[i]!);
+          });
+          ws.once('open', () => ok(ws));
+          ws.once('error', fail);
+        }),
+    ),
+  );
+  try {
+    await waitFor('every socket on the bare server', () => wss.clients.size >= options.sockets, 30_000);
+    const gap = 1000 / options.ratePerSecond;
+    const t0 = performance.now();
+    for (let i = 0; i < options.frames; i++) {
+      const due = t0 + i * gap;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sentAt[i] = performance.now();
+      const frame = JSON.stringify({ i, filler });
+      for (const c of wss.clients) c.send(frame);
+    }
+    await waitFor('every bare frame received', () => latencies.length >= options.frames * options.sockets, 30_000).catch(() => {});
+    return { deliveries: latencies.length, p50: median(latencies), p99: quantile(latencies, 0.99) };
+  } finally {
+    for (const c of clients) c.terminate();
+    await new Promise((ok) => wss.close(ok));
   }
 }
 

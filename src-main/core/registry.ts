@@ -4,7 +4,7 @@
  * validates the method name and the input (and, in tests, the output).
  */
 import { err, type Result } from '../../src-shared/domain/result.js';
-import type { MethodName, MethodOutput, MethodParsedInput } from '../../src-shared/contract/methods.js';
+import { METHODS_WITHOUT_SESSION, type MethodName, type MethodOutput, type MethodParsedInput } from '../../src-shared/contract/methods.js';
 import { isMethodName, parseInput, parseOutput } from '../../src-shared/contract/validate.js';
 
 export type Handler<M extends MethodName> = (input: MethodParsedInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>;
@@ -20,12 +20,17 @@ export interface RegistryOptions {
   onInternalError?: (method: string, error: unknown) => void;
 }
 
-export function createRegistry(handlers: Handlers, options: RegistryOptions = {}): Registry {
+/** Whether a user is logged in on this workstation now (the registry refuses the rest otherwise). */
+export type SessionCheck = () => boolean;
+
+export function createRegistry(handlers: Handlers, options: RegistryOptions = {}, loggedIn: SessionCheck = () => true): Registry {
   return {
     async call(method, params) {
       if (!isMethodName(method)) {
         return err('unknown_method', `Méthode inconnue : ${String(method).slice(0, 100)}`);
       }
+      // Deny by default: with nobody logged in, only the login screen's methods answer.
+      if (!METHODS_WITHOUT_SESSION.has(method) && !loggedIn()) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
       const input = parseInput(method, params);
       if (!input.ok) return input;
       try {

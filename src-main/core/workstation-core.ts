@@ -106,7 +106,7 @@ export class WorkstationCore {
       this.store.setMeta('workstation_id', id);
     }
     this.workstationId = id;
-    this.registry = createRegistry(this.handlers(), options.registry);
+    this.registry = createRegistry(this.handlers(), options.registry, () => this.session !== null);
   }
 
   static open(options: CoreOptions): WorkstationCore {

@@ -58,6 +58,14 @@ export type Session = z.infer<typeof SessionSchema>;
 export const TextDraftFieldSchema = z.enum(['note', 'transferReason', 'reopenReason', 'cancelReason']);
 export type TextDraftField = z.infer<typeof TextDraftFieldSchema>;
 
+/**
+ * What a workstation answers with nobody logged in: the login screen's needs, nothing else. Every
+ * other method refuses until a user is logged in (deny by default: a method added later is
+ * closed unless it is put here on purpose). Patient data, the duty directory (doctors' numbers),
+ * the queue and the statistics are never served to a workstation left without a session.
+ */
+export const METHODS_WITHOUT_SESSION: ReadonlySet<string> = new Set(['system.info', 'session.login', 'session.mode', 'session.current', 'session.logout', 'sync.status']);
+
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, description: string) => ({
   input,
   output,

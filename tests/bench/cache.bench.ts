@@ -40,6 +40,8 @@ export async function benchCache(options: { smoke: boolean; cacheRoot: string })
   }
 
   const core = WorkstationCore.open({ dataDir: fx.dataDir });
+  // The contract serves nothing with nobody logged in: a regulator is.
+  await core.registry.call('session.login', { displayName: 'Banc Cache', role: 'arm', department: '21' });
   const raw = new Database(file, { readonly: true });
   const rawPhone = raw.prepare(`SELECT ${SUMMARY} FROM cases WHERE callback_phone = ? ORDER BY opened_at DESC LIMIT ?`);
   const rawName = raw.prepare(`SELECT ${SUMMARY} FROM cases WHERE patient_name_key >= ? AND patient_name_key < ? ORDER BY patient_name_key LIMIT ?`);

@@ -25,6 +25,33 @@ describe.each(transports.map((make) => [make.name.replace('Transport', ''), make
     expect(r.ok || r.error.code).toBe('not_logged_in');
   });
 
+  it('serves no data with nobody logged in: reads, search, history, queue, duty directory, drafts (deny by default)', async () => {
+    const id = '01950000-0000-7000-8000-000000000000';
+    const reads: [string, unknown][] = [
+      ['case.get', { caseId: id }],
+      ['case.history', { caseId: id }],
+      ['case.recent', { limit: 10 }],
+      ['case.summaries', { ids: [id] }],
+      ['case.search', { name: 'dupont' }],
+      ['case.patientHistory', { caseId: id }],
+      ['case.repeats', { callbackPhone: '0612345678' }],
+      ['queue.list', { limit: 10 }],
+      ['directory.duty', {}],
+      ['directory.searchCommunes', { query: 'dijon' }],
+      ['draft.get', { caseId: id }],
+      ['draft.getTexts', { caseId: id }],
+      ['agent.list', {}],
+      ['calendar.pdsaAt', { department: '21' }],
+    ];
+    for (const [method, params] of reads) {
+      const r = await t.bridge.invoke(method as never, params as never);
+      expect(r.ok || r.error.code, method).toBe('not_logged_in');
+    }
+    // The login screen's own needs still answer.
+    expect((await t.bridge.invoke('system.info', {})).ok).toBe(true);
+    expect((await t.bridge.invoke('session.current', {})).ok).toBe(true);
+  });
+
   it('logs in, opens a case, pushes case.changed, and reads it back', async () => {
     const session = await call<{ actor: { role: string } }>('session.login', { displayName: 'Alice Martin', role: 'arm', department: '21' });
     expect(session.actor.role).toBe('arm');
@@ -131,6 +158,22 @@ describe.each(transports.map((make) => [make.name.replace('Transport', ''), make
       at: Date.UTC(2026, 11, 25, 10, 0),
     });
     expect(pdsa.period.kind).toBe('public_holiday');
+  });
+
+  it('after logout, the workstation serves nothing of what it holds', async () => {
+    const [someone] = await call<CaseSummary[]>('case.recent', { limit: 1 });
+    expect(someone).toBeDefined();
+    await call('session.logout', {});
+    for (const [method, params] of [
+      ['case.get', { caseId: someone!.id }],
+      ['case.recent', { limit: 10 }],
+      ['queue.list', { limit: 10 }],
+      ['case.search', { name: 'dupon' }],
+      ['directory.duty', {}],
+    ] as const) {
+      const r = await t.bridge.invoke(method as never, params as never);
+      expect(r.ok || r.error.code, method).toBe('not_logged_in');
+    }
   });
 });
 

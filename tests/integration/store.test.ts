@@ -108,6 +108,8 @@ describe('workstation cache — crash safety', () => {
     });
     expect(committed.length).toBeGreaterThanOrEqual(300);
     const core = WorkstationCore.open({ dataDir });
+    // Read back as a user would: nothing is served with nobody logged in.
+    await core.registry.call('session.login', { displayName: 'Alice', role: 'arm', department: '21' });
     for (const id of committed) {
       const r = await core.registry.call('case.get', { caseId: id });
       expect(r.ok, `case ${id} lost`).toBe(true);
@@ -141,6 +143,7 @@ describe('workstation cache — crash safety', () => {
     expect(statSync(join(dataDir, 'permanence.sqlite-wal')).size).toBeLessThanOrEqual(walBefore);
     await core.close();
     const again = WorkstationCore.open({ dataDir });
+    await again.registry.call('session.login', { displayName: 'Test', role: 'arm', department: '21' });
     for (const id of ids) expect((await again.registry.call('case.get', { caseId: id })).ok).toBe(true);
     await again.close();
   });

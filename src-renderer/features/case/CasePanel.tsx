@@ -69,6 +69,9 @@ function comparable(key: string, value: unknown): string {
 const clean = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '' && v !== undefined && v !== null)) as T;
 
+/** Said while some fields are marked in red: the others are recorded, these are not. */
+const PARTLY_SAVED = 'Enregistré, sauf les champs signalés en rouge';
+
 /** Draft saved locally at most this long after a keystroke (crash safety). */
 const DRAFT_SAVE_MS = 400;
 /** Fields committed as an event after this long without typing (or on leaving a section). */
@@ -91,6 +94,8 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
   const [restored, setRestored] = useState<string | null>(null);
   /** Invalid fields: left out of what is recorded, kept in the form, each marked on the field. */
   const [problems, setProblems] = useState<Record<FieldPath, string>>({});
+  /** The last commit left fields marked in red (read by the draft save, which must not hide it). */
+  const hasProblems = useRef(false);
   const [cancelling, setCancelling] = useState(false);
   const base = useRef<RegulationCase | null>(null);
   const draftRef = useRef<Draft>({});
@@ -135,6 +140,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     setRestored(null);
     setSaveState(null);
     setProblems({});
+    hasProblems.current = false;
     setCancelling(false);
     // Another case: bring back what was typed and not committed (a crash, a closed window).
     void bridge.invoke('draft.get', { caseId: current.id }).then((r) => {
@@ -160,14 +166,18 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
     const check = checkScreeningFields(changedFields(c, draftRef.current), isoToday());
     setProblems(check.problems);
     const allValid = Object.keys(check.problems).length === 0;
+    hasProblems.current = !allValid;
     const changes = changedFields(c, check.valid);
-    if (Object.keys(changes).length === 0) return allValid;
+    if (Object.keys(changes).length === 0) {
+      if (!allValid) setSaveState(PARTLY_SAVED);
+      return allValid;
+    }
     setSaveState('Enregistrement…');
     committing.current = saveFields({ type: 'update_fields', baseVersion: c.version, changes });
     const ok = await committing.current;
     committing.current = null;
     setSaveState(
-      !ok ? 'Non enregistré : voir le message' : allValid ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : 'Enregistré, sauf les champs signalés en rouge',
+      !ok ? 'Non enregistré : voir le message' : allValid ? `Enregistré à ${new Date().toLocaleTimeString('fr-FR')}` : PARTLY_SAVED,
     );
     return ok && allValid;
   }, [saveFields, storeApi]);
@@ -196,7 +206,9 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         const changes = changedFields(c, draftRef.current);
         if (Object.keys(changes).length === 0) return;
         void bridge.invoke('draft.save', { caseId: c.id, baseVersion: c.version, fields: changes }).then((r) => {
-          setSaveState(r.ok ? 'Brouillon sauvegardé sur ce poste' : `Brouillon non sauvegardé : ${r.error.message}`);
+          // Fields marked in red keep their message: the draft of them does not hide that they are not recorded.
+          if (!r.ok) setSaveState(`Brouillon non sauvegardé : ${r.error.message}`);
+          else if (!hasProblems.current) setSaveState('Brouillon sauvegardé sur ce poste');
         });
       }, DRAFT_SAVE_MS);
     }

@@ -346,9 +346,13 @@ export class EffectorRequests {
     await this.mutate(tenant, id, async (_row, state) => ({ state: advance(state, this.now()), result: undefined }));
   }
 
+  private async openRequests(): Promise<{ tenant: string; id: string; cascade: string }[]> {
+    return (await this.db.query<{ tenant: string; id: string; cascade: string }>("SELECT tenant, id, cascade FROM effector_requests WHERE state = 'open'")).rows;
+  }
+
   /** After a restart: every open request's deadline is armed again (those passed run at once). */
   async resume(): Promise<number> {
-    const { rows } = await this.db.query<{ tenant: string; id: string; cascade: string }>("SELECT tenant, id, cascade FROM effector_requests WHERE state = 'open'");
+    const rows = await this.openRequests();
     for (const r of rows) this.schedule(r.tenant, r.id, JSON.parse(r.cascade) as CascadeState);
     return rows.length;
   }
@@ -360,7 +364,7 @@ export class EffectorRequests {
    */
   async sweep(): Promise<number> {
     const now = this.now();
-    const { rows } = await this.db.query<{ tenant: string; id: string; cascade: string }>("SELECT tenant, id, cascade FROM effector_requests WHERE state = 'open'");
+    const rows = await this.openRequests();
     let overdue = 0;
     for (const r of rows) {
       const due = nextDeadline(JSON.parse(r.cascade) as CascadeState);

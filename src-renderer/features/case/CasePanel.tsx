@@ -225,9 +225,8 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
 
   const sendToRegulation = async () => {
     if (await commit()) await command({ type: 'send_to_regulation' });
-    else if (Object.keys(problemsRef()).length > 0) setSaveState('Corrigez les champs signalés en rouge avant l’envoi.');
+    else if (hasProblems.current) setSaveState('Corrigez les champs signalés en rouge avant l’envoi.');
   };
-  const problemsRef = () => checkScreeningFields(base.current ? changedFields(base.current, draftRef.current) : {}, isoToday()).problems;
   const close = async () => {
     const c = base.current;
     if (c) {

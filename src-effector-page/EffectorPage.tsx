@@ -505,7 +505,7 @@ export function EffectorPage() {
       <header className="top">
         <strong>{state?.effector.name ?? session.name}</strong>
         <span className={`link-state ${link}`} role="status">
-          {link === 'online' ? 'En ligne' : link === 'connecting' ? 'Connexion…' : 'Hors ligne — reconnexion'}
+          {link === 'online' ? 'En ligne' : link === 'connecting' ? 'Connexion…' : link === 'ended' ? 'Session terminée — reconnectez-vous' : 'Hors ligne — reconnexion'}
         </span>
         <button
           type="button"

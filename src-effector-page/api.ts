@@ -15,7 +15,7 @@ export class ApiError extends Error {
   }
 }
 
-export type Link = 'connecting' | 'online' | 'offline';
+export type Link = 'connecting' | 'online' | 'offline' | 'ended';
 
 export class EffectorSession {
   private ws: WebSocket | null = null;
@@ -60,7 +60,20 @@ export class EffectorSession {
   private connect() {
     if (this.closed) return;
     this.onLink('connecting');
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/effector/ws?token=${encodeURIComponent(this.token)}`;
+    // A browser's WebSocket carries no Authorization header: a one-time ticket, never the token, goes in its address.
+    this.request<{ ticket: string }>('POST', '/api/ws-ticket').then(
+      ({ ticket }) => this.open(ticket),
+      (error: ApiError) => {
+        if (this.closed) return;
+        this.onLink(error.status === 401 ? 'ended' : 'offline');
+        if (error.status !== 401) setTimeout(() => this.connect(), Math.min(15_000, 500 * 2 ** this.retry++));
+      },
+    );
+  }
+
+  private open(ticket: string) {
+    if (this.closed) return;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/effector/ws?ticket=${encodeURIComponent(ticket)}`;
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onmessage = (m) => {

@@ -1,21 +1,32 @@
 /**
- * Password hashing for the server (users) and the workstation (offline re-login), with scrypt from
- * Node's crypto (no native addon). Format: scrypt$N$r$p$salt$key (base64).
+ * Password hashing for the server (users, effectors) and the workstation (offline re-login):
+ * argon2id with OWASP's parameters (19 MiB, 2 passes), by @node-rs/argon2, which hashes on
+ * libuv's thread pool (a burst of logins does not stall the event loop) in about 10 ms.
+ * Hashes made before it (scrypt$N$r$p$salt$key, N = 2^14) still verify; `needsRehash` tells the
+ * login to store the stronger hash. The sealing of a secret with a password stays scrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 
 const scrypt = promisify(scryptCb) as (secret: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
 const MAXMEM = 64 * 1024 * 1024;
 
+// algorithm 2: Argon2id (the library's const enum cannot be imported under isolatedModules).
+const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, 32, { ...PARAMS, maxmem: MAXMEM });
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  return argon2Hash(password, ARGON2);
+}
+
+/** A hash made with weaker parameters than today's: store a new one at the next good login. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith(`$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.timeCost},p=${ARGON2.parallelism}$`);
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  if (stored.startsWith('$argon2')) return argon2Verify(stored, password).catch(() => false);
   const [scheme, n, r, p, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');

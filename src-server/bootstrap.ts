@@ -25,7 +25,7 @@ export interface TenantSeed {
 
 export async function seedTenant(db: SqlDatabase, seed: TenantSeed): Promise<void> {
   await createTenant(db, seed);
-  for (const u of seed.users) await createUser(db, { tenant: seed.id, ...u });
+  for (const u of seed.users) await createUser(db, { tenant: seed.id, ...u }, { ifExists: 'keep' });
 }
 
 /**

@@ -5,7 +5,7 @@
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
 import { mark } from './latency-marks.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -18,19 +18,23 @@ import {
   MAX_SNAPSHOT_CASES,
   AgentStateRequestSchema,
   PushRequestSchema,
-  TenantIdSchema,
   type AgentPresence,
   type ServerEvent,
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
-import { createUser, findUser, TokenService, verifyPassword, type TokenClaims } from './services/auth.js';
+import { createUser, findUser, hashPassword, TokenService, UserExistsError, verifyPassword } from './services/auth.js';
+import { needsRehash } from '../src-node-shared/password-hash.js';
+import { Sessions, type SessionEndReason } from './services/sessions.js';
+import { Audit } from './services/audit.js';
+import { LoginGuard } from './services/login-guard.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, type AccessControl, type Principal } from './http/access.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
-import { verifyRequestToken } from './http/request-token.js';
 import { registerActivityRoutes } from './routes/activity.js';
 import { registerAgendaRoutes } from './routes/agenda.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerEffectorRoutes, serveEffectorPage, type EffectorRoutes } from './routes/effectors.js';
 import { CallLog } from './services/call-log.js';
 import { eventFromRow, type EventRow } from './services/event-rows.js';
@@ -61,6 +65,14 @@ export interface ServerOptions {
   hubTickMs?: number;
   /** Period of the search for overdue effector requests in the database (tests shorten it). */
   effectorSweepMs?: number;
+  /** The proxies whose X-Forwarded-For is believed (addresses or CIDR; Fastify's trustProxy). */
+  trustProxy?: string | string[];
+  /** How long a workstation's or an effector's session lasts at most, refreshes included (hours, default 12). */
+  sessionHours?: number;
+  /** The version of the token keys in use (rotation: the previous version's tokens still open). */
+  tokenKeyVersion?: number;
+  /** Attempts allowed before delays (tests lower them). */
+  loginLimits?: { accountFree: number; addressFree: number; maxDelaySeconds: number };
 }
 
 export interface RegulationServer {
@@ -70,6 +82,10 @@ export interface RegulationServer {
   writer(tenant: string): Promise<TenantWriter>;
   connectedSockets(tenant: string): number;
   hub(tenant: string): HubService | undefined;
+  /** Every route with its access rule (the route matrix test). */
+  routes: AccessControl['routes'];
+  sessions: Sessions;
+  audit: Audit;
   close(): Promise<void>;
 }
 
@@ -88,14 +104,39 @@ const CreateUserSchema = z.strictObject({
   password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
 });
 
+const UpdateUserSchema = z.strictObject({
+  displayName: z.string().trim().min(2).max(100).optional(),
+  role: z.enum(ROLES).optional(),
+  active: z.boolean().optional(),
+  password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200).optional(),
+});
+
 const parse = parseInput;
+
+/** Who reads, for the access audit. */
+export const readerOf = (p: Principal) => ({
+  userId: p.userId,
+  displayName: p.displayName,
+  role: p.role,
+  organisation: p.organisation,
+  workstation: p.workstationId,
+  address: p.address,
+});
 
 export async function startServer(options: ServerOptions): Promise<RegulationServer> {
   const db = options.db;
   const now = options.now ?? Date.now;
-  const tokens = new TokenService(options.tokenSecret, options.tokenTtlSeconds ?? 1800, now);
+  const tokens = new TokenService(options.tokenSecret, options.tokenTtlSeconds ?? 1800, now, options.tokenKeyVersion ?? 1);
+  const sessionHours = options.sessionHours ?? 12;
+  const sessions = new Sessions(db, now, { workstationHours: sessionHours, effectorHours: sessionHours, cacheMs: 2_000 });
+  const audit = new Audit(db, now);
+  const guard = new LoginGuard(db, options.loginLimits);
+  // Checked against for an unknown login: the same work as for a wrong password (timing tells nothing).
+  const dummyHash = hashPassword(randomBytes(16).toString('hex'));
   const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
-  const sockets = new Map<string, Set<WebSocket>>();
+  // Each socket gets the least its user needs: case events for those who work on cases, the
+  // center's state for an admin, the agenda's changes for a partner organisation.
+  const sockets = new Map<string, Map<WebSocket, Feed>>();
   const writers = new Map<string, Promise<TenantWriter>>();
   let effectors: EffectorRoutes | undefined;
   const hubs = new Map<string, HubService>();
@@ -111,16 +152,24 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     genReqId: () => randomUUID(),
     // A restart must not wait for idle keep-alive connections of workstations.
     forceCloseConnections: true,
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const accessControl = installAccessControl(app, { tokens, sessions, now });
+  // Nothing the API answers is kept by a browser or a proxy: most answers carry patient data.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
 
   const broadcast = (tenant: string, epoch: string, events: ServerEvent[]) => {
     const set = sockets.get(tenant);
     if (!set || set.size === 0) return;
-    const data = JSON.stringify({ type: 'events', epoch, events } satisfies ServerWsFrame);
-    const poke = JSON.stringify({ type: 'poke', epoch, headSeq: events[events.length - 1]!.serverSeq } satisfies ServerWsFrame);
-    for (const ws of set) {
-      if (ws.readyState !== ws.OPEN) continue;
+    let data: string | undefined;
+    let poke: string | undefined;
+    for (const [ws, feed] of set) {
+      if (feed !== 'cases' || ws.readyState !== ws.OPEN) continue;
+      data ??= JSON.stringify({ type: 'events', epoch, events } satisfies ServerWsFrame);
+      poke ??= JSON.stringify({ type: 'poke', epoch, headSeq: events[events.length - 1]!.serverSeq } satisfies ServerWsFrame);
       // A slow socket gets a poke instead of more data: it pulls at its own pace.
       mark('ws-push');
       ws.send(ws.bufferedAmount > wsHighWater ? poke : data);
@@ -147,12 +196,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return w;
   };
 
-  const authenticate = async (req: FastifyRequest): Promise<TokenClaims & { role: Role; expiresAt: number }> => {
-    const claims = await verifyRequestToken(tokens, req);
-    // An effector's token opens the effector page's routes only.
-    if (claims.role === 'effector') throw new ApiError(403, 'forbidden', 'Réservé aux postes de régulation.');
-    return claims as TokenClaims & { role: Role; expiresAt: number };
-  };
+  /** The workstation user the access hook let in (the route's rule names who may come). */
+  const authenticate = async (req: FastifyRequest): Promise<Principal & { role: Role }> => principal(req) as Principal & { role: Role };
 
   app.setErrorHandler((error, req, reply) => {
     if (error instanceof ApiError) return reply.status(error.status).send(body(error));
@@ -168,17 +213,23 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return reply.status(500).send(body(new ApiError(500, 'internal', 'Erreur interne du serveur.')));
   });
 
-  app.get('/api/health', async () => ({ ok: true, engine: db.engine }));
+  app.get('/api/health', access({ public: 'supervision de l’état du serveur' }), async () => ({ ok: true, engine: db.engine }));
   await serveEffectorPage(app, options.effectorPageDir ?? resolve(import.meta.dirname, '../dist/effector-page'));
 
-  app.post('/api/login', async (req) => {
+  app.post('/api/login', access({ public: 'ouverture de session' }), async (req) => {
     const input = parse(LoginRequestSchema, req.body);
+    const account = `${input.tenant}:${input.login}`;
+    await guard.begin(account, req.ip);
     const user = await findUser(db, input.tenant, input.login);
-    // Same answer for an unknown user and a wrong password.
-    if (!user || !user.active || !(await verifyPassword(input.password, user.password_hash))) {
-      req.log.warn({ tenant: input.tenant, login: input.login }, 'login refused');
+    // The same work and the same answer for an unknown user and a wrong password.
+    const good = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash));
+    if (!user || !user.active || !good) {
+      req.log.warn({ tenant: input.tenant, login: input.login, address: req.ip, workstation: input.workstationId }, 'login refused');
+      if (user) await audit.account(user.tenant, { actor: user.id, action: 'login.refused', address: req.ip, detail: { workstation: input.workstationId, inactive: !user.active } });
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
     }
+    await guard.succeeded(account, req.ip);
+    if (needsRehash(user.password_hash)) await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
     const { rows } = await db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>(
       'SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1',
       [user.tenant],
@@ -188,31 +239,46 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_ha1
         ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, ha1: user.sip_ha1 }
         : null;
-    const claims: TokenClaims = {
+    const session = await sessions.open({ tenant: user.tenant, principal: user.id, kind: 'workstation', workstation: input.workstationId, address: req.ip, method: 'password' });
+    const { token, expiresAt } = await tokens.issue('workstation', {
       userId: user.id,
       tenant: user.tenant,
       role: user.role,
       displayName: user.display_name,
       workstationId: input.workstationId,
-    };
-    const { token, expiresAt } = await tokens.issue(claims);
-    req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId }, 'login');
+      sessionId: session.id,
+    });
+    await audit.account(user.tenant, { actor: user.id, action: 'login', address: req.ip, detail: { workstation: input.workstationId, session: session.id } });
+    req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId, address: req.ip }, 'login');
     return {
       token,
       expiresAt,
+      sessionEndsAt: session.expiresAt,
       epoch: t.epoch,
       department: t.department,
       sip,
-      user: { id: user.id, tenant: user.tenant, login: user.login, displayName: user.display_name, role: user.role },
+      user: { id: user.id, tenant: user.tenant, login: user.login, displayName: user.display_name, role: user.role, organisation: user.organisation_id ?? null },
     };
   });
 
-  app.post('/api/token/refresh', async (req) => {
-    const claims = await authenticate(req);
-    return tokens.issue(claims);
+  // The session is checked by the access hook (open, account unchanged): a new token of the same session.
+  app.post('/api/token/refresh', access({ staff: ALL_STAFF, partner: true }), async (req) => {
+    const p = principal(req);
+    await sessions.touch(p.sessionId);
+    return tokens.issue('workstation', { userId: p.userId, tenant: p.tenant, role: p.role, displayName: p.displayName, workstationId: p.workstationId, sessionId: p.sessionId });
   });
 
-  app.post('/api/sync/push', async (req) => {
+  app.post('/api/logout', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => {
+    const p = principal(req);
+    await sessions.end(p.tenant, p.sessionId, 'logout');
+    await audit.account(p.tenant, { actor: p.userId, action: 'logout', address: p.address, detail: { session: p.sessionId, workstation: p.workstationId } });
+    return { ok: true };
+  });
+
+  // A browser's WebSocket cannot carry the Authorization header: it presents this one-time ticket.
+  app.post('/api/ws-ticket', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => ({ ticket: accessControl.ticket(principal(req)) }));
+
+  app.post('/api/sync/push', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const input = parse(PushRequestSchema, req.body);
     const w = await writer(claims.tenant);
@@ -226,7 +292,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
   });
 
-  app.get('/api/sync/pull', async (req) => {
+  app.get('/api/sync/pull', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const q = parse(PullQuerySchema, stripToken(req.query));
     const w = await writer(claims.tenant);
@@ -238,20 +304,23 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return { epoch: w.epoch, headSeq: w.lastSeq, events: rows.map(eventFromRow) };
   });
 
-  app.get('/api/sync/snapshot', async (req, reply) => {
+  app.get('/api/sync/snapshot', access({ staff: CASE_ROLES }), async (req, reply) => {
     const claims = await authenticate(req);
     const q = parse(SnapshotQuerySchema, stripToken(req.query));
+
     const w = await writer(claims.tenant);
     const highWater = w.lastSeq;
-    const { rows } = q.after
-      ? await db.query<{ id: string; last_seq: number; data: string }>(
-          'SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3',
-          [claims.tenant, q.after, q.limit],
-        )
-      : await db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 ORDER BY id LIMIT $2', [
-          claims.tenant,
-          q.limit,
-        ]);
+    // Who downloaded the center's cases, page by page (the first page is the start of an initial sync).
+    const [{ rows }] = await Promise.all([
+      q.after
+        ? db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3', [
+            claims.tenant,
+            q.after,
+            q.limit,
+          ])
+        : db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 ORDER BY id LIMIT $2', [claims.tenant, q.limit]),
+      audit.access(claims.tenant, [{ ...readerOf(claims), action: 'snapshot', detail: q.after ? `page après ${q.after}` : 'première page' }]),
+    ]);
     // Case JSON is stored as the writer serialised it: sent as is, not parsed and serialised again.
     const next = rows.length === q.limit ? rows[rows.length - 1]!.id : null;
     const cases = rows.map((r) => `{"lastSeq":${Number(r.last_seq)},"data":${r.data}}`).join(',');
@@ -260,21 +329,73 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       .send(`{"epoch":${JSON.stringify(w.epoch)},"highWater":${highWater},"cases":[${cases}],"next":${JSON.stringify(next)}}`);
   });
 
-  app.get<{ Params: { id: string } }>('/api/cases/:id/events', async (req) => {
+  app.get<{ Params: { id: string } }>('/api/cases/:id/events', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const id = parse(z.uuid(), req.params.id);
     const w = await writer(claims.tenant);
-    const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [claims.tenant, id]);
+    // The read and its audit record go together: no answer without its trace.
+    const [{ rows }] = await Promise.all([
+      db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [claims.tenant, id], 'case-events'),
+      audit.access(claims.tenant, [{ ...readerOf(claims), action: 'case.history', caseId: id }]),
+    ]);
     if (rows.length === 0) throw new ApiError(404, 'not_found', 'Dossier introuvable.');
     return { epoch: w.epoch, events: rows.map(eventFromRow) };
   });
 
-  app.post('/api/admin/users', async (req) => {
+  app.post('/api/admin/users', access({ staff: ADMIN }), async (req) => {
     const claims = await authenticate(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const input = parse(CreateUserSchema, req.body);
-    const id = await createUser(db, { tenant: claims.tenant, ...input });
+    let id: string;
+    try {
+      id = await createUser(db, { tenant: claims.tenant, ...input });
+    } catch (error) {
+      if (error instanceof UserExistsError) throw new ApiError(409, 'conflict', error.message);
+      throw error;
+    }
+    await audit.account(claims.tenant, { actor: claims.userId, action: 'user.create', target: id, address: claims.address, detail: { role: input.role } });
     return { id };
+  });
+
+  // An account changed by an admin: a new password, role or deactivation ends its sessions at once.
+  app.put<{ Params: { login: string } }>('/api/admin/users/:login', access({ staff: ADMIN }), async (req) => {
+    const claims = await authenticate(req);
+    const login = parse(z.string().min(1).max(100), req.params.login);
+    const input = parse(UpdateUserSchema, req.body);
+    const user = await findUser(db, claims.tenant, login);
+    if (!user) throw new ApiError(404, 'not_found', 'Utilisateur inconnu.');
+    const reasons: SessionEndReason[] = [];
+    if (input.password !== undefined) {
+      await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
+      reasons.push('password_changed');
+    }
+    if (input.role !== undefined && input.role !== user.role) {
+      await db.query('UPDATE users SET role = $2 WHERE id = $1', [user.id, input.role]);
+      reasons.push('role_changed');
+    }
+    if (input.active !== undefined && input.active !== user.active) {
+      await db.query('UPDATE users SET active = $2 WHERE id = $1', [user.id, input.active]);
+      if (!input.active) reasons.push('deactivated');
+    }
+    if (input.displayName !== undefined) await db.query('UPDATE users SET display_name = $2 WHERE id = $1', [user.id, input.displayName]);
+    const ended = reasons.length ? await sessions.endAllOf(claims.tenant, user.id, reasons[0]!) : 0;
+    await audit.account(claims.tenant, {
+      actor: claims.userId,
+      action: 'user.update',
+      target: user.id,
+      address: claims.address,
+      detail: { ...input, password: input.password === undefined ? undefined : '(changé)', sessionsEnded: ended },
+    });
+    return { login, sessionsEnded: ended };
+  });
+
+  app.get('/api/admin/sessions', access({ staff: ADMIN }), async (req) => ({ sessions: await sessions.list((await authenticate(req)).tenant) }));
+
+  app.delete<{ Params: { id: string } }>('/api/admin/sessions/:id', access({ staff: ADMIN }), async (req) => {
+    const claims = await authenticate(req);
+    const id = parse(z.uuid(), req.params.id);
+    if (!(await sessions.end(claims.tenant, id, 'ended_by_admin'))) throw new ApiError(404, 'not_found', 'Session inconnue ou déjà terminée.');
+    await audit.account(claims.tenant, { actor: claims.userId, action: 'session.end', target: id, address: claims.address });
+    return { ok: true };
   });
 
   // ---- duty directory ----------------------------------------------------------------------
@@ -285,17 +406,20 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   };
   const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
     const data = JSON.stringify(frame);
-    for (const ws of sockets.get(tenant) ?? []) if (ws.readyState === ws.OPEN) ws.send(data);
+    const feeds = FRAME_FEEDS[frame.type];
+    for (const [ws, feed] of sockets.get(tenant) ?? []) if (feeds.includes(feed) && ws.readyState === ws.OPEN) ws.send(data);
   };
 
-  app.get('/api/directory', async (req) => {
+  app.get('/api/directory', access({ staff: ALL_STAFF, partner: true }), async (req) => {
     const claims = await authenticate(req);
-    return readDirectory(claims.tenant);
+    const directory = await readDirectory(claims.tenant);
+    // A partner organisation's agenda needs the sectors, not the doctors' and pharmacies' numbers.
+    if (claims.kind === 'partner') return { ...directory, onCall: [], pharmacies: [], effectors: [], structures: [] };
+    return directory;
   });
 
-  app.put('/api/directory', { bodyLimit: 16 * 1024 * 1024 }, async (req) => {
+  app.put('/api/directory', { bodyLimit: 16 * 1024 * 1024, ...access({ staff: ADMIN }) }, async (req) => {
     const claims = await authenticate(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const input = parse(DirectoryImportSchema, req.body);
     if (input.kind === 'onCall' || input.kind === 'effectors') {
       const current = await readDirectory(claims.tenant);
@@ -346,12 +470,12 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, role: r.role, workstation: r.workstation, state: r.state, reason: r.reason, since: Number(r.since) }));
   };
 
-  app.get('/api/agents', async (req) => {
+  app.get('/api/agents', access({ staff: ALL_STAFF }), async (req) => {
     const claims = await authenticate(req);
     return { agents: await readAgents(claims.tenant) };
   });
 
-  app.put('/api/agent/state', async (req) => {
+  app.put('/api/agent/state', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const input = parse(AgentStateRequestSchema, req.body);
     if ((input.state === 'pause') !== (input.reason !== null)) throw new ApiError(400, 'invalid_input', 'Une pause a un motif, et seule une pause en a un.');
@@ -379,7 +503,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // ---- call log, statistics, reports ---------------------------------------------------------
 
   const callLog = new CallLog(db, now);
-  registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame });
+  registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame, audit, readerOf });
   const departments = new Map<string, string>();
   const department = async (tenant: string): Promise<string> => {
     let d = departments.get(tenant);
@@ -390,8 +514,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
     return d;
   };
-  effectors = await registerEffectorRoutes(app, { db, now, tokens, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
-  registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate });
+  effectors = await registerEffectorRoutes(app, { db, now, tokens, sessions, audit, guard, dummyHash, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
+  registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate, sessions, audit });
 
   // ---- Hub Santé ---------------------------------------------------------------------------------
 
@@ -424,37 +548,40 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       hub.start();
     }
   }
-  registerHubRoutes(app, { hub: (tenant) => hubs.get(tenant), authenticate });
+  registerHubRoutes(app, { hub: (tenant) => hubs.get(tenant), authenticate, audit });
+  registerAuditRoutes(app, { db, audit, authenticate, readerOf, department });
 
-  app.get('/api/ws', { websocket: true }, async (socket, req) => {
-    let claims: TokenClaims & { expiresAt: number };
-    try {
-      claims = await authenticate(req);
-      parse(TenantIdSchema, claims.tenant);
-    } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError(401, 'unauthenticated', 'Authentification requise.');
-      socket.send(JSON.stringify({ type: 'bye', reason: e.code } satisfies ServerWsFrame));
-      socket.close(4401, e.code);
-      return;
-    }
+  app.get('/api/ws', { websocket: true, ...access({ staff: ALL_STAFF, partner: true }) }, async (socket, req) => {
+    const claims = await authenticate(req);
+    const feed: Feed = claims.kind === 'partner' ? 'agenda' : CASE_ROLES.includes(claims.role) ? 'cases' : 'center';
+    const send = (frame: ServerWsFrame) => {
+      if (FRAME_FEEDS[frame.type].includes(feed)) socket.send(JSON.stringify(frame));
+    };
     const w = await writer(claims.tenant);
     let set = sockets.get(claims.tenant);
-    if (!set) sockets.set(claims.tenant, (set = new Set()));
-    set.add(socket);
-    socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+    if (!set) sockets.set(claims.tenant, (set = new Map()));
+    set.set(socket, feed);
+    socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq, cases: feed === 'cases' } satisfies ServerWsFrame));
     const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
-    socket.send(JSON.stringify({ type: 'directory', version: Number(dv[0]!.v) } satisfies ServerWsFrame));
-    socket.send(JSON.stringify({ type: 'agents', agents: await readAgents(claims.tenant) } satisfies ServerWsFrame));
-    socket.send(JSON.stringify({ type: 'calls', calls: await callLog.live(claims.tenant) } satisfies ServerWsFrame));
-    for (const frame of await effectors!.helloFrames(claims.tenant)) socket.send(JSON.stringify(frame));
+    send({ type: 'directory', version: Number(dv[0]!.v) });
+    if (feed !== 'agenda') send({ type: 'agents', agents: await readAgents(claims.tenant) });
+    if (feed === 'cases') {
+      send({ type: 'calls', calls: await callLog.live(claims.tenant) });
+      for (const frame of await effectors!.helloFrames(claims.tenant)) send(frame);
+    }
+    const bye = (reason: string) => {
+      socket.send(JSON.stringify({ type: 'bye', reason } satisfies ServerWsFrame));
+      socket.close(4401, reason);
+    };
     // The socket lives no longer than its token: the client reconnects with a fresh one.
-    const expiry = setTimeout(() => {
-      socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies ServerWsFrame));
-      socket.close(4401, 'token_expired');
-    }, Math.max(0, claims.expiresAt - now()));
+    const expiry = setTimeout(() => bye('token_expired'), Math.max(0, claims.expiresAt - now()));
     const ping = setInterval(() => {
       socket.ping();
-      socket.send(JSON.stringify({ type: 'poke', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+      if (feed === 'cases') socket.send(JSON.stringify({ type: 'poke', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+      // A session ended (logout elsewhere, an admin, a password change) closes its socket too.
+      void sessions.check(claims.sessionId).then((open) => {
+        if (!open && socket.readyState === socket.OPEN) bye('session_ended');
+      });
     }, options.heartbeatMs ?? 5_000);
     socket.on('message', () => {
       // Downstream only: workstations push over HTTP. Anything sent here is ignored.
@@ -476,9 +603,12 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     hub: (tenant) => hubs.get(tenant),
+    routes: accessControl.routes,
+    sessions,
+    audit,
     close: async () => {
       for (const hub of hubs.values()) await hub.stop();
-      for (const set of sockets.values()) for (const ws of set) ws.terminate();
+      for (const set of sockets.values()) for (const ws of set.keys()) ws.terminate();
       effectors?.close();
       await app.close();
     },
@@ -486,3 +616,20 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 }
 
 export { createUser };
+
+type Feed = 'cases' | 'center' | 'agenda';
+/** Which sockets get which frame: patient data (events, calls, requests to effectors) only to case roles. */
+const FRAME_FEEDS: Record<ServerWsFrame['type'], readonly Feed[]> = {
+  hello: ['cases', 'center', 'agenda'],
+  events: ['cases'],
+  poke: ['cases'],
+  bye: ['cases', 'center', 'agenda'],
+  calls: ['cases'],
+  effectorRequests: ['cases'],
+  agents: ['cases', 'center'],
+  availability: ['cases', 'center'],
+  hub: ['cases', 'center'],
+  directory: ['cases', 'center', 'agenda'],
+  settings: ['cases', 'center', 'agenda'],
+  agenda: ['cases', 'center', 'agenda'],
+};

@@ -69,7 +69,13 @@ interface OfflineCredential {
   actor: Session['actor'];
   department: string;
   tenant: string;
+  organisation?: string | null;
+  /** No offline login with it after this (its server session's end at the last server login). */
+  validUntil?: number;
 }
+
+/** How long an offline login is allowed after the last server login, when the server did not say. */
+const OFFLINE_SESSION_MS = 12 * 3600_000;
 
 export class WorkstationCore {
   readonly workstationId: string;
@@ -232,10 +238,21 @@ export class WorkstationCore {
         const r = await loginToServer(this.options.serverUrl!, { ...c, workstationId: this.workstationId });
         this.pendingCredentials = null;
         this.sipAccount = r.sip;
-        this.session = { ...this.session, mode: 'server' };
+        this.session = { ...this.session, mode: 'server', organisation: r.user.organisation, endsAt: r.sessionEndsAt ?? null };
         this.emit('session.changed', { session: this.session });
         this.startSync(r.token, r.expiresAt);
-      } catch {
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status === 401) {
+          // The server refuses this password now (changed, account deactivated): the offline session
+          // ends and the password no longer opens this workstation offline. Unsent work stays queued.
+          this.store.setMeta(`offline-credential:${c.tenant}:${c.login.toLowerCase()}`, '');
+          this.pendingCredentials = null;
+          this.sipAccount = null;
+          this.session = null;
+          this.emit('session.changed', { session: null });
+          return;
+        }
         this.scheduleRelogin();
       }
     }, 5_000);
@@ -249,7 +266,8 @@ export class WorkstationCore {
     try {
       const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
       const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
-      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant };
+      const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
+      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant, organisation: r.user.organisation, endsAt };
       // In memory; on disk only sealed with the user's password (for an offline login).
       this.sipAccount = r.sip;
       // Lets this user work here when the server is down (the hash never leaves the workstation).
@@ -258,6 +276,8 @@ export class WorkstationCore {
         actor,
         department: r.department,
         tenant,
+        organisation: r.user.organisation,
+        validUntil: endsAt,
         ...(r.sip ? { sip: await sealWithPassword(input.password, JSON.stringify(r.sip)) } : {}),
       };
       this.store.setMeta(credentialKey, JSON.stringify(credential));
@@ -265,6 +285,8 @@ export class WorkstationCore {
     } catch (error) {
       const e = error as { status?: number; message: string };
       if (e.status !== 0 && e.status !== undefined) {
+        // A refused password no longer opens this workstation offline either.
+        if (e.status === 401) this.store.setMeta(credentialKey, '');
         return err(e.status === 401 ? 'forbidden' : 'unavailable', e.message);
       }
       const cached = this.store.getMeta(credentialKey);
@@ -272,15 +294,50 @@ export class WorkstationCore {
       if (!credential || !(await verifyPassword(input.password, credential.hash))) {
         return err('unavailable', 'Serveur central injoignable, et cet utilisateur ne s’est jamais connecté sur ce poste : connexion impossible hors ligne.');
       }
-      this.session = { actor: credential.actor, department: credential.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'offline', tenant };
+      const validUntil = credential.validUntil ?? 0;
+      if (validUntil <= this.now()) {
+        return err('unavailable', 'Serveur central injoignable, et la dernière connexion de cet utilisateur au serveur est trop ancienne : connexion hors ligne refusée.');
+      }
+      this.session = {
+        actor: credential.actor,
+        department: credential.department,
+        workstationId: this.workstationId,
+        startedAt: this.now(),
+        mode: 'offline',
+        tenant,
+        organisation: credential.organisation ?? null,
+        endsAt: validUntil,
+      };
       // Calls keep coming when the central server is down: the phone must work.
       const sip = credential.sip ? await openWithPassword(input.password, credential.sip) : null;
       this.sipAccount = sip ? SipAccountSchema.parse(JSON.parse(sip)) : null;
       this.pendingCredentials = { tenant, login: input.login, password: input.password };
       this.scheduleRelogin();
     }
+    this.armSessionEnd();
     this.emit('session.changed', { session: this.session });
     return ok(this.session!);
+  }
+
+  private sessionEndTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** At its fixed end (a shift), the session closes here too, online or not; queued work stays queued. */
+  private armSessionEnd(): void {
+    if (this.sessionEndTimer) clearTimeout(this.sessionEndTimer);
+    this.sessionEndTimer = null;
+    const endsAt = this.session?.endsAt;
+    if (!endsAt) return;
+    // setTimeout holds at most ~24.8 days; a session is hours long.
+    this.sessionEndTimer = setTimeout(() => {
+      this.sessionEndTimer = null;
+      if (this.session?.endsAt !== endsAt) return;
+      void this.endSync().then(() => {
+        this.sipAccount = null;
+        this.session = null;
+        this.emit('session.changed', { session: null });
+      });
+    }, Math.max(0, Math.min(endsAt - this.now(), 2 ** 31 - 1)));
+    this.sessionEndTimer.unref?.();
   }
 
   /** The PDSA sector of a commune, from the duty directory (none before sectors are imported). */
@@ -430,7 +487,7 @@ export class WorkstationCore {
         }
         const { displayName, role, department } = input;
         const userId = `${role}:${displayName.toLowerCase().replace(/\s+/g, '.')}`;
-        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null };
+        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null };
         this.emit('session.changed', { session: this.session });
         return ok(this.session);
       },
@@ -438,6 +495,8 @@ export class WorkstationCore {
       'session.logout': async () => {
         // What this user did is sent now if the server is there: after the logout it waits for them.
         await this.sync?.flush(5_000);
+        // The server ends the session: its tokens open nothing any more, even copied.
+        await this.sync?.endServerSession();
         await this.endSync();
         this.sipAccount = null;
         this.session = null;

@@ -516,6 +516,80 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: 'server-side sessions, the account and access audits, login limits',
+    sql: `
+      -- A token names its session: logging out, a password change, a deactivation or a change of
+      -- role ends the session and every token of it at once (refresh looks here each time).
+      CREATE TABLE sessions (
+        id UUID PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        -- A user's id, or 'effector:' and the effector's RPPS.
+        principal TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('workstation', 'effector')),
+        workstation TEXT NOT NULL,
+        address TEXT,
+        method TEXT NOT NULL,
+        acr TEXT,
+        started_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        -- The end of the session whatever the refreshes (a shift).
+        expires_at BIGINT NOT NULL,
+        ended_at BIGINT,
+        ended_reason TEXT
+      );
+      CREATE INDEX sessions_open ON sessions (tenant, principal) WHERE ended_at IS NULL;
+      -- Who changed which account or setting, when, from where: append-only.
+      CREATE TABLE account_audit (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        address TEXT,
+        detail JSONB
+      );
+      CREATE INDEX account_audit_by_time ON account_audit (tenant, at);
+      -- Who read what of a patient: every case opened, fetched, exported, every search that returned
+      -- patients, every identity revealed to an effector. Append-only; kept apart from the cases.
+      CREATE TABLE access_audit (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        at BIGINT NOT NULL,
+        user_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organisation TEXT,
+        workstation TEXT,
+        address TEXT,
+        action TEXT NOT NULL,
+        case_id UUID,
+        detail TEXT,
+        reason TEXT,
+        -- A read made offline on a workstation, sent later: its id there (sent twice, kept once).
+        client_id UUID UNIQUE
+      );
+      CREATE INDEX access_audit_by_case ON access_audit (tenant, case_id, at);
+      CREATE INDEX access_audit_by_user ON access_audit (tenant, user_id, at);
+      -- Append-only: a change or a deletion is refused loudly (a purge after the retention period is a
+      -- deliberate, logged operation that drops this trigger in its own transaction).
+      CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit records are append-only (%)', TG_TABLE_NAME;
+      END $$;
+      CREATE TRIGGER access_audit_append_only BEFORE UPDATE OR DELETE ON access_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit_change();
+      CREATE TRIGGER account_audit_append_only BEFORE UPDATE OR DELETE ON account_audit FOR EACH ROW EXECUTE FUNCTION refuse_audit_change();
+      -- Login attempts per account and per address (rate-limiter-flexible's PostgreSQL layout): the
+      -- growing delays survive a restart of the server.
+      CREATE TABLE login_limits (
+        key VARCHAR(255) PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire BIGINT
+      );
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

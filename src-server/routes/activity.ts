@@ -14,7 +14,8 @@ import { IncentiveSettingsSchema } from '../../src-shared/schemas/statistics.js'
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from '../db/sql.js';
 import { ApiError, parseInput, stripToken } from '../http/errors.js';
-import type { TokenClaims } from '../services/auth.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, SUPERVISION, type Principal } from '../http/access.js';
+import type { Audit } from '../services/audit.js';
 import type { CallLog } from '../services/call-log.js';
 import { actsCsv, actsYearCsv, activityCsv, activityPdf, type IncentiveSettings, type ReportMeta } from '../services/reports.js';
 import { statisticsFor, todayFigures } from '../services/statistics.js';
@@ -25,7 +26,9 @@ export interface ActivityContext {
   db: SqlDatabase;
   now: () => number;
   callLog: CallLog;
-  authenticate(req: FastifyRequest): Promise<TokenClaims & { role: Role }>;
+  authenticate(req: FastifyRequest): Promise<Principal & { role: Role }>;
+  audit: Audit;
+  readerOf(p: Principal): { userId: string; displayName: string; role: string; organisation: string | null; workstation: string; address: string };
   broadcastFrame(tenant: string, frame: ServerWsFrame): void;
 }
 
@@ -41,14 +44,11 @@ const lastDay = (month: string) => {
   return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
 };
 
-function requireRole(claims: TokenClaims, roles: TokenClaims['role'][]): void {
-  if (!roles.includes(claims.role)) throw new ApiError(403, 'forbidden', 'Réservé aux superviseurs et administrateurs.');
-}
 
 export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContext): void {
   const { db } = ctx;
 
-  app.post('/api/calls', async (req) => {
+  app.post('/api/calls', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await ctx.authenticate(req);
     const input = parseInput(CallReportPushSchema, req.body);
     const agent = { userId: claims.userId, displayName: claims.displayName, role: claims.role, workstation: claims.workstationId };
@@ -57,20 +57,19 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
     return { recorded };
   });
 
-  app.get('/api/calls/live', async (req) => {
+  app.get('/api/calls/live', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await ctx.authenticate(req);
     return { calls: await ctx.callLog.live(claims.tenant), at: ctx.now() };
   });
 
-  app.get('/api/stats', async (req) => {
+  app.get('/api/stats', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req) => {
     const claims = await ctx.authenticate(req);
-    requireRole(claims, ['supervisor', 'admin']);
     const q = parseInput(StatsQuerySchema, stripToken(req.query));
     if (q.from > q.to) throw new ApiError(400, 'invalid_input', 'La période commence après sa fin.');
     return statisticsFor(db, claims.tenant, q.from, q.to, q.sector ?? null);
   });
 
-  app.get('/api/stats/today', async (req) => {
+  app.get('/api/stats/today', access({ staff: ALL_STAFF }), async (req) => {
     const claims = await ctx.authenticate(req);
     return { ...(await todayFigures(db, claims.tenant, ctx.now())), at: ctx.now() };
   });
@@ -83,10 +82,10 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
   };
   const monthLabel = (month: string) => format(new Date(`${month}-15T12:00:00Z`), 'MMMM yyyy', { locale: fr });
 
-  app.get('/api/reports/activity.csv', async (req, reply) => {
+  app.get('/api/reports/activity.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    requireRole(claims, ['supervisor', 'admin']);
     const { month } = parseInput(MonthQuerySchema, stripToken(req.query));
+    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `activity.csv ${month}` }]);
     const stats = await statisticsFor(db, claims.tenant, `${month}-01`, lastDay(month), null);
     return reply
       .type('text/csv; charset=utf-8')
@@ -94,10 +93,10 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
       .send(activityCsv(stats, await meta(claims.tenant, monthLabel(month))));
   });
 
-  app.get('/api/reports/activity.pdf', async (req, reply) => {
+  app.get('/api/reports/activity.pdf', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    requireRole(claims, ['supervisor', 'admin']);
     const { month } = parseInput(MonthQuerySchema, stripToken(req.query));
+    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `activity.pdf ${month}` }]);
     const stats = await statisticsFor(db, claims.tenant, `${month}-01`, lastDay(month), null);
     const pdf = await activityPdf(stats, await meta(claims.tenant, monthLabel(month)));
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="activite-${claims.tenant}-${month}.pdf"`).send(pdf);
@@ -109,14 +108,13 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
   };
 
   // Every user's workstation reads the rules (its PDSA banner); only an admin changes them.
-  app.get('/api/settings/pdsa', async (req) => {
+  app.get('/api/settings/pdsa', access({ staff: ALL_STAFF, partner: true }), async (req) => {
     const claims = await ctx.authenticate(req);
     return pdsaRulesOf(db, claims.tenant);
   });
 
-  app.put('/api/settings/pdsa', async (req) => {
+  app.put('/api/settings/pdsa', access({ staff: ADMIN, refusal: 'Réservé aux administrateurs.' }), async (req) => {
     const claims = await ctx.authenticate(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const rules = parseInput(PdsaRulesSchema, req.body);
     await setPdsaRules(db, claims.tenant, rules, claims.userId, ctx.now());
     req.log.info({ tenant: claims.tenant, ...rules }, 'PDSA rules changed');
@@ -125,15 +123,13 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
     return pdsaRulesOf(db, claims.tenant);
   });
 
-  app.get('/api/settings/incentives', async (req) => {
+  app.get('/api/settings/incentives', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req) => {
     const claims = await ctx.authenticate(req);
-    requireRole(claims, ['supervisor', 'admin']);
     return incentives(claims.tenant);
   });
 
-  app.put('/api/settings/incentives', async (req) => {
+  app.put('/api/settings/incentives', access({ staff: ADMIN, refusal: 'Réservé aux administrateurs.' }), async (req) => {
     const claims = await ctx.authenticate(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const s = parseInput(IncentiveSettingsSchema, req.body);
     await db.query(
       `INSERT INTO incentive_settings (tenant, amount_per_act_cents, year_end_complement_cents, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)
@@ -145,10 +141,10 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
     return s;
   });
 
-  app.get('/api/reports/acts.csv', async (req, reply) => {
+  app.get('/api/reports/acts.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    requireRole(claims, ['supervisor', 'admin']);
     const q = parseInput(ActsQuerySchema, stripToken(req.query));
+    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `acts.csv ${'month' in q ? q.month : q.year}` }]);
     const settings = await incentives(claims.tenant);
     let body: string;
     let name: string;

@@ -11,7 +11,9 @@ import type { Role } from '../../src-shared/domain/codes.js';
 import { periodOfDays } from '../../src-shared/domain/statistics.js';
 import { SNP_MAJORATION } from '../../src-shared/domain/slots.js';
 import { ConfirmBookingSchema, HoldSchema, OrganisationSchema, PublishSlotsSchema, SlotSearchSchema, SurnombreSchema, BookingOutcomeSchema } from '../../src-shared/schemas/slots.js';
-import type { TokenClaims } from '../services/auth.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, SUPERVISION, type Principal } from '../http/access.js';
+import type { Sessions } from '../services/sessions.js';
+import type { Audit } from '../services/audit.js';
 import type { Agenda, AgendaActor } from '../services/agenda.js';
 import type { SqlDatabase } from '../db/sql.js';
 import { ApiError, parseInput, stripToken } from '../http/errors.js';
@@ -22,93 +24,103 @@ const UserOrganisationSchema = z.strictObject({ organisationId: z.string().regex
 
 export function registerAgendaRoutes(
   app: FastifyInstance,
-  deps: { db: SqlDatabase; agenda: Agenda; department(tenant: string): Promise<string>; authenticate(req: FastifyRequest): Promise<TokenClaims & { role: Role }> },
+  deps: {
+    db: SqlDatabase;
+    agenda: Agenda;
+    department(tenant: string): Promise<string>;
+    authenticate(req: FastifyRequest): Promise<Principal & { role: Role }>;
+    sessions: Sessions;
+    audit: Audit;
+  },
 ): void {
   const { agenda } = deps;
-  const actorOf = async (req: FastifyRequest): Promise<{ claims: TokenClaims & { role: Role }; actor: AgendaActor }> => {
+  const actorOf = async (req: FastifyRequest): Promise<{ claims: Principal & { role: Role }; actor: AgendaActor }> => {
     const claims = await deps.authenticate(req);
     const organisation = await agenda.organisationOfUser(claims.tenant, claims.userId);
     return { claims, actor: { id: claims.userId, name: claims.displayName, organisation, admin: claims.role === 'admin' } };
   };
   const id = (req: FastifyRequest) => parseInput(z.uuid(), (req.params as { id: string }).id);
-  const supervision = async (req: FastifyRequest) => {
-    const a = await actorOf(req);
-    if (!['supervisor', 'admin'].includes(a.claims.role) || a.actor.organisation) throw new ApiError(403, 'forbidden', 'Réservé aux superviseurs et administrateurs du centre.');
-    return a;
-  };
+  const supervision = actorOf;
+  /** The center's regulators and the partner organisations (their rights are the agenda's to check). */
+  const BOOKING = access({ staff: CASE_ROLES, partner: true });
 
-  app.post('/api/agenda/search', async (req) => {
+  app.post('/api/agenda/search', access({ staff: ALL_STAFF, partner: true }), async (req) => {
     const { claims, actor } = await actorOf(req);
     return { slots: await agenda.search(claims.tenant, actor.organisation, parseInput(SlotSearchSchema, req.body)) };
   });
 
-  app.post('/api/agenda/holds', async (req) => {
+  app.post('/api/agenda/holds', BOOKING, async (req) => {
     const { claims, actor } = await actorOf(req);
     return agenda.hold(claims.tenant, actor, parseInput(HoldSchema, req.body).slotId);
   });
 
-  app.post('/api/agenda/bookings/:id/confirm', async (req) => {
+  app.post('/api/agenda/bookings/:id/confirm', BOOKING, async (req) => {
     const { claims, actor } = await actorOf(req);
     return agenda.confirm(claims.tenant, actor, id(req), parseInput(ConfirmBookingSchema, req.body));
   });
 
-  app.post('/api/agenda/bookings/:id/state', async (req) => {
+  app.post('/api/agenda/bookings/:id/state', BOOKING, async (req) => {
     const { claims, actor } = await actorOf(req);
     return agenda.setBookingState(claims.tenant, actor, id(req), parseInput(BookingOutcomeSchema, req.body).state);
   });
 
-  app.post('/api/agenda/surnombre', async (req) => {
+  app.post('/api/agenda/surnombre', BOOKING, async (req) => {
     const { claims, actor } = await actorOf(req);
     return agenda.surnombre(claims.tenant, actor, parseInput(SurnombreSchema, req.body));
   });
 
-  app.get('/api/agenda/bookings', async (req) => {
+  app.get('/api/agenda/bookings', BOOKING, async (req) => {
     const { claims, actor } = await actorOf(req);
     // A partner sees its own bookings; the center's regulation sees all of them.
     // Expired holds are left out: they took no place and hold no patient.
     const all = await agenda.bookings(claims.tenant, { from: Date.now() - 24 * 3600_000, ...(actor.organisation ? { organisation: actor.organisation.id } : {}) }, actor);
+    // The bookings name their patients: the read is traced.
+    await deps.audit.access(claims.tenant, [
+      { userId: claims.userId, displayName: claims.displayName, role: claims.role, organisation: claims.organisation, workstation: claims.workstationId, address: claims.address, action: 'agenda.bookings', detail: `${all.length} réservations` },
+    ]);
     return { bookings: all.filter((b) => b.state !== 'held' || (b.heldUntil ?? 0) > Date.now()) };
   });
 
-  app.post('/api/agenda/slots', async (req) => {
+  app.post('/api/agenda/slots', access({ staff: ADMIN, partner: true }), async (req) => {
     const { claims, actor } = await actorOf(req);
     const body = parseInput(z.looseObject({ effectorId: z.string().min(9).max(11) }), req.body);
     const { effectorId, ...rest } = body as { effectorId: string } & Record<string, unknown>;
     return { slots: await agenda.publish(claims.tenant, actor, effectorId, parseInput(PublishSlotsSchema, rest)) };
   });
 
-  app.get('/api/organisations', async (req) => {
+  app.get('/api/organisations', access({ staff: ALL_STAFF }), async (req) => {
     const { claims } = await actorOf(req);
     return { organisations: await agenda.organisations(claims.tenant) };
   });
 
-  app.put('/api/admin/organisations', async (req) => {
+  app.put('/api/admin/organisations', access({ staff: ADMIN }), async (req) => {
     const { claims } = await actorOf(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const org = parseInput(OrganisationSchema, req.body);
     await agenda.setOrganisation(claims.tenant, org);
     return org;
   });
 
-  app.put('/api/admin/users/:login/organisation', async (req) => {
+  app.put('/api/admin/users/:login/organisation', access({ staff: ADMIN }), async (req) => {
     const { claims } = await actorOf(req);
-    if (claims.role !== 'admin') throw new ApiError(403, 'forbidden', 'Réservé aux administrateurs.');
     const { organisationId } = parseInput(UserOrganisationSchema, req.body);
     if (organisationId && !(await agenda.organisations(claims.tenant)).some((o) => o.id === organisationId)) throw new ApiError(404, 'not_found', 'Organisation inconnue.');
     const login = parseInput(z.string().min(1).max(100), (req.params as { login: string }).login);
     const { rows } = await deps.db.query<{ id: string }>('UPDATE users SET organisation_id = $3 WHERE tenant = $1 AND login = $2 RETURNING id', [claims.tenant, login, organisationId]);
     if (!rows[0]) throw new ApiError(404, 'not_found', 'Utilisateur inconnu.');
+    // What the account may see changed: its open sessions end (it logs in again under its new rights).
+    const ended = await deps.sessions.endAllOf(claims.tenant, rows[0].id, 'organisation_changed');
+    await deps.audit.account(claims.tenant, { actor: claims.userId, action: 'user.organisation', target: rows[0].id, address: claims.address, detail: { organisationId, sessionsEnded: ended } });
     return { login, organisationId };
   });
 
-  app.get('/api/agenda/offer', async (req) => {
+  app.get('/api/agenda/offer', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs du centre.' }), async (req) => {
     const { claims } = await supervision(req);
     const q = parseInput(OfferQuerySchema, stripToken(req.query));
     const period = periodOfDays(await deps.department(claims.tenant), q.from, q.to);
     return agenda.offer(claims.tenant, period.from, period.to, SNP_MAJORATION);
   });
 
-  app.get('/api/reports/effector-incentives.csv', async (req, reply) => {
+  app.get('/api/reports/effector-incentives.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs du centre.' }), async (req, reply) => {
     const { claims } = await supervision(req);
     const { month } = parseInput(MonthSchema, stripToken(req.query));
     const [y, m] = month.split('-').map(Number) as [number, number];

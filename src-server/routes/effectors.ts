@@ -11,12 +11,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { hashPassword, verifyPassword, type TokenClaims, type TokenService } from '../services/auth.js';
+import { hashPassword, verifyPassword, type TokenService } from '../services/auth.js';
+import { needsRehash } from '../../src-node-shared/password-hash.js';
+import type { Sessions } from '../services/sessions.js';
+import type { Audit } from '../services/audit.js';
+import type { LoginGuard } from '../services/login-guard.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, EFFECTOR_PREFIX, principal, type Principal } from '../http/access.js';
 import { EffectorRequests, type Changes } from '../services/effector-requests.js';
 import { Agenda, type AgendaActor } from '../services/agenda.js';
 import { BookingOutcomeSchema, PublishSlotsSchema } from '../../src-shared/schemas/slots.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { verifyRequestToken } from '../http/request-token.js';
 import type { SqlDatabase } from '../db/sql.js';
 import {
   AvailabilityUpdateSchema,
@@ -31,9 +35,8 @@ import {
 } from '../../src-shared/schemas/effectors.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
 
-type Claims = TokenClaims & { expiresAt: number };
-
-const EFFECTOR_PREFIX = 'effector:';
+type Claims = Principal;
+const EFFECTOR = access({ effector: true });
 const AccountSchema = z.strictObject({
   effectorId: z.string().min(9).max(11),
   password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
@@ -53,6 +56,11 @@ export async function registerEffectorRoutes(
     db: SqlDatabase;
     now: () => number;
     tokens: TokenService;
+    sessions: Sessions;
+    audit: Audit;
+    guard: LoginGuard;
+    /** Checked against for an unknown login (the same time as a wrong password). */
+    dummyHash: Promise<string>;
     authenticate(req: FastifyRequest): Promise<Claims>;
     broadcastFrame(tenant: string, frame: ServerWsFrame): void;
     department(tenant: string): Promise<string>;
@@ -152,60 +160,52 @@ export async function registerEffectorRoutes(
     },
   );
 
+  /** The effector the access hook let in (routes declared `effector: true`). */
   const authenticateEffector = async (req: FastifyRequest): Promise<Claims & { effectorId: string }> => {
-    const claims = await verifyRequestToken(tokens, req);
-    if (claims.role !== 'effector') throw new ApiError(403, 'forbidden', 'Page réservée aux médecins effecteurs.');
-    return { ...claims, effectorId: claims.userId.slice(EFFECTOR_PREFIX.length) };
+    const p = principal(req);
+    return { ...p, effectorId: p.effectorId! };
   };
-  const regulator = async (req: FastifyRequest, roles: readonly string[], what: string) => {
-    const claims = await deps.authenticate(req);
-    if (!roles.includes(claims.role)) throw new ApiError(403, 'forbidden', what);
-    return claims;
-  };
+  const regulator = (req: FastifyRequest) => deps.authenticate(req);
   const params = (req: FastifyRequest) => parseInput(z.uuid(), (req.params as { id: string }).id);
-
-  app.addHook('onSend', async (req, reply) => {
-    if (req.url.startsWith('/api/effector/')) reply.header('cache-control', 'no-store');
-  });
 
   // ---- regulation side ------------------------------------------------------------------------
 
-  app.get('/api/effectors/availability', async (req) => {
+  app.get('/api/effectors/availability', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await deps.authenticate(req);
     return { profiles: await service.profiles(claims.tenant) };
   });
 
-  app.get('/api/effector-requests', async (req) => {
+  app.get('/api/effector-requests', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await deps.authenticate(req);
     return { requests: await service.regulatorViews(claims.tenant) };
   });
 
-  app.post('/api/effector-requests', async (req) => {
-    const claims = await regulator(req, ['physician'], 'Seul un médecin régulateur sollicite les effecteurs.');
+  app.post('/api/effector-requests', access({ staff: ['physician'], refusal: 'Seul un médecin régulateur sollicite les effecteurs.' }), async (req) => {
+    const claims = await regulator(req);
     const input = parseInput(StartRequestSchema, req.body);
     return service.start(claims.tenant, claims, input);
   });
 
-  app.post('/api/effector-requests/:id/cancel', async (req) => {
-    const claims = await regulator(req, ['physician'], 'Seul un médecin régulateur annule une sollicitation.');
+  app.post('/api/effector-requests/:id/cancel', access({ staff: ['physician'], refusal: 'Seul un médecin régulateur annule une sollicitation.' }), async (req) => {
+    const claims = await regulator(req);
     await service.cancel(claims.tenant, claims.userId, params(req));
     return { ok: true };
   });
 
-  app.get('/api/settings/cascade', async (req) => {
+  app.get('/api/settings/cascade', access({ staff: ALL_STAFF }), async (req) => {
     const claims = await deps.authenticate(req);
     return service.settings(claims.tenant);
   });
 
-  app.put('/api/settings/cascade', async (req) => {
-    const claims = await regulator(req, ['admin'], 'Réservé aux administrateurs.');
+  app.put('/api/settings/cascade', access({ staff: ADMIN }), async (req) => {
+    const claims = await regulator(req);
     const input = parseInput(CascadeSettingsSchema, req.body);
     await service.setSettings(claims.tenant, input, claims.userId);
     return input;
   });
 
-  app.post('/api/admin/effector-accounts', async (req) => {
-    const claims = await regulator(req, ['admin'], 'Réservé aux administrateurs.');
+  app.post('/api/admin/effector-accounts', access({ staff: ADMIN }), async (req) => {
+    const claims = await regulator(req);
     const input = parseInput(AccountSchema, req.body);
     const dir = await service.directory(claims.tenant);
     if (!dir.effectors.some((e) => e.id === input.effectorId)) throw new ApiError(404, 'not_found', 'Professionnel absent de l’annuaire : importez-le d’abord.');
@@ -214,78 +214,99 @@ export async function registerEffectorRoutes(
        ON CONFLICT (tenant, effector_id) DO UPDATE SET password_hash = EXCLUDED.password_hash, active = TRUE`,
       [claims.tenant, input.effectorId, await hashPassword(input.password)],
     );
+    // A new password ends the doctor's open sessions (a lost phone, a shared password).
+    const ended = await deps.sessions.endAllOf(claims.tenant, `${EFFECTOR_PREFIX}${input.effectorId}`, 'password_changed');
+    await deps.audit.account(claims.tenant, { actor: claims.userId, action: 'effector.password', target: input.effectorId, address: claims.address, detail: { sessionsEnded: ended } });
     return { effectorId: input.effectorId };
   });
 
   // ---- effector side --------------------------------------------------------------------------
 
-  app.post('/api/effector/login', async (req) => {
+  app.post('/api/effector/login', access({ public: 'ouverture de session d’un médecin effecteur' }), async (req) => {
     const input = parseInput(EffectorLoginSchema, req.body);
+    const key = `effector:${input.tenant}:${input.login}`;
+    await deps.guard.begin(key, req.ip);
     const { rows } = await db.query<{ password_hash: string; active: boolean }>('SELECT password_hash, active FROM effector_accounts WHERE tenant = $1 AND effector_id = $2', [
       input.tenant,
       input.login,
     ]);
     const account = rows[0];
-    if (!account || !account.active || !(await verifyPassword(input.password, account.password_hash))) {
-      req.log.warn({ tenant: input.tenant }, 'effector login refused');
+    // The same work for an unknown login as for a wrong password.
+    const good = await verifyPassword(input.password, account?.password_hash ?? (await deps.dummyHash));
+    if (!account || !account.active || !good) {
+      req.log.warn({ tenant: input.tenant, address: req.ip }, 'effector login refused');
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
+    }
+    await deps.guard.succeeded(key, req.ip);
+    if (needsRehash(account.password_hash)) {
+      await db.query('UPDATE effector_accounts SET password_hash = $3 WHERE tenant = $1 AND effector_id = $2', [input.tenant, input.login, await hashPassword(input.password)]);
     }
     const dir = await service.directory(input.tenant);
     const e = dir.effectors.find((x) => x.id === input.login);
     if (!e) throw new ApiError(401, 'unauthenticated', 'Vous n’êtes plus dans l’annuaire du centre.');
-    const { token, expiresAt } = await tokens.issue({
-      userId: `${EFFECTOR_PREFIX}${e.id}`,
+    const userId = `${EFFECTOR_PREFIX}${e.id}`;
+    const session = await deps.sessions.open({ tenant: input.tenant, principal: userId, kind: 'effector', workstation: 'effector-page', address: req.ip, method: 'password' });
+    const { token, expiresAt } = await tokens.issue('effector', {
+      userId,
       tenant: input.tenant,
       role: 'effector',
       displayName: effectorName(e),
       workstationId: 'effector-page',
+      sessionId: session.id,
     });
-    req.log.info({ tenant: input.tenant, effector: e.id }, 'effector login');
+    await deps.audit.account(input.tenant, { actor: userId, action: 'login', address: req.ip, detail: { workstation: 'effector-page', session: session.id } });
+    req.log.info({ tenant: input.tenant, effector: e.id, address: req.ip }, 'effector login');
     return { token, expiresAt, name: effectorName(e) };
   });
 
-  app.post('/api/effector/token/refresh', async (req) => {
-    const claims = await authenticateEffector(req);
-    return tokens.issue(claims);
+  app.post('/api/effector/token/refresh', EFFECTOR, async (req) => {
+    const c = await authenticateEffector(req);
+    await deps.sessions.touch(c.sessionId);
+    return tokens.issue('effector', { userId: c.userId, tenant: c.tenant, role: 'effector', displayName: c.displayName, workstationId: c.workstationId, sessionId: c.sessionId });
   });
 
-  app.get('/api/effector/state', async (req) => {
+  app.get('/api/effector/state', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return pageState(c.tenant, c.effectorId);
   });
 
-  app.post('/api/effector/requests/:id/accept', async (req) => {
+  app.post('/api/effector/requests/:id/accept', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return service.answer(c.tenant, c.effectorId, params(req), 'accept');
   });
 
-  app.post('/api/effector/requests/:id/decline', async (req) => {
+  app.post('/api/effector/requests/:id/decline', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return service.answer(c.tenant, c.effectorId, params(req), 'decline');
   });
 
-  app.get('/api/effector/requests/:id/patient', async (req) => {
+  app.get('/api/effector/requests/:id/patient', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
-    return service.patientFor(c.tenant, c.effectorId, params(req));
+    const patient = await service.patientFor(c.tenant, c.effectorId, params(req));
+    const { rows } = await db.query<{ case_id: string }>('SELECT case_id FROM effector_requests WHERE tenant = $1 AND id = $2', [c.tenant, patient.requestId]);
+    await deps.audit.access(c.tenant, [
+      { userId: c.userId, displayName: c.displayName, role: 'effector', organisation: null, workstation: 'effector-page', address: c.address, action: 'effector.reveal', caseId: rows[0]?.case_id ?? null, detail: `demande ${patient.requestId}` },
+    ]);
+    return patient;
   });
 
-  app.post('/api/effector/requests/:id/outcome', async (req) => {
+  app.post('/api/effector/requests/:id/outcome', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     await service.recordOutcome(c.tenant, c.effectorId, params(req), parseInput(OutcomeSchema, req.body));
     return { ok: true };
   });
 
-  app.put('/api/effector/availability', async (req) => {
+  app.put('/api/effector/availability', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return service.setModes(c.tenant, c.effectorId, parseInput(AvailabilityUpdateSchema, req.body), c.userId);
   });
 
-  app.post('/api/effector/unavailability', async (req) => {
+  app.post('/api/effector/unavailability', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return service.addUnavailability(c.tenant, c.effectorId, parseInput(UnavailabilityRequestSchema, req.body), c.userId);
   });
 
-  app.delete('/api/effector/unavailability/:id', async (req) => {
+  app.delete('/api/effector/unavailability/:id', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return service.removeUnavailability(c.tenant, c.effectorId, params(req), c.userId);
   });
@@ -294,32 +315,24 @@ export async function registerEffectorRoutes(
 
   const effectorActor = (c: Claims & { effectorId: string }): AgendaActor => ({ id: c.userId, name: c.displayName, organisation: null, effectorId: c.effectorId });
 
-  app.post('/api/effector/slots', async (req) => {
+  app.post('/api/effector/slots', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return { slots: await agenda.publish(c.tenant, effectorActor(c), c.effectorId, parseInput(PublishSlotsSchema, req.body)) };
   });
 
-  app.delete('/api/effector/slots/:id', async (req) => {
+  app.delete('/api/effector/slots/:id', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     await agenda.cancelSlot(c.tenant, effectorActor(c), params(req));
     return { ok: true };
   });
 
-  app.post('/api/effector/bookings/:id/state', async (req) => {
+  app.post('/api/effector/bookings/:id/state', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
     return agenda.setBookingState(c.tenant, effectorActor(c), params(req), parseInput(BookingOutcomeSchema, req.body).state);
   });
 
-  app.get('/api/effector/ws', { websocket: true }, async (socket, req) => {
-    let c: Claims & { effectorId: string };
-    try {
-      c = await authenticateEffector(req);
-    } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError(401, 'unauthenticated', 'Authentification requise.');
-      socket.send(JSON.stringify({ type: 'bye', reason: e.code } satisfies EffectorWsFrame));
-      socket.close(4401, e.code);
-      return;
-    }
+  app.get('/api/effector/ws', { websocket: true, ...EFFECTOR }, async (socket, req) => {
+    const c = await authenticateEffector(req);
     const key = socketKey(c.tenant, c.effectorId);
     let set = effectorSockets.get(key);
     if (!set) effectorSockets.set(key, (set = new Set()));
@@ -329,7 +342,15 @@ export async function registerEffectorRoutes(
       socket.send(JSON.stringify({ type: 'bye', reason: 'token_expired' } satisfies EffectorWsFrame));
       socket.close(4401, 'token_expired');
     }, Math.max(0, c.expiresAt - deps.now()));
-    const ping = setInterval(() => socket.ping(), 15_000);
+    const ping = setInterval(() => {
+      socket.ping();
+      // A session ended (logout, a new password set by the center) closes the page's socket.
+      void deps.sessions.check(c.sessionId).then((open) => {
+        if (open || socket.readyState !== socket.OPEN) return;
+        socket.send(JSON.stringify({ type: 'bye', reason: 'session_ended' } satisfies EffectorWsFrame));
+        socket.close(4401, 'session_ended');
+      });
+    }, 15_000);
     socket.on('close', () => {
       clearTimeout(expiry);
       clearInterval(ping);

@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../../src-shared/domain/codes.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
-import type { TokenClaims } from '../services/auth.js';
+import { access, ALL_STAFF, type Principal } from '../http/access.js';
+import type { Audit } from '../services/audit.js';
 import type { HubService } from '../hubsante/hub-service.js';
 import { ApiError, parseInput } from '../http/errors.js';
 
@@ -19,44 +20,44 @@ export function registerHubRoutes(
   app: FastifyInstance,
   deps: {
     hub(tenant: string): HubService | undefined;
-    authenticate(req: FastifyRequest): Promise<TokenClaims & { role: Role }>;
+    authenticate(req: FastifyRequest): Promise<Principal & { role: Role }>;
+    audit: Audit;
   },
 ): void {
-  const hubOf = async (req: FastifyRequest, roles?: Role[]) => {
+  const hubOf = async (req: FastifyRequest) => {
     const claims = await deps.authenticate(req);
-    if (roles && !roles.includes(claims.role)) throw new ApiError(403, 'forbidden', 'Action non autorisée pour ce rôle.');
     const hub = deps.hub(claims.tenant);
     if (!hub) throw new ApiError(404, 'not_found', 'Ce centre n’est pas relié au Hub Santé.');
     return { claims, hub };
   };
 
-  app.get('/api/hub/status', async (req) => {
+  app.get('/api/hub/status', access({ staff: ALL_STAFF }), async (req) => {
     const claims = await deps.authenticate(req);
     const hub = deps.hub(claims.tenant);
     if (!hub) return { enabled: false as const };
     return { enabled: true as const, status: await hub.status(), sasSearch: hub.config.sasSearch };
   });
 
-  app.get('/api/hub/quarantine', async (req) => {
-    const { hub } = await hubOf(req, ['supervisor', 'admin']);
+  app.get('/api/hub/quarantine', access({ staff: ['supervisor'] }), async (req) => {
+    const { hub } = await hubOf(req);
     return { items: await hub.quarantined() };
   });
 
-  app.post('/api/hub/quarantine/:id/replay', async (req) => {
-    const { hub } = await hubOf(req, ['supervisor', 'admin']);
+  app.post('/api/hub/quarantine/:id/replay', access({ staff: ['supervisor'] }), async (req) => {
+    const { hub } = await hubOf(req);
     const id = parseInput(DistributionIdSchema, (req.params as { id: string }).id);
     const outcome = await hub.replay(id);
     if (outcome === 'not_found') throw new ApiError(404, 'not_found', 'Message absent de la quarantaine.');
     return { outcome };
   });
 
-  app.get('/api/hub/appointments', async (req) => {
-    const { hub } = await hubOf(req, ['arm', 'physician', 'supervisor']);
+  app.get('/api/hub/appointments', access({ staff: ['arm', 'physician', 'supervisor'] }), async (req) => {
+    const { hub } = await hubOf(req);
     return { appointments: await hub.appointments() };
   });
 
-  app.post('/api/hub/appointments/:id/link', async (req) => {
-    const { hub, claims } = await hubOf(req, ['arm', 'physician']);
+  app.post('/api/hub/appointments/:id/link', access({ staff: ['arm', 'physician'] }), async (req) => {
+    const { hub, claims } = await hubOf(req);
     const id = parseInput(z.string().min(1).max(200), (req.params as { id: string }).id);
     const input = parseInput(LinkSchema, req.body);
     const outcome = await hub.linkAppointment(id, input.caseId, { userId: claims.userId, displayName: claims.displayName, role: claims.role });
@@ -65,10 +66,16 @@ export function registerHubRoutes(
     return { outcome };
   });
 
-  app.get('/api/hub/cases/:id/messages', async (req) => {
-    const { hub } = await hubOf(req);
+  app.get('/api/hub/cases/:id/messages', access({ staff: ['arm', 'physician', 'supervisor'] }), async (req) => {
+    const { hub, claims } = await hubOf(req);
     const id = parseInput(z.uuid(), (req.params as { id: string }).id);
-    return { messages: await hub.journalOf(id) };
+    const [messages] = await Promise.all([
+      hub.journalOf(id),
+      deps.audit.access(claims.tenant, [
+        { userId: claims.userId, displayName: claims.displayName, role: claims.role, organisation: claims.organisation, workstation: claims.workstationId, address: claims.address, action: 'hub.messages', caseId: id },
+      ]),
+    ]);
+    return { messages };
   });
 }
 

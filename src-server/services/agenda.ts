@@ -134,12 +134,20 @@ export class Agenda {
 
   // ---- publishing -----------------------------------------------------------------------------
 
-  private canPublishFor(actor: AgendaActor, effectorId: string): boolean {
-    return actor.effectorId === effectorId || !!actor.admin || actor.organisation?.kind === 'tele_secretariat';
+  /**
+   * The doctor himself, an admin, or a tele-secretariat for the doctors of the structures it
+   * serves (its organisation's structures): not for every doctor of the center.
+   */
+  private async canPublishFor(tenant: string, actor: AgendaActor, effectorId: string): Promise<boolean> {
+    if (actor.effectorId === effectorId || actor.admin) return true;
+    const org = actor.organisation;
+    if (org?.kind !== 'tele_secretariat') return false;
+    const e = (await this.directory(tenant)).effectors.find((x) => x.id === effectorId);
+    return !!e && e.structures.some((s) => org.cpts.includes(s));
   }
 
   async publish(tenant: string, actor: AgendaActor, effectorId: string, input: PublishSlots): Promise<Slot[]> {
-    if (!this.canPublishFor(actor, effectorId)) throw new ApiError(403, 'forbidden', 'Publication réservée au médecin, à son télésecrétariat ou à un administrateur.');
+    if (!(await this.canPublishFor(tenant, actor, effectorId))) throw new ApiError(403, 'forbidden', 'Publication réservée au médecin, au télésecrétariat de sa structure ou à un administrateur.');
     const dir = await this.directory(tenant);
     const e = dir.effectors.find((x) => x.id === effectorId);
     if (!e) throw new ApiError(404, 'not_found', 'Professionnel absent de l’annuaire.');
@@ -170,7 +178,7 @@ export class Agenda {
       const { rows } = await tx.query<SlotRow>('SELECT * FROM slots WHERE tenant = $1 AND id = $2 FOR UPDATE', [tenant, slotId]);
       const slot = rows[0];
       if (!slot) throw new ApiError(404, 'not_found', 'Créneau introuvable.');
-      if (!this.canPublishFor(actor, slot.effector_id)) throw new ApiError(403, 'forbidden', 'Seul le médecin (ou son télésecrétariat) retire ses créneaux.');
+      if (!(await this.canPublishFor(tenant, actor, slot.effector_id))) throw new ApiError(403, 'forbidden', 'Seul le médecin (ou son télésecrétariat) retire ses créneaux.');
       if (slot.cancelled) throw new ApiError(409, 'conflict', 'Créneau déjà retiré.');
       await tx.query('UPDATE slots SET cancelled = TRUE WHERE tenant = $1 AND id = $2', [tenant, slotId]);
       const { rows: cancelled } = await tx.query<{ id: string }>(

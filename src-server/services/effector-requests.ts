@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { advance, accept, cancel, decline, nextDeadline, planTiers, startCascade, DEFAULT_CASCADE_SETTINGS, type CascadeSettings, type CascadeState } from '../../src-shared/domain/cascade.js';
 import { seedOf, unavailabilityRange } from '../../src-shared/domain/effector-availability.js';
 import { REASONS } from '../../src-shared/domain/codes.js';
+import { DEFAULT_IDENTITY_HOURS, identityAccessEnded } from '../../src-shared/domain/effector-identity.js';
 import { directoryFromRows, type Directory, type DirectoryKind } from '../../src-shared/schemas/directory.js';
 import {
   effectorName,
@@ -131,6 +132,8 @@ export class EffectorRequests {
     private readonly onChange: (changes: Changes) => void,
     /** Where a deadline that could not be run is said (never swallowed). */
     private readonly report: (level: 'warn' | 'error', message: string, data: Record<string, unknown>) => void = () => {},
+    /** How long after the visit the accepting doctor still reads the patient's identity. */
+    private readonly identityHours = DEFAULT_IDENTITY_HOURS,
   ) {}
 
   // ---- directory and settings ---------------------------------------------------------------
@@ -531,6 +534,8 @@ export class EffectorRequests {
     if (!row || row.accepted_by !== effectorId) throw new ApiError(403, 'forbidden', 'Identité réservée au médecin qui a accepté la demande.');
     const c = await this.readCase(this.db, tenant, row.case_id);
     if (!c) throw new ApiError(404, 'not_found', 'Dossier introuvable.');
+    const ended = identityAccessEnded(c, id, Number(row.accepted_at ?? 0), this.now(), this.identityHours);
+    if (ended) throw new ApiError(403, 'forbidden', ended);
     const p = c.fields.patient;
     const loc = c.fields.location;
     const d = c.decision;

@@ -26,6 +26,10 @@ export const SessionSchema = z.strictObject({
    * user recognised from an earlier login on this workstation. */
   mode: z.enum(['local', 'server', 'offline']),
   tenant: z.string().nullable(),
+  /** A partner organisation's user (SAS, CPTS, tele-secretariat): the agenda only, no cases. */
+  organisation: z.string().nullable().default(null),
+  /** When this session ends whatever happens (its server session's end; offline, the bound). */
+  endsAt: z.number().nullable().default(null),
 });
 
 export const SyncStatusSchema = z.strictObject({

@@ -35,6 +35,8 @@ export const UserSchema = z.strictObject({
   login: z.string(),
   displayName: z.string(),
   role: z.enum(ROLES),
+  /** The partner organisation the user works for (SAS, CPTS, tele-secretariat): only the agenda is his. */
+  organisation: z.string().nullable().default(null),
 });
 export type User = z.infer<typeof UserSchema>;
 
@@ -66,6 +68,8 @@ export type AgentStateRequest = z.infer<typeof AgentStateRequestSchema>;
 export const LoginResponseSchema = z.strictObject({
   token: z.string(),
   expiresAt: EpochMsSchema,
+  /** When the server session ends whatever the refreshes (a shift): the offline session ends then too. */
+  sessionEndsAt: EpochMsSchema.optional(),
   user: UserSchema,
   epoch: z.string(),
   department: z.string(),
@@ -133,7 +137,8 @@ export const CaseHistoryResponseSchema = z.strictObject({ epoch: z.string(), eve
 
 /** Frames the server sends on the realtime WebSocket. */
 export const ServerWsFrameSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('hello'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),
+  /** `cases`: this socket carries the center's cases (false for an admin or a partner organisation). */
+  z.strictObject({ type: z.literal('hello'), epoch: z.string(), headSeq: z.number().int().nonnegative(), cases: z.boolean().default(true) }),
   z.strictObject({ type: z.literal('events'), epoch: z.string(), events: z.array(ServerEventSchema) }),
   /** Sent instead of data when the socket is congested: pull from your cursor. */
   z.strictObject({ type: z.literal('poke'), epoch: z.string(), headSeq: z.number().int().nonnegative() }),

@@ -122,6 +122,8 @@ export class SyncClient {
   private epochChecked = false;
   /** The realtime socket is open, greeted and caught up: the link is up. */
   private live = false;
+  /** This user's socket carries the center's cases (false: an admin, a partner organisation). */
+  private caseFeed = true;
   /** A response showed a head behind our cursor: verify before trusting either. */
   private headSuspect = false;
   /** The cache was reset to a new server epoch: push the whole outbox again once resynced. */
@@ -490,7 +492,17 @@ export class SyncClient {
   }
 
   private async onFrame(frame: z.infer<typeof ServerWsFrameSchema>): Promise<void> {
+    if (frame.type === 'hello' && !frame.cases) {
+      // An admin or a partner organisation: the center's state and the agenda, no cases to sync.
+      this.caseFeed = false;
+      this.options.onSettingsChanged?.('pdsa');
+      this.resetBackoff();
+      this.live = this.ws !== null;
+      this.setConnection('online');
+      return;
+    }
     if (frame.type === 'hello') {
+      this.caseFeed = true;
       this.checkEpoch(frame.epoch);
       if (frame.headSeq < this.options.store.syncState().cursorSeq) this.headSuspect = true;
       this.epochChecked = true;
@@ -537,6 +549,8 @@ export class SyncClient {
     }
     if (frame.type === 'bye') {
       if (frame.reason === 'token_expired') await this.refreshToken().catch(() => {});
+      // Logged out elsewhere, ended by an admin, password or role changed: log in again.
+      else if (frame.reason === 'session_ended') this.expireSession();
       return;
     }
     if (frame.type === 'poke') {
@@ -670,6 +684,16 @@ export class SyncClient {
         })
         .finally(() => this.scheduleRefresh());
     }, inMs);
+  }
+
+  /** Logout: the server ends this session (every token of it). Best effort: offline, it ends at its fixed end. */
+  async endServerSession(): Promise<boolean> {
+    try {
+      await this.request('POST', '/api/logout', z.object({ ok: z.literal(true) }), undefined, 3_000);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async refreshToken(): Promise<void> {

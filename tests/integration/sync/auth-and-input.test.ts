@@ -42,20 +42,21 @@ describe('authentication and tenancy', () => {
   it('requires a token on every request and socket', async () => {
     expect((await post('/api/sync/push', { mutations: [openMutation()] })).status).toBe(401);
     expect((await get('/api/sync/pull?after=0')).status).toBe(401);
+    // The socket is refused at the upgrade, before any frame.
     const ws = new WebSocket(`${ts.url.replace('http', 'ws')}/api/ws`);
-    const closed = await new Promise<number>((r) => ws.on('close', (code) => r(code)));
-    expect(closed).toBe(4401);
+    const refused = await new Promise<number>((r) => ws.on('unexpected-response', (_req, res) => r(res.statusCode ?? 0)));
+    expect(refused).toBe(401);
   });
 
   it('refuses an expired (replayed old) token and a tampered one', async () => {
-    const old = await new TokenService(TOKEN_SECRET, 60, () => Date.now() - 3_600_000).issue({
-      userId: 'cote-dor:arm1', tenant: TENANT, role: 'arm', displayName: 'ARM 1', workstationId: 'w',
+    const old = await new TokenService(TOKEN_SECRET, 60, () => Date.now() - 3_600_000).issue('workstation', {
+      userId: 'cote-dor:arm1', tenant: TENANT, role: 'arm', displayName: 'ARM 1', workstationId: 'w', sessionId: '00000000-0000-4000-8000-000000000000',
     });
     const expired = await get('/api/sync/pull?after=0', old.token);
     expect(expired.status).toBe(401);
     expect((await errorOf(expired)).code).toBe('token_expired');
-    const forged = await new TokenService('another-secret'.padEnd(40, 'y'), 600).issue({
-      userId: 'cote-dor:admin1', tenant: TENANT, role: 'admin', displayName: 'X', workstationId: 'w',
+    const forged = await new TokenService('another-secret'.padEnd(40, 'y'), 600).issue('workstation', {
+      userId: 'cote-dor:admin1', tenant: TENANT, role: 'admin', displayName: 'X', workstationId: 'w', sessionId: '00000000-0000-4000-8000-000000000000',
     });
     expect((await errorOf(await get('/api/sync/pull?after=0', forged.token))).code).toBe('unauthenticated');
   });

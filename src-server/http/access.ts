@@ -1,0 +1,176 @@
+/**
+ * Deny by default: every route declares who may call it, in its options (`access(...)`), and one
+ * hook checks it before the handler runs. A route that declares nothing refuses everyone.
+ *
+ * Principals:
+ *   - staff: a user of the regulation center (arm, physician, supervisor, admin);
+ *   - partner: a user attached to a partner organisation (SAS, CPTS, tele-secretariat), whatever
+ *     his role: only the agenda routes its organisation's rights open;
+ *   - effector: a doctor on his phone page.
+ * The token goes in the Authorization header only; a WebSocket, which a browser cannot give a
+ * header, presents a one-time ticket (`POST /api/ws-ticket`, 30 s). The token names its session,
+ * which is checked at every request (services/sessions.ts): the role and organisation come from the
+ * account as it is now, not from what the token said when it was signed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Role } from '../../src-shared/domain/codes.js';
+import { AuthError, type TokenClaims, type TokenKind, type TokenService } from '../services/auth.js';
+import type { Sessions } from '../services/sessions.js';
+import { ApiError } from './errors.js';
+
+export type PrincipalKind = 'staff' | 'partner' | 'effector';
+
+export interface Principal extends TokenClaims {
+  kind: PrincipalKind;
+  /** The partner organisation's id (kind 'partner'). */
+  organisation: string | null;
+  /** The effector's RPPS (kind 'effector'). */
+  effectorId: string | null;
+  expiresAt: number;
+  /** The client's address (behind a trusted proxy, the one it forwarded). */
+  address: string;
+}
+
+export type Access = { public: string } | { staff?: readonly Role[]; partner?: boolean; effector?: boolean; refusal?: string };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const ALL_STAFF: readonly Role[] = ['arm', 'physician', 'supervisor', 'admin'];
+/** Who works on cases: the patient's data is theirs to see. An admin is not among them. */
+export const CASE_ROLES: readonly Role[] = ['arm', 'physician', 'supervisor'];
+export const SUPERVISION: readonly Role[] = ['supervisor', 'admin'];
+export const ADMIN: readonly Role[] = ['admin'];
+
+/** Route options that declare who may call it. */
+export const access = (rule: Access) => ({ config: { access: rule } });
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access | null;
+}
+
+const EFFECTOR_PREFIX = 'effector:';
+const TICKET_MS = 30_000;
+
+export interface AccessControl {
+  /** Every route registered, with its rule (the matrix test reads it). */
+  routes(): RouteAccess[];
+  /** A one-time ticket for a WebSocket of this principal. */
+  ticket(p: Principal): string;
+}
+
+export function installAccessControl(app: FastifyInstance, deps: { tokens: TokenService; sessions: Sessions; now: () => number }): AccessControl {
+  const routes: RouteAccess[] = [];
+  const tickets = new Map<string, { principal: Principal; until: number }>();
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    // The effector page's files (@fastify/static registers them): code and styles, no data.
+    if (!route.config?.access && route.url.startsWith('/effecteur')) route.config = { ...route.config, access: { public: 'page de l’effecteur (fichiers statiques)' } };
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, access: route.config?.access ?? null });
+  });
+
+  const principalOf = async (req: FastifyRequest, token: string): Promise<Principal> => {
+    let claims: TokenClaims & { expiresAt: number };
+    try {
+      claims = await deps.tokens.verify(token, tokenKind(token));
+    } catch (error) {
+      if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
+      throw error;
+    }
+    const session = await deps.sessions.check(claims.sessionId);
+    if (!session || session.tenant !== claims.tenant || session.principal !== claims.userId) {
+      throw new ApiError(401, 'session_ended', 'Session terminée : reconnectez-vous.');
+    }
+    const effector = session.kind === 'effector';
+    return {
+      ...claims,
+      role: session.role,
+      displayName: effector ? claims.displayName : session.displayName,
+      kind: effector ? 'effector' : session.organisation ? 'partner' : 'staff',
+      organisation: session.organisation,
+      effectorId: effector ? claims.userId.slice(EFFECTOR_PREFIX.length) : null,
+      address: req.ip,
+    };
+  };
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.routeOptions.url) return; // no such route: the 404 answers
+    const rule = req.routeOptions.config.access;
+    if (!rule) throw new ApiError(403, 'forbidden', 'Accès refusé : cette adresse n’a pas de règle d’accès.', { refusedBy: 'access-rule' });
+    if ('public' in rule) return;
+    const query = req.query as Record<string, unknown> | undefined;
+    if (query && 'token' in query) throw new ApiError(401, 'unauthenticated', 'Le jeton se présente dans l’en-tête Authorization, jamais dans l’adresse.');
+    const header = req.headers.authorization;
+    let principal: Principal;
+    if (header?.startsWith('Bearer ')) {
+      principal = await principalOf(req, header.slice(7));
+    } else if (req.ws && typeof query?.ticket === 'string') {
+      const t = tickets.get(query.ticket);
+      tickets.delete(query.ticket);
+      if (!t || t.until < deps.now()) throw new ApiError(401, 'unauthenticated', 'Ticket de connexion invalide ou expiré.');
+      // The session may have ended since the ticket was given.
+      const session = await deps.sessions.check(t.principal.sessionId);
+      if (!session) throw new ApiError(401, 'session_ended', 'Session terminée : reconnectez-vous.');
+      principal = { ...t.principal, address: req.ip };
+    } else {
+      throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
+    }
+    const allowed =
+      principal.kind === 'effector' ? rule.effector === true : principal.kind === 'partner' ? rule.partner === true : (rule.staff ?? []).includes(principal.role as Role);
+    if (!allowed) {
+      throw new ApiError(
+        403,
+        'forbidden',
+        rule.refusal ??
+          (principal.kind === 'effector'
+            ? 'Réservé aux postes de régulation.'
+            : principal.kind === 'partner'
+              ? 'Votre organisation n’a pas accès à cette fonction.'
+              : 'Action non autorisée pour votre rôle.'),
+        // Refused by the route's rule (not by the case or the request): says so to whoever checks.
+        { refusedBy: 'access-rule' },
+      );
+    }
+    req.principal = principal;
+  });
+
+  return {
+    routes: () => routes.slice(),
+    ticket: (principal) => {
+      const at = deps.now();
+      for (const [k, t] of tickets) if (t.until < at) tickets.delete(k);
+      const id = randomBytes(24).toString('base64url');
+      tickets.set(id, { principal, until: at + TICKET_MS });
+      return id;
+    },
+  };
+}
+
+/** Which kind of token this is (its key id says), before it is verified with that kind's key. */
+function tokenKind(token: string): TokenKind {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' && header.kid.startsWith('effector.') ? 'effector' : 'workstation';
+  } catch {
+    return 'workstation';
+  }
+}
+
+/** The principal the access hook found; a route with a rule always has one. */
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
+  return req.principal;
+}
+
+export { EFFECTOR_PREFIX };

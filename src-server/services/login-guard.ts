@@ -1,0 +1,72 @@
+/**
+ * Limits on password guessing, per account and per client address, with rate-limiter-flexible (its
+ * PostgreSQL store, over the server's own database: the counts survive a restart). Each account
+ * has `accountFree` attempts, each address `addressFree`; beyond them, one attempt per delay, the
+ * delay doubling from 2 s up to 15 min, and the others are refused at once with the time to wait,
+ * before any password is checked (so 200 parallel guesses check a handful of passwords, not 200).
+ * A good login clears its account's count. Workstation and effector logins alike.
+ */
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Queryable } from '../db/sql.js';
+import { ApiError } from '../http/errors.js';
+
+export interface LoginGuardOptions {
+  accountFree: number;
+  addressFree: number;
+  /** The longest wait between two attempts (seconds). */
+  maxDelaySeconds: number;
+}
+
+const DAY_S = 24 * 3600;
+
+/** rate-limiter-flexible's PostgreSQL store, on our connection (pg pool or PGlite alike). */
+function storeClient(db: Queryable) {
+  return {
+    query: async (q: { text: string; values?: unknown[]; name?: string }) => {
+      const r = await db.query(q.text, q.values, q.name);
+      return { rows: r.rows, rowCount: r.rows.length };
+    },
+  };
+}
+
+export class LoginGuard {
+  private readonly attempts: RateLimiterPostgres;
+  private readonly gate: RateLimiterPostgres;
+
+  constructor(
+    db: Queryable,
+    private readonly options: LoginGuardOptions = { accountFree: 5, addressFree: 20, maxDelaySeconds: 900 },
+  ) {
+    const common = { storeClient: storeClient(db), storeType: 'pool', tableName: 'login_limits', tableCreated: true };
+    this.attempts = new RateLimiterPostgres({ ...common, keyPrefix: 'attempts', points: 1_000_000, duration: DAY_S });
+    this.gate = new RateLimiterPostgres({ ...common, keyPrefix: 'gate', points: 1, duration: 1 });
+  }
+
+  private delay(beyond: number): number {
+    return Math.min(this.options.maxDelaySeconds, 2 ** Math.min(beyond, 20));
+  }
+
+  private async pass(key: string, free: number): Promise<void> {
+    const n = (await this.attempts.consume(key)).consumedPoints;
+    if (n <= free) return;
+    try {
+      await this.gate.consume(key, 1, { customDuration: this.delay(n - free) });
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      const seconds = Math.ceil(error.msBeforeNext / 1000);
+      const wait = seconds >= 90 ? `${Math.ceil(seconds / 60)} min` : `${seconds} s`;
+      throw new ApiError(429, 'too_many_attempts', `Trop d’essais de connexion : réessayez dans ${wait}.`, { retryAfterSeconds: seconds });
+    }
+  }
+
+  /** Before a password is checked: throws a 429 with the wait when the account or the address must wait. */
+  async begin(account: string, address: string): Promise<void> {
+    await this.pass(`account:${account}`, this.options.accountFree);
+    await this.pass(`address:${address}`, this.options.addressFree);
+  }
+
+  /** A good password: the account starts afresh; the address gets this attempt back. */
+  async succeeded(account: string, address: string): Promise<void> {
+    await Promise.all([this.attempts.delete(`account:${account}`), this.gate.delete(`account:${account}`), this.attempts.reward(`address:${address}`)]);
+  }
+}

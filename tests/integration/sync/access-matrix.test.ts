@@ -1,0 +1,187 @@
+/**
+ * Deny by default, checked as a whole: every route the server registers × every kind of caller
+ * (nobody, each role of the center, a partner organisation's user, an effector doctor) against
+ * one table. A route added without a row here fails the test; a route whose rule lets in
+ * someone the table does not, or keeps out someone it does, fails it too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { rawLogin, startTestServer, type TestServer } from '../../fixtures/sync-harness.js';
+import { EffectorClient, setUpEffectors } from '../../fixtures/effector-center.js';
+import { effector } from '../../fixtures/effectors.js';
+
+type Caller = 'anonymous' | 'arm' | 'physician' | 'supervisor' | 'admin' | 'partner' | 'effector';
+const CALLERS: Caller[] = ['anonymous', 'arm', 'physician', 'supervisor', 'admin', 'partner', 'effector'];
+
+/** Who may call what: 'public', or the callers let in. Everything else is refused. */
+const MATRIX: Record<string, string> = {
+  'GET /api/health': 'public',
+  'GET /effecteur/*': 'public',
+  'GET /effecteur': 'public',
+  'POST /api/login': 'public',
+  'POST /api/effector/login': 'public',
+  'POST /api/token/refresh': 'arm physician supervisor admin partner',
+  'POST /api/logout': 'arm physician supervisor admin partner effector',
+  'POST /api/ws-ticket': 'arm physician supervisor admin partner effector',
+  // Cases: those who work on them. Not an admin, not a partner.
+  'POST /api/sync/push': 'arm physician supervisor',
+  'GET /api/sync/pull': 'arm physician supervisor',
+  'GET /api/sync/snapshot': 'arm physician supervisor',
+  'GET /api/cases/:id/events': 'arm physician supervisor',
+  'POST /api/cases/:id/break-glass': 'admin',
+  'GET /api/ws': 'arm physician supervisor admin partner',
+  // Accounts and sessions.
+  'POST /api/admin/users': 'admin',
+  'PUT /api/admin/users/:login': 'admin',
+  'GET /api/admin/sessions': 'admin',
+  'DELETE /api/admin/sessions/:id': 'admin',
+  'PUT /api/admin/users/:login/organisation': 'admin',
+  'PUT /api/admin/organisations': 'admin',
+  'POST /api/admin/effector-accounts': 'admin',
+  // The directory: a partner gets the sectors only (checked below).
+  'GET /api/directory': 'arm physician supervisor admin partner',
+  'PUT /api/directory': 'admin',
+  'GET /api/agents': 'arm physician supervisor admin',
+  'PUT /api/agent/state': 'arm physician supervisor',
+  'POST /api/calls': 'arm physician supervisor',
+  'GET /api/calls/live': 'arm physician supervisor',
+  // Figures and reports: the center's supervision.
+  'GET /api/stats': 'supervisor admin',
+  'GET /api/stats/today': 'arm physician supervisor admin',
+  'GET /api/reports/activity.csv': 'supervisor admin',
+  'GET /api/reports/activity.pdf': 'supervisor admin',
+  'GET /api/reports/acts.csv': 'supervisor admin',
+  'GET /api/reports/effector-incentives.csv': 'supervisor admin',
+  'GET /api/agenda/offer': 'supervisor admin',
+  // Settings: read by those who need them, changed by an admin.
+  'GET /api/settings/pdsa': 'arm physician supervisor admin partner',
+  'PUT /api/settings/pdsa': 'admin',
+  'GET /api/settings/incentives': 'supervisor admin',
+  'PUT /api/settings/incentives': 'admin',
+  'GET /api/settings/cascade': 'arm physician supervisor admin',
+  'PUT /api/settings/cascade': 'admin',
+  // Effectors, seen from regulation.
+  'GET /api/effectors/availability': 'arm physician supervisor',
+  'GET /api/effector-requests': 'arm physician supervisor',
+  'POST /api/effector-requests': 'physician',
+  'POST /api/effector-requests/:id/cancel': 'physician',
+  // The effector's own page.
+  'POST /api/effector/token/refresh': 'effector',
+  'GET /api/effector/state': 'effector',
+  'POST /api/effector/requests/:id/accept': 'effector',
+  'POST /api/effector/requests/:id/decline': 'effector',
+  'GET /api/effector/requests/:id/patient': 'effector',
+  'POST /api/effector/requests/:id/outcome': 'effector',
+  'PUT /api/effector/availability': 'effector',
+  'POST /api/effector/unavailability': 'effector',
+  'DELETE /api/effector/unavailability/:id': 'effector',
+  'POST /api/effector/slots': 'effector',
+  'DELETE /api/effector/slots/:id': 'effector',
+  'POST /api/effector/bookings/:id/state': 'effector',
+  'GET /api/effector/ws': 'effector',
+  // The shared agenda: partners search, hold, book, see their own bookings.
+  'POST /api/agenda/search': 'arm physician supervisor admin partner',
+  'POST /api/agenda/holds': 'arm physician supervisor partner',
+  'POST /api/agenda/bookings/:id/confirm': 'arm physician supervisor partner',
+  'POST /api/agenda/bookings/:id/state': 'arm physician supervisor partner',
+  'POST /api/agenda/surnombre': 'arm physician supervisor partner',
+  'GET /api/agenda/bookings': 'arm physician supervisor partner',
+  'POST /api/agenda/slots': 'admin partner',
+  'GET /api/organisations': 'arm physician supervisor admin',
+  // Hub Santé.
+  'GET /api/hub/status': 'arm physician supervisor admin',
+  'GET /api/hub/quarantine': 'supervisor',
+  'POST /api/hub/quarantine/:id/replay': 'supervisor',
+  'GET /api/hub/appointments': 'arm physician supervisor',
+  'POST /api/hub/appointments/:id/link': 'arm physician',
+  'GET /api/hub/cases/:id/messages': 'arm physician supervisor',
+  // The access audit.
+  'POST /api/audit/reads': 'arm physician supervisor partner',
+  'GET /api/audit/cases/:id': 'supervisor admin',
+  'GET /api/audit/users/:login/accesses.csv': 'supervisor admin',
+};
+
+let ts: TestServer;
+const tokens = new Map<Caller, string>();
+const doctor = effector(1);
+
+beforeAll(async () => {
+  ts = await startTestServer('postgres');
+  await setUpEffectors(ts.url, [doctor]);
+  const admin = await rawLogin(ts.url, 'admin1');
+  const put = (path: string, body: unknown) =>
+    fetch(`${ts.url}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await put('/api/admin/organisations', { id: 'telesec-21', name: 'Télésecrétariat', kind: 'tele_secretariat', sees: ['public'], cpts: [], canBook: true })).status).toBe(200);
+  expect((await put('/api/admin/users/arm3/organisation', { organisationId: 'telesec-21' })).status).toBe(200);
+  for (const [caller, login] of [['arm', 'arm1'], ['physician', 'dr1'], ['supervisor', 'sup1'], ['admin', 'admin1'], ['partner', 'arm3']] as const) tokens.set(caller, await rawLogin(ts.url, login));
+  tokens.set('effector', (await EffectorClient.login(ts.url, doctor.id)).token);
+}, 60_000);
+afterAll(() => ts.close());
+
+/** A concrete path for a route pattern: parameters get a well-formed value. */
+const pathOf = (url: string) => url.replace(':id', randomUUID()).replace(':login', 'arm2').replace('*', 'index.html');
+
+describe('who may call each route', () => {
+  it('every registered route has a rule, and the table covers exactly the routes there are', () => {
+    const routes = ts.server.routes().filter((r) => r.method !== 'HEAD');
+    expect(routes.filter((r) => !r.access).map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    expect(routes.map((r) => `${r.method} ${r.url}`).toSorted()).toEqual(Object.keys(MATRIX).toSorted());
+    // A GET's automatic HEAD carries the GET's rule.
+    for (const head of ts.server.routes().filter((r) => r.method === 'HEAD')) expect(head.access, head.url).toEqual(routes.find((r) => r.method === 'GET' && r.url === head.url)?.access);
+  });
+
+  it('every route × every caller answers as the table says', { timeout: 120_000 }, async () => {
+    const wrong: string[] = [];
+    for (const [route, rule] of Object.entries(MATRIX)) {
+      if (route === 'POST /api/logout') continue; // below: it ends the caller's session
+      const [method, url] = route.split(' ') as [string, string];
+      for (const caller of CALLERS) {
+        const allowed = rule === 'public' || rule.split(' ').includes(caller);
+        const token = tokens.get(caller);
+        const res = await fetch(`${ts.url}${pathOf(url)}`, {
+          method,
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+          ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+        });
+        const text = await res.text();
+        // A 403 of the route's rule says so; another 403 is the case's own rule (not the one who accepted, …).
+        const refused = res.status === 401 || (res.status === 403 && text.includes('"refusedBy":"access-rule"'));
+        if (allowed === refused) wrong.push(`${route} by ${caller}: ${res.status} ${text.slice(0, 120)}`);
+        if (!allowed && caller === 'anonymous' && res.status !== 401) wrong.push(`${route} by nobody: ${res.status}, not 401`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('logout ends the caller’s own session, whoever he is; its token opens nothing after', async () => {
+    for (const login of ['arm2', 'dr2']) {
+      const token = await rawLogin(ts.url, login);
+      const out = await fetch(`${ts.url}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(out.status).toBe(200);
+      const after = await fetch(`${ts.url}/api/sync/pull?after=0`, { headers: { authorization: `Bearer ${token}` } });
+      expect(after.status).toBe(401);
+      expect(((await after.json()) as { error: { code: string } }).error.code).toBe('session_ended');
+    }
+    expect((await fetch(`${ts.url}/api/logout`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('a partner organisation’s directory holds the sectors only, and its stream no case', async () => {
+    const res = await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('partner')}` } });
+    const dir = (await res.json()) as { sectors: unknown[]; effectors: unknown[]; onCall: unknown[]; pharmacies: unknown[] };
+    expect(dir.sectors.length).toBeGreaterThan(0);
+    expect([dir.effectors, dir.onCall, dir.pharmacies]).toEqual([[], [], []]);
+    const full = (await (await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('arm')}` } })).json()) as { effectors: unknown[] };
+    expect(full.effectors).toHaveLength(1);
+  });
+
+  it('a token goes in the Authorization header only: one in the address is refused on every route', async () => {
+    const token = tokens.get('supervisor')!;
+    for (const path of ['/api/stats/today', `/api/sync/pull?after=0`, '/api/agents']) {
+      const res = await fetch(`${ts.url}${path}${path.includes('?') ? '&' : '?'}token=${token}`);
+      expect(res.status, path).toBe(401);
+    }
+    // Every API answer says no-store: patient data stays out of caches.
+    const res = await fetch(`${ts.url}/api/agents`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+});

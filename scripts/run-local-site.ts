@@ -5,6 +5,7 @@
  * new user sees a case go from one to the other. Used by `npm start` when the Electron binary is
  * absent. PERMANENCE_WORKSTATIONS sets how many (1 to 6), PERMANENCE_PORT the first port.
  */
+import { printLaunchLinks } from '../src-node-shared/launch-links.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,7 @@ for (let i = 0; i < count; i++) {
     defaultTenant: DEMO_TENANT.id,
     // The demo center's telephony: the project's local Kamailio (scripts/services.sh).
     telephonyOrigins: [DEMO_TENANT.sip!.wsUrl],
+    ...(process.env.PERMANENCE_IDLE_LOCK_SECONDS ? { idleLockSeconds: Number(process.env.PERMANENCE_IDLE_LOCK_SECONDS) } : {}),
   });
   const host = await startWebHost({ core, staticDir: resolve('dist/renderer'), port: firstPort + i });
   const role = STATIONS[i] ?? { who: `poste ${i + 1}`, login: '' };
@@ -68,6 +70,7 @@ for (let i = 0; i < count; i++) {
 console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
 if (hubsante.length) console.log(`Hub Santé : ${hubsante.map((h) => `${h.clientId} → ${h.url}/${h.vhost}`).join(', ')} (${hubFile})`);
 for (const st of stations) console.log(`Poste ${st.who} : ${st.host.url}/  (données ${st.dataDir}${st.login ? `, compte ${st.login}` : ''})`);
+printLaunchLinks(stations.map((st) => ({ label: `Ouvrir le poste ${st.who}`, launchUrl: () => st.host.launchUrl() })));
 console.log('Comptes de démonstration :');
 for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);
 console.log(`Page des médecins effecteurs (téléphone) : ${server.url}/effecteur/?centre=${DEMO_TENANT.id}`);

@@ -413,8 +413,11 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.get('/api/directory', access({ staff: ALL_STAFF, partner: true }), async (req) => {
     const claims = await authenticate(req);
     const directory = await readDirectory(claims.tenant);
-    // A partner organisation's agenda needs the sectors, not the doctors' and pharmacies' numbers.
-    if (claims.kind === 'partner') return { ...directory, onCall: [], pharmacies: [], effectors: [], structures: [] };
+    // A partner organisation's agenda needs the sectors and the doctors who take part in the agenda
+    // or accept patients beyond it, not the duty rota nor the pharmacies.
+    if (claims.kind === 'partner') {
+      return { ...directory, onCall: [], pharmacies: [], effectors: directory.effectors.filter((e) => e.participation.agenda || e.participation.surnombre) };
+    }
     return directory;
   });
 

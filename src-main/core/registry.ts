@@ -4,7 +4,7 @@
  * validates the method name and the input (and, in tests, the output).
  */
 import { err, type Result } from '../../src-shared/domain/result.js';
-import { METHODS_WITHOUT_SESSION, type MethodName, type MethodOutput, type MethodParsedInput } from '../../src-shared/contract/methods.js';
+import { METHODS_WHILE_LOCKED, METHODS_WITHOUT_SESSION, type MethodName, type MethodOutput, type MethodParsedInput } from '../../src-shared/contract/methods.js';
 import { isMethodName, parseInput, parseOutput } from '../../src-shared/contract/validate.js';
 
 export type Handler<M extends MethodName> = (input: MethodParsedInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>;
@@ -20,17 +20,19 @@ export interface RegistryOptions {
   onInternalError?: (method: string, error: unknown) => void;
 }
 
-/** Whether a user is logged in on this workstation now (the registry refuses the rest otherwise). */
-export type SessionCheck = () => boolean;
+/** Whether a user is logged in on this workstation now, and whether it is locked (the registry refuses the rest otherwise). */
+export type SessionCheck = () => 'none' | 'locked' | 'open';
 
-export function createRegistry(handlers: Handlers, options: RegistryOptions = {}, loggedIn: SessionCheck = () => true): Registry {
+export function createRegistry(handlers: Handlers, options: RegistryOptions = {}, session: SessionCheck = () => 'open'): Registry {
   return {
     async call(method, params) {
       if (!isMethodName(method)) {
         return err('unknown_method', `Méthode inconnue : ${String(method).slice(0, 100)}`);
       }
       // Deny by default: with nobody logged in, only the login screen's methods answer.
-      if (!METHODS_WITHOUT_SESSION.has(method) && !loggedIn()) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+      const state = session();
+      if (state === 'none' && !METHODS_WITHOUT_SESSION.has(method)) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+      if (state === 'locked' && !METHODS_WHILE_LOCKED.has(method)) return err('not_logged_in', 'Poste verrouillé : déverrouillez-le pour continuer.');
       const input = parseInput(method, params);
       if (!input.ok) return input;
       try {

@@ -3,6 +3,8 @@
  * the reference data, and implements the contract's handlers. No Electron import: the Electron
  * main process and the web host both start it the same way.
  */
+import { AccessEntrySchema, type RecordedRead } from '../../src-shared/schemas/access-audit.js';
+import type { CaseSummary } from '../../src-shared/schemas/case.js';
 import { z } from 'zod';
 import { CascadeSettingsSchema, EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
 import { BookingSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema } from '../../src-shared/schemas/slots.js';
@@ -39,6 +41,8 @@ export const APP_VERSION = '0.1.0';
 export interface CoreOptions {
   /** Folder holding the cache (permanence.sqlite). */
   dataDir: string;
+  /** Idle time before the screen locks (seconds; default 300). */
+  idleLockSeconds?: number;
   now?: () => number;
   /** Central regulation server; without it the workstation works alone (local sessions). */
   serverUrl?: string;
@@ -73,6 +77,9 @@ interface OfflineCredential {
   /** No offline login with it after this (its server session's end at the last server login). */
   validUntil?: number;
 }
+
+/** Idle time before the workstation locks, unless the center says otherwise. */
+const DEFAULT_IDLE_LOCK_SECONDS = 300;
 
 /** How long an offline login is allowed after the last server login, when the server did not say. */
 const OFFLINE_SESSION_MS = 12 * 3600_000;
@@ -112,7 +119,7 @@ export class WorkstationCore {
       this.store.setMeta('workstation_id', id);
     }
     this.workstationId = id;
-    this.registry = createRegistry(this.handlers(), options.registry, () => this.session !== null);
+    this.registry = createRegistry(this.handlers(), options.registry, () => (this.session === null ? 'none' : this.session.locked ? 'locked' : 'open'));
   }
 
   static open(options: CoreOptions): WorkstationCore {
@@ -267,7 +274,7 @@ export class WorkstationCore {
       const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
       const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
       const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
-      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant, organisation: r.user.organisation, endsAt };
+      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant, organisation: r.user.organisation, endsAt, locked: false };
       // In memory; on disk only sealed with the user's password (for an offline login).
       this.sipAccount = r.sip;
       // Lets this user work here when the server is down (the hash never leaves the workstation).
@@ -307,6 +314,7 @@ export class WorkstationCore {
         tenant,
         organisation: credential.organisation ?? null,
         endsAt: validUntil,
+        locked: false,
       };
       // Calls keep coming when the central server is down: the phone must work.
       const sip = credential.sip ? await openWithPassword(input.password, credential.sip) : null;
@@ -317,6 +325,47 @@ export class WorkstationCore {
     this.armSessionEnd();
     this.emit('session.changed', { session: this.session });
     return ok(this.session!);
+  }
+
+  /**
+   * The same user unlocks with his password (checked here, so it works offline too). Another user
+   * unlocking logs the first one out (his unsent work stays queued under his name) and logs in.
+   */
+  private async unlock(input: { tenant?: string; login: string; password: string }): Promise<Result<Session>> {
+    const s = this.session;
+    if (!s) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+    if (!s.locked) return ok(s);
+    const tenant = input.tenant ?? s.tenant ?? this.options.defaultTenant;
+    const sameUser = s.mode !== 'local' && `${tenant}:${input.login.toLowerCase()}` === s.actor.userId.toLowerCase();
+    if (sameUser) {
+      const cached = this.store.getMeta(`offline-credential:${tenant}:${input.login.toLowerCase()}`);
+      const credential = cached ? (JSON.parse(cached) as OfflineCredential) : null;
+      if (!credential || !(await verifyPassword(input.password, credential.hash))) return err('forbidden', 'Mot de passe incorrect.');
+      this.session = { ...s, locked: false };
+      this.recordRead('session.unlock', null, null);
+      this.emit('session.changed', { session: this.session });
+      return ok(this.session);
+    }
+    // Someone else takes the workstation: the first user's session ends here and on the server.
+    await this.sync?.flush(3_000);
+    await this.sync?.endServerSession();
+    await this.endSync();
+    this.session = null;
+    const r = await this.serverLogin(input);
+    if (!r.ok) {
+      this.emit('session.changed', { session: null });
+      return r;
+    }
+    this.recordRead('session.unlock', null, `après la session de ${s.actor.displayName}`);
+    return r;
+  }
+
+  /** A read of patient data, kept here until the server's access audit has it. */
+  private recordRead(action: RecordedRead['action'], caseId: string | null, detail: string | null): void {
+    const s = this.session;
+    if (!s || s.mode === 'local') return;
+    this.store.queueRead({ id: uuidv7(), action, caseId, at: this.now(), detail }, s.actor.userId);
+    void this.sync?.pushReads();
   }
 
   private sessionEndTimer: ReturnType<typeof setTimeout> | null = null;
@@ -476,7 +525,17 @@ export class WorkstationCore {
           casesInCache: this.store.countCases(),
           pendingMutations: this.store.countPendingMutations(),
         }),
-      'session.mode': () => ok({ serverConfigured: Boolean(this.options.serverUrl), defaultTenant: this.options.defaultTenant ?? null }),
+      'session.mode': () =>
+        ok({ serverConfigured: Boolean(this.options.serverUrl), defaultTenant: this.options.defaultTenant ?? null, idleLockSeconds: this.options.idleLockSeconds ?? DEFAULT_IDLE_LOCK_SECONDS }),
+      'session.lock': () => {
+        if (this.session && !this.session.locked) {
+          this.session = { ...this.session, locked: true };
+          this.recordRead('session.lock', null, null);
+          this.emit('session.changed', { session: this.session });
+        }
+        return ok({});
+      },
+      'session.unlock': (input) => this.unlock(input),
       'session.login': async (input) => {
         if ('password' in input) {
           if (!this.options.serverUrl) return err('invalid_input', 'Aucun serveur central configuré sur ce poste.');
@@ -487,7 +546,7 @@ export class WorkstationCore {
         }
         const { displayName, role, department } = input;
         const userId = `${role}:${displayName.toLowerCase().replace(/\s+/g, '.')}`;
-        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null };
+        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null, locked: false };
         this.emit('session.changed', { session: this.session });
         return ok(this.session);
       },
@@ -527,13 +586,26 @@ export class WorkstationCore {
       'case.recent': ({ limit, statuses }) => ok(this.store.recent(limit, statuses)),
       'case.summaries': ({ ids }) => ok(this.store.summariesOf(ids)),
       'case.search': ({ phone, name, limit }) => {
+        let found: CaseSummary[];
         if (phone) {
           const canonical = canonicalPhone(phone);
           if (!canonical) return err('invalid_input', `Numéro invalide : « ${phone} ».`);
-          return ok(this.store.findByPhone(canonical, limit));
-        }
-        return ok(this.store.findByNamePrefix(name ?? '', limit));
+          found = this.store.findByPhone(canonical, limit);
+        } else found = this.store.findByNamePrefix(name ?? '', limit);
+        // Who searched for whom: a search that showed patients is a read of their data.
+        if (found.length > 0) this.recordRead('case.search', null, `${phone ? 'numéro' : 'nom'} « ${(phone ?? name ?? '').slice(0, 60)} » : ${found.length} dossier(s)`);
+        return ok(found);
       },
+      'audit.recordRead': ({ caseId, action }) => {
+        this.recordRead(action, caseId, null);
+        return ok({});
+      },
+      'audit.caseAccesses': ({ caseId }) => this.fromServer(async (s) => (await s.get(`/api/audit/cases/${caseId}`, z.strictObject({ entries: z.array(AccessEntrySchema) }))).entries),
+      'audit.userReport': ({ login, from, to }) =>
+        this.fromServer(async (s) => {
+          const file = await s.download(`/api/audit/users/${encodeURIComponent(login)}/accesses.csv?from=${from}&to=${to}`);
+          return { filename: file.filename, contentType: file.contentType, base64: file.bytes.toString('base64') };
+        }),
       'draft.save': ({ caseId, baseVersion, fields }) => {
         if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
         if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');

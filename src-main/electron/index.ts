@@ -33,6 +33,7 @@ app.whenReady().then(() => {
   const core = WorkstationCore.open({
     dataDir: process.env.PERMANENCE_DATA_DIR ?? join(app.getPath('userData'), 'workstation'),
     registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
+    ...(process.env.PERMANENCE_IDLE_LOCK_SECONDS ? { idleLockSeconds: Number(process.env.PERMANENCE_IDLE_LOCK_SECONDS) } : {}),
     ...(process.env.PERMANENCE_SIP_ORIGINS ? { telephonyOrigins: process.env.PERMANENCE_SIP_ORIGINS.split(',').map((o) => o.trim()) } : {}),
   });
   hardenSession();

@@ -6,6 +6,7 @@
  *   PERMANENCE_SERVER_URL central regulation server (default: none, standalone workstation)
  *   PERMANENCE_TENANT    center used by the login form (default: none, asked at login)
  */
+import { printLaunchLinks } from '../../src-node-shared/launch-links.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkstationCore } from '../core/workstation-core.js';
@@ -30,13 +31,14 @@ try {
     ...(process.env.PERMANENCE_TENANT ? { defaultTenant: process.env.PERMANENCE_TENANT } : {}),
     ...(process.env.PERMANENCE_SIP_ORIGINS ? { telephonyOrigins: process.env.PERMANENCE_SIP_ORIGINS.split(',').map((o) => o.trim()) } : {}),
     registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
+     ...(process.env.PERMANENCE_IDLE_LOCK_SECONDS ? { idleLockSeconds: Number(process.env.PERMANENCE_IDLE_LOCK_SECONDS) } : {}),
   });
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
 }
 const host = await startWebHost({ core, staticDir, port, log: (m) => console.warn(`[web-host] ${m}`) });
-console.log(`Permanence (navigateur) : ${host.url}/`);
+printLaunchLinks([{ label: 'Permanence (navigateur)', launchUrl: () => host.launchUrl() }]);
 console.log(`Données locales : ${dataDir}`);
 const stop = async () => {
   await host.close();

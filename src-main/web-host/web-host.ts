@@ -1,7 +1,12 @@
 /**
  * The browser shell's host: plain Node, no Electron. Serves the built renderer and carries the
- * contract over WebSocket on 127.0.0.1. A new local attack surface, so: loopback only, the Origin
- * must be the host's own, and a per-start token (injected into the page it serves) is required.
+ * contract over WebSocket on 127.0.0.1. A new local attack surface, so:
+ *   - loopback only, and the Host header must name this host (no DNS rebinding);
+ *   - the page is opened by a one-time launch link (`launchUrl()`, given to the browser by whoever
+ *     started the host): its secret is exchanged once for an HttpOnly, SameSite=Strict cookie and
+ *     is then spent; nothing secret is ever written into the page;
+ *   - the bridge's WebSocket requires that cookie, the host's own Origin and Host;
+ *   - a malformed address answers 400, never 500.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -27,18 +32,19 @@ export interface WebHostOptions {
   staticDir: string;
   port?: number;
   host?: string;
-  /** Fixed token (tests); a random one per start otherwise. */
-  token?: string;
   log?: (message: string) => void;
 }
 
 export interface WebHost {
   url: string;
   port: number;
-  token: string;
+  /** A new one-time link that opens the workstation in a browser (at `path`, default "/"). */
+  launchUrl(path?: string): string;
   server: Server;
   close(): Promise<void>;
 }
+
+const COOKIE = 'permanence_bridge';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -58,22 +64,70 @@ export function browserShellCsp(origin: string, extra: readonly string[] = []): 
   return contentSecurityPolicy([origin.replace(/^http/, 'ws'), ...extra]);
 }
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+/** Whether `given` is one of `known`, compared in constant time. */
+function knownSecret(known: Iterable<string>, given: string): string | null {
+  const g = Buffer.from(given);
+  for (const k of known) {
+    const x = Buffer.from(k);
+    if (x.length === g.length && timingSafeEqual(x, g)) return k;
+  }
+  return null;
+}
+
+function cookieOf(req: IncomingMessage): string {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === COOKIE) return value.join('=');
+  }
+  return '';
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const token = options.token ?? randomBytes(24).toString('base64url');
   const host = options.host ?? '127.0.0.1';
   const staticRoot = resolve(options.staticDir);
   const log = options.log ?? (() => {});
   let origin = '';
   let allowedOrigins = new Set<string>();
+  let allowedHosts = new Set<string>();
+  /** One-time launch secrets not yet spent. */
+  const launches = new Set<string>();
+  /** Cookies given in exchange for a launch secret. */
+  const cookies = new Set<string>();
 
-  const serveStatic = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', origin);
+  /** The request's address, or null when it is not one (malformed, or not for this host). */
+  const parse = (req: IncomingMessage): URL | null => {
+    if (!allowedHosts.has(req.headers.host ?? '')) return null;
+    try {
+      const url = new URL(req.url ?? '/', origin);
+      decodeURIComponent(url.pathname);
+      return url;
+    } catch {
+      return null;
+    }
+  };
+
+  const serveStatic = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    // A launch link: its secret is spent for a cookie, and the address loses it.
+    const launch = url.searchParams.get('launch');
+    if (launch !== null) {
+      const known = knownSecret(launches, launch);
+      if (!known) {
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Lien de lancement invalide ou déjà utilisé : rouvrez le poste depuis son lanceur.');
+        return;
+      }
+      launches.delete(known);
+      const cookie = randomBytes(32).toString('base64url');
+      cookies.add(cookie);
+      url.searchParams.delete('launch');
+      res
+        .writeHead(303, {
+          Location: `${url.pathname}${url.search}`,
+          'Set-Cookie': `${COOKIE}=${cookie}; HttpOnly; SameSite=Strict; Path=/`,
+          'Cache-Control': 'no-store',
+        })
+        .end();
+      return;
+    }
     let rel = decodeURIComponent(url.pathname);
     // Client-side routes (/, /wall, …) all get the app's index.html.
     if (rel === '/' || !extname(rel)) rel = '/index.html';
@@ -93,7 +147,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         'Cache-Control': extname(file) === '.html' ? 'no-store' : 'max-age=3600',
       };
       if (extname(file) === '.html') {
-        body = body.toString('utf8').replace('<head>', `<head>\n    <meta name="permanence-token" content="${token}" />`);
+        // The page opens only for a browser that came by a launch link (its cookie).
+        if (!knownSecret(cookies, cookieOf(req))) {
+          res
+            .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+            .end('Ouvrez le poste par son lien de lancement (donné au démarrage du poste).');
+          return;
+        }
         headers['Content-Security-Policy'] = browserShellCsp(origin, options.core.connectOrigins?.() ?? []);
       }
       res.writeHead(200, headers).end(body);
@@ -107,16 +167,20 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       res.writeHead(405).end();
       return;
     }
-    serveStatic(req, res).catch(() => res.writeHead(500).end());
+    const url = parse(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Requête invalide.');
+      return;
+    }
+    serveStatic(req, res, url).catch(() => res.writeHead(500).end());
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
+    const url = parse(req);
     const reqOrigin = req.headers.origin ?? '';
-    const given = url.searchParams.get('token') ?? '';
-    if (url.pathname !== '/bridge' || !allowedOrigins.has(reqOrigin) || !sameToken(given, token)) {
-      log(`refused bridge connection (origin ${JSON.stringify(reqOrigin)}, path ${url.pathname})`);
+    if (!url || url.pathname !== '/bridge' || !allowedOrigins.has(reqOrigin) || !knownSecret(cookies, cookieOf(req))) {
+      log(`refused bridge connection (origin ${JSON.stringify(reqOrigin)}, host ${JSON.stringify(req.headers.host ?? '')}, path ${url?.pathname ?? '?'})`);
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -158,10 +222,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const port = (server.address() as AddressInfo).port;
   origin = `http://${host}:${port}`;
   allowedOrigins = new Set([origin, `http://localhost:${port}`]);
+  allowedHosts = new Set([`${host}:${port}`, `localhost:${port}`]);
   return {
     url: origin,
     port,
-    token,
+    launchUrl: (path = '/') => {
+      const secret = randomBytes(32).toString('base64url');
+      launches.add(secret);
+      return `${origin}${path}${path.includes('?') ? '&' : '?'}launch=${secret}`;
+    },
     server,
     close: async () => {
       for (const client of wss.clients) client.terminate();

@@ -3,6 +3,7 @@ import { useApp } from './context';
 import { LoginScreen } from '../features/login/LoginScreen';
 import { Workspace } from './Workspace';
 import { WallScreen } from '../features/wall/WallScreen';
+import { LockScreen, useIdleLock } from '../features/lock/LockScreen';
 
 /** Opened as `?vue=mur` (a TV in the room): the wall screen alone, nothing to click. */
 const WALL_ONLY = typeof location !== 'undefined' && new URLSearchParams(location.search).get('vue') === 'mur';
@@ -11,10 +12,15 @@ export function App() {
   const session = useApp((s) => s.session);
   const checked = useApp((s) => s.sessionChecked);
   const theme = useApp((s) => s.theme);
+  const lock = useApp((s) => s.lock);
+  const idleLockSeconds = useApp((s) => s.loginMode?.idleLockSeconds ?? null);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // A workstation left open locks; the wall screen shows counts only and stays up.
+  useIdleLock(session && !session.locked && !WALL_ONLY ? idleLockSeconds : null, lock);
   if (!checked) return <p className="loading">Connexion au poste…</p>;
   if (!session) return <LoginScreen />;
+  if (session.locked) return <LockScreen />;
   return WALL_ONLY ? <WallScreen fullscreen /> : <Workspace />;
 }

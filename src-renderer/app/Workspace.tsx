@@ -30,6 +30,8 @@ function Header() {
   const mainView = useApp((s) => s.mainView);
   const setMainView = useApp((s) => s.setMainView);
   const now = useNow(10_000);
+  // A partner organisation's user (SAS, CPTS, tele-secretariat): the agenda, nothing of the center.
+  const partner = session.organisation !== null;
   return (
     <header className="app-header">
       <strong className="brand">Permanence</strong>
@@ -46,7 +48,8 @@ function Header() {
       <span className="spacer" />
       <HubIndicator />
       <span className="clock mono">{new Date(now).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' })}</span>
-      {session.actor.role === 'supervisor' || session.actor.role === 'admin' ? (
+      {partner ? <span className="pill">Organisation partenaire : {session.organisation}</span> : null}
+      {!partner && (session.actor.role === 'supervisor' || session.actor.role === 'admin') ? (
         <>
           <button type="button" aria-pressed={mainView === 'wall'} onClick={() => setMainView(mainView === 'wall' ? 'work' : 'wall')} title="Mur de supervision (salle, TV : ?vue=mur)">
             Mur
@@ -59,17 +62,17 @@ function Header() {
           </button>
         </>
       ) : null}
-      {session.actor.role === 'admin' ? (
+      {!partner && session.actor.role === 'admin' ? (
         <button type="button" aria-pressed={mainView === 'partners'} onClick={() => setMainView(mainView === 'partners' ? 'work' : 'partners')}>
           Effecteurs et partenaires
         </button>
       ) : null}
-      {session.actor.role !== 'admin' ? (
+      {!partner && session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={mainView === 'agenda'} onClick={() => setMainView(mainView === 'agenda' ? 'work' : 'agenda')}>
           Agenda partagé
         </button>
       ) : null}
-      {session.actor.role !== 'admin' ? (
+      {!partner && session.actor.role !== 'admin' ? (
         <button type="button" aria-pressed={directoryOpen} onClick={() => setDirectoryOpen(!directoryOpen)}>
           Annuaire de garde
         </button>
@@ -167,6 +170,7 @@ export function Workspace() {
   const error = useApp((s) => s.error);
   const dismissError = useApp((s) => s.dismissError);
   const role = useApp((s) => s.session?.actor.role);
+  const partner = useApp((s) => (s.session?.organisation ?? null) !== null);
   const directoryOpen = useApp((s) => s.directoryOpen);
   const setDirectoryOpen = useApp((s) => s.setDirectoryOpen);
   const mainView = useApp((s) => s.mainView);
@@ -225,7 +229,13 @@ export function Workspace() {
           </button>
         </div>
       ) : null}
-      {mainView === 'wall' ? (
+      {partner ? (
+        <div className="columns columns-partner">
+          <PanelBoundary name="Agenda partagé">
+            <AgendaPanel />
+          </PanelBoundary>
+        </div>
+      ) : mainView === 'wall' ? (
         <PanelBoundary name="Mur">
           <WallScreen fullscreen={false} />
         </PanelBoundary>
@@ -242,10 +252,12 @@ export function Workspace() {
           <PartnersAdmin />
         </PanelBoundary>
       ) : (
-        <div className="columns">
-          <PanelBoundary name="File de régulation">
-            <QueuePanel searchRef={searchRef} />
-          </PanelBoundary>
+        <div className={role === 'admin' ? 'columns columns-admin' : 'columns'}>
+          {role === 'admin' ? null : (
+            <PanelBoundary name="File de régulation">
+              <QueuePanel searchRef={searchRef} />
+            </PanelBoundary>
+          )}
           {mainView === 'hub' ? (
             <PanelBoundary name="Hub Santé">
               <HubPanel />

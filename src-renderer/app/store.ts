@@ -95,6 +95,10 @@ export interface AppState {
   login(displayName: string, role: Role, department: string): Promise<boolean>;
   serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
   logout(): Promise<void>;
+  /** Idle: the workstation locks (the core then answers nothing but the lock screen and the phone). */
+  lock(): Promise<void>;
+  /** The same user with his password, or another user (the first one is logged out). */
+  unlock(login: string, password: string): Promise<boolean>;
   refreshLists(): Promise<void>;
   openNewCase(from?: { line: Line; callbackPhone?: string }): Promise<string | null>;
   /** Answer a ringing call (the first ringing by default); the call in progress goes on hold. */
@@ -225,6 +229,9 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       else if (r.value) await phone.start(r.value);
     }
     function startAgent() {
+      // An admin and a partner organisation's user take no calls and see no case: no agent state.
+      const session = get().session;
+      if (!session || session.organisation || session.actor.role === 'admin') return;
       get().setAgent({ type: 'choose', state: 'available' });
       void call('agent.list', {}).then((agents) => agents && set({ agents }));
       void bridge.invoke('calls.live', {}).then((r) => r.ok && set({ calls: r.value }));
@@ -347,6 +354,25 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         await call('session.logout', {});
         set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false });
       },
+      async lock() {
+        await bridge.invoke('session.lock', {});
+      },
+      async unlock(login, password) {
+        const before = get().session;
+        const session = await call('session.unlock', { login, password });
+        if (!session) return false;
+        set({ session, error: null });
+        if (session.actor.userId !== before?.actor.userId) {
+          // Another user: the first one's telephone and lists go, this one's come.
+          clearTimeout(wrapUp);
+          await phone.stop();
+          set({ current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false, sync: (await call('sync.status', {})) ?? null });
+          await get().refreshLists();
+          void startPhone();
+          startAgent();
+        }
+        return true;
+      },
       async refreshLists() {
         const session = get().session;
         const [queue, recent, pdsa] = await Promise.all([
@@ -371,6 +397,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       },
       async selectCase(caseId) {
         set({ error: null });
+        // Opening a case on screen is a read of the patient's data: traced (sent later when offline).
+        void bridge.invoke('audit.recordRead', { caseId, action: 'case.open' });
         await loadCase(caseId);
       },
       closeCase() {
@@ -439,7 +467,8 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
       async loadHub() {
         // Quietly: a standalone workstation or a center without a Hub link has nothing to show.
-        const r = get().session?.mode === 'server' ? await bridge.invoke('hub.status', {}) : null;
+        const session = get().session;
+        const r = session?.mode === 'server' && !session.organisation ? await bridge.invoke('hub.status', {}) : null;
         set({ hub: r?.ok ? r.value : null });
       },
       async loadDirectory() {

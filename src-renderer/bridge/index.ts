@@ -6,8 +6,8 @@ import { createWebBridge } from './web-bridge';
 export function connectBridge(onConnectionChange?: (connected: boolean) => void): Bridge {
   const preload = findPreloadBridge();
   if (preload) return createPreloadBridge(preload);
-  const token = document.querySelector<HTMLMetaElement>('meta[name="permanence-token"]')?.content ?? '';
+  // The host's HttpOnly cookie (given for the launch link) authenticates the socket: no secret in the page.
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const url = `${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}`;
+  const url = `${scheme}://${location.host}/bridge`;
   return createWebBridge({ url, onConnectionChange });
 }

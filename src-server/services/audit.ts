@@ -20,7 +20,9 @@ export type AccessAction =
   | 'effector.reveal'
   | 'report.download'
   | 'hub.messages'
-  | 'agenda.bookings';
+  | 'agenda.bookings'
+  | 'session.lock'
+  | 'session.unlock';
 
 export interface AccessRecord {
   userId: string;

@@ -15,6 +15,7 @@ import { DepartmentCodeSchema, IdSchema, IsoDateSchema } from '../schemas/primit
 import { CallReportSchema, CenterCallSchema } from '../schemas/call-log.js';
 import { ActivityStatisticsSchema, IncentiveSettingsSchema, ReportRequestSchema, TodayFiguresSchema } from '../schemas/statistics.js';
 import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../schemas/hubsante.js';
+import { AccessEntrySchema } from '../schemas/access-audit.js';
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
 export const SessionSchema = z.strictObject({
@@ -30,6 +31,8 @@ export const SessionSchema = z.strictObject({
   organisation: z.string().nullable().default(null),
   /** When this session ends whatever happens (its server session's end; offline, the bound). */
   endsAt: z.number().nullable().default(null),
+  /** Locked after the idle time: no patient datum is shown until its user unlocks it. */
+  locked: z.boolean().default(false),
 });
 
 export const SyncStatusSchema = z.strictObject({
@@ -69,6 +72,11 @@ export type TextDraftField = z.infer<typeof TextDraftFieldSchema>;
  * the queue and the statistics are never served to a workstation left without a session.
  */
 export const METHODS_WITHOUT_SESSION: ReadonlySet<string> = new Set(['system.info', 'session.login', 'session.mode', 'session.current', 'session.logout', 'sync.status']);
+/**
+ * What a locked workstation still answers: its lock screen (unlock, log out) and the telephone —
+ * a call in progress goes on and can be hung up, an incoming call rings, its report is kept.
+ */
+export const METHODS_WHILE_LOCKED: ReadonlySet<string> = new Set([...METHODS_WITHOUT_SESSION, 'session.unlock', 'session.lock', 'phone.account', 'call.report']);
 
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, description: string) => ({
   input,
@@ -97,8 +105,14 @@ export const methods = {
   ),
   'session.mode': method(
     z.strictObject({}),
-    z.strictObject({ serverConfigured: z.boolean(), defaultTenant: z.string().nullable() }),
-    'Whether this workstation is connected to a central server (the login form depends on it).',
+    z.strictObject({ serverConfigured: z.boolean(), defaultTenant: z.string().nullable(), idleLockSeconds: z.number().int().positive() }),
+    'Whether this workstation is connected to a central server (the login form depends on it), and after how long idle it locks.',
+  ),
+  'session.lock': method(z.strictObject({}), z.strictObject({}), 'Lock the workstation (idle, or the user leaves it): the screen hides every patient datum.'),
+  'session.unlock': method(
+    ServerLoginSchema,
+    SessionSchema,
+    'Unlock: the same user with his password; another user logs the first one out (his unsent work is kept and sent under his name) and opens his own session.',
   ),
   'sync.status': method(z.strictObject({}), SyncStatusSchema, 'State of the link with the central server.'),
   'session.current': method(z.strictObject({}), SessionSchema.nullable(), 'The open session, if any.'),
@@ -140,6 +154,17 @@ export const methods = {
     }).refine((q) => q.phone || q.name, 'numéro ou nom requis'),
     z.array(CaseSummarySchema),
     'Find cases by callback phone number or by patient name prefix.',
+  ),
+  'audit.recordRead': method(
+    z.strictObject({ caseId: IdSchema, action: z.enum(['case.open', 'case.print', 'case.export']) }),
+    z.strictObject({}),
+    'Record that the user read this case (opened on screen, printed, exported): sent to the server’s access audit, later when offline.',
+  ),
+  'audit.caseAccesses': method(z.strictObject({ caseId: IdSchema }), z.array(AccessEntrySchema), 'Who accessed this case, oldest first (supervisors, admins).'),
+  'audit.userReport': method(
+    z.strictObject({ login: z.string().trim().min(1).max(100), from: IsoDateSchema, to: IsoDateSchema }),
+    z.strictObject({ filename: z.string(), contentType: z.string(), base64: z.string() }),
+    'What a user accessed over a period, as CSV (a patient’s access-log request; supervisors, admins).',
   ),
   'draft.save': method(
     z.strictObject({ caseId: IdSchema, baseVersion: z.number().int().positive(), fields: ScreeningFieldsSchema }),

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 
-export const WORKSTATION_READS = ['case.open', 'case.print', 'case.export', 'case.search'] as const;
+/** Reads recorded on a workstation, and its lock and unlock (who left the screen, who came back). */
+export const WORKSTATION_READS = ['case.open', 'case.print', 'case.export', 'case.search', 'session.lock', 'session.unlock'] as const;
 
 export const RecordedReadSchema = z.strictObject({
   /** The workstation's id of this read: sent twice, kept once. */
@@ -53,4 +54,9 @@ export const ACCESS_ACTION_LABELS: Record<string, string> = {
   'report.download': 'Rapport téléchargé',
   'hub.messages': 'Messages Hub Santé du dossier',
   'agenda.bookings': 'Réservations de l’agenda consultées',
+  'session.lock': 'Poste verrouillé',
+  'session.unlock': 'Poste déverrouillé',
 };
+
+/** Reads sent to the server in one request at most. */
+export const MAX_READS_PER_PUSH = 500;

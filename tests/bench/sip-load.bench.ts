@@ -22,7 +22,7 @@ async function agentPage(browser: Browser, station: Station, login: string): Pro
   // An ARM on a headset: auto-answer on (the desk's setting, as the UI stores it).
   await context.addInitScript(() => localStorage.setItem('permanence.audio', JSON.stringify({ autoAnswer: true })));
   const page = await context.newPage();
-  await page.goto(station.host.url);
+  await page.goto(station.host.launchUrl());
   await page.getByLabel('Identifiant').fill(login);
   await page.getByLabel('Mot de passe').fill(`${login}-password`);
   await page.getByRole('button', { name: 'Se connecter' }).click();

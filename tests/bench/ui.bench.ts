@@ -44,7 +44,7 @@ async function measure(waiting: number, events: number): Promise<number[]> {
     await core.registry.call('session.login', { displayName: 'Banc Mesure', role: 'physician', department: '21' });
     await seed(core, waiting, 0);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'fr-FR' });
-    await page.goto(host.url);
+    await page.goto(host.launchUrl());
     await page.locator('#queue-title .count').filter({ hasText: String(waiting) }).waitFor();
     const durations: number[] = [];
     for (let i = 0; i < events; i++) {
@@ -79,7 +79,7 @@ async function armScenario(runs: number): Promise<{ keystrokes: number; steps: M
   try {
     await core.registry.call('session.login', { displayName: 'Banc ARM', role: 'arm', department: '21' });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'fr-FR' });
-    await page.goto(host.url);
+    await page.goto(host.launchUrl());
     await page.getByText('Banc ARM').waitFor();
     const k = page.keyboard;
     let count = 0;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../src-shared/contract/events.js';
 import type { CaseSummary, RegulationCase } from '../../src-shared/schemas/case.js';
-import { ipcTransport, memoryTransport, webTransport, type TransportHarness } from '../fixtures/transports.js';
+import { ipcTransport, memoryTransport, launchCookie, webTransport, type TransportHarness } from '../fixtures/transports.js';
 import { isTrustedSenderUrl } from '../../src-main/electron/ipc.js';
 
 const transports = [memoryTransport, webTransport, ipcTransport];
@@ -184,10 +184,15 @@ describe('web host boundary', () => {
   });
   afterAll(() => t.close());
 
-  const rawSocket = async (opts: { token?: string; origin?: string }) => {
+  let cookie = '';
+  beforeAll(async () => {
+    cookie = await launchCookie(t.host);
+  });
+  const rawSocket = async (opts: { cookie?: string; origin?: string; host?: string }) => {
     const { WebSocket } = await import('ws');
-    const ws = new WebSocket(`ws://127.0.0.1:${t.host.port}/bridge?token=${opts.token ?? t.host.token}`, {
+    const ws = new WebSocket(`ws://127.0.0.1:${t.host.port}/bridge`, {
       origin: opts.origin ?? t.host.url,
+      headers: { cookie: opts.cookie ?? cookie, ...(opts.host ? { host: opts.host } : {}) },
     });
     return new Promise<import('ws').WebSocket>((resolve, reject) => {
       ws.once('open', () => resolve(ws));
@@ -201,9 +206,19 @@ describe('web host boundary', () => {
       ws.send(data);
     });
 
-  it('refuses a wrong token and a foreign origin', async () => {
-    await expect(rawSocket({ token: 'wrong' })).rejects.toThrow('HTTP 403');
+  it('refuses a socket without the launch cookie, whatever Origin a local process claims; a foreign origin; a foreign Host (DNS rebinding)', async () => {
+    await expect(rawSocket({ cookie: '' })).rejects.toThrow('HTTP 403');
+    await expect(rawSocket({ cookie: 'permanence_bridge=forged' })).rejects.toThrow('HTTP 403');
     await expect(rawSocket({ origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(rawSocket({ host: `evil.example:${t.host.port}` })).rejects.toThrow('HTTP 403');
+  });
+
+  it('spends a launch link once: a second client cannot use it again', async () => {
+    const link = t.host.launchUrl();
+    expect(await launchCookie(t.host, link)).toMatch(/^permanence_bridge=/);
+    await expect(launchCookie(t.host, link)).rejects.toThrow('HTTP 403');
+    const first = await fetch(t.host.launchUrl(), { redirect: 'manual' });
+    expect(first.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
   });
 
   it('answers malformed frames with a typed error and keeps serving', async () => {
@@ -225,15 +240,31 @@ describe('web host boundary', () => {
     again.close();
   });
 
-  it('serves the page with the token and a strict CSP, and refuses path traversal', async () => {
-    const res = await fetch(`${t.host.url}/`);
+  it('serves the page only to the launched browser, with a strict CSP and no secret in it; refuses path traversal; a malformed address is a 400', async () => {
+    expect((await fetch(`${t.host.url}/`)).status).toBe(403);
+    const res = await fetch(`${t.host.url}/`, { headers: { cookie } });
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(await res.text()).toContain(`content="${t.host.token}"`);
-    const traversal = await fetch(`${t.host.url}/..%2f..%2f..%2f..%2fetc%2fhost.conf`);
+    const page = await res.text();
+    expect(page).toContain('<title>Permanence</title>');
+    expect(page).not.toContain('permanence-token');
+    expect(page).not.toContain(cookie.split('=')[1]);
+    const traversal = await fetch(`${t.host.url}/..%2f..%2f..%2f..%2fetc%2fhost.conf`, { headers: { cookie } });
     expect(traversal.status).toBe(403);
     // Extension-less paths are client-side routes: they get the app page, never a file outside it.
-    const route = await fetch(`${t.host.url}/..%2f..%2fetc%2fpasswd`);
+    const route = await fetch(`${t.host.url}/..%2f..%2fetc%2fpasswd`, { headers: { cookie } });
     expect(await route.text()).not.toContain('root:');
+    expect((await fetch(`${t.host.url}/%E0%A4%A`)).status).toBe(400);
+    // A page fetched under another host name (DNS rebinding): refused (fetch cannot set Host; http can).
+    const { request } = await import('node:http');
+    const rebound = await new Promise<number>((resolve, reject) =>
+      request({ host: '127.0.0.1', port: t.host.port, path: '/', headers: { host: `rebound.example:${t.host.port}`, cookie } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end(),
+    );
+    expect(rebound).toBe(400);
   });
 });
 

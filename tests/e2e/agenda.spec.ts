@@ -58,7 +58,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const adminStation = await openStation(server.url);
     stations.push(adminStation);
     const admin = await stationPage(browser);
-    await admin.goto(adminStation.host.url);
+    await admin.goto(adminStation.host.launchUrl());
     await serverLogin(admin, 'admin1');
     await admin.getByRole('button', { name: 'Effecteurs et partenaires' }).click();
     const orgForm = admin.getByRole('form', { name: 'Organisation partenaire' });
@@ -123,11 +123,17 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const sasStation = await openStation(server.url);
     stations.push(sasStation);
     const sas = await stationPage(browser);
-    await sas.goto(sasStation.host.url);
+    await sas.goto(sasStation.host.launchUrl());
     await serverLogin(sas, 'dr11');
     await expect(sas.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
-    await sas.getByRole('button', { name: 'Agenda partagé' }).click();
+    // A partner organisation's user sees the agenda and nothing of the center: no queue, no case,
+    // no duty directory, no statistics; its workstation holds no case.
     const agenda = sas.getByRole('region', { name: 'Agenda partagé' });
+    await expect(agenda).toBeVisible();
+    await expect(sas.getByText('Organisation partenaire : sas-21')).toBeVisible();
+    for (const name of ['Annuaire de garde', 'Statistiques', 'Nouveau dossier']) await expect(sas.getByRole('button', { name })).toHaveCount(0);
+    await expect(sas.getByRole('region', { name: /File de régulation/ })).toHaveCount(0);
+    expect(sasStation.core.store.countCases()).toBe(0);
     await agenda.getByLabel('Secteur').selectOption({ label: 'S1 — Dijon' });
     await agenda.getByLabel('Quand').selectOption({ label: '48 prochaines heures' });
     const row = agenda.getByRole('row', { name: /Inès MOREL/ });
@@ -163,7 +169,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const drStation = await openStation(server.url);
     stations.push(drStation);
     const drPage = await stationPage(browser);
-    await drPage.goto(drStation.host.url);
+    await drPage.goto(drStation.host.launchUrl());
     await serverLogin(drPage, 'dr1');
     await expect(drPage.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     const dr = new WorkstationPage(drPage);
@@ -197,7 +203,7 @@ test('a SAS regulator books a place in a range the effector published; the effec
     const supStation = await openStation(server.url);
     stations.push(supStation);
     const sup = await stationPage(browser, { viewport: { width: 1600, height: 1100 } });
-    await sup.goto(supStation.host.url);
+    await sup.goto(supStation.host.launchUrl());
     await serverLogin(sup, 'sup1');
     await sup.getByRole('button', { name: 'Offre de soins' }).click();
     const offer = sup.getByRole('region', { name: 'Offre de soins non programmés' });

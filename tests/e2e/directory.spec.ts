@@ -33,7 +33,7 @@ test('an admin imports the duty directory; a physician decides with it', async (
   const adminPage = await stationPage(browser);
   const drPage = await stationPage(browser);
   try {
-    await adminPage.goto(stations[0]!.host.url);
+    await adminPage.goto(stations[0]!.host.launchUrl());
     await login(adminPage, 'admin1');
     await expect(adminPage.getByRole('region', { name: 'Annuaire de garde' })).toContainText('vide : rien n’a encore été importé');
 
@@ -60,7 +60,7 @@ test('an admin imports the duty directory; a physician decides with it', async (
 
     // The physician's workstation received it; a case in Talant is in the DIJ sector.
     const dr = stations[1]!.core;
-    await drPage.goto(stations[1]!.host.url);
+    await drPage.goto(stations[1]!.host.launchUrl());
     await login(drPage, 'dr1');
     await drPage.getByRole('button', { name: 'Annuaire de garde' }).click();
     const drDirectory = drPage.getByRole('region', { name: 'Annuaire de garde' });

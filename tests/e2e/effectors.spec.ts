@@ -42,7 +42,7 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
     const armPage = await stationPage(browser);
     const drPage = await stationPage(browser);
     for (const [page, station, login] of [[armPage, armStation, 'arm1'], [drPage, drStation, 'dr1']] as const) {
-      await page.goto(station.host.url);
+      await page.goto(station.host.launchUrl());
       await serverLogin(page, login);
       await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     }
@@ -176,7 +176,7 @@ test('consultation: the accepting doctor’s practice fills the place, and nobod
     const drStation = await openStation(server.url);
     stations.push(drStation);
     const drPage = await stationPage(browser);
-    await drPage.goto(drStation.host.url);
+    await drPage.goto(drStation.host.launchUrl());
     await serverLogin(drPage, 'dr1');
     await expect(drPage.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     const phone = await effectorPage(browser, server.url, doctor.id);

@@ -25,7 +25,7 @@ export const test = base.extend<{ shell: ShellHost }>({
     let host = await startWebHost({ core, staticDir: STATIC, port: 0 });
     const shell: ShellHost = {
       get url() {
-        return host.url;
+        return host.launchUrl();
       },
       dataDir: dir.path,
       get host() {

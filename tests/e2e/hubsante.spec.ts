@@ -58,7 +58,7 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
 
     station = await openStation(server.url);
     const page = await stationPage(browser);
-    await page.goto(station.host.url);
+    await page.goto(station.host.launchUrl());
     await serverLogin(page, 'dr1');
     await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     await expect(page.getByRole('button', { name: /Hub Santé : connecté/ })).toBeVisible();
@@ -184,7 +184,7 @@ test('transfer to the SAMU with its delivery steps, and a case handed over by th
     const supPage = await stationPage(browser);
     const supStation = await openStation(server.url);
     try {
-      await supPage.goto(supStation.host.url);
+      await supPage.goto(supStation.host.launchUrl());
       await serverLogin(supPage, 'sup1');
       await supPage.getByRole('button', { name: /Hub Santé : connecté/ }).click();
       const view = supPage.getByRole('region', { name: 'Hub Santé' });

@@ -39,8 +39,9 @@ test('Escape in a select or a note keeps the case open; closing it keeps the hal
   await expect(page.getByLabel('Note clinique')).toHaveValue('Douleur abdominale depuis ce matin, pas de fièvre, a pris du parac');
   await expect(page.getByText('Note non envoyée, restaurée')).toBeVisible();
   // And after a restart of the whole workstation too.
+  // A restarted host forgets its browsers: the workstation is opened again by its launch link.
   await shell.restart();
-  await page.reload();
+  await page.goto(shell.url);
   await ws.login('Claire Roux', 'Médecin régulateur');
   await page.getByRole('list', { name: 'Dossiers récents' }).getByRole('button').first().click();
   await expect(page.getByLabel('Note clinique')).toHaveValue(/a pris du parac$/);

@@ -63,9 +63,9 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
   const supPage = await stationPage(browser);
   const patient = await ScriptedPhone.registered(SIP_WS_URL, '0612345678', 'patientpass');
   try {
-    await armPage.goto(stations[0]!.host.url);
-    await drPage.goto(stations[1]!.host.url);
-    await supPage.goto(stations[2]!.host.url);
+    await armPage.goto(stations[0]!.host.launchUrl());
+    await drPage.goto(stations[1]!.host.launchUrl());
+    await supPage.goto(stations[2]!.host.launchUrl());
     await login(armPage, 'arm1');
     await login(drPage, 'dr1');
     await login(supPage, 'sup1');
@@ -187,7 +187,7 @@ test('a half-filled form survives the workstation going down', async ({ page }) 
   let host = await startWebHost({ core, staticDir: STATIC, port: 0 });
   // Its own data folder: the workstation is restarted on it below.
   try {
-    await page.goto(host.url);
+    await page.goto(host.launchUrl());
     const ws = new WorkstationPage(page);
     await ws.login('Hélène Robert', 'ARM (assistant de régulation médicale)');
     await ws.openNewCase();
@@ -203,7 +203,7 @@ test('a half-filled form survives the workstation going down', async ({ page }) 
     await core.close();
     core = WorkstationCore.open({ dataDir: dir.path });
     host = await startWebHost({ core, staticDir: STATIC, port });
-    await page.goto(host.url);
+    await page.goto(host.launchUrl());
     await ws.login('Hélène Robert', 'ARM (assistant de régulation médicale)');
     await page.getByRole('list', { name: 'Dossiers récents' }).getByRole('button').first().click();
     await expect(page.locator('.case-header h2 .mono')).toHaveText(reference);

@@ -40,20 +40,20 @@ test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTM
   const wrongPage = await stationPage(browser);
   try {
     // A wrong SIP password is said plainly.
-    await wrongPage.goto(wrong.host.url);
+    await wrongPage.goto(wrong.host.launchUrl());
     await new WorkstationPage(wrongPage).login('Poste Test', 'ARM (assistant de régulation médicale)');
     await expect(wrongPage.getByRole('alert').filter({ hasText: 'Identifiants téléphoniques refusés' })).toBeVisible({ timeout: 10_000 });
 
-    await armPage.goto(arm.host.url);
+    await armPage.goto(arm.host.launchUrl());
     await serverLogin(armPage, 'arm1');
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText('arm1', { timeout: 10_000 });
     // The supervisor watches the agents' states.
-    await supPage.goto(sup.host.url);
+    await supPage.goto(sup.host.launchUrl());
     await serverLogin(supPage, 'sup1');
     const agents = supPage.getByRole('region', { name: 'Agents du centre' });
     await expect(agents.getByRole('listitem').filter({ hasText: 'ARM 1' })).toContainText('Disponible');
 
-    await patientPage.goto(patient.host.url);
+    await patientPage.goto(patient.host.launchUrl());
     await new WorkstationPage(patientPage).login('Téléphone du patient', 'ARM (assistant de régulation médicale)');
     await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     await patientPage.getByLabel('Numéro ou poste').fill('arm1');
@@ -137,11 +137,11 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
   const [armPage, drPage, patientPage] = pages as [Page, Page, Page];
   try {
     for (const [page, st, who] of [[armPage, arm, 'arm1'], [drPage, dr, 'dr1']] as const) {
-      await page.goto(st.host.url);
+      await page.goto(st.host.launchUrl());
       await serverLogin(page, who);
       await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     }
-    await patientPage.goto(patient.host.url);
+    await patientPage.goto(patient.host.launchUrl());
     await new WorkstationPage(patientPage).login('Téléphone du patient', 'ARM (assistant de régulation médicale)');
     await expect(patientPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
 
@@ -194,7 +194,7 @@ test('an ARM on a headset: the ringtone rings, the devices can be chosen, and au
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
   const page = await stationPage(browser);
   try {
-    await page.goto(arm.host.url);
+    await page.goto(arm.host.launchUrl());
     await serverLogin(page, 'arm1');
     await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     const ringing = () => page.evaluate(() => (window as unknown as { permanencePhone: { ringing: boolean } }).permanencePhone.ringing);
@@ -248,9 +248,9 @@ test('two lines, then an attended transfer with a three-way conference: the call
   const dr = await stationPage(browser);
   const statsOf = (page: Page) => page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0));
   try {
-    await arm.goto(armStation.host.url);
+    await arm.goto(armStation.host.launchUrl());
     await serverLogin(arm, 'arm1');
-    await dr.goto(drStation.host.url);
+    await dr.goto(drStation.host.launchUrl());
     await serverLogin(dr, 'dr1');
     for (const p of [arm, dr]) await expect(p.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
 
@@ -325,7 +325,7 @@ test('the workstation’s link to the SIP server drops in the middle of a call: 
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
   const arm = await stationPage(browser);
   try {
-    await arm.goto(station.host.url);
+    await arm.goto(station.host.launchUrl());
     await serverLogin(arm, 'arm1');
     await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     const a = await trunk.call({ from: '0633333333', to: 'arm1' });
@@ -367,7 +367,7 @@ test('Kamailio is killed and restarted during a call: the audio goes on and the 
   const arm = await stationPage(browser);
   const services = resolve(import.meta.dirname, '../../scripts/services.sh');
   try {
-    await arm.goto(station.host.url);
+    await arm.goto(station.host.launchUrl());
     await serverLogin(arm, 'arm1');
     await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
     const a = await trunk.call({ from: '0644444444', to: 'arm1' });
@@ -412,7 +412,7 @@ test('a SIP server never reached since the start: "Téléphonie non démarrée",
   const station = await openStation(server.url, { telephonyOrigins: [nowhere] });
   const arm = await stationPage(browser);
   try {
-    await arm.goto(station.host.url);
+    await arm.goto(station.host.launchUrl());
     await serverLogin(arm, 'arm1');
     const line = arm.locator('.phone-state');
     await expect(line).toContainText('Téléphonie non démarrée', { timeout: 15_000 });

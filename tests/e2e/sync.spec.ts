@@ -31,8 +31,8 @@ test('the ARM creates a case, the physician sees it at once, takes it, and the A
   const armPage = await stationPage(browser);
   const drPage = await stationPage(browser);
   try {
-    await armPage.goto(hosts[0]!.host.url);
-    await drPage.goto(hosts[1]!.host.url);
+    await armPage.goto(hosts[0]!.host.launchUrl());
+    await drPage.goto(hosts[1]!.host.launchUrl());
     // A wrong password is refused with a clear message.
     await drPage.getByLabel('Identifiant').fill('dr1');
     await drPage.getByLabel('Mot de passe').fill('mauvais');

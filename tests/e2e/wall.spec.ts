@@ -53,7 +53,7 @@ async function seedHistory(url: string): Promise<{ day: string; received: number
 }
 
 async function armReady(page: Page, station: Station, login: string) {
-  await page.goto(station.host.url);
+  await page.goto(station.host.launchUrl());
   await serverLogin(page, login);
   await expect(page.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toContainText(login, { timeout: 10_000 });
 }
@@ -88,7 +88,7 @@ test('the wall screen follows scripted callers and ARMs live, and says when its 
     await armReady(page1, arm1, 'arm1');
     await armReady(page2, arm2, 'arm2');
     // The TV: opened once on the wall address, logged in once as the supervisor; nothing to click after.
-    await tv.goto(`${wall.host.url}/?vue=mur`);
+    await tv.goto(wall.host.launchUrl('/?vue=mur'));
     await serverLogin(tv, 'sup1');
     const waiting = tv.getByTestId('wall-waiting');
     await expect(waiting).toHaveText('0');
@@ -146,7 +146,7 @@ test('a supervisor reads the month’s statistics with their definitions and dow
   try {
     const seeded = await seedHistory(server.url);
     const page = await stationPage(browser, { acceptDownloads: true, viewport: { width: 1600, height: 1000 } });
-    await page.goto(sup.host.url);
+    await page.goto(sup.host.launchUrl());
     await serverLogin(page, 'sup1');
     await page.getByRole('button', { name: 'Statistiques' }).click();
     const calls = page.getByRole('table', { name: 'Appels' });

@@ -44,8 +44,9 @@ test('an ARM logs in, opens a case with the keyboard, reloads and finds it again
   await expect(steps.last()).toContainText('envoi en régulation');
 
   // Restart the whole workstation (web host and core) on the same data folder: nothing is lost.
+  // A restarted host forgets its browsers: the workstation is opened again by its launch link.
   await shell.restart();
-  await page.reload();
+  await page.goto(shell.url);
   await ws.login('Alice Martin', 'ARM (assistant de régulation médicale)');
   await expect(queue.getByText('DUPONT Jeanne')).toBeVisible();
 });

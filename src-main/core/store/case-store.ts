@@ -8,6 +8,7 @@
  * one transaction; server events are applied in sequence order with the cursor in the same
  * transaction as the data it covers.
  */
+import type { RecordedRead } from '../../../src-shared/schemas/access-audit.js';
 import type { Statement } from 'better-sqlite3';
 import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
@@ -580,6 +581,23 @@ export class CaseStore {
 
   removeCallReports(ids: readonly string[]): void {
     const del = this.db.prepare('DELETE FROM call_report_outbox WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+  }
+
+  /** Keep a read of patient data until the server's access audit has it. */
+  queueRead(read: RecordedRead, userId: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO read_outbox (id, user_id, read) VALUES (?, ?, ?)').run(read.id, userId, JSON.stringify(read));
+  }
+
+  pendingReads(limit: number, userId: string): RecordedRead[] {
+    const rows = this.db.prepare('SELECT read FROM read_outbox WHERE user_id = ? ORDER BY local_seq LIMIT ?').pluck().all(userId, limit) as string[];
+    return rows.map((r) => JSON.parse(r) as RecordedRead);
+  }
+
+  removeReads(ids: readonly string[]): void {
+    const del = this.db.prepare('DELETE FROM read_outbox WHERE id = ?');
     this.db.transaction(() => {
       for (const id of ids) del.run(id);
     })();

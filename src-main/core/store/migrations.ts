@@ -226,6 +226,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 11,
+    name: 'reads of patient data waiting for the access audit',
+    sql: `
+      -- A case opened, printed, exported, a search that showed patients: kept until the server's
+      -- access audit has it (offline reads are sent later), under the reader's name.
+      CREATE TABLE read_outbox (
+        local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        read TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -13,6 +13,7 @@ import type { AvailabilityProfile, EffectorRequest } from '../../../src-shared/s
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { CenterCallSchema, MAX_CALL_REPORTS_PER_PUSH, type CenterCall } from '../../../src-shared/schemas/call-log.js';
+import { MAX_READS_PER_PUSH } from '../../../src-shared/schemas/access-audit.js';
 import {
   CaseHistoryResponseSchema,
   LoginResponseSchema,
@@ -147,6 +148,7 @@ export class SyncClient {
       if (this.stopped) return;
       void this.push();
       void this.pushCallReports();
+      void this.pushReads();
       this.later(tick, 5_000);
     };
     this.later(tick, 5_000);
@@ -160,15 +162,17 @@ export class SyncClient {
     this.timers.clear();
     this.ws?.terminate();
     this.ws = null;
-    await Promise.allSettled([this.pulling, this.pushRun, this.callReportsRun]);
+    await Promise.allSettled([this.pulling, this.pushRun, this.callReportsRun, this.readsRun]);
   }
 
   /** Before a logout: push this user's pending work, waiting at most `timeoutMs`. */
   async flush(timeoutMs: number): Promise<boolean> {
     const end = this.now() + timeoutMs;
-    const left = () => this.options.store.countPendingMutations(this.options.authorUserId) + this.options.store.pendingCallReports(1, this.options.authorUserId ?? '').length;
+    const author = this.options.authorUserId ?? '';
+    const left = () =>
+      this.options.store.countPendingMutations(this.options.authorUserId) + this.options.store.pendingCallReports(1, author).length + this.options.store.pendingReads(1, author).length;
     while (left() > 0 && this.now() < end && !this.stopped) {
-      await Promise.allSettled([this.push(), this.pushCallReports()]);
+      await Promise.allSettled([this.push(), this.pushCallReports(), this.pushReads()]);
       if (left() > 0) await new Promise((r) => setTimeout(r, 100));
     }
     return left() === 0;
@@ -598,33 +602,53 @@ export class SyncClient {
   // ---- call log ----------------------------------------------------------------------------
 
   private callReportsRun: Promise<void> | null = null;
+  private readsRun: Promise<void> | null = null;
 
   /** Push the call reports kept locally, oldest first; on failure they wait for the next try. */
   pushCallReports(): Promise<void> {
     if (this.callReportsRun) return this.callReportsRun;
     // Cleared once settled, never before it is stored (an empty outbox settles at once).
-    const run = this.doPushCallReports().finally(() => {
+    const run = this.drain(
+      () => this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH, this.options.authorUserId ?? ''),
+      (reports) => this.request('POST', '/api/calls', z.strictObject({ recorded: z.number().int() }), { reports }),
+      (ids) => this.options.store.removeCallReports(ids),
+      () => void this.pushCallReports(),
+    ).finally(() => {
       if (this.callReportsRun === run) this.callReportsRun = null;
     });
     this.callReportsRun = run;
     return run;
   }
 
-  private doPushCallReports(): Promise<void> {
-    return (async () => {
-      try {
-        for (;;) {
-          const batch = this.options.store.pendingCallReports(MAX_CALL_REPORTS_PER_PUSH, this.options.authorUserId ?? '');
-          if (batch.length === 0 || this.stopped) return;
-          await this.request('POST', '/api/calls', z.strictObject({ recorded: z.number().int() }), { reports: batch });
-          this.options.store.removeCallReports(batch.map((r) => r.id));
-        }
-      } catch (error) {
-        if (this.stopped) return;
-        this.setConnection('offline', (error as Error).message);
-        this.later(() => void this.pushCallReports(), this.backoff());
+  /** Push the reads of patient data recorded here to the server's access audit, oldest first. */
+  pushReads(): Promise<void> {
+    if (this.readsRun) return this.readsRun;
+    const run = this.drain(
+      () => this.options.store.pendingReads(MAX_READS_PER_PUSH, this.options.authorUserId ?? ''),
+      (reads) => this.request('POST', '/api/audit/reads', z.strictObject({ recorded: z.number().int() }), { reads }),
+      (ids) => this.options.store.removeReads(ids),
+      () => void this.pushReads(),
+    ).finally(() => {
+      if (this.readsRun === run) this.readsRun = null;
+    });
+    this.readsRun = run;
+    return run;
+  }
+
+  /** Sends an outbox batch by batch; removed once the server has each; on failure, retried with backoff. */
+  private async drain<T extends { id: string }>(pending: () => T[], send: (batch: T[]) => Promise<unknown>, remove: (ids: string[]) => void, retry: () => void): Promise<void> {
+    try {
+      for (;;) {
+        const batch = pending();
+        if (batch.length === 0 || this.stopped) return;
+        await send(batch);
+        remove(batch.map((r) => r.id));
       }
-    })();
+    } catch (error) {
+      if (this.stopped) return;
+      this.setConnection('offline', (error as Error).message);
+      this.later(retry, this.backoff());
+    }
   }
 
   async liveCalls(): Promise<CenterCall[]> {

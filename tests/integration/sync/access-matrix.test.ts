@@ -165,13 +165,13 @@ describe('who may call each route', () => {
     expect((await fetch(`${ts.url}/api/logout`, { method: 'POST' })).status).toBe(401);
   });
 
-  it('a partner organisation’s directory holds the sectors only, and its stream no case', async () => {
+  it('a partner organisation’s directory holds the sectors and the agenda’s doctors, not the duty rota nor the pharmacies', async () => {
     const res = await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('partner')}` } });
-    const dir = (await res.json()) as { sectors: unknown[]; effectors: unknown[]; onCall: unknown[]; pharmacies: unknown[] };
+    const dir = (await res.json()) as { sectors: unknown[]; effectors: { id: string }[]; onCall: unknown[]; pharmacies: unknown[] };
     expect(dir.sectors.length).toBeGreaterThan(0);
-    expect([dir.effectors, dir.onCall, dir.pharmacies]).toEqual([[], [], []]);
-    const full = (await (await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('arm')}` } })).json()) as { effectors: unknown[] };
-    expect(full.effectors).toHaveLength(1);
+    expect([dir.onCall, dir.pharmacies]).toEqual([[], []]);
+    expect(dir.effectors.map((e) => e.id)).toEqual([doctor.id]);
+    expect((await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('effector')}` } })).status).toBe(403);
   });
 
   it('a token goes in the Authorization header only: one in the address is refused on every route', async () => {

@@ -392,6 +392,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         if (!c && phoneNumber) c = await call('case.open', { line });
         if (!c) return null;
         set({ current: c, currentHistory: [], error: null, notice: `Dossier ${c.reference} ouvert.` });
+        void bridge.invoke('audit.recordRead', { caseId: c.id, action: 'case.open' });
         await loadCase(c.id);
         return c.id;
       },

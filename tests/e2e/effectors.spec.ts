@@ -151,6 +151,23 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
     await pageT.getByRole('button', { name: 'Supprimer' }).click();
     await expect(effectorsTable.getByRole('row', { name: /Hélène GARNIER/ })).toContainText('disponible : visites et consultations');
 
+    // A supervisor reads who accessed the case: the ARM, the physician, the colleague's identity reveal.
+    const supStation = await openStation(server.url);
+    stations.push(supStation);
+    const supPage = await stationPage(browser);
+    await supPage.goto(supStation.host.launchUrl());
+    await serverLogin(supPage, 'sup1');
+    await supPage.getByRole('searchbox').fill('Fontaine');
+    await supPage.getByRole('button', { name: /FONTAINE Odile/ }).first().click();
+    const accesses = supPage.getByRole('region', { name: 'Accès au dossier' });
+    await accesses.getByRole('button', { name: 'Qui a consulté ce dossier ?' }).click();
+    await expect(accesses.getByRole('row', { name: /ARM 1 ARM Dossier ouvert à l’écran/ })).toBeVisible();
+    await expect(accesses.getByRole('row', { name: /DR 1 Médecin régulateur Dossier ouvert à l’écran/ })).toBeVisible();
+    await expect(accesses.getByRole('row', { name: /Dr Marc BONNET Médecin effecteur Identité révélée au médecin effecteur/ })).toBeVisible();
+    await expect(accesses.getByRole('row', { name: /SUP 1 Superviseur Dossier ouvert à l’écran/ })).toBeVisible();
+    await accesses.scrollIntoViewIfNeeded();
+    await supPage.screenshot({ path: `${SHOTS}/case-accesses.png` });
+
     // Nothing of it is kept on the phones, during the session or after it.
     for (const p of [pageT, page2]) expect(await nothingStored(p)).toEqual({ local: 0, session: 0, idb: 0, caches: 0, serviceWorkers: 0 });
     await page2.getByRole('button', { name: 'Se déconnecter' }).click();

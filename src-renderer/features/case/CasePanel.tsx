@@ -21,6 +21,7 @@ import { RegulationSection } from './RegulationSection';
 import { Timeline } from './Timeline';
 import { CaseCalls } from './CaseCalls';
 import { HubCasePanel } from '../hubsante/HubCasePanel';
+import { CaseAccesses } from '../audit/CaseAccesses';
 import { TreatingDoctorField } from './TreatingDoctorField';
 import { checkScreeningFields, isoToday, TEXT_LIMITS, type FieldPath } from '../../../src-shared/domain/screening-check';
 import { TextCounter } from '../../ui/TextCounter';
@@ -500,6 +501,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
         <RegulationSection key={`regulation-${current.id}`} current={current} mine={current.takenBy?.userId === session?.actor.userId} />
       ) : null}
       <Timeline history={history} synced={syncEnabled} />
+      {session?.actor.role === 'supervisor' && session.mode === 'server' ? <CaseAccesses key={`accesses-${current.id}`} caseId={current.id} /> : null}
     </section>
   );
 });

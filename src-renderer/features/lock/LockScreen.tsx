@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApp } from '../../app/context';
-import { ROLE_LABELS } from '../../ui/labels';
+import { ROLE_SHORT_LABELS } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 
 export function LockScreen() {
@@ -38,12 +38,12 @@ export function LockScreen() {
       <form className="login-card" onSubmit={(e) => void submit(e)} aria-label="Déverrouiller le poste">
         <h1 id="lock-title">Poste verrouillé</h1>
         <p>
-          Session de <strong>{session.actor.displayName}</strong> ({ROLE_LABELS[session.actor.role]}) — verrouillée après inactivité.
+          Session de <strong>{session.actor.displayName}</strong> ({ROLE_SHORT_LABELS[session.actor.role]}), verrouillée après inactivité.
         </p>
         {call && call.state === 'active' ? (
           <div className="lock-call" role="status">
             <span>
-              Appel en cours — {formatDuration(now - (call.answeredAt ?? call.arrivedAt))}
+              Appel en cours <span className="mono nowrap">{formatDuration(now - (call.answeredAt ?? call.arrivedAt))}</span>
             </span>
             <button type="button" className="danger" onClick={() => void hangup(call.callId)}>
               Raccrocher
@@ -82,7 +82,7 @@ export function LockScreen() {
 
 const formatDuration = (ms: number) => {
   const s = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
 /** Locks the workstation after `seconds` without a key, a click, a touch or a wheel. */

@@ -187,6 +187,7 @@ export function StatsPanel() {
         ) : null}
         {role === 'admin' && amounts ? <IncentiveForm initial={amounts} onSaved={setAmounts} /> : null}
       </section>
+      <UserAccessReport onProblem={setProblem} />
       <details className="stats-definitions" open>
         <summary>Définitions</summary>
         <dl>
@@ -238,6 +239,42 @@ function IncentiveForm({
       </label>
       <button type="submit">Enregistrer les montants</button>
       {message ? <span role="status">{message}</span> : null}
+    </form>
+  );
+}
+
+/**
+ * A patient asks who accessed his record, or the data-protection officer checks a user: what one
+ * user accessed over a period, as CSV (each line: when, who, role, organisation, workstation,
+ * address, action, case, detail, reason).
+ */
+function UserAccessReport({ onProblem }: { onProblem(message: string | null): void }) {
+  const bridge = useApp((s) => s.bridge);
+  const [login, setLogin] = useState('');
+  const [from, setFrom] = useState(() => localDay(new Date(Date.now() - 30 * 86_400_000)));
+  const [to, setTo] = useState(() => localDay(new Date()));
+  return (
+    <form
+      className="stats-form"
+      aria-label="Accès d’un utilisateur"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void bridge.invoke('audit.userReport', { login: login.trim(), from, to }).then((r) => {
+          if (r.ok) {
+            download(r.value);
+            onProblem(null);
+          } else onProblem(r.error.message);
+        });
+      }}
+    >
+      <h3>Accès d’un utilisateur aux dossiers</h3>
+      <label>
+        Identifiant (ou effector:RPPS)
+        <input value={login} onChange={(e) => setLogin(e.target.value)} required maxLength={100} />
+      </label>
+      <DateField label="Du" name="access-from" value={from} onChange={setFrom} />
+      <DateField label="au" name="access-to" value={to} onChange={setTo} />
+      <button type="submit">Télécharger (CSV)</button>
     </form>
   );
 }

@@ -29,6 +29,7 @@ import { needsRehash } from '../src-node-shared/password-hash.js';
 import { Sessions, type SessionEndReason } from './services/sessions.js';
 import { Audit } from './services/audit.js';
 import { LoginGuard } from './services/login-guard.js';
+import { passwordProblem } from './services/password-policy.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, type AccessControl, type Principal } from './http/access.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
@@ -101,14 +102,14 @@ const CreateUserSchema = z.strictObject({
   login: z.string().trim().min(1).max(100),
   displayName: z.string().trim().min(2).max(100),
   role: z.enum(ROLES),
-  password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
+  password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200),
 });
 
 const UpdateUserSchema = z.strictObject({
   displayName: z.string().trim().min(2).max(100).optional(),
   role: z.enum(ROLES).optional(),
   active: z.boolean().optional(),
-  password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200).optional(),
+  password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200).optional(),
 });
 
 const parse = parseInput;
@@ -345,6 +346,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.post('/api/admin/users', access({ staff: ADMIN }), async (req) => {
     const claims = await authenticate(req);
     const input = parse(CreateUserSchema, req.body);
+    const weak = await passwordProblem(input.password, [input.login, input.displayName, claims.tenant]);
+    if (weak) throw new ApiError(400, 'invalid_input', weak);
     let id: string;
     try {
       id = await createUser(db, { tenant: claims.tenant, ...input });
@@ -365,6 +368,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     if (!user) throw new ApiError(404, 'not_found', 'Utilisateur inconnu.');
     const reasons: SessionEndReason[] = [];
     if (input.password !== undefined) {
+      const weak = await passwordProblem(input.password, [login, user.display_name, claims.tenant]);
+      if (weak) throw new ApiError(400, 'invalid_input', weak);
       await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
       reasons.push('password_changed');
     }

@@ -16,6 +16,7 @@ import { needsRehash } from '../../src-node-shared/password-hash.js';
 import type { Sessions } from '../services/sessions.js';
 import type { Audit } from '../services/audit.js';
 import type { LoginGuard } from '../services/login-guard.js';
+import { passwordProblem } from '../services/password-policy.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, EFFECTOR_PREFIX, principal, type Principal } from '../http/access.js';
 import { EffectorRequests, type Changes } from '../services/effector-requests.js';
 import { Agenda, type AgendaActor } from '../services/agenda.js';
@@ -39,7 +40,7 @@ type Claims = Principal;
 const EFFECTOR = access({ effector: true });
 const AccountSchema = z.strictObject({
   effectorId: z.string().min(9).max(11),
-  password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200),
+  password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200),
 });
 
 export interface EffectorRoutes {
@@ -208,7 +209,10 @@ export async function registerEffectorRoutes(
     const claims = await regulator(req);
     const input = parseInput(AccountSchema, req.body);
     const dir = await service.directory(claims.tenant);
-    if (!dir.effectors.some((e) => e.id === input.effectorId)) throw new ApiError(404, 'not_found', 'Professionnel absent de l’annuaire : importez-le d’abord.');
+    const e = dir.effectors.find((x) => x.id === input.effectorId);
+    if (!e) throw new ApiError(404, 'not_found', 'Professionnel absent de l’annuaire : importez-le d’abord.');
+    const weak = await passwordProblem(input.password, [input.effectorId, e.lastName, e.firstName]);
+    if (weak) throw new ApiError(400, 'invalid_input', weak);
     await db.query(
       `INSERT INTO effector_accounts (tenant, effector_id, password_hash) VALUES ($1, $2, $3)
        ON CONFLICT (tenant, effector_id) DO UPDATE SET password_hash = EXCLUDED.password_hash, active = TRUE`,

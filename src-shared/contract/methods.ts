@@ -267,7 +267,7 @@ export const methods = {
   'agenda.bookings': method(z.strictObject({}), z.array(BookingSchema), 'Bookings of the last day and to come (a partner sees its own).'),
   'agenda.offer': method(z.strictObject({ from: IsoDateSchema, to: IsoDateSchema }), OfferFiguresSchema, 'Figures of the offer for supervisors: heat map, per doctor, per sector, incentives.'),
   'effectors.setAccount': method(
-    z.strictObject({ effectorId: z.string().min(9).max(11), password: z.string().min(8, 'mot de passe : 8 caractères au moins').max(200) }),
+    z.strictObject({ effectorId: z.string().min(9).max(11), password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200) }),
     z.strictObject({ effectorId: z.string() }),
     'Create or reset an effector’s password for the effector page (admin).',
   ),

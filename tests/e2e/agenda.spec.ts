@@ -3,6 +3,7 @@
  * partner organisation (the SAS) finds it and books a place, the effector's page shows the booking
  * live; a supervisor looks at the offer (heat map, per doctor, sectors without a slot).
  */
+import { effectorPassword } from '../fixtures/effectors.js';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
 import { test, expect } from '@playwright/test';
@@ -78,8 +79,8 @@ test('a SAS regulator books a place in a range the effector published; the effec
     await access.getByLabel('Médecin effecteur').selectOption({ label: `Dr Inès MOREL (${doctors[0]!.id})` });
     await access.getByLabel('Mot de passe de la page effecteur').fill('court');
     await access.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect(admin.getByRole('alert').filter({ hasText: '8 caractères' })).toBeVisible();
-    await access.getByLabel('Mot de passe de la page effecteur').fill(`${doctors[0]!.id}-pass`);
+    await expect(admin.getByRole('alert').filter({ hasText: '12 caractères' })).toBeVisible();
+    await access.getByLabel('Mot de passe de la page effecteur').fill(effectorPassword(doctors[0]!.id));
     await access.getByRole('button', { name: 'Enregistrer' }).click();
     await expect(admin.getByRole('status').filter({ hasText: 'Mot de passe enregistré' })).toBeVisible();
     const cascade = admin.getByRole('form', { name: 'Délais de la cascade' });

@@ -3,6 +3,7 @@
  * on a central server or standalone, allowed to reach the project's Kamailio; and the login form
  * as a user fills it.
  */
+import { effectorPassword } from '../fixtures/effectors.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
@@ -80,12 +81,12 @@ export async function closeStationPages(): Promise<void> {
 
 export const PHONE_VIEWPORT = { viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-/** An effector's phone page on the central server, logged in (test accounts: `<RPPS>-pass`). */
+/** An effector's phone page on the central server, logged in (test accounts: effectorPassword(RPPS)). */
 export async function effectorPage(browser: Browser, serverUrl: string, rpps: string, query = ''): Promise<Page> {
   const page = await stationPage(browser, PHONE_VIEWPORT);
   await page.goto(`${serverUrl}/effecteur/?centre=${TENANT}${query}`);
   await page.getByLabel('RPPS').fill(rpps);
-  await page.getByLabel('Mot de passe').fill(`${rpps}-pass`);
+  await page.getByLabel('Mot de passe').fill(effectorPassword(rpps));
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
   return page;

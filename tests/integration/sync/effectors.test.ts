@@ -4,6 +4,7 @@
  * for the winner, the outcome and the report to the treating doctor only with consent,
  * availability, and bad input or wrong tokens refused.
  */
+import { effectorPassword } from '../../fixtures/effectors.js';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
@@ -213,7 +214,7 @@ describe('notification cascade', () => {
 
     const badLogin = await fetch(`${ts.url}/api/effector/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: TENANT, login: docs[0]!.id, password: 'wrong' }) });
     expect(badLogin.status).toBe(401);
-    const otherCenter = await fetch(`${ts.url}/api/effector/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'jura', login: docs[0]!.id, password: `${docs[0]!.id}-pass` }) });
+    const otherCenter = await fetch(`${ts.url}/api/effector/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'jura', login: docs[0]!.id, password: effectorPassword(docs[0]!.id) }) });
     expect(otherCenter.status).toBe(401);
 
     // An effector's token opens no workstation route; a workstation token opens no effector route.

@@ -5,6 +5,7 @@
  * wrong passwords meet growing delays per account and per address (workstation and effector logins
  * alike), and every login says from which address.
  */
+import { effectorPassword } from '../../fixtures/effectors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawLogin, restartableServer, startTestServer, TENANT, type TestServer } from '../../fixtures/sync-harness.js';
 import { openWorkstation } from '../../fixtures/workstation.js';
@@ -121,7 +122,7 @@ describe('logins that resist guessing', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
-    const right = await request('POST', '/api/effector/login', { body: { tenant: TENANT, login: doctor.id, password: `${doctor.id}-pass` }, from: '100.64.0.50' });
+    const right = await request('POST', '/api/effector/login', { body: { tenant: TENANT, login: doctor.id, password: effectorPassword(doctor.id) }, from: '100.64.0.50' });
     expect(right.status).toBe(429);
   });
 

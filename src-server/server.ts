@@ -130,8 +130,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const tokens = new TokenService(options.tokenSecret, options.tokenTtlSeconds ?? 1800, now, options.tokenKeyVersion ?? 1);
   const sessionHours = options.sessionHours ?? 12;
   const sessions = new Sessions(db, now, { workstationHours: sessionHours, effectorHours: sessionHours, cacheMs: 2_000 });
-  const audit = new Audit(db, now);
-  const guard = new LoginGuard(db, options.loginLimits);
+  const audit = new Audit(db.relaxed, now);
+  const guard = new LoginGuard(db.relaxed, options.loginLimits);
   // Checked against for an unknown login: the same work as for a wrong password (timing tells nothing).
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
   const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
@@ -220,36 +220,29 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.post('/api/login', access({ public: 'ouverture de session' }), async (req) => {
     const input = parse(LoginRequestSchema, req.body);
     const account = `${input.tenant}:${input.login}`;
-    await guard.begin(account, req.ip);
-    const user = await findUser(db, input.tenant, input.login);
+    const [, user] = await Promise.all([guard.begin(account, req.ip), findUser(db, input.tenant, input.login)]);
     // The same work and the same answer for an unknown user and a wrong password.
-    const good = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash));
+    const good = await guard.check(req.ip, async () => verifyPassword(input.password, user?.password_hash ?? (await dummyHash)));
     if (!user || !user.active || !good) {
       req.log.warn({ tenant: input.tenant, login: input.login, address: req.ip, workstation: input.workstationId }, 'login refused');
       if (user) await audit.account(user.tenant, { actor: user.id, action: 'login.refused', address: req.ip, detail: { workstation: input.workstationId, inactive: !user.active } });
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
     }
-    await guard.succeeded(account, req.ip);
     if (needsRehash(user.password_hash)) await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
-    const { rows } = await db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>(
-      'SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1',
-      [user.tenant],
-    );
+    const [, { rows }, session] = await Promise.all([
+      guard.succeeded(account, req.ip),
+      db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>('SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1', [user.tenant]),
+      sessions.open({ tenant: user.tenant, principal: user.id, kind: 'workstation', workstation: input.workstationId, address: req.ip, method: 'password' }),
+    ]);
     const t = rows[0]!;
     const sip =
       t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_ha1
         ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, ha1: user.sip_ha1 }
         : null;
-    const session = await sessions.open({ tenant: user.tenant, principal: user.id, kind: 'workstation', workstation: input.workstationId, address: req.ip, method: 'password' });
-    const { token, expiresAt } = await tokens.issue('workstation', {
-      userId: user.id,
-      tenant: user.tenant,
-      role: user.role,
-      displayName: user.display_name,
-      workstationId: input.workstationId,
-      sessionId: session.id,
-    });
-    await audit.account(user.tenant, { actor: user.id, action: 'login', address: req.ip, detail: { workstation: input.workstationId, session: session.id } });
+    const [{ token, expiresAt }] = await Promise.all([
+      tokens.issue('workstation', { userId: user.id, tenant: user.tenant, role: user.role, displayName: user.display_name, workstationId: input.workstationId, sessionId: session.id }),
+      audit.account(user.tenant, { actor: user.id, action: 'login', address: req.ip, detail: { workstation: input.workstationId, session: session.id } }),
+    ]);
     req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId, address: req.ip }, 'login');
     return {
       token,

@@ -15,6 +15,12 @@ export interface Queryable {
 
 export interface SqlDatabase extends Queryable {
   readonly engine: 'postgres' | 'pglite';
+  /**
+   * The same database, for records whose commit need not wait for the disk: the access audit and
+   * the login counters (synchronous_commit off on PostgreSQL). A crash of PostgreSQL itself may
+   * lose the last fraction of a second of them; cases, events and sessions never go this way.
+   */
+  readonly relaxed: Queryable;
   /** Run `fn` in one transaction on one connection; rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -30,9 +36,19 @@ export async function openPostgres(connectionString: string): Promise<SqlDatabas
   // connection and opens another for the next query; callers see errors on their own queries.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL: idle connection lost (${error.message})`));
   await pool.query('SELECT 1');
+  const relaxedPool = new pg.default.Pool({ connectionString, max: 4, options: '-c synchronous_commit=off' });
+  relaxedPool.on('error', (error) => process.emitWarning(`PostgreSQL: idle connection lost (${error.message})`));
+  const on = (p: InstanceType<typeof pg.default.Pool>): Queryable['query'] => async (text, params, name) =>
+    p.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] }) as never;
   return {
     engine: 'postgres',
-    query: async (text, params, name) => pool.query(name ? { name, text, values: params as unknown[] } : { text, values: params as unknown[] }) as never,
+    query: on(pool),
+    relaxed: {
+      query: on(relaxedPool),
+      exec: async (sql) => {
+        await relaxedPool.query(sql);
+      },
+    },
     exec: async (sql) => {
       await pool.query(sql);
     },
@@ -55,7 +71,9 @@ export async function openPostgres(connectionString: string): Promise<SqlDatabas
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), relaxedPool.end()]);
+    },
   };
 }
 
@@ -63,12 +81,16 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlDataba
   const { PGlite, types } = await import('@electric-sql/pglite');
   const db = new PGlite(dataDir, { parsers: { [types.INT8]: (v: string) => Number(v) } });
   await db.waitReady;
+  const query: Queryable['query'] = async (text, params) => db.query(text, params) as never;
+  const exec = async (sql: string) => {
+    await db.exec(sql);
+  };
   return {
     engine: 'pglite',
-    query: async (text, params) => db.query(text, params) as never,
-    exec: async (sql) => {
-      await db.exec(sql);
-    },
+    query,
+    exec,
+    // In-process: one engine, one way of committing.
+    relaxed: { query, exec },
     transaction: (fn) =>
       db.transaction(async (tx) =>
         fn({

@@ -236,7 +236,7 @@ export async function registerEffectorRoutes(
     ]);
     const account = rows[0];
     // The same work for an unknown login as for a wrong password.
-    const good = await verifyPassword(input.password, account?.password_hash ?? (await deps.dummyHash));
+    const good = await deps.guard.check(req.ip, async () => verifyPassword(input.password, account?.password_hash ?? (await deps.dummyHash)));
     if (!account || !account.active || !good) {
       req.log.warn({ tenant: input.tenant, address: req.ip }, 'effector login refused');
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');

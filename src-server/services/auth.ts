@@ -43,6 +43,8 @@ const audience = (kind: TokenKind) => `permanence:${kind}`;
 export class TokenService {
   private readonly secret: Buffer;
   private readonly keys = new Map<string, Uint8Array>();
+  /** Tokens verified lately (a workstation presents the same one for half an hour): not verified again. */
+  private readonly verified = new Map<string, { kind: TokenKind; claims: TokenClaims & { expiresAt: number } }>();
   constructor(
     secret: string,
     readonly ttlSeconds: number,
@@ -79,6 +81,18 @@ export class TokenService {
   }
 
   async verify(token: string, kind: TokenKind): Promise<TokenClaims & { expiresAt: number }> {
+    const hit = this.verified.get(token);
+    if (hit && hit.kind === kind) {
+      if (hit.claims.expiresAt > this.now()) return hit.claims;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifySignature(token, kind);
+    if (this.verified.size >= 20_000) this.verified.clear();
+    this.verified.set(token, { kind, claims });
+    return claims;
+  }
+
+  private async verifySignature(token: string, kind: TokenKind): Promise<TokenClaims & { expiresAt: number }> {
     try {
       // The tenant and key version are read first, unverified, to pick the key that must verify them.
       const { kid } = decodeProtectedHeader(token);

@@ -30,6 +30,8 @@ import { Sessions, type SessionEndReason } from './services/sessions.js';
 import { Audit } from './services/audit.js';
 import { LoginGuard } from './services/login-guard.js';
 import { passwordProblem } from './services/password-policy.js';
+import { SecondFactor, securitySettingsOf, setSecuritySettings } from './services/second-factor.js';
+import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, type AccessControl, type Principal } from './http/access.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { ApiError, body, parseInput, stripToken } from './http/errors.js';
@@ -110,6 +112,8 @@ const UpdateUserSchema = z.strictObject({
   role: z.enum(ROLES).optional(),
   active: z.boolean().optional(),
   password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200).optional(),
+  /** The user lost his phone: his second factor is removed; he enrols a new one at his next login. */
+  resetSecondFactor: z.literal(true).optional(),
 });
 
 const parse = parseInput;
@@ -132,6 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const sessions = new Sessions(db, now, { workstationHours: sessionHours, effectorHours: sessionHours, cacheMs: 2_000 });
   const audit = new Audit(db.relaxed, now);
   const guard = new LoginGuard(db.relaxed, options.loginLimits);
+  const secondFactor = new SecondFactor(db, options.tokenSecret, now);
   // Checked against for an unknown login: the same work as for a wrong password (timing tells nothing).
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
   const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
@@ -228,11 +233,30 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       if (user) await audit.account(user.tenant, { actor: user.id, action: 'login.refused', address: req.ip, detail: { workstation: input.workstationId, inactive: !user.active } });
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
     }
+    // The second factor: the account's own, or an enrolment the center requires.
+    const security = await securitySettingsOf(db, user.tenant);
+    let factor: 'none' | 'checked' | 'enrol' = 'none';
+    if (user.totp_secret) {
+      if (!input.totp) throw new ApiError(401, 'second_factor_required', 'Code de l’application d’authentification requis.');
+      if (!(await secondFactor.check(user.id, user.totp_secret, input.totp))) {
+        await audit.account(user.tenant, { actor: user.id, action: 'login.refused', address: req.ip, detail: { workstation: input.workstationId, secondFactor: 'wrong code' } });
+        throw new ApiError(401, 'unauthenticated', 'Code incorrect ou déjà utilisé : attendez le suivant.');
+      }
+      factor = 'checked';
+    } else if (security.requireSecondFactor) factor = 'enrol';
     if (needsRehash(user.password_hash)) await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
     const [, { rows }, session] = await Promise.all([
       guard.succeeded(account, req.ip),
       db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>('SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1', [user.tenant]),
-      sessions.open({ tenant: user.tenant, principal: user.id, kind: 'workstation', workstation: input.workstationId, address: req.ip, method: 'password' }),
+      sessions.open({
+        tenant: user.tenant,
+        principal: user.id,
+        kind: 'workstation',
+        workstation: input.workstationId,
+        address: req.ip,
+        method: factor === 'checked' ? 'password+totp' : 'password',
+        enrolmentPending: factor === 'enrol',
+      }),
     ]);
     const t = rows[0]!;
     const sip =
@@ -248,6 +272,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       token,
       expiresAt,
       sessionEndsAt: session.expiresAt,
+      secondFactor: factor,
+      idleLockSeconds: security.idleLockSeconds[user.role],
       epoch: t.epoch,
       department: t.department,
       sip,
@@ -256,17 +282,45 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   });
 
   // The session is checked by the access hook (open, account unchanged): a new token of the same session.
-  app.post('/api/token/refresh', access({ staff: ALL_STAFF, partner: true }), async (req) => {
+  app.post('/api/token/refresh', access({ staff: ALL_STAFF, partner: true, duringEnrolment: true }), async (req) => {
     const p = principal(req);
     await sessions.touch(p.sessionId);
     return tokens.issue('workstation', { userId: p.userId, tenant: p.tenant, role: p.role, displayName: p.displayName, workstationId: p.workstationId, sessionId: p.sessionId });
   });
 
-  app.post('/api/logout', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => {
+  app.post('/api/logout', access({ staff: ALL_STAFF, partner: true, effector: true, duringEnrolment: true }), async (req) => {
     const p = principal(req);
     await sessions.end(p.tenant, p.sessionId, 'logout');
     await audit.account(p.tenant, { actor: p.userId, action: 'logout', address: p.address, detail: { session: p.sessionId, workstation: p.workstationId } });
     return { ok: true };
+  });
+
+  // The second factor: a secret shown once (QR code), confirmed by a first code. Any user may
+  // enrol; a session that must enrol may do only this.
+  app.post('/api/me/second-factor/enrol', access({ staff: ALL_STAFF, partner: true, duringEnrolment: true }), async (req) => {
+    const p = principal(req);
+    const enrolment = await secondFactor.enrol(p.userId, p.userId.slice(p.userId.indexOf(':') + 1), `Permanence (${p.tenant})`);
+    await audit.account(p.tenant, { actor: p.userId, action: 'second_factor.enrol', address: p.address });
+    return SecondFactorEnrolmentSchema.parse(enrolment);
+  });
+
+  app.post('/api/me/second-factor/confirm', access({ staff: ALL_STAFF, partner: true, duringEnrolment: true }), async (req) => {
+    const p = principal(req);
+    const { code } = parse(z.strictObject({ code: TotpCodeSchema }), req.body);
+    if (!(await secondFactor.confirm(p.userId, code))) throw new ApiError(400, 'invalid_input', 'Code incorrect : vérifiez l’heure du téléphone et saisissez le code affiché.');
+    await sessions.completeEnrolment(p.sessionId);
+    await audit.account(p.tenant, { actor: p.userId, action: 'second_factor.confirmed', address: p.address });
+    return { ok: true };
+  });
+
+  app.get('/api/settings/security', access({ staff: ALL_STAFF }), async (req) => securitySettingsOf(db, principal(req).tenant));
+
+  app.put('/api/settings/security', access({ staff: ADMIN }), async (req) => {
+    const p = principal(req);
+    const input = parse(SecuritySettingsSchema, req.body);
+    await setSecuritySettings(db, p.tenant, input, p.userId, now());
+    await audit.account(p.tenant, { actor: p.userId, action: 'settings.security', address: p.address, detail: input });
+    return securitySettingsOf(db, p.tenant);
   });
 
   // A browser's WebSocket cannot carry the Authorization header: it presents this one-time ticket.
@@ -375,6 +429,10 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       if (!input.active) reasons.push('deactivated');
     }
     if (input.displayName !== undefined) await db.query('UPDATE users SET display_name = $2 WHERE id = $1', [user.id, input.displayName]);
+    if (input.resetSecondFactor) {
+      await secondFactor.reset(user.id);
+      reasons.push('password_changed');
+    }
     const ended = reasons.length ? await sessions.endAllOf(claims.tenant, user.id, reasons[0]!) : 0;
     await audit.account(claims.tenant, {
       actor: claims.userId,

@@ -590,6 +590,29 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'second factor (TOTP) and the center security settings',
+    sql: `
+      -- The user's TOTP secret, sealed with a server key (AES-256-GCM): the one in use, the one
+      -- being enrolled (until a first code confirms it), and the last time step used (a code is
+      -- never accepted twice).
+      ALTER TABLE users ADD COLUMN totp_secret TEXT;
+      ALTER TABLE users ADD COLUMN totp_pending TEXT;
+      ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+      -- A session opened by a password alone where the center requires a second factor: it may
+      -- only enrol one, then it is a full session.
+      ALTER TABLE sessions ADD COLUMN enrolment_pending BOOLEAN NOT NULL DEFAULT false;
+      CREATE TABLE security_settings (
+        tenant TEXT PRIMARY KEY REFERENCES tenants (id),
+        require_second_factor BOOLEAN NOT NULL,
+        -- Idle time before a workstation locks, per role (seconds).
+        idle_lock_seconds JSONB NOT NULL,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

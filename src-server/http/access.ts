@@ -30,9 +30,20 @@ export interface Principal extends TokenClaims {
   expiresAt: number;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   address: string;
+  /** The session may only enrol a second factor. */
+  enrolmentPending: boolean;
 }
 
-export type Access = { public: string } | { staff?: readonly Role[]; partner?: boolean; effector?: boolean; refusal?: string };
+export type Access =
+  | { public: string }
+  | {
+      staff?: readonly Role[];
+      partner?: boolean;
+      effector?: boolean;
+      refusal?: string;
+      /** Open to a session that must first enrol its second factor (the enrolment itself, logout). */
+      duringEnrolment?: boolean;
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -101,6 +112,7 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
       organisation: session.organisation,
       effectorId: effector ? claims.userId.slice(EFFECTOR_PREFIX.length) : null,
       address: req.ip,
+      enrolmentPending: session.enrolmentPending,
     };
   };
 
@@ -141,6 +153,9 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
         // Refused by the route's rule (not by the case or the request): says so to whoever checks.
         { refusedBy: 'access-rule' },
       );
+    }
+    if (principal.enrolmentPending && !rule.duringEnrolment) {
+      throw new ApiError(403, 'second_factor_enrolment', 'Enrôlez d’abord votre second facteur (application d’authentification) : le centre l’exige.', { refusedBy: 'access-rule' });
     }
     req.principal = principal;
   });

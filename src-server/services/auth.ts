@@ -133,6 +133,8 @@ export interface UserRow {
   sip_username: string | null;
   sip_ha1: string | null;
   organisation_id: string | null;
+  /** Sealed TOTP secret (services/second-factor.ts), when the user enrolled one. */
+  totp_secret: string | null;
 }
 
 export async function findUser(db: Queryable, tenant: string, login: string): Promise<UserRow | undefined> {

@@ -26,6 +26,8 @@ export interface OpenSession {
   role: Role | 'effector';
   organisation: string | null;
   displayName: string;
+  /** Opened by a password alone where a second factor is required: it may only enrol one. */
+  enrolmentPending: boolean;
 }
 
 export interface SessionView {
@@ -56,6 +58,7 @@ interface Row {
   organisation_id: string | null;
   display_name: string | null;
   effector_active: boolean | null;
+  enrolment_pending: boolean;
 }
 
 export class Sessions {
@@ -67,14 +70,23 @@ export class Sessions {
     private readonly options: { workstationHours: number; effectorHours: number; cacheMs: number } = { workstationHours: 12, effectorHours: 12, cacheMs: 2_000 },
   ) {}
 
-  async open(s: { tenant: string; principal: string; kind: TokenKind; workstation: string; address: string | null; method: 'password' | 'psc'; acr?: string | null }): Promise<{ id: string; expiresAt: number }> {
+  async open(s: {
+    tenant: string;
+    principal: string;
+    kind: TokenKind;
+    workstation: string;
+    address: string | null;
+    method: 'password' | 'password+totp' | 'psc';
+    acr?: string | null;
+    enrolmentPending?: boolean;
+  }): Promise<{ id: string; expiresAt: number }> {
     const id = randomUUID();
     const at = this.now();
     const expiresAt = at + (s.kind === 'workstation' ? this.options.workstationHours : this.options.effectorHours) * 3600_000;
     await this.db.query(
-      `INSERT INTO sessions (id, tenant, principal, kind, workstation, address, method, acr, started_at, last_seen_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)`,
-      [id, s.tenant, s.principal, s.kind, s.workstation, s.address, s.method, s.acr ?? null, at, expiresAt],
+      `INSERT INTO sessions (id, tenant, principal, kind, workstation, address, method, acr, started_at, last_seen_at, expires_at, enrolment_pending)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)`,
+      [id, s.tenant, s.principal, s.kind, s.workstation, s.address, s.method, s.acr ?? null, at, expiresAt, s.enrolmentPending ?? false],
     );
     return { id, expiresAt };
   }
@@ -85,7 +97,7 @@ export class Sessions {
     const hit = this.cache.get(id);
     if (hit && at - hit.at < this.options.cacheMs) return hit.session && hit.session.expiresAt > at ? hit.session : null;
     const { rows } = await this.db.query<Row>(
-      `SELECT s.id, s.tenant, s.principal, s.kind, s.workstation, s.expires_at, s.ended_at,
+      `SELECT s.id, s.tenant, s.principal, s.kind, s.workstation, s.expires_at, s.ended_at, s.enrolment_pending,
               u.role, u.active, u.organisation_id, u.display_name, e.active AS effector_active
          FROM sessions s
          LEFT JOIN users u ON s.kind = 'workstation' AND u.id = s.principal
@@ -107,11 +119,18 @@ export class Sessions {
           role: r.kind === 'effector' ? 'effector' : r.role!,
           organisation: r.organisation_id,
           displayName: r.display_name ?? '',
+          enrolmentPending: r.enrolment_pending,
         }
       : null;
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(id, { at, session });
     return session;
+  }
+
+  /** The second factor is enrolled: the session becomes a full one. */
+  async completeEnrolment(id: string): Promise<void> {
+    await this.db.query('UPDATE sessions SET enrolment_pending = false, method = $2 WHERE id = $1', [id, 'password+totp']);
+    this.cache.delete(id);
   }
 
   /** A refresh: the session was used now (what the admin's list shows). */

@@ -26,6 +26,8 @@ export const LoginRequestSchema = z.strictObject({
   login: z.string().trim().min(1).max(100),
   password: z.string().min(1).max(200),
   workstationId: WorkstationIdSchema,
+  /** The authenticator app's code, when the account has a second factor. */
+  totp: z.string().regex(/^\d{6}$/, 'code à 6 chiffres').optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
@@ -70,6 +72,10 @@ export const LoginResponseSchema = z.strictObject({
   expiresAt: EpochMsSchema,
   /** When the server session ends whatever the refreshes (a shift): the offline session ends then too. */
   sessionEndsAt: EpochMsSchema.optional(),
+  /** 'enrol': the center requires a second factor this account has not enrolled yet (the session may only do that). */
+  secondFactor: z.enum(['none', 'checked', 'enrol']).optional(),
+  /** Idle time before this user's workstation locks (the center's setting for the role). */
+  idleLockSeconds: z.number().int().positive().optional(),
   user: UserSchema,
   epoch: z.string(),
   department: z.string(),

@@ -95,6 +95,11 @@ const MATRIX: Record<string, string> = {
   'GET /api/hub/appointments': 'arm physician supervisor',
   'POST /api/hub/appointments/:id/link': 'arm physician',
   'GET /api/hub/cases/:id/messages': 'arm physician supervisor',
+  // The second factor and the center's security settings.
+  'POST /api/me/second-factor/enrol': 'arm physician supervisor admin partner',
+  'POST /api/me/second-factor/confirm': 'arm physician supervisor admin partner',
+  'GET /api/settings/security': 'arm physician supervisor admin',
+  'PUT /api/settings/security': 'admin',
   // The access audit.
   'POST /api/audit/reads': 'arm physician supervisor partner',
   'GET /api/audit/cases/:id': 'supervisor admin',

@@ -4,7 +4,7 @@
  * validates the method name and the input (and, in tests, the output).
  */
 import { err, type Result } from '../../src-shared/domain/result.js';
-import { METHODS_WHILE_LOCKED, METHODS_WITHOUT_SESSION, type MethodName, type MethodOutput, type MethodParsedInput } from '../../src-shared/contract/methods.js';
+import { METHODS_WHILE_ENROLLING, METHODS_WHILE_LOCKED, METHODS_WITHOUT_SESSION, type MethodName, type MethodOutput, type MethodParsedInput } from '../../src-shared/contract/methods.js';
 import { isMethodName, parseInput, parseOutput } from '../../src-shared/contract/validate.js';
 
 export type Handler<M extends MethodName> = (input: MethodParsedInput<M>) => Result<MethodOutput<M>> | Promise<Result<MethodOutput<M>>>;
@@ -21,7 +21,7 @@ export interface RegistryOptions {
 }
 
 /** Whether a user is logged in on this workstation now, and whether it is locked (the registry refuses the rest otherwise). */
-export type SessionCheck = () => 'none' | 'locked' | 'open';
+export type SessionCheck = () => 'none' | 'locked' | 'enrolling' | 'open';
 
 export function createRegistry(handlers: Handlers, options: RegistryOptions = {}, session: SessionCheck = () => 'open'): Registry {
   return {
@@ -33,6 +33,7 @@ export function createRegistry(handlers: Handlers, options: RegistryOptions = {}
       const state = session();
       if (state === 'none' && !METHODS_WITHOUT_SESSION.has(method)) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
       if (state === 'locked' && !METHODS_WHILE_LOCKED.has(method)) return err('not_logged_in', 'Poste verrouillé : déverrouillez-le pour continuer.');
+      if (state === 'enrolling' && !METHODS_WHILE_ENROLLING.has(method)) return err('forbidden', 'Enrôlez d’abord votre second facteur : le centre l’exige.');
       const input = parseInput(method, params);
       if (!input.ok) return input;
       try {

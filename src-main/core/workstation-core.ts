@@ -4,6 +4,7 @@
  * main process and the web host both start it the same way.
  */
 import { AccessEntrySchema, type RecordedRead } from '../../src-shared/schemas/access-audit.js';
+import { SecondFactorEnrolmentSchema } from '../../src-shared/schemas/security.js';
 import type { CaseSummary } from '../../src-shared/schemas/case.js';
 import { z } from 'zod';
 import { CascadeSettingsSchema, EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
@@ -119,7 +120,9 @@ export class WorkstationCore {
       this.store.setMeta('workstation_id', id);
     }
     this.workstationId = id;
-    this.registry = createRegistry(this.handlers(), options.registry, () => (this.session === null ? 'none' : this.session.locked ? 'locked' : 'open'));
+    this.registry = createRegistry(this.handlers(), options.registry, () =>
+      this.session === null ? 'none' : this.session.locked ? 'locked' : this.session.mustEnrolSecondFactor ? 'enrolling' : 'open',
+    );
   }
 
   static open(options: CoreOptions): WorkstationCore {
@@ -156,7 +159,7 @@ export class WorkstationCore {
     return { enabled: true, ...this.sync.status() };
   }
 
-  private startSync(token: string, expiresAt: number): void {
+  private startSync(token: string, expiresAt: number, start = true): void {
     const url = this.options.serverUrl!;
     this.sync = new SyncClient(
       {
@@ -201,6 +204,8 @@ export class WorkstationCore {
       },
       { token, expiresAt },
     );
+    // A session that must first enrol its second factor syncs nothing until it has.
+    if (!start) return;
     this.sync.start();
     void this.refreshPdsaRules();
   }
@@ -265,16 +270,34 @@ export class WorkstationCore {
     }, 5_000);
   }
 
-  private async serverLogin(input: { tenant?: string; login: string; password: string }): Promise<Result<Session>> {
+  private async serverLogin(input: { tenant?: string; login: string; password: string; totp?: string }): Promise<Result<Session>> {
     const tenant = input.tenant ?? this.options.defaultTenant;
     if (!tenant) return err('invalid_input', 'Centre de régulation non précisé.');
     const credentialKey = `offline-credential:${tenant}:${input.login.toLowerCase()}`;
     await this.endSync();
     try {
-      const r = await loginToServer(this.options.serverUrl!, { tenant, login: input.login, password: input.password, workstationId: this.workstationId });
+      const r = await loginToServer(this.options.serverUrl!, {
+        tenant,
+        login: input.login,
+        password: input.password,
+        workstationId: this.workstationId,
+        ...(input.totp ? { totp: input.totp } : {}),
+      });
       const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
       const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
-      this.session = { actor, department: r.department, workstationId: this.workstationId, startedAt: this.now(), mode: 'server', tenant, organisation: r.user.organisation, endsAt, locked: false };
+      this.session = {
+        actor,
+        department: r.department,
+        workstationId: this.workstationId,
+        startedAt: this.now(),
+        mode: 'server',
+        tenant,
+        organisation: r.user.organisation,
+        endsAt,
+        locked: false,
+        mustEnrolSecondFactor: r.secondFactor === 'enrol',
+        idleLockSeconds: r.idleLockSeconds ?? null,
+      };
       // In memory; on disk only sealed with the user's password (for an offline login).
       this.sipAccount = r.sip;
       // Lets this user work here when the server is down (the hash never leaves the workstation).
@@ -288,11 +311,13 @@ export class WorkstationCore {
         ...(r.sip ? { sip: await sealWithPassword(input.password, JSON.stringify(r.sip)) } : {}),
       };
       this.store.setMeta(credentialKey, JSON.stringify(credential));
-      this.startSync(r.token, r.expiresAt);
+      this.startSync(r.token, r.expiresAt, r.secondFactor !== 'enrol');
     } catch (error) {
       const e = error as { status?: number; message: string };
       if (e.status !== 0 && e.status !== undefined) {
-        // A refused password no longer opens this workstation offline either.
+        // A refused password no longer opens this workstation offline either (a missing code is not a refusal).
+        const code = (error as { code?: string }).code;
+        if (code === 'second_factor_required') return err('second_factor_required', e.message);
         if (e.status === 401) this.store.setMeta(credentialKey, '');
         return err(e.status === 401 ? 'forbidden' : 'unavailable', e.message);
       }
@@ -315,6 +340,8 @@ export class WorkstationCore {
         organisation: credential.organisation ?? null,
         endsAt: validUntil,
         locked: false,
+        mustEnrolSecondFactor: false,
+        idleLockSeconds: null,
       };
       // Calls keep coming when the central server is down: the phone must work.
       const sip = credential.sip ? await openWithPassword(input.password, credential.sip) : null;
@@ -536,6 +563,18 @@ export class WorkstationCore {
         return ok({});
       },
       'session.unlock': (input) => this.unlock(input),
+      'secondFactor.enrol': () => this.fromServer((s) => s.post('/api/me/second-factor/enrol', SecondFactorEnrolmentSchema, {})),
+      'secondFactor.confirm': async ({ code }) => {
+        const r = await this.fromServer((s) => s.post('/api/me/second-factor/confirm', z.object({ ok: z.literal(true) }), { code }));
+        if (!r.ok) return r;
+        if (this.session?.mustEnrolSecondFactor) {
+          this.session = { ...this.session, mustEnrolSecondFactor: false };
+          this.sync?.start();
+          void this.refreshPdsaRules();
+          this.emit('session.changed', { session: this.session });
+        }
+        return ok(this.session!);
+      },
       'session.login': async (input) => {
         if ('password' in input) {
           if (!this.options.serverUrl) return err('invalid_input', 'Aucun serveur central configuré sur ce poste.');
@@ -546,7 +585,7 @@ export class WorkstationCore {
         }
         const { displayName, role, department } = input;
         const userId = `${role}:${displayName.toLowerCase().replace(/\s+/g, '.')}`;
-        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null, locked: false };
+        this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null, locked: false, mustEnrolSecondFactor: false, idleLockSeconds: null };
         this.emit('session.changed', { session: this.session });
         return ok(this.session);
       },

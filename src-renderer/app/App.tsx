@@ -4,6 +4,7 @@ import { LoginScreen } from '../features/login/LoginScreen';
 import { Workspace } from './Workspace';
 import { WallScreen } from '../features/wall/WallScreen';
 import { LockScreen, useIdleLock } from '../features/lock/LockScreen';
+import { EnrolSecondFactor } from '../features/login/EnrolSecondFactor';
 
 /** Opened as `?vue=mur` (a TV in the room): the wall screen alone, nothing to click. */
 const WALL_ONLY = typeof location !== 'undefined' && new URLSearchParams(location.search).get('vue') === 'mur';
@@ -13,7 +14,11 @@ export function App() {
   const checked = useApp((s) => s.sessionChecked);
   const theme = useApp((s) => s.theme);
   const lock = useApp((s) => s.lock);
-  const idleLockSeconds = useApp((s) => s.loginMode?.idleLockSeconds ?? null);
+  // The center's idle time for this user's role and the workstation's own: the shorter one.
+  const idleLockSeconds = useApp((s) => {
+    const times = [s.session?.idleLockSeconds, s.loginMode?.idleLockSeconds].filter((t): t is number => typeof t === 'number');
+    return times.length ? Math.min(...times) : null;
+  });
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
@@ -21,6 +26,7 @@ export function App() {
   useIdleLock(session && !session.locked && !WALL_ONLY ? idleLockSeconds : null, lock);
   if (!checked) return <p className="loading">Connexion au poste…</p>;
   if (!session) return <LoginScreen />;
+  if (session.mustEnrolSecondFactor) return <EnrolSecondFactor />;
   if (session.locked) return <LockScreen />;
   return WALL_ONLY ? <WallScreen fullscreen /> : <Workspace />;
 }

@@ -93,7 +93,10 @@ export interface AppState {
   init(): Promise<void>;
   setMainView(view: MainView): void;
   login(displayName: string, role: Role, department: string): Promise<boolean>;
-  serverLogin(login: string, password: string, tenant?: string): Promise<boolean>;
+  serverLogin(login: string, password: string, tenant?: string, totp?: string): Promise<boolean>;
+  /** The center requires a second factor: its secret for the app, then a first code. */
+  enrolSecondFactor(): Promise<{ secret: string; uri: string } | null>;
+  confirmSecondFactor(code: string): Promise<boolean>;
   logout(): Promise<void>;
   /** Idle: the workstation locks (the core then answers nothing but the lock screen and the phone). */
   lock(): Promise<void>;
@@ -338,9 +341,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         startAgent();
         return true;
       },
-      async serverLogin(login, password, tenant) {
-        const session = await call('session.login', { login, password, ...(tenant ? { tenant } : {}) });
+      async serverLogin(login, password, tenant, totp) {
+        const session = await call('session.login', { login, password, ...(tenant ? { tenant } : {}), ...(totp ? { totp } : {}) });
         if (!session) return false;
+        if (session.mustEnrolSecondFactor) {
+          set({ session, error: null });
+          return true;
+        }
         set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
         await get().refreshLists();
         void startPhone();
@@ -353,6 +360,18 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         await phone.stop();
         await call('session.logout', {});
         set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false });
+      },
+      async enrolSecondFactor() {
+        return (await call('secondFactor.enrol', {})) ?? null;
+      },
+      async confirmSecondFactor(code) {
+        const session = await call('secondFactor.confirm', { code });
+        if (!session) return false;
+        set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
+        await get().refreshLists();
+        void startPhone();
+        startAgent();
+        return true;
       },
       async lock() {
         await bridge.invoke('session.lock', {});

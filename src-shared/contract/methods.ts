@@ -33,6 +33,10 @@ export const SessionSchema = z.strictObject({
   endsAt: z.number().nullable().default(null),
   /** Locked after the idle time: no patient datum is shown until its user unlocks it. */
   locked: z.boolean().default(false),
+  /** The center requires a second factor this user has not enrolled: he may only enrol it. */
+  mustEnrolSecondFactor: z.boolean().default(false),
+  /** Idle time before this user's workstation locks (the center's setting for his role). */
+  idleLockSeconds: z.number().int().positive().nullable().default(null),
 });
 
 export const SyncStatusSchema = z.strictObject({
@@ -58,6 +62,8 @@ export const ServerLoginSchema = z.strictObject({
   tenant: z.string().trim().min(1).max(31).optional(),
   login: z.string().trim().min(1, 'identifiant requis').max(100),
   password: z.string().min(1, 'mot de passe requis').max(200),
+  /** The authenticator app's code, when the account has a second factor. */
+  totp: z.string().trim().regex(/^\d{6}$/, 'code à 6 chiffres').optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
@@ -77,6 +83,8 @@ export const METHODS_WITHOUT_SESSION: ReadonlySet<string> = new Set(['system.inf
  * a call in progress goes on and can be hung up, an incoming call rings, its report is kept.
  */
 export const METHODS_WHILE_LOCKED: ReadonlySet<string> = new Set([...METHODS_WITHOUT_SESSION, 'session.unlock', 'session.lock', 'phone.account', 'call.report']);
+/** What a session that must first enrol its second factor may do. */
+export const METHODS_WHILE_ENROLLING: ReadonlySet<string> = new Set([...METHODS_WITHOUT_SESSION, 'secondFactor.enrol', 'secondFactor.confirm']);
 
 const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, description: string) => ({
   input,
@@ -108,6 +116,12 @@ export const methods = {
     z.strictObject({ serverConfigured: z.boolean(), defaultTenant: z.string().nullable(), idleLockSeconds: z.number().int().positive() }),
     'Whether this workstation is connected to a central server (the login form depends on it), and after how long idle it locks.',
   ),
+  'secondFactor.enrol': method(
+    z.strictObject({}),
+    z.strictObject({ secret: z.string(), uri: z.string() }),
+    'Start enrolling a second factor: a secret for the authenticator app (its QR code carries the URI).',
+  ),
+  'secondFactor.confirm': method(z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'code à 6 chiffres') }), SessionSchema, 'Confirm the second factor with a first code from the app.'),
   'session.lock': method(z.strictObject({}), z.strictObject({}), 'Lock the workstation (idle, or the user leaves it): the screen hides every patient datum.'),
   'session.unlock': method(
     ServerLoginSchema,

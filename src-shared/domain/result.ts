@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'invalid_frame',
   'unknown_method',
   'not_logged_in',
+  /** The account has a second factor: ask for the authenticator app's code and log in again with it. */
+  'second_factor_required',
   'forbidden',
   'not_found',
   'invalid_transition',

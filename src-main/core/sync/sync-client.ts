@@ -92,7 +92,7 @@ class HttpError extends Error {
   }
 }
 
-export async function loginToServer(serverUrl: string, body: { tenant: string; login: string; password: string; workstationId: string }): Promise<LoginResponse> {
+export async function loginToServer(serverUrl: string, body: { tenant: string; login: string; password: string; workstationId: string; totp?: string }): Promise<LoginResponse> {
   const res = await fetch(`${serverUrl}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

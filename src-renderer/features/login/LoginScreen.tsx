@@ -40,8 +40,11 @@ function ServerLoginForm() {
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
   const [tenant, setTenant] = useState('');
+  const [code, setCode] = useState('');
+  // Asked once the server says this account has a second factor.
+  const askCode = useApp((s) => s.error?.code === 'second_factor_required') || code !== '';
   return (
-    <LoginCard submit={() => serverLogin(login, password, defaultTenant ? undefined : tenant)}>
+    <LoginCard submit={() => serverLogin(login, password, defaultTenant ? undefined : tenant, code.trim() || undefined)}>
       {defaultTenant ? null : (
         <label>
           Centre de régulation
@@ -56,6 +59,21 @@ function ServerLoginForm() {
         Mot de passe
         <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
       </label>
+      {askCode ? (
+        <label>
+          Code de l’application d’authentification
+          <input
+            autoFocus
+            value={code}
+            onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="\d{6}"
+            required
+            className="mono"
+          />
+        </label>
+      ) : null}
     </LoginCard>
   );
 }

@@ -4,7 +4,7 @@
  * main process and the web host both start it the same way.
  */
 import { AccessEntrySchema, type RecordedRead } from '../../src-shared/schemas/access-audit.js';
-import { SecondFactorEnrolmentSchema } from '../../src-shared/schemas/security.js';
+import { SecondFactorEnrolmentSchema, SecuritySettingsSchema } from '../../src-shared/schemas/security.js';
 import type { CaseSummary } from '../../src-shared/schemas/case.js';
 import { z } from 'zod';
 import { CascadeSettingsSchema, EffectorRequestSchema, type AvailabilityProfile, type EffectorRequest } from '../../src-shared/schemas/effectors.js';
@@ -16,7 +16,7 @@ import { applyEvent, decide, isCompleteLog } from '../../src-shared/domain/case-
 import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
-import { TextDraftFieldSchema, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
+import { SessionViewSchema, TextDraftFieldSchema, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
@@ -563,6 +563,12 @@ export class WorkstationCore {
         return ok({});
       },
       'session.unlock': (input) => this.unlock(input),
+      'admin.sessions': () => this.fromServer(async (s) => (await s.get('/api/admin/sessions', z.strictObject({ sessions: z.array(SessionViewSchema) }))).sessions),
+      'admin.endSession': ({ sessionId }) => this.fromServer(async (s) => (await s.delete(`/api/admin/sessions/${sessionId}`), {})),
+      'admin.updateUser': ({ login, ...changes }) =>
+        this.fromServer((s) => s.put(`/api/admin/users/${encodeURIComponent(login)}`, z.strictObject({ login: z.string(), sessionsEnded: z.number().int() }), changes)),
+      'security.get': () => this.fromServer((s) => s.get('/api/settings/security', SecuritySettingsSchema)),
+      'security.set': (settings) => this.fromServer((s) => s.put('/api/settings/security', SecuritySettingsSchema, settings)),
       'secondFactor.enrol': () => this.fromServer((s) => s.post('/api/me/second-factor/enrol', SecondFactorEnrolmentSchema, {})),
       'secondFactor.confirm': async ({ code }) => {
         const r = await this.fromServer((s) => s.post('/api/me/second-factor/confirm', z.object({ ok: z.literal(true) }), { code }));

@@ -2,6 +2,7 @@ import { HubIndicator, HubPanel } from '../features/hubsante/HubPanel';
 import { AgendaPanel } from '../features/agenda/AgendaPanel';
 import { OfferPanel } from '../features/agenda/OfferPanel';
 import { PartnersAdmin } from '../features/directory/PartnersAdmin';
+import { SecurityAdmin } from '../features/directory/SecurityAdmin';
 import { useContext, useEffect, useRef, useState } from 'react';
 import { AppStoreContext, useApp } from './context';
 import { QueuePanel } from '../features/queue/QueuePanel';
@@ -65,6 +66,11 @@ function Header() {
       {!partner && session.actor.role === 'admin' ? (
         <button type="button" aria-pressed={mainView === 'partners'} onClick={() => setMainView(mainView === 'partners' ? 'work' : 'partners')}>
           Effecteurs et partenaires
+        </button>
+      ) : null}
+      {!partner && session.actor.role === 'admin' ? (
+        <button type="button" aria-pressed={mainView === 'security'} onClick={() => setMainView(mainView === 'security' ? 'work' : 'security')}>
+          Comptes et sécurité
         </button>
       ) : null}
       {!partner && session.actor.role !== 'admin' ? (
@@ -250,6 +256,10 @@ export function Workspace() {
       ) : mainView === 'partners' ? (
         <PanelBoundary name="Partenaires">
           <PartnersAdmin />
+        </PanelBoundary>
+      ) : mainView === 'security' ? (
+        <PanelBoundary name="Comptes et sécurité">
+          <SecurityAdmin />
         </PanelBoundary>
       ) : (
         <div className={role === 'admin' ? 'columns columns-admin' : 'columns'}>

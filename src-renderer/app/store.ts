@@ -19,7 +19,7 @@ import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 import type { CenterCall } from '../../src-shared/schemas/call-log';
 
 /** What fills the window under the header: the regulation work, the wall screen, or statistics. */
-export type MainView = 'work' | 'wall' | 'stats' | 'agenda' | 'offer' | 'partners' | 'hub';
+export type MainView = 'work' | 'wall' | 'stats' | 'agenda' | 'offer' | 'partners' | 'security' | 'hub';
 
 export type Theme = 'light' | 'dark';
 

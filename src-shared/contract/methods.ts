@@ -16,6 +16,23 @@ import { CallReportSchema, CenterCallSchema } from '../schemas/call-log.js';
 import { ActivityStatisticsSchema, IncentiveSettingsSchema, ReportRequestSchema, TodayFiguresSchema } from '../schemas/statistics.js';
 import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../schemas/hubsante.js';
 import { AccessEntrySchema } from '../schemas/access-audit.js';
+import { SecuritySettingsSchema } from '../schemas/security.js';
+
+/** An open session as an admin sees it. */
+export const SessionViewSchema = z.strictObject({
+  id: z.string(),
+  principal: z.string(),
+  displayName: z.string(),
+  role: z.string(),
+  kind: z.enum(['workstation', 'effector']),
+  workstation: z.string(),
+  address: z.string().nullable(),
+  method: z.string(),
+  acr: z.string().nullable(),
+  startedAt: z.number(),
+  lastSeenAt: z.number(),
+  expiresAt: z.number(),
+});
 import { CaseStatusSchema, LineSchema, PrioritySchema, ReasonCodeSchema, ScreeningFieldsSchema, TrackSchema } from '../schemas/case.js';
 
 export const SessionSchema = z.strictObject({
@@ -294,6 +311,21 @@ export const methods = {
     z.strictObject({ login: z.string(), organisationId: z.string().nullable() }),
     'Attach a user to a partner organisation, or back to the center’s own regulation (null) (admin).',
   ),
+  'admin.sessions': method(z.strictObject({}), z.array(SessionViewSchema), 'Who is logged in where: the center’s open sessions, newest first (admin).'),
+  'admin.endSession': method(z.strictObject({ sessionId: z.uuid() }), z.strictObject({}), 'End a session: its tokens open nothing any more (admin).'),
+  'admin.updateUser': method(
+    z.strictObject({
+      login: z.string().trim().min(1).max(100),
+      role: RoleSchema.exclude(['hub']).optional(),
+      active: z.boolean().optional(),
+      password: z.string().min(12, 'mot de passe : 12 caractères au moins').max(200).optional(),
+      resetSecondFactor: z.literal(true).optional(),
+    }),
+    z.strictObject({ login: z.string(), sessionsEnded: z.number().int() }),
+    'Change an account: role, deactivation, new password, second factor reset; its sessions end (admin).',
+  ),
+  'security.get': method(z.strictObject({}), SecuritySettingsSchema, 'The center’s security settings: second factor required, idle lock per role.'),
+  'security.set': method(SecuritySettingsSchema, SecuritySettingsSchema, 'Change the center’s security settings (admin).'),
   'hub.status': method(z.strictObject({}), HubOverviewSchema, 'The center’s Hub Santé link: state, last messages in and out, messages waiting for the partner’s acknowledgement.'),
   'hub.quarantine': method(z.strictObject({}), z.array(QuarantineItemSchema), 'Messages received that could not be integrated (supervisors).'),
   'hub.replay': method(z.strictObject({ distributionId: z.string().min(3).max(200) }), z.strictObject({ outcome: z.enum(['applied', 'quarantined']) }), 'Apply a quarantined message again (supervisors).'),

@@ -51,6 +51,32 @@ test('a physician enrols the second factor the center requires, then logs in wit
     await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     const { rows } = await db.query<{ method: string }>("SELECT method FROM sessions WHERE principal = 'cote-dor:dr2' ORDER BY started_at");
     expect(rows.map((r) => r.method)).toEqual(['password+totp', 'password+totp']);
+
+    // The admin sees who is logged in where, and ends the physician's session from his screen.
+    await fetch(`${server.url}/api/settings/security`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requireSecondFactor: false, idleLockSeconds: { arm: 300, physician: 300, supervisor: 300, admin: 300 } }),
+    });
+    const adminStation = await openStation(server.url);
+    const adminPage = await stationPage(browser);
+    try {
+      await adminPage.goto(adminStation.host.launchUrl());
+      await serverLogin(adminPage, 'admin1');
+      await adminPage.getByRole('button', { name: 'Comptes et sécurité' }).click();
+      const open = adminPage.getByRole('region', { name: 'Sessions ouvertes' });
+      const row = open.getByRole('row', { name: /DR 2 \(Médecin régulateur\)/ });
+      await expect(row).toContainText('mot de passe + code');
+      await expect(row).toContainText(`poste ${station.core.workstationId.slice(-6)}`);
+      await adminPage.screenshot({ path: `${SHOTS}/admin-sessions.png` });
+      await row.getByRole('button', { name: 'Terminer' }).click();
+      await expect(adminPage.getByRole('status').filter({ hasText: 'Session de DR 2' })).toBeVisible();
+      await expect(open.getByRole('row', { name: /DR 2/ })).toHaveCount(0);
+      // The physician's workstation learns it at once (its socket is closed) and asks him to log in again.
+      await expect(page.getByText('Session expirée')).toBeVisible({ timeout: 10_000 });
+    } finally {
+      await adminStation.close();
+    }
   } finally {
     await station.close();
     await server.close();

@@ -239,7 +239,7 @@ export class SyncClient {
     this.retryDelay = this.backoffRange[0];
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = 15_000): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = 15_000): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.options.serverUrl}${path}`, {
@@ -666,6 +666,10 @@ export class SyncClient {
 
   put<T>(path: string, schema: z.ZodType<T>, body: unknown): Promise<T> {
     return this.request('PUT', path, schema, body);
+  }
+
+  delete(path: string): Promise<unknown> {
+    return this.request('DELETE', path, z.unknown());
   }
 
   /** A file from the server (a report), as bytes with its type and name. */

@@ -24,7 +24,10 @@ import {
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
-import { createUser, findUser, hashPassword, TokenService, UserExistsError, verifyPassword } from './services/auth.js';
+import { createUser, findUser, hashPassword, TokenService, UserExistsError, verifyPassword, type UserRow } from './services/auth.js';
+import { PscClient, type PscConfig } from './services/psc-client.js';
+import { registerPscRoutes } from './routes/psc.js';
+import type { SecuritySettings } from '../src-shared/schemas/security.js';
 import { needsRehash } from '../src-node-shared/password-hash.js';
 import { Sessions, type SessionEndReason } from './services/sessions.js';
 import { Audit } from './services/audit.js';
@@ -74,6 +77,8 @@ export interface ServerOptions {
   sessionHours?: number;
   /** The version of the token keys in use (rotation: the previous version's tokens still open). */
   tokenKeyVersion?: number;
+  /** Pro Santé Connect: physicians log in with it (the center's registered client). */
+  psc?: PscConfig;
   /** Attempts allowed before delays (tests lower them). */
   loginLimits?: { accountFree: number; addressFree: number; maxDelaySeconds: number };
 }
@@ -245,17 +250,30 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       factor = 'checked';
     } else if (security.requireSecondFactor) factor = 'enrol';
     if (needsRehash(user.password_hash)) await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(input.password)]);
-    const [, { rows }, session] = await Promise.all([
+    const [, answer] = await Promise.all([
       guard.succeeded(account, req.ip),
+      openLogin(user, { workstationId: input.workstationId, address: req.ip, method: factor === 'checked' ? 'password+totp' : 'password', factor, security }),
+    ]);
+    req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId, address: req.ip }, 'login');
+    return answer;
+  });
+
+  /** A session opened for this user (password, or Pro Santé Connect), and what the workstation gets. */
+  const openLogin = async (
+    user: UserRow,
+    how: { workstationId: string; address: string; method: 'password' | 'password+totp' | 'psc'; acr?: string | null; factor: 'none' | 'checked' | 'enrol'; security: SecuritySettings },
+  ) => {
+    const [{ rows }, session] = await Promise.all([
       db.query<{ epoch: string; department: string; sip_ws_url: string | null; sip_domain: string | null }>('SELECT epoch, department, sip_ws_url, sip_domain FROM tenants WHERE id = $1', [user.tenant]),
       sessions.open({
         tenant: user.tenant,
         principal: user.id,
         kind: 'workstation',
-        workstation: input.workstationId,
-        address: req.ip,
-        method: factor === 'checked' ? 'password+totp' : 'password',
-        enrolmentPending: factor === 'enrol',
+        workstation: how.workstationId,
+        address: how.address,
+        method: how.method,
+        acr: how.acr ?? null,
+        enrolmentPending: how.factor === 'enrol',
       }),
     ]);
     const t = rows[0]!;
@@ -264,22 +282,35 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
         ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, ha1: user.sip_ha1 }
         : null;
     const [{ token, expiresAt }] = await Promise.all([
-      tokens.issue('workstation', { userId: user.id, tenant: user.tenant, role: user.role, displayName: user.display_name, workstationId: input.workstationId, sessionId: session.id }),
-      audit.account(user.tenant, { actor: user.id, action: 'login', address: req.ip, detail: { workstation: input.workstationId, session: session.id } }),
+      tokens.issue('workstation', { userId: user.id, tenant: user.tenant, role: user.role, displayName: user.display_name, workstationId: how.workstationId, sessionId: session.id }),
+      audit.account(user.tenant, { actor: user.id, action: 'login', address: how.address, detail: { workstation: how.workstationId, session: session.id, method: how.method, acr: how.acr ?? undefined } }),
     ]);
-    req.log.info({ tenant: user.tenant, user: user.id, workstation: input.workstationId, address: req.ip }, 'login');
     return {
       token,
       expiresAt,
       sessionEndsAt: session.expiresAt,
-      secondFactor: factor,
-      idleLockSeconds: security.idleLockSeconds[user.role],
+      secondFactor: how.factor,
+      idleLockSeconds: how.security.idleLockSeconds[user.role],
       epoch: t.epoch,
       department: t.department,
       sip,
       user: { id: user.id, tenant: user.tenant, login: user.login, displayName: user.display_name, role: user.role, organisation: user.organisation_id ?? null },
     };
-  });
+  };
+
+  if (options.psc) {
+    registerPscRoutes(app, {
+      client: new PscClient(options.psc),
+      now,
+      log: app.log,
+      findByRpps: async (tenant, rpps) => {
+        const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE tenant = $1 AND rpps = $2', [tenant, rpps]);
+        return rows[0];
+      },
+      open: async (user, how) => openLogin(user, { ...how, method: 'psc', factor: 'none', security: await securitySettingsOf(db, user.tenant) }),
+      refused: (tenant, detail) => audit.account(tenant, { actor: 'psc', action: 'login.refused', address: detail.address, detail }),
+    });
+  }
 
   // The session is checked by the access hook (open, account unchanged): a new token of the same session.
   app.post('/api/token/refresh', access({ staff: ALL_STAFF, partner: true, duringEnrolment: true }), async (req) => {

@@ -613,6 +613,16 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'the RPPS of users (Pro Santé Connect)',
+    sql: `
+      -- Pro Santé Connect says who logs in by national id (SubjectNameID = "8" + RPPS): the account
+      -- it opens is the one with that RPPS in the center.
+      ALTER TABLE users ADD COLUMN rpps TEXT;
+      CREATE UNIQUE INDEX users_by_rpps ON users (tenant, rpps) WHERE rpps IS NOT NULL;
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

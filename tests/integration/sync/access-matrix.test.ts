@@ -20,6 +20,10 @@ const MATRIX: Record<string, string> = {
   'GET /effecteur': 'public',
   'POST /api/login': 'public',
   'POST /api/effector/login': 'public',
+  // Pro Santé Connect (registered when the center has a PSC client): the flow's own secrets guard it.
+  'POST /api/psc/start': 'public',
+  'GET /api/psc/callback': 'public',
+  'POST /api/psc/flows/:id': 'public',
   'POST /api/token/refresh': 'arm physician supervisor admin partner',
   'POST /api/logout': 'arm physician supervisor admin partner effector',
   'POST /api/ws-ticket': 'arm physician supervisor admin partner effector',
@@ -111,7 +115,10 @@ const tokens = new Map<Caller, string>();
 const doctor = effector(1);
 
 beforeAll(async () => {
-  ts = await startTestServer('postgres');
+  // A PSC client configured (its provider need not answer here): its routes are in the matrix too.
+  ts = await startTestServer('postgres', {
+    psc: { discoveryUrl: 'http://127.0.0.1:9/.well-known/wallet-openid-configuration', clientId: 'c', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/api/psc/callback' },
+  });
   await setUpEffectors(ts.url, [doctor]);
   const admin = await rawLogin(ts.url, 'admin1');
   const put = (path: string, body: unknown) =>

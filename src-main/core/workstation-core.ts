@@ -31,7 +31,7 @@ import { BackgroundCheckpointer } from './store/checkpointer.js';
 import { parseDirectoryCsv } from '../../src-shared/domain/directory-csv.js';
 import { departmentTimeZone } from '../../src-shared/domain/departments.js';
 import type { DirectoryKind } from '../../src-shared/schemas/directory.js';
-import { SipAccountSchema, type SipAccount } from '../../src-shared/sync-protocol/messages.js';
+import { LoginResponseSchema, SipAccountSchema, type LoginResponse, type SipAccount } from '../../src-shared/sync-protocol/messages.js';
 import type { CenterCall } from '../../src-shared/schemas/call-log.js';
 import { ActivityStatisticsSchema, IncentiveSettingsSchema, TodayFiguresSchema } from '../../src-shared/schemas/statistics.js';
 import { findRepeatCalls, REPEAT_WINDOW_MS, suggestPriority } from '../../src-shared/domain/repeat-callers.js';
@@ -283,23 +283,7 @@ export class WorkstationCore {
         workstationId: this.workstationId,
         ...(input.totp ? { totp: input.totp } : {}),
       });
-      const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
-      const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
-      this.session = {
-        actor,
-        department: r.department,
-        workstationId: this.workstationId,
-        startedAt: this.now(),
-        mode: 'server',
-        tenant,
-        organisation: r.user.organisation,
-        endsAt,
-        locked: false,
-        mustEnrolSecondFactor: r.secondFactor === 'enrol',
-        idleLockSeconds: r.idleLockSeconds ?? null,
-      };
-      // In memory; on disk only sealed with the user's password (for an offline login).
-      this.sipAccount = r.sip;
+      const { actor, endsAt } = this.acceptServerLogin(r, tenant);
       // Lets this user work here when the server is down (the hash never leaves the workstation).
       const credential: OfflineCredential = {
         hash: await hashPassword(input.password),
@@ -311,7 +295,6 @@ export class WorkstationCore {
         ...(r.sip ? { sip: await sealWithPassword(input.password, JSON.stringify(r.sip)) } : {}),
       };
       this.store.setMeta(credentialKey, JSON.stringify(credential));
-      this.startSync(r.token, r.expiresAt, r.secondFactor !== 'enrol');
     } catch (error) {
       const e = error as { status?: number; message: string };
       if (e.status !== 0 && e.status !== undefined) {
@@ -393,6 +376,89 @@ export class WorkstationCore {
     if (!s || s.mode === 'local') return;
     this.store.queueRead({ id: uuidv7(), action, caseId, at: this.now(), detail }, s.actor.userId);
     void this.sync?.pushReads();
+  }
+
+  /** A login the server accepted (password or Pro Santé Connect): the session, the phone, the sync. */
+  private acceptServerLogin(r: LoginResponse, tenant: string): { actor: Session['actor']; endsAt: number } {
+    const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
+    const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
+    this.session = {
+      actor,
+      department: r.department,
+      workstationId: this.workstationId,
+      startedAt: this.now(),
+      mode: 'server',
+      tenant,
+      organisation: r.user.organisation,
+      endsAt,
+      locked: false,
+      mustEnrolSecondFactor: r.secondFactor === 'enrol',
+      idleLockSeconds: r.idleLockSeconds ?? null,
+    };
+    // In memory; on disk only sealed with the user's password (for an offline login).
+    this.sipAccount = r.sip;
+    this.startSync(r.token, r.expiresAt, r.secondFactor !== 'enrol');
+    return { actor, endsAt };
+  }
+
+  /** Pro Santé Connect flows started here: their secret stays in the core, never in the page. */
+  private readonly pscFlows = new Map<string, { secret: string; tenant: string }>();
+
+  private async pscStart(): Promise<Result<{ flowId: string; authorizationUrl: string }>> {
+    const tenant = this.options.defaultTenant;
+    if (!this.options.serverUrl || !tenant) return err('unavailable', 'Pro Santé Connect demande un serveur central.');
+    try {
+      const res = await fetch(`${this.options.serverUrl}/api/psc/start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant, workstationId: this.workstationId }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const json = (await res.json().catch(() => ({}))) as { flowId?: string; secret?: string; authorizationUrl?: string; error?: { message: string } };
+      if (res.status === 404) return err('unavailable', 'Ce centre ne propose pas Pro Santé Connect : connectez-vous par mot de passe.');
+      if (!res.ok || !json.flowId || !json.secret || !json.authorizationUrl) return err('unavailable', json.error?.message ?? `Pro Santé Connect indisponible (HTTP ${res.status}).`);
+      this.pscFlows.set(json.flowId, { secret: json.secret, tenant });
+      return ok({ flowId: json.flowId, authorizationUrl: json.authorizationUrl });
+    } catch {
+      return err('unavailable', 'Serveur central injoignable : Pro Santé Connect indisponible.');
+    }
+  }
+
+  /** Waits for the doctor to finish on PSC's page (3 min at most); he may have a practice to choose. */
+  private async pscFinish(flowId: string, practice?: number): Promise<Result<{ status: 'done'; session: Session } | { status: 'choose'; practices: string[] }>> {
+    const flow = this.pscFlows.get(flowId);
+    if (!flow) return err('not_found', 'Connexion Pro Santé Connect inconnue : recommencez.');
+    const end = this.now() + 180_000;
+    while (this.now() < end) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.options.serverUrl}/api/psc/flows/${flowId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ secret: flow.secret, ...(practice === undefined ? {} : { practice }) }),
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch {
+        await new Promise((r) => setTimeout(r, 1_000));
+        continue;
+      }
+      const json = (await res.json().catch(() => ({}))) as { status?: string; practices?: string[]; login?: unknown; error?: { message: string } };
+      if (!res.ok) {
+        this.pscFlows.delete(flowId);
+        return err('forbidden', json.error?.message ?? `Connexion refusée (HTTP ${res.status}).`);
+      }
+      if (json.status === 'choose') return ok({ status: 'choose', practices: json.practices ?? [] });
+      if (json.status === 'done') {
+        this.pscFlows.delete(flowId);
+        await this.endSync();
+        this.acceptServerLogin(LoginResponseSchema.parse(json.login), flow.tenant);
+        this.armSessionEnd();
+        this.emit('session.changed', { session: this.session });
+        return ok({ status: 'done', session: this.session! });
+      }
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    return err('unavailable', 'Pro Santé Connect n’a pas répondu à temps : recommencez.');
   }
 
   private sessionEndTimer: ReturnType<typeof setTimeout> | null = null;
@@ -563,6 +629,8 @@ export class WorkstationCore {
         return ok({});
       },
       'session.unlock': (input) => this.unlock(input),
+      'session.pscStart': () => this.pscStart(),
+      'session.pscFinish': ({ flowId, practice }) => this.pscFinish(flowId, practice),
       'admin.sessions': () => this.fromServer(async (s) => (await s.get('/api/admin/sessions', z.strictObject({ sessions: z.array(SessionViewSchema) }))).sessions),
       'admin.endSession': ({ sessionId }) => this.fromServer(async (s) => (await s.delete(`/api/admin/sessions/${sessionId}`), {})),
       'admin.updateUser': ({ login, ...changes }) =>

@@ -94,6 +94,11 @@ export interface AppState {
   setMainView(view: MainView): void;
   login(displayName: string, role: Role, department: string): Promise<boolean>;
   serverLogin(login: string, password: string, tenant?: string, totp?: string): Promise<boolean>;
+  /** Pro Santé Connect: PSC's page opens in `popup`; resolves when the doctor is back (or must choose a practice). */
+  pscLogin(popup: Window | null): Promise<void>;
+  /** The practice the doctor works under, when PSC gave several. */
+  pscChoose(index: number): Promise<void>;
+  pscChoice: { flowId: string; practices: string[] } | null;
   /** The center requires a second factor: its secret for the app, then a first code. */
   enrolSecondFactor(): Promise<{ secret: string; uri: string } | null>;
   confirmSecondFactor(code: string): Promise<boolean>;
@@ -247,6 +252,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       const { queue, recent } = get();
       set({ queue: patchQueue(queue, changed), recent: patchRecent(recent, changed, RECENT_LIMIT) });
     }
+    /** A session the server opened (Pro Santé Connect): the same start as after a password login. */
+    async function afterLogin(session: MethodOutput<'session.current'> & object) {
+      set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
+      await get().refreshLists();
+      void startPhone();
+      startAgent();
+    }
     async function loadCase(caseId: string) {
       const [c, history] = await Promise.all([call('case.get', { caseId }), call('case.history', { caseId })]);
       if (c && history) set({ current: c, currentHistory: history });
@@ -360,6 +372,27 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         await phone.stop();
         await call('session.logout', {});
         set({ session: null, current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false });
+      },
+      pscChoice: null,
+      async pscLogin(popup) {
+        const started = await call('session.pscStart', {});
+        if (!started) {
+          popup?.close();
+          return;
+        }
+        if (popup) popup.location.href = started.authorizationUrl;
+        else window.open(started.authorizationUrl, 'psc');
+        const r = await call('session.pscFinish', { flowId: started.flowId });
+        if (!r) return;
+        if (r.status === 'choose') set({ pscChoice: { flowId: started.flowId, practices: r.practices } });
+        else await afterLogin(r.session);
+      },
+      async pscChoose(index) {
+        const choice = get().pscChoice;
+        if (!choice) return;
+        const r = await call('session.pscFinish', { flowId: choice.flowId, practice: index });
+        set({ pscChoice: null });
+        if (r?.status === 'done') await afterLogin(r.session);
       },
       async enrolSecondFactor() {
         return (await call('secondFactor.enrol', {})) ?? null;

@@ -94,7 +94,16 @@ export type TextDraftField = z.infer<typeof TextDraftFieldSchema>;
  * closed unless it is put here on purpose). Patient data, the duty directory (doctors' numbers),
  * the queue and the statistics are never served to a workstation left without a session.
  */
-export const METHODS_WITHOUT_SESSION: ReadonlySet<string> = new Set(['system.info', 'session.login', 'session.mode', 'session.current', 'session.logout', 'sync.status']);
+export const METHODS_WITHOUT_SESSION: ReadonlySet<string> = new Set([
+  'system.info',
+  'session.login',
+  'session.pscStart',
+  'session.pscFinish',
+  'session.mode',
+  'session.current',
+  'session.logout',
+  'sync.status',
+]);
 /**
  * What a locked workstation still answers: its lock screen (unlock, log out) and the telephone —
  * a call in progress goes on and can be hung up, an incoming call rings, its report is kept.
@@ -139,6 +148,19 @@ export const methods = {
     'Start enrolling a second factor: a secret for the authenticator app (its QR code carries the URI).',
   ),
   'secondFactor.confirm': method(z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'code à 6 chiffres') }), SessionSchema, 'Confirm the second factor with a first code from the app.'),
+  'session.pscStart': method(
+    z.strictObject({}),
+    z.strictObject({ flowId: z.uuid(), authorizationUrl: z.url() }),
+    'Start a Pro Santé Connect login: the page to open for the doctor (e-CPS or CPS card).',
+  ),
+  'session.pscFinish': method(
+    z.strictObject({ flowId: z.uuid(), practice: z.number().int().min(0).max(50).optional() }),
+    z.discriminatedUnion('status', [
+      z.strictObject({ status: z.literal('done'), session: SessionSchema }),
+      z.strictObject({ status: z.literal('choose'), practices: z.array(z.string()) }),
+    ]),
+    'Wait for the doctor to finish on Pro Santé Connect; with several practices, he chooses one (then call again with it).',
+  ),
   'session.lock': method(z.strictObject({}), z.strictObject({}), 'Lock the workstation (idle, or the user leaves it): the screen hides every patient datum.'),
   'session.unlock': method(
     ServerLoginSchema,

@@ -36,6 +36,10 @@ function LoginCard({ submit, children, footer }: { submit: () => Promise<unknown
 /** Login against the central server: identifier and password (the server says who you are). */
 function ServerLoginForm() {
   const serverLogin = useApp((s) => s.serverLogin);
+  const pscLogin = useApp((s) => s.pscLogin);
+  const pscChoice = useApp((s) => s.pscChoice);
+  const pscChoose = useApp((s) => s.pscChoose);
+  const [pscWaiting, setPscWaiting] = useState(false);
   const defaultTenant = useApp((s) => s.loginMode?.defaultTenant ?? null);
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
@@ -43,8 +47,40 @@ function ServerLoginForm() {
   const [code, setCode] = useState('');
   // Asked once the server says this account has a second factor.
   const askCode = useApp((s) => s.error?.code === 'second_factor_required') || code !== '';
+  if (pscChoice) {
+    return (
+      <main className="login">
+        <section className="login-card" aria-labelledby="practice-title">
+          <h1 id="practice-title">Sous quel exercice travaillez-vous ?</h1>
+          <p className="muted">Pro Santé Connect connaît plusieurs exercices pour vous : choisissez celui de cette garde.</p>
+          {pscChoice.practices.map((p, i) => (
+            <button key={p} type="button" onClick={() => void pscChoose(i)}>
+              {p}
+            </button>
+          ))}
+        </section>
+      </main>
+    );
+  }
+  const psc = (
+    <div className="psc-login">
+      <p className="muted small">Médecin : e-CPS ou carte CPS</p>
+      <button
+        type="button"
+        disabled={pscWaiting}
+        onClick={() => {
+          // Opened at the click (a window opened later is taken for a pop-up); PSC's page goes in it.
+          const popup = window.open('', 'psc', 'width=520,height=720');
+          setPscWaiting(true);
+          void pscLogin(popup).finally(() => setPscWaiting(false));
+        }}
+      >
+        {pscWaiting ? 'En attente de Pro Santé Connect…' : 'Se connecter avec Pro Santé Connect'}
+      </button>
+    </div>
+  );
   return (
-    <LoginCard submit={() => serverLogin(login, password, defaultTenant ? undefined : tenant, code.trim() || undefined)}>
+    <LoginCard submit={() => serverLogin(login, password, defaultTenant ? undefined : tenant, code.trim() || undefined)} footer={psc}>
       {defaultTenant ? null : (
         <label>
           Centre de régulation

@@ -17,6 +17,7 @@ import { readHubConfig } from '../src-server/hubsante/config.js';
 import { WorkstationCore } from '../src-main/core/workstation-core.js';
 import { startWebHost } from '../src-main/web-host/web-host.js';
 import { exitOnUnhandledErrors } from '../src-node-shared/crash-handlers.js';
+import { startLocalPsc } from './local-psc/provider.js';
 
 exitOnUnhandledErrors((message, error) => console.error(`[site] ${message}:`, error));
 
@@ -41,7 +42,31 @@ if (Number(known[0]!.n) === 0) {
 // With the loopback Hub Santé (npm run hub:loopback writes this file), the demo center is linked to it.
 const hubFile = process.env.PERMANENCE_HUBSANTE_CONFIG ?? join(root, 'hubsante-loopback.json');
 const hubsante = existsSync(hubFile) ? readHubConfig(hubFile) : [];
-const server = await startServer({ db, tokenSecret: readFileSync(secretFile, 'utf8').trim(), port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790), logLevel: 'warn', hubsante });
+// A local Pro Santé Connect (scripts/local-psc) for the demo's physician: RPPS 10003461033.
+const serverPort = Number(process.env.PERMANENCE_SERVER_PORT ?? 5790);
+const pscCallback = `http://127.0.0.1:${serverPort}/api/psc/callback`;
+const DEMO_PSC_RPPS = '10003461033';
+const psc = await startLocalPsc({
+  port: Number(process.env.PERMANENCE_PSC_PORT ?? 5792),
+  clients: [{ clientId: 'permanence-demo', clientSecret: 'demo-psc-client-secret', redirectUris: [pscCallback] }],
+  professionals: [
+    {
+      subjectNameId: `8${DEMO_PSC_RPPS}`,
+      givenName: 'Claire',
+      familyName: 'ROUX',
+      practices: [{ codeProfession: '10', codeSavoirFaire: 'SM54', activities: [{ raisonSocialeSite: 'Cabinet Roux', identifiantStructure: '21000000100000', codeModeExercice: 'L', adresse: 'Dijon' }] }],
+    },
+  ],
+});
+await db.query("UPDATE users SET rpps = $2 WHERE tenant = $1 AND login = 'medecin' AND rpps IS NULL", [DEMO_TENANT.id, DEMO_PSC_RPPS]);
+const server = await startServer({
+  db,
+  tokenSecret: readFileSync(secretFile, 'utf8').trim(),
+  port: serverPort,
+  logLevel: 'warn',
+  hubsante,
+  psc: { discoveryUrl: psc.discoveryUrl, clientId: 'permanence-demo', clientSecret: 'demo-psc-client-secret', redirectUri: pscCallback },
+});
 // Two workstations by default, as in a center: the ARM's and the physician's (ports and data apart).
 const STATIONS = [
   { who: 'ARM', login: 'arm' },
@@ -71,6 +96,7 @@ console.log(`Serveur central : ${server.url} (PGlite, ${serverDir})`);
 if (hubsante.length) console.log(`Hub Santé : ${hubsante.map((h) => `${h.clientId} → ${h.url}/${h.vhost}`).join(', ')} (${hubFile})`);
 for (const st of stations) console.log(`Poste ${st.who} : ${st.host.url}/  (données ${st.dataDir}${st.login ? `, compte ${st.login}` : ''})`);
 printLaunchLinks(stations.map((st) => ({ label: `Ouvrir le poste ${st.who}`, launchUrl: () => st.host.launchUrl() })));
+console.log(`Pro Santé Connect local : ${psc.discoveryUrl} (le médecin de démonstration : identifiant national 8${DEMO_PSC_RPPS})`);
 console.log('Comptes de démonstration :');
 for (const u of DEMO_TENANT.users) console.log(`  ${u.login.padEnd(12)} ${u.password.padEnd(24)} ${u.displayName}`);
 console.log(`Page des médecins effecteurs (téléphone) : ${server.url}/effecteur/?centre=${DEMO_TENANT.id}`);
@@ -82,6 +108,7 @@ const stop = async () => {
     await st.core.close();
   }
   await server.close();
+  await psc.close();
   await db.close();
   process.exit(0);
 };

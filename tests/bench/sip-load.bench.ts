@@ -25,7 +25,7 @@ async function agentPage(browser: Browser, station: Station, login: string): Pro
   await page.goto(station.host.launchUrl());
   await page.getByLabel('Identifiant').fill(login);
   await page.getByLabel('Mot de passe').fill(`${login}-password`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Téléphone prêt' }).waitFor({ timeout: 20_000 });
   return page;
 }

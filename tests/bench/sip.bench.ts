@@ -84,7 +84,7 @@ export async function benchSip(options: { smoke: boolean }): Promise<SectionResu
       await page.getByLabel('Nom et prénom').fill(name);
       await page.getByLabel('ARM (assistant de régulation médicale)').check();
       await page.getByLabel('Département').fill('21');
-      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
       await page.getByRole('status').filter({ hasText: 'Téléphone prêt' }).waitFor({ timeout: 15_000 });
       return page;
     };

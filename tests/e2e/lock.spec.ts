@@ -66,7 +66,7 @@ test('idle: the workstation locks, the call goes on, the same user unlocks; anot
     await lock.getByLabel('Identifiant').fill('arm2');
     await expect(lock).toContainText('la session de ARM 1 sera fermée');
     await lock.getByLabel('Mot de passe').fill('arm2-password');
-    await lock.getByRole('button', { name: 'Se connecter' }).click();
+    await lock.getByRole('button', { name: 'Se connecter', exact: true }).click();
     await expect(page.getByRole('button', { name: /^ARM 2/ })).toBeVisible();
     const { rows } = await db.query<{ principal: string; ended_reason: string | null }>("SELECT principal, ended_reason FROM sessions WHERE principal IN ('cote-dor:arm1', 'cote-dor:arm2') ORDER BY started_at");
     expect(rows).toEqual([

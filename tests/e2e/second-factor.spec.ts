@@ -47,7 +47,7 @@ test('a physician enrols the second factor the center requires, then logs in wit
     await serverLogin(page, 'dr2');
     await expect(page.getByRole('alert')).toHaveText('Code de l’application d’authentification requis.');
     await page.getByLabel('Code de l’application d’authentification').fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) }));
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
     await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     const { rows } = await db.query<{ method: string }>("SELECT method FROM sessions WHERE principal = 'cote-dor:dr2' ORDER BY started_at");
     expect(rows.map((r) => r.method)).toEqual(['password+totp', 'password+totp']);

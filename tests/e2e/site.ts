@@ -47,7 +47,7 @@ export async function openStation(serverUrl: string | null, options: Partial<Cor
 export async function serverLogin(page: Page, login: string): Promise<void> {
   await page.getByLabel('Identifiant').fill(login);
   await page.getByLabel('Mot de passe').fill(`${login}-password`);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
 }
 
 /**
@@ -87,7 +87,7 @@ export async function effectorPage(browser: Browser, serverUrl: string, rpps: st
   await page.goto(`${serverUrl}/effecteur/?centre=${TENANT}${query}`);
   await page.getByLabel('RPPS').fill(rpps);
   await page.getByLabel('Mot de passe').fill(effectorPassword(rpps));
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
   return page;
 }

@@ -36,12 +36,12 @@ test('the ARM creates a case, the physician sees it at once, takes it, and the A
     // A wrong password is refused with a clear message.
     await drPage.getByLabel('Identifiant').fill('dr1');
     await drPage.getByLabel('Mot de passe').fill('mauvais');
-    await drPage.getByRole('button', { name: 'Se connecter' }).click();
+    await drPage.getByRole('button', { name: 'Se connecter', exact: true }).click();
     await expect(drPage.getByRole('alert')).toHaveText('Identifiant ou mot de passe incorrect.');
     for (const [page, login] of [[armPage, 'arm1'], [drPage, 'dr1']] as const) {
       await page.getByLabel('Identifiant').fill(login);
       await page.getByLabel('Mot de passe').fill(`${login}-password`);
-      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
       await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
     }
     const arm = new WorkstationPage(armPage);

@@ -155,7 +155,7 @@ test('a supervisor reads the month’s statistics with their definitions and dow
     await expect(page.getByRole('group').filter({ hasText: 'Définitions' })).toContainText('Appel abandonné');
     await expect(page.getByText('Un appel abandonné à 59 s compte dans les appels reçus')).toBeVisible();
     // The center's today alone: the seeded calls of today, every ninth one abandoned.
-    await page.getByLabel('Du').fill(seeded.day.split('-').toReversed().join('/'));
+    await page.getByLabel('Du', { exact: true }).fill(seeded.day.split('-').toReversed().join('/'));
     await page.getByLabel('au', { exact: true }).fill(seeded.day.split('-').toReversed().join('/'));
     await page.getByRole('button', { name: 'Calculer' }).click();
     await expect(calls.getByRole('row', { name: /^Reçus/ }).getByRole('cell').first()).toHaveText(String(seeded.received));

@@ -272,8 +272,8 @@ function UserAccessReport({ onProblem }: { onProblem(message: string | null): vo
         Identifiant (ou effector:RPPS)
         <input value={login} onChange={(e) => setLogin(e.target.value)} required maxLength={100} />
       </label>
-      <DateField label="Du" name="access-from" value={from} onChange={setFrom} />
-      <DateField label="au" name="access-to" value={to} onChange={setTo} />
+      <DateField label="Accès à partir du" name="access-from" value={from} onChange={setFrom} />
+      <DateField label="Accès jusqu’au" name="access-to" value={to} onChange={setTo} />
       <button type="submit">Télécharger (CSV)</button>
     </form>
   );

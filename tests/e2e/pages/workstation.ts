@@ -8,7 +8,7 @@ export class WorkstationPage {
     await this.page.getByLabel('Nom et prénom').fill(name);
     await this.page.getByLabel(role).check();
     await this.page.getByLabel('Département').fill(department);
-    await this.page.getByRole('button', { name: 'Se connecter' }).click();
+    await this.page.getByRole('button', { name: 'Se connecter', exact: true }).click();
     await expect(this.page.getByText(name)).toBeVisible();
   }
 

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import { Provider } from 'oidc-provider';
 
 export const PSC_REALM = '/auth/realms/esante-wallet';
 
@@ -33,6 +33,11 @@ export interface LocalPsc {
   port: number;
   close(): Promise<void>;
 }
+
+const page = (res: ServerResponse, status: number, body: string) =>
+  res
+    .writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+    .end(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Pro Santé Connect (local)</title></head><body>${body}</body></html>`);
 
 export async function startLocalPsc(options: {
   port?: number;
@@ -82,9 +87,6 @@ export async function startLocalPsc(options: {
   // Plain HTTP on loopback: the provider is told its requests are not proxied.
   provider.proxy = false;
   const handle = provider.callback();
-
-  const page = (res: ServerResponse, status: number, body: string) =>
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Pro Santé Connect (local)</title></head><body>${body}</body></html>`);
 
   const interaction = async (req: IncomingMessage, res: ServerResponse, uid: string) => {
     if (req.method === 'GET') {

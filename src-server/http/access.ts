@@ -124,9 +124,9 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
     const query = req.query as Record<string, unknown> | undefined;
     if (query && 'token' in query) throw new ApiError(401, 'unauthenticated', 'Le jeton se présente dans l’en-tête Authorization, jamais dans l’adresse.');
     const header = req.headers.authorization;
-    let principal: Principal;
+    let caller: Principal;
     if (header?.startsWith('Bearer ')) {
-      principal = await principalOf(req, header.slice(7));
+      caller = await principalOf(req, header.slice(7));
     } else if (req.ws && typeof query?.ticket === 'string') {
       const t = tickets.get(query.ticket);
       tickets.delete(query.ticket);
@@ -134,39 +134,38 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
       // The session may have ended since the ticket was given.
       const session = await deps.sessions.check(t.principal.sessionId);
       if (!session) throw new ApiError(401, 'session_ended', 'Session terminée : reconnectez-vous.');
-      principal = { ...t.principal, address: req.ip };
+      caller = { ...t.principal, address: req.ip };
     } else {
       throw new ApiError(401, 'unauthenticated', 'Authentification requise.');
     }
-    const allowed =
-      principal.kind === 'effector' ? rule.effector === true : principal.kind === 'partner' ? rule.partner === true : (rule.staff ?? []).includes(principal.role as Role);
+    const allowed = caller.kind === 'effector' ? rule.effector === true : caller.kind === 'partner' ? rule.partner === true : (rule.staff ?? []).includes(caller.role as Role);
     if (!allowed) {
       throw new ApiError(
         403,
         'forbidden',
         rule.refusal ??
-          (principal.kind === 'effector'
+          (caller.kind === 'effector'
             ? 'Réservé aux postes de régulation.'
-            : principal.kind === 'partner'
+            : caller.kind === 'partner'
               ? 'Votre organisation n’a pas accès à cette fonction.'
               : 'Action non autorisée pour votre rôle.'),
         // Refused by the route's rule (not by the case or the request): says so to whoever checks.
         { refusedBy: 'access-rule' },
       );
     }
-    if (principal.enrolmentPending && !rule.duringEnrolment) {
+    if (caller.enrolmentPending && !rule.duringEnrolment) {
       throw new ApiError(403, 'second_factor_enrolment', 'Enrôlez d’abord votre second facteur (application d’authentification) : le centre l’exige.', { refusedBy: 'access-rule' });
     }
-    req.principal = principal;
+    req.principal = caller;
   });
 
   return {
     routes: () => routes.slice(),
-    ticket: (principal) => {
+    ticket: (who) => {
       const at = deps.now();
       for (const [k, t] of tickets) if (t.until < at) tickets.delete(k);
       const id = randomBytes(24).toString('base64url');
-      tickets.set(id, { principal, until: at + TICKET_MS });
+      tickets.set(id, { principal: who, until: at + TICKET_MS });
       return id;
     },
   };

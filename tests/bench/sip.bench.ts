@@ -88,8 +88,8 @@ export async function benchSip(options: { smoke: boolean }): Promise<SectionResu
       await page.getByRole('status').filter({ hasText: 'Téléphone prêt' }).waitFor({ timeout: 15_000 });
       return page;
     };
-    const agentPage = await login(hosts[0]!.url, 'Banc Agent');
-    const callerPage = await login(hosts[1]!.url, 'Banc Patient');
+    const agentPage = await login(hosts[0]!.launchUrl(), 'Banc Agent');
+    const callerPage = await login(hosts[1]!.launchUrl(), 'Banc Patient');
     const barePage = await (await browser.newContext()).newPage();
     await barePage.goto(`${bare.url}/?user=arm2&password=arm2pass&ws=${encodeURIComponent(WS)}`);
     await barePage.waitForFunction(() => (window as unknown as { bare?: { ready: boolean } }).bare?.ready === true, undefined, { timeout: 15_000 });

@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import QRCode from 'qrcode';
 import { useApp } from '../../app/context';
+import { OneTimeCodeField } from '../../ui/OneTimeCodeField';
 
 export function EnrolSecondFactor() {
   const session = useApp((s) => s.session)!;
@@ -40,18 +41,7 @@ export function EnrolSecondFactor() {
             <p className="muted small">
               Ou saisissez cette clé dans l’application : <span className="mono">{secret.secret.match(/.{1,4}/g)?.join(' ')}</span>
             </p>
-            <label>
-              Code affiché par l’application
-              <input
-                autoFocus
-                value={code}
-                onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                required
-                className="mono"
-              />
-            </label>
+            <OneTimeCodeField label="Code affiché par l’application" value={code} onChange={setCode} />
           </>
         ) : (
           <button type="button" className="primary" onClick={() => void start()}>

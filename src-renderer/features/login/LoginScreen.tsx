@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { ROLES, type Role } from '../../../src-shared/domain/codes';
 import { useApp } from '../../app/context';
 import { ROLE_LABELS } from '../../ui/labels';
+import { OneTimeCodeField } from '../../ui/OneTimeCodeField';
 
 /** The login card both forms share: title, fields, the error, the button; `submit` runs while the button waits. */
 function LoginCard({ submit, children, footer }: { submit: () => Promise<unknown>; children: ReactNode; footer?: ReactNode }) {
@@ -95,21 +96,7 @@ function ServerLoginForm() {
         Mot de passe
         <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
       </label>
-      {askCode ? (
-        <label>
-          Code de l’application d’authentification
-          <input
-            autoFocus
-            value={code}
-            onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="\d{6}"
-            required
-            className="mono"
-          />
-        </label>
-      ) : null}
+      {askCode ? <OneTimeCodeField label="Code de l’application d’authentification" value={code} onChange={setCode} /> : null}
     </LoginCard>
   );
 }

@@ -546,6 +546,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       return v;
     });
     req.log.info({ tenant: claims.tenant, kind: input.kind, rows: input.rows.length, version }, 'directory imported');
+    await audit.account(claims.tenant, { actor: claims.userId, action: 'directory.import', address: claims.address, detail: { kind: input.kind, rows: input.rows.length, version } });
     broadcastFrame(claims.tenant, { type: 'directory', version });
     return { version };
   });

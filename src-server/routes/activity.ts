@@ -118,6 +118,7 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
     const rules = parseInput(PdsaRulesSchema, req.body);
     await setPdsaRules(db, claims.tenant, rules, claims.userId, ctx.now());
     req.log.info({ tenant: claims.tenant, ...rules }, 'PDSA rules changed');
+    await ctx.audit.account(claims.tenant, { actor: claims.userId, action: 'settings.pdsa', address: claims.address, detail: rules });
     // Every workstation of the center reads them again (its PDSA banner follows at once).
     ctx.broadcastFrame(claims.tenant, { type: 'settings', what: 'pdsa' });
     return pdsaRulesOf(db, claims.tenant);
@@ -138,6 +139,7 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
       [claims.tenant, s.amountPerActCents, s.yearEndComplementCents, ctx.now(), claims.userId],
     );
     req.log.info({ tenant: claims.tenant, ...s }, 'incentive settings changed');
+    await ctx.audit.account(claims.tenant, { actor: claims.userId, action: 'settings.incentives', address: claims.address, detail: s });
     return s;
   });
 

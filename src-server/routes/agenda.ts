@@ -97,6 +97,7 @@ export function registerAgendaRoutes(
     const { claims } = await actorOf(req);
     const org = parseInput(OrganisationSchema, req.body);
     await agenda.setOrganisation(claims.tenant, org);
+    await deps.audit.account(claims.tenant, { actor: claims.userId, action: 'organisation.set', target: org.id, address: claims.address, detail: org });
     return org;
   });
 

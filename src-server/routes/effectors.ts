@@ -202,6 +202,7 @@ export async function registerEffectorRoutes(
     const claims = await regulator(req);
     const input = parseInput(CascadeSettingsSchema, req.body);
     await service.setSettings(claims.tenant, input, claims.userId);
+    await deps.audit.account(claims.tenant, { actor: claims.userId, action: 'settings.cascade', address: claims.address, detail: input });
     return input;
   });
 

@@ -76,8 +76,11 @@ describe('sessions that end', () => {
     expect((await request('DELETE', `/api/admin/sessions/${mine.id}`, { token: admin })).status).toBe(200);
     expect((await request('GET', '/api/agents', { token: dr6 })).status).toBe(401);
     // Each of these admin actions is in the account audit, with the admin's address.
+    // Settings too: every admin action on accounts and settings is an audited event.
+    const cascade = await request('PUT', '/api/settings/cascade', { token: admin, body: { treatingDoctorMs: 300_000, tierMs: 600_000 } });
+    expect(cascade.status).toBe(200);
     const { rows } = await ts.db.query<{ action: string; target: string }>("SELECT action, target FROM account_audit WHERE actor = 'cote-dor:admin1' ORDER BY id");
-    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['user.update', 'session.end']));
+    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['user.update', 'session.end', 'settings.cascade']));
     const logins = await ts.db.query<{ address: string }>("SELECT address FROM account_audit WHERE actor = 'cote-dor:dr6' AND action = 'login'");
     expect(logins.rows.map((r) => r.address)).toEqual(['192.0.2.7']);
   });

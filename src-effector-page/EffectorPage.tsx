@@ -97,6 +97,23 @@ function Login({ onLogin, onState, onLink }: { onLogin(s: EffectorSession, audio
       <button type="submit" className="primary big" disabled={busy || !login || !password || !tenant}>
         Se connecter
       </button>
+      <button
+        type="button"
+        className="big"
+        disabled={busy || !tenant}
+        onClick={() => {
+          // Opened at the tap (a window opened later is taken for a pop-up); PSC's page goes in it.
+          const popup = window.open('', 'psc');
+          setBusy(true);
+          setProblem(null);
+          void EffectorSession.loginWithPsc(tenant.trim(), popup, onState, onLink)
+            .then((s) => onLogin(s, null))
+            .catch((error: Error) => setProblem(error.message))
+            .finally(() => setBusy(false));
+        }}
+      >
+        Pro Santé Connect (e-CPS)
+      </button>
     </form>
   );
 }

@@ -37,6 +37,39 @@ export class EffectorSession {
     const res = await fetch('/api/effector/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, login, password }) });
     const body = (await res.json().catch(() => null)) as { token?: string; expiresAt?: number; name?: string; error?: { code: string; message: string } } | null;
     if (!res.ok || !body?.token) throw new ApiError(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `Erreur ${res.status}`);
+    return EffectorSession.opened(body as { token: string; expiresAt?: number; name?: string }, onState, onLink);
+  }
+
+  /**
+   * Pro Santé Connect: PSC's page opens in `popup` (opened at the tap); this page waits for the
+   * doctor to come back, with the flow's secret, which never leaves it.
+   */
+  static async loginWithPsc(tenant: string, popup: Window | null, onState: (s: EffectorPageState) => void, onLink: (l: Link) => void): Promise<EffectorSession> {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(path, { method: 'POST', cache: 'no-store', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } & Record<string, unknown>;
+      if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'http', json?.error?.message ?? `Erreur ${res.status}`);
+      return json;
+    };
+    let flow: { flowId: string; secret: string; authorizationUrl: string };
+    try {
+      flow = (await post('/api/psc/start', { tenant, kind: 'effector' })) as unknown as typeof flow;
+    } catch (error) {
+      popup?.close();
+      throw error;
+    }
+    if (popup) popup.location.href = flow.authorizationUrl;
+    else location.assign(flow.authorizationUrl);
+    const end = Date.now() + 180_000;
+    while (Date.now() < end) {
+      const r = (await post(`/api/psc/flows/${flow.flowId}`, { secret: flow.secret })) as { status: string; login?: { token: string; expiresAt?: number; name?: string } };
+      if (r.status === 'done' && r.login) return EffectorSession.opened(r.login, onState, onLink);
+      await new Promise((ok) => setTimeout(ok, 800));
+    }
+    throw new ApiError(0, 'timeout', 'Pro Santé Connect n’a pas répondu à temps : recommencez.');
+  }
+
+  private static opened(body: { token: string; expiresAt?: number; name?: string }, onState: (s: EffectorPageState) => void, onLink: (l: Link) => void): EffectorSession {
     const s = new EffectorSession(body.token, body.expiresAt ?? 0, body.name ?? '', onState, onLink);
     s.scheduleRefresh();
     s.connect();

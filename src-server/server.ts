@@ -298,19 +298,6 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     };
   };
 
-  if (options.psc) {
-    registerPscRoutes(app, {
-      client: new PscClient(options.psc),
-      now,
-      log: app.log,
-      findByRpps: async (tenant, rpps) => {
-        const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE tenant = $1 AND rpps = $2', [tenant, rpps]);
-        return rows[0];
-      },
-      open: async (user, how) => openLogin(user, { ...how, method: 'psc', factor: 'none', security: await securitySettingsOf(db, user.tenant) }),
-      refused: (tenant, detail) => audit.account(tenant, { actor: 'psc', action: 'login.refused', address: detail.address, detail }),
-    });
-  }
 
   // The session is checked by the access hook (open, account unchanged): a new token of the same session.
   app.post('/api/token/refresh', access({ staff: ALL_STAFF, partner: true, duringEnrolment: true }), async (req) => {
@@ -606,6 +593,20 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return d;
   };
   effectors = await registerEffectorRoutes(app, { db, now, tokens, sessions, audit, guard, dummyHash, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
+  if (options.psc) {
+    registerPscRoutes(app, {
+      client: new PscClient(options.psc),
+      now,
+      log: app.log,
+      findByRpps: async (tenant, rpps) => {
+        const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE tenant = $1 AND rpps = $2', [tenant, rpps]);
+        return rows[0];
+      },
+      open: async (user, how) => openLogin(user, { ...how, method: 'psc', factor: 'none', security: await securitySettingsOf(db, user.tenant) }),
+      refused: (tenant, detail) => audit.account(tenant, { actor: 'psc', action: 'login.refused', address: detail.address, detail }),
+      openEffector: (tenant, rpps, address, acr) => effectors!.openEffectorSession(tenant, rpps, address, 'psc', acr),
+    });
+  }
   registerAgendaRoutes(app, { db, agenda: effectors.agenda, department, authenticate, sessions, audit });
 
   // ---- Hub Santé ---------------------------------------------------------------------------------

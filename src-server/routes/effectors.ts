@@ -48,6 +48,8 @@ export interface EffectorRoutes {
   agenda: Agenda;
   /** Frames a workstation gets when its socket opens. */
   helloFrames(tenant: string): Promise<ServerWsFrame[]>;
+  /** A session for an effector's page (Pro Santé Connect's login ends here). */
+  openEffectorSession(tenant: string, effectorId: string, address: string, method: 'password' | 'psc', acr: string | null): Promise<{ token: string; expiresAt: number; name: string } | null>;
   close(): void;
 }
 
@@ -246,23 +248,26 @@ export async function registerEffectorRoutes(
     if (needsRehash(account.password_hash)) {
       await db.query('UPDATE effector_accounts SET password_hash = $3 WHERE tenant = $1 AND effector_id = $2', [input.tenant, input.login, await hashPassword(input.password)]);
     }
-    const dir = await service.directory(input.tenant);
-    const e = dir.effectors.find((x) => x.id === input.login);
-    if (!e) throw new ApiError(401, 'unauthenticated', 'Vous n’êtes plus dans l’annuaire du centre.');
-    const userId = `${EFFECTOR_PREFIX}${e.id}`;
-    const session = await deps.sessions.open({ tenant: input.tenant, principal: userId, kind: 'effector', workstation: 'effector-page', address: req.ip, method: 'password' });
-    const { token, expiresAt } = await tokens.issue('effector', {
-      userId,
-      tenant: input.tenant,
-      role: 'effector',
-      displayName: effectorName(e),
-      workstationId: 'effector-page',
-      sessionId: session.id,
-    });
-    await deps.audit.account(input.tenant, { actor: userId, action: 'login', address: req.ip, detail: { workstation: 'effector-page', session: session.id } });
-    req.log.info({ tenant: input.tenant, effector: e.id, address: req.ip }, 'effector login');
-    return { token, expiresAt, name: effectorName(e) };
+    const answer = await openEffectorSession(input.tenant, input.login, req.ip, 'password', null);
+    if (!answer) throw new ApiError(401, 'unauthenticated', 'Vous n’êtes plus dans l’annuaire du centre.');
+    req.log.info({ tenant: input.tenant, effector: input.login, address: req.ip }, 'effector login');
+    return answer;
   });
+
+  /** A session for this effector's page (password or Pro Santé Connect); none if he left the directory or his account is off. */
+  async function openEffectorSession(tenant: string, effectorId: string, address: string, method: 'password' | 'psc', acr: string | null) {
+    const [dir, { rows }] = await Promise.all([
+      service.directory(tenant),
+      db.query<{ active: boolean }>('SELECT active FROM effector_accounts WHERE tenant = $1 AND effector_id = $2', [tenant, effectorId]),
+    ]);
+    const e = dir.effectors.find((x) => x.id === effectorId);
+    if (!e || !rows[0]?.active) return null;
+    const userId = `${EFFECTOR_PREFIX}${e.id}`;
+    const session = await deps.sessions.open({ tenant, principal: userId, kind: 'effector', workstation: 'effector-page', address, method, acr });
+    const { token, expiresAt } = await tokens.issue('effector', { userId, tenant, role: 'effector', displayName: effectorName(e), workstationId: 'effector-page', sessionId: session.id });
+    await deps.audit.account(tenant, { actor: userId, action: 'login', address, detail: { workstation: 'effector-page', session: session.id, method, acr: acr ?? undefined } });
+    return { token, expiresAt, name: effectorName(e) };
+  }
 
   app.post('/api/effector/token/refresh', EFFECTOR, async (req) => {
     const c = await authenticateEffector(req);
@@ -366,6 +371,7 @@ export async function registerEffectorRoutes(
   return {
     service,
     agenda,
+    openEffectorSession,
     helloFrames: async (tenant) => [
       { type: 'availability', profiles: await service.profiles(tenant) },
       { type: 'effectorRequests', requests: await service.regulatorViews(tenant) },

@@ -22,6 +22,8 @@ interface Flow {
   secret: string;
   tenant: string;
   workstationId: string;
+  /** A workstation's login, or an effector's phone page. */
+  kind: 'workstation' | 'effector';
   address: string;
   state: string;
   nonce: string;
@@ -34,7 +36,11 @@ interface Flow {
   answer?: unknown;
 }
 
-const StartSchema = z.strictObject({ tenant: TenantIdSchema, workstationId: WorkstationIdSchema });
+const StartSchema = z.strictObject({
+  tenant: TenantIdSchema,
+  workstationId: WorkstationIdSchema.default('effector-page'),
+  kind: z.enum(['workstation', 'effector']).default('workstation'),
+});
 const ClaimSchema = z.strictObject({ secret: z.string().min(16).max(100), practice: z.number().int().min(0).max(50).optional() });
 
 export function registerPscRoutes(
@@ -46,6 +52,8 @@ export function registerPscRoutes(
     findByRpps(tenant: string, rpps: string): Promise<UserRow | undefined>;
     open(user: UserRow, how: { workstationId: string; address: string; acr: string | null }): Promise<unknown>;
     refused(tenant: string, detail: { address: string; reason: string; subject?: string }): Promise<void>;
+    /** An effector's page session for this RPPS, or null (no account, not in the directory). */
+    openEffector(tenant: string, rpps: string, address: string, acr: string | null): Promise<unknown>;
   },
 ): void {
   const flows = new Map<string, Flow>();
@@ -86,6 +94,7 @@ export function registerPscRoutes(
       secret: randomBytes(24).toString('base64url'),
       tenant: input.tenant,
       workstationId: input.workstationId,
+      kind: input.kind,
       address: req.ip,
       ...start,
       createdAt: deps.now(),
@@ -125,6 +134,16 @@ export function registerPscRoutes(
       return page(401, 'Connexion refusée', flow.message!);
     }
     const rpps = flow.identity.rpps;
+    if (flow.kind === 'effector') {
+      const answer = rpps ? await deps.openEffector(flow.tenant, rpps, flow.address, flow.identity.acr) : null;
+      if (!answer) {
+        await fail(flow, `Aucune page effecteur de ce centre pour le RPPS ${rpps ?? flow.identity.subjectNameId}.`, 'unknown effector');
+        return page(401, 'Connexion refusée', flow.message!);
+      }
+      flow.answer = answer;
+      flow.status = 'done';
+      return page(200, 'Connexion réussie', 'Vous êtes connecté : revenez à la page effecteur.');
+    }
     const user = rpps ? await deps.findByRpps(flow.tenant, rpps) : undefined;
     if (!user || !user.active) {
       await fail(flow, `Aucun compte actif de ce centre n’est rattaché au RPPS ${rpps ?? flow.identity.subjectNameId}.`, 'unknown rpps');

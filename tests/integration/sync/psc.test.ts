@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPsc, type LocalPsc } from '../../../scripts/local-psc/provider.js';
 import { freePort, throughLocalPsc } from '../../fixtures/psc.js';
 import { startTestServer, TENANT, type TestServer } from '../../fixtures/sync-harness.js';
+import { setUpEffectors } from '../../fixtures/effector-center.js';
+import { effector } from '../../fixtures/effectors.js';
+
+const doctor = effector(4, { firstName: 'Léa', lastName: 'Marchand' });
 
 const practice = (name: string) => ({
   codeProfession: '10',
@@ -27,6 +31,7 @@ beforeAll(async () => {
       { subjectNameId: '810003461033', givenName: 'Claire', familyName: 'MOREAU', practices: [practice('Cabinet Moreau')] },
       { subjectNameId: '810003461041', givenName: 'Paul', familyName: 'ROCHE', practices: [practice('Cabinet Roche'), practice('MMG Dijon Nord')] },
       { subjectNameId: '810009999990', givenName: 'Inconnu', familyName: 'DU CENTRE', practices: [practice('Ailleurs')] },
+      { subjectNameId: `8${doctor.id}`, givenName: 'Léa', familyName: 'MARCHAND', practices: [practice('Cabinet Marchand')] },
     ],
     codeTtlSeconds: 2,
   });
@@ -36,14 +41,15 @@ beforeAll(async () => {
   });
   await ts.db.query("UPDATE users SET rpps = '10003461033' WHERE id = 'cote-dor:dr1'");
   await ts.db.query("UPDATE users SET rpps = '10003461041' WHERE id = 'cote-dor:dr2'");
+  await setUpEffectors(ts.url, [doctor]);
 });
 afterAll(async () => {
   await ts.close();
   await psc.close();
 });
 
-const start = async () => {
-  const res = await fetch(`${ts.url}/api/psc/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: TENANT, workstationId: 'poste-psc' }) });
+const start = async (kind: 'workstation' | 'effector' = 'workstation') => {
+  const res = await fetch(`${ts.url}/api/psc/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: TENANT, workstationId: 'poste-psc', kind }) });
   expect(res.status).toBe(200);
   return (await res.json()) as { flowId: string; secret: string; authorizationUrl: string };
 };
@@ -104,6 +110,22 @@ describe('Pro Santé Connect', () => {
     expect((await fetch(late)).status).toBe(401);
     const res = await claim(slow);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Connexion Pro Santé Connect refusée : le code est expiré ou invalide. Recommencez.');
+  });
+
+  it('an effector doctor logs in to his phone page with PSC; a doctor with no page in the center is refused', async () => {
+    const flow = await start('effector');
+    expect(await (await fetch(await throughLocalPsc(flow.authorizationUrl, `8${doctor.id}`, callback))).text()).toContain('revenez à la page effecteur');
+    const done = (await (await claim(flow)).json()) as { status: string; login: { token: string; name: string } };
+    expect(done).toMatchObject({ status: 'done', login: { name: 'Dr Léa MARCHAND' } });
+    expect((await fetch(`${ts.url}/api/effector/state`, { headers: { authorization: `Bearer ${done.login.token}` } })).status).toBe(200);
+    const { rows } = await ts.db.query<{ method: string }>(`SELECT method FROM sessions WHERE principal = 'effector:${doctor.id}'`);
+    expect(rows).toEqual([{ method: 'psc' }]);
+    // A physician of the center, but no effector page: refused on the effector side.
+    const other = await start('effector');
+    await fetch(await throughLocalPsc(other.authorizationUrl, '810003461033', callback));
+    const refused = await claim(other);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('Aucune page effecteur de ce centre pour le RPPS 10003461033.');
   });
 
   it('a provider that does not answer: a clear 503, and the password still opens the account', async () => {

@@ -450,8 +450,15 @@ export class WorkstationCore {
       if (json.status === 'choose') return ok({ status: 'choose', practices: json.practices ?? [] });
       if (json.status === 'done') {
         this.pscFlows.delete(flowId);
+        // A locked workstation unlocked by PSC: the previous session ends (its work stays queued under its author).
+        const before = this.session;
+        if (before) {
+          await this.sync?.flush(3_000);
+          await this.sync?.endServerSession();
+        }
         await this.endSync();
         this.acceptServerLogin(LoginResponseSchema.parse(json.login), flow.tenant);
+        if (before?.locked) this.recordRead('session.unlock', null, before.actor.userId === this.session!.actor.userId ? 'Pro Santé Connect' : `Pro Santé Connect, après la session de ${before.actor.displayName}`);
         this.armSessionEnd();
         this.emit('session.changed', { session: this.session });
         return ok({ status: 'done', session: this.session! });

@@ -252,9 +252,19 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       const { queue, recent } = get();
       set({ queue: patchQueue(queue, changed), recent: patchRecent(recent, changed, RECENT_LIMIT) });
     }
-    /** A session the server opened (Pro Santé Connect): the same start as after a password login. */
+    /**
+     * A session the server opened (password after a lock, Pro Santé Connect): the same start as after
+     * a login; when it is another user than the one before, the first one's telephone and lists go.
+     */
     async function afterLogin(session: MethodOutput<'session.current'> & object) {
+      const before = get().session;
+      if (before && before.actor.userId !== session.actor.userId) {
+        clearTimeout(wrapUp);
+        await phone.stop();
+        set({ current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false });
+      }
       set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
+      if (before && before.actor.userId === session.actor.userId) return;
       await get().refreshLists();
       void startPhone();
       startAgent();
@@ -410,19 +420,9 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         await bridge.invoke('session.lock', {});
       },
       async unlock(login, password) {
-        const before = get().session;
         const session = await call('session.unlock', { login, password });
         if (!session) return false;
-        set({ session, error: null });
-        if (session.actor.userId !== before?.actor.userId) {
-          // Another user: the first one's telephone and lists go, this one's come.
-          clearTimeout(wrapUp);
-          await phone.stop();
-          set({ current: null, currentHistory: [], queue: [], recent: [], directory: null, hub: null, directoryOpen: false, sync: (await call('sync.status', {})) ?? null });
-          await get().refreshLists();
-          void startPhone();
-          startAgent();
-        }
+        await afterLogin(session);
         return true;
       },
       async refreshLists() {

@@ -51,10 +51,10 @@ test('idle: the workstation locks, the call goes on, the same user unlocks; anot
 
     // A wrong password keeps it locked; the right one opens it on the same case.
     await lock.getByLabel('Mot de passe').fill('not-my-password');
-    await lock.getByRole('button', { name: 'Déverrouiller' }).click();
+    await lock.getByRole('button', { name: 'Déverrouiller', exact: true }).click();
     await expect(lock.getByRole('alert')).toHaveText('Mot de passe incorrect.');
     await lock.getByLabel('Mot de passe').fill('arm1-password');
-    await lock.getByRole('button', { name: 'Déverrouiller' }).click();
+    await lock.getByRole('button', { name: 'Déverrouiller', exact: true }).click();
     await expect(page.getByLabel('Nom', { exact: true })).toHaveValue(/VERRIER/i);
 
     // Locked again, the call can be hung up from the lock screen.

@@ -44,6 +44,20 @@ test('a physician logs in with Pro Santé Connect and works under his account', 
     await expect(page.getByRole('button', { name: /^DR 1/ })).toBeVisible();
     const { rows } = await db.query<{ method: string; acr: string }>("SELECT method, acr FROM sessions WHERE principal = 'cote-dor:dr1'");
     expect(rows).toEqual([{ method: 'psc', acr: 'eidas1' }]);
+
+    // Locked (he left the workstation), he unlocks it with PSC again: a new session, the old one ended.
+    await station.core.registry.call('session.lock', {});
+    const lock = page.getByRole('form', { name: 'Déverrouiller le poste' });
+    await expect(lock).toBeVisible();
+    // PSC's page opens again; PSC still has his session (as the real one does for hours): no form,
+    // straight back to the workstation.
+    await popup.close();
+    const [again] = await Promise.all([page.waitForEvent('popup'), lock.getByRole('button', { name: 'Déverrouiller avec Pro Santé Connect' }).click()]);
+    await expect(again.getByRole('heading', { name: 'Connexion réussie' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /^DR 1/ })).toBeVisible({ timeout: 10_000 });
+    await expect(lock).toHaveCount(0);
+    const after = await db.query<{ ended_reason: string | null }>("SELECT ended_reason FROM sessions WHERE principal = 'cote-dor:dr1' ORDER BY started_at");
+    expect(after.rows.map((r) => r.ended_reason)).toEqual(['logout', null]);
   } finally {
     await station.close();
     await server.close();

@@ -12,6 +12,7 @@ import { useNow } from '../../ui/use-now';
 export function LockScreen() {
   const session = useApp((s) => s.session)!;
   const unlock = useApp((s) => s.unlock);
+  const pscLogin = useApp((s) => s.pscLogin);
   const logout = useApp((s) => s.logout);
   const error = useApp((s) => s.error);
   const phone = useApp((s) => s.phone);
@@ -71,6 +72,16 @@ export function LockScreen() {
         ) : null}
         <button type="submit" className="primary" disabled={busy}>
           {other ? 'Se connecter' : 'Déverrouiller'}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            // Opened at the click; PSC's page goes in it.
+            const popup = window.open('', 'psc', 'width=520,height=720');
+            void pscLogin(popup);
+          }}
+        >
+          Déverrouiller avec Pro Santé Connect
         </button>
         <button type="button" onClick={() => void logout()}>
           Fermer la session

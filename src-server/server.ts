@@ -277,8 +277,10 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       }),
     ]);
     const t = rows[0]!;
+    // The SIP account's HA1 only to those who take calls: not to an admin, not to a partner organisation.
+    const takesCalls = CASE_ROLES.includes(user.role) && !user.organisation_id;
     const sip =
-      t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_ha1
+      takesCalls && t.sip_ws_url && t.sip_domain && user.sip_username && user.sip_ha1
         ? { wsUrl: t.sip_ws_url, domain: t.sip_domain, username: user.sip_username, ha1: user.sip_ha1 }
         : null;
     const [{ token, expiresAt }] = await Promise.all([

@@ -186,6 +186,15 @@ describe('who may call each route', () => {
     expect((await fetch(`${ts.url}/api/directory`, { headers: { authorization: `Bearer ${tokens.get('effector')}` } })).status).toBe(403);
   });
 
+  it('the SIP account (its HA1) goes only to those who take calls', async () => {
+    const login = async (who: string) =>
+      (await (await fetch(`${ts.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'cote-dor', login: who, password: `${who}-password`, workstationId: 'w-sip' }) })).json()) as { sip: { ha1: string } | null };
+    expect((await login('arm1')).sip?.ha1).toMatch(/^[0-9a-f]{32}$/);
+    // admin1 has no SIP account in the fixture; give him one: still none in his login's answer.
+    await ts.db.query("UPDATE users SET sip_username = 'adm', sip_ha1 = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' WHERE id = 'cote-dor:admin1'");
+    expect((await login('admin1')).sip).toBeNull();
+  });
+
   it('a token goes in the Authorization header only: one in the address is refused on every route', async () => {
     const token = tokens.get('supervisor')!;
     for (const path of ['/api/stats/today', `/api/sync/pull?after=0`, '/api/agents']) {

@@ -5,7 +5,7 @@
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
 import { mark } from './latency-marks.js';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -24,7 +24,7 @@ import {
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
-import { createUser, findUser, hashPassword, TokenService, UserExistsError, verifyPassword, type UserRow } from './services/auth.js';
+import { createUser, findUser, hashPassword, TokenService, UserExistsError, type UserRow } from './services/auth.js';
 import { PscClient, type PscConfig } from './services/psc-client.js';
 import { registerPscRoutes } from './routes/psc.js';
 import type { SecuritySettings } from '../src-shared/schemas/security.js';
@@ -35,9 +35,9 @@ import { LoginGuard } from './services/login-guard.js';
 import { passwordProblem } from './services/password-policy.js';
 import { SecondFactor, securitySettingsOf, setSecuritySettings } from './services/second-factor.js';
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
-import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, type AccessControl, type Principal } from './http/access.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, readerOf, type AccessControl, type Principal } from './http/access.js';
 import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
-import { ApiError, body, parseInput, stripToken } from './http/errors.js';
+import { ApiError, body, parseInput } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
 import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerAuditRoutes } from './routes/audit.js';
@@ -123,15 +123,6 @@ const UpdateUserSchema = z.strictObject({
 
 const parse = parseInput;
 
-/** Who reads, for the access audit. */
-export const readerOf = (p: Principal) => ({
-  userId: p.userId,
-  displayName: p.displayName,
-  role: p.role,
-  organisation: p.organisation,
-  workstation: p.workstationId,
-  address: p.address,
-});
 
 export async function startServer(options: ServerOptions): Promise<RegulationServer> {
   const db = options.db;
@@ -142,8 +133,6 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const audit = new Audit(db.relaxed, now);
   const guard = new LoginGuard(db.relaxed, options.loginLimits);
   const secondFactor = new SecondFactor(db, options.tokenSecret, now);
-  // Checked against for an unknown login: the same work as for a wrong password (timing tells nothing).
-  const dummyHash = hashPassword(randomBytes(16).toString('hex'));
   const wsHighWater = options.wsHighWaterBytes ?? 1024 * 1024;
   // Each socket gets the least its user needs: case events for those who work on cases, the
   // center's state for an admin, the agenda's changes for a partner organisation.
@@ -230,9 +219,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.post('/api/login', access({ public: 'ouverture de session' }), async (req) => {
     const input = parse(LoginRequestSchema, req.body);
     const account = `${input.tenant}:${input.login}`;
-    const [, user] = await Promise.all([guard.begin(account, req.ip), findUser(db, input.tenant, input.login)]);
     // The same work and the same answer for an unknown user and a wrong password.
-    const good = await guard.check(req.ip, async () => verifyPassword(input.password, user?.password_hash ?? (await dummyHash)));
+    const { found: user, good } = await guard.checkPassword(account, req.ip, input.password, () => findUser(db, input.tenant, input.login));
     if (!user || !user.active || !good) {
       req.log.warn({ tenant: input.tenant, login: input.login, address: req.ip, workstation: input.workstationId }, 'login refused');
       if (user) await audit.account(user.tenant, { actor: user.id, action: 'login.refused', address: req.ip, detail: { workstation: input.workstationId, inactive: !user.active } });
@@ -362,7 +350,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   app.get('/api/sync/pull', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
-    const q = parse(PullQuerySchema, stripToken(req.query));
+    const q = parse(PullQuerySchema, req.query);
     const w = await writer(claims.tenant);
     const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
       claims.tenant,
@@ -374,7 +362,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   app.get('/api/sync/snapshot', access({ staff: CASE_ROLES }), async (req, reply) => {
     const claims = await authenticate(req);
-    const q = parse(SnapshotQuerySchema, stripToken(req.query));
+    const q = parse(SnapshotQuerySchema, req.query);
 
     const w = await writer(claims.tenant);
     const highWater = w.lastSeq;
@@ -583,7 +571,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // ---- call log, statistics, reports ---------------------------------------------------------
 
   const callLog = new CallLog(db, now);
-  registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame, audit, readerOf });
+  registerActivityRoutes(app, { db, now, callLog, authenticate, broadcastFrame, audit });
   const departments = new Map<string, string>();
   const department = async (tenant: string): Promise<string> => {
     let d = departments.get(tenant);
@@ -594,7 +582,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
     return d;
   };
-  effectors = await registerEffectorRoutes(app, { db, now, tokens, sessions, audit, guard, dummyHash, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
+  effectors = await registerEffectorRoutes(app, { db, now, tokens, sessions, audit, guard, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
   if (options.psc) {
     registerPscRoutes(app, {
       client: new PscClient(options.psc),
@@ -643,7 +631,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
   }
   registerHubRoutes(app, { hub: (tenant) => hubs.get(tenant), authenticate, audit });
-  registerAuditRoutes(app, { db, audit, authenticate, readerOf, department });
+  registerAuditRoutes(app, { db, audit, authenticate, department });
 
   app.get('/api/ws', { websocket: true, ...access({ staff: ALL_STAFF, partner: true }) }, async (socket, req) => {
     const claims = await authenticate(req);

@@ -232,6 +232,17 @@ export class WorkstationCore {
     return this.options.pdsaRules?.[department] ?? DEFAULT_PDSA_RULES;
   }
 
+  /**
+   * The user leaves (logout, another user takes the workstation): what he did is sent now if the
+   * server is there (after, it waits for him), the server ends his session (its tokens open nothing
+   * any more, even copied), and the sync stops.
+   */
+  private async closeServerSession(flushMs: number): Promise<void> {
+    await this.sync?.flush(flushMs);
+    await this.sync?.endServerSession();
+    await this.endSync();
+  }
+
   private async endSync(): Promise<void> {
     if (this.reloginTimer) clearTimeout(this.reloginTimer);
     this.reloginTimer = null;
@@ -357,9 +368,7 @@ export class WorkstationCore {
       return ok(this.session);
     }
     // Someone else takes the workstation: the first user's session ends here and on the server.
-    await this.sync?.flush(3_000);
-    await this.sync?.endServerSession();
-    await this.endSync();
+    await this.closeServerSession(3_000);
     this.session = null;
     const r = await this.serverLogin(input);
     if (!r.ok) {
@@ -452,11 +461,8 @@ export class WorkstationCore {
         this.pscFlows.delete(flowId);
         // A locked workstation unlocked by PSC: the previous session ends (its work stays queued under its author).
         const before = this.session;
-        if (before) {
-          await this.sync?.flush(3_000);
-          await this.sync?.endServerSession();
-        }
-        await this.endSync();
+        if (before) await this.closeServerSession(3_000);
+        else await this.endSync();
         this.acceptServerLogin(LoginResponseSchema.parse(json.login), flow.tenant);
         if (before?.locked) this.recordRead('session.unlock', null, before.actor.userId === this.session!.actor.userId ? 'Pro Santé Connect' : `Pro Santé Connect, après la session de ${before.actor.displayName}`);
         this.armSessionEnd();
@@ -672,11 +678,7 @@ export class WorkstationCore {
       },
       'session.current': () => ok(this.session),
       'session.logout': async () => {
-        // What this user did is sent now if the server is there: after the logout it waits for them.
-        await this.sync?.flush(5_000);
-        // The server ends the session: its tokens open nothing any more, even copied.
-        await this.sync?.endServerSession();
-        await this.endSync();
+        await this.closeServerSession(5_000);
         this.sipAccount = null;
         this.session = null;
         this.emit('session.changed', { session: null });

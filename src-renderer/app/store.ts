@@ -370,10 +370,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           set({ session, error: null });
           return true;
         }
-        set({ session, error: null, sync: (await call('sync.status', {})) ?? null });
-        await get().refreshLists();
-        void startPhone();
-        startAgent();
+        await afterLogin(session);
         return true;
       },
       async logout() {

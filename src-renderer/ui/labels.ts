@@ -7,6 +7,13 @@ export { LINE_LABELS, PRIORITY_LABELS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS };
 /** What the header has room for. */
 export const ROLE_SHORT_LABELS = { arm: 'ARM', physician: 'Médecin régulateur', supervisor: 'Superviseur', admin: 'Administrateur', hub: 'Hub Santé' } as const;
 
+/** Whoever the access audit and the sessions list name: a role of the center, or an effector doctor. */
+export const principalRoleLabel = (role: string): string =>
+  role === 'effector' ? 'Médecin effecteur' : (ROLE_SHORT_LABELS[role as keyof typeof ROLE_SHORT_LABELS] ?? role);
+
+/** A workstation as the screens name it ("poste 6b9eb6"); the effector's phone page by its name. */
+export const workstationLabel = (id: string): string => (id === 'effector-page' ? 'page effecteur' : `poste ${id.slice(-6)}`);
+
 
 export const reasonLabel = (code: ReasonCode | null | undefined) => (code ? REASONS[code].label : '—');
 

@@ -181,6 +181,16 @@ function tokenKind(token: string): TokenKind {
   }
 }
 
+/** Who reads, as the access audit records it. */
+export const readerOf = (p: Principal) => ({
+  userId: p.userId,
+  displayName: p.displayName,
+  role: p.role,
+  organisation: p.organisation,
+  workstation: p.workstationId,
+  address: p.address,
+});
+
 /** The principal the access hook found; a route with a rule always has one. */
 export function principal(req: FastifyRequest): Principal {
   if (!req.principal) throw new ApiError(401, 'unauthenticated', 'Authentification requise.');

@@ -20,10 +20,3 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   if (!r.success) throw new ApiError(400, 'invalid_input', `Requête invalide : ${describeIssues(r.error)}`);
   return r.data;
 }
-
-/** A query string without the token a browser may pass there (the WebSocket cannot set headers). */
-export function stripToken(query: unknown): unknown {
-  if (!query || typeof query !== 'object') return query;
-  const { token: _token, ...rest } = query as Record<string, unknown>;
-  return rest;
-}

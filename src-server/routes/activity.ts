@@ -13,8 +13,8 @@ import { CallReportPushSchema } from '../../src-shared/schemas/call-log.js';
 import { IncentiveSettingsSchema } from '../../src-shared/schemas/statistics.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { ApiError, parseInput, stripToken } from '../http/errors.js';
-import { access, ADMIN, ALL_STAFF, CASE_ROLES, SUPERVISION, type Principal } from '../http/access.js';
+import { ApiError, parseInput } from '../http/errors.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, readerOf, SUPERVISION, type Principal } from '../http/access.js';
 import type { Audit } from '../services/audit.js';
 import type { CallLog } from '../services/call-log.js';
 import { actsCsv, actsYearCsv, activityCsv, activityPdf, type IncentiveSettings, type ReportMeta } from '../services/reports.js';
@@ -28,7 +28,6 @@ export interface ActivityContext {
   callLog: CallLog;
   authenticate(req: FastifyRequest): Promise<Principal & { role: Role }>;
   audit: Audit;
-  readerOf(p: Principal): { userId: string; displayName: string; role: string; organisation: string | null; workstation: string; address: string };
   broadcastFrame(tenant: string, frame: ServerWsFrame): void;
 }
 
@@ -64,7 +63,7 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
 
   app.get('/api/stats', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req) => {
     const claims = await ctx.authenticate(req);
-    const q = parseInput(StatsQuerySchema, stripToken(req.query));
+    const q = parseInput(StatsQuerySchema, req.query);
     if (q.from > q.to) throw new ApiError(400, 'invalid_input', 'La période commence après sa fin.');
     return statisticsFor(db, claims.tenant, q.from, q.to, q.sector ?? null);
   });
@@ -84,8 +83,8 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
 
   app.get('/api/reports/activity.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    const { month } = parseInput(MonthQuerySchema, stripToken(req.query));
-    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `activity.csv ${month}` }]);
+    const { month } = parseInput(MonthQuerySchema, req.query);
+    await ctx.audit.access(claims.tenant, [{ ...readerOf(claims), action: 'report.download', detail: `activity.csv ${month}` }]);
     const stats = await statisticsFor(db, claims.tenant, `${month}-01`, lastDay(month), null);
     return reply
       .type('text/csv; charset=utf-8')
@@ -95,8 +94,8 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
 
   app.get('/api/reports/activity.pdf', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    const { month } = parseInput(MonthQuerySchema, stripToken(req.query));
-    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `activity.pdf ${month}` }]);
+    const { month } = parseInput(MonthQuerySchema, req.query);
+    await ctx.audit.access(claims.tenant, [{ ...readerOf(claims), action: 'report.download', detail: `activity.pdf ${month}` }]);
     const stats = await statisticsFor(db, claims.tenant, `${month}-01`, lastDay(month), null);
     const pdf = await activityPdf(stats, await meta(claims.tenant, monthLabel(month)));
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="activite-${claims.tenant}-${month}.pdf"`).send(pdf);
@@ -145,8 +144,8 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
 
   app.get('/api/reports/acts.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const claims = await ctx.authenticate(req);
-    const q = parseInput(ActsQuerySchema, stripToken(req.query));
-    await ctx.audit.access(claims.tenant, [{ ...ctx.readerOf(claims), action: 'report.download', detail: `acts.csv ${'month' in q ? q.month : q.year}` }]);
+    const q = parseInput(ActsQuerySchema, req.query);
+    await ctx.audit.access(claims.tenant, [{ ...readerOf(claims), action: 'report.download', detail: `acts.csv ${'month' in q ? q.month : q.year}` }]);
     const settings = await incentives(claims.tenant);
     let body: string;
     let name: string;

@@ -11,12 +11,12 @@ import type { Role } from '../../src-shared/domain/codes.js';
 import { periodOfDays } from '../../src-shared/domain/statistics.js';
 import { SNP_MAJORATION } from '../../src-shared/domain/slots.js';
 import { ConfirmBookingSchema, HoldSchema, OrganisationSchema, PublishSlotsSchema, SlotSearchSchema, SurnombreSchema, BookingOutcomeSchema } from '../../src-shared/schemas/slots.js';
-import { access, ADMIN, ALL_STAFF, CASE_ROLES, SUPERVISION, type Principal } from '../http/access.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, readerOf, SUPERVISION, type Principal } from '../http/access.js';
 import type { Sessions } from '../services/sessions.js';
 import type { Audit } from '../services/audit.js';
 import type { Agenda, AgendaActor } from '../services/agenda.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { ApiError, parseInput, stripToken } from '../http/errors.js';
+import { ApiError, parseInput } from '../http/errors.js';
 
 const OfferQuerySchema = z.strictObject({ from: z.iso.date(), to: z.iso.date() });
 const MonthSchema = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'mois attendu : AAAA-MM') });
@@ -40,7 +40,6 @@ export function registerAgendaRoutes(
     return { claims, actor: { id: claims.userId, name: claims.displayName, organisation, admin: claims.role === 'admin' } };
   };
   const id = (req: FastifyRequest) => parseInput(z.uuid(), (req.params as { id: string }).id);
-  const supervision = actorOf;
   /** The center's regulators and the partner organisations (their rights are the agenda's to check). */
   const BOOKING = access({ staff: CASE_ROLES, partner: true });
 
@@ -76,7 +75,7 @@ export function registerAgendaRoutes(
     const all = await agenda.bookings(claims.tenant, { from: Date.now() - 24 * 3600_000, ...(actor.organisation ? { organisation: actor.organisation.id } : {}) }, actor);
     // The bookings name their patients: the read is traced.
     await deps.audit.access(claims.tenant, [
-      { userId: claims.userId, displayName: claims.displayName, role: claims.role, organisation: claims.organisation, workstation: claims.workstationId, address: claims.address, action: 'agenda.bookings', detail: `${all.length} réservations` },
+      { ...readerOf(claims), action: 'agenda.bookings', detail: `${all.length} réservations` },
     ]);
     return { bookings: all.filter((b) => b.state !== 'held' || (b.heldUntil ?? 0) > Date.now()) };
   });
@@ -115,15 +114,15 @@ export function registerAgendaRoutes(
   });
 
   app.get('/api/agenda/offer', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs du centre.' }), async (req) => {
-    const { claims } = await supervision(req);
-    const q = parseInput(OfferQuerySchema, stripToken(req.query));
+    const { claims } = await actorOf(req);
+    const q = parseInput(OfferQuerySchema, req.query);
     const period = periodOfDays(await deps.department(claims.tenant), q.from, q.to);
     return agenda.offer(claims.tenant, period.from, period.to, SNP_MAJORATION);
   });
 
   app.get('/api/reports/effector-incentives.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs du centre.' }), async (req, reply) => {
-    const { claims } = await supervision(req);
-    const { month } = parseInput(MonthSchema, stripToken(req.query));
+    const { claims } = await actorOf(req);
+    const { month } = parseInput(MonthSchema, req.query);
     const [y, m] = month.split('-').map(Number) as [number, number];
     const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
     const period = periodOfDays(await deps.department(claims.tenant), `${month}-01`, `${month}-${String(last).padStart(2, '0')}`);

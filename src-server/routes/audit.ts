@@ -14,8 +14,8 @@ import { departmentTimeZone } from '../../src-shared/domain/departments.js';
 import { periodOfDays } from '../../src-shared/domain/statistics.js';
 import { ACCESS_ACTION_LABELS, BreakGlassSchema, RecordReadsSchema } from '../../src-shared/schemas/access-audit.js';
 import type { SqlDatabase } from '../db/sql.js';
-import { access, ADMIN, CASE_ROLES, SUPERVISION, type Principal } from '../http/access.js';
-import { ApiError, parseInput, stripToken } from '../http/errors.js';
+import { access, ADMIN, CASE_ROLES, readerOf, SUPERVISION, type Principal } from '../http/access.js';
+import { ApiError, parseInput } from '../http/errors.js';
 import type { Audit } from '../services/audit.js';
 import { eventFromRow, type EventRow } from '../services/event-rows.js';
 
@@ -27,7 +27,6 @@ export function registerAuditRoutes(
     db: SqlDatabase;
     audit: Audit;
     authenticate(req: FastifyRequest): Promise<Principal & { role: Role }>;
-    readerOf(p: Principal): { userId: string; displayName: string; role: string; organisation: string | null; workstation: string; address: string };
     department(tenant: string): Promise<string>;
   },
 ): void {
@@ -39,7 +38,7 @@ export function registerAuditRoutes(
     const { reads } = parseInput(RecordReadsSchema, req.body);
     await audit.access(
       p.tenant,
-      reads.map((r) => ({ ...deps.readerOf(p), action: r.action, caseId: r.caseId, detail: r.detail, at: r.at, clientId: r.id })),
+      reads.map((r) => ({ ...readerOf(p), action: r.action, caseId: r.caseId, detail: r.detail, at: r.at, clientId: r.id })),
     );
     return { recorded: reads.length };
   });
@@ -52,7 +51,7 @@ export function registerAuditRoutes(
   app.get('/api/audit/users/:login/accesses.csv', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req, reply) => {
     const p = await deps.authenticate(req);
     const login = parseInput(z.string().min(1).max(100), (req.params as { login: string }).login);
-    const q = parseInput(PeriodSchema, stripToken(req.query));
+    const q = parseInput(PeriodSchema, req.query);
     if (q.from > q.to) throw new ApiError(400, 'invalid_input', 'La période commence après sa fin.');
     const department = await deps.department(p.tenant);
     const period = periodOfDays(department, q.from, q.to);
@@ -77,7 +76,7 @@ export function registerAuditRoutes(
       ],
       { delimiter: ';' },
     );
-    await audit.access(p.tenant, [{ ...deps.readerOf(p), action: 'report.download', detail: `accès de ${login} du ${q.from} au ${q.to}` }]);
+    await audit.access(p.tenant, [{ ...readerOf(p), action: 'report.download', detail: `accès de ${login} du ${q.from} au ${q.to}` }]);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="acces-${login.replace(/[^\w.-]/g, '_')}-${q.from}-${q.to}.csv"`)
@@ -89,7 +88,7 @@ export function registerAuditRoutes(
     const p = await deps.authenticate(req);
     const id = caseId(req);
     const { reason } = parseInput(BreakGlassSchema, req.body);
-    await audit.access(p.tenant, [{ ...deps.readerOf(p), action: 'case.break_glass', caseId: id, reason }]);
+    await audit.access(p.tenant, [{ ...readerOf(p), action: 'case.break_glass', caseId: id, reason }]);
     req.log.warn({ tenant: p.tenant, user: p.userId, case: id }, 'break the glass');
     const { rows } = await deps.db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [p.tenant, id]);
     if (rows.length === 0) throw new ApiError(404, 'not_found', 'Dossier introuvable.');

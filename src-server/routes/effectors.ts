@@ -11,13 +11,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { hashPassword, verifyPassword, type TokenService } from '../services/auth.js';
+import { hashPassword, type TokenService } from '../services/auth.js';
 import { needsRehash } from '../../src-node-shared/password-hash.js';
 import type { Sessions } from '../services/sessions.js';
 import type { Audit } from '../services/audit.js';
 import type { LoginGuard } from '../services/login-guard.js';
 import { passwordProblem } from '../services/password-policy.js';
-import { access, ADMIN, ALL_STAFF, CASE_ROLES, EFFECTOR_PREFIX, principal, type Principal } from '../http/access.js';
+import { access, ADMIN, ALL_STAFF, CASE_ROLES, EFFECTOR_PREFIX, principal, readerOf, type Principal } from '../http/access.js';
 import { EffectorRequests, type Changes } from '../services/effector-requests.js';
 import { Agenda, type AgendaActor } from '../services/agenda.js';
 import { BookingOutcomeSchema, PublishSlotsSchema } from '../../src-shared/schemas/slots.js';
@@ -62,8 +62,6 @@ export async function registerEffectorRoutes(
     sessions: Sessions;
     audit: Audit;
     guard: LoginGuard;
-    /** Checked against for an unknown login (the same time as a wrong password). */
-    dummyHash: Promise<string>;
     authenticate(req: FastifyRequest): Promise<Claims>;
     broadcastFrame(tenant: string, frame: ServerWsFrame): void;
     department(tenant: string): Promise<string>;
@@ -168,7 +166,6 @@ export async function registerEffectorRoutes(
     const p = principal(req);
     return { ...p, effectorId: p.effectorId! };
   };
-  const regulator = (req: FastifyRequest) => deps.authenticate(req);
   const params = (req: FastifyRequest) => parseInput(z.uuid(), (req.params as { id: string }).id);
 
   // ---- regulation side ------------------------------------------------------------------------
@@ -184,13 +181,13 @@ export async function registerEffectorRoutes(
   });
 
   app.post('/api/effector-requests', access({ staff: ['physician'], refusal: 'Seul un médecin régulateur sollicite les effecteurs.' }), async (req) => {
-    const claims = await regulator(req);
+    const claims = await deps.authenticate(req);
     const input = parseInput(StartRequestSchema, req.body);
     return service.start(claims.tenant, claims, input);
   });
 
   app.post('/api/effector-requests/:id/cancel', access({ staff: ['physician'], refusal: 'Seul un médecin régulateur annule une sollicitation.' }), async (req) => {
-    const claims = await regulator(req);
+    const claims = await deps.authenticate(req);
     await service.cancel(claims.tenant, claims.userId, params(req));
     return { ok: true };
   });
@@ -201,7 +198,7 @@ export async function registerEffectorRoutes(
   });
 
   app.put('/api/settings/cascade', access({ staff: ADMIN }), async (req) => {
-    const claims = await regulator(req);
+    const claims = await deps.authenticate(req);
     const input = parseInput(CascadeSettingsSchema, req.body);
     await service.setSettings(claims.tenant, input, claims.userId);
     await deps.audit.account(claims.tenant, { actor: claims.userId, action: 'settings.cascade', address: claims.address, detail: input });
@@ -209,7 +206,7 @@ export async function registerEffectorRoutes(
   });
 
   app.post('/api/admin/effector-accounts', access({ staff: ADMIN }), async (req) => {
-    const claims = await regulator(req);
+    const claims = await deps.authenticate(req);
     const input = parseInput(AccountSchema, req.body);
     const dir = await service.directory(claims.tenant);
     const e = dir.effectors.find((x) => x.id === input.effectorId);
@@ -232,14 +229,14 @@ export async function registerEffectorRoutes(
   app.post('/api/effector/login', access({ public: 'ouverture de session d’un médecin effecteur' }), async (req) => {
     const input = parseInput(EffectorLoginSchema, req.body);
     const key = `effector:${input.tenant}:${input.login}`;
-    await deps.guard.begin(key, req.ip);
-    const { rows } = await db.query<{ password_hash: string; active: boolean }>('SELECT password_hash, active FROM effector_accounts WHERE tenant = $1 AND effector_id = $2', [
-      input.tenant,
-      input.login,
-    ]);
-    const account = rows[0];
     // The same work for an unknown login as for a wrong password.
-    const good = await deps.guard.check(req.ip, async () => verifyPassword(input.password, account?.password_hash ?? (await deps.dummyHash)));
+    const { found: account, good } = await deps.guard.checkPassword(key, req.ip, input.password, async () => {
+      const { rows } = await db.query<{ password_hash: string; active: boolean }>('SELECT password_hash, active FROM effector_accounts WHERE tenant = $1 AND effector_id = $2', [
+        input.tenant,
+        input.login,
+      ]);
+      return rows[0];
+    });
     if (!account || !account.active || !good) {
       req.log.warn({ tenant: input.tenant, address: req.ip }, 'effector login refused');
       throw new ApiError(401, 'unauthenticated', 'Identifiant ou mot de passe incorrect.');
@@ -295,7 +292,7 @@ export async function registerEffectorRoutes(
     const patient = await service.patientFor(c.tenant, c.effectorId, params(req));
     const { rows } = await db.query<{ case_id: string }>('SELECT case_id FROM effector_requests WHERE tenant = $1 AND id = $2', [c.tenant, patient.requestId]);
     await deps.audit.access(c.tenant, [
-      { userId: c.userId, displayName: c.displayName, role: 'effector', organisation: null, workstation: 'effector-page', address: c.address, action: 'effector.reveal', caseId: rows[0]?.case_id ?? null, detail: `demande ${patient.requestId}` },
+      { ...readerOf(c), action: 'effector.reveal', caseId: rows[0]?.case_id ?? null, detail: `demande ${patient.requestId}` },
     ]);
     return patient;
   });

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../../src-shared/domain/codes.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
-import { access, ALL_STAFF, type Principal } from '../http/access.js';
+import { access, ALL_STAFF, readerOf, type Principal } from '../http/access.js';
 import type { Audit } from '../services/audit.js';
 import type { HubService } from '../hubsante/hub-service.js';
 import { ApiError, parseInput } from '../http/errors.js';
@@ -72,7 +72,7 @@ export function registerHubRoutes(
     const [messages] = await Promise.all([
       hub.journalOf(id),
       deps.audit.access(claims.tenant, [
-        { userId: claims.userId, displayName: claims.displayName, role: claims.role, organisation: claims.organisation, workstation: claims.workstationId, address: claims.address, action: 'hub.messages', caseId: id },
+        { ...readerOf(claims), action: 'hub.messages', caseId: id },
       ]),
     ]);
     return { messages };

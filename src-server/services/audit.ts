@@ -7,22 +7,18 @@
  *     access-log requests (CSP art. R.6113-9-2: the author, the local time, the action).
  */
 import type { Queryable } from '../db/sql.js';
+import type { AccessEntryView as AccessEntry, RecordedRead } from '../../src-shared/schemas/access-audit.js';
 
+/** What a read was: the workstation's own (opened, printed, exported, searched, lock), or the server's. */
 export type AccessAction =
-  | 'case.open'
+  | RecordedRead['action']
   | 'case.break_glass'
-  | 'case.print'
-  | 'case.export'
   | 'case.history'
-  | 'case.search'
   | 'snapshot'
-  | 'pull'
   | 'effector.reveal'
   | 'report.download'
   | 'hub.messages'
-  | 'agenda.bookings'
-  | 'session.lock'
-  | 'session.unlock';
+  | 'agenda.bookings';
 
 export interface AccessRecord {
   userId: string;
@@ -40,20 +36,6 @@ export interface AccessRecord {
   at?: number;
   /** The workstation's id of an offline read: sent twice, kept once. */
   clientId?: string | null;
-}
-
-export interface AccessEntry {
-  at: number;
-  userId: string;
-  displayName: string;
-  role: string;
-  organisation: string | null;
-  workstation: string | null;
-  address: string | null;
-  action: string;
-  caseId: string | null;
-  detail: string | null;
-  reason: string | null;
 }
 
 export class Audit {

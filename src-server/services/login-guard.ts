@@ -11,7 +11,9 @@
  * waits behind the center's own workstations instead of in front of them. Unknown logins go
  * through the same gate as known ones (their check is against a dummy hash): timing tells nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { hashPassword, verifyPassword } from '../../src-node-shared/password-hash.js';
 import type { Queryable } from '../db/sql.js';
 import { ApiError } from '../http/errors.js';
 
@@ -42,6 +44,8 @@ export class LoginGuard {
   private running = 0;
   private readonly waiting: { first: (() => void)[]; others: (() => void)[] } = { first: [], others: [] };
   private readonly concurrency: number;
+  /** Checked against for an unknown login: the same work as for a wrong password (timing tells nothing). */
+  private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
   constructor(
     db: Queryable,
@@ -74,6 +78,17 @@ export class LoginGuard {
   /** Before a password is checked: throws a 429 with the wait when the account or the address must wait. */
   async begin(account: string, address: string): Promise<void> {
     await Promise.all([this.pass(`account:${account}`, this.options.accountFree), this.pass(`address:${address}`, this.options.addressFree)]);
+  }
+
+  /**
+   * A login's password: the attempt counted (a 429 when it must wait), the account looked up
+   * meanwhile, the password checked through the gate — against a dummy hash when there is no
+   * account. `good` is true only for an existing account and the right password.
+   */
+  async checkPassword<T extends { password_hash: string }>(account: string, address: string, password: string, find: () => Promise<T | undefined>): Promise<{ found: T | undefined; good: boolean }> {
+    const [, found] = await Promise.all([this.begin(account, address), find()]);
+    const good = await this.check(address, async () => verifyPassword(password, found?.password_hash ?? (await this.dummyHash)));
+    return { found, good: !!found && good };
   }
 
   /** Runs a password check through the gate: known-good addresses first. */

@@ -49,7 +49,6 @@ export const ACCESS_ACTION_LABELS: Record<string, string> = {
   'case.history': 'Historique du dossier téléchargé',
   'case.search': 'Recherche de patients',
   snapshot: 'Copie des dossiers du centre (synchronisation initiale)',
-  pull: 'Synchronisation',
   'effector.reveal': 'Identité révélée au médecin effecteur',
   'report.download': 'Rapport téléchargé',
   'hub.messages': 'Messages Hub Santé du dossier',

@@ -8,12 +8,8 @@ import { useState } from 'react';
 import type { AccessEntryView } from '../../../src-shared/schemas/access-audit';
 import { ACCESS_ACTION_LABELS } from '../../../src-shared/schemas/access-audit';
 import { useApp } from '../../app/context';
-import { dateTime } from '../../ui/labels';
+import { dateTime, principalRoleLabel, workstationLabel } from '../../ui/labels';
 
-const ROLE_NAMES: Record<string, string> = { arm: 'ARM', physician: 'Médecin régulateur', supervisor: 'Superviseur', admin: 'Administrateur', effector: 'Médecin effecteur' };
-
-/** A workstation as the timeline names it ("poste 6b9eb6"); the effector's phone page by its name. */
-const workstationLabel = (id: string | null) => (!id ? null : id === 'effector-page' ? 'page effecteur' : `poste ${id.slice(-6)}`);
 
 export function CaseAccesses({ caseId }: { caseId: string }) {
   const bridge = useApp((s) => s.bridge);
@@ -55,12 +51,12 @@ export function CaseAccesses({ caseId }: { caseId: string }) {
                   {e.displayName}
                   {e.organisation ? <span className="muted"> ({e.organisation})</span> : null}
                 </td>
-                <td>{ROLE_NAMES[e.role] ?? e.role}</td>
+                <td>{principalRoleLabel(e.role)}</td>
                 <td>
                   {ACCESS_ACTION_LABELS[e.action] ?? e.action}
                   {e.reason ? <span className="muted"> — motif : {e.reason}</span> : null}
                 </td>
-                <td className="muted small">{[workstationLabel(e.workstation), e.address].filter(Boolean).join(' · ')}</td>
+                <td className="muted small">{[e.workstation ? workstationLabel(e.workstation) : null, e.address].filter(Boolean).join(' · ')}</td>
               </tr>
             ))}
           </tbody>

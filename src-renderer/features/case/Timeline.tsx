@@ -4,7 +4,7 @@
  */
 import type { MethodOutput } from '../../../src-shared/contract/methods';
 import { DECISIONS, LINE_LABELS, ROLE_LABELS } from '../../../src-shared/domain/codes';
-import { dateTime, displayNumber, duration } from '../../ui/labels';
+import { dateTime, displayNumber, duration, workstationLabel } from '../../ui/labels';
 import { DELIVERY_LABELS as HUB_DELIVERY_LABELS } from '../../../src-shared/domain/hubsante-protocol';
 import type { FieldSource, ScreeningFields } from '../../../src-shared/schemas/case';
 import { isCompleteLog } from '../../../src-shared/domain/case-lifecycle';
@@ -135,7 +135,7 @@ export function Timeline({ history, synced }: { history: History; synced: boolea
         {history.map((e) => (
           <li key={e.id}>
             <span className="mono">{dateTime(e.serverTime ?? e.clientTime)}</span> — <strong>{e.actor.displayName}</strong>{' '}
-            <span className="muted small">({ROLE_LABELS[e.actor.role]}, poste {e.workstationId.slice(-6)})</span> : {describe(e)}
+            <span className="muted small">({ROLE_LABELS[e.actor.role]}, {workstationLabel(e.workstationId)})</span> : {describe(e)}
             {e.syncStatus === 'rejected' ? (
               <span className="error small"> (refusé par le serveur)</span>
             ) : synced && e.syncStatus === 'pending' ? (

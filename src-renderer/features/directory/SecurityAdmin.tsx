@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
 import type { MethodOutput } from '../../../src-shared/contract/methods';
 import type { SecuritySettings } from '../../../src-shared/schemas/security';
 import { useApp } from '../../app/context';
-import { dateTime, ROLE_SHORT_LABELS } from '../../ui/labels';
+import { dateTime, principalRoleLabel, ROLE_SHORT_LABELS, workstationLabel } from '../../ui/labels';
 
 type SessionView = MethodOutput<'admin.sessions'>[number];
 const ROLES = ['arm', 'physician', 'supervisor', 'admin'] as const;
@@ -66,9 +66,9 @@ export function SecurityAdmin() {
               {sessions.map((s) => (
                 <tr key={s.id}>
                   <td>
-                    {s.displayName} <span className="muted">({s.role === 'effector' ? 'effecteur' : (ROLE_SHORT_LABELS[s.role as keyof typeof ROLE_SHORT_LABELS] ?? s.role)})</span>
+                    {s.displayName} <span className="muted">({principalRoleLabel(s.role)})</span>
                   </td>
-                  <td className="mono small">{s.workstation === 'effector-page' ? 'page effecteur' : `poste ${s.workstation.slice(-6)}`}</td>
+                  <td className="mono small">{workstationLabel(s.workstation)}</td>
                   <td className="mono small">{s.address ?? ''}</td>
                   <td>{s.method === 'password+totp' ? 'mot de passe + code' : s.method === 'psc' ? 'Pro Santé Connect' : 'mot de passe'}</td>
                   <td className="nowrap">{dateTime(s.startedAt)}</td>

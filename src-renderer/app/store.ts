@@ -253,11 +253,12 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       set({ queue: patchQueue(queue, changed), recent: patchRecent(recent, changed, RECENT_LIMIT) });
     }
     /**
-     * A session the server opened (password after a lock, Pro Santé Connect): the same start as after
-     * a login; when it is another user than the one before, the first one's telephone and lists go.
+     * A session the server opened (a login, an unlock, Pro Santé Connect): the same start every time;
+     * when it is another user than the one before, the first one's telephone and lists go. `before`
+     * is the session as it was before the core was called: the core's own 'session.changed' event
+     * may already have replaced it in the store.
      */
-    async function afterLogin(session: MethodOutput<'session.current'> & object) {
-      const before = get().session;
+    async function afterLogin(session: MethodOutput<'session.current'> & object, before: MethodOutput<'session.current'>) {
       if (before && before.actor.userId !== session.actor.userId) {
         clearTimeout(wrapUp);
         await phone.stop();
@@ -364,13 +365,14 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         return true;
       },
       async serverLogin(login, password, tenant, totp) {
+        const before = get().session;
         const session = await call('session.login', { login, password, ...(tenant ? { tenant } : {}), ...(totp ? { totp } : {}) });
         if (!session) return false;
         if (session.mustEnrolSecondFactor) {
           set({ session, error: null });
           return true;
         }
-        await afterLogin(session);
+        await afterLogin(session, before);
         return true;
       },
       async logout() {
@@ -382,6 +384,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       },
       pscChoice: null,
       async pscLogin(popup) {
+        const before = get().session;
         const started = await call('session.pscStart', {});
         if (!started) {
           popup?.close();
@@ -392,14 +395,15 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         const r = await call('session.pscFinish', { flowId: started.flowId });
         if (!r) return;
         if (r.status === 'choose') set({ pscChoice: { flowId: started.flowId, practices: r.practices } });
-        else await afterLogin(r.session);
+        else await afterLogin(r.session, before);
       },
       async pscChoose(index) {
         const choice = get().pscChoice;
         if (!choice) return;
+        const before = get().session;
         const r = await call('session.pscFinish', { flowId: choice.flowId, practice: index });
         set({ pscChoice: null });
-        if (r?.status === 'done') await afterLogin(r.session);
+        if (r?.status === 'done') await afterLogin(r.session, before);
       },
       async enrolSecondFactor() {
         return (await call('secondFactor.enrol', {})) ?? null;
@@ -417,9 +421,10 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         await bridge.invoke('session.lock', {});
       },
       async unlock(login, password) {
+        const before = get().session;
         const session = await call('session.unlock', { login, password });
         if (!session) return false;
-        await afterLogin(session);
+        await afterLogin(session, before);
         return true;
       },
       async refreshLists() {

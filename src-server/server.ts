@@ -661,9 +661,14 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       socket.ping();
       if (feed === 'cases') socket.send(JSON.stringify({ type: 'poke', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
       // A session ended (logout elsewhere, an admin, a password change) closes its socket too.
-      void sessions.check(claims.sessionId).then((open) => {
-        if (!open && socket.readyState === socket.OPEN) bye('session_ended');
-      });
+      sessions.check(claims.sessionId).then(
+        (open) => {
+          if (!open && socket.readyState === socket.OPEN) bye('session_ended');
+        },
+        // The database out of reach (or the server stopping) does not end a session: the next
+        // ping checks again, and the socket's token expiry bounds it anyway.
+        () => {},
+      );
     }, options.heartbeatMs ?? 5_000);
     socket.on('message', () => {
       // Downstream only: workstations push over HTTP. Anything sent here is ignored.

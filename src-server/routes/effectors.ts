@@ -352,11 +352,15 @@ export async function registerEffectorRoutes(
     const ping = setInterval(() => {
       socket.ping();
       // A session ended (logout, a new password set by the center) closes the page's socket.
-      void deps.sessions.check(c.sessionId).then((open) => {
-        if (open || socket.readyState !== socket.OPEN) return;
-        socket.send(JSON.stringify({ type: 'bye', reason: 'session_ended' } satisfies EffectorWsFrame));
-        socket.close(4401, 'session_ended');
-      });
+      deps.sessions.check(c.sessionId).then(
+        (open) => {
+          if (open || socket.readyState !== socket.OPEN) return;
+          socket.send(JSON.stringify({ type: 'bye', reason: 'session_ended' } satisfies EffectorWsFrame));
+          socket.close(4401, 'session_ended');
+        },
+        // Database out of reach: checked again at the next ping (the token's expiry bounds it).
+        () => {},
+      );
     }, 15_000);
     socket.on('close', () => {
       clearTimeout(expiry);

@@ -12,7 +12,7 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'src-main/electron/index.ts') },
-        external: ['better-sqlite3', 'electron'],
+        external: ['better-sqlite3-multiple-ciphers', 'electron'],
       },
     },
   },

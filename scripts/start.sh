@@ -4,13 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-dependencies.sh
 if node -e "process.exit(require('node:fs').existsSync('node_modules/electron/path.txt') ? 0 : 1)"; then
-  echo "Binaire Electron présent : lancement de l’application de bureau."
+  echo "Binaire Electron présent : serveur central local (PGlite) et application de bureau reliée à lui."
+  npm run --silent build
   npx electron-vite build
-  exec npx electron .
+  npx tsx scripts/run-local-site.ts &
+  site=$!
+  trap 'kill $site 2>/dev/null || true' EXIT
+  until curl -fsS "http://127.0.0.1:${PERMANENCE_SERVER_PORT:-5790}/api/health" > /dev/null 2>&1; do sleep 0.5; done
+  PERMANENCE_SERVER_URL="http://127.0.0.1:${PERMANENCE_SERVER_PORT:-5790}" PERMANENCE_TENANT=demo \
+    PERMANENCE_DATA_DIR="${PERMANENCE_DATA_DIR:-.data}/desktop" npx electron .
+  exit $?
 fi
 echo "Binaire Electron absent : lancement du serveur central (PGlite) et de l’interface dans le navigateur."
 npm run --silent build

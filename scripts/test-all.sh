@@ -14,9 +14,7 @@ step "services (PostgreSQL, RabbitMQ, Kamailio, Chromium)"
 bash scripts/services.sh start
 
 step "npm dependencies"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-dependencies.sh
 
 step "type-check"
 npm run --silent typecheck

@@ -22,7 +22,10 @@ import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/c
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
 import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
-import { openDatabase, schemaVersion, type Db } from './store/database.js';
+import { schemaVersion, type Db } from './store/database.js';
+import { FILE_MODE_ONLY, loadOrCreateCacheKey, type KeySealer } from './store/cache-key.js';
+import { KEY_FOLDER, openEncryptedCache } from './store/encrypted-cache.js';
+import { InstallationConfigError, serverUrlProblem } from './config/installation-config.js';
 import { CommuneDirectory } from './reference/communes.js';
 import { PdsaRulesSchema } from '../../src-shared/schemas/reference.js';
 import { createRegistry, type Handlers, type Registry, type RegistryOptions } from './registry.js';
@@ -40,13 +43,23 @@ import { hashPassword, openWithPassword, sealWithPassword, verifyPassword } from
 export const APP_VERSION = '0.1.0';
 
 export interface CoreOptions {
-  /** Folder holding the cache (permanence.sqlite). */
+  /** Folder holding the encrypted cache and its key (see store/encrypted-cache.ts). */
   dataDir: string;
+  /**
+   * How the cache key is kept: Electron's safeStorage in the desktop app; the browser shell's
+   * key file is protected by its permissions only (development, demonstrations).
+   */
+  keySealer?: KeySealer;
   /** Idle time before the screen locks (seconds; default 300). */
   idleLockSeconds?: number;
   now?: () => number;
-  /** Central regulation server; without it the workstation works alone (local sessions). */
+  /**
+   * Central regulation server (https://, or http:// to this machine only). Without it the
+   * workstation runs in training mode: local sessions, no administration, nothing sent anywhere.
+   */
   serverUrl?: string;
+  /** How long an offline login stays possible after the last server login, when the server did not say (hours). */
+  offlineSessionHours?: number;
   /** Tenant (center) used when the login form does not name one. */
   defaultTenant?: string;
   /** PDSA rules per department (Saturday start, bridge days). */
@@ -83,7 +96,7 @@ interface OfflineCredential {
 const DEFAULT_IDLE_LOCK_SECONDS = 300;
 
 /** How long an offline login is allowed after the last server login, when the server did not say. */
-const OFFLINE_SESSION_MS = 12 * 3600_000;
+const OFFLINE_SESSION_HOURS = 12;
 
 export class WorkstationCore {
   readonly workstationId: string;
@@ -109,10 +122,11 @@ export class WorkstationCore {
   private constructor(
     private readonly db: Db,
     private readonly options: CoreOptions,
+    cacheKey: Buffer,
   ) {
     this.now = options.now ?? Date.now;
     this.store = new CaseStore(db);
-    if (db.name !== ':memory:' && !db.readonly) this.checkpointer = new BackgroundCheckpointer(db);
+    if (!db.readonly) this.checkpointer = new BackgroundCheckpointer(db, { key: cacheKey });
     this.communes = options.communes;
     let id = this.store.getMeta('workstation_id');
     if (!id) {
@@ -126,8 +140,13 @@ export class WorkstationCore {
   }
 
   static open(options: CoreOptions): WorkstationCore {
-    const db = openDatabase(join(options.dataDir, 'permanence.sqlite'));
-    return new WorkstationCore(db, options);
+    if (options.serverUrl) {
+      const problem = serverUrlProblem(options.serverUrl);
+      if (problem) throw new InstallationConfigError(`Adresse du serveur central refusée (${options.serverUrl}) : ${problem}.`, 'serverUrl', 'serverUrls');
+    }
+    const key = loadOrCreateCacheKey(join(options.dataDir, KEY_FOLDER), options.keySealer ?? FILE_MODE_ONLY);
+    const { db } = openEncryptedCache(options.dataDir, key);
+    return new WorkstationCore(db, options, key);
   }
 
   async close(): Promise<void> {
@@ -390,7 +409,7 @@ export class WorkstationCore {
   /** A login the server accepted (password or Pro Santé Connect): the session, the phone, the sync. */
   private acceptServerLogin(r: LoginResponse, tenant: string): { actor: Session['actor']; endsAt: number } {
     const actor = { userId: r.user.id, displayName: r.user.displayName, role: r.user.role };
-    const endsAt = r.sessionEndsAt ?? this.now() + OFFLINE_SESSION_MS;
+    const endsAt = r.sessionEndsAt ?? this.now() + (this.options.offlineSessionHours ?? OFFLINE_SESSION_HOURS) * 3600_000;
     this.session = {
       actor,
       department: r.department,
@@ -671,6 +690,9 @@ export class WorkstationCore {
           return err('invalid_input', 'Ce poste est relié au serveur central : identifiant et mot de passe requis.');
         }
         const { displayName, role, department } = input;
+        if (role === 'admin') {
+          return err('forbidden', 'Le mode formation n’a pas d’administration : les comptes et les réglages du centre se gèrent sur son serveur.');
+        }
         const userId = `${role}:${displayName.toLowerCase().replace(/\s+/g, '.')}`;
         this.session = { actor: { userId, displayName, role }, department, workstationId: this.workstationId, startedAt: this.now(), mode: 'local', tenant: null, organisation: null, endsAt: null, locked: false, mustEnrolSecondFactor: false, idleLockSeconds: null };
         this.emit('session.changed', { session: this.session });

@@ -3,7 +3,7 @@
  * file://, no new windows, no foreign navigation, a permission allow-list (microphone for the
  * softphone, nothing else), and the CSP. Only this folder and src-preload import electron.
  */
-import { app, net, protocol, session, shell, type BrowserWindow } from 'electron';
+import { net, protocol, session, type BrowserWindow } from 'electron';
 import { normalize, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../../src-shared/contract/csp.js';
@@ -51,16 +51,13 @@ export function hardenSession(): void {
   ses.setPermissionCheckHandler((_wc, permission, origin) => permission === 'media' && origin.startsWith(APP_ORIGIN));
 }
 
-export function hardenWindow(win: BrowserWindow): void {
+/** No new window, no navigation away; links go to `openExternal` (which checks the allow-list). */
+export function hardenWindow(win: BrowserWindow, openExternal: (url: string) => void): void {
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    openExternal(url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (event, url) => {
     if (!url.startsWith(APP_ORIGIN)) event.preventDefault();
   });
-}
-
-export function ensureSingleInstance(): boolean {
-  return app.requestSingleInstanceLock();
 }

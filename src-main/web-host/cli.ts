@@ -1,21 +1,29 @@
 /**
  * Starts the browser shell: the workstation core + the web host, on 127.0.0.1.
- *   PERMANENCE_DATA_DIR  where the cache lives (default: ./.data/workstation)
+ *
+ * The installation's configuration is read as the desktop app reads it (machine file, user file,
+ * then environment: see src-main/core/config/installation-config.ts). Development variables:
+ *   PERMANENCE_SERVER_URL, PERMANENCE_TENANT   the center's server and tenant
+ *   PERMANENCE_MODE=training                   a workstation without a server (training mode)
+ *   PERMANENCE_DATA_DIR                        where the cache lives (default: ./.data/workstation)
+ *   PERMANENCE_CONFIG_FILE                     read this file in place of the machine-wide one
  *   PERMANENCE_PORT      port (default 5780; 0 = any free port)
  *   PERMANENCE_STATIC    built renderer (default: ./dist/renderer)
- *   PERMANENCE_SERVER_URL central regulation server (default: none, standalone workstation)
- *   PERMANENCE_TENANT    center used by the login form (default: none, asked at login)
+ * The browser shell keeps its cache key in a file protected by its mode only: development and
+ * demonstrations, not a production workstation (that is the desktop app, whose key the OS keeps).
  */
 import { printLaunchLinks } from '../../src-node-shared/launch-links.js';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { WorkstationCore } from '../core/workstation-core.js';
 import { startWebHost } from './web-host.js';
 import { exitOnUnhandledErrors } from '../../src-node-shared/crash-handlers.js';
+import { coreOptionsFrom, loadInstallation } from '../core/config/load-installation.js';
+import { configLocations, type ResolvedInstallation } from '../core/config/installation-config.js';
 
 exitOnUnhandledErrors((message, error) => console.error(`[web-host] ${message}:`, error));
 
-const dataDir = resolve(process.env.PERMANENCE_DATA_DIR ?? '.data/workstation');
 const staticDir = resolve(process.env.PERMANENCE_STATIC ?? 'dist/renderer');
 const port = Number(process.env.PERMANENCE_PORT ?? 5780);
 
@@ -24,14 +32,17 @@ if (!existsSync(resolve(staticDir, 'index.html'))) {
   process.exit(1);
 }
 let core: WorkstationCore;
+let installation: ResolvedInstallation;
 try {
+  const locations = configLocations(process.platform, process.env, homedir());
+  installation = loadInstallation({
+    defaults: { dataDir: resolve('.data/workstation'), logDir: resolve('.data/logs') },
+    locations: process.env.PERMANENCE_CONFIG_FILE ? { ...locations, machine: resolve(process.env.PERMANENCE_CONFIG_FILE) } : locations,
+  });
   core = WorkstationCore.open({
-    dataDir,
-    ...(process.env.PERMANENCE_SERVER_URL ? { serverUrl: process.env.PERMANENCE_SERVER_URL } : {}),
-    ...(process.env.PERMANENCE_TENANT ? { defaultTenant: process.env.PERMANENCE_TENANT } : {}),
-    ...(process.env.PERMANENCE_SIP_ORIGINS ? { telephonyOrigins: process.env.PERMANENCE_SIP_ORIGINS.split(',').map((o) => o.trim()) } : {}),
+    ...coreOptionsFrom(installation),
+    dataDir: resolve(installation.dataDir),
     registry: { onInternalError: (m, e) => console.error(`[core] ${m}:`, e) },
-     ...(process.env.PERMANENCE_IDLE_LOCK_SECONDS ? { idleLockSeconds: Number(process.env.PERMANENCE_IDLE_LOCK_SECONDS) } : {}),
   });
 } catch (error) {
   console.error((error as Error).message);
@@ -39,7 +50,12 @@ try {
 }
 const host = await startWebHost({ core, staticDir, port, log: (m) => console.warn(`[web-host] ${m}`) });
 printLaunchLinks([{ label: 'Permanence (navigateur)', launchUrl: () => host.launchUrl() }]);
-console.log(`Données locales : ${dataDir}`);
+console.log(
+  installation.mode === 'training'
+    ? 'Mode formation : aucun serveur central, données fictives uniquement.'
+    : `Centre ${installation.tenant} · serveur ${installation.serverUrls[0]}`,
+);
+console.log(`Données locales : ${resolve(installation.dataDir)}`);
 const stop = async () => {
   await host.close();
   await core.close();

@@ -10,6 +10,21 @@ import { EnrolSecondFactor } from '../features/login/EnrolSecondFactor';
 const WALL_ONLY = typeof location !== 'undefined' && new URLSearchParams(location.search).get('vue') === 'mur';
 
 export function App() {
+  // A workstation without a central server is the explicit training mode: said on every screen.
+  const training = useApp((s) => s.loginMode !== null && s.loginMode !== undefined && !s.loginMode.serverConfigured);
+  const screen = <Screen />;
+  if (!training) return screen;
+  return (
+    <div className="training-frame">
+      <div className="training-banner" role="status">
+        Mode formation — poste sans serveur central : données fictives uniquement, rien n’est transmis au centre.
+      </div>
+      <div className="training-content">{screen}</div>
+    </div>
+  );
+}
+
+function Screen() {
   const session = useApp((s) => s.session);
   const checked = useApp((s) => s.sessionChecked);
   const theme = useApp((s) => s.theme);

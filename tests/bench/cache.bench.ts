@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { buildCache, phoneOf } from './cache-fixture.js';
 import { compareRuns, median, printTable, quantile, timeRunsAsync, type Row } from './stats.js';

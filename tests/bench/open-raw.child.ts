@@ -1,5 +1,5 @@
 // Baseline for the cold open: better-sqlite3 alone, WAL, one read.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { join } from 'node:path';
 const t0 = performance.now();
 const db = new Database(join(process.argv[2]!, 'permanence.sqlite'));

@@ -4,8 +4,15 @@ import { WorkstationPage } from './pages/workstation.js';
 test('an ARM logs in, opens a case with the keyboard, reloads and finds it again', async ({ page, shell }) => {
   await page.goto(shell.url);
   const ws = new WorkstationPage(page);
+  // A workstation without a central server is the training mode, said on every screen, without
+  // administration (the center's accounts and settings live on its server).
+  const banner = page.getByRole('status').filter({ hasText: 'Mode formation' });
+  await expect(banner).toContainText('données fictives uniquement');
+  await expect(page.getByLabel('Administrateur')).toHaveCount(0);
   await ws.login('Alice Martin', 'ARM (assistant de régulation médicale)');
   await expect(page.getByText('Aucun dossier ouvert')).toBeVisible();
+  await expect(banner).toBeVisible();
+  if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/training-mode.png' });
 
   // Alt+N opens a case; the callback number has the focus.
   await ws.openNewCase();

@@ -18,7 +18,7 @@ describe.skipIf(!binary)('Electron shell (needs the Electron binary)', () => {
     const app = await _electron.launch({
       executablePath: binary!,
       args: ['out/main/index.js', '--no-sandbox'],
-      env: { ...process.env, PERMANENCE_DATA_DIR: data.path },
+      env: { ...process.env, PERMANENCE_MODE: 'training', PERMANENCE_DATA_DIR: data.path },
     });
     try {
       const page = await app.firstWindow();

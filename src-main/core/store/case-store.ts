@@ -9,7 +9,7 @@
  * transaction as the data it covers.
  */
 import type { RecordedRead } from '../../../src-shared/schemas/access-audit.js';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
 import type { Track } from '../../../src-shared/domain/codes.js';

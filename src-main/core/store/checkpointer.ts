@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './database.js';
+import { keyPragmas, type Db } from './database.js';
 
 /** Pages (4 KiB) after which the committing connection checkpoints by itself anyway. */
 export const BACKSTOP_AUTOCHECKPOINT_PAGES = 8_000;
@@ -18,6 +18,8 @@ export const BACKSTOP_AUTOCHECKPOINT_PAGES = 8_000;
 export interface CheckpointerOptions {
   /** Milliseconds between background checkpoints. */
   intervalMs?: number;
+  /** The cache key when the cache is encrypted (the worker's connection must be keyed too). */
+  key?: Buffer;
 }
 
 export interface CheckpointReport {
@@ -32,6 +34,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
+if (workerData.keyPragmas) for (const pragma of workerData.keyPragmas) db.pragma(pragma);
 db.pragma('busy_timeout = 0');
 db.pragma('wal_autocheckpoint = 0');
 const run = () => {
@@ -73,8 +76,14 @@ export class BackgroundCheckpointer {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.db.name, driver, intervalMs: this.options.intervalMs ?? 1_000 } });
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers');
+    const workerData = {
+      path: this.db.name,
+      driver,
+      intervalMs: this.options.intervalMs ?? 1_000,
+      keyPragmas: this.options.key ? keyPragmas(this.options.key) : null,
+    };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.worker = worker;
     // The worker must never keep the process alive on its own.
     worker.unref();

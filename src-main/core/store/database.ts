@@ -1,9 +1,15 @@
 /**
- * Opens the workstation's SQLite cache: WAL, foreign keys, full fsync on commit (a committed case
- * survives a power cut), migrations at start with checksums, and a clear refusal of a database
- * written by a newer Permanence.
+ * Opens the workstation's SQLite cache: encrypted when given a key, WAL, foreign keys, full fsync
+ * on commit (a committed case survives a power cut), migrations at start with checksums, and a
+ * clear refusal of a database written by a newer Permanence or sealed with another key.
+ *
+ * Encryption is SQLite3 Multiple Ciphers' ChaCha20-Poly1305 (through
+ * better-sqlite3-multiple-ciphers, the same API as better-sqlite3): every page is encrypted and
+ * authenticated, so a page altered on disk is refused rather than read; it is fast in software on
+ * any processor (no dependency on AES instructions); and the key is given raw (32 random bytes, see
+ * cache-key.ts), so no password derivation runs at open.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -27,6 +33,30 @@ export class MigrationChecksumError extends Error {
   }
 }
 
+export class CacheDecryptionError extends Error {
+  constructor(readonly path: string) {
+    super(
+      `Le cache local (${path}) ne peut pas être déchiffré avec la clé de ce poste : il a été écrit avec une autre clé, ` +
+        'ou le fichier est endommagé. Il n’a pas été modifié. Si la clé de ce poste a été perdue, déplacez ce fichier : ' +
+        'le cache sera reconstruit depuis le serveur (les modifications qui n’y étaient pas encore envoyées sont perdues).',
+    );
+    this.name = 'CacheDecryptionError';
+  }
+}
+
+/** The cipher of encrypted caches (see the header). */
+export const CACHE_CIPHER = 'chacha20';
+/** Decrypted pages kept in memory (KiB): a hot look-up decrypts nothing. */
+const PAGE_CACHE_KIB = 32 * 1024;
+
+/** Keys a fresh connection: must come before any read. The key never appears in an error. */
+export function applyKey(db: Db, key: Buffer): void {
+  for (const pragma of keyPragmas(key)) db.pragma(pragma);
+}
+
+/** The pragmas that key a connection (also run by the checkpointer's own connection). */
+export const keyPragmas = (key: Buffer): string[] => [`cipher = '${CACHE_CIPHER}'`, `key = "x'${key.toString('hex')}'"`];
+
 export const checksum = (m: Migration) => createHash('sha256').update(m.sql).digest('hex');
 
 export interface OpenOptions {
@@ -34,12 +64,24 @@ export interface OpenOptions {
   upTo?: number;
   migrations?: readonly Migration[];
   readonly?: boolean;
+  /** The cache key (32 bytes): the file is encrypted with it. Without it, a clear file. */
+  key?: Buffer;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { readonly: options.readonly ?? false });
   try {
+    if (options.key) {
+      applyKey(db, options.key);
+      try {
+        db.prepare('SELECT count(*) FROM sqlite_master').get();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_NOTADB') throw new CacheDecryptionError(path);
+        throw error;
+      }
+    }
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

@@ -110,7 +110,7 @@ function LocalLoginForm() {
   return (
     <LoginCard
       submit={() => login(name, role, department.trim().toUpperCase())}
-      footer={<p className="muted small">Poste autonome (sans serveur central) : les dossiers restent sur ce poste.</p>}
+      footer={<p className="muted small">Mode formation : les dossiers restent sur ce poste ; n’y saisissez aucun patient réel.</p>}
     >
       <label>
         Nom et prénom
@@ -118,7 +118,8 @@ function LocalLoginForm() {
       </label>
       <fieldset>
         <legend>Rôle</legend>
-        {ROLES.map((r) => (
+        {/* No administration in training: the center's accounts and settings live on its server. */}
+        {ROLES.filter((r) => r !== 'admin').map((r) => (
           <label key={r} className="radio">
             <input type="radio" name="role" value={r} checked={role === r} onChange={() => setRole(r)} />
             {ROLE_LABELS[r]}

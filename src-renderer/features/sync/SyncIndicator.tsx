@@ -6,7 +6,7 @@ export function SyncIndicator() {
   const sync = useApp((s) => s.sync);
   const mode = useApp((s) => s.session?.mode);
   const logout = useApp((s) => s.logout);
-  if (!sync || mode === 'local') return <span className="pill">Poste autonome</span>;
+  if (!sync || mode === 'local') return <span className="pill">Mode formation</span>;
   if (sync.sessionExpired) {
     // Said plainly, with the way out: the server refused the session (its token ran out during an
     // outage). Logging in again sends what waits here, under this user's name.

@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DatabaseTooNewError,
   MigrationChecksumError,
   openDatabase,
   schemaVersion,
-} from '../../src-main/core/store/database.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src-main/core/store/migrations.js';
-import { WorkstationCore } from '../../src-main/core/workstation-core.js';
-import { tempDir } from '../fixtures/tmp.js';
+} from '../../../src-main/core/store/database.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/core/store/migrations.js';
+import { WorkstationCore } from '../../../src-main/core/workstation-core.js';
+import { tempDir } from '../../fixtures/tmp.js';
 
 const dirs: { cleanup: () => void }[] = [];
 const fresh = () => {
@@ -90,7 +90,7 @@ describe('workstation cache — migrations', () => {
 describe('workstation cache — crash safety', () => {
   it('loses no committed case when the process is killed with SIGKILL in the middle of writing', async () => {
     const dataDir = fresh();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../fixtures/crash-writer.ts'), dataDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../fixtures/crash-writer.ts'), dataDir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const committed: string[] = [];
@@ -132,7 +132,7 @@ describe('workstation cache — crash safety', () => {
       if (r.ok) ids.push((r.value as { id: string }).id);
     }
     // The core's own connection would only checkpoint past the backstop, far above 200 cases.
-    const walBefore = statSync(join(dataDir, 'permanence.sqlite-wal')).size;
+    const walBefore = statSync(join(dataDir, 'cache.sqlite-wal')).size;
     expect(walBefore).toBeGreaterThan(200 * 4096);
     const report = await core.checkpointer!.checkpointNow();
     expect(report.walFrames).toBeGreaterThan(0);
@@ -140,7 +140,7 @@ describe('workstation cache — crash safety', () => {
     expect(core.checkpointer!.lastError).toBeNull();
     // After the checkpoint the next commit starts the WAL over instead of growing it.
     await core.registry.call('case.open', { line: '116117' });
-    expect(statSync(join(dataDir, 'permanence.sqlite-wal')).size).toBeLessThanOrEqual(walBefore);
+    expect(statSync(join(dataDir, 'cache.sqlite-wal')).size).toBeLessThanOrEqual(walBefore);
     await core.close();
     const again = WorkstationCore.open({ dataDir });
     await again.registry.call('session.login', { displayName: 'Test', role: 'arm', department: '21' });

@@ -145,7 +145,7 @@ describe('sync under faults', () => {
     expect(w.core.store.pendingMutations(1000)).toHaveLength(0);
     const order = await serverMutationsOf(rs, w.core.workstationId);
     expect(order).toHaveLength(400);
-    const localOrder = (w.core.store as unknown as { db: import('better-sqlite3').Database }).db
+    const localOrder = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db
       .prepare('SELECT mutation_id FROM outbox ORDER BY local_seq')
       .pluck()
       .all();

@@ -83,7 +83,7 @@ describe('sync property', () => {
           await expectConverged(ts, stations, 30_000);
           // Every mutation written on a workstation has exactly one verdict on the server.
           for (const w of stations) {
-            const db = (w.core.store as unknown as { db: import('better-sqlite3').Database }).db;
+            const db = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;
             const mine = db.prepare('SELECT mutation_id FROM outbox ORDER BY local_seq').pluck().all() as string[];
             const { rows } = await ts.db.query<{ mutation_id: string }>(
               'SELECT mutation_id FROM mutation_results WHERE tenant = $1 AND mutation_id = ANY($2::uuid[])',

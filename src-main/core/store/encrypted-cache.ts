@@ -1,0 +1,151 @@
+/**
+ * Where the workstation cache lives and how an older clear cache becomes an encrypted one.
+ *
+ *   <dataDir>/            0700
+ *     cache.sqlite        0600, encrypted (its -wal and -shm inherit its mode)
+ *     keys/cache.key      0600 in a 0700 folder (cache-key.ts)
+ *     permanence.sqlite   the clear cache of earlier versions: migrated once, then wiped
+ *
+ * The migration is safe against a crash at any point: the encrypted copy is built beside under a
+ * temporary name, checked table by table, made durable, and only then renamed into place; the
+ * clear file is overwritten with zeros and removed after that. A start that finds the temporary
+ * copy throws it away and begins again; one that finds both the encrypted cache and the clear one
+ * finishes the wipe.
+ */
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openDatabase, type Db, type OpenOptions } from './database.js';
+import { privateFolder } from './cache-key.js';
+
+export const CACHE_FILE = 'cache.sqlite';
+/** The clear cache of versions before the encryption. */
+export const LEGACY_CLEAR_FILE = 'permanence.sqlite';
+export const KEY_FOLDER = 'keys';
+
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/** Test hook: the migration stops the process dead at this step (crash tests). */
+export type MigrationCrashPoint = 'copied' | 'renamed';
+
+export interface EncryptedCacheOptions extends Pick<OpenOptions, 'upTo' | 'migrations' | 'readonly'> {
+  crashAt?: MigrationCrashPoint;
+}
+
+export interface MigrationReport {
+  migrated: boolean;
+  rows: number;
+}
+
+/** Opens (creating or migrating) the encrypted cache of `dataDir`. */
+export function openEncryptedCache(dataDir: string, key: Buffer, options: EncryptedCacheOptions = {}): { db: Db; migration: MigrationReport } {
+  privateFolder(dataDir);
+  const target = join(dataDir, CACHE_FILE);
+  const partial = `${target}.partial`;
+  const legacy = join(dataDir, LEGACY_CLEAR_FILE);
+  removeWithSideFiles(partial);
+  let migration: MigrationReport = { migrated: false, rows: 0 };
+  if (existsSync(legacy)) {
+    if (!existsSync(target)) {
+      const rows = encryptCopy(legacy, partial, key, options.crashAt);
+      fsyncFile(partial);
+      renameSync(partial, target);
+      fsyncFile(dataDir);
+      if (options.crashAt === 'renamed') process.kill(process.pid, 'SIGKILL');
+      migration = { migrated: true, rows };
+    }
+    for (const suffix of ['', ...SIDE_FILES]) wipeFile(legacy + suffix);
+  }
+  createPrivateFile(target);
+  const db = openDatabase(target, { ...options, key });
+  return { db, migration };
+}
+
+/** A clear SQLite file starts with this header; an encrypted one with random bytes. */
+export function isClearSqliteFile(path: string): boolean {
+  if (!existsSync(path) || statSync(path).size < 16) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(16);
+    readSync(fd, header, 0, header.length, 0);
+    return header.toString('latin1') === 'SQLite format 3\u0000';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function encryptCopy(legacyPath: string, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
+  // The clear cache is brought to the current schema first, so that both sides have the same
+  // tables and columns, and its WAL folded into the file (nothing left beside it).
+  const clear = openDatabase(legacyPath);
+  clear.pragma('wal_checkpoint(TRUNCATE)');
+  clear.pragma('journal_mode = DELETE');
+  clear.close();
+
+  createPrivateFile(partialPath);
+  const db = openDatabase(partialPath, { key });
+  let rows = 0;
+  try {
+    // KEY '' attaches the clear file as clear (otherwise it would inherit the main file's key).
+    db.prepare(`ATTACH DATABASE ? AS legacy KEY ''`).run(legacyPath);
+    const tables = (
+      db.prepare(`SELECT name FROM legacy.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`).all() as { name: string }[]
+    ).map((t) => t.name);
+    db.pragma('foreign_keys = OFF');
+    db.transaction(() => {
+      for (const table of tables) {
+        const columns = (db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).all(table) as { name: string }[]).map((c) => `"${c.name}"`).join(', ');
+        db.exec(`DELETE FROM main."${table}"; INSERT INTO main."${table}" (${columns}) SELECT ${columns} FROM legacy."${table}"`);
+        const [copied, source] = [count(db, `main."${table}"`), count(db, `legacy."${table}"`)];
+        if (copied !== source) throw new Error(`copie chiffrée incomplète de ${table} (${copied}/${source})`);
+        rows += copied;
+      }
+      const hasSequence = db.prepare(`SELECT 1 FROM legacy.sqlite_master WHERE name = 'sqlite_sequence'`).get();
+      if (hasSequence) db.exec(`DELETE FROM main.sqlite_sequence; INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM legacy.sqlite_sequence`);
+    })();
+    db.pragma('foreign_keys = ON');
+    db.exec('DETACH DATABASE legacy');
+    if (crashAt === 'copied') process.kill(process.pid, 'SIGKILL');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  return rows;
+}
+
+const count = (db: Db, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+function createPrivateFile(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  if (process.platform !== 'win32') chmodSync(path, 0o600);
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Some platforms refuse fsync on a folder: the rename is then as durable as they make it.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeWithSideFiles(path: string): void {
+  for (const suffix of ['', ...SIDE_FILES]) if (existsSync(path + suffix)) unlinkSync(path + suffix);
+}
+
+/** Overwrites a file with zeros, makes that durable, then removes it. */
+export function wipeFile(path: string): void {
+  if (!existsSync(path)) return;
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r+');
+  try {
+    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
+    for (let offset = 0; offset < size; offset += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - offset), offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(path);
+  fsyncFile(dirname(path));
+}

@@ -24,6 +24,7 @@ npm run --silent lint
 step "build (browser shell, Electron shell)"
 npm run --silent build
 npm run --silent build:electron > /dev/null
+npm run --silent build:server
 
 mkdir -p .reports
 rm -f .reports/vitest.json .reports/e2e.json

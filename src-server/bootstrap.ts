@@ -32,7 +32,8 @@ export async function seedTenant(db: SqlDatabase, seed: TenantSeed): Promise<voi
  * After restoring an older backup, the log has gone back in time: give every center a new epoch so
  * that workstations keep their outbox and push it again.
  */
-export async function markRestored(db: SqlDatabase): Promise<void> {
+export async function markRestored(db: SqlDatabase): Promise<number> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM tenants');
   for (const r of rows) await db.query('UPDATE tenants SET epoch = $2 WHERE id = $1', [r.id, randomUUID()]);
+  return rows.length;
 }

@@ -1,29 +1,160 @@
 /**
- * Starts the central regulation server. Configuration (environment, safe defaults):
+ * permanence-server: the central regulation server's command line.
+ *
+ *   permanence-server [serve] [--embedded]   run the server (PostgreSQL from DATABASE_URL; PGlite only with --embedded)
+ *   permanence-server init --tenant <id> --name <nom> --department <dd> --admin <login> [--display-name <nom>]
+ *                                            the first center and its administrator (password asked, never on the command line)
+ *   permanence-server migrate                bring the database to this version's schema
+ *   permanence-server backup <file>          PostgreSQL: pg_dump, then restored into a scratch database and counted
+ *                                            PGlite (--embedded, server stopped): a data-folder archive, loaded and counted
+ *   permanence-server restore [--from <file>] after restoring a backup: a new epoch for every center, once
+ *   permanence-server check-config           read and check the configuration, say what is wrong, change nothing
+ *
+ * Environment (safe defaults):
  *   PERMANENCE_SERVER_HOST      bind address (default 127.0.0.1)
  *   PERMANENCE_SERVER_PORT      port (default 5790)
- *   DATABASE_URL                PostgreSQL (postgres://…); without it, the embedded PGlite database
+ *   DATABASE_URL                PostgreSQL (postgres://…)
  *   PERMANENCE_SERVER_DATA_DIR  data folder of the embedded database and token secret (default .data/server)
  *   PERMANENCE_TOKEN_SECRET     token signing secret (≥ 32 chars; default: generated once into the data folder)
  *   PERMANENCE_TOKEN_TTL        token lifetime in seconds (default 1800)
+ *   PERMANENCE_TLS_CERT, PERMANENCE_TLS_KEY  HTTPS with this certificate and key (PEM files), with HSTS
  *   PERMANENCE_LOG_LEVEL        pino level (default info)
- *   PERMANENCE_RESTORED=1       the database was restored from a backup: new epoch for every center
  *   PERMANENCE_DEMO=1           create the demo center "demo" (department 21) and its users
  *   PERMANENCE_HUBSANTE_CONFIG  JSON file of the Hub Santé link(s) (see src-server/hubsante/config.ts, README)
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { markRestored, openServerDatabase, seedTenant } from './bootstrap.js';
 import { startServer } from './server.js';
 import { DEMO_TENANT } from './demo.js';
 import { readHubConfig } from './hubsante/config.js';
 import { exitOnUnhandledErrors } from '../src-node-shared/crash-handlers.js';
+import { backupDatabase, restoreDatabase } from './operations/backup.js';
+import { readPasswordFromTerminal } from './operations/ask-password.js';
+import { initCenter } from './operations/init-center.js';
+import { checkServerConfig, CliError, databaseChoice, tlsFiles } from './operations/server-config.js';
 
 exitOnUnhandledErrors((message, error) => console.error(JSON.stringify({ level: 'fatal', time: Date.now(), msg: message, err: String((error as Error)?.stack ?? error) })));
 
+const COMMANDS = ['serve', 'init', 'migrate', 'backup', 'restore', 'check-config'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    embedded: { type: 'boolean', default: false },
+    tenant: { type: 'string' },
+    name: { type: 'string' },
+    department: { type: 'string' },
+    admin: { type: 'string' },
+    'display-name': { type: 'string' },
+    from: { type: 'string' },
+  },
+  strict: true,
+});
+const command = (positionals[0] ?? 'serve') as Command;
 const dataDir = resolve(process.env.PERMANENCE_SERVER_DATA_DIR ?? '.data/server');
-mkdirSync(dataDir, { recursive: true });
+
+try {
+  if (!COMMANDS.includes(command)) throw new CliError(`Commande inconnue « ${command} » (attendu : ${COMMANDS.join(', ')}).`);
+  if (process.env.PERMANENCE_RESTORED) {
+    throw new CliError('PERMANENCE_RESTORED n’est plus lu (il créait une nouvelle époque à chaque démarrage) : après une restauration, lancez une fois « permanence-server restore ».');
+  }
+  const choice = databaseChoice(process.env, flags.embedded ?? false, dataDir);
+  switch (command) {
+    case 'serve':
+      await serve(choice);
+      break;
+    case 'migrate': {
+      const db = await openServerDatabase(choice.config);
+      console.log(`Base à jour (${choice.label}).`);
+      await db.close();
+      break;
+    }
+    case 'init': {
+      const password = await readPasswordFromTerminal(`Mot de passe de l’administrateur ${flags.admin ?? ''} : `);
+      const db = await openServerDatabase(choice.config);
+      try {
+        await initCenter(db, {
+          tenant: required(flags.tenant, '--tenant'),
+          name: required(flags.name, '--name'),
+          department: required(flags.department, '--department'),
+          admin: required(flags.admin, '--admin'),
+          displayName: flags['display-name'] ?? 'Administrateur',
+          password,
+        });
+      } finally {
+        await db.close();
+      }
+      console.log(`Centre « ${flags.tenant} » créé, administrateur « ${flags.admin} ».`);
+      break;
+    }
+    case 'backup': {
+      const file = resolve(required(positionals[1], 'le fichier de sauvegarde'));
+      const report = await backupDatabase(choice, file);
+      console.log(`Sauvegarde écrite : ${file} (${report.bytes} octets) ; vérifiée par une restauration d’essai : ${report.cases} dossiers, ${report.events} événements.`);
+      break;
+    }
+    case 'restore': {
+      if (flags.from) await restoreDatabase(choice, resolve(flags.from));
+      const db = await openServerDatabase(choice.config);
+      try {
+        const centers = await markRestored(db);
+        console.log(`Nouvelle époque pour ${centers} centre(s) : les postes renverront ce que la sauvegarde n’avait pas.`);
+      } finally {
+        await db.close();
+      }
+      break;
+    }
+    case 'check-config': {
+      const report = await checkServerConfig(process.env, choice);
+      for (const line of report.lines) console.log(line);
+      if (!report.ok) process.exitCode = 1;
+      break;
+    }
+  }
+} catch (error) {
+  if (error instanceof CliError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+function required(value: string | undefined, what: string): string {
+  if (!value) throw new CliError(`Il manque ${what}.`);
+  return value;
+}
+
+async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Checked before anything starts: a bad Hub configuration stops the server with the path at fault.
+  const hubsante = process.env.PERMANENCE_HUBSANTE_CONFIG ? readHubConfig(process.env.PERMANENCE_HUBSANTE_CONFIG) : [];
+  const tls = tlsFiles(process.env);
+  const db = await openServerDatabase(choice.config);
+  // Checked against the schema just migrated: a center must exist before anyone can log in.
+  if (process.env.PERMANENCE_DEMO === '1') await seedTenant(db, DEMO_TENANT);
+  const server = await startServer({
+    db,
+    tokenSecret: tokenSecret(),
+    tokenTtlSeconds: Number(process.env.PERMANENCE_TOKEN_TTL ?? 1800),
+    host: process.env.PERMANENCE_SERVER_HOST ?? '127.0.0.1',
+    port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
+    logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
+    hubsante,
+    ...(tls ? { tls } : {}),
+  });
+  server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');
+  const stop = async () => {
+    await server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
 
 function tokenSecret(): string {
   if (process.env.PERMANENCE_TOKEN_SECRET) return process.env.PERMANENCE_TOKEN_SECRET;
@@ -32,30 +163,3 @@ function tokenSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-// Checked before anything starts: a bad Hub configuration stops the server with the path at fault.
-const hubsante = process.env.PERMANENCE_HUBSANTE_CONFIG ? readHubConfig(process.env.PERMANENCE_HUBSANTE_CONFIG) : [];
-
-const db = await openServerDatabase({
-  ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { pgliteDir: join(dataDir, 'pglite') }),
-});
-if (process.env.PERMANENCE_RESTORED === '1') await markRestored(db);
-if (process.env.PERMANENCE_DEMO === '1') await seedTenant(db, DEMO_TENANT);
-
-const server = await startServer({
-  db,
-  tokenSecret: tokenSecret(),
-  tokenTtlSeconds: Number(process.env.PERMANENCE_TOKEN_TTL ?? 1800),
-  host: process.env.PERMANENCE_SERVER_HOST ?? '127.0.0.1',
-  port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
-  logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
-  hubsante,
-});
-server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');
-
-const stop = async () => {
-  await server.close();
-  await db.close();
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);

@@ -4,9 +4,11 @@
  * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant; accepted
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
+import { SERVER_MIGRATIONS } from './db/migrations.js';
 import { mark } from './latency-marks.js';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../src-node-shared/package-root.js';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -51,6 +53,8 @@ import { hubChangedFrame, registerHubRoutes } from './routes/hubsante.js';
 
 export interface ServerOptions {
   db: SqlDatabase;
+  /** HTTPS with this certificate chain and key (PEM), and Strict-Transport-Security on every answer. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   tokenSecret: string;
   tokenTtlSeconds?: number;
   host?: string;
@@ -153,7 +157,14 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     // A restart must not wait for idle keep-alive connections of workstations.
     forceCloseConnections: true,
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
-  });
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
+  }) as unknown as FastifyInstance;
+  if (options.tls) {
+    // Browsers (the effector page) remember to use HTTPS only; workstations refuse http:// anyway.
+    app.addHook('onSend', async (_req, reply) => {
+      reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    });
+  }
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const accessControl = installAccessControl(app, { tokens, sessions, now });
   // Nothing the API answers is kept by a browser or a proxy: most answers carry patient data.
@@ -213,8 +224,24 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return reply.status(500).send(body(new ApiError(500, 'internal', 'Erreur interne du serveur.')));
   });
 
-  app.get('/api/health', access({ public: 'supervision de l’état du serveur' }), async () => ({ ok: true, engine: db.engine }));
-  await serveEffectorPage(app, options.effectorPageDir ?? resolve(import.meta.dirname, '../dist/effector-page'));
+  // Liveness: the process answers (a load balancer restarts it otherwise). No database round trip.
+  app.get('/api/health', access({ public: 'supervision : le processus répond' }), async () => ({ ok: true, engine: db.engine }));
+  // Readiness: the database answers within 2 s and its schema is this server's; the Hub Santé
+  // links are reported (a Hub down does not take the server out of rotation: workstations keep working).
+  app.get('/api/ready', access({ public: 'supervision : base joignable, migrations faites, liens Hub Santé' }), async (_req, reply) => {
+    const expected = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;
+    let database: { ok: boolean; schema?: number; error?: string };
+    try {
+      const { rows } = await withTimeout(db.query<{ v: number }>('SELECT max(version) AS v FROM schema_migrations'), 2_000);
+      const schema = Number(rows[0]?.v ?? 0);
+      database = schema === expected ? { ok: true, schema } : { ok: false, schema, error: `schéma ${schema}, attendu ${expected} : lancez « permanence-server migrate »` };
+    } catch (error) {
+      database = { ok: false, error: `base de données injoignable (${(error as Error).message})` };
+    }
+    const hub = Object.fromEntries([...hubs.entries()].map(([tenant, h]) => [tenant, h.link.connected ? 'connected' : 'disconnected']));
+    return reply.status(database.ok ? 200 : 503).send({ ready: database.ok, database, hub });
+  });
+  await serveEffectorPage(app, options.effectorPageDir ?? join(packageRoot(), 'dist/effector-page'));
 
   app.post('/api/login', access({ public: 'ouverture de session' }), async (req) => {
     const input = parse(LoginRequestSchema, req.body);
@@ -686,7 +713,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   return {
     app,
     port,
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`,
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     hub: (tenant) => hubs.get(tenant),
@@ -703,6 +730,22 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 }
 
 export { createUser };
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pas de réponse en ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolvePromise(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
 
 type Feed = 'cases' | 'center' | 'agenda';
 /** Which sockets get which frame: patient data (events, calls, requests to effectors) only to case roles. */

@@ -22,9 +22,9 @@ import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/c
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
 import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
-import { schemaVersion, type Db } from './store/database.js';
+import { openDatabase, schemaVersion, type Db } from './store/database.js';
 import { FILE_MODE_ONLY, loadOrCreateCacheKey, type KeySealer } from './store/cache-key.js';
-import { KEY_FOLDER, openEncryptedCache } from './store/encrypted-cache.js';
+import { CLEAR_BENCHMARK_FILE, KEY_FOLDER, openEncryptedCache } from './store/encrypted-cache.js';
 import { InstallationConfigError, serverUrlProblem } from './config/installation-config.js';
 import { CommuneDirectory } from './reference/communes.js';
 import { PdsaRulesSchema } from '../../src-shared/schemas/reference.js';
@@ -50,6 +50,11 @@ export interface CoreOptions {
    * key file is protected by its permissions only (development, demonstrations).
    */
   keySealer?: KeySealer;
+  /**
+   * Benchmarks only (the baseline "same data in clear"): a clear cache file. No shell sets it; the
+   * installation's configuration has no such field.
+   */
+  clearCacheForBenchmarks?: boolean;
   /** Idle time before the screen locks (seconds; default 300). */
   idleLockSeconds?: number;
   now?: () => number;
@@ -122,11 +127,11 @@ export class WorkstationCore {
   private constructor(
     private readonly db: Db,
     private readonly options: CoreOptions,
-    cacheKey: Buffer,
+    cacheKey: Buffer | undefined,
   ) {
     this.now = options.now ?? Date.now;
     this.store = new CaseStore(db);
-    if (!db.readonly) this.checkpointer = new BackgroundCheckpointer(db, { key: cacheKey });
+    if (!db.readonly) this.checkpointer = new BackgroundCheckpointer(db, cacheKey ? { key: cacheKey } : {});
     this.communes = options.communes;
     let id = this.store.getMeta('workstation_id');
     if (!id) {
@@ -144,6 +149,7 @@ export class WorkstationCore {
       const problem = serverUrlProblem(options.serverUrl);
       if (problem) throw new InstallationConfigError(`Adresse du serveur central refusée (${options.serverUrl}) : ${problem}.`, 'serverUrl', 'serverUrls');
     }
+    if (options.clearCacheForBenchmarks) return new WorkstationCore(openDatabase(join(options.dataDir, CLEAR_BENCHMARK_FILE)), options, undefined);
     const key = loadOrCreateCacheKey(join(options.dataDir, KEY_FOLDER), options.keySealer ?? FILE_MODE_ONLY);
     const { db } = openEncryptedCache(options.dataDir, key);
     return new WorkstationCore(db, options, key);
@@ -337,7 +343,7 @@ export class WorkstationCore {
       const cached = this.store.getMeta(credentialKey);
       const credential = cached ? (JSON.parse(cached) as OfflineCredential) : null;
       if (!credential || !(await verifyPassword(input.password, credential.hash))) {
-        return err('unavailable', 'Serveur central injoignable, et cet utilisateur ne s’est jamais connecté sur ce poste : connexion impossible hors ligne.');
+        return err('unavailable', `${e.message} ; cet utilisateur ne s’est jamais connecté sur ce poste : connexion impossible hors ligne.`);
       }
       const validUntil = credential.validUntil ?? 0;
       if (validUntil <= this.now()) {

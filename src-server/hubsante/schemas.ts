@@ -5,13 +5,14 @@
  * is how they reference each other) with `$id` and `$schema` removed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../../src-node-shared/package-root.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readEnvelope, type DecodedMessage, type HubEnvelope } from '../../src-shared/domain/hubsante-envelope.js';
 
 export const HUB_MODEL_VERSION = '3.4.1';
-export const SCHEMA_DIR = resolve(import.meta.dirname, '../../resources/hubsante', HUB_MODEL_VERSION);
+export const SCHEMA_DIR = join(packageRoot(), 'resources/hubsante', HUB_MODEL_VERSION);
 
 export interface SchemaError {
   /** JSON pointer of what failed ("/content/0/jsonContent/…/createCaseHealth/caseId"). */

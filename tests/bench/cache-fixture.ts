@@ -4,7 +4,7 @@
  * writes. `waiting` cases stop after "sent to regulation" (the queue). Cached on disk by size and
  * generator version, so a rerun of the benchmark does not rebuild a million cases.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
@@ -12,9 +12,11 @@ import { PRIORITIES, REASON_CODES } from '../../src-shared/domain/codes.js';
 import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
 import type { CaseCommand, CaseEventDraft } from '../../src-shared/schemas/case-events.js';
 import { openDatabase } from '../../src-main/core/store/database.js';
+import { CLEAR_BENCHMARK_FILE, KEY_FOLDER, LEGACY_CLEAR_FILE, openEncryptedCache } from '../../src-main/core/store/encrypted-cache.js';
+import { FILE_MODE_ONLY, loadOrCreateCacheKey } from '../../src-main/core/store/cache-key.js';
 import { projectionRow } from '../../src-main/core/store/case-store.js';
 
-const GENERATOR_VERSION = 5;
+const GENERATOR_VERSION = 6;
 const LAST_NAMES = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD'];
 const FIRST_NAMES = ['Jeanne', 'Louis', 'Marie', 'Paul', 'Camille', 'Lucas', 'Léa', 'Hugo', 'Chloé', 'Jules', 'Inès', 'Gabriel'];
 const COMMUNES = [['21231', 'Dijon'], ['21054', 'Beaune'], ['21425', 'Montbard'], ['21278', 'Chenôve'], ['21617', 'Talant']] as const;
@@ -25,6 +27,27 @@ export interface CacheFixture {
   events: number;
   waiting: number;
   samplePhones: string[];
+}
+
+/**
+ * The same cache encrypted, as a workstation holds it: built once from the clear one by the app's
+ * own migration (copy, check, rename), next to it.
+ */
+export function encryptedCopy(fixture: CacheFixture, log = console.log): string {
+  const dir = `${fixture.dataDir}-encrypted`;
+  if (existsSync(join(dir, 'DONE'))) return dir;
+  const building = `${dir}.building`;
+  rmSync(building, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(building, { recursive: true });
+  const t0 = performance.now();
+  copyFileSync(join(fixture.dataDir, CLEAR_BENCHMARK_FILE), join(building, LEGACY_CLEAR_FILE));
+  const key = loadOrCreateCacheKey(join(building, KEY_FOLDER), FILE_MODE_ONLY);
+  openEncryptedCache(building, key).db.close();
+  renameSync(building, dir);
+  mkdirSync(join(dir, 'DONE'));
+  log(`  encrypted copy of the cache made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return dir;
 }
 
 export function phoneOf(i: number): string {
@@ -43,7 +66,7 @@ export function buildCache(root: string, cases: number, waiting: number, log = c
   const building = dataDir + '.building';
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
-  const db = openDatabase(join(building, 'permanence.sqlite'));
+  const db = openDatabase(join(building, CLEAR_BENCHMARK_FILE));
   db.pragma('synchronous = OFF');
   const upsert = db.prepare(`INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,

@@ -5,7 +5,9 @@
  */
 import { openWorkstation, waitFor } from '../fixtures/workstation.js';
 
-const [serverUrl, resumeArg] = process.argv.slice(2) as [string, string];
+const [serverUrl, resumeArg, cacheArg] = process.argv.slice(2) as [string, string, string | undefined];
+// 'clear': the baseline of the encrypted cache (same data, same code, no encryption).
+const clearCacheForBenchmarks = cacheArg === 'clear';
 const resume = Number(resumeArg);
 let peak = 0;
 let atPeak = process.memoryUsage();
@@ -14,7 +16,7 @@ const sampler = setInterval(() => {
   if (m.rss > peak) [peak, atPeak] = [m.rss, m];
 }, 50);
 const t0 = performance.now();
-const w = await openWorkstation(serverUrl, { login: 'dr1' }, { lazyCommunes: true });
+const w = await openWorkstation(serverUrl, { login: 'dr1' }, { lazyCommunes: true, clearCacheForBenchmarks });
 await waitFor('snapshot', () => w.core.store.syncState().snapshotComplete && w.core.syncStatus().connection === 'online', 600_000);
 const syncSeconds = (performance.now() - t0) / 1000;
 const cases = w.core.store.countCases();
@@ -32,7 +34,7 @@ await waitFor('pushed', () => other.core.store.countPendingMutations() === 0, 60
 const head = other.core.store.syncState().cursorSeq;
 await other.close();
 const t1 = performance.now();
-const back = await openWorkstation(serverUrl, { login: 'dr1' }, { dataDir, lazyCommunes: true });
+const back = await openWorkstation(serverUrl, { login: 'dr1' }, { dataDir, lazyCommunes: true, clearCacheForBenchmarks });
 await waitFor('caught up', () => back.core.store.syncState().cursorSeq >= head, 600_000);
 const resumeSeconds = (performance.now() - t1) / 1000;
 await back.close();

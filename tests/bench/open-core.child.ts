@@ -1,4 +1,4 @@
-// The workstation core's cold open: pragmas, migration check, statements prepared, ready to serve.
+// The workstation core's cold open: key file read, cache keyed, pragmas, migration check, statements prepared, ready to serve.
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 const t0 = performance.now();
 const core = WorkstationCore.open({ dataDir: process.argv[2]! });

@@ -309,12 +309,19 @@ export async function benchInitialSync(engine: Engine, cases: number, resumeEven
     const rawSeconds = (performance.now() - tRaw) / 1000;
     // The new workstation runs in its own process, so that its memory is its own.
     // Async: this process hosts the server the child talks to.
-    const { stdout: out } = await promisify(execFile)(process.execPath, [...cpuProfileArgs(), await childScript('initial-sync.child.ts'), server.url, String(resumeEvents)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    const child = JSON.parse(out.trim().split("\n").pop()!) as { syncSeconds: number; rssMiB: number; syncedCases: number; resumeSeconds: number };
-    return { engine, cases, fillSeconds, rawSeconds, rawRows: read, ...child };
+    type Child = { syncSeconds: number; rssMiB: number; syncedCases: number; resumeSeconds: number };
+    const run = async (cache: 'encrypted' | 'clear', resume: number): Promise<Child> => {
+      const { stdout: out } = await promisify(execFile)(process.execPath, [...cpuProfileArgs(), await childScript('initial-sync.child.ts'), server.url, String(resume), cache], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      return JSON.parse(out.trim().split('\n').pop()!) as Child;
+    };
+    // The encrypted cache first, then the same snapshot into a clear cache (the baseline): the
+    // baseline gets the warmer server and the resume's extra cases, so the ratio is not flattered.
+    const child = await run('encrypted', resumeEvents);
+    const clear = await run('clear', 0);
+    return { engine, cases, fillSeconds, rawSeconds, rawRows: read, ...child, clearSyncSeconds: clear.syncSeconds, clearRssMiB: clear.rssMiB };
   } finally {
     await server.close();
     await db.close();

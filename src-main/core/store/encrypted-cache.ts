@@ -21,6 +21,8 @@ export const CACHE_FILE = 'cache.sqlite';
 /** The clear cache of versions before the encryption. */
 export const LEGACY_CLEAR_FILE = 'permanence.sqlite';
 export const KEY_FOLDER = 'keys';
+/** The clear cache of the benchmarks' baseline (never opened by a shell). */
+export const CLEAR_BENCHMARK_FILE = 'clear-benchmark.sqlite';
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'];
 

@@ -93,12 +93,17 @@ class HttpError extends Error {
 }
 
 export async function loginToServer(serverUrl: string, body: { tenant: string; login: string; password: string; workstationId: string; totp?: string }): Promise<LoginResponse> {
-  const res = await fetch(`${serverUrl}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${serverUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new HttpError(0, 'unreachable', unreachable(error));
+  }
   const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!res.ok) throw new HttpError(res.status, json.error?.code ?? 'http_error', json.error?.message ?? `HTTP ${res.status}`);
   return LoginResponseSchema.parse(json);
@@ -731,10 +736,25 @@ export class SyncClient {
   }
 }
 
+/** TLS failures of a server whose certificate this workstation does not trust. */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** A network failure said in French (never Node's "fetch failed"). */
-function unreachable(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string } };
+export function unreachable(error: unknown): string {
+  const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'Serveur injoignable (pas de réponse dans le délai)';
+  const tlsCode = e?.cause?.code ?? e?.code ?? '';
+  if (CERTIFICATE_CODES.has(tlsCode)) {
+    return `Serveur injoignable : son certificat n’est pas reconnu par ce poste (${tlsCode}). Rien n’a été envoyé. L’autorité de certification du centre doit être installée sur ce poste.`;
+  }
   const code = e?.cause?.code ?? (e?.message?.match(/\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT)\b/)?.[1] ?? '');
   if (code === 'ECONNREFUSED') return 'Serveur injoignable (connexion refusée)';
   if (code === 'ENOTFOUND') return 'Serveur injoignable (adresse inconnue)';

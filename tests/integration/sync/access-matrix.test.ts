@@ -16,6 +16,7 @@ const CALLERS: Caller[] = ['anonymous', 'arm', 'physician', 'supervisor', 'admin
 /** Who may call what: 'public', or the callers let in. Everything else is refused. */
 const MATRIX: Record<string, string> = {
   'GET /api/health': 'public',
+  'GET /api/ready': 'public',
   'GET /effecteur/*': 'public',
   'GET /effecteur': 'public',
   'POST /api/login': 'public',

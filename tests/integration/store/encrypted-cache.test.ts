@@ -7,15 +7,9 @@ import { CacheKeyError, FILE_MODE_ONLY, loadOrCreateCacheKey, type KeySealer } f
 import { CacheDecryptionError, openDatabase } from '../../../src-main/core/store/database.js';
 import { CACHE_FILE, KEY_FOLDER, LEGACY_CLEAR_FILE, openEncryptedCache } from '../../../src-main/core/store/encrypted-cache.js';
 import { WorkstationCore } from '../../../src-main/core/workstation-core.js';
-import { tempDir } from '../../fixtures/tmp.js';
+import { freshFolders } from '../../fixtures/tmp.js';
 
-const dirs: { cleanup: () => void }[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d.path;
-};
-afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+const fresh = freshFolders(afterEach);
 
 const PATIENTS = ['Bérénice Quintavalle', 'Hippolyte Vanderschueren', 'Zéphirine Oudinot'];
 

@@ -11,15 +11,9 @@ import {
 } from '../../../src-main/core/store/database.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/core/store/migrations.js';
 import { WorkstationCore } from '../../../src-main/core/workstation-core.js';
-import { tempDir } from '../../fixtures/tmp.js';
+import { freshFolders } from '../../fixtures/tmp.js';
 
-const dirs: { cleanup: () => void }[] = [];
-const fresh = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d.path;
-};
-afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+const fresh = freshFolders(afterEach);
 
 describe('workstation cache — migrations', () => {
   it('migrates up from empty to the latest schema, with WAL and foreign keys on', () => {

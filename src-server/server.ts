@@ -19,12 +19,15 @@ import {
   MAX_PULL_EVENTS,
   MAX_SNAPSHOT_CASES,
   AgentStateRequestSchema,
+  CaseSearchQuerySchema,
   PushRequestSchema,
   type AgentPresence,
   type ServerEvent,
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
+import { summaryOf } from '../src-shared/domain/case-summary.js';
+import type { RegulationCase } from '../src-shared/schemas/case.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { createUser, findUser, hashPassword, TokenService, UserExistsError, type UserRow } from './services/auth.js';
 import { PscClient, type PscConfig } from './services/psc-client.js';
@@ -410,6 +413,29 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     return reply
       .type('application/json; charset=utf-8')
       .send(`{"epoch":${JSON.stringify(w.epoch)},"highWater":${highWater},"cases":[${cases}],"next":${JSON.stringify(next)}}`);
+  });
+
+  // The cases a workstation no longer keeps (closed past its retention), found by callback number or
+  // by the start of the patient's last name; audited as the search it is.
+  app.get('/api/cases/search', access({ staff: CASE_ROLES }), async (req) => {
+    const claims = await authenticate(req);
+    const q = parse(CaseSearchQuerySchema, req.query);
+    const { rows } = q.phone
+      ? await db.query<{ data: string }>(
+          `SELECT data FROM cases WHERE tenant = $1 AND (data::jsonb -> 'fields' ->> 'callbackPhone') = $2 ORDER BY id DESC LIMIT $3`,
+          [claims.tenant, q.phone, q.limit],
+          'case-search-phone',
+        )
+      : await db.query<{ data: string }>(
+          `SELECT data FROM cases WHERE tenant = $1 AND lower(data::jsonb -> 'fields' -> 'patient' ->> 'lastName') LIKE $2 ORDER BY id DESC LIMIT $3`,
+          [claims.tenant, `${q.name!.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, q.limit],
+          'case-search-name',
+        );
+    const cases = rows.map((r) => summaryOf(JSON.parse(r.data) as RegulationCase));
+    if (cases.length > 0) {
+      await audit.access(claims.tenant, [{ ...readerOf(claims), action: 'case.search', detail: `${q.phone ? 'numéro' : 'nom'} sur le serveur : ${cases.length} dossier(s)` }]);
+    }
+    return { cases };
   });
 
   app.get<{ Params: { id: string } }>('/api/cases/:id/events', access({ staff: CASE_ROLES }), async (req) => {

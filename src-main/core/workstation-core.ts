@@ -65,6 +65,12 @@ export interface CoreOptions {
   serverUrl?: string;
   /** How long an offline login stays possible after the last server login, when the server did not say (hours). */
   offlineSessionHours?: number;
+  /**
+   * Closed cases are kept on the workstation this many days after their last change (default 7,
+   * never less than 3: the repeat-caller look-up reaches 72 h back), then purged from it, never
+   * from the server, which gives them back when searched or opened. Only with a server.
+   */
+  cacheRetentionDays?: number;
   /** Tenant (center) used when the login form does not name one. */
   defaultTenant?: string;
   /** PDSA rules per department (Saturday start, bridge days). */
@@ -97,6 +103,10 @@ interface OfflineCredential {
   validUntil?: number;
 }
 
+/** Closed cases kept on a workstation (days after their last change), and the floor (the 72 h look-up). */
+const DEFAULT_RETENTION_DAYS = 7;
+const MIN_RETENTION_DAYS = 3;
+
 /** Idle time before the workstation locks, unless the center says otherwise. */
 const DEFAULT_IDLE_LOCK_SECONDS = 300;
 
@@ -123,6 +133,7 @@ export class WorkstationCore {
   readonly checkpointer: BackgroundCheckpointer | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly now: () => number;
+  private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(
     private readonly db: Db,
@@ -139,6 +150,9 @@ export class WorkstationCore {
       this.store.setMeta('workstation_id', id);
     }
     this.workstationId = id;
+    // Closed cases past their retention leave the workstation (the server keeps them): soon after
+    // the start, then every hour, a batch at a time so that the core never stalls on it.
+    if (options.serverUrl && !db.readonly) this.schedulePurge(5_000);
     this.registry = createRegistry(this.handlers(), options.registry, () =>
       this.session === null ? 'none' : this.session.locked ? 'locked' : this.session.mustEnrolSecondFactor ? 'enrolling' : 'open',
     );
@@ -155,7 +169,29 @@ export class WorkstationCore {
     return new WorkstationCore(db, options, key);
   }
 
+  /** Removes one batch of closed cases past the retention; returns their ids. */
+  purgeCache(batch = 2_000): string[] {
+    const days = Math.max(MIN_RETENTION_DAYS, this.options.cacheRetentionDays ?? DEFAULT_RETENTION_DAYS);
+    const ids = this.store.purgeClosedBefore(this.now() - days * 86_400_000, batch);
+    if (ids.length) this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 });
+    return ids;
+  }
+
+  private schedulePurge(delayMs: number): void {
+    this.purgeTimer = setTimeout(() => {
+      let more = false;
+      try {
+        more = this.purgeCache().length === 2_000;
+      } catch (error) {
+        this.options.registry?.onInternalError?.('purge du cache local', error);
+      }
+      this.schedulePurge(more ? 50 : 3_600_000);
+    }, delayMs);
+    this.purgeTimer.unref();
+  }
+
   async close(): Promise<void> {
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
     await this.endSync();
     this.listeners.clear();
     await this.checkpointer?.stop();
@@ -718,8 +754,13 @@ export class WorkstationCore {
         if (command.type === 'open') return err('invalid_input', 'Utilisez case.open pour ouvrir un dossier.');
         return this.execute(caseId, command);
       },
-      'case.get': ({ caseId }) => {
-        const c = this.store.getCase(caseId);
+      'case.get': async ({ caseId }) => {
+        let c = this.store.getCase(caseId);
+        // Not kept here (closed past the retention): the server gives it back, whole.
+        if (!c && this.sync && this.sync.status().connection === 'online') {
+          await this.sync.completeHistory(caseId).catch(() => {});
+          c = this.store.getCase(caseId);
+        }
         return c ? ok(c) : err('not_found', 'Dossier introuvable.');
       },
       'case.history': async ({ caseId }) => {
@@ -735,13 +776,22 @@ export class WorkstationCore {
       },
       'case.recent': ({ limit, statuses }) => ok(this.store.recent(limit, statuses)),
       'case.summaries': ({ ids }) => ok(this.store.summariesOf(ids)),
-      'case.search': ({ phone, name, limit }) => {
+      'case.search': async ({ phone, name, limit }) => {
         let found: CaseSummary[];
+        const canonical = phone ? canonicalPhone(phone) : null;
         if (phone) {
-          const canonical = canonicalPhone(phone);
           if (!canonical) return err('invalid_input', `Numéro invalide : « ${phone} ».`);
           found = this.store.findByPhone(canonical, limit);
         } else found = this.store.findByNamePrefix(name ?? '', limit);
+        // The cases this workstation no longer keeps are on the server: asked too when it is there
+        // (two seconds at most; without it, what is here).
+        const lastName = (name ?? '').trim().split(/\s+/)[0] ?? '';
+        if (this.sync && this.sync.status().connection === 'online' && (canonical || lastName.length >= 2)) {
+          const remote = await this.sync.searchCases(canonical ? { phone: canonical } : { name: lastName }, limit).catch(() => [] as CaseSummary[]);
+          const here = new Set(found.map((c) => c.id));
+          const more = remote.filter((c) => !here.has(c.id));
+          if (more.length) found = [...found, ...more].sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
+        }
         // Who searched for whom: a search that showed patients is a read of their data.
         if (found.length > 0) this.recordRead('case.search', null, `${phone ? 'numéro' : 'nom'} « ${(phone ?? name ?? '').slice(0, 60)} » : ${found.length} dossier(s)`);
         return ok(found);

@@ -623,6 +623,16 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE UNIQUE INDEX users_by_rpps ON users (tenant, rpps) WHERE rpps IS NOT NULL;
     `,
   },
+  {
+    version: 16,
+    name: 'searching the cases that workstations no longer keep',
+    sql: `
+      -- Workstations keep recent cases only; a search on one also asks the server, by callback
+      -- number (canonical, as the workstation stores it) or by the start of the patient's name.
+      CREATE INDEX cases_by_phone ON cases (tenant, ((data::jsonb -> 'fields' ->> 'callbackPhone')));
+      CREATE INDEX cases_by_last_name ON cases (tenant, (lower(data::jsonb -> 'fields' -> 'patient' ->> 'lastName')) text_pattern_ops);
+    `,
+  },
 ];
 
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CenterCallSchema } from '../schemas/call-log.js';
 import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
 import { ROLES } from '../domain/codes.js';
-import { RegulationCaseSchema } from '../schemas/case.js';
+import { CaseSummarySchema, RegulationCaseSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { EpochMsSchema, IdSchema } from '../schemas/primitives.js';
 
@@ -140,6 +140,16 @@ export const SnapshotResponseSchema = z.strictObject({
 export type SnapshotResponse = z.infer<typeof SnapshotResponseSchema>;
 
 export const CaseHistoryResponseSchema = z.strictObject({ epoch: z.string(), events: z.array(ServerEventSchema) });
+
+/** A search of the server's cases (those a workstation no longer keeps): by callback number or name prefix. */
+export const CaseSearchQuerySchema = z
+  .strictObject({
+    phone: z.string().regex(/^\+[0-9]{6,15}$/, 'numéro canonique attendu (+33…)').optional(),
+    name: z.string().trim().min(2).max(60).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .refine((q) => Boolean(q.phone) !== Boolean(q.name), 'un numéro ou un nom, pas les deux');
+export const CaseSearchResponseSchema = z.strictObject({ cases: z.array(CaseSummarySchema) });
 
 /** Frames the server sends on the realtime WebSocket. */
 export const ServerWsFrameSchema = z.discriminatedUnion('type', [

@@ -35,12 +35,13 @@ export function loadInstallation(options: LoadOptions): ResolvedInstallation {
 }
 
 /** The core's options that come from the installation (the shell adds its own: key sealer, logs). */
-export function coreOptionsFrom(installation: ResolvedInstallation): Pick<CoreOptions, 'dataDir' | 'serverUrl' | 'defaultTenant' | 'telephonyOrigins' | 'idleLockSeconds' | 'offlineSessionHours'> {
+export function coreOptionsFrom(installation: ResolvedInstallation): Pick<CoreOptions, 'dataDir' | 'serverUrl' | 'defaultTenant' | 'telephonyOrigins' | 'idleLockSeconds' | 'offlineSessionHours' | 'cacheRetentionDays'> {
   return {
     dataDir: installation.dataDir,
     ...(installation.mode === 'center' ? { serverUrl: installation.serverUrls[0]!, defaultTenant: installation.tenant! } : {}),
     ...(installation.sipOrigins.length ? { telephonyOrigins: installation.sipOrigins } : {}),
     ...(installation.idleLockSeconds !== null ? { idleLockSeconds: installation.idleLockSeconds } : {}),
     offlineSessionHours: installation.offlineSessionHours,
+    cacheRetentionDays: installation.cacheRetentionDays,
   };
 }

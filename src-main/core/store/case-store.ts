@@ -566,6 +566,38 @@ export class CaseStore {
     return summaries(track ? this.summaryStmt('queueTrack').all(track, limit) : this.summaryStmt('queueAll').all(limit));
   }
 
+  /**
+   * Removes from this workstation the cases closed (or cancelled, transferred) before `before`
+   * that hold nothing of this workstation's yet to reach the server: no mutation waiting for its
+   * verdict or its echo, no draft. At most `limit` per call. Returns their ids.
+   */
+  purgeClosedBefore(before: number, limit: number): string[] {
+    return this.relaxed(() => {
+      const ids = (
+        this.db
+          .prepare(
+            `SELECT c.id FROM cases c
+              WHERE c.status IN ('closed', 'cancelled', 'transferred_samu') AND c.updated_at < ?
+                AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND (o.status = 'pending' OR o.applied_epoch IS NULL))
+                AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.status = 'pending')
+                AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.id)
+                AND NOT EXISTS (SELECT 1 FROM text_drafts t WHERE t.case_id = c.id)
+              ORDER BY c.updated_at LIMIT ?`,
+          )
+          .all(before, limit) as { id: string }[]
+      ).map((r) => r.id);
+      if (ids.length === 0) return ids;
+      const list = JSON.stringify(ids);
+      this.db.prepare('INSERT INTO purge_gate (open) VALUES (1)').run();
+      for (const table of ['case_events', 'outbox', 'server_cases', 'cases']) {
+        const column = table === 'cases' || table === 'server_cases' ? 'id' : 'case_id';
+        this.db.prepare(`DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`).run(list);
+      }
+      this.db.prepare('DELETE FROM purge_gate').run();
+      return ids;
+    });
+  }
+
   countCases(): number {
     return (this.stmt('countCases').get() as { n: number }).n;
   }

@@ -47,7 +47,7 @@ export class CacheDecryptionError extends Error {
 /** The cipher of encrypted caches (see the header). */
 export const CACHE_CIPHER = 'chacha20';
 /** Decrypted pages kept in memory (KiB): a hot look-up decrypts nothing. */
-const PAGE_CACHE_KIB = 96 * 1024;
+const PAGE_CACHE_KIB = 32 * 1024;
 
 /** Keys a fresh connection: must come before any read. The key never appears in an error. */
 export function applyKey(db: Db, key: Buffer): void {

@@ -240,6 +240,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: 'closed cases purged from the workstation after their retention',
+    sql: `
+      -- The event log stays append-only, except inside the purge's own transaction: it holds the
+      -- gate's row for its duration only (inserted first, deleted last), so no other write ever sees
+      -- it. The server keeps every case; a purged one comes back from it on demand.
+      CREATE TABLE purge_gate (open INTEGER PRIMARY KEY CHECK (open = 1)) STRICT;
+      DROP TRIGGER case_events_no_delete;
+      CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+      WHEN NOT EXISTS (SELECT 1 FROM purge_gate)
+      BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

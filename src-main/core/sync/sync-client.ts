@@ -12,10 +12,12 @@
 import type { AvailabilityProfile, EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import type { CaseSummary } from '../../../src-shared/schemas/case.js';
 import { CenterCallSchema, MAX_CALL_REPORTS_PER_PUSH, type CenterCall } from '../../../src-shared/schemas/call-log.js';
 import { MAX_READS_PER_PUSH } from '../../../src-shared/schemas/access-audit.js';
 import {
   CaseHistoryResponseSchema,
+  CaseSearchResponseSchema,
   LoginResponseSchema,
   MAX_PULL_EVENTS,
   PullResponseSchema,
@@ -433,6 +435,13 @@ export class SyncClient {
    * A case's whole log from the server, stored with the rest: a case that reached this workstation
    * as a snapshot (the initial sync) holds only the events that came after it.
    */
+  /** The server's cases matching a search (those this workstation no longer keeps among them). */
+  async searchCases(q: { phone: string } | { name: string }, limit: number): Promise<CaseSummary[]> {
+    const query = new URLSearchParams({ ...q, limit: String(limit) });
+    // A user waits on it: a server slow to answer leaves the local results alone.
+    return (await this.request('GET', `/api/cases/search?${query.toString()}`, CaseSearchResponseSchema, undefined, 2_000)).cases;
+  }
+
   async completeHistory(caseId: string): Promise<void> {
     // A user waits on it (the case's timeline): a server that does not answer soon is taken as away.
     const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);

@@ -32,6 +32,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/sync/push': 'arm physician supervisor',
   'GET /api/sync/pull': 'arm physician supervisor',
   'GET /api/sync/snapshot': 'arm physician supervisor',
+  'GET /api/cases/search': 'arm physician supervisor',
   'GET /api/cases/:id/events': 'arm physician supervisor',
   'POST /api/cases/:id/break-glass': 'admin',
   'GET /api/ws': 'arm physician supervisor admin partner',

@@ -1,0 +1,73 @@
+/**
+ * The workstation keeps what a shift needs: open cases, and closed ones for a week (never less
+ * than the 72 h of the repeat-caller look-up); older closed cases leave it, stay on the server, and
+ * come back when searched or opened.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
+import { openWorkstation, startTestServer, waitFor, type TestServer, type Workstation } from '../../fixtures/sync-harness.js';
+
+const DAY = 86_400_000;
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function openCase(w: Workstation, phone: string, lastName: string): Promise<string> {
+  const r = await w.core.registry.call('case.open', { line: '116117', fields: { callbackPhone: phone, patient: { lastName, firstName: 'Jeanne' } } });
+  if (!r.ok) throw new Error(r.error.message);
+  return (r.value as RegulationCase).id;
+}
+
+describe('workstation cache retention', () => {
+  it('purges closed cases past the retention, keeps the rest, and gets a purged case back from the server', async () => {
+    // One clock for the server and the workstation, moved by the test (days pass in a second).
+    let clock = Date.now();
+    const server: TestServer = await startTestServer('postgres', { now: () => clock });
+    cleanups.push(() => server.close());
+    const w = await openWorkstation(server.url, { login: 'arm1' }, { now: () => clock });
+    cleanups.push(() => w.close());
+
+    const cancelled = await openCase(w, '06 11 22 33 44', 'Quintavalle');
+    const recentCancelled = await openCase(w, '06 11 22 33 55', 'Vanderschueren');
+    const open = await openCase(w, '06 11 22 33 66', 'Oudinot');
+    const typing = await openCase(w, '06 11 22 33 77', 'Ravanel');
+    expect((await w.core.registry.call('case.command', { caseId: cancelled, command: { type: 'cancel', reason: 'appel en double' } })).ok).toBe(true);
+    await waitFor('pushed', () => w.core.store.countPendingMutations() === 0, 15_000);
+
+    // Four days later (a new shift: the session of four days ago has long ended): the second one
+    // is cancelled; a note is being typed in the last one.
+    clock += 4 * DAY;
+    expect((await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+    expect((await w.core.registry.call('case.command', { caseId: recentCancelled, command: { type: 'cancel', reason: 'rappel du patient' } })).ok).toBe(true);
+    expect((await w.core.registry.call('case.command', { caseId: typing, command: { type: 'cancel', reason: 'erreur de saisie' } })).ok).toBe(true);
+    await waitFor('pushed', () => w.core.store.countPendingMutations() === 0, 15_000);
+    expect((await w.core.registry.call('draft.saveText', { caseId: typing, field: 'note', text: 'note en cours' })).ok).toBe(true);
+
+    // Eight days after the first: it alone is past the seven days of retention.
+    clock += 4 * DAY;
+    expect(w.core.purgeCache()).toEqual([cancelled]);
+    expect(w.core.store.getCase(cancelled)).toBeUndefined();
+    for (const kept of [recentCancelled, open, typing]) expect(w.core.store.getCase(kept)).toBeDefined();
+    // A week later still, the one whose note is being typed stays: nothing typed is lost.
+    clock += 7 * DAY;
+    expect(w.core.purgeCache()).toEqual([recentCancelled]);
+    expect(w.core.store.getCase(typing)).toBeDefined();
+
+    // The server still has it: a search by number finds it, opening it brings it back whole (a
+    // new shift again: logged in, online).
+    expect((await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+    await waitFor('online', () => w.core.syncStatus().connection === 'online', 10_000);
+    const byPhone = await w.core.registry.call('case.search', { phone: '06 11 22 33 44', limit: 20 });
+    expect(byPhone.ok && (byPhone.value as CaseSummary[]).map((c) => c.id)).toEqual([cancelled]);
+    const byName = await w.core.registry.call('case.search', { name: 'quinta', limit: 20 });
+    expect(byName.ok && (byName.value as CaseSummary[]).map((c) => c.id)).toContain(cancelled);
+    const back = await w.core.registry.call('case.get', { caseId: cancelled });
+    expect(back).toMatchObject({ ok: true, value: { id: cancelled, status: 'cancelled', fields: { patient: { lastName: 'Quintavalle' } } } });
+    const history = await w.core.registry.call('case.history', { caseId: cancelled });
+    expect(history.ok && (history.value as { kind: string }[]).map((e) => e.kind)).toEqual(['case.opened', 'case.cancelled']);
+    // The event log stays append-only outside the purge.
+    const db = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;
+    expect(() => db.prepare('DELETE FROM case_events').run()).toThrow(/append-only/);
+  });
+});

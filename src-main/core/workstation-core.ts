@@ -179,6 +179,8 @@ export class WorkstationCore {
 
   private schedulePurge(delayMs: number): void {
     this.purgeTimer = setTimeout(() => {
+      // Never during an initial sync: what it brings is purged once it is complete.
+      if (!this.store.syncState().snapshotComplete) return this.schedulePurge(60_000);
       let more = false;
       try {
         more = this.purgeCache().length === 2_000;

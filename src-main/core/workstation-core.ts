@@ -22,7 +22,7 @@ import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/c
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
 import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
-import { openDatabase, schemaVersion, type Db } from './store/database.js';
+import { growPageCache, openDatabase, schemaVersion, type Db } from './store/database.js';
 import { FILE_MODE_ONLY, loadOrCreateCacheKey, type KeySealer } from './store/cache-key.js';
 import { CLEAR_BENCHMARK_FILE, KEY_FOLDER, openEncryptedCache } from './store/encrypted-cache.js';
 import { InstallationConfigError, serverUrlProblem } from './config/installation-config.js';
@@ -153,6 +153,7 @@ export class WorkstationCore {
     // Closed cases past their retention leave the workstation (the server keeps them): soon after
     // the start, then every hour, a batch at a time so that the core never stalls on it.
     if (options.serverUrl && !db.readonly) this.schedulePurge(5_000);
+    this.growPageCacheOnceFilled();
     this.registry = createRegistry(this.handlers(), options.registry, () =>
       this.session === null ? 'none' : this.session.locked ? 'locked' : this.session.mustEnrolSecondFactor ? 'enrolling' : 'open',
     );
@@ -167,6 +168,14 @@ export class WorkstationCore {
     const key = loadOrCreateCacheKey(join(options.dataDir, KEY_FOLDER), options.keySealer ?? FILE_MODE_ONLY);
     const { db } = openEncryptedCache(options.dataDir, key);
     return new WorkstationCore(db, options, key);
+  }
+
+  private pageCacheGrown = false;
+  /** The larger page cache once the cache is filled (see database.ts). */
+  private growPageCacheOnceFilled(): void {
+    if (this.pageCacheGrown || (this.options.serverUrl && !this.store.syncState().snapshotComplete)) return;
+    growPageCache(this.db);
+    this.pageCacheGrown = true;
   }
 
   /** Removes one batch of closed cases past the retention; returns their ids. */
@@ -242,7 +251,10 @@ export class WorkstationCore {
             });
           }
         },
-        onStatus: (s: SyncStatusView) => this.emit('sync.state', { enabled: true, ...s }),
+        onStatus: (s: SyncStatusView) => {
+          this.growPageCacheOnceFilled();
+          this.emit('sync.state', { enabled: true, ...s });
+        },
         ...(this.session ? { authorUserId: this.session.actor.userId } : {}),
         onAgents: (agents) => this.emit('agents.changed', { agents }),
         onAvailability: (profiles) => {

@@ -46,8 +46,19 @@ export class CacheDecryptionError extends Error {
 
 /** The cipher of encrypted caches (see the header). */
 export const CACHE_CIPHER = 'chacha20';
-/** Decrypted pages kept in memory (KiB): a hot look-up decrypts nothing. */
+/**
+ * Decrypted pages kept in memory (KiB). Modest while a workstation fills its cache (the initial
+ * sync's peak memory), larger once it is filled, so that the pages a shift's look-ups touch are
+ * decrypted once (measured on 1,000,000 cases: a phone look-up 1.47x the clear cache at 32 MiB,
+ * 0.91x at 96 MiB).
+ */
 const PAGE_CACHE_KIB = 32 * 1024;
+export const FILLED_PAGE_CACHE_KIB = 96 * 1024;
+
+/** Once the cache is filled (initial sync done, or no server to sync from): the larger page cache. */
+export function growPageCache(db: Db): void {
+  db.pragma(`cache_size = -${FILLED_PAGE_CACHE_KIB}`);
+}
 
 /** Keys a fresh connection: must come before any read. The key never appears in an error. */
 export function applyKey(db: Db, key: Buffer): void {

@@ -95,6 +95,19 @@ describe('reads of patient data', () => {
     expect(rows).toEqual([{ action: 'case.break_glass', reason: 'Réquisition judiciaire n° 2026-118', role: 'admin' }]);
   });
 
+  it('refuses malformed reads with a clear error and records none of the batch', async () => {
+    const arm = await rawLogin(ts.url, 'arm1');
+    const before = Number((await ts.db.query<{ n: string }>('SELECT count(*) AS n FROM access_audit')).rows[0]!.n);
+    const good = { id: randomUUID(), action: 'case.open', caseId: randomUUID(), at: Date.now(), detail: null };
+    for (const body of [{ reads: [] }, { reads: [good, { ...good, id: randomUUID(), action: 'case.delete' }] }, { reads: [{ ...good, id: 'pas-un-uuid' }] }, { reads: [good], extra: 1 }]) {
+      const res = await post('/api/audit/reads', arm, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_input');
+    }
+    expect(Number((await ts.db.query<{ n: string }>('SELECT count(*) AS n FROM access_audit')).rows[0]!.n)).toBe(before);
+    expect((await post('/api/audit/reads', arm, { reads: [good] })).status).toBe(200);
+  });
+
   it('nobody changes or deletes an audit record, not even with SQL', async () => {
     await expect(ts.db.query("UPDATE access_audit SET user_id = 'someone-else'")).rejects.toThrow(/append-only/);
     await expect(ts.db.query('DELETE FROM access_audit')).rejects.toThrow(/append-only/);

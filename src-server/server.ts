@@ -110,6 +110,8 @@ const PullQuerySchema = z.strictObject({
 });
 const SnapshotQuerySchema = z.strictObject({
   after: z.uuid().optional(),
+  /** Closed cases last changed before this are left out (the workstation keeps them no longer). */
+  closedSince: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(MAX_SNAPSHOT_CASES).default(1000),
 });
 const CreateUserSchema = z.strictObject({
@@ -397,14 +399,14 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const w = await writer(claims.tenant);
     const highWater = w.lastSeq;
     // Who downloaded the center's cases, page by page (the first page is the start of an initial sync).
+    const params: unknown[] = [claims.tenant, q.limit];
+    const after = q.after ? ` AND id > $${params.push(q.after)}` : '';
+    const recent =
+      q.closedSince !== undefined
+        ? ` AND (status NOT IN ('closed', 'cancelled', 'transferred_samu') OR (data::jsonb ->> 'updatedAt')::bigint >= $${params.push(q.closedSince)})`
+        : '';
     const [{ rows }] = await Promise.all([
-      q.after
-        ? db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3', [
-            claims.tenant,
-            q.after,
-            q.limit,
-          ])
-        : db.query<{ id: string; last_seq: number; data: string }>('SELECT id, last_seq, data FROM cases WHERE tenant = $1 ORDER BY id LIMIT $2', [claims.tenant, q.limit]),
+      db.query<{ id: string; last_seq: number; data: string }>(`SELECT id, last_seq, data FROM cases WHERE tenant = $1${after}${recent} ORDER BY id LIMIT $2`, params),
       audit.access(claims.tenant, [{ ...readerOf(claims), action: 'snapshot', detail: q.after ? `page après ${q.after}` : 'première page' }]),
     ]);
     // Case JSON is stored as the writer serialised it: sent as is, not parsed and serialised again.

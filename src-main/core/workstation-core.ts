@@ -179,9 +179,12 @@ export class WorkstationCore {
   }
 
   /** Removes one batch of closed cases past the retention; returns their ids. */
+  private retentionDays(): number {
+    return Math.max(MIN_RETENTION_DAYS, this.options.cacheRetentionDays ?? DEFAULT_RETENTION_DAYS);
+  }
+
   purgeCache(batch = 2_000): string[] {
-    const days = Math.max(MIN_RETENTION_DAYS, this.options.cacheRetentionDays ?? DEFAULT_RETENTION_DAYS);
-    const ids = this.store.purgeClosedBefore(this.now() - days * 86_400_000, batch);
+    const ids = this.store.purgeClosedBefore(this.now() - this.retentionDays() * 86_400_000, batch);
     if (ids.length) this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 });
     return ids;
   }
@@ -256,6 +259,7 @@ export class WorkstationCore {
           this.emit('sync.state', { enabled: true, ...s });
         },
         ...(this.session ? { authorUserId: this.session.actor.userId } : {}),
+        closedSince: () => this.now() - this.retentionDays() * 86_400_000,
         onAgents: (agents) => this.emit('agents.changed', { agents }),
         onAvailability: (profiles) => {
           this.effectors = { ...this.effectors, profiles };

@@ -82,6 +82,15 @@ export interface SyncClientOptions {
   onSettingsChanged?(what: 'pdsa'): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
+  /** Closed cases last changed before this moment are not fetched by a snapshot (the retention). */
+  closedSince?: () => number;
+}
+
+function snapshotQuery(after: string | null, closedSince: number | undefined): URLSearchParams {
+  const q = new URLSearchParams({ limit: '2000' });
+  if (after) q.set('after', after);
+  if (closedSince !== undefined && closedSince > 0) q.set('closedSince', String(Math.floor(closedSince)));
+  return q;
 }
 
 class HttpError extends Error {
@@ -413,7 +422,7 @@ export class SyncClient {
   private async snapshot(): Promise<void> {
     const store = this.options.store;
     const fetchPage = (after: string | null) =>
-      this.request('GET', `/api/sync/snapshot${after ? `?after=${after}&limit=2000` : '?limit=2000'}`, SnapshotResponseSchema);
+      this.request('GET', `/api/sync/snapshot?${snapshotQuery(after, this.options.closedSince?.()).toString()}`, SnapshotResponseSchema);
     let page = await fetchPage(null);
     if (this.stopped) return;
     this.checkEpoch(page.epoch);

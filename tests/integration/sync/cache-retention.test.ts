@@ -70,4 +70,31 @@ describe('workstation cache retention', () => {
     const db = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;
     expect(() => db.prepare('DELETE FROM case_events').run()).toThrow(/append-only/);
   });
+
+  it('a new workstation fetches open cases and those closed within the retention, not the older ones', async () => {
+    let clock = Date.now();
+    const server: TestServer = await startTestServer('postgres', { now: () => clock });
+    cleanups.push(() => server.close());
+    const first = await openWorkstation(server.url, { login: 'arm1' }, { now: () => clock });
+    cleanups.push(() => first.close());
+    const old = await openCase(first, '06 22 33 44 11', 'Quintavalle');
+    expect((await first.core.registry.call('case.command', { caseId: old, command: { type: 'cancel', reason: 'appel en double' } })).ok).toBe(true);
+    await waitFor('pushed', () => first.core.store.countPendingMutations() === 0, 15_000);
+    clock += 10 * DAY;
+    expect((await first.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+    const open = await openCase(first, '06 22 33 44 22', 'Oudinot');
+    const recent = await openCase(first, '06 22 33 44 33', 'Ravanel');
+    expect((await first.core.registry.call('case.command', { caseId: recent, command: { type: 'cancel', reason: 'rappel du patient' } })).ok).toBe(true);
+    await waitFor('pushed', () => first.core.store.countPendingMutations() === 0, 15_000);
+
+    const fresh = await openWorkstation(server.url, { login: 'arm2' }, { now: () => clock });
+    cleanups.push(() => fresh.close());
+    await waitFor('snapshot', () => fresh.core.store.syncState().snapshotComplete && fresh.core.syncStatus().connection === 'online', 15_000);
+    expect(fresh.core.store.getCase(open)).toBeDefined();
+    expect(fresh.core.store.getCase(recent)).toBeDefined();
+    expect(fresh.core.store.getCase(old)).toBeUndefined();
+    // Still there when asked for.
+    const found = await fresh.core.registry.call('case.search', { phone: '06 22 33 44 11', limit: 20 });
+    expect(found.ok && (found.value as CaseSummary[]).map((c) => c.id)).toEqual([old]);
+  });
 });

@@ -18,6 +18,8 @@
  *   PERMANENCE_TOKEN_SECRET     token signing secret (≥ 32 chars; default: generated once into the data folder)
  *   PERMANENCE_TOKEN_TTL        token lifetime in seconds (default 1800)
  *   PERMANENCE_TLS_CERT, PERMANENCE_TLS_KEY  HTTPS with this certificate and key (PEM files), with HSTS
+ *   PERMANENCE_PUBLIC_HOST, PERMANENCE_PUBLIC_PORT  a second listener for the internet: the effector page, its API and
+ *                              Pro Santé Connect's return only (the regulation API stays on the first)
  *   PERMANENCE_TRUST_PROXY      the reverse proxies whose X-Forwarded-For is believed (addresses, comma-separated)
  *   PERMANENCE_LOG_LEVEL        pino level (default info)
  *   PERMANENCE_DEMO=1           create the demo center "demo" (department 21) and its users
@@ -146,6 +148,9 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
     logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
     hubsante,
     ...(tls ? { tls } : {}),
+    ...(process.env.PERMANENCE_PUBLIC_PORT
+      ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
+      : {}),
     ...(process.env.PERMANENCE_TRUST_PROXY ? { trustProxy: process.env.PERMANENCE_TRUST_PROXY.split(',').map((p) => p.trim()) } : {}),
   });
   server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');

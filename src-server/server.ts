@@ -8,6 +8,9 @@ import { SERVER_MIGRATIONS } from './db/migrations.js';
 import { mark } from './latency-marks.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { packageRoot } from '../src-node-shared/package-root.js';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -56,6 +59,12 @@ import { hubChangedFrame, registerHubRoutes } from './routes/hubsante.js';
 
 export interface ServerOptions {
   db: SqlDatabase;
+  /**
+   * A second listener for what must be reachable from the internet (the effector doctors' page and
+   * its API, Pro Santé Connect's return), so that the regulation API can stay on the hospital's
+   * network: everything else answers 404 there.
+   */
+  publicListener?: { host: string; port: number };
   /** HTTPS with this certificate chain and key (PEM), and Strict-Transport-Security on every answer. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   tokenSecret: string;
@@ -93,6 +102,8 @@ export interface ServerOptions {
 export interface RegulationServer {
   app: FastifyInstance;
   url: string;
+  /** The internet-facing listener's address, when there is one (ServerOptions.publicListener). */
+  publicUrl?: string;
   port: number;
   writer(tenant: string): Promise<TenantWriter>;
   connectedSockets(tenant: string): number;
@@ -738,10 +749,13 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const publicServer = options.publicListener ? await listenPublic(app, options.publicListener, options.tls) : null;
+  const scheme = options.tls ? 'https' : 'http';
   return {
     app,
     port,
-    url: `${options.tls ? 'https' : 'http'}://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `${scheme}://${options.host ?? '127.0.0.1'}:${port}`,
+    ...(publicServer ? { publicUrl: `${scheme}://${options.publicListener!.host}:${(publicServer.address() as { port: number }).port}` } : {}),
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     hub: (tenant) => hubs.get(tenant),
@@ -752,12 +766,48 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       for (const hub of hubs.values()) await hub.stop();
       for (const set of sockets.values()) for (const ws of set.keys()) ws.terminate();
       effectors?.close();
+      if (publicServer) {
+        publicServer.closeAllConnections();
+        await new Promise<void>((done) => publicServer.close(() => done()));
+      }
       await app.close();
     },
   };
 }
 
 export { createUser };
+
+/** What the internet-facing listener serves: the effector page, its API, PSC's return, liveness. */
+export function isPublicPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0]!;
+  return (
+    path === '/effecteur' ||
+    path.startsWith('/effecteur/') ||
+    path.startsWith('/api/effector/') ||
+    path.startsWith('/api/psc/') ||
+    path === '/api/ws-ticket' ||
+    path === '/api/health'
+  );
+}
+
+async function listenPublic(app: FastifyInstance, at: { host: string; port: number }, tls: ServerOptions['tls']): Promise<HttpServer> {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (isPublicPath(req.url)) return app.routing(req, res);
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ error: { code: 'not_found', message: 'Introuvable.' } }));
+  };
+  const server: HttpServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler) : createHttpServer(handler);
+  // WebSockets (the effector page's live socket) go to the same application, others are refused.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isPublicPath(req.url)) app.server.emit('upgrade', req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(at.port, at.host, () => ok());
+  });
+  return server;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolvePromise, reject) => {

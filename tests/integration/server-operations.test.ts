@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { WebSocket } from 'ws';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, openPostgres, type SqlDatabase } from '../../src-server/db/sql.js';
 import { migrateServer } from '../../src-server/db/migrations.js';
@@ -112,6 +113,35 @@ describe('the server as a service', () => {
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
     relay.up();
     await waitFor('ready again', async () => (await fetch(`${server.url}/api/ready`)).status === 200, 15_000);
+  });
+
+  it('publishes on its internet-facing listener the effector page and its API only; the regulation API stays on the first', async () => {
+    const { startTestServer } = await import('../fixtures/sync-harness.js');
+    const ts = await startTestServer('pglite', { publicListener: { host: '127.0.0.1', port: 0 } });
+    cleanups.push(() => ts.close());
+    const pub = ts.server.publicUrl!;
+    expect(pub).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(pub).not.toBe(ts.url);
+    // Regulation API: there on the first listener, absent from the public one.
+    const loginBody = JSON.stringify({ tenant: TENANT, login: 'arm1', password: 'arm1-password', workstationId: 'w' });
+    const post = (base: string, path: string, body: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await post(ts.url, '/api/login', loginBody)).status).toBe(200);
+    expect((await post(pub, '/api/login', loginBody)).status).toBe(404);
+    for (const path of ['/api/sync/snapshot', '/api/directory', '/api/stats', '/api/admin/users', '/api/cases/search?phone=%2B33600000000']) {
+      expect((await fetch(`${pub}${path}`)).status, path).toBe(404);
+    }
+    // The regulation WebSocket cannot be opened there either.
+    const refused = await new Promise<boolean>((done) => {
+      const ws = new WebSocket(`${pub.replace('http', 'ws')}/api/sync/ws`);
+      ws.on('open', () => done(false));
+      ws.on('error', () => done(true));
+    });
+    expect(refused).toBe(true);
+    // The effector page and its API: served, with the same rules (a wrong password is refused, not hidden).
+    expect((await fetch(`${pub}/api/health`)).status).toBe(200);
+    if (existsSync(join(ROOT, 'dist/effector-page/index.html'))) expect((await fetch(`${pub}/effecteur/`)).status).toBe(200);
+    const effectorLogin = await post(pub, '/api/effector/login', JSON.stringify({ tenant: TENANT, rpps: '10000000001', password: 'mauvais-mot-de-passe' }));
+    expect([400, 401]).toContain(effectorLogin.status);
   });
 
   it('never falls back silently to the embedded database, and no longer reads PERMANENCE_RESTORED', () => {

@@ -14,6 +14,7 @@ import { coreOptionsFrom, loadInstallation } from '../core/config/load-installat
 import { externalLinkAllowed } from '../core/config/external-links.js';
 import type { KeySealer } from '../core/store/cache-key.js';
 import { forwardEvents, isTrustedSenderUrl, registerIpc } from './ipc.js';
+import { startUpdates } from './updates.js';
 import { APP_ORIGIN, electronCsp, hardenSession, hardenWindow, registerAppScheme, serveRendererFrom } from './security.js';
 
 registerAppScheme();
@@ -107,6 +108,7 @@ function start(): void {
         window = null;
       });
       await win.loadURL(devServerUrl ?? `${APP_ORIGIN}/`);
+      startUpdates(installation.updateUrl, log);
     } catch (error) {
       fail('démarrage impossible', error);
     }

@@ -75,6 +75,11 @@ describe('installation configuration', () => {
       'Configuration invalide (variables d’environnement) : PERMANENCE_IDLE_LOCK_SECONDS — nombre attendu (secondes).',
     );
     expect(errorOf(() => resolveWith({ [locations.machine]: { tenant: 'Côte d’Or', serverUrls: ['https://a.fr'] } })).message).toMatch(/« tenant » — identifiant de centre attendu/);
+    // Updates come over https only, from the server IT names.
+    expect(errorOf(() => resolveWith({ [locations.machine]: { tenant: 'cote-dor', serverUrls: ['https://a.fr'], updateUrl: 'http://maj.chu-dijon.fr/permanence/' } })).message).toBe(
+      `Configuration invalide (${locations.machine}) : « updateUrl » — adresse https:// attendue.`,
+    );
+    expect(resolveWith({ [locations.machine]: { tenant: 'cote-dor', serverUrls: ['https://a.fr'], updateUrl: 'https://maj.chu-dijon.fr/permanence/' } }).updateUrl).toBe('https://maj.chu-dijon.fr/permanence/');
   });
 
   it('never falls back to a workstation without server: that is the explicit training mode', () => {

@@ -72,6 +72,20 @@ export const InstallationConfigSchema = z.strictObject({
   offlineSessionHours: int(1, 72, 'heures').optional(),
   /** Closed cases kept on the workstation (never less than the 72 h of the repeat-caller look-up). */
   cacheRetentionDays: int(3, 90, 'jours').optional(),
+  /**
+   * Where the desktop app looks for its updates (a folder on a web server IT controls, https).
+   * Without it, the address built into the installer (packaging/electron-builder.json).
+   */
+  updateUrl: z
+    .string()
+    .refine((v) => {
+      try {
+        return new URL(v).protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, { error: 'adresse https:// attendue' })
+    .optional(),
   /** Where the encrypted cache and its key live, and where the logs go. */
   dataDir: z.string().min(1, { error: 'chemin attendu' }).optional(),
   logDir: z.string().min(1, { error: 'chemin attendu' }).optional(),
@@ -89,6 +103,7 @@ export interface ResolvedInstallation {
   serverUrls: string[];
   sipOrigins: string[];
   externalLinks: string[];
+  updateUrl: string | null;
   idleLockSeconds: number | null;
   offlineSessionHours: number;
   cacheRetentionDays: number;
@@ -136,6 +151,7 @@ const ENVIRONMENT: Record<string, { field: Field; parse: (v: string) => unknown 
   PERMANENCE_SERVER_URL: { field: 'serverUrls', parse: list },
   PERMANENCE_SIP_ORIGINS: { field: 'sipOrigins', parse: list },
   PERMANENCE_EXTERNAL_LINKS: { field: 'externalLinks', parse: list },
+  PERMANENCE_UPDATE_URL: { field: 'updateUrl', parse: (v) => v },
   PERMANENCE_IDLE_LOCK_SECONDS: { field: 'idleLockSeconds', parse: Number },
   PERMANENCE_OFFLINE_SESSION_HOURS: { field: 'offlineSessionHours', parse: Number },
   PERMANENCE_CACHE_RETENTION_DAYS: { field: 'cacheRetentionDays', parse: Number },
@@ -202,6 +218,7 @@ export function resolveInstallation(input: ResolveInput): ResolvedInstallation {
     serverUrls: merged.serverUrls ?? [],
     sipOrigins: merged.sipOrigins ?? [],
     externalLinks: merged.externalLinks ?? [],
+    updateUrl: merged.updateUrl ?? null,
     idleLockSeconds: merged.idleLockSeconds ?? null,
     offlineSessionHours: merged.offlineSessionHours ?? 12,
     cacheRetentionDays: merged.cacheRetentionDays ?? 7,

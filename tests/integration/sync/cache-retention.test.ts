@@ -66,6 +66,18 @@ describe('workstation cache retention', () => {
     expect(back).toMatchObject({ ok: true, value: { id: cancelled, status: 'cancelled', fields: { patient: { lastName: 'Quintavalle' } } } });
     const history = await w.core.registry.call('case.history', { caseId: cancelled });
     expect(history.ok && (history.value as { kind: string }[]).map((e) => e.kind)).toEqual(['case.opened', 'case.cancelled']);
+    // A retention set below the 72 h of the repeat-caller look-up is raised to it: a case cancelled
+    // two days ago stays, whatever the configuration says.
+    const shortRetention = await openWorkstation(server.url, { login: 'arm2' }, { now: () => clock, cacheRetentionDays: 1 });
+    cleanups.push(() => shortRetention.close());
+    const twoDaysOld = await openCase(shortRetention, '06 11 22 33 88', 'Lemaire');
+    expect((await shortRetention.core.registry.call('case.command', { caseId: twoDaysOld, command: { type: 'cancel', reason: 'erreur de numéro' } })).ok).toBe(true);
+    await waitFor('pushed', () => shortRetention.core.store.countPendingMutations() === 0, 15_000);
+    clock += 2 * DAY;
+    expect(shortRetention.core.purgeCache()).not.toContain(twoDaysOld);
+    expect(shortRetention.core.store.getCase(twoDaysOld)).toBeDefined();
+    clock += 2 * DAY;
+    expect(shortRetention.core.purgeCache()).toContain(twoDaysOld);
     // The event log stays append-only outside the purge.
     const db = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;
     expect(() => db.prepare('DELETE FROM case_events').run()).toThrow(/append-only/);

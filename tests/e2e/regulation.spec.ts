@@ -194,8 +194,11 @@ test('a half-filled form survives the workstation going down', async ({ page }) 
     await page.keyboard.type('06 98 76 54 32');
     await page.getByLabel('Nom', { exact: true }).fill('Bernard');
     await page.getByLabel('Précisions').fill('Chute dans l’escalier');
-    // Saved on this workstation within half a second, before any commit.
+    // Saved on this workstation within half a second, before any commit: the last field typed
+    // included (the label alone may still be the one of the save before it).
     await expect(page.locator('.save-state')).toHaveText('Brouillon sauvegardé sur ce poste');
+    const caseId = core.store.recent(1)[0]!.id;
+    await expect.poll(() => JSON.stringify(core.store.getDraft(caseId)?.fields ?? null)).toContain('Chute dans l’escalier');
     const reference = (await page.locator('.case-header h2 .mono').textContent())!;
     // The workstation goes down (its core and its page) before the fields became an event.
     const port = host.port;

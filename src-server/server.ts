@@ -4,7 +4,7 @@
  * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant; accepted
  * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
  */
-import { SERVER_MIGRATIONS } from './db/migrations.js';
+import { LATEST_SERVER_SCHEMA_VERSION } from './db/migrations.js';
 import { mark } from './latency-marks.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ import {
 } from '../src-shared/sync-protocol/messages.js';
 import type { SqlDatabase } from './db/sql.js';
 import { summaryOf } from '../src-shared/domain/case-summary.js';
+import { TERMINAL_STATUSES } from '../src-shared/domain/case-lifecycle.js';
 import type { RegulationCase } from '../src-shared/schemas/case.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
 import { createUser, findUser, hashPassword, TokenService, UserExistsError, type UserRow } from './services/auth.js';
@@ -245,7 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // Readiness: the database answers within 2 s and its schema is this server's; the Hub Santé
   // links are reported (a Hub down does not take the server out of rotation: workstations keep working).
   app.get('/api/ready', access({ public: 'supervision : base joignable, migrations faites, liens Hub Santé' }), async (_req, reply) => {
-    const expected = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;
+    const expected = LATEST_SERVER_SCHEMA_VERSION;
     let database: { ok: boolean; schema?: number; error?: string };
     try {
       const { rows } = await withTimeout(db.query<{ v: number }>('SELECT max(version) AS v FROM schema_migrations'), 2_000);
@@ -414,7 +415,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const after = q.after ? ` AND id > $${params.push(q.after)}` : '';
     const recent =
       q.closedSince !== undefined
-        ? ` AND (status NOT IN ('closed', 'cancelled', 'transferred_samu') OR (data::jsonb ->> 'updatedAt')::bigint >= $${params.push(q.closedSince)})`
+        ? ` AND (status <> ALL($${params.push(TERMINAL_STATUSES)}::text[]) OR (data::jsonb ->> 'updatedAt')::bigint >= $${params.push(q.closedSince)})`
         : '';
     const [{ rows }] = await Promise.all([
       db.query<{ id: string; last_seq: number; data: string }>(`SELECT id, last_seq, data FROM cases WHERE tenant = $1${after}${recent} ORDER BY id LIMIT $2`, params),

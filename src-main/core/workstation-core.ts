@@ -106,6 +106,8 @@ interface OfflineCredential {
 /** Closed cases kept on a workstation (days after their last change), and the floor (the 72 h look-up). */
 const DEFAULT_RETENTION_DAYS = 7;
 const MIN_RETENTION_DAYS = 3;
+/** Cases purged per transaction: the core is never held long by it. */
+const PURGE_BATCH = 2_000;
 
 /** Idle time before the workstation locks, unless the center says otherwise. */
 const DEFAULT_IDLE_LOCK_SECONDS = 300;
@@ -178,15 +180,21 @@ export class WorkstationCore {
     this.pageCacheGrown = true;
   }
 
-  /** Removes one batch of closed cases past the retention; returns their ids. */
-  private retentionDays(): number {
-    return Math.max(MIN_RETENTION_DAYS, this.options.cacheRetentionDays ?? DEFAULT_RETENTION_DAYS);
+  /** Closed cases last changed before this moment are not kept here (the retention, floor included). */
+  private retentionCutoff(): number {
+    return this.now() - Math.max(MIN_RETENTION_DAYS, this.options.cacheRetentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
   }
 
-  purgeCache(batch = 2_000): string[] {
-    const ids = this.store.purgeClosedBefore(this.now() - this.retentionDays() * 86_400_000, batch);
-    if (ids.length) this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 });
+  /** Removes one batch of closed cases past the retention; returns their ids. */
+  purgeCache(): string[] {
+    const ids = this.store.purgeClosedBefore(this.retentionCutoff(), PURGE_BATCH);
+    if (ids.length) this.emitCasesChanged(ids);
     return ids;
+  }
+
+  /** The renderer refreshes what it shows of these cases (at most 500 named, then "more"). */
+  private emitCasesChanged(ids: readonly string[]): void {
+    this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 });
   }
 
   private schedulePurge(delayMs: number): void {
@@ -195,7 +203,7 @@ export class WorkstationCore {
       if (!this.store.syncState().snapshotComplete) return this.schedulePurge(60_000);
       let more = false;
       try {
-        more = this.purgeCache().length === 2_000;
+        more = this.purgeCache().length === PURGE_BATCH;
       } catch (error) {
         this.options.registry?.onInternalError?.('purge du cache local', error);
       }
@@ -243,7 +251,7 @@ export class WorkstationCore {
         now: this.now,
         ...(this.options.sync?.backoffMs ? { backoffMs: this.options.sync.backoffMs } : {}),
         ...(this.options.sync?.pushBatch ? { pushBatch: this.options.sync.pushBatch } : {}),
-        onCasesChanged: (ids) => this.emit('cases.synced', { caseIds: ids.slice(0, 500), more: ids.length > 500 }),
+        onCasesChanged: (ids) => this.emitCasesChanged(ids),
         onRejected: (rejections) => {
           for (const r of rejections) {
             this.emit('case.rejected', {
@@ -259,7 +267,7 @@ export class WorkstationCore {
           this.emit('sync.state', { enabled: true, ...s });
         },
         ...(this.session ? { authorUserId: this.session.actor.userId } : {}),
-        closedSince: () => this.now() - this.retentionDays() * 86_400_000,
+        closedSince: () => this.retentionCutoff(),
         onAgents: (agents) => this.emit('agents.changed', { agents }),
         onAvailability: (profiles) => {
           this.effectors = { ...this.effectors, profiles };

@@ -635,6 +635,8 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
   },
 ];
 
+export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;
+
 const checksum = (m: ServerMigration) => createHash('sha256').update(m.sql).digest('hex');
 
 export class ServerSchemaTooNewError extends Error {

@@ -32,7 +32,9 @@ export interface CommandContext {
 
 export { STATUS_LABELS };
 
-const TERMINAL: ReadonlySet<CaseStatus> = new Set(['closed', 'cancelled', 'transferred_samu']);
+/** The statuses a case ends in (closed, cancelled, handed to the SAMU). */
+export const TERMINAL_STATUSES: readonly CaseStatus[] = ['closed', 'cancelled', 'transferred_samu'];
+const TERMINAL: ReadonlySet<CaseStatus> = new Set(TERMINAL_STATUSES);
 export const isTerminal = (status: CaseStatus): boolean => TERMINAL.has(status);
 
 /** P0 and P1 go to the SAMU's urgentist; P2 and P3 to liberal regulation. */

@@ -10,7 +10,7 @@
  */
 import type { RecordedRead } from '../../../src-shared/schemas/access-audit.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import { applyEvent, decide } from '../../../src-shared/domain/case-lifecycle.js';
+import { applyEvent, decide, TERMINAL_STATUSES } from '../../../src-shared/domain/case-lifecycle.js';
 import { summaryOf } from '../../../src-shared/domain/case-summary.js';
 import type { Track } from '../../../src-shared/domain/codes.js';
 import type { Actor, CaseStatus, CaseSummary, RegulationCase, ScreeningFields } from '../../../src-shared/schemas/case.js';
@@ -577,20 +577,19 @@ export class CaseStore {
         this.db
           .prepare(
             `SELECT c.id FROM cases c
-              WHERE c.status IN ('closed', 'cancelled', 'transferred_samu') AND c.updated_at < ?
+              WHERE c.status IN (SELECT value FROM json_each(?)) AND c.updated_at < ?
                 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.id AND (o.status = 'pending' OR o.applied_epoch IS NULL))
                 AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.status = 'pending')
                 AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.id)
                 AND NOT EXISTS (SELECT 1 FROM text_drafts t WHERE t.case_id = c.id)
               ORDER BY c.updated_at LIMIT ?`,
           )
-          .all(before, limit) as { id: string }[]
+          .all(JSON.stringify(TERMINAL_STATUSES), before, limit) as { id: string }[]
       ).map((r) => r.id);
       if (ids.length === 0) return ids;
       const list = JSON.stringify(ids);
       this.db.prepare('INSERT INTO purge_gate (open) VALUES (1)').run();
-      for (const table of ['case_events', 'outbox', 'server_cases', 'cases']) {
-        const column = table === 'cases' || table === 'server_cases' ? 'id' : 'case_id';
+      for (const [table, column] of [['case_events', 'case_id'], ['outbox', 'case_id'], ['server_cases', 'id'], ['cases', 'id']] as const) {
         this.db.prepare(`DELETE FROM ${table} WHERE ${column} IN (SELECT value FROM json_each(?))`).run(list);
       }
       this.db.prepare('DELETE FROM purge_gate').run();

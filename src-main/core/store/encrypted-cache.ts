@@ -12,7 +12,7 @@
  * copy throws it away and begins again; one that finds both the encrypted cache and the clear one
  * finishes the wipe.
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { privateFolder } from './cache-key.js';
@@ -60,19 +60,6 @@ export function openEncryptedCache(dataDir: string, key: Buffer, options: Encryp
   createPrivateFile(target);
   const db = openDatabase(target, { ...options, key });
   return { db, migration };
-}
-
-/** A clear SQLite file starts with this header; an encrypted one with random bytes. */
-export function isClearSqliteFile(path: string): boolean {
-  if (!existsSync(path) || statSync(path).size < 16) return false;
-  const fd = openSync(path, 'r');
-  try {
-    const header = Buffer.alloc(16);
-    readSync(fd, header, 0, header.length, 0);
-    return header.toString('latin1') === 'SQLite format 3\u0000';
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function encryptCopy(legacyPath: string, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {

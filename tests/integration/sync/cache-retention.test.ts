@@ -19,44 +19,64 @@ async function openCase(w: Workstation, phone: string, lastName: string): Promis
   return (r.value as RegulationCase).id;
 }
 
+/** A server and its workstations on one clock that the test moves (days pass in a second). */
+async function centerOnOneClock() {
+  const clock = { at: Date.now() };
+  const server: TestServer = await startTestServer('postgres', { now: () => clock.at });
+  cleanups.push(() => server.close());
+  const workstation = async (login: string, options: { cacheRetentionDays?: number } = {}) => {
+    const w = await openWorkstation(server.url, { login }, { now: () => clock.at, ...options });
+    cleanups.push(() => w.close());
+    return w;
+  };
+  return { clock, workstation };
+}
+
+async function cancel(w: Workstation, caseId: string, reason: string): Promise<void> {
+  expect((await w.core.registry.call('case.command', { caseId, command: { type: 'cancel', reason } })).ok).toBe(true);
+}
+
+const pushed = (w: Workstation) => waitFor('pushed', () => w.core.store.countPendingMutations() === 0, 15_000);
+
+/** A new shift: the session of days ago has long ended. */
+async function loginAgain(w: Workstation): Promise<void> {
+  expect((await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+}
+
 describe('workstation cache retention', () => {
   it('purges closed cases past the retention, keeps the rest, and gets a purged case back from the server', async () => {
-    // One clock for the server and the workstation, moved by the test (days pass in a second).
-    let clock = Date.now();
-    const server: TestServer = await startTestServer('postgres', { now: () => clock });
-    cleanups.push(() => server.close());
-    const w = await openWorkstation(server.url, { login: 'arm1' }, { now: () => clock });
-    cleanups.push(() => w.close());
+    const { clock, workstation } = await centerOnOneClock();
+    const w = await workstation('arm1');
 
     const cancelled = await openCase(w, '06 11 22 33 44', 'Quintavalle');
     const recentCancelled = await openCase(w, '06 11 22 33 55', 'Vanderschueren');
     const open = await openCase(w, '06 11 22 33 66', 'Oudinot');
     const typing = await openCase(w, '06 11 22 33 77', 'Ravanel');
-    expect((await w.core.registry.call('case.command', { caseId: cancelled, command: { type: 'cancel', reason: 'appel en double' } })).ok).toBe(true);
-    await waitFor('pushed', () => w.core.store.countPendingMutations() === 0, 15_000);
+    await cancel(w, cancelled, 'appel en double');
+    await pushed(w);
 
     // Four days later (a new shift: the session of four days ago has long ended): the second one
     // is cancelled; a note is being typed in the last one.
-    clock += 4 * DAY;
-    expect((await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
-    expect((await w.core.registry.call('case.command', { caseId: recentCancelled, command: { type: 'cancel', reason: 'rappel du patient' } })).ok).toBe(true);
-    expect((await w.core.registry.call('case.command', { caseId: typing, command: { type: 'cancel', reason: 'erreur de saisie' } })).ok).toBe(true);
-    await waitFor('pushed', () => w.core.store.countPendingMutations() === 0, 15_000);
+    clock.at += 4 * DAY;
+    await loginAgain(w);
+    await cancel(w, recentCancelled, 'rappel du patient');
+    await cancel(w, typing, 'erreur de saisie');
+    await pushed(w);
     expect((await w.core.registry.call('draft.saveText', { caseId: typing, field: 'note', text: 'note en cours' })).ok).toBe(true);
 
     // Eight days after the first: it alone is past the seven days of retention.
-    clock += 4 * DAY;
+    clock.at += 4 * DAY;
     expect(w.core.purgeCache()).toEqual([cancelled]);
     expect(w.core.store.getCase(cancelled)).toBeUndefined();
     for (const kept of [recentCancelled, open, typing]) expect(w.core.store.getCase(kept)).toBeDefined();
     // A week later still, the one whose note is being typed stays: nothing typed is lost.
-    clock += 7 * DAY;
+    clock.at += 7 * DAY;
     expect(w.core.purgeCache()).toEqual([recentCancelled]);
     expect(w.core.store.getCase(typing)).toBeDefined();
 
     // The server still has it: a search by number finds it, opening it brings it back whole (a
     // new shift again: logged in, online).
-    expect((await w.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+    await loginAgain(w);
     await waitFor('online', () => w.core.syncStatus().connection === 'online', 10_000);
     const byPhone = await w.core.registry.call('case.search', { phone: '06 11 22 33 44', limit: 20 });
     expect(byPhone.ok && (byPhone.value as CaseSummary[]).map((c) => c.id)).toEqual([cancelled]);
@@ -68,15 +88,14 @@ describe('workstation cache retention', () => {
     expect(history.ok && (history.value as { kind: string }[]).map((e) => e.kind)).toEqual(['case.opened', 'case.cancelled']);
     // A retention set below the 72 h of the repeat-caller look-up is raised to it: a case cancelled
     // two days ago stays, whatever the configuration says.
-    const shortRetention = await openWorkstation(server.url, { login: 'arm2' }, { now: () => clock, cacheRetentionDays: 1 });
-    cleanups.push(() => shortRetention.close());
+    const shortRetention = await workstation('arm2', { cacheRetentionDays: 1 });
     const twoDaysOld = await openCase(shortRetention, '06 11 22 33 88', 'Lemaire');
-    expect((await shortRetention.core.registry.call('case.command', { caseId: twoDaysOld, command: { type: 'cancel', reason: 'erreur de numéro' } })).ok).toBe(true);
-    await waitFor('pushed', () => shortRetention.core.store.countPendingMutations() === 0, 15_000);
-    clock += 2 * DAY;
+    await cancel(shortRetention, twoDaysOld, 'erreur de numéro');
+    await pushed(shortRetention);
+    clock.at += 2 * DAY;
     expect(shortRetention.core.purgeCache()).not.toContain(twoDaysOld);
     expect(shortRetention.core.store.getCase(twoDaysOld)).toBeDefined();
-    clock += 2 * DAY;
+    clock.at += 2 * DAY;
     expect(shortRetention.core.purgeCache()).toContain(twoDaysOld);
     // The event log stays append-only outside the purge.
     const db = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;
@@ -84,23 +103,19 @@ describe('workstation cache retention', () => {
   });
 
   it('a new workstation fetches open cases and those closed within the retention, not the older ones', async () => {
-    let clock = Date.now();
-    const server: TestServer = await startTestServer('postgres', { now: () => clock });
-    cleanups.push(() => server.close());
-    const first = await openWorkstation(server.url, { login: 'arm1' }, { now: () => clock });
-    cleanups.push(() => first.close());
+    const { clock, workstation } = await centerOnOneClock();
+    const first = await workstation('arm1');
     const old = await openCase(first, '06 22 33 44 11', 'Quintavalle');
-    expect((await first.core.registry.call('case.command', { caseId: old, command: { type: 'cancel', reason: 'appel en double' } })).ok).toBe(true);
-    await waitFor('pushed', () => first.core.store.countPendingMutations() === 0, 15_000);
-    clock += 10 * DAY;
-    expect((await first.core.registry.call('session.login', { login: 'arm1', password: 'arm1-password' })).ok).toBe(true);
+    await cancel(first, old, 'appel en double');
+    await pushed(first);
+    clock.at += 10 * DAY;
+    await loginAgain(first);
     const open = await openCase(first, '06 22 33 44 22', 'Oudinot');
     const recent = await openCase(first, '06 22 33 44 33', 'Ravanel');
-    expect((await first.core.registry.call('case.command', { caseId: recent, command: { type: 'cancel', reason: 'rappel du patient' } })).ok).toBe(true);
-    await waitFor('pushed', () => first.core.store.countPendingMutations() === 0, 15_000);
+    await cancel(first, recent, 'rappel du patient');
+    await pushed(first);
 
-    const fresh = await openWorkstation(server.url, { login: 'arm2' }, { now: () => clock });
-    cleanups.push(() => fresh.close());
+    const fresh = await workstation('arm2');
     await waitFor('snapshot', () => fresh.core.store.syncState().snapshotComplete && fresh.core.syncStatus().connection === 'online', 15_000);
     expect(fresh.core.store.getCase(open)).toBeDefined();
     expect(fresh.core.store.getCase(recent)).toBeDefined();

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaseSummary, RegulationCase } from '../../../src-shared/schemas/case.js';
-import { openWorkstation, startTestServer, waitFor, type TestServer, type Workstation } from '../../fixtures/sync-harness.js';
+import { openWorkstation, rawLogin, startTestServer, waitFor, type TestServer, type Workstation } from '../../fixtures/sync-harness.js';
 
 const DAY = 86_400_000;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -123,5 +123,23 @@ describe('workstation cache retention', () => {
     // Still there when asked for.
     const found = await fresh.core.registry.call('case.search', { phone: '06 22 33 44 11', limit: 20 });
     expect(found.ok && (found.value as CaseSummary[]).map((c) => c.id)).toEqual([old]);
+  });
+
+  it('refuses a malformed search or snapshot query with a clear error', async () => {
+    const server = await startTestServer('pglite');
+    cleanups.push(() => server.close());
+    const token = await rawLogin(server.url, 'arm1');
+    const get = async (path: string) => {
+      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+    };
+    for (const query of ['', '?phone=%2B33611223344&name=dupont', '?phone=0611223344', '?name=d', '?phone=%2B33611223344&limit=1000', '?phone=%2B33611223344&extra=1']) {
+      const r = await get(`/api/cases/search${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body.error?.code, query).toBe('invalid_input');
+    }
+    expect((await get('/api/cases/search?phone=%2B33611223344')).status).toBe(200);
+    for (const query of ['?closedSince=-1', '?closedSince=hier']) expect((await get(`/api/sync/snapshot${query}`)).status, query).toBe(400);
+    expect((await get(`/api/sync/snapshot?closedSince=${Date.now()}`)).status).toBe(200);
   });
 });

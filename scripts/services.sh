@@ -2,7 +2,8 @@
 # Starts, idempotently and on 127.0.0.1 only, what Permanence's tests need:
 # PostgreSQL (5432), RabbitMQ (5672), Kamailio (SIP 5060, WebSocket 8088), rtpengine (control
 # 22222, media 30000-30999: bridges plain-RTP callers to the browsers' WebRTC), the loopback Hub
-# Santé (a second RabbitMQ node with TLS on 5671: scripts/hubsante-broker.sh) and Chromium.
+# Santé (a second RabbitMQ node with TLS on 5671: scripts/hubsante-broker.sh), Chromium, and the
+# call queue's link: Kamailio's evapi on 8448, where the central server parks and hands out line calls.
 # Installs the Debian packages that are missing. Safe to run again: running services are kept.
 #   scripts/services.sh [start|stop-kamailio|start-kamailio|status]
 set -euo pipefail
@@ -61,7 +62,8 @@ start_rtpengine() {
 }
 
 start_kamailio() {
-  need_pkgs kamailio kamailio-websocket-modules
+  # evapi (the call queue's link to the central server) is in the extra modules, jansson in json.
+  need_pkgs kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-json-modules
   start_rtpengine
   if [ -f "$RUN/kamailio.pid" ] && kill -0 "$(cat "$RUN/kamailio.pid")" 2>/dev/null && port_open tcp 8088; then
     # Running with the accounts and configuration of this checkout: nothing to do; otherwise restart.
@@ -77,7 +79,7 @@ start_kamailio() {
   fi
   rm -rf "$RUN/sip-users"; cp -r "$ROOT/resources/sip/users" "$RUN/sip-users"
   cp "$ROOT/resources/sip/kamailio.cfg" "$RUN/kamailio.cfg"
-  kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" -A WITH_RTPENGINE \
+  kamailio -DD -E -f "$ROOT/resources/sip/kamailio.cfg" -Y "$RUN" -A "DBURL=\"text://$RUN/sip-users\"" -A WITH_RTPENGINE -A WITH_LINES \
     > "$RUN/kamailio.log" 2>&1 &
   echo $! > "$RUN/kamailio.pid"
   wait_port tcp 8088 Kamailio

@@ -24,6 +24,8 @@
  *   PERMANENCE_LOG_LEVEL        pino level (default info)
  *   PERMANENCE_DEMO=1           create the demo center "demo" (department 21) and its users
  *   PERMANENCE_HUBSANTE_CONFIG  JSON file of the Hub Santé link(s) (see src-server/hubsante/config.ts, README)
+ *   PERMANENCE_LINES_CONFIG     JSON file of the center's lines and Kamailio's evapi address: the call distributor
+ *                               (see src-server/telephony/telephony-config.ts, README "Téléphonie")
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ import { markRestored, openServerDatabase, seedTenant } from './bootstrap.js';
 import { startServer } from './server.js';
 import { DEMO_TENANT } from './demo.js';
 import { readHubConfig } from './hubsante/config.js';
+import { readTelephonyConfig } from './telephony/telephony-config.js';
 import { exitOnUnhandledErrors } from '../src-node-shared/crash-handlers.js';
 import { backupDatabase, restoreDatabase } from './operations/backup.js';
 import { readPasswordFromTerminal } from './operations/ask-password.js';
@@ -147,6 +150,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
     port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
     logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
     hubsante,
+    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG) } : {}),
     ...(tls ? { tls } : {}),
     ...(process.env.PERMANENCE_PUBLIC_PORT
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }

@@ -57,6 +57,9 @@ import type { HubConfig } from './hubsante/config.js';
 import { HubService } from './hubsante/hub-service.js';
 import { HubSchemas } from './hubsante/schemas.js';
 import { hubChangedFrame, registerHubRoutes } from './routes/hubsante.js';
+import { linesFrames, registerLineRoutes } from './routes/lines.js';
+import { LineDistributor, type TelephonyConfig } from './telephony/line-distributor.js';
+import { departmentTimeZone } from '../src-shared/domain/departments.js';
 
 export interface ServerOptions {
   db: SqlDatabase;
@@ -96,6 +99,8 @@ export interface ServerOptions {
   tokenKeyVersion?: number;
   /** Pro Santé Connect: physicians log in with it (the center's registered client). */
   psc?: PscConfig;
+  /** The call distributor of the center's lines (Kamailio's evapi, the lines and their settings). */
+  telephony?: TelephonyConfig;
   /** Attempts allowed before delays (tests lower them). */
   loginLimits?: { accountFree: number; addressFree: number; maxDelaySeconds: number };
 }
@@ -632,8 +637,52 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       ]);
     });
     broadcastFrame(claims.tenant, { type: 'agents', agents: await readAgents(claims.tenant) });
+    distributor?.agentsChanged(claims.tenant);
     return { since: at };
   });
+
+  // ---- the lines' call distributor -----------------------------------------------------------
+
+  /** An agent who let an offered line call ring out: "Absent", with the reason, until they choose again. */
+  const markAbsent = async (tenant: string, userId: string) => {
+    const at = now();
+    const changed = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ workstation: string }>(
+        `UPDATE agent_states SET state = 'pause', reason = 'unanswered', since = $3 WHERE tenant = $1 AND user_id = $2 AND state = 'available' RETURNING workstation`,
+        [tenant, userId, at],
+      );
+      if (!rows[0]) return false;
+      await tx.query('INSERT INTO agent_state_log (tenant, user_id, workstation, state, reason, at) VALUES ($1, $2, $3, $4, $5, $6)', [tenant, userId, rows[0].workstation, 'pause', 'unanswered', at]);
+      return true;
+    });
+    if (changed) broadcastFrame(tenant, { type: 'agents', agents: await readAgents(tenant) });
+  };
+  const lineFrameTimers = new Map<string, NodeJS.Timeout>();
+  const distributor = options.telephony
+    ? new LineDistributor(options.telephony, {
+        db,
+        now,
+        log: (level, message, detail) => app.log[level](detail ?? {}, message),
+        markAbsent,
+        // Workstations read the queue again at most every 100 ms (a burst of calls is one frame).
+        changed: (tenant) => {
+          if (lineFrameTimers.has(tenant)) return;
+          lineFrameTimers.set(
+            tenant,
+            setTimeout(() => {
+              lineFrameTimers.delete(tenant);
+              void linesFrames(distributor!, tenant).then(
+                (frames) => frames.forEach((f) => broadcastFrame(tenant, f)),
+                (error: unknown) => app.log.warn({ error: (error as Error).message }, 'lines frame'),
+              );
+            }, 100),
+          );
+        },
+        timeZone: async (tenant) => departmentTimeZone(await department(tenant)),
+      })
+    : null;
+  await distributor?.start();
+  registerLineRoutes(app, { distributor, authenticate, audit, broadcastFrame });
 
   // ---- call log, statistics, reports ---------------------------------------------------------
 
@@ -714,6 +763,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
     send({ type: 'directory', version: Number(dv[0]!.v) });
     if (feed !== 'agenda') send({ type: 'agents', agents: await readAgents(claims.tenant) });
+    if (distributor?.tenants().includes(claims.tenant) && feed !== 'agenda') for (const frame of await linesFrames(distributor, claims.tenant)) send(frame);
     if (feed === 'cases') {
       send({ type: 'calls', calls: await callLog.live(claims.tenant) });
       for (const frame of await effectors!.helloFrames(claims.tenant)) send(frame);
@@ -765,6 +815,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     audit,
     close: async () => {
       for (const hub of hubs.values()) await hub.stop();
+      await distributor?.stop();
+      for (const t of lineFrameTimers.values()) clearTimeout(t);
       for (const set of sockets.values()) for (const ws of set.keys()) ws.terminate();
       effectors?.close();
       if (publicServer) {
@@ -841,4 +893,6 @@ const FRAME_FEEDS: Record<ServerWsFrame['type'], readonly Feed[]> = {
   directory: ['cases', 'center', 'agenda'],
   settings: ['cases', 'center', 'agenda'],
   agenda: ['cases', 'center', 'agenda'],
+  lines: ['cases', 'center'],
+  callbacks: ['cases'],
 };

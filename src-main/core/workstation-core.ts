@@ -16,7 +16,8 @@ import { applyEvent, decide, isCompleteLog } from '../../src-shared/domain/case-
 import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
-import { SessionViewSchema, TextDraftFieldSchema, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
+import { SessionViewSchema, TextDraftFieldSchema, type LinesState, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
+import { CallbackEntrySchema, LinesStatusSchema } from '../../src-shared/schemas/lines.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
@@ -128,6 +129,8 @@ export class WorkstationCore {
   private sectorsByCommune: Map<string, string> | null = null;
   /** The center's calls ringing or in progress, as last pushed by the server. */
   private liveCalls: CenterCall[] = [];
+  /** The lines' queues and the callback list, as the server last pushed them. */
+  private lines: LinesState = { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, abandonedToday: 0 }, callbacks: [] };
   /** Effectors' availability and the requests to effectors, as the server last pushed them. */
   private effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] } = { profiles: [], requests: [] };
   private sipAccount: SipAccount | null = null;
@@ -283,6 +286,14 @@ export class WorkstationCore {
         onCalls: (calls) => {
           this.liveCalls = calls;
           this.emit('calls.changed', { calls });
+        },
+        onLines: (status) => {
+          this.lines = { ...this.lines, status };
+          this.emit('lines.changed', this.lines);
+        },
+        onCallbacks: (callbacks) => {
+          this.lines = { ...this.lines, callbacks };
+          this.emit('lines.changed', this.lines);
         },
         onDirectoryChanged: (version) => {
           this.sectorsByCommune = null;
@@ -923,6 +934,22 @@ export class WorkstationCore {
         }
         return ok(this.liveCalls);
       },
+      'lines.state': async () => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        if (!this.sync) return ok(this.lines);
+        try {
+          const status = await this.sync.get('/api/lines/status', LinesStatusSchema);
+          const callbacks = ['arm', 'physician', 'supervisor'].includes(this.session.actor.role)
+            ? (await this.sync.get('/api/callbacks', z.strictObject({ callbacks: z.array(CallbackEntrySchema) }))).callbacks
+            : [];
+          this.lines = { status, callbacks };
+        } catch {
+          // Offline: the last state the server pushed.
+        }
+        return ok(this.lines);
+      },
+      'callbacks.claim': ({ id }) => this.fromServer((s) => s.post(`/api/callbacks/${id}/claim`, z.strictObject({ number: z.string(), callerId: z.string().nullable() }), {})),
+      'callbacks.finish': ({ id, result }) => this.fromServer(async (s) => (await s.post(`/api/callbacks/${id}/result`, z.strictObject({ ok: z.literal(true) }), result), {})),
       'stats.today': () => this.fromServer((s) => s.get('/api/stats/today', TodayFiguresSchema)),
       'stats.period': ({ from, to, sectorId }) =>
         this.fromServer((s) => s.get(`/api/stats?from=${from}&to=${to}${sectorId ? `&sector=${encodeURIComponent(sectorId)}` : ''}`, ActivityStatisticsSchema)),

@@ -633,6 +633,56 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX cases_by_last_name ON cases (tenant, (lower(data::jsonb -> 'fields' -> 'patient' ->> 'lastName')) text_pattern_ops);
     `,
   },
+  {
+    version: 17,
+    name: 'the lines call queue and the abandoned calls to call back',
+    sql: `
+      -- Every call that reached one of the center's lines, from its arrival to its end: the queue
+      -- survives a restart of the server (a waiting call's parked SIP transaction is named by
+      -- tindex/tlabel in Kamailio), and the wall screen's figures come from it.
+      CREATE TABLE line_calls (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        call_id TEXT NOT NULL,
+        line TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        hub_case TEXT,
+        arrived_at BIGINT NOT NULL,
+        tindex BIGINT NOT NULL,
+        tlabel BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'offered', 'answered', 'abandoned', 'ended', 'refused')),
+        offered_to TEXT,
+        offered_at BIGINT,
+        declined_by TEXT[] NOT NULL DEFAULT '{}',
+        answered_by TEXT,
+        answered_at BIGINT,
+        ended_at BIGINT,
+        PRIMARY KEY (tenant, call_id)
+      );
+      CREATE INDEX line_calls_open ON line_calls (tenant) WHERE state IN ('waiting', 'offered');
+      CREATE INDEX line_calls_by_arrival ON line_calls (tenant, arrived_at);
+      -- Callers who hung up before being answered, one open entry per number (repeated abandons
+      -- are counted on it); closed when an agent called back.
+      CREATE TABLE callbacks (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        number TEXT NOT NULL,
+        line TEXT NOT NULL,
+        first_at BIGINT NOT NULL,
+        last_at BIGINT NOT NULL,
+        abandons INTEGER NOT NULL,
+        longest_wait_ms BIGINT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'calling', 'done')),
+        claimed_by TEXT,
+        claimed_at BIGINT,
+        call_id TEXT,
+        outcome TEXT,
+        case_id UUID,
+        closed_at BIGINT,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE UNIQUE INDEX callbacks_one_open_per_number ON callbacks (tenant, number) WHERE state <> 'done';
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -18,7 +18,8 @@ export type AccessAction =
   | 'effector.reveal'
   | 'report.download'
   | 'hub.messages'
-  | 'agenda.bookings';
+  | 'agenda.bookings'
+  | 'callback.claim';
 
 export interface AccessRecord {
   userId: string;

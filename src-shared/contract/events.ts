@@ -1,7 +1,7 @@
 /** Events the core pushes to the renderer. */
 import { z } from 'zod';
 import { CaseSummarySchema } from '../schemas/case.js';
-import { EffectorsStateSchema, SessionSchema, SyncStatusSchema } from './methods.js';
+import { EffectorsStateSchema, LinesStateSchema, SessionSchema, SyncStatusSchema } from './methods.js';
 import { AgentPresenceSchema } from '../sync-protocol/messages.js';
 import { CenterCallSchema } from '../schemas/call-log.js';
 
@@ -17,6 +17,8 @@ export const events = {
   'agents.changed': z.strictObject({ agents: z.array(AgentPresenceSchema) }),
   /** Calls ringing or in progress in the center (pushed by the central server on every change). */
   'calls.changed': z.strictObject({ calls: z.array(CenterCallSchema) }),
+  /** The lines' queues or the callback list changed (pushed by the central server). */
+  'lines.changed': LinesStateSchema,
   /** The duty directory changed (an import here or elsewhere in the center). */
   'directory.changed': z.strictObject({ version: z.number().int() }),
   /** The center's PDSA rules changed (an admin, or read again from the server): the PDSA banner follows. */

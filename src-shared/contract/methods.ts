@@ -6,6 +6,7 @@
 import { AvailabilityProfileSchema, CascadeSettingsSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
 import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
 import { z } from 'zod';
+import { CallbackEntrySchema, CallbackResultSchema, LinesStatusSchema } from '../schemas/lines.js';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaRulesSchema, PdsaStatusSchema } from '../schemas/reference.js';
@@ -119,6 +120,10 @@ const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, d
 });
 
 export const EffectorsStateSchema = z.strictObject({ profiles: z.array(AvailabilityProfileSchema), requests: z.array(EffectorRequestSchema) });
+
+/** The lines' figures and the callback list, as a workstation last received them. */
+export const LinesStateSchema = z.strictObject({ status: LinesStatusSchema, callbacks: z.array(CallbackEntrySchema) });
+export type LinesState = z.infer<typeof LinesStateSchema>;
 
 export const methods = {
   'system.info': method(
@@ -287,6 +292,21 @@ export const methods = {
     'What this phone saw of a call (ringing, answered, ended): kept locally, sent to the center’s call log.',
   ),
   'calls.live': method(z.strictObject({}), z.array(CenterCallSchema), 'Calls ringing or in progress in the center (from the central server).'),
+  'lines.state': method(
+    z.strictObject({}),
+    LinesStateSchema,
+    'The center’s lines: each queue’s waiting calls and longest wait, and the callers to call back (from the central server; the last known when offline).',
+  ),
+  'callbacks.claim': method(
+    z.strictObject({ id: z.uuid() }),
+    z.strictObject({ number: z.string(), callerId: z.string().nullable() }),
+    'Take a caller to call back: the entry leaves everyone’s list; refused when a colleague already took it.',
+  ),
+  'callbacks.finish': method(
+    z.strictObject({ id: z.uuid(), result: CallbackResultSchema }),
+    z.strictObject({}),
+    'How the callback went: reached (the entry closes, linked to the call and the case) or not (back on the list).',
+  ),
   'stats.today': method(z.strictObject({}), TodayFiguresSchema, 'Today’s call figures and calls per half-hour against the same weekday last week (central server).'),
   'stats.period': method(
     z.strictObject({ from: IsoDateSchema, to: IsoDateSchema, sectorId: z.string().trim().min(1).max(50).optional() }),

@@ -12,7 +12,9 @@ export const AGENT_STATE_LABELS: Record<AgentState, string> = {
   offline: 'Hors ligne',
 };
 
-export const PAUSE_REASONS = ['break', 'meal', 'training', 'admin', 'other'] as const;
+export const PAUSE_REASONS = ['break', 'meal', 'training', 'admin', 'other', 'unanswered'] as const;
+/** What an agent picks; 'unanswered' is set by the call distributor, not chosen. */
+export const CHOSEN_PAUSE_REASONS = ['break', 'meal', 'training', 'admin', 'other'] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 export const PAUSE_REASON_LABELS: Record<PauseReason, string> = {
   break: 'Pause courte',
@@ -20,6 +22,7 @@ export const PAUSE_REASON_LABELS: Record<PauseReason, string> = {
   training: 'Formation',
   admin: 'Tâche administrative',
   other: 'Autre',
+  unanswered: 'Absent : appel présenté non décroché',
 };
 
 /** Seconds of wrap-up after a call before an agent is available again. */

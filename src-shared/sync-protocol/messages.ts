@@ -8,6 +8,7 @@ import { AvailabilityProfileSchema, EffectorRequestSchema } from '../schemas/eff
 import { z } from 'zod';
 import { CenterCallSchema } from '../schemas/call-log.js';
 import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
+import { CallbackEntrySchema, LinesStatusSchema } from '../schemas/lines.js';
 import { ROLES } from '../domain/codes.js';
 import { CaseSummarySchema, RegulationCaseSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
@@ -175,6 +176,10 @@ export const ServerWsFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hub'), version: z.number().int().nonnegative() }),
   /** The center's settings read by workstations changed (PDSA rules): read them again. */
   z.strictObject({ type: z.literal('settings'), what: z.enum(['pdsa']) }),
+  /** The lines' queues and the callback list's figures (after hello and at every change; wall screen). */
+  z.strictObject({ type: z.literal('lines'), status: LinesStatusSchema }),
+  /** The callers to call back, with their numbers (after hello and at every change). */
+  z.strictObject({ type: z.literal('callbacks'), callbacks: z.array(CallbackEntrySchema) }),
 ]);
 export type ServerWsFrame = z.infer<typeof ServerWsFrameSchema>;
 

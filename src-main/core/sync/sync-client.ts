@@ -12,6 +12,7 @@
 import type { AvailabilityProfile, EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import type { CallbackEntry, LinesStatus } from '../../../src-shared/schemas/lines.js';
 import type { CaseSummary } from '../../../src-shared/schemas/case.js';
 import { CenterCallSchema, MAX_CALL_REPORTS_PER_PUSH, type CenterCall } from '../../../src-shared/schemas/call-log.js';
 import { MAX_READS_PER_PUSH } from '../../../src-shared/schemas/access-audit.js';
@@ -80,6 +81,10 @@ export interface SyncClientOptions {
   onHubChanged?(version: number): void;
   /** The center's settings changed on the server (an admin): read them again. */
   onSettingsChanged?(what: 'pdsa'): void;
+  /** The lines' queues and figures, as the server pushed them. */
+  onLines?(status: LinesStatus): void;
+  /** The callers to call back, as the server pushed them. */
+  onCallbacks?(callbacks: CallbackEntry[]): void;
   /** The logged-in user: only their own offline work is pushed under their token. */
   authorUserId?: string;
   /** Closed cases last changed before this moment are not fetched by a snapshot (the retention). */
@@ -568,6 +573,14 @@ export class SyncClient {
     }
     if (frame.type === 'settings') {
       this.options.onSettingsChanged?.(frame.what);
+      return;
+    }
+    if (frame.type === 'lines') {
+      this.options.onLines?.(frame.status);
+      return;
+    }
+    if (frame.type === 'callbacks') {
+      this.options.onCallbacks?.(frame.callbacks);
       return;
     }
     if (frame.type === 'directory') {

@@ -51,6 +51,12 @@ const MATRIX: Record<string, string> = {
   'PUT /api/agent/state': 'arm physician supervisor',
   'POST /api/calls': 'arm physician supervisor',
   'GET /api/calls/live': 'arm physician supervisor',
+  // The lines: the queue's figures for every staff member (wall screen), the callers' numbers to
+  // those who take calls, calling back to those who call.
+  'GET /api/lines/status': 'arm physician supervisor admin',
+  'GET /api/callbacks': 'arm physician supervisor',
+  'POST /api/callbacks/:id/claim': 'arm physician',
+  'POST /api/callbacks/:id/result': 'arm physician',
   // Figures and reports: the center's supervision.
   'GET /api/stats': 'supervisor admin',
   'GET /api/stats/today': 'arm physician supervisor admin',

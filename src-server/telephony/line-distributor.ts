@@ -1,0 +1,308 @@
+/**
+ * The call distributor of the center's lines: Kamailio parks each call to a line (the caller hears
+ * the announcement) and tells this service over evapi; the service keeps the queue in PostgreSQL,
+ * knows the agents' states, and names the agent whose phone rings next (domain/line-queue.ts
+ * decides). An agent who lets it ring out is set "Absent" and the call is offered to another; a
+ * caller who hangs up before being answered goes on the callback list. The queue survives a
+ * restart of this process: the parked transactions live in Kamailio, their references here.
+ */
+import { TZDate } from '@date-fns/tz';
+import { startOfDay } from 'date-fns';
+import { chooseOffers, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import type { Role } from '../../src-shared/domain/codes.js';
+import type { LinesStatus } from '../../src-shared/schemas/lines.js';
+import type { SqlDatabase } from '../db/sql.js';
+import { CallbackList } from './callbacks.js';
+import { EvapiLink, type LineEvent } from './evapi-link.js';
+
+export interface TelephonyConfig {
+  /** Kamailio's evapi socket. */
+  evapi: { host: string; port: number };
+  lines: LineSettings[];
+  /** Longest wait in the queue before the call is released to the callback list (seconds, default 600). */
+  maxWaitSeconds?: number;
+}
+
+interface LiveCall extends ParkedCall {
+  tenant: string;
+  tindex: number;
+  tlabel: number;
+  caller: string;
+}
+
+export interface DistributorHooks {
+  db: SqlDatabase;
+  now: () => number;
+  log(level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>): void;
+  /** Sets an agent who let an offered call ring out to "Absent" (a pause with its reason). */
+  markAbsent(tenant: string, userId: string): Promise<void>;
+  /** The queue or the callback list changed: tell the workstations. */
+  changed(tenant: string): void;
+  timeZone(tenant: string): Promise<string>;
+}
+
+/** After an agent's ring time, how long an offer may stay without news before it is made again. */
+const STALE_OFFER_MARGIN_MS = 15_000;
+
+/** Reply codes that mean the agent's phone rang and nobody took the call (or it was refused). */
+const NOT_ANSWERED = new Set([408, 480, 486, 600, 603]);
+
+export class LineDistributor {
+  readonly lines: ReadonlyMap<string, LineSettings>;
+  readonly callbacks: CallbackList;
+  private readonly link: EvapiLink;
+  private readonly calls = new Map<string, LiveCall>();
+  /** Agents who answered a line call, until their state changes after it (the workstation says busy). */
+  private readonly engaged = new Map<string, number>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private tick: NodeJS.Timeout | null = null;
+  private readonly maxWaitMs: number;
+
+  constructor(
+    private readonly config: TelephonyConfig,
+    private readonly hooks: DistributorHooks,
+  ) {
+    this.lines = new Map(config.lines.map((l) => [l.number, l]));
+    this.callbacks = new CallbackList(hooks.db, this.lines, hooks.now);
+    this.maxWaitMs = (config.maxWaitSeconds ?? 600) * 1000;
+    this.link = new EvapiLink({
+      ...config.evapi,
+      log: hooks.log,
+      onConnected: () => this.serial(() => this.connected()),
+      onEvent: (event) => this.serial(() => this.onEvent(event)),
+    });
+  }
+
+  tenants(): string[] {
+    return [...new Set(this.config.lines.map((l) => l.tenant))];
+  }
+
+  async start(): Promise<void> {
+    // Calls parked before a restart: they are still in Kamailio (or gone, which it will say).
+    const { rows } = await this.hooks.db.query<{ tenant: string; call_id: string; line: string; caller: string; arrived_at: string; tindex: string; tlabel: string; state: string; offered_to: string | null; offered_at: string | null; declined_by: string[] }>(
+      "SELECT tenant, call_id, line, caller, arrived_at, tindex, tlabel, state, offered_to, offered_at, declined_by FROM line_calls WHERE state IN ('waiting', 'offered')",
+    );
+    for (const r of rows) {
+      if (!this.lines.has(r.line)) continue;
+      this.calls.set(r.call_id, {
+        tenant: r.tenant,
+        callId: r.call_id,
+        line: r.line,
+        from: r.caller,
+        caller: r.caller,
+        arrivedAt: Number(r.arrived_at),
+        tindex: Number(r.tindex),
+        tlabel: Number(r.tlabel),
+        offeredTo: r.state === 'offered' ? r.offered_to : null,
+        offeredAt: r.offered_at === null ? null : Number(r.offered_at),
+        declinedBy: r.declined_by,
+      });
+    }
+    this.link.start();
+    this.tick = setInterval(() => void this.serial(() => this.periodic()), 1_000);
+  }
+
+  /** An agent's state changed: a free agent may take a waiting call. */
+  agentsChanged(tenant: string): void {
+    void this.serial(() => this.dispatch(tenant));
+  }
+
+  async status(tenant: string): Promise<LinesStatus> {
+    const now = this.hooks.now();
+    const waiting = [...this.calls.values()].filter((c) => c.tenant === tenant);
+    const midnight = startOfDay(new TZDate(now, await this.hooks.timeZone(tenant))).getTime();
+    const figures = await this.callbacks.figures(tenant, midnight);
+    return {
+      enabled: true,
+      connected: this.link.isConnected,
+      lines: summarizeQueue(waiting, this.lines, tenant, now),
+      callbacksOpen: figures.open,
+      oldestCallbackAt: figures.oldestAt,
+      abandonedToday: figures.abandoned,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.tick) clearInterval(this.tick);
+    this.link.stop();
+    await this.chain.catch(() => {});
+  }
+
+  /** Events are handled one at a time, in the order Kamailio sent them. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(fn).catch((error: unknown) => this.hooks.log('error', 'line distributor', { error: (error as Error).message }));
+    this.chain = run;
+    return run;
+  }
+
+  private async connected(): Promise<void> {
+    for (const line of this.lines.values()) this.link.send({ action: 'line', number: line.number, announcement: line.announcement });
+    // Offers made before the link dropped may never have reached Kamailio: the agents' phones
+    // that ring report back; the calls still waiting are offered again.
+    for (const tenant of this.tenants()) await this.dispatch(tenant);
+  }
+
+  private async onEvent(event: LineEvent): Promise<void> {
+    const now = this.hooks.now();
+    const db = this.hooks.db;
+    switch (event.event) {
+      case 'queued': {
+        const line = this.lines.get(event.line);
+        if (!line) {
+          this.link.send({ action: 'reject', tindex: event.tindex, tlabel: event.tlabel, code: 404 });
+          return;
+        }
+        const call: LiveCall = {
+          tenant: line.tenant,
+          callId: event.callid,
+          line: line.number,
+          from: event.from,
+          caller: event.from,
+          arrivedAt: now,
+          tindex: event.tindex,
+          tlabel: event.tlabel,
+          offeredTo: null,
+          offeredAt: null,
+          declinedBy: [],
+        };
+        await db.query(
+          `INSERT INTO line_calls (tenant, call_id, line, caller, hub_case, arrived_at, tindex, tlabel, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting')
+           ON CONFLICT (tenant, call_id) DO UPDATE SET tindex = EXCLUDED.tindex, tlabel = EXCLUDED.tlabel, state = 'waiting'`,
+          [line.tenant, call.callId, line.number, call.caller, event.hubCase || null, now, event.tindex, event.tlabel],
+        );
+        this.calls.set(call.callId, call);
+        await this.dispatch(line.tenant);
+        this.hooks.changed(line.tenant);
+        return;
+      }
+      case 'abandon': {
+        const call = this.calls.get(event.callid);
+        if (call) await this.abandon(call, now);
+        return;
+      }
+      case 'gone': {
+        // A decision about a call Kamailio no longer holds: its caller left while this process was away.
+        const call = [...this.calls.values()].find((c) => c.tindex === event.tindex && c.tlabel === event.tlabel);
+        if (call) await this.abandon(call, now);
+        return;
+      }
+      case 'answered': {
+        const call = this.calls.get(event.callid);
+        const tenant = call?.tenant;
+        this.calls.delete(event.callid);
+        this.engaged.set(event.agent, now);
+        const { rows } = await db.query<{ tenant: string }>(
+          `UPDATE line_calls SET state = 'answered', answered_by = $2, answered_at = $3, offered_to = NULL WHERE call_id = $1 AND state IN ('waiting', 'offered') RETURNING tenant`,
+          [event.callid, event.agent, now],
+        );
+        const t = tenant ?? rows[0]?.tenant;
+        if (t) this.hooks.changed(t);
+        return;
+      }
+      case 'ended': {
+        await db.query(`UPDATE line_calls SET state = 'ended', ended_at = $2 WHERE call_id = $1 AND state = 'answered'`, [event.callid, now]);
+        return;
+      }
+      case 'agent-failed': {
+        const call = this.calls.get(event.callid);
+        if (!call) return;
+        call.tindex = event.tindex;
+        call.tlabel = event.tlabel;
+        call.offeredTo = null;
+        call.offeredAt = null;
+        if (!call.declinedBy.includes(event.agent)) call.declinedBy.push(event.agent);
+        await db.query(`UPDATE line_calls SET state = 'waiting', offered_to = NULL, offered_at = NULL, tindex = $3, tlabel = $4, declined_by = $5 WHERE tenant = $1 AND call_id = $2`, [
+          call.tenant,
+          call.callId,
+          event.tindex,
+          event.tlabel,
+          call.declinedBy,
+        ]);
+        if (NOT_ANSWERED.has(event.code) || event.code === 404) {
+          const agent = await this.agentBySip(call.tenant, event.agent);
+          if (agent) await this.hooks.markAbsent(call.tenant, agent);
+        }
+        this.hooks.log('info', 'offered call not taken', { callId: call.callId, agent: event.agent, code: event.code });
+        await this.dispatch(call.tenant);
+        this.hooks.changed(call.tenant);
+        return;
+      }
+    }
+  }
+
+  private async abandon(call: LiveCall, now: number): Promise<void> {
+    this.calls.delete(call.callId);
+    await this.hooks.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ call_id: string }>(
+        `UPDATE line_calls SET state = 'abandoned', ended_at = $3, offered_to = NULL WHERE tenant = $1 AND call_id = $2 AND state IN ('waiting', 'offered') RETURNING call_id`,
+        [call.tenant, call.callId, now],
+      );
+      if (rows[0]) await this.callbacks.recordAbandon(tx, call.tenant, call.caller, call.line, now, now - call.arrivedAt);
+    });
+    this.hooks.changed(call.tenant);
+  }
+
+  private async agentBySip(tenant: string, sipUser: string): Promise<string | null> {
+    const { rows } = await this.hooks.db.query<{ id: string }>('SELECT id FROM users WHERE tenant = $1 AND sip_username = $2', [tenant, sipUser]);
+    return rows[0]?.id ?? null;
+  }
+
+  private async freeAgents(tenant: string): Promise<QueueAgent[]> {
+    const { rows } = await this.hooks.db.query<{ user_id: string; sip_username: string; role: Role; state: string; since: string }>(
+      `SELECT a.user_id, u.sip_username, a.role, a.state, a.since FROM agent_states a JOIN users u ON u.tenant = a.tenant AND u.id = a.user_id
+       WHERE a.tenant = $1 AND a.state = 'available' AND u.sip_username IS NOT NULL AND u.active`,
+      [tenant],
+      'line-free-agents',
+    );
+    const agents: QueueAgent[] = [];
+    for (const r of rows) {
+      const since = Number(r.since);
+      const engagedAt = this.engaged.get(r.sip_username);
+      if (engagedAt !== undefined) {
+        // Still the state from before the call it answered: the workstation has not said busy yet.
+        if (since <= engagedAt) continue;
+        this.engaged.delete(r.sip_username);
+      }
+      agents.push({ userId: r.user_id, sipUser: r.sip_username, role: r.role, freeSince: since });
+    }
+    return agents;
+  }
+
+  private async dispatch(tenant: string): Promise<void> {
+    if (!this.link.isConnected) return;
+    const now = this.hooks.now();
+    const calls = [...this.calls.values()].filter((c) => c.tenant === tenant);
+    if (!calls.some((c) => c.offeredTo === null)) return;
+    const offers = chooseOffers(calls, await this.freeAgents(tenant), this.lines, now);
+    for (const offer of offers) {
+      const call = this.calls.get(offer.callId)!;
+      if (!this.link.send({ action: 'connect', tindex: call.tindex, tlabel: call.tlabel, agent: offer.agent.sipUser, ringMs: offer.ringMs })) return;
+      call.offeredTo = offer.agent.sipUser;
+      call.offeredAt = now;
+      await this.hooks.db.query(`UPDATE line_calls SET state = 'offered', offered_to = $3, offered_at = $4 WHERE tenant = $1 AND call_id = $2`, [tenant, call.callId, offer.agent.sipUser, now]);
+      this.hooks.log('info', 'line call offered', { callId: call.callId, agent: offer.agent.sipUser, waitedMs: now - call.arrivedAt });
+    }
+  }
+
+  private async periodic(): Promise<void> {
+    const now = this.hooks.now();
+    // Waited too long: released (the operator would cut it anyway), and called back.
+    for (const call of [...this.calls.values()]) {
+      if (call.offeredTo === null && now - call.arrivedAt >= this.maxWaitMs && this.link.send({ action: 'reject', tindex: call.tindex, tlabel: call.tlabel, code: 480 })) {
+        await this.abandon(call, now);
+      }
+    }
+    // An offer whose outcome never came (sent while this process was restarting): offered again;
+    // Kamailio says "gone" if the call is no longer parked.
+    for (const call of this.calls.values()) {
+      const ringMs = (this.lines.get(call.line)?.ringSeconds ?? 20) * 1000;
+      if (call.offeredTo !== null && call.offeredAt !== null && now - call.offeredAt > ringMs + STALE_OFFER_MARGIN_MS) {
+        this.hooks.log('warn', 'offer without outcome, offered again', { callId: call.callId, agent: call.offeredTo });
+        call.offeredTo = null;
+        call.offeredAt = null;
+      }
+    }
+    // Overflow delays pass, agents' wrap-ups end: offer again.
+    for (const tenant of this.tenants()) await this.dispatch(tenant);
+  }
+}

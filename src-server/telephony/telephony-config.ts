@@ -1,0 +1,68 @@
+/**
+ * The lines' configuration file (PERMANENCE_LINES_CONFIG): where Kamailio's evapi listens, and each
+ * line of each center with its settings. Validated when the server starts: a line whose audio file
+ * is missing, or an overflow to a line that does not exist, stops the start with a French message.
+ *
+ *   { "evapi": { "host": "127.0.0.1", "port": 8448 }, "maxWaitSeconds": 600,
+ *     "lines": [ { "number": "116117", "tenant": "cote-dor", "label": "116117", "roles": ["arm"],
+ *                  "ringSeconds": 20, "announcement": "resources/line-audio/116117-attente.wav",
+ *                  "callbackCallerId": "0380000000" } ] }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ROLES } from '../../src-shared/domain/codes.js';
+import type { TelephonyConfig } from './line-distributor.js';
+
+const LineSchema = z.strictObject({
+  number: z.string().regex(/^[0-9A-Za-z+*#_-]{2,32}$/, 'numéro de ligne : chiffres ou lettres, 2 à 32'),
+  tenant: z.string().min(1).max(64),
+  label: z.string().trim().min(1).max(100),
+  roles: z.array(z.enum(ROLES)).min(1),
+  priority: z.number().int().min(0).max(100).default(0),
+  ringSeconds: z.number().int().min(5).max(120).default(20),
+  overflowAfterSeconds: z.number().int().min(10).max(3600).nullable().default(null),
+  overflowTo: z.string().nullable().default(null),
+  announcement: z.string().min(1),
+  callbackCallerId: z.string().regex(/^\+?[0-9]{4,15}$/, 'numéro présenté : chiffres').nullable().default(null),
+});
+
+export const TelephonyConfigSchema = z.strictObject({
+  evapi: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8448) }),
+  maxWaitSeconds: z.number().int().min(30).max(900).default(600),
+  lines: z.array(LineSchema).min(1),
+});
+
+/** The configuration as the distributor takes it; audio paths relative to `baseDir` made absolute. */
+export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (path: string) => boolean = existsSync): TelephonyConfig {
+  const parsed = TelephonyConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new Error(`configuration des lignes invalide : ${first.path.join('.') || '(racine)'} : ${first.message}`);
+  }
+  const config = parsed.data;
+  const numbers = new Set<string>();
+  for (const line of config.lines) {
+    if (numbers.has(line.number)) throw new Error(`configuration des lignes invalide : la ligne ${line.number} est déclarée deux fois`);
+    numbers.add(line.number);
+    if (!isAbsolute(line.announcement)) line.announcement = resolve(baseDir, line.announcement);
+    if (!exists(line.announcement)) throw new Error(`configuration des lignes invalide : message d’attente absent pour ${line.number} (${line.announcement})`);
+    if ((line.overflowTo === null) !== (line.overflowAfterSeconds === null)) {
+      throw new Error(`configuration des lignes invalide : ${line.number} : le débordement demande à la fois overflowTo et overflowAfterSeconds`);
+    }
+  }
+  for (const line of config.lines) {
+    if (line.overflowTo !== null && !numbers.has(line.overflowTo)) throw new Error(`configuration des lignes invalide : ${line.number} déborde vers une ligne inconnue (${line.overflowTo})`);
+  }
+  return config;
+}
+
+export function readTelephonyConfig(file: string): TelephonyConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`configuration des lignes illisible (${file}) : ${(e as Error).message}`);
+  }
+  return parseTelephonyConfig(raw, dirname(resolve(file)));
+}

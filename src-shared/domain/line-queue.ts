@@ -1,0 +1,115 @@
+/**
+ * The call queue of a center's lines (116117, a department's number, the SAMU's transfers), as
+ * the central server decides it: which waiting call goes to which agent, and when. Pure: the
+ * server feeds it the parked calls and the agents' states, and carries out the offers it returns.
+ *
+ * Rules: a call transferred by the SAMU or a physician's callback line (a higher priority) goes
+ * before new calls, then the longest waiting first; each goes to the agent who has been free the
+ * longest among those who serve its line; a call waiting longer than its line's overflow delay
+ * may also go to the agents of the overflow line.
+ */
+import type { Role } from './codes.js';
+
+export interface LineSettings {
+  /** The number dialled (the Request-URI's user part): 116117, 3966, 0380..., a SAMU trunk's code. */
+  number: string;
+  tenant: string;
+  /** Shown to agents and on the wall screen. */
+  label: string;
+  /** Who answers this line. */
+  roles: Role[];
+  /** Higher goes first (the SAMU's transfers over new calls). */
+  priority: number;
+  /** How long an agent's phone rings before the call goes back to the queue (seconds). */
+  ringSeconds: number;
+  /** After this wait (seconds), the agents of `overflowTo` may take the call too; null: never. */
+  overflowAfterSeconds: number | null;
+  overflowTo: string | null;
+  /** The audio file played while waiting (announcement, then music), looped. */
+  announcement: string;
+  /** The number shown to the patient when an agent calls back an abandoned call. */
+  callbackCallerId: string | null;
+}
+
+export interface ParkedCall {
+  callId: string;
+  line: string;
+  from: string;
+  arrivedAt: number;
+  /** The agent (SIP user) whose phone rings for it now, or null while it waits. */
+  offeredTo: string | null;
+  offeredAt: number | null;
+  /** Agents that were offered it and did not take it. */
+  declinedBy: string[];
+}
+
+export interface QueueAgent {
+  userId: string;
+  sipUser: string;
+  role: Role;
+  /** Free since (the agent's state is "available"), or null when not free. */
+  freeSince: number | null;
+}
+
+export interface Offer {
+  callId: string;
+  agent: QueueAgent;
+  ringMs: number;
+}
+
+/** The lines an agent of this call may come from, at this time (its own, then its overflow's). */
+export function eligibleRoles(call: ParkedCall, lines: ReadonlyMap<string, LineSettings>, now: number): Set<Role> {
+  const line = lines.get(call.line);
+  if (!line) return new Set();
+  const roles = new Set(line.roles);
+  if (line.overflowTo && line.overflowAfterSeconds !== null && now - call.arrivedAt >= line.overflowAfterSeconds * 1000) {
+    for (const r of lines.get(line.overflowTo)?.roles ?? []) roles.add(r);
+  }
+  return roles;
+}
+
+/** Waiting calls in the order they are served: priority, then arrival. */
+export function servingOrder(calls: readonly ParkedCall[], lines: ReadonlyMap<string, LineSettings>): ParkedCall[] {
+  const priority = (c: ParkedCall) => lines.get(c.line)?.priority ?? 0;
+  return calls.filter((c) => c.offeredTo === null).sort((a, b) => priority(b) - priority(a) || a.arrivedAt - b.arrivedAt || (a.callId < b.callId ? -1 : 1));
+}
+
+/**
+ * The offers to make now. An agent whose phone already rings for a call, or who is not free, gets
+ * none; an agent who let a call ring out is not offered that same call again while others could.
+ */
+export function chooseOffers(calls: readonly ParkedCall[], agents: readonly QueueAgent[], lines: ReadonlyMap<string, LineSettings>, now: number): Offer[] {
+  const ringing = new Set(calls.map((c) => c.offeredTo).filter((a): a is string => a !== null));
+  const free = agents
+    .filter((a) => a.freeSince !== null && !ringing.has(a.sipUser))
+    .sort((a, b) => a.freeSince! - b.freeSince! || (a.sipUser < b.sipUser ? -1 : 1));
+  const offers: Offer[] = [];
+  for (const call of servingOrder(calls, lines)) {
+    if (free.length === 0) break;
+    const roles = eligibleRoles(call, lines, now);
+    const candidates = free.filter((a) => roles.has(a.role));
+    const agent = candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0];
+    if (!agent) continue;
+    free.splice(free.indexOf(agent), 1);
+    offers.push({ callId: call.callId, agent, ringMs: (lines.get(call.line)?.ringSeconds ?? 20) * 1000 });
+  }
+  return offers;
+}
+
+/** What the wall screen shows of a line's queue. */
+export interface LineQueueSummary {
+  line: string;
+  label: string;
+  waiting: number;
+  /** Milliseconds the longest waiting caller has waited (0 when nobody waits). */
+  longestWaitMs: number;
+}
+
+export function summarizeQueue(calls: readonly ParkedCall[], lines: ReadonlyMap<string, LineSettings>, tenant: string, now: number): LineQueueSummary[] {
+  return [...lines.values()]
+    .filter((l) => l.tenant === tenant)
+    .map((l) => {
+      const mine = calls.filter((c) => c.line === l.number);
+      return { line: l.number, label: l.label, waiting: mine.length, longestWaitMs: mine.length ? now - Math.min(...mine.map((c) => c.arrivedAt)) : 0 };
+    });
+}

@@ -1,0 +1,92 @@
+/** The lines' distribution rules, on hand-made queues and agents. */
+import { describe, expect, it } from 'vitest';
+import { parseTelephonyConfig } from '../../src-server/telephony/telephony-config.js';
+import { chooseOffers, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+
+const line = (number: string, over: Partial<LineSettings> = {}): LineSettings => ({
+  number,
+  tenant: 't',
+  label: number,
+  roles: ['arm'],
+  priority: 0,
+  ringSeconds: 20,
+  overflowAfterSeconds: null,
+  overflowTo: null,
+  announcement: '/a.wav',
+  callbackCallerId: null,
+  ...over,
+});
+const lines = new Map([
+  ['116117', line('116117', { overflowAfterSeconds: 60, overflowTo: 'medecins' })],
+  ['samu', line('samu', { priority: 10, ringSeconds: 15 })],
+  ['medecins', line('medecins', { roles: ['physician'] })],
+]);
+const call = (callId: string, lineNumber: string, arrivedAt: number, over: Partial<ParkedCall> = {}): ParkedCall => ({
+  callId,
+  line: lineNumber,
+  from: '0600000000',
+  arrivedAt,
+  offeredTo: null,
+  offeredAt: null,
+  declinedBy: [],
+  ...over,
+});
+const agent = (sipUser: string, freeSince: number | null, role: QueueAgent['role'] = 'arm'): QueueAgent => ({ userId: `t:${sipUser}`, sipUser, role, freeSince });
+
+describe('line queue', () => {
+  it('serves the longest waiting call first, to the agent free the longest', () => {
+    const offers = chooseOffers([call('b', '116117', 2_000), call('a', '116117', 1_000)], [agent('arm2', 500), agent('arm1', 100)], lines, 3_000);
+    expect(offers.map((o) => [o.callId, o.agent.sipUser, o.ringMs])).toEqual([
+      ['a', 'arm1', 20_000],
+      ['b', 'arm2', 20_000],
+    ]);
+  });
+
+  it('a SAMU transfer goes before new calls that waited longer', () => {
+    const offers = chooseOffers([call('new', '116117', 1_000), call('transfer', 'samu', 5_000)], [agent('arm1', 0)], lines, 6_000);
+    expect(offers).toEqual([{ callId: 'transfer', agent: agent('arm1', 0), ringMs: 15_000 }]);
+  });
+
+  it('nobody free, a pause, or a phone already ringing: no offer to them', () => {
+    const calls = [call('ringing', '116117', 0, { offeredTo: 'arm1', offeredAt: 10 }), call('next', '116117', 5)];
+    expect(chooseOffers(calls, [agent('arm1', 0), agent('arm2', null)], lines, 100)).toEqual([]);
+  });
+
+  it('an agent who let a call ring out is not offered it again while a colleague is free', () => {
+    const calls = [call('c', '116117', 0, { declinedBy: ['arm1'] })];
+    expect(chooseOffers(calls, [agent('arm1', 0), agent('arm2', 50)], lines, 100)[0]!.agent.sipUser).toBe('arm2');
+    // …but is when nobody else can take it.
+    expect(chooseOffers(calls, [agent('arm1', 0)], lines, 100)[0]!.agent.sipUser).toBe('arm1');
+  });
+
+  it('only the line’s roles answer it; after the overflow delay, the overflow line’s too', () => {
+    const calls = [call('c', '116117', 0)];
+    const doctor = agent('mrl1', 0, 'physician');
+    expect(chooseOffers(calls, [doctor], lines, 59_999)).toEqual([]);
+    expect(chooseOffers(calls, [doctor], lines, 60_000)[0]!.agent).toBe(doctor);
+  });
+
+  it('the wall screen gets each line of the center with its waiting calls and longest wait', () => {
+    const calls = [call('a', '116117', 1_000), call('b', '116117', 4_000), call('c', 'samu', 9_000)];
+    expect(summarizeQueue(calls, lines, 't', 10_000)).toEqual([
+      { line: '116117', label: '116117', waiting: 2, longestWaitMs: 9_000 },
+      { line: 'samu', label: 'samu', waiting: 1, longestWaitMs: 1_000 },
+      { line: 'medecins', label: 'medecins', waiting: 0, longestWaitMs: 0 },
+    ]);
+  });
+});
+
+describe('the lines’ configuration file', () => {
+  const base = { evapi: { host: '127.0.0.1', port: 8448 }, lines: [{ number: '116117', tenant: 't', label: '116117', roles: ['arm'], announcement: 'audio/attente.wav' }] };
+  it('fills the defaults and resolves the audio beside the file', () => {
+    const c = parseTelephonyConfig(base, '/etc/permanence', (p) => p === '/etc/permanence/audio/attente.wav');
+    expect(c.lines[0]).toMatchObject({ announcement: '/etc/permanence/audio/attente.wav', ringSeconds: 20, priority: 0, overflowTo: null, callbackCallerId: null });
+    expect(c.maxWaitSeconds).toBe(600);
+  });
+  it('refuses, in French, a missing audio file, a line twice, an overflow to nowhere', () => {
+    expect(() => parseTelephonyConfig(base, '/x', () => false)).toThrow(/message d’attente absent pour 116117/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [base.lines[0], base.lines[0]] }, '/x', () => true)).toThrow(/déclarée deux fois/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowTo: 'medecins', overflowAfterSeconds: 60 }] }, '/x', () => true)).toThrow(/ligne inconnue \(medecins\)/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], roles: [] }] }, '/x', () => true)).toThrow(/lines\.0\.roles/);
+  });
+});

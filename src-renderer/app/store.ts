@@ -14,6 +14,7 @@ import type { HubOverview } from '../../src-shared/schemas/hubsante';
 import type { AvailabilityProfile, EffectorRequest } from '../../src-shared/schemas/effectors';
 import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type AudioDevices, type PhoneView } from '../features/softphone/sip-phone';
+import type { LinesState } from '../../src-shared/contract/methods';
 import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
 import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 import type { CenterCall } from '../../src-shared/schemas/call-log';
@@ -81,6 +82,14 @@ export interface AppState {
   agents: AgentPresence[];
   /** The center's calls ringing or in progress (pushed by the central server). */
   calls: CenterCall[];
+  /** The lines' queues and the callers to call back (pushed by the central server). */
+  lines: LinesState;
+  /** When `lines` was received (the waits it gives grow from then on). */
+  linesAt: number;
+  /** The caller this agent is calling back now (an entry of the callback list). */
+  callingBack: { id: string; number: string; line: string; callId: string | null } | null;
+  /** Call back a caller who hung up before being answered: the entry is taken, the number dialled. */
+  callBack(id: string): Promise<void>;
   /** Effectors' availability and the requests to effectors (pushed by the central server). */
   effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] };
   mainView: MainView;
@@ -188,6 +197,13 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           if (get().phone.call?.callId === call.callId && get().phone.call?.state === 'ringing') void get().phoneAnswer();
         }, AUTO_ANSWER_MS);
       }
+      const back = get().callingBack;
+      if (back && call?.callId === back.callId && call.state === 'active' && before?.state !== 'active' && !call.caseId) {
+        // The patient called back answers: the case opens with the number and the line they had called.
+        void get()
+          .openNewCase({ line: back.line === '116117' || back.line === '15' ? back.line : 'other', callbackPhone: back.number })
+          .then((caseId) => caseId && phone.attachCase(call.callId, caseId));
+      }
       const up = (c: PhoneView['call']) => c !== null && (c.state === 'active' || c.state === 'calling');
       if (up(call) && !up(before)) {
         clearTimeout(wrapUp);
@@ -209,6 +225,15 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
 
       // The call's trace goes into its case when it ends (answered calls and calls back).
       onEnded: (ended) => {
+        const back = get().callingBack;
+        if (back && ended.callId === back.callId) {
+          set({ callingBack: null });
+          const result = { callId: ended.callId, reached: ended.answeredAt !== null, caseId: ended.caseId };
+          void bridge.invoke('callbacks.finish', { id: back.id, result }).then((r) => {
+            if (!r.ok) set({ error: { code: r.error.code, message: `Rappel non enregistré : ${r.error.message}` } });
+            else if (!result.reached) set({ notice: `${back.number} n’a pas répondu : le rappel reste dans la liste.` });
+          });
+        }
         if (!ended.caseId) return;
         const record = {
           callId: ended.callId,
@@ -243,6 +268,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       get().setAgent({ type: 'choose', state: 'available' });
       void call('agent.list', {}).then((agents) => agents && set({ agents }));
       void bridge.invoke('calls.live', {}).then((r) => r.ok && set({ calls: r.value }));
+      void bridge.invoke('lines.state', {}).then((r) => r.ok && set({ lines: r.value, linesAt: Date.now() }));
       void bridge.invoke('effectors.state', {}).then((r) => r.ok && set({ effectors: r.value }));
     }
     /** Lists updated by the changed cases alone (marks let the queue's render time be measured). */
@@ -298,6 +324,9 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       agent: { state: 'offline', reason: null, since: Date.now() },
       agents: [],
       calls: [],
+      lines: { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0 }, callbacks: [] },
+      callingBack: null,
+      linesAt: 0,
       effectors: { profiles: [], requests: [] },
       mainView: initialView(),
       audio: initialAudio(),
@@ -331,8 +360,15 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
           if (session) void call('calendar.pdsaAt', { department: session.department }).then((pdsa) => pdsa && set({ pdsa }));
         });
         bridge.on('hub.changed', () => void get().loadHub());
-        bridge.on('agents.changed', ({ agents }) => set({ agents }));
+        bridge.on('agents.changed', ({ agents }) => {
+          set({ agents });
+          // The call distributor set this agent "Absent" (an offered call rang out): shown here too.
+          const me = agents.find((a) => a.userId === get().session?.actor.userId);
+          const mine = get().agent;
+          if (me && me.reason === 'unanswered' && me.state === 'pause' && mine.reason !== 'unanswered' && me.since >= mine.since) set({ agent: { state: 'pause', reason: 'unanswered', since: me.since } });
+        });
         bridge.on('calls.changed', ({ calls }) => set({ calls }));
+        bridge.on('lines.changed', (lines) => set({ lines, linesAt: Date.now() }));
         bridge.on('effectors.changed', (effectors) => set({ effectors }));
         bridge.on('sync.state', (sync) => set({ sync }));
         bridge.on('cases.synced', ({ caseIds, more }) => {
@@ -519,7 +555,33 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         void bridge.invoke('agent.setState', { state: next.state, reason: next.reason });
       },
       phoneTransfer: (target) => phone.transfer(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
-      phoneCall: (number, caseId) => phone.call(number, caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } })),
+      async callBack(id) {
+        if (get().callingBack) return;
+        const r = await bridge.invoke('callbacks.claim', { id });
+        if (!r.ok) {
+          set({ error: { code: r.error.code, message: r.error.message } });
+          return;
+        }
+        const entry = get().lines.callbacks.find((c) => c.id === id);
+        const back = { id, number: r.value.number, line: entry?.line ?? 'other', callId: null as string | null };
+        set({ callingBack: back });
+        try {
+          back.callId = await phone.call(r.value.number, null, r.value.callerId);
+        } catch (e) {
+          back.callId = null;
+          set({ error: { code: 'unavailable', message: `Appel impossible : ${(e as Error).message}` } });
+        }
+        if (back.callId === null) {
+          // Nothing dialled: the entry goes back on everyone's list.
+          set({ callingBack: null });
+          void bridge.invoke('callbacks.finish', { id, result: { callId: null, reached: false, caseId: null } });
+        } else set({ callingBack: { ...back } });
+      },
+      phoneCall: (number, caseId) =>
+        phone.call(number, caseId ?? null).then(
+          () => {},
+          (e: Error) => set({ error: { code: 'unavailable', message: `Appel impossible : ${e.message}` } }),
+        ),
       async loadHub() {
         // Quietly: a standalone workstation or a center without a Hub link has nothing to show.
         const session = get().session;

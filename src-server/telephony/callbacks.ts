@@ -67,16 +67,17 @@ export class CallbackList {
   }
 
   /** Figures for the wall screen: open entries, the oldest, abandons since `since`. */
-  async figures(tenant: string, since: number): Promise<{ open: number; oldestAt: number | null; abandoned: number }> {
-    const { rows } = await this.db.query<{ open: string; oldest: string | null; abandoned: string }>(
+  async figures(tenant: string, since: number): Promise<{ open: number; oldestAt: number | null; received: number; abandoned: number }> {
+    const { rows } = await this.db.query<{ open: string; oldest: string | null; received: string; abandoned: string }>(
       `SELECT (SELECT count(*) FROM callbacks WHERE tenant = $1 AND state = 'open') AS open,
               (SELECT min(first_at) FROM callbacks WHERE tenant = $1 AND state = 'open') AS oldest,
+              (SELECT count(*) FROM line_calls WHERE tenant = $1 AND arrived_at >= $2) AS received,
               (SELECT count(*) FROM line_calls WHERE tenant = $1 AND arrived_at >= $2 AND state = 'abandoned') AS abandoned`,
       [tenant, since],
       'callbacks-figures',
     );
     const r = rows[0]!;
-    return { open: Number(r.open), oldestAt: r.oldest === null ? null : Number(r.oldest), abandoned: Number(r.abandoned) };
+    return { open: Number(r.open), oldestAt: r.oldest === null ? null : Number(r.oldest), received: Number(r.received), abandoned: Number(r.abandoned) };
   }
 
   /** This agent calls the number back: refused (409) when a colleague already does or it is done. */

@@ -118,6 +118,7 @@ export class LineDistributor {
       lines: summarizeQueue(waiting, this.lines, tenant, now),
       callbacksOpen: figures.open,
       oldestCallbackAt: figures.oldestAt,
+      receivedToday: figures.received,
       abandonedToday: figures.abandoned,
     };
   }

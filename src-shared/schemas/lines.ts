@@ -41,7 +41,8 @@ export const LinesStatusSchema = z.strictObject({
   /** Callers to call back: how many, and since when the oldest waits. */
   callbacksOpen: z.number().int().nonnegative(),
   oldestCallbackAt: EpochMsSchema.nullable(),
-  /** Abandoned calls since midnight (Paris time). */
+  /** Calls that reached the lines since midnight (the department's time), and those abandoned. */
+  receivedToday: z.number().int().nonnegative(),
   abandonedToday: z.number().int().nonnegative(),
 });
 export type LinesStatus = z.infer<typeof LinesStatusSchema>;

@@ -7,6 +7,7 @@ import { useApp } from '../../app/context';
 import { ageLabel, reasonLabel, STATUS_LABELS, timeOfDay, waitingTime } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { displayPhone } from '../../../src-shared/text/phone';
+import { CallbackList, LineQueues } from '../lines/CallbackList';
 
 const NO_SECTORS: readonly { code: string; name: string }[] = [];
 
@@ -204,6 +205,7 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
         </>
       ) : (
         <>
+          <LineQueues />
           <div className="queue-head">
             <h2 id="queue-title" tabIndex={-1}>
               File de régulation <span className="count">{shown.length}</span>
@@ -235,6 +237,7 @@ export function QueuePanel({ searchRef }: { searchRef: React.RefObject<HTMLInput
           </div>
           {shown.length === 0 ? <p className="muted empty">Aucun dossier en attente.</p> : null}
           <VirtualQueue cases={shown} now={now} onOpen={selectCase} />
+          <CallbackList />
           {role === 'supervisor' ? <AgentsList /> : null}
           <h2>Dossiers récents</h2>
           <ul className="case-list" aria-label="Dossiers récents">

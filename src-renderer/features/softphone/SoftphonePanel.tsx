@@ -9,7 +9,7 @@ import { useApp } from '../../app/context';
 import { useNow } from '../../ui/use-now';
 import { displayNumber, duration } from '../../ui/labels';
 import type { PhoneView } from './sip-phone';
-import { AGENT_STATE_LABELS, PAUSE_REASON_LABELS, PAUSE_REASONS, type PauseReason } from '../../../src-shared/domain/agent-state';
+import { AGENT_STATE_LABELS, CHOSEN_PAUSE_REASONS, PAUSE_REASON_LABELS, type PauseReason } from '../../../src-shared/domain/agent-state';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
@@ -81,7 +81,8 @@ function AgentStateField() {
         >
           {agent.state === 'busy' ? <option value="busy">Occupé (appel ou fin d’appel)</option> : null}
           <option value="available">{AGENT_STATE_LABELS.available}</option>
-          {PAUSE_REASONS.map((r) => (
+          {agent.reason === 'unanswered' ? <option value="pause:unanswered">{PAUSE_REASON_LABELS.unanswered}</option> : null}
+          {CHOSEN_PAUSE_REASONS.map((r) => (
             <option key={r} value={`pause:${r}`}>
               {AGENT_STATE_LABELS.pause} — {PAUSE_REASON_LABELS[r]}
             </option>
@@ -90,6 +91,11 @@ function AgentStateField() {
         </select>
       </label>
       <span className="muted small">depuis {duration(now - agent.since)}</span>
+      {agent.reason === 'unanswered' ? (
+        <p className="agent-absent-reason" role="alert">
+          Un appel vous a été présenté et n’a pas été décroché : vous ne recevez plus d’appels. Repassez « Disponible » pour en recevoir.
+        </p>
+      ) : null}
     </div>
   );
 }

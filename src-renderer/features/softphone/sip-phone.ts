@@ -550,12 +550,13 @@ export class SipPhone {
     }
   }
 
-  private newInviter(target: string): Inviter {
+  private newInviter(target: string, presentAs: string | null = null): Inviter {
     if (!this.ua) throw new Error('Téléphone non connecté.');
     const digits = target.replace(/[\s.-]/g, '');
     const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Numéro invalide : ${target}`);
-    return new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions() });
+    const extraHeaders = presentAs && /^\+?[0-9]{4,15}$/.test(presentAs) ? [`P-Preferred-Identity: <sip:${presentAs}@${this.ua.configuration.uri.host}>`] : [];
+    return new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions(), extraHeaders });
   }
 
   private async place(inviter: Inviter): Promise<void> {
@@ -566,12 +567,18 @@ export class SipPhone {
     });
   }
 
-  async call(target: string, caseId: string | null = null): Promise<void> {
-    if (!this.ua || this.lines.length > 0) return;
-    const inviter = this.newInviter(target);
+  /**
+   * Call a number; resolves with the call's id (null when nothing was dialled: no phone, a call
+   * already up). `presentAs`: the number the patient sees (a line's callback number), asked of the
+   * operator's trunk with P-Preferred-Identity.
+   */
+  async call(target: string, caseId: string | null = null, presentAs: string | null = null): Promise<string | null> {
+    if (!this.ua || this.lines.length > 0) return null;
+    const inviter = this.newInviter(target, presentAs);
     const entry = this.wire(inviter, 'out', 'other');
     if (caseId) this.update(entry, { caseId });
     await this.place(inviter);
+    return entry.view.callId;
   }
 
   /**

@@ -51,6 +51,8 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
   const sync = useApp((s) => s.sync);
   const session = useApp((s) => s.session);
   const setMainView = useApp((s) => s.setMainView);
+  const lines = useApp((s) => s.lines.status);
+  const linesAt = useApp((s) => s.linesAt);
   const now = useNow(1000);
   const [figures, setFigures] = useState<TodayFiguresView | null>(null);
   const [asOf, setAsOf] = useState<number | null>(null);
@@ -94,7 +96,17 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
     return () => observer.disconnect();
   }, []);
 
-  const waiting = useMemo(() => calls.filter((c) => isWaiting(c, now)).sort((a, b) => a.arrivedAt - b.arrivedAt), [calls, now]);
+  const ringing = useMemo(() => calls.filter((c) => isWaiting(c, now)).sort((a, b) => a.arrivedAt - b.arrivedAt), [calls, now]);
+  // With the lines' call distributor, the waiting calls are its queue (the callers who hear the
+  // announcement); without it, the calls ringing at the desks.
+  const queued = lines.enabled ? lines.lines.reduce((n, l) => n + l.waiting, 0) : ringing.length;
+  const longestWait = lines.enabled
+    ? queued > 0
+      ? Math.max(...lines.lines.map((l) => l.longestWaitMs)) + Math.max(0, now - linesAt)
+      : null
+    : ringing.length
+      ? now - ringing[0]!.arrivedAt
+      : null;
   const inProgress = calls.filter((c) => c.status === 'in_progress').length;
   // Those who take calls: a supervisor or an admin logged in is not an agent available for a call.
   const callTakers = agents.filter((a) => a.role === 'arm' || a.role === 'physician');
@@ -130,12 +142,15 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
       ) : null}
 
       <div className="wall-row">
-        <section className={`wall-tile ${waiting.length > 0 ? 'wall-attention' : ''}`} aria-label="Appels en attente">
+        <section className={`wall-tile ${queued > 0 ? 'wall-attention' : ''}`} aria-label="Appels en attente">
           <h2>Appels en attente</h2>
           <p className="wall-big" data-testid="wall-waiting">
-            {waiting.length}
+            {queued}
           </p>
-          <p className="wall-sub">{waiting.length ? `plus longue : ${duration(now - waiting[0]!.arrivedAt)}` : 'aucun appel ne sonne'}</p>
+          <p className="wall-sub" data-testid="wall-longest-wait">
+            {longestWait !== null ? `plus longue : ${duration(longestWait)}` : lines.enabled ? 'personne n’attend' : 'aucun appel ne sonne'}
+          </p>
+          {lines.enabled && !lines.connected ? <p className="wall-sub wall-warn">⚠ distribution des appels hors service</p> : null}
         </section>
         <section className="wall-tile" aria-label="Appels en cours">
           <h2>Appels en cours</h2>
@@ -149,10 +164,19 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
         <section className="wall-tile" aria-label="Appels abandonnés aujourd’hui">
           <h2>Abandonnés aujourd’hui</h2>
           <p className="wall-big" data-testid="wall-abandoned">
-            {figures?.calls.abandoned ?? '—'}
+            {lines.enabled ? lines.abandonedToday : (figures?.calls.abandoned ?? '—')}
           </p>
-          <p className="wall-sub">sur {figures?.calls.received ?? '—'} appels reçus</p>
+          <p className="wall-sub">sur {lines.enabled ? lines.receivedToday : (figures?.calls.received ?? '—')} appels reçus</p>
         </section>
+        {lines.enabled ? (
+          <section className={`wall-tile ${lines.callbacksOpen > 0 ? 'wall-attention' : ''}`} aria-label="Appelants à rappeler">
+            <h2>À rappeler</h2>
+            <p className="wall-big" data-testid="wall-callbacks">
+              {lines.callbacksOpen}
+            </p>
+            <p className="wall-sub">{lines.oldestCallbackAt !== null ? `le plus ancien depuis ${duration(now - lines.oldestCallbackAt)}` : 'liste vide'}</p>
+          </section>
+        ) : null}
       </div>
 
       <div className="wall-row wall-row-2">

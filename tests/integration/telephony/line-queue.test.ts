@@ -176,7 +176,7 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     }
     await waitFor('on the list', () => pushed.at(-1)?.callbacks.length === 1 && pushed.at(-1)!.callbacks[0]!.abandons === 2);
     const state = await call<LinesState>(a1.ws.core, 'lines.state', {});
-    expect(state.status).toMatchObject({ enabled: true, connected: true, callbacksOpen: 1, abandonedToday: 2 });
+    expect(state.status).toMatchObject({ enabled: true, connected: true, callbacksOpen: 1, receivedToday: 2, abandonedToday: 2 });
     const entry = state.callbacks[0]!;
     expect(entry).toMatchObject({ number: patient(20), line: '116117', abandons: 2, state: 'open', callerId: '0380000000' });
     expect(entry.longestWaitMs).toBeGreaterThan(300);

@@ -1,0 +1,109 @@
+/**
+ * The 116117 line as an ARM and a supervisor see it, in Chromium: patients call the center's
+ * number (scripted callers through the operator's trunk), the call distributor parks them in the
+ * project's Kamailio and hands them to the ARM free the longest; a caller who hangs up while
+ * waiting is on the callback list and on the wall screen; the ARM calls back in one click, the
+ * patient's phone answers, a case opens with the number, the entry leaves the list.
+ */
+import { join } from 'node:path';
+import { test, expect } from '@playwright/test';
+import { startServer } from '../../src-server/server.js';
+import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { ScriptedPhone } from '../fixtures/patient-caller.js';
+import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from './site.js';
+
+test.afterEach(closeStationPages);
+
+const TELEPHONY = {
+  evapi: { host: '127.0.0.1', port: 8448 },
+  maxWaitSeconds: 120,
+  lines: [
+    {
+      number: '116117',
+      tenant: TENANT,
+      label: '116117',
+      roles: ['arm' as const],
+      priority: 0,
+      ringSeconds: 15,
+      overflowAfterSeconds: null,
+      overflowTo: null,
+      announcement: join(process.cwd(), 'resources/line-audio/116117-attente.wav'),
+      callbackCallerId: '0380000000',
+    },
+  ],
+};
+
+test('a caller who hung up while waiting is called back in one click; the wall screen counts the queue and the list', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { db, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, telephony: TELEPHONY });
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  // The patient's own mobile: it rings when the ARM calls back, and answers.
+  const mobile = await ScriptedPhone.registered(SIP_WS_URL, '0612345678', 'patientpass');
+  const arm = await openStation(server.url);
+  const wall = await openStation(server.url);
+  const armPage = await stationPage(browser);
+  const tv = await stationPage(browser, { viewport: { width: 1920, height: 1080 } });
+  try {
+    await armPage.goto(arm.host.launchUrl());
+    await serverLogin(armPage, 'arm1');
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    await expect(armPage.getByRole('status', { name: 'Appels en attente sur les lignes' })).toContainText('aucun appel en attente');
+    // On a break: nobody takes the line's calls.
+    await armPage.getByLabel('Mon état').selectOption({ label: 'En pause — Repas' });
+    await tv.goto(wall.host.launchUrl('/?vue=mur'));
+    await serverLogin(tv, 'sup1');
+    await expect(tv.getByTestId('wall-waiting')).toHaveText('0');
+
+    // A patient calls the 116117 and waits: the queue is on the ARM's screen and on the wall.
+    const call = await trunk.call({ from: '0612345678', to: '116117' });
+    await expect(tv.getByTestId('wall-waiting')).toHaveText('1', { timeout: 5_000 });
+    await expect(armPage.getByRole('status', { name: 'Appels en attente sur les lignes' })).toContainText('1 en attente');
+    await armPage.waitForTimeout(1_500);
+    await expect(tv.getByTestId('wall-longest-wait')).toContainText(/plus longue : 0:0[1-9]/);
+    // …and gives up.
+    await call.hangUp();
+    await expect(tv.getByTestId('wall-waiting')).toHaveText('0', { timeout: 5_000 });
+    await expect(tv.getByTestId('wall-callbacks')).toHaveText('1');
+    await expect(tv.getByTestId('wall-abandoned')).toHaveText('1');
+    await expect(tv.getByRole('region', { name: 'Appels abandonnés aujourd’hui' })).toContainText('sur 1 appels reçus');
+    const list = armPage.getByRole('region', { name: 'À rappeler' });
+    const entry = list.getByRole('listitem').filter({ hasText: '06 12 34 56 78' });
+    await expect(entry).toContainText('116117');
+    await expect(entry).toContainText(/attente 0:0\d/);
+    await armPage.screenshot({ path: `${SHOTS}/arm-callback-list-light.png` });
+    await tv.screenshot({ path: `${SHOTS}/wall-line-queue-dark.png` });
+
+    // The ARM calls back in one click: the patient's mobile answers, a case opens with the number.
+    await armPage.getByLabel('Mon état').selectOption({ label: 'Disponible' });
+    await entry.getByRole('button', { name: 'Rappeler le 06 12 34 56 78' }).click();
+    await expect(armPage.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible({ timeout: 10_000 });
+    await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 12 34 56 78', { timeout: 10_000 });
+    expect(mobile.answered.filter((c) => c.accepted)).toHaveLength(1);
+    // Taken: no longer to do for anyone (the wall says so), and marked as being called back here.
+    await expect(entry).toContainText('Vous rappelez ce numéro');
+    await expect(entry.getByRole('button')).toHaveCount(0);
+    await expect(tv.getByTestId('wall-callbacks')).toHaveText('0');
+    await armPage.screenshot({ path: `${SHOTS}/arm-callback-in-progress-light.png` });
+    // The patient was reached: once the call is over, the entry leaves the list.
+    await armPage.getByRole('button', { name: 'Raccrocher' }).first().click();
+    await expect(list.getByRole('listitem')).toHaveCount(0);
+
+    // The next caller to the line rings at the ARM, now free again, who answers.
+    await armPage.getByLabel('Mon état').selectOption({ label: 'Disponible' });
+    const next = await trunk.call({ from: '0698765432', to: '116117' });
+    const incoming = armPage.getByRole('alert', { name: 'Appel entrant' });
+    await expect(incoming).toContainText('06 98 76 54 32', { timeout: 10_000 });
+    await armPage.keyboard.press('Alt+KeyD');
+    await next.answered;
+    await next.hangUp();
+  } finally {
+    await trunk.stop();
+    await mobile.stop();
+    await arm.close();
+    await wall.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -50,13 +50,24 @@ start_rabbitmq() {
 }
 
 start_rtpengine() {
-  need_pkgs rtpengine-daemon
-  if port_open udp 22222; then log "rtpengine déjà démarré"; return; fi
-  # Userspace forwarding only (no kernel module here), no Redis, loopback only.
-  rtpengine --foreground --log-stderr --interface=127.0.0.1 --listen-ng=127.0.0.1:22222 \
-    --port-min=30000 --port-max=30999 --no-redis-required --table=-1 --delete-delay=0 \
-    > "$RUN/rtpengine.log" 2>&1 &
+  # sox: the central server turns the recordings into compressed files; espeak-ng makes the lines'
+  # default messages (scripts/make-line-audio.sh).
+  need_pkgs rtpengine-daemon sox libsox-fmt-all espeak-ng
+  # Userspace forwarding only (no kernel module here), no Redis, loopback only. The conversations
+  # of the lines are recorded as pcap into a spool the central server converts and empties.
+  mkdir -p "$RUN/rtp-spool"; chmod 700 "$RUN/rtp-spool"
+  local args=(--foreground --log-stderr --interface=127.0.0.1 --listen-ng=127.0.0.1:22222
+    --port-min=30000 --port-max=30999 --no-redis-required --table=-1 --delete-delay=0
+    --recording-dir="$RUN/rtp-spool" --recording-method=pcap --recording-format=raw)
+  if port_open udp 22222; then
+    if [ -f "$RUN/rtpengine.pid" ] && [ "$(cat "$RUN/rtpengine.args" 2>/dev/null)" = "${args[*]}" ]; then log "rtpengine déjà démarré"; return; fi
+    log "rtpengine : options changées, redémarrage"
+    [ -f "$RUN/rtpengine.pid" ] && kill "$(cat "$RUN/rtpengine.pid")" 2>/dev/null || pkill -x rtpengine || true
+    for _ in $(seq 1 50); do port_open udp 22222 || break; sleep 0.1; done
+  fi
+  rtpengine "${args[@]}" > "$RUN/rtpengine.log" 2>&1 &
   echo $! > "$RUN/rtpengine.pid"
+  echo "${args[*]}" > "$RUN/rtpengine.args"
   wait_port udp 22222 rtpengine
   log "rtpengine démarré (pid $(cat "$RUN/rtpengine.pid"), journal $RUN/rtpengine.log)"
 }

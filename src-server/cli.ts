@@ -26,6 +26,7 @@
  *   PERMANENCE_HUBSANTE_CONFIG  JSON file of the Hub Santé link(s) (see src-server/hubsante/config.ts, README)
  *   PERMANENCE_LINES_CONFIG     JSON file of the center's lines and Kamailio's evapi address: the call distributor
  *                               (see src-server/telephony/telephony-config.ts, README "Téléphonie")
+ *   PERMANENCE_RECORDINGS_KEY_FILE  the recordings' encryption key (32 bytes, base64; default: made once in the data folder)
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -150,7 +151,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
     port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
     logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
     hubsante,
-    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG) } : {}),
+    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG, recordingKey) } : {}),
     ...(tls ? { tls } : {}),
     ...(process.env.PERMANENCE_PUBLIC_PORT
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
@@ -165,6 +166,19 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The key the recordings are encrypted with: PERMANENCE_RECORDINGS_KEY_FILE, or made once in the data folder (back it up with the recordings). */
+function recordingKey(): Buffer {
+  const file = process.env.PERMANENCE_RECORDINGS_KEY_FILE ?? join(dataDir, 'keys', 'recordings.key');
+  if (!existsSync(file)) {
+    if (process.env.PERMANENCE_RECORDINGS_KEY_FILE) throw new CliError(`PERMANENCE_RECORDINGS_KEY_FILE désigne un fichier absent (${file}).`);
+    mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new CliError(`Clé des enregistrements invalide (${file}) : 32 octets en base64 attendus.`);
+  return key;
 }
 
 function tokenSecret(): string {

@@ -58,6 +58,7 @@ import { HubService } from './hubsante/hub-service.js';
 import { HubSchemas } from './hubsante/schemas.js';
 import { hubChangedFrame, registerHubRoutes } from './routes/hubsante.js';
 import { linesFrames, registerLineRoutes } from './routes/lines.js';
+import { registerRecordingRoutes } from './routes/recordings.js';
 import { LineDistributor, type TelephonyConfig } from './telephony/line-distributor.js';
 import { departmentTimeZone } from '../src-shared/domain/departments.js';
 
@@ -114,6 +115,8 @@ export interface RegulationServer {
   writer(tenant: string): Promise<TenantWriter>;
   connectedSockets(tenant: string): number;
   hub(tenant: string): HubService | undefined;
+  /** The lines' call distributor, when the server has lines (tests drive its recordings' jobs). */
+  lines: LineDistributor | null;
   /** Every route with its access rule (the route matrix test). */
   routes: AccessControl['routes'];
   sessions: Sessions;
@@ -679,10 +682,12 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
           );
         },
         timeZone: async (tenant) => departmentTimeZone(await department(tenant)),
+        purged: (tenant, ids) => audit.account(tenant, { actor: 'system', action: 'recording.purge', detail: { count: ids.length, ids } }),
       })
     : null;
   await distributor?.start();
   registerLineRoutes(app, { distributor, authenticate, audit, broadcastFrame });
+  registerRecordingRoutes(app, { db, recordings: distributor?.recordings ?? null, authenticate, audit });
 
   // ---- call log, statistics, reports ---------------------------------------------------------
 
@@ -810,6 +815,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
     hub: (tenant) => hubs.get(tenant),
+    lines: distributor,
     routes: accessControl.routes,
     sessions,
     audit,

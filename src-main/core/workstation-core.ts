@@ -130,7 +130,7 @@ export class WorkstationCore {
   /** The center's calls ringing or in progress, as last pushed by the server. */
   private liveCalls: CenterCall[] = [];
   /** The lines' queues and the callback list, as the server last pushed them. */
-  private lines: LinesState = { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0 }, callbacks: [] };
+  private lines: LinesState = { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 }, callbacks: [] };
   /** Effectors' availability and the requests to effectors, as the server last pushed them. */
   private effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] } = { profiles: [], requests: [] };
   private sipAccount: SipAccount | null = null;

@@ -324,7 +324,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       agent: { state: 'offline', reason: null, since: Date.now() },
       agents: [],
       calls: [],
-      lines: { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0 }, callbacks: [] },
+      lines: { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 }, callbacks: [] },
       callingBack: null,
       linesAt: 0,
       effectors: { profiles: [], requests: [] },

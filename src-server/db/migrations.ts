@@ -683,6 +683,37 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE UNIQUE INDEX callbacks_one_open_per_number ON callbacks (tenant, number) WHERE state <> 'done';
     `,
   },
+  {
+    version: 18,
+    name: 'the recordings of the lines conversations',
+    sql: `
+      -- Every conversation on the lines, recorded by rtpengine and kept encrypted on the server's
+      -- disk until its retention ends; the row stays after the purge (what was purged, when).
+      CREATE TABLE recordings (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        id UUID NOT NULL,
+        call_id TEXT NOT NULL,
+        line TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        agent TEXT,
+        started_at BIGINT NOT NULL,
+        duration_ms BIGINT NOT NULL,
+        format TEXT NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 TEXT NOT NULL,
+        file TEXT NOT NULL,
+        stored_at BIGINT NOT NULL,
+        purged_at BIGINT,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE INDEX recordings_by_call ON recordings (tenant, call_id);
+      CREATE INDEX recordings_to_purge ON recordings (started_at) WHERE purged_at IS NULL;
+      -- Where each line call's recording stands: the wall screen alerts on a failed one.
+      ALTER TABLE line_calls ADD COLUMN caller_media TEXT;
+      ALTER TABLE line_calls ADD COLUMN recording TEXT NOT NULL DEFAULT 'none' CHECK (recording IN ('none', 'recording', 'stored', 'failed'));
+      CREATE INDEX line_calls_recording_failed ON line_calls (tenant, arrived_at) WHERE recording = 'failed';
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -21,7 +21,7 @@ export interface LinesContext {
 }
 
 const IdParams = z.strictObject({ id: z.uuid() });
-const DISABLED: LinesStatus = { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0 };
+const DISABLED: LinesStatus = { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 };
 
 /** What the workstations are told after any change of a tenant's queue or callback list. */
 export async function linesFrames(distributor: LineDistributor, tenant: string): Promise<ServerWsFrame[]> {

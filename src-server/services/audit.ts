@@ -19,7 +19,9 @@ export type AccessAction =
   | 'report.download'
   | 'hub.messages'
   | 'agenda.bookings'
-  | 'callback.claim';
+  | 'callback.claim'
+  | 'recording.play'
+  | 'recording.export';
 
 export interface AccessRecord {
   userId: string;

@@ -13,7 +13,9 @@ const TransactionRef = { tindex: z.number().int().nonnegative(), tlabel: z.numbe
 export const LineEventSchema = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('queued'), line: Id, callid: Id, from: z.string().max(64), hubCase: z.string().max(128), announceMs: z.number().int(), ...TransactionRef }),
   z.strictObject({ event: z.literal('abandon'), callid: Id }),
-  z.strictObject({ event: z.literal('answered'), callid: Id, agent: z.string().max(64) }),
+  /** callerMedia: the caller's SDP media line ("m=audio 40000 RTP/AVP 8"): its port names the patient's side of the recording. */
+  z.strictObject({ event: z.literal('answered'), callid: Id, agent: z.string().max(64), callerMedia: z.string().max(200) }),
+  z.strictObject({ event: z.literal('recording-failed'), callid: Id }),
   z.strictObject({ event: z.literal('agent-failed'), callid: Id, agent: z.string().max(64), code: z.number().int(), ...TransactionRef }),
   z.strictObject({ event: z.literal('ended'), callid: Id, by: z.string().max(64) }),
   z.strictObject({ event: z.literal('gone'), ...TransactionRef }),

@@ -14,6 +14,7 @@ import type { LinesStatus } from '../../src-shared/schemas/lines.js';
 import type { SqlDatabase } from '../db/sql.js';
 import { CallbackList } from './callbacks.js';
 import { EvapiLink, type LineEvent } from './evapi-link.js';
+import { RecordingStore, type RecordingSettings } from './recordings.js';
 
 export interface TelephonyConfig {
   /** Kamailio's evapi socket. */
@@ -21,6 +22,8 @@ export interface TelephonyConfig {
   lines: LineSettings[];
   /** Longest wait in the queue before the call is released to the callback list (seconds, default 600). */
   maxWaitSeconds?: number;
+  /** Where rtpengine spools the recordings, where they are kept (encrypted), the key, the retention. */
+  recording?: RecordingSettings;
 }
 
 interface LiveCall extends ParkedCall {
@@ -34,6 +37,8 @@ export interface DistributorHooks {
   db: SqlDatabase;
   now: () => number;
   log(level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>): void;
+  /** Recordings past their retention were deleted: the account audit says which. */
+  purged?(tenant: string, ids: string[]): Promise<void>;
   /** Sets an agent who let an offered call ring out to "Absent" (a pause with its reason). */
   markAbsent(tenant: string, userId: string): Promise<void>;
   /** The queue or the callback list changed: tell the workstations. */
@@ -50,6 +55,9 @@ const NOT_ANSWERED = new Set([408, 480, 486, 600, 603]);
 export class LineDistributor {
   readonly lines: ReadonlyMap<string, LineSettings>;
   readonly callbacks: CallbackList;
+  readonly recordings: RecordingStore | null;
+  private lastPurge = 0;
+  private collecting: Promise<unknown> = Promise.resolve();
   private readonly link: EvapiLink;
   private readonly calls = new Map<string, LiveCall>();
   /** Agents who answered a line call, until their state changes after it (the workstation says busy). */
@@ -65,6 +73,7 @@ export class LineDistributor {
     this.lines = new Map(config.lines.map((l) => [l.number, l]));
     this.callbacks = new CallbackList(hooks.db, this.lines, hooks.now);
     this.maxWaitMs = (config.maxWaitSeconds ?? 600) * 1000;
+    this.recordings = config.recording ? new RecordingStore(hooks.db, config.recording, hooks.now, hooks.log) : null;
     this.link = new EvapiLink({
       ...config.evapi,
       log: hooks.log,
@@ -112,6 +121,11 @@ export class LineDistributor {
     const waiting = [...this.calls.values()].filter((c) => c.tenant === tenant);
     const midnight = startOfDay(new TZDate(now, await this.hooks.timeZone(tenant))).getTime();
     const figures = await this.callbacks.figures(tenant, midnight);
+    const { rows: failed } = await this.hooks.db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM line_calls WHERE tenant = $1 AND arrived_at >= $2 AND recording = 'failed'",
+      [tenant, midnight],
+      'line-recording-failed',
+    );
     return {
       enabled: true,
       connected: this.link.isConnected,
@@ -120,6 +134,7 @@ export class LineDistributor {
       oldestCallbackAt: figures.oldestAt,
       receivedToday: figures.received,
       abandonedToday: figures.abandoned,
+      recordingFailuresToday: Number(failed[0]!.n),
     };
   }
 
@@ -127,6 +142,7 @@ export class LineDistributor {
     if (this.tick) clearInterval(this.tick);
     this.link.stop();
     await this.chain.catch(() => {});
+    await this.collecting.catch(() => {});
   }
 
   /** Events are handled one at a time, in the order Kamailio sent them. */
@@ -193,8 +209,9 @@ export class LineDistributor {
         this.calls.delete(event.callid);
         this.engaged.set(event.agent, now);
         const { rows } = await db.query<{ tenant: string }>(
-          `UPDATE line_calls SET state = 'answered', answered_by = $2, answered_at = $3, offered_to = NULL WHERE call_id = $1 AND state IN ('waiting', 'offered') RETURNING tenant`,
-          [event.callid, event.agent, now],
+          `UPDATE line_calls SET state = 'answered', answered_by = $2, answered_at = $3, offered_to = NULL, caller_media = $4, recording = $5
+           WHERE call_id = $1 AND state IN ('waiting', 'offered') RETURNING tenant`,
+          [event.callid, event.agent, now, event.callerMedia, this.recordings ? 'recording' : 'none'],
         );
         const t = tenant ?? rows[0]?.tenant;
         if (t) this.hooks.changed(t);
@@ -202,6 +219,14 @@ export class LineDistributor {
       }
       case 'ended': {
         await db.query(`UPDATE line_calls SET state = 'ended', ended_at = $2 WHERE call_id = $1 AND state = 'answered'`, [event.callid, now]);
+        // rtpengine closes the recording as the BYE goes through: take it soon.
+        if (this.recordings) setTimeout(() => this.collectRecordings(), 300).unref();
+        return;
+      }
+      case 'recording-failed': {
+        const { rows } = await db.query<{ tenant: string }>("UPDATE line_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant", [event.callid]);
+        this.hooks.log('error', 'recording did not start', { callId: event.callid });
+        if (rows[0]) this.hooks.changed(rows[0].tenant);
         return;
       }
       case 'agent-failed': {
@@ -285,8 +310,48 @@ export class LineDistributor {
     }
   }
 
+  /** One collection at a time (the periodic one and the one after a call's end). */
+  collectRecordings(): Promise<unknown> {
+    const store = this.recordings;
+    if (!store) return Promise.resolve();
+    this.collecting = this.collecting
+      .then(() => store.collect())
+      .then(async () => {
+        // A call answered and over for a minute whose recording never came: an alert.
+        const { rows } = await this.hooks.db.query<{ tenant: string }>(
+          "UPDATE line_calls SET recording = 'failed' WHERE recording = 'recording' AND state = 'ended' AND ended_at < $1 RETURNING tenant",
+          [this.hooks.now() - 60_000],
+        );
+        for (const t of new Set(rows.map((r) => r.tenant))) {
+          this.hooks.log('error', 'recording missing after the call ended', { tenant: t, calls: rows.length });
+          this.hooks.changed(t);
+        }
+      })
+      .catch((error: unknown) => this.hooks.log('error', 'recordings collection', { error: (error as Error).message }));
+    return this.collecting;
+  }
+
+  /** Deletes the recordings past the retention, and says which in the account audit. */
+  async purgeRecordings(): Promise<number> {
+    if (!this.recordings) return 0;
+    let n = 0;
+    for (const { tenant, ids } of await this.recordings.purgeExpired()) {
+      n += ids.length;
+      await this.hooks.purged?.(tenant, ids);
+      this.hooks.log('info', 'recordings purged', { tenant, count: ids.length });
+    }
+    return n;
+  }
+
   private async periodic(): Promise<void> {
     const now = this.hooks.now();
+    if (this.recordings) {
+      void this.collectRecordings();
+      if (now - this.lastPurge > 3_600_000) {
+        this.lastPurge = now;
+        await this.purgeRecordings().catch((error: unknown) => this.hooks.log('error', 'recordings purge', { error: (error as Error).message }));
+      }
+    }
     // Waited too long: released (the operator would cut it anyway), and called back.
     for (const call of [...this.calls.values()]) {
       if (call.offeredTo === null && now - call.arrivedAt >= this.maxWaitMs && this.link.send({ action: 'reject', tindex: call.tindex, tlabel: call.tlabel, code: 480 })) {

@@ -27,14 +27,28 @@ const LineSchema = z.strictObject({
   callbackCallerId: z.string().regex(/^\+?[0-9]{4,15}$/, 'numéro présenté : chiffres').nullable().default(null),
 });
 
+/** Five years: what the current texts ask of a regulation center's recordings. */
+export const DEFAULT_RECORDING_RETENTION_DAYS = 1827;
+
 export const TelephonyConfigSchema = z.strictObject({
   evapi: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8448) }),
   maxWaitSeconds: z.number().int().min(30).max(900).default(600),
   lines: z.array(LineSchema).min(1),
+  /** rtpengine's recording-dir (its pcaps), where the encrypted recordings go, how long they are kept. */
+  recording: z
+    .strictObject({
+      spoolDir: z.string().min(1),
+      storeDir: z.string().min(1),
+      retentionDays: z.number().int().min(1).max(3653).default(DEFAULT_RECORDING_RETENTION_DAYS),
+    })
+    .optional(),
 });
 
-/** The configuration as the distributor takes it; audio paths relative to `baseDir` made absolute. */
-export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (path: string) => boolean = existsSync): TelephonyConfig {
+/**
+ * The configuration as the distributor takes it; paths relative to `baseDir` made absolute.
+ * `recordingKey`: the 32-byte key the recordings are encrypted with (required when they are on).
+ */
+export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (path: string) => boolean = existsSync, recordingKey: () => Buffer = () => Buffer.alloc(0)): TelephonyConfig {
   const parsed = TelephonyConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
@@ -54,15 +68,20 @@ export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (pat
   for (const line of config.lines) {
     if (line.overflowTo !== null && !numbers.has(line.overflowTo)) throw new Error(`configuration des lignes invalide : ${line.number} déborde vers une ligne inconnue (${line.overflowTo})`);
   }
-  return config;
+  const { recording, ...rest } = config;
+  if (!recording) return rest;
+  return {
+    ...rest,
+    recording: { spoolDir: resolve(baseDir, recording.spoolDir), storeDir: resolve(baseDir, recording.storeDir), retentionDays: recording.retentionDays, key: recordingKey() },
+  };
 }
 
-export function readTelephonyConfig(file: string): TelephonyConfig {
+export function readTelephonyConfig(file: string, recordingKey: () => Buffer): TelephonyConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`configuration des lignes illisible (${file}) : ${(e as Error).message}`);
   }
-  return parseTelephonyConfig(raw, dirname(resolve(file)));
+  return parseTelephonyConfig(raw, dirname(resolve(file)), existsSync, recordingKey);
 }

@@ -44,6 +44,8 @@ export const LinesStatusSchema = z.strictObject({
   /** Calls that reached the lines since midnight (the department's time), and those abandoned. */
   receivedToday: z.number().int().nonnegative(),
   abandonedToday: z.number().int().nonnegative(),
+  /** Conversations of today whose recording failed (to start, or to be stored): an alert. */
+  recordingFailuresToday: z.number().int().nonnegative(),
 });
 export type LinesStatus = z.infer<typeof LinesStatusSchema>;
 
@@ -55,3 +57,18 @@ export const CallbackResultSchema = z.strictObject({
   caseId: IdSchema.nullable(),
 });
 export type CallbackResult = z.infer<typeof CallbackResultSchema>;
+
+/** A recording of a conversation, as a case lists it. */
+export const RecordingViewSchema = z.strictObject({
+  id: IdSchema,
+  callId: z.string().min(1).max(200),
+  line: shortText(32),
+  startedAt: EpochMsSchema,
+  durationMs: z.number().int().nonnegative(),
+  /** Deleted at the end of its retention: listed, not playable. */
+  purged: z.boolean(),
+});
+export type RecordingView = z.infer<typeof RecordingViewSchema>;
+
+/** A supervisor's export for a legal request: why (a requisition's reference), kept in the audit. */
+export const RecordingExportRequestSchema = z.strictObject({ reason: z.string().trim().min(5, 'motif de l’export : 5 caractères au moins').max(300) });

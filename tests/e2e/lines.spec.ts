@@ -5,6 +5,9 @@
  * waiting is on the callback list and on the wall screen; the ARM calls back in one click, the
  * patient's phone answers, a case opens with the number, the entry leaves the list.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
@@ -14,8 +17,10 @@ import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from 
 
 test.afterEach(closeStationPages);
 
+const STORE = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
 const TELEPHONY = {
   evapi: { host: '127.0.0.1', port: 8448 },
+  recording: { spoolDir: join(process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services', 'rtp-spool'), storeDir: STORE, key: randomBytes(32), retentionDays: 30 },
   maxWaitSeconds: 120,
   lines: [
     {
@@ -54,6 +59,8 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     await tv.goto(wall.host.launchUrl('/?vue=mur'));
     await serverLogin(tv, 'sup1');
     await expect(tv.getByTestId('wall-waiting')).toHaveText('0');
+    // The server knows the ARM is on a break before the call comes (else it would ring at the desk).
+    await expect(tv.getByRole('region', { name: 'Agents' })).toContainText('ARM 1 (Repas)');
 
     // A patient calls the 116117 and waits: the queue is on the ARM's screen and on the wall.
     const call = await trunk.call({ from: '0612345678', to: '116117' });
@@ -105,5 +112,6 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     await server.close();
     await db.close();
     await drop();
+    rmSync(STORE, { recursive: true, force: true });
   }
 });

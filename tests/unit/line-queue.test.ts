@@ -90,3 +90,15 @@ describe('the lines’ configuration file', () => {
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], roles: [] }] }, '/x', () => true)).toThrow(/lines\.0\.roles/);
   });
 });
+
+describe('the recordings’ settings', () => {
+  const base = { evapi: { host: '127.0.0.1', port: 8448 }, lines: [{ number: '116117', tenant: 't', label: '116117', roles: ['arm'], announcement: '/a.wav' }] };
+  it('five years by default, folders beside the file, the key asked for only when recording', () => {
+    let asked = 0;
+    const key = () => (asked++, Buffer.alloc(32, 1));
+    expect(parseTelephonyConfig(base, '/etc/p', () => true, key).recording).toBeUndefined();
+    expect(asked).toBe(0);
+    const c = parseTelephonyConfig({ ...base, recording: { spoolDir: 'spool', storeDir: '/srv/rec' } }, '/etc/p', () => true, key);
+    expect(c.recording).toEqual({ spoolDir: '/etc/p/spool', storeDir: '/srv/rec', retentionDays: 1827, key: Buffer.alloc(32, 1) });
+  });
+});

@@ -57,6 +57,10 @@ const MATRIX: Record<string, string> = {
   'GET /api/callbacks': 'arm physician supervisor',
   'POST /api/callbacks/:id/claim': 'arm physician',
   'POST /api/callbacks/:id/result': 'arm physician',
+  // Recordings: listened to by those who work on cases (audited), exported by a supervisor.
+  'GET /api/cases/:id/recordings': 'arm physician supervisor',
+  'GET /api/recordings/:id/audio': 'arm physician supervisor',
+  'POST /api/recordings/:id/export': 'supervisor',
   // Figures and reports: the center's supervision.
   'GET /api/stats': 'supervisor admin',
   'GET /api/stats/today': 'arm physician supervisor admin',

@@ -5,12 +5,17 @@
  * ARMs' phones are scripted sip.js phones registered under their SIP accounts; their states are
  * published by real workstation cores.
  */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
-import { correlation, readWav16 } from '../../fixtures/audio.js';
+import { correlation, readWav16, tonePower, wavChannels } from '../../fixtures/audio.js';
 import { ScriptedPhone, type ScriptedCall } from '../../fixtures/patient-caller.js';
 import { call, freshDatabase, openWorkstation, SIP_WS_URL, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
+import { decryptRecording } from '../../../src-server/telephony/recordings.js';
 import { startServer, type RegulationServer } from '../../../src-server/server.js';
 import type { LineSettings } from '../../../src-shared/domain/line-queue.js';
 import type { AgentPresence } from '../../../src-shared/sync-protocol/messages.js';
@@ -30,24 +35,40 @@ const LINE: LineSettings = {
   announcement: ANNOUNCEMENT,
   callbackCallerId: '0380000000',
 };
-const TELEPHONY = { evapi: { host: '127.0.0.1', port: 8448 }, lines: [LINE], maxWaitSeconds: 120 };
+/** rtpengine's spool (scripts/services.sh); each test center keeps its recordings in a folder of its own. */
+const SPOOL = join(process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services', 'rtp-spool');
+const RETENTION_DAYS = 30;
+const telephony = (storeDir: string, key: Buffer) => ({
+  evapi: { host: '127.0.0.1', port: 8448 },
+  lines: [LINE],
+  maxWaitSeconds: 120,
+  recording: { spoolDir: SPOOL, storeDir, key, retentionDays: RETENTION_DAYS },
+});
 
 const { track } = closeAfterEach();
 
 interface Center {
   db: SqlDatabase;
   server: RegulationServer;
-  drop(): Promise<void>;
+  storeDir: string;
+  key: Buffer;
+  /** The server's clock runs this much ahead (the retention test moves it). */
+  clock: { offsetMs: number };
+  start(): Promise<RegulationServer>;
 }
 
 async function center(): Promise<Center> {
   const { db, drop } = await freshDatabase('postgres');
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1_000, telephony: TELEPHONY });
-  const c = { db, server, drop };
+  const storeDir = mkdtempSync(join(tmpdir(), 'permanence-recordings-'));
+  const key = randomBytes(32);
+  const clock = { offsetMs: 0 };
+  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key), now: () => Date.now() + clock.offsetMs });
+  const c: Center = { db, server: await start(), storeDir, key, clock, start };
   track({ close: async () => {
     await c.server.close();
     await db.close();
     await drop();
+    rmSync(storeDir, { recursive: true, force: true });
   } });
   await waitFor('the distributor linked to Kamailio', async () => (await linesOf(c.server)).connected);
   return c;
@@ -76,6 +97,8 @@ async function token(server: RegulationServer, who: string): Promise<string> {
 async function arm(server: RegulationServer, login: 'arm1' | 'arm2', answerAfterMs = 300): Promise<{ ws: Workstation; phone: ScriptedPhone }> {
   const ws = track(await openWorkstation(server.url, { login }));
   const phone = await ScriptedPhone.registered(SIP_WS_URL, login, `${login}pass`, '127.0.0.1', answerAfterMs);
+  // The ARM's voice: 1 kHz (the patients send 440 Hz), so the recording's two sides can be told apart.
+  phone.toneHz = 1_000;
   track({ close: () => phone.stop() });
   await waitFor('online', () => ws.core.syncStatus().connection === 'online');
   return { ws, phone };
@@ -195,7 +218,7 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     const c = await trunk.call({ from: patient(30), to: '116117' });
     await waitFor('waiting', async () => (await linesOf(first.server)).lines[0]!.waiting === 1);
     await first.server.close();
-    first.server = await startServer({ db: first.db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1_000, telephony: TELEPHONY });
+    first.server = await first.start();
     await waitFor('linked again', async () => (await linesOf(first.server)).connected);
     expect((await linesOf(first.server)).lines[0]!.waiting).toBe(1);
     const a1 = await arm(first.server, 'arm1');
@@ -203,5 +226,62 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     await c.answered;
     expect(a1.phone.answered.filter((x) => x.accepted).map((x) => x.from)).toEqual([patient(30)]);
     await c.hangUp();
+  });
+
+  it('a conversation is recorded both ways, encrypted, as long as it lasted; a physician plays it back (audited); the retention job purges it and says so', async () => {
+    const c = await center();
+    const { server } = c;
+    const a1 = await arm(server, 'arm1');
+    await free(a1);
+    const phoned = await trunk.call({ from: patient(40), to: '116117' });
+    await phoned.answered;
+    const answeredAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    await phoned.hangUp();
+    const talkedMs = Date.now() - answeredAt;
+
+    await waitFor('recording stored', async () => (await c.db.query("SELECT 1 FROM recordings WHERE call_id = $1", [phoned.callId])).rows.length === 1, 20_000);
+    await waitFor('the spool emptied of this call', () => !readdirSync(join(SPOOL, 'pcaps')).some((f) => f.startsWith(phoned.callId)));
+    const { rows } = await c.db.query<{ id: string; file: string; duration_ms: string; sha256: string }>('SELECT id, file, duration_ms, sha256 FROM recordings WHERE call_id = $1', [phoned.callId]);
+    const rec = rows[0]!;
+    // Encrypted at rest: no Ogg page header anywhere in the file.
+    const sealed = readFileSync(join(c.storeDir, rec.file));
+    expect(sealed.includes(Buffer.from('OggS'))).toBe(false);
+    const ogg = decryptRecording(c.key, sealed);
+    const wav = spawnSync('sox', ['-q', '-t', 'ogg', '-', '-t', 'wav', '-b', '16', '-'], { input: ogg, maxBuffer: 64 << 20 });
+    expect(wav.status).toBe(0);
+    const [callerSide, agentSide] = wavChannels(wav.stdout);
+    const seconds = callerSide!.length / 8000;
+    expect(Math.abs(seconds * 1000 - talkedMs), `recording ${seconds.toFixed(2)} s for a conversation of ${(talkedMs / 1000).toFixed(2)} s`).toBeLessThan(500);
+    expect(Math.abs(Number(rec.duration_ms) - seconds * 1000)).toBeLessThan(50);
+    // Both voices, each on its own side.
+    expect(tonePower(callerSide!, 440)).toBeGreaterThan(1_000 * tonePower(callerSide!, 1_000));
+    expect(tonePower(agentSide!, 1_000)).toBeGreaterThan(1_000 * tonePower(agentSide!, 440));
+
+    // A physician listens to it: the same audio, and the access audit says who and when.
+    const res = await server.app.inject({ method: 'GET', url: `/api/recordings/${rec.id}/audio`, headers: { authorization: `Bearer ${await token(server, 'dr1')}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('audio/ogg');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.rawPayload.equals(ogg)).toBe(true);
+    const audit = await c.db.query<{ user_id: string; action: string }>("SELECT user_id, action FROM access_audit WHERE action = 'recording.play'");
+    expect(audit.rows).toEqual([{ user_id: `${TENANT}:dr1`, action: 'recording.play' }]);
+    // An export for a legal request needs a reason, and is a supervisor's.
+    const noReason = await server.app.inject({ method: 'POST', url: `/api/recordings/${rec.id}/export`, headers: { authorization: `Bearer ${await token(server, 'sup1')}` }, payload: {} });
+    expect(noReason.statusCode).toBe(400);
+    const exported = await server.app.inject({ method: 'POST', url: `/api/recordings/${rec.id}/export`, headers: { authorization: `Bearer ${await token(server, 'sup1')}` }, payload: { reason: 'Réquisition 2026-118 du parquet' } });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.headers['x-recording-sha256']).toBe(rec.sha256);
+    expect((await c.db.query<{ reason: string }>("SELECT reason FROM access_audit WHERE action = 'recording.export'")).rows).toEqual([{ reason: 'Réquisition 2026-118 du parquet' }]);
+
+    // The retention runs out: the job deletes the file, keeps the row, and writes what it purged.
+    c.clock.offsetMs = (RETENTION_DAYS + 1) * 86_400_000;
+    expect(await server.lines!.purgeRecordings()).toBe(1);
+    expect(readdirSync(c.storeDir)).toEqual([]);
+    // (A month later, yesterday's token has expired: the store answers directly.)
+    expect(await server.lines!.recordings!.audio(TENANT, rec.id)).toBeNull();
+    expect((await c.db.query('SELECT purged_at FROM recordings WHERE id = $1', [rec.id])).rows[0]).toEqual({ purged_at: expect.anything() });
+    const purge = await c.db.query<{ actor: string; detail: unknown }>("SELECT actor, detail FROM account_audit WHERE action = 'recording.purge'");
+    expect(purge.rows).toEqual([{ actor: 'system', detail: { count: 1, ids: [rec.id] } }]);
   });
 });

@@ -1,0 +1,192 @@
+/**
+ * The recordings of the lines' conversations. rtpengine writes each bridged call as a pcap into a
+ * spool (recording-method=pcap: its recording daemon needs a kernel module some hosts cannot
+ * load); this service takes each finished one (rtpengine moves its metadata file into
+ * metadata/ when the call ends), turns it into a two-channel Ogg Vorbis file (caller left, agent
+ * right) with sox through pipes, encrypts it (AES-256-GCM, the server's recordings key) into the
+ * store, records it in PostgreSQL against the call, and deletes the pcap: no audio stays in clear.
+ * Recordings are kept for the center's retention period, then purged by a job that writes what
+ * it purged.
+ */
+import { spawn } from 'node:child_process';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { SqlDatabase } from '../db/sql.js';
+import { rtpStreams, stereoCall, wavFile } from './pcap-audio.js';
+
+export interface RecordingSettings {
+  /** rtpengine's recording-dir (pcaps/, metadata/). */
+  spoolDir: string;
+  /** Where the encrypted recordings are kept. */
+  storeDir: string;
+  /** 32 bytes. */
+  key: Buffer;
+  /** How long a recording is kept (days; the current texts ask 5 years). */
+  retentionDays: number;
+}
+
+export interface RecordingRow {
+  id: string;
+  callId: string;
+  line: string;
+  caller: string;
+  agent: string | null;
+  startedAt: number;
+  durationMs: number;
+  format: string;
+  bytes: number;
+  sha256: string;
+  purgedAt: number | null;
+}
+
+const MAGIC = Buffer.from('PERMREC1');
+export const RECORDING_MIME = 'audio/ogg';
+
+export function encryptRecording(key: Buffer, plain: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(MAGIC);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]);
+}
+
+export function decryptRecording(key: Buffer, sealed: Buffer): Buffer {
+  if (!sealed.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('enregistrement : format inconnu');
+  const iv = sealed.subarray(MAGIC.length, MAGIC.length + 12);
+  const tag = sealed.subarray(MAGIC.length + 12, MAGIC.length + 28);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(MAGIC);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(sealed.subarray(MAGIC.length + 28)), decipher.final()]);
+}
+
+/** WAV in, Ogg Vorbis out, through sox's stdin and stdout (nothing written in clear). */
+export function encodeOgg(wav: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sox = spawn('sox', ['-q', '-t', 'wav', '-', '-t', 'ogg', '-C', '3', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    sox.stdout.on('data', (d: Buffer) => out.push(d));
+    sox.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    sox.on('error', (e) => reject(new Error(`sox introuvable ou en échec : ${e.message}`)));
+    sox.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`sox a échoué (${code}) : ${err.trim().slice(0, 300)}`))));
+    sox.stdin.on('error', () => {});
+    sox.stdin.end(wav);
+  });
+}
+
+/** rtpengine's metadata file name: rtpengine-meta-<call-id>-<16 hex>.txt */
+export function callIdOfMetadata(name: string): string | null {
+  return /^rtpengine-meta-(.+)-[0-9a-f]{16}\.txt$/.exec(name)?.[1] ?? null;
+}
+
+export class RecordingStore {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly settings: RecordingSettings,
+    private readonly now: () => number,
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void,
+  ) {
+    if (settings.key.length !== 32) throw new Error('clé des enregistrements : 32 octets attendus');
+    mkdirSync(settings.storeDir, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * Takes every finished recording of a known line call from the spool. Returns the call ids
+   * stored; a recording that cannot be converted marks its call "failed" (an alert), never silent.
+   */
+  async collect(): Promise<string[]> {
+    const dir = join(this.settings.spoolDir, 'metadata');
+    if (!existsSync(dir)) return [];
+    const stored: string[] = [];
+    for (const name of await readdir(dir)) {
+      const callId = callIdOfMetadata(name);
+      if (!callId) continue;
+      const { rows } = await this.db.query<{ tenant: string; line: string; caller: string; answered_by: string | null; caller_media: string | null; recording: string }>(
+        'SELECT tenant, line, caller, answered_by, caller_media, recording FROM line_calls WHERE call_id = $1',
+        [callId],
+        'recording-call',
+      );
+      const call = rows[0];
+      if (!call) continue;
+      const metaPath = join(dir, name);
+      const meta = await readFile(metaPath, 'utf8');
+      const pcapPath = meta.split('\n')[0]!.trim();
+      try {
+        const pcap = await readFile(pcapPath);
+        const port = Number(/^m=audio (\d+)/.exec(call.caller_media ?? '')?.[1]) || null;
+        const audio = stereoCall(rtpStreams(pcap), port);
+        const ogg = await encodeOgg(wavFile([audio.caller, audio.agent]));
+        const id = randomUUID();
+        const file = join(this.settings.storeDir, `${id}.rec`);
+        await writeFile(`${file}.part`, encryptRecording(this.settings.key, ogg), { mode: 0o600 });
+        await rename(`${file}.part`, file);
+        await this.db.transaction(async (tx) => {
+          await tx.query(
+            `INSERT INTO recordings (tenant, id, call_id, line, caller, agent, started_at, duration_ms, format, bytes, sha256, file, stored_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+            [call.tenant, id, callId, call.line, call.caller, call.answered_by, audio.startedAt, audio.durationMs, 'ogg-vorbis-2ch', ogg.length, createHash('sha256').update(ogg).digest('hex'), basename(file), this.now()],
+          );
+          await tx.query("UPDATE line_calls SET recording = 'stored' WHERE tenant = $1 AND call_id = $2", [call.tenant, callId]);
+        });
+        stored.push(callId);
+        this.log('info', 'recording stored', { callId, durationMs: audio.durationMs, bytes: ogg.length });
+      } catch (error) {
+        await this.db.query("UPDATE line_calls SET recording = 'failed' WHERE tenant = $1 AND call_id = $2", [call.tenant, callId]);
+        this.log('error', 'recording could not be stored', { callId, error: (error as Error).message });
+      }
+      // The pcap is audio in clear: gone either way (a failed conversion is an alert, not a leftover).
+      await rm(pcapPath, { force: true });
+      await rm(metaPath, { force: true });
+    }
+    return stored;
+  }
+
+  async ofCalls(tenant: string, callIds: string[]): Promise<RecordingRow[]> {
+    if (callIds.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string; call_id: string; line: string; caller: string; agent: string | null; started_at: string; duration_ms: string; format: string; bytes: string; sha256: string; purged_at: string | null }>(
+      'SELECT id, call_id, line, caller, agent, started_at, duration_ms, format, bytes, sha256, purged_at FROM recordings WHERE tenant = $1 AND call_id = ANY($2::text[]) ORDER BY started_at',
+      [tenant, callIds],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      callId: r.call_id,
+      line: r.line,
+      caller: r.caller,
+      agent: r.agent,
+      startedAt: Number(r.started_at),
+      durationMs: Number(r.duration_ms),
+      format: r.format,
+      bytes: Number(r.bytes),
+      sha256: r.sha256,
+      purgedAt: r.purged_at === null ? null : Number(r.purged_at),
+    }));
+  }
+
+  /** The audio (Ogg), decrypted; null when there is no such recording or it was purged. */
+  async audio(tenant: string, id: string): Promise<{ audio: Buffer; callId: string; sha256: string } | null> {
+    const { rows } = await this.db.query<{ file: string; call_id: string; sha256: string; purged_at: string | null }>('SELECT file, call_id, sha256, purged_at FROM recordings WHERE tenant = $1 AND id = $2', [tenant, id]);
+    const r = rows[0];
+    if (!r || r.purged_at !== null) return null;
+    const audio = decryptRecording(this.settings.key, await readFile(join(this.settings.storeDir, r.file)));
+    return { audio, callId: r.call_id, sha256: r.sha256 };
+  }
+
+  /** Deletes the recordings older than the retention; returns what was purged (for the audit). */
+  async purgeExpired(): Promise<{ tenant: string; ids: string[] }[]> {
+    const cutoff = this.now() - this.settings.retentionDays * 86_400_000;
+    const { rows } = await this.db.query<{ tenant: string; id: string; file: string }>(
+      'SELECT tenant, id, file FROM recordings WHERE purged_at IS NULL AND started_at < $1 ORDER BY started_at LIMIT 1000',
+      [cutoff],
+    );
+    const byTenant = new Map<string, string[]>();
+    for (const r of rows) {
+      await rm(join(this.settings.storeDir, r.file), { force: true });
+      await this.db.query('UPDATE recordings SET purged_at = $3 WHERE tenant = $1 AND id = $2', [r.tenant, r.id, this.now()]);
+      byTenant.set(r.tenant, [...(byTenant.get(r.tenant) ?? []), r.id]);
+    }
+    return [...byTenant].map(([tenant, ids]) => ({ tenant, ids }));
+  }
+}

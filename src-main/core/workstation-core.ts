@@ -17,7 +17,7 @@ import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
 import { SessionViewSchema, TextDraftFieldSchema, type LinesState, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
-import { CallbackEntrySchema, LinesStatusSchema } from '../../src-shared/schemas/lines.js';
+import { CallbackEntrySchema, LinesStatusSchema, RecordingViewSchema } from '../../src-shared/schemas/lines.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
@@ -949,6 +949,17 @@ export class WorkstationCore {
         return ok(this.lines);
       },
       'callbacks.claim': ({ id }) => this.fromServer((s) => s.post(`/api/callbacks/${id}/claim`, z.strictObject({ number: z.string(), callerId: z.string().nullable() }), {})),
+      'recordings.ofCase': ({ caseId }) => this.fromServer(async (s) => (await s.get(`/api/cases/${caseId}/recordings`, z.strictObject({ recordings: z.array(RecordingViewSchema) }))).recordings),
+      'recordings.audio': ({ id }) =>
+        this.fromServer(async (s) => {
+          const file = await s.download(`/api/recordings/${id}/audio`);
+          return { contentType: file.contentType, base64: file.bytes.toString('base64') };
+        }),
+      'recordings.export': ({ id, reason }) =>
+        this.fromServer(async (s) => {
+          const file = await s.download(`/api/recordings/${id}/export`, { reason });
+          return { filename: file.filename, contentType: file.contentType, base64: file.bytes.toString('base64'), sha256: file.headers.get('x-recording-sha256') ?? '' };
+        }),
       'callbacks.finish': ({ id, result }) => this.fromServer(async (s) => (await s.post(`/api/callbacks/${id}/result`, z.strictObject({ ok: z.literal(true) }), result), {})),
       'stats.today': () => this.fromServer((s) => s.get('/api/stats/today', TodayFiguresSchema)),
       'stats.period': ({ from, to, sectorId }) =>

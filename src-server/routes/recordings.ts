@@ -36,7 +36,12 @@ export function registerRecordingRoutes(app: FastifyInstance, ctx: RecordingsCon
     const claims = await ctx.authenticate(req);
     const { id } = parseInput(IdParams, req.params);
     if (!ctx.recordings) return { recordings: [] };
-    const { rows } = await ctx.db.query<{ call_id: string }>('SELECT call_id FROM calls WHERE tenant = $1 AND case_id = $2', [claims.tenant, id]);
+    // The case's calls: those the call log ties to it, and those recorded in the case itself.
+    const { rows } = await ctx.db.query<{ call_id: string }>(
+      `SELECT call_id FROM calls WHERE tenant = $1 AND case_id = $2
+       UNION SELECT jsonb_array_elements(coalesce(data::jsonb -> 'calls', '[]'::jsonb)) ->> 'callId' FROM cases WHERE tenant = $1 AND id = $2`,
+      [claims.tenant, id],
+    );
     const list = await ctx.recordings.ofCalls(claims.tenant, rows.map((r) => r.call_id));
     const recordings: RecordingView[] = list.map((r) => ({ id: r.id, callId: r.callId, line: r.line, startedAt: r.startedAt, durationMs: r.durationMs, purged: r.purgedAt !== null }));
     return { recordings };

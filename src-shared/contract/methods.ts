@@ -6,7 +6,7 @@
 import { AvailabilityProfileSchema, CascadeSettingsSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
 import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
 import { z } from 'zod';
-import { CallbackEntrySchema, CallbackResultSchema, LinesStatusSchema } from '../schemas/lines.js';
+import { CallbackEntrySchema, CallbackResultSchema, LinesStatusSchema, RecordingExportRequestSchema, RecordingViewSchema } from '../schemas/lines.js';
 import { ActorSchema, CaseSummarySchema, RegulationCaseSchema, RoleSchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { CommuneSchema, DepartmentSchema, PdsaRulesSchema, PdsaStatusSchema } from '../schemas/reference.js';
@@ -301,6 +301,17 @@ export const methods = {
     z.strictObject({ id: z.uuid() }),
     z.strictObject({ number: z.string(), callerId: z.string().nullable() }),
     'Take a caller to call back: the entry leaves everyone’s list; refused when a colleague already took it.',
+  ),
+  'recordings.ofCase': method(z.strictObject({ caseId: z.uuid() }), z.array(RecordingViewSchema), 'The recordings of the conversations of a case (central server).'),
+  'recordings.audio': method(
+    z.strictObject({ id: z.uuid() }),
+    z.strictObject({ contentType: z.string(), base64: z.string() }),
+    'One recording’s audio, to listen to (the server keeps who listened, when).',
+  ),
+  'recordings.export': method(
+    RecordingExportRequestSchema.extend({ id: z.uuid() }),
+    z.strictObject({ filename: z.string(), contentType: z.string(), base64: z.string(), sha256: z.string() }),
+    'A recording exported for a legal request, with its fingerprint (supervisors; the reason is kept in the audit).',
   ),
   'callbacks.finish': method(
     z.strictObject({ id: z.uuid(), result: CallbackResultSchema }),

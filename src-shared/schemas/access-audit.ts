@@ -55,6 +55,9 @@ export const ACCESS_ACTION_LABELS: Record<string, string> = {
   'agenda.bookings': 'Réservations de l’agenda consultées',
   'session.lock': 'Poste verrouillé',
   'session.unlock': 'Poste déverrouillé',
+  'recording.play': 'Enregistrement de l’appel écouté',
+  'recording.export': 'Enregistrement exporté (réquisition)',
+  'callback.claim': 'Appel abandonné pris pour rappel',
 };
 
 /** Reads sent to the server in one request at most. */

@@ -103,7 +103,20 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     await expect(incoming).toContainText('06 98 76 54 32', { timeout: 10_000 });
     await armPage.keyboard.press('Alt+KeyD');
     await next.answered;
+    await expect(armPage.getByLabel('Numéro de rappel')).toHaveValue('06 98 76 54 32', { timeout: 10_000 });
+    await armPage.waitForTimeout(2_000);
     await next.hangUp();
+
+    // The conversation was recorded: the case lists it, the ARM listens, the server keeps who did.
+    const recordings = armPage.getByRole('region', { name: 'Enregistrements des appels' });
+    await expect(recordings).toContainText(/Appel du .* — 0:0[2-3]/, { timeout: 15_000 });
+    await recordings.getByRole('button', { name: 'Écouter' }).click();
+    const player = recordings.locator('audio');
+    await expect(player).toBeVisible();
+    await expect.poll(() => player.evaluate((a: HTMLAudioElement) => a.duration), { timeout: 10_000 }).toBeGreaterThan(1.5);
+    await armPage.screenshot({ path: `${SHOTS}/arm-case-recording-light.png` });
+    const audit = await db.query<{ user_id: string; case_id: string | null }>("SELECT user_id, case_id FROM access_audit WHERE action = 'recording.play'");
+    expect(audit.rows).toEqual([{ user_id: `${TENANT}:arm1`, case_id: expect.any(String) }]);
   } finally {
     await trunk.stop();
     await mobile.stop();

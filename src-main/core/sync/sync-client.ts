@@ -708,11 +708,16 @@ export class SyncClient {
     return this.request('DELETE', path, z.unknown());
   }
 
-  /** A file from the server (a report), as bytes with its type and name. */
-  async download(path: string): Promise<{ contentType: string; filename: string; bytes: Buffer }> {
+  /** A file from the server (a report, a recording), as bytes with its type, name and headers; POST when `body` is given. */
+  async download(path: string, body?: unknown): Promise<{ contentType: string; filename: string; bytes: Buffer; headers: Headers }> {
     let res: Response;
     try {
-      res = await fetch(`${this.options.serverUrl}${path}`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(60_000) });
+      res = await fetch(`${this.options.serverUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(60_000),
+      });
     } catch (error) {
       throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
     }
@@ -721,7 +726,7 @@ export class SyncClient {
       throw new HttpError(res.status, body?.error?.code ?? 'http_error', body?.error?.message ?? `Erreur ${res.status}`);
     }
     const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'rapport';
-    return { contentType: res.headers.get('content-type') ?? 'application/octet-stream', filename, bytes: Buffer.from(await res.arrayBuffer()) };
+    return { contentType: res.headers.get('content-type') ?? 'application/octet-stream', filename, bytes: Buffer.from(await res.arrayBuffer()), headers: res.headers };
   }
 
   // ---- agent state -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { PrioritySuggestion, RepeatCallers, useRepeats } from './RepeatCallers';
 import { RegulationSection } from './RegulationSection';
 import { Timeline } from './Timeline';
 import { CaseCalls } from './CaseCalls';
+import { CaseRecordings } from './CaseRecordings';
 import { HubCasePanel } from '../hubsante/HubCasePanel';
 import { CaseAccesses } from '../audit/CaseAccesses';
 import { TreatingDoctorField } from './TreatingDoctorField';
@@ -318,6 +319,7 @@ export const CasePanel = forwardRef<CasePanelHandle>(function CasePanel(_props, 
       ) : null}
       <HubCasePanel current={current} />
       <CaseCalls current={current} />
+      {session?.mode === 'server' ? <CaseRecordings key={`recordings-${current.id}`} caseId={current.id} calls={current.calls?.length ?? 0} /> : null}
       <RepeatCallers
         current={current}
         repeats={repeats}

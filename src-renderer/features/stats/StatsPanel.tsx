@@ -8,6 +8,7 @@ import { ANSWER_TARGETS, STATISTICS_DEFINITIONS, type ActivityStatistics } from 
 import type { ReportRequest } from '../../../src-shared/schemas/statistics';
 import { useApp } from '../../app/context';
 import { DateField } from '../../ui/DateFields';
+import { saveFile } from '../../ui/download';
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1).replace('.', ',')} %`);
 // A number and its unit never part (no "46 / s" on two lines): a no-break space between them.
@@ -25,15 +26,7 @@ function Figure({ label, value, note }: { label: string; value: string | number;
   );
 }
 
-function download(file: { filename: string; contentType: string; base64: string }) {
-  const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
-  const url = URL.createObjectURL(new Blob([bytes], { type: file.contentType }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+const download = saveFile;
 
 export function StatsPanel() {
   const bridge = useApp((s) => s.bridge);

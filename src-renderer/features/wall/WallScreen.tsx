@@ -141,6 +141,12 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
         </div>
       ) : null}
 
+      {lines.enabled && lines.recordingFailuresToday > 0 ? (
+        <div className="wall-stale" role="alert" data-testid="wall-recording-alert">
+          ⚠ {lines.recordingFailuresToday === 1 ? 'Un appel d’aujourd’hui n’a pas été enregistré' : `${lines.recordingFailuresToday} appels d’aujourd’hui n’ont pas été enregistrés`} — prévenez l’exploitation
+        </div>
+      ) : null}
+
       <div className="wall-row">
         <section className={`wall-tile ${queued > 0 ? 'wall-attention' : ''}`} aria-label="Appels en attente">
           <h2>Appels en attente</h2>

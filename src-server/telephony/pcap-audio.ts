@@ -32,6 +32,11 @@ const DECODERS: Record<number, (b: number) => number> = { 0: ulawToLinear, 8: al
 
 /** The audio streams of a pcap file (link type raw IP or Ethernet), one per source address. */
 export function rtpStreams(pcap: Buffer): RtpStream[] {
+  return readPcap(pcap).streams;
+}
+
+/** The streams, and how many RTP packets could not be decoded (a codec other than G.711). */
+export function readPcap(pcap: Buffer): { streams: RtpStream[]; undecodable: number } {
   if (pcap.length < 24) throw new Error('pcap: file too short');
   const magic = pcap.readUInt32LE(0);
   const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
@@ -41,6 +46,7 @@ export function rtpStreams(pcap: Buffer): RtpStream[] {
   const linkType = u32(20);
   if (linkType !== 1 && linkType !== 101 && linkType !== 228) throw new Error(`pcap: link type ${linkType} not handled`);
   const streams = new Map<string, RtpStream>();
+  let undecodable = 0;
   for (let off = 24; off + 16 <= pcap.length; ) {
     const t = u32(off) + u32(off + 4) / (nano ? 1e9 : 1e6);
     const length = u32(off + 8);
@@ -54,7 +60,12 @@ export function rtpStreams(pcap: Buffer): RtpStream[] {
     if (rtp.length < 12 || rtp[0]! >> 6 !== 2) continue;
     const payloadType = rtp[1]! & 0x7f;
     const decode = DECODERS[payloadType];
-    if (!decode) continue;
+    if (!decode) {
+      // telephone-event (DTMF) and comfort noise are not audio to lay down; anything else is.
+      if (payloadType < 96 && payloadType !== 13) undecodable += 1;
+      else if (payloadType >= 96 && rtp.length - 12 > 8) undecodable += 1;
+      continue;
+    }
     const csrc = (rtp[0]! & 0x0f) * 4;
     let start = 12 + csrc;
     if (rtp[0]! & 0x10) start += 4 + rtp.readUInt16BE(start + 2) * 4;
@@ -69,7 +80,7 @@ export function rtpStreams(pcap: Buffer): RtpStream[] {
     if (!s) streams.set(source, (s = { source, sourcePort, payloadType, packets: [] }));
     s.packets.push({ t, ts: rtp.readUInt32BE(4), pcm });
   }
-  return [...streams.values()];
+  return { streams: [...streams.values()], undecodable };
 }
 
 export interface StereoCall {

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SqlDatabase } from '../db/sql.js';
-import { rtpStreams, stereoCall, wavFile } from './pcap-audio.js';
+import { readPcap, stereoCall, wavFile } from './pcap-audio.js';
 
 export interface RecordingSettings {
   /** rtpengine's recording-dir (pcaps/, metadata/). */
@@ -117,7 +117,12 @@ export class RecordingStore {
       try {
         const pcap = await readFile(pcapPath);
         const port = Number(/^m=audio (\d+)/.exec(call.caller_media ?? '')?.[1]) || null;
-        const audio = stereoCall(rtpStreams(pcap), port);
+        const { streams, undecodable } = readPcap(pcap);
+        const heard = streams.some((st) => st.packets.length > 0);
+        // No audio packet at all (a call hung up as it was answered): an empty recording, kept as such.
+        // Audio in a codec we cannot decode is a failure (an alert), never a silent empty file.
+        if (!heard && undecodable > 0) throw new Error(`${undecodable} paquets audio dans un codec non pris en charge (G.711 attendu)`);
+        const audio = heard ? stereoCall(streams, port) : { caller: new Int16Array(0), agent: new Int16Array(0), durationMs: 0, startedAt: this.now() };
         const ogg = await encodeOgg(wavFile([audio.caller, audio.agent]));
         const id = randomUUID();
         const file = join(this.settings.storeDir, `${id}.rec`);

@@ -1,7 +1,7 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync|ui|sip|sip-load|stats|effectors|hubsante|security one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui|sip|sip-load|lines|stats|effectors|hubsante|security one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
@@ -10,6 +10,7 @@ import { benchCache } from './cache.bench.js';
 import { benchUi } from './ui.bench.js';
 import { benchSip } from './sip.bench.js';
 import { benchSipLoad } from './sip-load.bench.js';
+import { benchLines } from './lines.bench.js';
 import { benchStatistics } from './stats.bench.js';
 import { benchEffectors } from './effectors.bench.js';
 import { benchHubSante } from './hubsante.bench.js';
@@ -38,6 +39,7 @@ if (!only || only === 'cache') {
 if (!only || only === 'ui') await section('ui', () => benchUi({ smoke }));
 if (!only || only === 'sip') await section('sip', () => benchSip({ smoke }));
 if (!only || only === 'sip' || only === 'sip-load') await section('sip-load', () => benchSipLoad({ smoke }));
+if (!only || only === 'lines') await section('lines', () => benchLines({ smoke }));
 if (!only || only === 'stats') await section('stats', () => benchStatistics({ smoke }));
 if (!only || only === 'effectors') await section('effectors', () => benchEffectors({ smoke }));
 if (!only || only === 'hubsante') await section('hubsante', () => benchHubSante({ smoke }));

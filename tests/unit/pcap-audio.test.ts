@@ -1,17 +1,17 @@
 /** rtpengine's pcap recordings as two-channel audio: decoding, sides, timing. */
 import { describe, expect, it } from 'vitest';
-import { alawToLinear, rtpStreams, stereoCall, ulawToLinear, wavFile } from '../../src-server/telephony/pcap-audio.js';
+import { alawToLinear, readPcap, rtpStreams, stereoCall, ulawToLinear, wavFile } from '../../src-server/telephony/pcap-audio.js';
 
-/** A raw-IP pcap (link type 101) of RTP packets: [capture time s, source port, payload type, RTP timestamp, payload byte]. */
-function pcap(packets: [number, number, number, number, number][]): Buffer {
+/** A raw-IP pcap (link type 101) of RTP packets: [capture time s, source port, payload type, RTP timestamp, payload byte, payload length]. */
+function pcap(packets: ([number, number, number, number, number] | [number, number, number, number, number, number])[]): Buffer {
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
   header.writeUInt16LE(2, 4);
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(65535, 16);
   header.writeUInt32LE(101, 20);
-  const records = packets.map(([t, port, pt, ts, byte]) => {
-    const rtp = Buffer.alloc(12 + 160, byte);
+  const records = packets.map(([t, port, pt, ts, byte, length = 160]) => {
+    const rtp = Buffer.alloc(12 + length, byte);
     rtp[0] = 0x80;
     rtp[1] = pt;
     rtp.writeUInt32BE(ts, 4);
@@ -72,6 +72,12 @@ describe('pcap recordings', () => {
   it('a file that is not a pcap, or holds no G.711, is an error', () => {
     expect(() => rtpStreams(Buffer.from('not a pcap at all, really not'))).toThrow(/pcap/);
     expect(() => stereoCall(rtpStreams(pcap([[1, 4000, 96, 0, 1]])), null)).toThrow(/no G\.711/);
+  });
+
+  it('counts the audio it cannot decode (an Opus leg) apart from DTMF events, so that a recording is never silently empty', () => {
+    const { streams, undecodable } = readPcap(pcap([[1, 4000, 111, 0, 7], [1.02, 4000, 111, 160, 7], [1.04, 5000, 101, 0, 1, 4]]));
+    expect(streams).toEqual([]);
+    expect(undecodable).toBe(2);
   });
 
   it('writes a two-channel 8 kHz WAV', () => {

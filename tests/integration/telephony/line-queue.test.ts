@@ -62,8 +62,9 @@ async function center(): Promise<Center> {
   const storeDir = mkdtempSync(join(tmpdir(), 'permanence-recordings-'));
   const key = randomBytes(32);
   const clock = { offsetMs: 0 };
-  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key), now: () => Date.now() + clock.offsetMs });
+  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: process.env.PERMANENCE_TEST_LOG ?? 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key), now: () => Date.now() + clock.offsetMs });
   const c: Center = { db, server: await start(), storeDir, key, clock, start };
+  databases.set(c.server, db);
   track({ close: async () => {
     await c.server.close();
     await db.close();
@@ -73,6 +74,9 @@ async function center(): Promise<Center> {
   await waitFor('the distributor linked to Kamailio', async () => (await linesOf(c.server)).connected);
   return c;
 }
+
+const databases = new Map<RegulationServer, SqlDatabase>();
+const centerDb = (server: RegulationServer) => databases.get(server)!;
 
 async function linesOf(server: RegulationServer) {
   const res = await server.app.inject({ method: 'GET', url: '/api/lines/status', headers: { authorization: `Bearer ${await token(server, 'sup1')}` } });
@@ -156,7 +160,10 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     await calls[2]!.answered;
     expect(a1.phone.answered.filter((c) => c.accepted).map((c) => c.from)).toEqual([patient(1), patient(3)]);
     expect((await linesOf(server)).lines[0]!.waiting).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
     for (const c of calls) await c.hangUp();
+    // Every conversation recorded, whoever hung up (ARM 1 did the first one).
+    await waitFor('three recordings', async () => (await centerDb(server).query("SELECT 1 FROM line_calls WHERE recording = 'stored'")).rows.length === 3, 20_000);
   });
 
   it('an ARM who lets the offer ring out goes "Absent" with the reason; the call goes to the other ARM', async () => {

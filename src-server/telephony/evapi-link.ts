@@ -23,7 +23,7 @@ export const LineEventSchema = z.discriminatedUnion('event', [
 export type LineEvent = z.infer<typeof LineEventSchema>;
 
 export type LineCommand =
-  | { action: 'line'; number: string; announcement: string }
+  | { action: 'line'; number: string; announcement: string; record: boolean }
   | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number }
   | { action: 'reject'; tindex: number; tlabel: number; code: number };
 

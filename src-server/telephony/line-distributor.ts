@@ -153,7 +153,7 @@ export class LineDistributor {
   }
 
   private async connected(): Promise<void> {
-    for (const line of this.lines.values()) this.link.send({ action: 'line', number: line.number, announcement: line.announcement });
+    for (const line of this.lines.values()) this.link.send({ action: 'line', number: line.number, announcement: line.announcement, record: line.record !== false });
     // Offers made before the link dropped may never have reached Kamailio: the agents' phones
     // that ring report back; the calls still waiting are offered again.
     for (const tenant of this.tenants()) await this.dispatch(tenant);
@@ -211,7 +211,7 @@ export class LineDistributor {
         const { rows } = await db.query<{ tenant: string }>(
           `UPDATE line_calls SET state = 'answered', answered_by = $2, answered_at = $3, offered_to = NULL, caller_media = $4, recording = $5
            WHERE call_id = $1 AND state IN ('waiting', 'offered') RETURNING tenant`,
-          [event.callid, event.agent, now, event.callerMedia, this.recordings ? 'recording' : 'none'],
+          [event.callid, event.agent, now, event.callerMedia, this.recordings && this.lines.get(call?.line ?? '')?.record !== false ? 'recording' : 'none'],
         );
         const t = tenant ?? rows[0]?.tenant;
         if (t) this.hooks.changed(t);

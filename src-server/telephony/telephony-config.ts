@@ -25,6 +25,8 @@ const LineSchema = z.strictObject({
   overflowTo: z.string().nullable().default(null),
   announcement: z.string().min(1),
   callbackCallerId: z.string().regex(/^\+?[0-9]{4,15}$/, 'numéro présenté : chiffres').nullable().default(null),
+  /** Every regulation line is recorded; false only for a line that must not be (a test line). */
+  record: z.boolean().default(true),
 });
 
 /** Five years: what the current texts ask of a regulation center's recordings. */

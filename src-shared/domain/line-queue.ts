@@ -29,6 +29,8 @@ export interface LineSettings {
   announcement: string;
   /** The number shown to the patient when an agent calls back an abandoned call. */
   callbackCallerId: string | null;
+  /** Whether its conversations are recorded (every regulation line is; false: a benchmark's baseline). Default true. */
+  record?: boolean;
 }
 
 export interface ParkedCall {

@@ -39,9 +39,10 @@ function rtpengineCpuMs(): number | null {
 
 export async function benchLines(options: { smoke: boolean }): Promise<SectionResult> {
   const agents = options.smoke ? 4 : 20;
-  const callers = options.smoke ? 16 : 200;
-  const spreadMs = options.smoke ? 8_000 : 60_000;
-  const talkMs = options.smoke ? 1_500 : 4_000;
+  // Slightly more calls than the ARMs can take: a queue builds, and the impatient give up.
+  const callers = options.smoke ? 20 : 200;
+  const spreadMs = options.smoke ? 6_000 : 60_000;
+  const talkMs = options.smoke ? 1_500 : 6_000;
   const { db, drop } = await freshDatabase('postgres');
   const storeDir = mkdtempSync(join(tmpdir(), 'permanence-bench-recordings-'));
   const logins: string[] = [];
@@ -60,6 +61,20 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
       maxWaitSeconds: 300,
       recording: { spoolDir: join(RUN, 'rtp-spool'), storeDir, key: randomBytes(32), retentionDays: 30 },
       lines: [
+        // The same line unrecorded: the baseline of the recording's cost (never a regulation line).
+        {
+          number: '116118',
+          tenant: TENANT,
+          label: 'sans enregistrement',
+          roles: ['arm'],
+          priority: 0,
+          ringSeconds: 10,
+          overflowAfterSeconds: null,
+          overflowTo: null,
+          announcement: join(process.cwd(), 'resources/line-audio/116117-attente.wav'),
+          callbackCallerId: null,
+          record: false,
+        },
         {
           number: '116117',
           tenant: TENANT,
@@ -127,8 +142,7 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     });
     await Promise.all(phones.map((_, i) => setState(i, 'available')));
 
-    // The callers: spread over the period; one in ten gives up after 2–6 s if not answered.
-    const cpu0 = rtpengineCpuMs();
+    // The callers: spread over the period; one in ten gives up after 1–3 s if not answered.
     const t0 = performance.now();
     type Outcome = { number: string; callId: string; answered: boolean; abandoned: boolean; audio: boolean; error?: string };
     const outcomes: Outcome[] = [];
@@ -144,7 +158,12 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
           try {
             call = await trunk.call({ from: number, to: '116117' });
             waiting += 1;
-            const answered = await Promise.race([call.answered.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), impatient ? 2_000 + (c % 5) * 1_000 : 240_000))]);
+            let patience: ReturnType<typeof setTimeout> | undefined;
+            const answered = await Promise.race([
+              call.answered.then(() => true),
+              new Promise<false>((r) => (patience = setTimeout(() => r(false), impatient ? 1_000 + (c % 3) * 1_000 : 240_000))),
+            ]);
+            clearTimeout(patience);
             waiting -= 1;
             if (!answered) {
               await call.hangUp();
@@ -161,7 +180,6 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     }
     await Promise.all(pending);
     const seconds = (performance.now() - t0) / 1000;
-    const cpuLines = cpu0 !== null ? rtpengineCpuMs()! - cpu0 : null;
     stopWatching = true;
     await Promise.all(watchers);
 
@@ -173,8 +191,6 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     }
     // The same hop through Kamailio alone: a direct INVITE to a registered phone, until it rings.
     const direct: number[] = [];
-    const cpuDirect0 = rtpengineCpuMs();
-    let directCallSeconds = 0;
     for (let i = 0; i < (options.smoke ? 5 : 20); i++) {
       const phone = phones[i % agents]!;
       const before = phone.answered.length;
@@ -183,12 +199,41 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
       while (phone.answered.length === before) await new Promise((r) => setTimeout(r, 2));
       direct.push(performance.now() - start);
       await call.answered;
-      const talkStart = performance.now();
-      await new Promise((r) => setTimeout(r, 500));
       await call.hangUp();
-      directCallSeconds += (performance.now() - talkStart) / 1000;
+      await new Promise((r) => setTimeout(r, WRAP_UP_MS + 100));
     }
-    const cpuDirect = cpuDirect0 !== null ? rtpengineCpuMs()! - cpuDirect0 : null;
+
+    // The recording's cost: as many concurrent conversations as there are ARMs, for a few seconds,
+    // on the recorded line and then on the same line unrecorded; rtpengine's CPU per call-second.
+    const cpuPhase = async (line: string): Promise<number | null> => {
+      await new Promise((r) => setTimeout(r, WRAP_UP_MS + 500));
+      const before = rtpengineCpuMs();
+      const calls = await Promise.all(phones.map((_, i) => trunk.call({ from: `0699${String(i).padStart(6, '0')}`, to: line })));
+      await Promise.all(calls.map((c) => c.ended));
+      const callSeconds = (agents * talkMs) / 1000;
+      const after = rtpengineCpuMs();
+      return before === null || after === null ? null : (after - before) / callSeconds;
+    };
+    stopWatching = false;
+    const cpuWatchers = phones.map(async (phone, i) => {
+      let seen = phone.answered.length;
+      while (!stopWatching) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (phone.answered.length === seen) continue;
+        const call = phone.answered[seen++]!;
+        await new Promise((r) => setTimeout(r, 350));
+        if (!call.accepted) continue;
+        void setState(i, 'busy');
+        await new Promise((r) => setTimeout(r, talkMs));
+        await call.hangUp().catch(() => {});
+        await new Promise((r) => setTimeout(r, WRAP_UP_MS));
+        await setState(i, 'available');
+      }
+    });
+    const cpuRecorded = await cpuPhase('116117');
+    const cpuUnrecorded = await cpuPhase('116118');
+    stopWatching = true;
+    await Promise.all(cpuWatchers);
 
     // The server's view: recordings of every answered call, callbacks for every abandon.
     const answered = outcomes.filter((o) => o.answered);
@@ -205,22 +250,17 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     const { rows: cb } = await db.query<{ number: string }>('SELECT number FROM callbacks WHERE tenant = $1', [TENANT]);
     const onList = new Set(cb.map((r) => r.number));
     const abandonsListed = abandoned.filter((o) => onList.has(o.number)).length;
-    const { rows: talk } = await db.query<{ s: number }>(
-      "SELECT coalesce(sum(duration_ms), 0)::float / 1000 AS s FROM recordings WHERE tenant = $1",
-      [TENANT],
-    );
-    const recordedSeconds = talk[0]!.s;
     const fairness = Math.max(...served) / Math.max(1, Math.min(...served));
     const hopMedian = hops.length ? median(hops) : null;
     const directMedian = median(direct);
     const ok = lost.length === 0 && recorded === answered.length && abandonsListed === abandoned.length && answered.length + abandoned.length === callers;
     const met = hopMedian !== null && hopMedian <= 200;
     console.log(`\n# The 116117 line: ${callers} scripted callers over ${spreadMs / 1000} s, ${agents} ARMs (sip.js phones in Node, states over HTTP as a workstation sends them)`);
-    console.log('| calls | answered | abandoned (on the callback list) | lost | recorded and tied to the call | calls per ARM (min–max, max/min) | free → next call ringing (p50, n) | same hop through Kamailio alone (p50) | rtpengine CPU per call-second: line calls (announcement, bridge, recording) / direct calls (bridge only) | duration | targets | verdict |');
+    console.log('| calls | answered | abandoned (on the callback list) | lost | recorded and tied to the call | calls per ARM (min–max, max/min) | free → next call ringing (p50, n) | same hop through Kamailio alone (p50) | rtpengine CPU per call-second, recorded / same line unrecorded | duration | targets | verdict |');
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    const perCallSecond = (cpu: number | null, s: number) => (cpu === null || s === 0 ? '—' : `${(cpu / s).toFixed(1)} ms`);
+    const perCallSecond = (cpu: number | null) => (cpu === null ? '—' : `${cpu.toFixed(1)} ms`);
     console.log(
-      `| ${callers} | ${answered.length} | ${abandoned.length} (${abandonsListed}) | ${lost.length} | ${recorded} / ${answered.length} | ${Math.min(...served)}–${Math.max(...served)} (${fairness.toFixed(2)}) | ${hopMedian === null ? '—' : `${hopMedian.toFixed(0)} ms`} (${hops.length}) | ${directMedian.toFixed(0)} ms | ${perCallSecond(cpuLines, recordedSeconds)} / ${perCallSecond(cpuDirect, directCallSeconds)} | ${seconds.toFixed(1)} s | free → offered p50 ≤ 200 ms | ${verdictText(met, options.smoke, ok)} |`,
+      `| ${callers} | ${answered.length} | ${abandoned.length} (${abandonsListed}) | ${lost.length} | ${recorded} / ${answered.length} | ${Math.min(...served)}–${Math.max(...served)} (${fairness.toFixed(2)}) | ${hopMedian === null ? '—' : `${hopMedian.toFixed(0)} ms`} (${hops.length}) | ${directMedian.toFixed(0)} ms | ${perCallSecond(cpuRecorded)} / ${perCallSecond(cpuUnrecorded)} | ${seconds.toFixed(1)} s | free → offered p50 ≤ 200 ms | ${verdictText(met, options.smoke, ok)} |`,
     );
     for (const e of lost.slice(0, 5)) console.log(`  lost: ${e.number} ${e.error ?? 'no audio'}`);
     return passed(ok, met);

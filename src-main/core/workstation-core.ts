@@ -800,6 +800,10 @@ export class WorkstationCore {
         }
         return c ? ok(c) : err('not_found', 'Dossier introuvable.');
       },
+      'case.byHubCase': ({ hubCaseId }) => {
+        if (!this.session) return err('not_logged_in', 'Aucune session ouverte : connectez-vous.');
+        return ok({ caseId: this.store.findByHubCase(hubCaseId) });
+      },
       'case.history': async ({ caseId }) => {
         if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');
         const local = this.store.history(caseId);

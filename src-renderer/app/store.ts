@@ -530,18 +530,25 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         // The case opens pre-filled with the caller's number and the line (the call's record goes
         // there), once the audio had time to start: rendering the form on this thread while WebRTC
         // sets the call up delayed the first audio by ~45 ms (measured: npm run bench -- --only sip).
-        setTimeout(
-          () =>
-            void get()
-              .openNewCase({ line: ringing.line, callbackPhone: ringing.remote })
-              .then((caseId) => caseId && phone.attachCase(ringing.callId, caseId)),
-          CASE_AFTER_ANSWER_MS,
-        );
+        setTimeout(() => {
+          // A call the SAMU transferred names the case it sent over the Hub: that case opens.
+          const hub = ringing.hubCaseId ? bridge.invoke('case.byHubCase', { hubCaseId: ringing.hubCaseId }) : Promise.resolve(null);
+          void hub.then(async (found) => {
+            const known = found?.ok ? found.value.caseId : null;
+            if (known) {
+              await get().selectCase(known);
+              phone.attachCase(ringing.callId, known);
+              return;
+            }
+            const caseId = await get().openNewCase({ line: ringing.line, callbackPhone: ringing.remote });
+            if (caseId) phone.attachCase(ringing.callId, caseId);
+          });
+        }, CASE_AFTER_ANSWER_MS);
         return phone.answer(ringing.callId).catch((e: Error) => set({ error: { code: 'unavailable', message: `Décroché impossible : ${e.message}` } }));
       },
       phoneHangup: (callId) => phone.hangup(callId).catch(() => {}),
       phoneSwap: () => phone.swap().catch((e: Error) => set({ error: { code: 'unavailable', message: `Bascule impossible : ${e.message}` } })),
-      phoneConsult: (target) => phone.consult(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel de consultation impossible : ${e.message}` } })),
+      phoneConsult: (target) => phone.consult(target, get().current?.hub?.caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Appel de consultation impossible : ${e.message}` } })),
       phoneCompleteTransfer: () => phone.completeTransfer().catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
       phoneConference: () => phone.startConference().catch((e: Error) => set({ error: { code: 'unavailable', message: `Conférence impossible : ${e.message}` } })),
       phoneHold: (held) => phone.setHeld(held).catch((e: Error) => set({ error: { code: 'unavailable', message: `Mise en attente impossible : ${e.message}` } })),
@@ -554,7 +561,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
         set({ agent: next });
         void bridge.invoke('agent.setState', { state: next.state, reason: next.reason });
       },
-      phoneTransfer: (target) => phone.transfer(target).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
+      phoneTransfer: (target) => phone.transfer(target, get().current?.hub?.caseId ?? null).catch((e: Error) => set({ error: { code: 'unavailable', message: `Transfert impossible : ${e.message}` } })),
       async callBack(id) {
         if (get().callingBack) return;
         const r = await bridge.invoke('callbacks.claim', { id });

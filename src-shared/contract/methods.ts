@@ -186,6 +186,11 @@ export const methods = {
     'Apply a command to a case; answers the new state or a domain error.',
   ),
   'case.get': method(z.strictObject({ caseId: IdSchema }), RegulationCaseSchema, 'One case.'),
+  'case.byHubCase': method(
+    z.strictObject({ hubCaseId: z.string().regex(/^[A-Za-z0-9._:-]{3,128}$/) }),
+    z.strictObject({ caseId: IdSchema.nullable() }),
+    'The case exchanged with the SAMU over the Hub under this Hub case id (a call transferred by the SAMU names it).',
+  ),
   'case.history': method(
     z.strictObject({ caseId: IdSchema }),
     z.array(CaseEventSchema.and(z.object({ syncStatus: z.enum(['pending', 'accepted', 'rejected']) }))),

@@ -121,6 +121,9 @@ export function projectionRow(c: RegulationCase, sameAsServer = false) {
 
 const SQL = {
   getCase: 'SELECT coalesce(c.data, s.data) AS data FROM cases c LEFT JOIN server_cases s ON s.id = c.id WHERE c.id = ?',
+  // Only cases exchanged over the Hub have a hub_state: the scan stays small.
+  byHubCase: `SELECT c.id FROM cases c LEFT JOIN server_cases s ON s.id = c.id
+    WHERE c.hub_state IS NOT NULL AND json_extract(coalesce(c.data, s.data), '$.hub.caseId') = ? LIMIT 1`,
   upsertCase: `INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
       version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
       commune_name, reason_code, taken_by_name, decision_code, sector_id, hub_state, data)
@@ -537,6 +540,11 @@ export class CaseStore {
   }
 
   /** Cases with this canonical callback phone, newest first. */
+  /** The local case exchanged over the Hub Santé under this Hub case id. */
+  findByHubCase(hubCaseId: string): string | null {
+    return (this.stmt('byHubCase').get(hubCaseId) as { id: string } | undefined)?.id ?? null;
+  }
+
   findByPhone(canonicalPhone: string, limit: number): CaseSummary[] {
     return summaries(this.summaryStmt('byPhone').all(canonicalPhone, limit));
   }

@@ -16,6 +16,14 @@ export type CallReportInput = Omit<CallReport, 'id'>;
 
 export type Registration = 'unconfigured' | 'connecting' | 'registered' | 'rejected' | 'down';
 
+/** The SIP header naming the Hub Santé case a call is about (the SAMU's transfers, ours to the SAMU). */
+export const HUB_CASE_HEADER = 'X-Permanence-Hub-Case';
+
+/** A Hub case id as it may travel in a header: printable, no spaces, bounded; anything else is dropped. */
+export function hubCaseOf(value: string | null | undefined): string | null {
+  return value && /^[A-Za-z0-9._:-]{3,128}$/.test(value) ? value : null;
+}
+
 export interface CallView {
   /** SIP Call-ID: the call record's key. */
   callId: string;
@@ -39,6 +47,8 @@ export interface CallView {
   transferredTo: string | null;
   /** Set when this call reached us by a transfer (SIP Referred-By). */
   referredBy: string | null;
+  /** The Hub Santé case this call is about (X-Permanence-Hub-Case: the SAMU's transfer of a case it sent). */
+  hubCaseId: string | null;
   /** A consultation call placed while `consultFor` waits on hold (attended transfer). */
   consultFor: string | null;
   /** Times the call was taken over on a new signalling connection after the SIP server came back. */
@@ -390,7 +400,7 @@ export class SipPhone {
     return line?.session.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
   }
 
-  private wire(s: Session, direction: 'in' | 'out', line: Line, referredBy: string | null = null, consultFor: string | null = null): PhoneLine {
+  private wire(s: Session, direction: 'in' | 'out', line: Line, referredBy: string | null = null, consultFor: string | null = null, hubCaseId: string | null = null): PhoneLine {
     const callId = s instanceof Invitation ? s.request.callId : (s as Inviter).request.callId;
     const audio = typeof Audio === 'undefined' ? null : new Audio();
     if (audio) {
@@ -401,7 +411,7 @@ export class SipPhone {
       session: s,
       endReason: null,
       audio,
-      view: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy, consultFor },
+      view: { callId, direction, remote: this.remoteOf(s), line, state: direction === 'in' ? 'ringing' : 'calling', held: false, muted: false, arrivedAt: Date.now(), answeredAt: null, endedAt: null, tonesReceived: '', holds: [], caseId: null, transferredTo: null, referredBy, consultFor, hubCaseId },
     };
     this.lines.push(entry);
     // A new call comes to the front unless another is in progress (then it waits as the second line).
@@ -501,7 +511,7 @@ export class SipPhone {
       this.hooks.onReport?.({ callId: req.callId, direction: 'in', line, remote: remote.slice(0, 100), ...(referredBy ? { referredBy: referredBy.slice(0, 200) } : {}), state: 'ended', arrivedAt: now, answeredAt: null, endedAt: now, endReason: 'rejected' });
       return;
     }
-    this.wire(invitation, 'in', line, referredBy);
+    this.wire(invitation, 'in', line, referredBy, null, hubCaseOf(req.getHeader(HUB_CASE_HEADER)));
   }
 
   /** Answer a ringing call (the first one ringing by default); a call in progress goes on hold first. */
@@ -550,12 +560,13 @@ export class SipPhone {
     }
   }
 
-  private newInviter(target: string, presentAs: string | null = null): Inviter {
+  private newInviter(target: string, presentAs: string | null = null, hubCaseId: string | null = null): Inviter {
     if (!this.ua) throw new Error('Téléphone non connecté.');
     const digits = target.replace(/[\s.-]/g, '');
     const uri = UserAgent.makeURI(`sip:${digits}@${this.ua.configuration.uri.host}`);
     if (!uri) throw new Error(`Numéro invalide : ${target}`);
     const extraHeaders = presentAs && /^\+?[0-9]{4,15}$/.test(presentAs) ? [`P-Preferred-Identity: <sip:${presentAs}@${this.ua.configuration.uri.host}>`] : [];
+    if (hubCaseOf(hubCaseId)) extraHeaders.push(`${HUB_CASE_HEADER}: ${hubCaseId}`);
     return new Inviter(this.ua, uri, { sessionDescriptionHandlerOptions: this.mediaOptions(), extraHeaders });
   }
 
@@ -585,12 +596,23 @@ export class SipPhone {
    * Blind transfer (REFER): the caller is sent to another number or extension (the SAMU's
    * regulator, a colleague); once the far end reports the new call answered, this one is hung up.
    */
-  async transfer(target: string): Promise<void> {
+  async transfer(target: string, hubCaseId: string | null = null): Promise<void> {
     const l = this.lineOf();
     if (!this.ua || !l || l.session.state !== SessionState.Established) return;
-    const uri = UserAgent.makeURI(`sip:${target.replace(/[\s.-]/g, '')}@${this.ua.configuration.uri.host}`);
+    // The Hub case rides in the Refer-To as an embedded header (RFC 3261 19.1.1): the caller's new
+    // INVITE carries it to the SAMU, whose workstation opens the case sent over the Hub.
+    const embedded = hubCaseOf(hubCaseId) ? `?${HUB_CASE_HEADER}=${encodeURIComponent(hubCaseId!)}` : '';
+    const uri = UserAgent.makeURI(`sip:${target.replace(/[\s.-]/g, '')}@${this.ua.configuration.uri.host}${embedded}`);
     if (!uri) throw new Error(`Destination invalide : ${target}`);
     this.update(l, { transferredTo: target });
+    if (embedded) {
+      // sip.js writes a blind transfer's Refer-To without angle brackets, which is invalid once the
+      // URI carries headers (RFC 3261 20.10): the far end's parser refuses it. Bracketed here.
+      const bracketed = uri.clone();
+      bracketed.toString = () => `<${uri.toString()}>`;
+      await this.refer(l, bracketed);
+      return;
+    }
     await this.refer(l, uri);
   }
 
@@ -617,11 +639,11 @@ export class SipPhone {
    * Attended transfer, first step: the caller waits on hold while this phone calls the colleague
    * (the SAMU's regulator) to present the case.
    */
-  async consult(target: string): Promise<void> {
+  async consult(target: string, hubCaseId: string | null = null): Promise<void> {
     const held = this.lineOf();
     if (!this.ua || !held || held.session.state !== SessionState.Established || this.lines.length >= MAX_LINES) return;
     if (!held.view.held) await this.setHeld(true, held.view.callId);
-    const inviter = this.newInviter(target);
+    const inviter = this.newInviter(target, null, hubCaseId);
     const entry = this.wire(inviter, 'out', 'other', null, held.view.callId);
     if (held.view.caseId) this.update(entry, { caseId: held.view.caseId });
     await this.place(inviter);

@@ -61,6 +61,8 @@ import { linesFrames, registerLineRoutes } from './routes/lines.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
 import { LineDistributor, type TelephonyConfig } from './telephony/line-distributor.js';
 import { departmentTimeZone } from '../src-shared/domain/departments.js';
+import { pdsaAt } from '../src-shared/domain/pdsa-calendar.js';
+import { pdsaRulesOf } from './services/pdsa-settings.js';
 
 export interface ServerOptions {
   db: SqlDatabase;
@@ -682,6 +684,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
           );
         },
         timeZone: async (tenant) => departmentTimeZone(await department(tenant)),
+        inPdsa: async (tenant, at) => pdsaAt(at, await department(tenant), await pdsaRulesOf(db, tenant)).inPdsa,
         purged: (tenant, ids) => audit.account(tenant, { actor: 'system', action: 'recording.purge', detail: { count: ids.length, ids } }),
       })
     : null;

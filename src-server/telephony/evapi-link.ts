@@ -19,13 +19,16 @@ export const LineEventSchema = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('agent-failed'), callid: Id, agent: z.string().max(64), code: z.number().int(), ...TransactionRef }),
   z.strictObject({ event: z.literal('ended'), callid: Id, by: z.string().max(64) }),
   z.strictObject({ event: z.literal('gone'), ...TransactionRef }),
+  /** A message is played to the caller (the line is closed), the transaction parked again. */
+  z.strictObject({ event: z.literal('playing'), callid: Id, announceMs: z.number().int(), ...TransactionRef }),
 ]);
 export type LineEvent = z.infer<typeof LineEventSchema>;
 
 export type LineCommand =
   | { action: 'line'; number: string; announcement: string; record: boolean }
   | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number }
-  | { action: 'reject'; tindex: number; tlabel: number; code: number };
+  | { action: 'reject'; tindex: number; tlabel: number; code: number }
+  | { action: 'play'; tindex: number; tlabel: number; announcement: string };
 
 export interface EvapiLinkOptions {
   host: string;

@@ -8,7 +8,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { startOfDay } from 'date-fns';
-import { chooseOffers, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import { chooseOffers, lineOpen, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
 import type { Role } from '../../src-shared/domain/codes.js';
 import type { LinesStatus } from '../../src-shared/schemas/lines.js';
 import type { SqlDatabase } from '../db/sql.js';
@@ -44,6 +44,8 @@ export interface DistributorHooks {
   /** The queue or the callback list changed: tell the workstations. */
   changed(tenant: string): void;
   timeZone(tenant: string): Promise<string>;
+  /** Whether the center is in a PDSA period at this instant (its calendar and rules). */
+  inPdsa(tenant: string, at: number): Promise<boolean>;
 }
 
 /** After an agent's ring time, how long an offer may stay without news before it is made again. */
@@ -169,6 +171,18 @@ export class LineDistributor {
           this.link.send({ action: 'reject', tindex: event.tindex, tlabel: event.tlabel, code: 404 });
           return;
         }
+        if (!lineOpen(line, await this.hooks.inPdsa(line.tenant, now))) {
+          // Outside the line's hours: its message (the 15 for a vital emergency), then the end.
+          await db.query(
+            `INSERT INTO line_calls (tenant, call_id, line, caller, hub_case, arrived_at, tindex, tlabel, state, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'refused', $6)
+             ON CONFLICT (tenant, call_id) DO NOTHING`,
+            [line.tenant, event.callid, line.number, event.from, event.hubCase || null, now, event.tindex, event.tlabel],
+          );
+          if (line.closedAnnouncement) this.link.send({ action: 'play', tindex: event.tindex, tlabel: event.tlabel, announcement: line.closedAnnouncement });
+          else this.link.send({ action: 'reject', tindex: event.tindex, tlabel: event.tlabel, code: 480 });
+          this.hooks.log('info', 'call outside the line’s hours', { callId: event.callid, line: line.number });
+          return;
+        }
         const call: LiveCall = {
           tenant: line.tenant,
           callId: event.callid,
@@ -195,6 +209,12 @@ export class LineDistributor {
       case 'abandon': {
         const call = this.calls.get(event.callid);
         if (call) await this.abandon(call, now);
+        return;
+      }
+      case 'playing': {
+        // The closed line's message plays; the call ends once it is over.
+        const end = setTimeout(() => this.link.send({ action: 'reject', tindex: event.tindex, tlabel: event.tlabel, code: 480 }), Math.max(0, event.announceMs) + 500);
+        end.unref();
         return;
       }
       case 'gone': {

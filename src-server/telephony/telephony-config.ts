@@ -27,6 +27,9 @@ const LineSchema = z.strictObject({
   callbackCallerId: z.string().regex(/^\+?[0-9]{4,15}$/, 'numéro présenté : chiffres').nullable().default(null),
   /** Every regulation line is recorded; false only for a line that must not be (a test line). */
   record: z.boolean().default(true),
+  /** 'pdsa': the line takes calls during the PDSA periods only; outside, `closedAnnouncement` then the end of the call. */
+  hours: z.enum(['always', 'pdsa']).default('always'),
+  closedAnnouncement: z.string().min(1).nullable().default(null),
 });
 
 /** Five years: what the current texts ask of a regulation center's recordings. */
@@ -63,6 +66,10 @@ export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (pat
     numbers.add(line.number);
     if (!isAbsolute(line.announcement)) line.announcement = resolve(baseDir, line.announcement);
     if (!exists(line.announcement)) throw new Error(`configuration des lignes invalide : message d’attente absent pour ${line.number} (${line.announcement})`);
+    if (line.closedAnnouncement !== null) {
+      if (!isAbsolute(line.closedAnnouncement)) line.closedAnnouncement = resolve(baseDir, line.closedAnnouncement);
+      if (!exists(line.closedAnnouncement)) throw new Error(`configuration des lignes invalide : message de fermeture absent pour ${line.number} (${line.closedAnnouncement})`);
+    }
     if ((line.overflowTo === null) !== (line.overflowAfterSeconds === null)) {
       throw new Error(`configuration des lignes invalide : ${line.number} : le débordement demande à la fois overflowTo et overflowAfterSeconds`);
     }

@@ -31,6 +31,15 @@ export interface LineSettings {
   callbackCallerId: string | null;
   /** Whether its conversations are recorded (every regulation line is; false: a benchmark's baseline). Default true. */
   record?: boolean;
+  /** When the line takes calls: always, or during the PDSA periods of the center's calendar only. Default always. */
+  hours?: 'always' | 'pdsa';
+  /** Played to a caller outside the line's hours (the 15 for a vital emergency), before the call is ended. */
+  closedAnnouncement?: string | null;
+}
+
+/** Whether the line takes calls now (`inPdsa`: the center's PDSA calendar at this instant). */
+export function lineOpen(line: Pick<LineSettings, 'hours'>, inPdsa: boolean): boolean {
+  return (line.hours ?? 'always') === 'always' || inPdsa;
 }
 
 export interface ParkedCall {

@@ -1,7 +1,7 @@
 /** The lines' distribution rules, on hand-made queues and agents. */
 import { describe, expect, it } from 'vitest';
 import { parseTelephonyConfig } from '../../src-server/telephony/telephony-config.js';
-import { chooseOffers, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import { chooseOffers, lineOpen, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
 
 const line = (number: string, over: Partial<LineSettings> = {}): LineSettings => ({
   number,
@@ -66,6 +66,12 @@ describe('line queue', () => {
     expect(chooseOffers(calls, [doctor], lines, 60_000)[0]!.agent).toBe(doctor);
   });
 
+  it('a line open always, or only in the PDSA periods', () => {
+    expect(lineOpen({}, false)).toBe(true);
+    expect(lineOpen({ hours: 'pdsa' }, false)).toBe(false);
+    expect(lineOpen({ hours: 'pdsa' }, true)).toBe(true);
+  });
+
   it('the wall screen gets each line of the center with its waiting calls and longest wait', () => {
     const calls = [call('a', '116117', 1_000), call('b', '116117', 4_000), call('c', 'samu', 9_000)];
     expect(summarizeQueue(calls, lines, 't', 10_000)).toEqual([
@@ -88,6 +94,7 @@ describe('the lines’ configuration file', () => {
     expect(() => parseTelephonyConfig({ ...base, lines: [base.lines[0], base.lines[0]] }, '/x', () => true)).toThrow(/déclarée deux fois/);
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowTo: 'medecins', overflowAfterSeconds: 60 }] }, '/x', () => true)).toThrow(/ligne inconnue \(medecins\)/);
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], roles: [] }] }, '/x', () => true)).toThrow(/lines\.0\.roles/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], hours: 'pdsa', closedAnnouncement: 'ferme.wav' }] }, '/x', (p) => !p.endsWith('ferme.wav'))).toThrow(/message de fermeture absent pour 116117/);
   });
 });
 

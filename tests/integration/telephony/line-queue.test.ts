@@ -38,9 +38,9 @@ const LINE: LineSettings = {
 /** rtpengine's spool (scripts/services.sh); each test center keeps its recordings in a folder of its own. */
 const SPOOL = join(process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services', 'rtp-spool');
 const RETENTION_DAYS = 30;
-const telephony = (storeDir: string, key: Buffer) => ({
+const telephony = (storeDir: string, key: Buffer, line: LineSettings = LINE) => ({
   evapi: { host: '127.0.0.1', port: 8448 },
-  lines: [LINE],
+  lines: [line],
   maxWaitSeconds: 120,
   recording: { spoolDir: SPOOL, storeDir, key, retentionDays: RETENTION_DAYS },
 });
@@ -57,12 +57,13 @@ interface Center {
   start(): Promise<RegulationServer>;
 }
 
-async function center(): Promise<Center> {
+async function center(options: { line?: Partial<LineSettings>; offsetMs?: number } = {}): Promise<Center> {
   const { db, drop } = await freshDatabase('postgres');
   const storeDir = mkdtempSync(join(tmpdir(), 'permanence-recordings-'));
   const key = randomBytes(32);
-  const clock = { offsetMs: 0 };
-  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: process.env.PERMANENCE_TEST_LOG ?? 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key), now: () => Date.now() + clock.offsetMs });
+  const clock = { offsetMs: options.offsetMs ?? 0 };
+  const line = { ...LINE, ...options.line };
+  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: process.env.PERMANENCE_TEST_LOG ?? 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key, line), now: () => Date.now() + clock.offsetMs });
   const c: Center = { db, server: await start(), storeDir, key, clock, start };
   databases.set(c.server, db);
   track({ close: async () => {
@@ -290,5 +291,24 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect((await c.db.query('SELECT purged_at FROM recordings WHERE id = $1', [rec.id])).rows[0]).toEqual({ purged_at: expect.anything() });
     const purge = await c.db.query<{ actor: string; detail: unknown }>("SELECT actor, detail FROM account_audit WHERE action = 'recording.purge'");
     expect(purge.rows).toEqual([{ actor: 'system', detail: { count: 1, ids: [rec.id] } }]);
+  });
+
+  it('outside the line’s hours (PDSA only, a Wednesday at 10:00), the caller hears the closed message and the call ends; nobody is asked to call back', async () => {
+    const CLOSED = join(process.cwd(), 'resources/line-audio/ligne-fermee.wav');
+    // Wednesday 9 December 2026, 10:00 in Paris: no PDSA period.
+    const c = await center({ line: { hours: 'pdsa', closedAnnouncement: CLOSED }, offsetMs: Date.UTC(2026, 11, 9, 9, 0) - Date.now() });
+    const a1 = await arm(c.server, 'arm1');
+    await free(a1);
+    const started = Date.now();
+    const phoned = await trunk.call({ from: patient(50), to: '116117' });
+    await expect(phoned.answered).rejects.toThrow(/ended before it was answered/);
+    const heardMs = Date.now() - started;
+    const message = readWav16(CLOSED).samples;
+    expect(heardMs, 'the call lasts the message, then ends').toBeGreaterThan((message.length / 8) * 0.9);
+    const match = correlation(phoned.heard(), message);
+    expect(match.r, `the caller heard the closed line's message (correlation ${match.r.toFixed(3)})`).toBeGreaterThan(0.9);
+    expect(a1.phone.offered).toBe(0);
+    expect((await c.db.query('SELECT state FROM line_calls')).rows).toEqual([{ state: 'refused' }]);
+    expect((await c.db.query('SELECT 1 FROM callbacks')).rows).toEqual([]);
   });
 });

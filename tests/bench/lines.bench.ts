@@ -109,7 +109,7 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     // The ARMs' phones; each answered call is a conversation, then the wrap-up, then free again.
     const freedAt: { agent: number; at: number; queued: boolean }[] = [];
     const offeredAt: { agent: number; at: number }[] = [];
-    const served = new Array<number>(agents).fill(0);
+    const served = Array.from({ length: agents }, () => 0);
     for (let i = 0; i < agents; i++) {
       const n = String(i + 1).padStart(2, '0');
       const phone = await ScriptedPhone.registered(SIP_WS_URL, `agent${n}`, `agent${n}pass`, '127.0.0.1', 300);

@@ -20,6 +20,7 @@ import { startServer } from '../../src-server/server.js';
 import { createUser } from '../../src-server/services/auth.js';
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone, type ScriptedCall } from '../fixtures/patient-caller.js';
+import { testLine, testTelephony } from '../fixtures/lines.js';
 import { median } from './stats.js';
 import { passed, verdictText, type SectionResult } from './verdict.js';
 
@@ -56,39 +57,8 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     tokenSecret: TOKEN_SECRET,
     logLevel: process.env.PERMANENCE_BENCH_LOG ?? 'silent',
     heartbeatMs: 1_000,
-    telephony: {
-      evapi: { host: '127.0.0.1', port: 8448 },
-      maxWaitSeconds: 300,
-      recording: { spoolDir: join(RUN, 'rtp-spool'), storeDir, key: randomBytes(32), retentionDays: 30 },
-      lines: [
-        // The same line unrecorded: the baseline of the recording's cost (never a regulation line).
-        {
-          number: '116118',
-          tenant: TENANT,
-          label: 'sans enregistrement',
-          roles: ['arm'],
-          priority: 0,
-          ringSeconds: 10,
-          overflowAfterSeconds: null,
-          overflowTo: null,
-          announcement: join(process.cwd(), 'resources/line-audio/116117-attente.wav'),
-          callbackCallerId: null,
-          record: false,
-        },
-        {
-          number: '116117',
-          tenant: TENANT,
-          label: '116117',
-          roles: ['arm'],
-          priority: 0,
-          ringSeconds: 10,
-          overflowAfterSeconds: null,
-          overflowTo: null,
-          announcement: join(process.cwd(), 'resources/line-audio/116117-attente.wav'),
-          callbackCallerId: null,
-        },
-      ],
-    },
+    // The same line unrecorded beside it: the baseline of the recording's cost (never a regulation line).
+    telephony: testTelephony([testLine({ number: '116118', label: 'sans enregistrement', ringSeconds: 10, record: false }), testLine({ ringSeconds: 10 })], { storeDir, key: randomBytes(32) }, 300),
   });
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
   const phones: ScriptedPhone[] = [];

@@ -13,30 +13,13 @@ import { test, expect } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
+import { testLine, testTelephony } from '../fixtures/lines.js';
 import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from './site.js';
 
 test.afterEach(closeStationPages);
 
 const STORE = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
-const TELEPHONY = {
-  evapi: { host: '127.0.0.1', port: 8448 },
-  recording: { spoolDir: join(process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services', 'rtp-spool'), storeDir: STORE, key: randomBytes(32), retentionDays: 30 },
-  maxWaitSeconds: 120,
-  lines: [
-    {
-      number: '116117',
-      tenant: TENANT,
-      label: '116117',
-      roles: ['arm' as const],
-      priority: 0,
-      ringSeconds: 15,
-      overflowAfterSeconds: null,
-      overflowTo: null,
-      announcement: join(process.cwd(), 'resources/line-audio/116117-attente.wav'),
-      callbackCallerId: '0380000000',
-    },
-  ],
-};
+const TELEPHONY = testTelephony([testLine({ callbackCallerId: '0380000000' })], { storeDir: STORE, key: randomBytes(32) });
 
 test('a caller who hung up while waiting is called back in one click; the wall screen counts the queue and the list', async ({ browser }) => {
   test.setTimeout(90_000);

@@ -16,34 +16,18 @@ import { correlation, readWav16, tonePower, wavChannels } from '../../fixtures/a
 import { ScriptedPhone, type ScriptedCall } from '../../fixtures/patient-caller.js';
 import { call, freshDatabase, openWorkstation, SIP_WS_URL, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
 import { decryptRecording } from '../../../src-server/telephony/recordings.js';
+import { CLOSED_MESSAGE, RTP_SPOOL, testLine, testTelephony, WAITING_MESSAGE } from '../../fixtures/lines.js';
 import { startServer, type RegulationServer } from '../../../src-server/server.js';
 import type { LineSettings } from '../../../src-shared/domain/line-queue.js';
 import type { AgentPresence } from '../../../src-shared/sync-protocol/messages.js';
 import type { LinesState } from '../../../src-shared/contract/methods.js';
 import type { SqlDatabase } from '../../../src-server/db/sql.js';
 
-const ANNOUNCEMENT = join(process.cwd(), 'resources/line-audio/116117-attente.wav');
-const LINE: LineSettings = {
-  number: '116117',
-  tenant: TENANT,
-  label: '116117',
-  roles: ['arm'],
-  priority: 0,
-  ringSeconds: 3,
-  overflowAfterSeconds: null,
-  overflowTo: null,
-  announcement: ANNOUNCEMENT,
-  callbackCallerId: '0380000000',
-};
-/** rtpengine's spool (scripts/services.sh); each test center keeps its recordings in a folder of its own. */
-const SPOOL = join(process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services', 'rtp-spool');
+const ANNOUNCEMENT = WAITING_MESSAGE;
+const LINE = testLine({ ringSeconds: 3, callbackCallerId: '0380000000' });
+const SPOOL = RTP_SPOOL;
 const RETENTION_DAYS = 30;
-const telephony = (storeDir: string, key: Buffer, line: LineSettings = LINE) => ({
-  evapi: { host: '127.0.0.1', port: 8448 },
-  lines: [line],
-  maxWaitSeconds: 120,
-  recording: { spoolDir: SPOOL, storeDir, key, retentionDays: RETENTION_DAYS },
-});
+const telephony = (storeDir: string, key: Buffer, line: LineSettings = LINE) => testTelephony([line], { storeDir, key, retentionDays: RETENTION_DAYS });
 
 const { track } = closeAfterEach();
 
@@ -294,7 +278,7 @@ describe('the 116117 line: queue, announcement, distribution', () => {
   });
 
   it('outside the line’s hours (PDSA only, a Wednesday at 10:00), the caller hears the closed message and the call ends; nobody is asked to call back', async () => {
-    const CLOSED = join(process.cwd(), 'resources/line-audio/ligne-fermee.wav');
+    const CLOSED = CLOSED_MESSAGE;
     // Wednesday 9 December 2026, 10:00 in Paris: no PDSA period.
     const c = await center({ line: { hours: 'pdsa', closedAnnouncement: CLOSED }, offsetMs: Date.UTC(2026, 11, 9, 9, 0) - Date.now() });
     const a1 = await arm(c.server, 'arm1');

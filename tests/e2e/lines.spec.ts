@@ -19,7 +19,7 @@ import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from 
 test.afterEach(closeStationPages);
 
 const STORE = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
-const TELEPHONY = testTelephony([testLine({ callbackCallerId: '0380000000' })], { storeDir: STORE, key: randomBytes(32) });
+const TELEPHONY = testTelephony([testLine({ callbackCallerId: '0380000000', ringSeconds: 5 })], { storeDir: STORE, key: randomBytes(32) });
 
 test('a caller who hung up while waiting is called back in one click; the wall screen counts the queue and the list', async ({ browser }) => {
   test.setTimeout(90_000);
@@ -79,10 +79,19 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     await armPage.getByRole('button', { name: 'Raccrocher' }).first().click();
     await expect(list.getByRole('listitem')).toHaveCount(0);
 
-    // The next caller to the line rings at the ARM, now free again, who answers.
+    // The next caller rings at the ARM, free again, who lets it ring out: "Absent", with the reason,
+    // on their screen and on the wall; the caller waits in the queue meanwhile.
     await armPage.getByLabel('Mon état').selectOption({ label: 'Disponible' });
     const next = await trunk.call({ from: '0698765432', to: '116117' });
     const incoming = armPage.getByRole('alert', { name: 'Appel entrant' });
+    await expect(incoming).toContainText('06 98 76 54 32', { timeout: 10_000 });
+    await expect(armPage.getByRole('alert').filter({ hasText: 'n’a pas été décroché' })).toBeVisible({ timeout: 10_000 });
+    await expect(armPage.getByLabel('Mon état')).toHaveValue('pause:unanswered');
+    await expect(tv.getByRole('region', { name: 'Agents' })).toContainText('Absent : appel présenté non décroché');
+    await expect(tv.getByTestId('wall-waiting')).toHaveText('1');
+    await armPage.screenshot({ path: `${SHOTS}/arm-absent-after-unanswered-offer-light.png` });
+    // Back: the waiting call rings again, and the ARM answers.
+    await armPage.getByLabel('Mon état').selectOption({ label: 'Disponible' });
     await expect(incoming).toContainText('06 98 76 54 32', { timeout: 10_000 });
     await armPage.keyboard.press('Alt+KeyD');
     await next.answered;

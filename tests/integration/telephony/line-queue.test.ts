@@ -27,7 +27,9 @@ const ANNOUNCEMENT = WAITING_MESSAGE;
 const LINE = testLine({ ringSeconds: 3, callbackCallerId: '0380000000' });
 const SPOOL = RTP_SPOOL;
 const RETENTION_DAYS = 30;
-const telephony = (storeDir: string, key: Buffer, line: LineSettings = LINE) => testTelephony([line], { storeDir, key, retentionDays: RETENTION_DAYS });
+/** The center's 116117 and, for its overflow, the physicians' line. */
+const telephony = (storeDir: string, key: Buffer, line: LineSettings = LINE) =>
+  testTelephony([line, testLine({ number: 'medecins', label: 'Médecins', roles: ['physician'], ringSeconds: 3 })], { storeDir, key, retentionDays: RETENTION_DAYS });
 
 const { track } = closeAfterEach();
 
@@ -83,9 +85,12 @@ async function token(server: RegulationServer, who: string): Promise<string> {
 }
 
 /** An ARM at a desk: the workstation (its state) and the phone registered under its SIP account. */
-async function arm(server: RegulationServer, login: 'arm1' | 'arm2', answerAfterMs = 300): Promise<{ ws: Workstation; phone: ScriptedPhone }> {
+/** The SIP accounts of the test center's users (tests/fixtures/sync-harness.ts). */
+const SIP_OF = { arm1: 'arm1', arm2: 'arm2', dr1: 'mrl1' } as const;
+
+async function arm(server: RegulationServer, login: keyof typeof SIP_OF, answerAfterMs = 300): Promise<{ ws: Workstation; phone: ScriptedPhone }> {
   const ws = track(await openWorkstation(server.url, { login }));
-  const phone = await ScriptedPhone.registered(SIP_WS_URL, login, `${login}pass`, '127.0.0.1', answerAfterMs);
+  const phone = await ScriptedPhone.registered(SIP_WS_URL, SIP_OF[login], `${SIP_OF[login]}pass`, '127.0.0.1', answerAfterMs);
   // The ARM's voice: 1 kHz (the patients send 440 Hz), so the recording's two sides can be told apart.
   phone.toneHz = 1_000;
   track({ close: () => phone.stop() });
@@ -294,5 +299,18 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(a1.phone.offered).toBe(0);
     expect((await c.db.query('SELECT state FROM line_calls')).rows).toEqual([{ state: 'refused' }]);
     expect((await c.db.query('SELECT 1 FROM callbacks')).rows).toEqual([]);
+  });
+
+  it('a call waiting past its line’s overflow delay goes to the overflow line’s agents (a physician here), not before', async () => {
+    const c = await center({ line: { overflowAfterSeconds: 3, overflowTo: 'medecins' } });
+    // The physicians' line, declared beside it.
+    const doctor = await arm(c.server, 'dr1');
+    await free(doctor);
+    const started = Date.now();
+    const phoned = await trunk.call({ from: patient(60), to: '116117' });
+    await phoned.answered;
+    expect(Date.now() - started).toBeGreaterThan(2_900);
+    expect(doctor.phone.answered.filter((x) => x.accepted).map((x) => x.from)).toEqual([patient(60)]);
+    await phoned.hangUp();
   });
 });

@@ -29,17 +29,29 @@ export async function departmentOf(db: Queryable, tenant: string): Promise<strin
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export async function callFacts(db: Queryable, tenant: string, from: number, to: number, now = Date.now()): Promise<CallFact[]> {
+  // The desks' call log, and the lines' queue: a call that came through a line arrived when it
+  // entered the queue (its answer time counts from there), and one abandoned in the queue never
+  // rang at a desk but was received all the same. Calls to a closed line are not counted.
   const { rows } = await db.query<{ d: string; it: boolean; a: string; an: string | null; t: boolean; s: string | null; st: string }>(
-    `SELECT c.direction AS d, c.internal_transfer AS it, c.arrived_at AS a, c.answered_at AS an, c.transferred AS t, f.sector_id AS s, c.status AS st
-       FROM calls c LEFT JOIN case_facts f ON f.tenant = c.tenant AND f.case_id = c.case_id
-      WHERE c.tenant = $1 AND c.arrived_at >= $2 AND c.arrived_at < $3`,
+    `SELECT c.direction AS d, c.internal_transfer AS it, least(c.arrived_at, coalesce(l.arrived_at, c.arrived_at)) AS a,
+            c.answered_at AS an, c.transferred AS t, f.sector_id AS s, c.status AS st
+       FROM calls c
+       LEFT JOIN line_calls l ON l.tenant = c.tenant AND l.call_id = c.call_id
+       LEFT JOIN case_facts f ON f.tenant = c.tenant AND f.case_id = c.case_id
+      WHERE c.tenant = $1 AND c.arrived_at >= $2 AND c.arrived_at < $3
+     UNION ALL
+     SELECT 'in', false, l.arrived_at, NULL, false, NULL, CASE WHEN l.state IN ('waiting', 'offered') THEN 'queued' ELSE 'ended' END
+       FROM line_calls l
+      WHERE l.tenant = $1 AND l.arrived_at >= $2 AND l.arrived_at < $3 AND l.state <> 'refused'
+        AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.tenant = l.tenant AND c.call_id = l.call_id)`,
     [tenant, from, to],
-    'stats-calls',
+    'stats-calls-with-lines',
   );
   return rows.map((r) => {
     const arrivedAt = Number(r.a);
     const fact: CallFact = { direction: r.d as 'in' | 'out', internalTransfer: r.it, arrivedAt, answeredAt: num(r.an), transferred: r.t, sectorId: r.s };
-    if (r.st === 'ringing' && now - arrivedAt < RING_STALE_MS) fact.stillRinging = true;
+    // Ringing at a desk (for a while), or waiting in a line's queue: not yet answered, not abandoned.
+    if ((r.st === 'ringing' && now - arrivedAt < RING_STALE_MS) || r.st === 'queued') fact.stillRinging = true;
     return fact;
   });
 }

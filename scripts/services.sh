@@ -125,7 +125,7 @@ case ${1:-start} in
     ;;
   start-kamailio) start_kamailio ;;
   status)
-    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 5671 Hub-Santé-loopback" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "udp 22222 rtpengine"; do
+    for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 5671 Hub-Santé-loopback" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "tcp 8448 Kamailio-evapi" "udp 22222 rtpengine"; do
       set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
     done
     ;;

@@ -2,9 +2,12 @@
 # Makes the default audio of the center's lines (resources/line-audio/*.wav, 8 kHz mono 16-bit, as
 # rtpengine plays them): the waiting message of the 116117 (announcement, recording notice, the 15
 # for a vital emergency) followed by soft music, looped by Kamailio while the caller waits; the
-# closed-line message. A center replaces them with its own recordings (same format); run again to
-# rebuild the defaults. Needs espeak-ng and sox (Debian packages).
+# closed-line message; the overflow message (the caller will be called back). A center replaces
+# them with its own recordings (same format); run again to rebuild the defaults. Needs espeak-ng and
+# sox (Debian packages).
 set -euo pipefail
+# No dither (SOX_OPTS=-D), so that the same text gives the same file (reviewable in git).
+export SOX_OPTS=-D
 OUT=${1:-$(cd "$(dirname "$0")/.." && pwd)/resources/line-audio}
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 say() { # file text
@@ -25,6 +28,7 @@ say "$TMP/welcome.wav" "Cent seize, cent dix-sept. Vous êtes en relation avec l
 music "$TMP/music.wav" 18
 sox "$TMP/welcome.wav" "$TMP/music.wav" "$OUT/116117-attente.wav"
 say "$OUT/ligne-fermee.wav" "Vous êtes en relation avec le service de médecin de garde. Ce service est fermé en ce moment. En cas de détresse vitale, composez le quinze."
+say "$OUT/rappel-plus-tard.wav" "Tous nos assistants de régulation sont occupés. Votre numéro a été noté : nous vous rappelons dès que possible. En cas de détresse vitale, raccrochez et composez le quinze."
 say "$TMP/samu.wav" "Transfert du SAMU. Un assistant de régulation va vous répondre."
 sox "$TMP/samu.wav" "$TMP/music.wav" "$OUT/transfert-samu-attente.wav"
 for f in "$OUT"/*.wav; do printf '%s %ss\n' "$(basename "$f")" "$(soxi -D "$f")"; done

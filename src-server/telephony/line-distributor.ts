@@ -8,7 +8,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { startOfDay } from 'date-fns';
-import { chooseOffers, lineOpen, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import { chooseOffers, lineOpen, overflowsToMessage, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
 import type { Role } from '../../src-shared/domain/codes.js';
 import type { LinesStatus } from '../../src-shared/schemas/lines.js';
 import type { SqlDatabase } from '../db/sql.js';
@@ -370,6 +370,14 @@ export class LineDistributor {
       if (now - this.lastPurge > 3_600_000) {
         this.lastPurge = now;
         await this.purgeRecordings().catch((error: unknown) => this.hooks.log('error', 'recordings purge', { error: (error as Error).message }));
+      }
+    }
+    // Past the line's overflow delay with a message as overflow: the message, then a callback.
+    for (const call of [...this.calls.values()]) {
+      const line = this.lines.get(call.line);
+      if (overflowsToMessage(call, line, now) && this.link.send({ action: 'play', tindex: call.tindex, tlabel: call.tlabel, announcement: line!.overflowMessage! })) {
+        this.hooks.log('info', 'waited past the overflow delay: message, then callback', { callId: call.callId, line: call.line });
+        await this.abandon(call, now);
       }
     }
     // Waited too long: released (the operator would cut it anyway), and called back.

@@ -23,6 +23,8 @@ const LineSchema = z.strictObject({
   ringSeconds: z.number().int().min(5).max(120).default(20),
   overflowAfterSeconds: z.number().int().min(10).max(3600).nullable().default(null),
   overflowTo: z.string().nullable().default(null),
+  /** Without overflowTo: the message played after overflowAfterSeconds (the caller is then called back). */
+  overflowMessage: z.string().min(1).nullable().default(null),
   announcement: z.string().min(1),
   callbackCallerId: z.string().regex(/^\+?[0-9]{4,15}$/, 'numéro présenté : chiffres').nullable().default(null),
   /** Every regulation line is recorded; false only for a line that must not be (a test line). */
@@ -70,8 +72,14 @@ export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (pat
       if (!isAbsolute(line.closedAnnouncement)) line.closedAnnouncement = resolve(baseDir, line.closedAnnouncement);
       if (!exists(line.closedAnnouncement)) throw new Error(`configuration des lignes invalide : message de fermeture absent pour ${line.number} (${line.closedAnnouncement})`);
     }
-    if ((line.overflowTo === null) !== (line.overflowAfterSeconds === null)) {
-      throw new Error(`configuration des lignes invalide : ${line.number} : le débordement demande à la fois overflowTo et overflowAfterSeconds`);
+    const overflowTargets = (line.overflowTo !== null ? 1 : 0) + (line.overflowMessage !== null ? 1 : 0);
+    if (overflowTargets > 1) throw new Error(`configuration des lignes invalide : ${line.number} : débordement vers une ligne ou vers un message, pas les deux`);
+    if ((overflowTargets === 0) !== (line.overflowAfterSeconds === null)) {
+      throw new Error(`configuration des lignes invalide : ${line.number} : le débordement demande overflowAfterSeconds et une destination (overflowTo ou overflowMessage)`);
+    }
+    if (line.overflowMessage !== null) {
+      if (!isAbsolute(line.overflowMessage)) line.overflowMessage = resolve(baseDir, line.overflowMessage);
+      if (!exists(line.overflowMessage)) throw new Error(`configuration des lignes invalide : message de débordement absent pour ${line.number} (${line.overflowMessage})`);
     }
   }
   for (const line of config.lines) {

@@ -22,9 +22,13 @@ export interface LineSettings {
   priority: number;
   /** How long an agent's phone rings before the call goes back to the queue (seconds). */
   ringSeconds: number;
-  /** After this wait (seconds), the agents of `overflowTo` may take the call too; null: never. */
+  /**
+   * After this wait (seconds), the agents of `overflowTo` may take the call too; or, with
+   * `overflowMessage` and no `overflowTo`, the caller hears that message and is called back. Null: never.
+   */
   overflowAfterSeconds: number | null;
   overflowTo: string | null;
+  overflowMessage?: string | null;
   /** The audio file played while waiting (announcement, then music), looped. */
   announcement: string;
   /** The number shown to the patient when an agent calls back an abandoned call. */
@@ -35,6 +39,18 @@ export interface LineSettings {
   hours?: 'always' | 'pdsa';
   /** Played to a caller outside the line's hours (the 15 for a vital emergency), before the call is ended. */
   closedAnnouncement?: string | null;
+}
+
+/** Whether a waiting call has waited past its line's delay and goes to the line's overflow message. */
+export function overflowsToMessage(call: ParkedCall, line: LineSettings | undefined, now: number): boolean {
+  return (
+    call.offeredTo === null &&
+    line !== undefined &&
+    Boolean(line.overflowMessage) &&
+    line.overflowTo === null &&
+    line.overflowAfterSeconds !== null &&
+    now - call.arrivedAt >= line.overflowAfterSeconds * 1000
+  );
 }
 
 /** Whether the line takes calls now (`inPdsa`: the center's PDSA calendar at this instant). */

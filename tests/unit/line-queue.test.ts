@@ -1,7 +1,7 @@
 /** The lines' distribution rules, on hand-made queues and agents. */
 import { describe, expect, it } from 'vitest';
 import { parseTelephonyConfig } from '../../src-server/telephony/telephony-config.js';
-import { chooseOffers, lineOpen, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import { chooseOffers, lineOpen, overflowsToMessage, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
 
 const line = (number: string, over: Partial<LineSettings> = {}): LineSettings => ({
   number,
@@ -66,6 +66,14 @@ describe('line queue', () => {
     expect(chooseOffers(calls, [doctor], lines, 60_000)[0]!.agent).toBe(doctor);
   });
 
+  it('a call waiting past the delay of a line that overflows to a message goes to it; not one ringing at a desk, not before', () => {
+    const l = line('116117', { overflowAfterSeconds: 120, overflowMessage: '/plus-tard.wav' });
+    expect(overflowsToMessage(call('c', '116117', 0), l, 119_999)).toBe(false);
+    expect(overflowsToMessage(call('c', '116117', 0), l, 120_000)).toBe(true);
+    expect(overflowsToMessage(call('c', '116117', 0, { offeredTo: 'arm1', offeredAt: 119_000 }), l, 120_000)).toBe(false);
+    expect(overflowsToMessage(call('c', '116117', 0), line('116117'), 10_000_000)).toBe(false);
+  });
+
   it('a line open always, or only in the PDSA periods', () => {
     expect(lineOpen({}, false)).toBe(true);
     expect(lineOpen({ hours: 'pdsa' }, false)).toBe(false);
@@ -95,6 +103,9 @@ describe('the lines’ configuration file', () => {
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowTo: 'medecins', overflowAfterSeconds: 60 }] }, '/x', () => true)).toThrow(/ligne inconnue \(medecins\)/);
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], roles: [] }] }, '/x', () => true)).toThrow(/lines\.0\.roles/);
     expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], hours: 'pdsa', closedAnnouncement: 'ferme.wav' }] }, '/x', (p) => !p.endsWith('ferme.wav'))).toThrow(/message de fermeture absent pour 116117/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowAfterSeconds: 60 }] }, '/x', () => true)).toThrow(/une destination/);
+    expect(() => parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowMessage: 'plus-tard.wav' }] }, '/x', () => true)).toThrow(/overflowAfterSeconds/);
+    expect(parseTelephonyConfig({ ...base, lines: [{ ...base.lines[0], overflowAfterSeconds: 60, overflowMessage: 'plus-tard.wav' }] }, '/x', () => true).lines[0]!.overflowMessage).toBe('/x/plus-tard.wav');
   });
 });
 

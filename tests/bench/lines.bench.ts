@@ -6,12 +6,13 @@
  * wrap-up). Some callers give up while waiting.
  *
  * Checked (a correctness failure in every run): no call lost (each answered with audio, or
- * abandoned by its caller), every answered call recorded and tied to its Call-ID, every abandon on
+ * abandoned by its caller), every answered call recorded with both voices and tied to its Call-ID, every abandon on
  * the callback list. Measured: calls per agent (max/min), the time from an agent going free while
  * calls wait to the next call ringing on that agent's phone (median target ≤ 200 ms), next to the
  * same hop through Kamailio alone (a direct INVITE to a registered phone); rtpengine's CPU per
  * call-second, recorded (line calls) next to unrecorded (direct calls).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ import { createUser } from '../../src-server/services/auth.js';
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone, type ScriptedCall } from '../fixtures/patient-caller.js';
 import { testLine, testTelephony } from '../fixtures/lines.js';
+import { tonePower, wavChannels } from '../fixtures/audio.js';
+import { decryptRecording } from '../../src-server/telephony/recordings.js';
 import { median } from './stats.js';
 import { passed, verdictText, type SectionResult } from './verdict.js';
 
@@ -46,6 +49,7 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
   const talkMs = options.smoke ? 1_500 : 6_000;
   const { db, drop } = await freshDatabase('postgres');
   const storeDir = mkdtempSync(join(tmpdir(), 'permanence-bench-recordings-'));
+  const key = randomBytes(32);
   const logins: string[] = [];
   for (let i = 1; i <= agents; i++) {
     const n = String(i).padStart(2, '0');
@@ -58,7 +62,7 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     logLevel: process.env.PERMANENCE_BENCH_LOG ?? 'silent',
     heartbeatMs: 1_000,
     // The same line unrecorded beside it: the baseline of the recording's cost (never a regulation line).
-    telephony: testTelephony([testLine({ number: '116118', label: 'sans enregistrement', ringSeconds: 10, record: false }), testLine({ ringSeconds: 10 })], { storeDir, key: randomBytes(32) }, 300),
+    telephony: testTelephony([testLine({ number: '116118', label: 'sans enregistrement', ringSeconds: 10, record: false }), testLine({ ringSeconds: 10 })], { storeDir, key }, 300),
   });
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
   const phones: ScriptedPhone[] = [];
@@ -223,14 +227,22 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     const fairness = Math.max(...served) / Math.max(1, Math.min(...served));
     const hopMedian = hops.length ? median(hops) : null;
     const directMedian = median(direct);
-    const ok = lost.length === 0 && recorded === answered.length && abandonsListed === abandoned.length && answered.length + abandoned.length === callers;
+    // Each recording holds both voices: the caller's 440 Hz on the left, the ARM's 1 kHz on the right.
+    const { rows: files } = await db.query<{ file: string }>('SELECT file FROM recordings WHERE tenant = $1 AND call_id = ANY($2::text[])', [TENANT, answered.map((o) => o.callId)]);
+    let bothVoices = 0;
+    for (const { file } of files) {
+      const wav = spawnSync('sox', ['-q', '-t', 'ogg', '-', '-t', 'wav', '-b', '16', '-'], { input: decryptRecording(key, readFileSync(join(storeDir, file))), maxBuffer: 64 << 20 });
+      const [left, right] = wavChannels(wav.stdout);
+      if (left && right && tonePower(left, 440) > 100 * tonePower(left, 1_000) && tonePower(right, 1_000) > 100 * tonePower(right, 440)) bothVoices += 1;
+    }
+    const ok = lost.length === 0 && recorded === answered.length && bothVoices === answered.length && abandonsListed === abandoned.length && answered.length + abandoned.length === callers;
     const met = hopMedian !== null && hopMedian <= 200;
     console.log(`\n# The 116117 line: ${callers} scripted callers over ${spreadMs / 1000} s, ${agents} ARMs (sip.js phones in Node, states over HTTP as a workstation sends them)`);
-    console.log('| calls | answered | abandoned (on the callback list) | lost | recorded and tied to the call | calls per ARM (min–max, max/min) | free → next call ringing (p50, n) | same hop through Kamailio alone (p50) | rtpengine CPU per call-second, recorded / same line unrecorded | duration | targets | verdict |');
+    console.log('| calls | answered | abandoned (on the callback list) | lost | recorded and tied to the call (both voices) | calls per ARM (min–max, max/min) | free → next call ringing (p50, n) | same hop through Kamailio alone (p50) | rtpengine CPU per call-second, recorded / same line unrecorded | duration | targets | verdict |');
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const perCallSecond = (cpu: number | null) => (cpu === null ? '—' : `${cpu.toFixed(1)} ms`);
     console.log(
-      `| ${callers} | ${answered.length} | ${abandoned.length} (${abandonsListed}) | ${lost.length} | ${recorded} / ${answered.length} | ${Math.min(...served)}–${Math.max(...served)} (${fairness.toFixed(2)}) | ${hopMedian === null ? '—' : `${hopMedian.toFixed(0)} ms`} (${hops.length}) | ${directMedian.toFixed(0)} ms | ${perCallSecond(cpuRecorded)} / ${perCallSecond(cpuUnrecorded)} | ${seconds.toFixed(1)} s | free → offered p50 ≤ 200 ms | ${verdictText(met, options.smoke, ok)} |`,
+      `| ${callers} | ${answered.length} | ${abandoned.length} (${abandonsListed}) | ${lost.length} | ${recorded} (${bothVoices}) / ${answered.length} | ${Math.min(...served)}–${Math.max(...served)} (${fairness.toFixed(2)}) | ${hopMedian === null ? '—' : `${hopMedian.toFixed(0)} ms`} (${hops.length}) | ${directMedian.toFixed(0)} ms | ${perCallSecond(cpuRecorded)} / ${perCallSecond(cpuUnrecorded)} | ${seconds.toFixed(1)} s | free → offered p50 ≤ 200 ms | ${verdictText(met, options.smoke, ok)} |`,
     );
     for (const e of lost.slice(0, 5)) console.log(`  lost: ${e.number} ${e.error ?? 'no audio'}`);
     return passed(ok, met);

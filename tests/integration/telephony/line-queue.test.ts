@@ -313,4 +313,22 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(doctor.phone.answered.filter((x) => x.accepted).map((x) => x.from)).toEqual([patient(60)]);
     await phoned.hangUp();
   });
+
+  it('nobody free past the overflow delay of a line that overflows to a message: the caller hears it, the call ends, and the number is on the callback list', async () => {
+    const OVERFLOW = join(process.cwd(), 'resources/line-audio/rappel-plus-tard.wav');
+    const c = await center({ line: { overflowAfterSeconds: 2, overflowMessage: OVERFLOW } });
+    const phoned = await trunk.call({ from: patient(70), to: '116117' });
+    const started = Date.now();
+    await expect(phoned.answered).rejects.toThrow(/ended before it was answered/);
+    const message = readWav16(OVERFLOW).samples;
+    expect(Date.now() - started, 'the delay, then the whole message').toBeGreaterThan(2_000 + (message.length / 8) * 0.9);
+    // What the caller heard after the delay (the waiting message until then): the overflow message, whole.
+    const heard = phoned.heard();
+    const match = correlation(heard, message, 3, 10_000);
+    expect(match.r, `the caller heard the overflow message (correlation ${match.r.toFixed(3)})`).toBeGreaterThan(0.9);
+    expect(match.lagMs, 'after the overflow delay').toBeGreaterThanOrEqual(2_000);
+    expect(heard.length / 8).toBeGreaterThan(match.lagMs + (message.length / 8) * 0.95);
+    const state = await call<LinesState>((await arm(c.server, 'arm1')).ws.core, 'lines.state', {});
+    expect(state.callbacks.map((e) => e.number)).toEqual([patient(70)]);
+  });
 });

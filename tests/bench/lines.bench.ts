@@ -230,11 +230,12 @@ export async function benchLines(options: { smoke: boolean }): Promise<SectionRe
     // Each recording holds both voices: the caller's 440 Hz on the left, the ARM's 1 kHz on the right.
     const { rows: files } = await db.query<{ file: string }>('SELECT file FROM recordings WHERE tenant = $1 AND call_id = ANY($2::text[])', [TENANT, answered.map((o) => o.callId)]);
     let bothVoices = 0;
+    let shown = 0;
     for (const { file } of files) {
       const wav = spawnSync('sox', ['-q', '-t', 'ogg', '-', '-t', 'wav', '-b', '16', '-'], { input: decryptRecording(key, readFileSync(join(storeDir, file))), maxBuffer: 64 << 20 });
       const [left, right] = wavChannels(wav.stdout);
       if (left && right && tonePower(left, 440) > 100 * tonePower(left, 1_000) && tonePower(right, 1_000) > 100 * tonePower(right, 440)) bothVoices += 1;
-      else if (files.length - bothVoices <= 5) console.log(`  recording without both voices: ${file} (caller side 440/1000 Hz ${left ? tonePower(left, 440).toExponential(1) : '—'}/${left ? tonePower(left, 1_000).toExponential(1) : '—'}, agent side ${right ? tonePower(right, 440).toExponential(1) : '—'}/${right ? tonePower(right, 1_000).toExponential(1) : '—'})`);
+      else if (shown++ < 5) console.log(`  recording without both voices: ${file} (caller side 440/1000 Hz ${left ? tonePower(left, 440).toExponential(1) : '—'}/${left ? tonePower(left, 1_000).toExponential(1) : '—'}, agent side ${right ? tonePower(right, 440).toExponential(1) : '—'}/${right ? tonePower(right, 1_000).toExponential(1) : '—'})`);
     }
     const ok = lost.length === 0 && recorded === answered.length && bothVoices === answered.length && abandonsListed === abandoned.length && answered.length + abandoned.length === callers;
     const met = hopMedian !== null && hopMedian <= 200;

@@ -17,7 +17,7 @@ import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
 import { SessionViewSchema, TextDraftFieldSchema, type LinesState, type Session, type SyncStatus, type TextDraftField } from '../../src-shared/contract/methods.js';
-import { CallbackEntrySchema, LinesStatusSchema, RecordingViewSchema } from '../../src-shared/schemas/lines.js';
+import { CallbackEntrySchema, LinesStatusSchema, NO_LINES, RecordingViewSchema } from '../../src-shared/schemas/lines.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
@@ -130,7 +130,7 @@ export class WorkstationCore {
   /** The center's calls ringing or in progress, as last pushed by the server. */
   private liveCalls: CenterCall[] = [];
   /** The lines' queues and the callback list, as the server last pushed them. */
-  private lines: LinesState = { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 }, callbacks: [] };
+  private lines: LinesState = { status: NO_LINES, callbacks: [] };
   /** Effectors' availability and the requests to effectors, as the server last pushed them. */
   private effectors: { profiles: AvailabilityProfile[]; requests: EffectorRequest[] } = { profiles: [], requests: [] };
   private sipAccount: SipAccount | null = null;

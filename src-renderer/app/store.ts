@@ -15,6 +15,7 @@ import type { AvailabilityProfile, EffectorRequest } from '../../src-shared/sche
 import type { Line } from '../../src-shared/domain/codes';
 import { IDLE_PHONE, SipPhone, type AudioDevices, type PhoneView } from '../features/softphone/sip-phone';
 import type { LinesState } from '../../src-shared/contract/methods';
+import { NO_LINES } from '../../src-shared/schemas/lines';
 import { DEFAULT_WRAP_UP_SECONDS, nextAgentStatus, type AgentInput, type AgentStatus } from '../../src-shared/domain/agent-state';
 import type { AgentPresence } from '../../src-shared/sync-protocol/messages';
 import type { CenterCall } from '../../src-shared/schemas/call-log';
@@ -324,7 +325,7 @@ export function createAppStore(bridge: Bridge): StoreApi<AppState> {
       agent: { state: 'offline', reason: null, since: Date.now() },
       agents: [],
       calls: [],
-      lines: { status: { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 }, callbacks: [] },
+      lines: { status: NO_LINES, callbacks: [] },
       callingBack: null,
       linesAt: 0,
       effectors: { profiles: [], requests: [] },

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role } from '../../src-shared/domain/codes.js';
-import { CallbackResultSchema, type LinesStatus } from '../../src-shared/schemas/lines.js';
+import { CallbackResultSchema, NO_LINES } from '../../src-shared/schemas/lines.js';
 import type { ServerWsFrame } from '../../src-shared/sync-protocol/messages.js';
 import { ApiError, parseInput } from '../http/errors.js';
 import { access, ALL_STAFF, CASE_ROLES, readerOf, type Principal } from '../http/access.js';
@@ -21,7 +21,6 @@ export interface LinesContext {
 }
 
 const IdParams = z.strictObject({ id: z.uuid() });
-const DISABLED: LinesStatus = { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 };
 
 /** What the workstations are told after any change of a tenant's queue or callback list. */
 export async function linesFrames(distributor: LineDistributor, tenant: string): Promise<ServerWsFrame[]> {
@@ -37,7 +36,7 @@ export function registerLineRoutes(app: FastifyInstance, ctx: LinesContext): voi
   app.get('/api/lines/status', access({ staff: ALL_STAFF }), async (req) => {
     const claims = await ctx.authenticate(req);
     const d = serves(claims.tenant);
-    return d ? await d.status(claims.tenant) : DISABLED;
+    return d ? await d.status(claims.tenant) : NO_LINES;
   });
 
   app.get('/api/callbacks', access({ staff: CASE_ROLES }), async (req) => {

@@ -8,7 +8,7 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { startOfDay } from 'date-fns';
-import { chooseOffers, lineOpen, overflowsToMessage, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
+import { chooseOffers, lineOpen, overflowsToMessage, ringMsOf, summarizeQueue, type LineSettings, type ParkedCall, type QueueAgent } from '../../src-shared/domain/line-queue.js';
 import type { Role } from '../../src-shared/domain/codes.js';
 import type { LinesStatus } from '../../src-shared/schemas/lines.js';
 import type { SqlDatabase } from '../db/sql.js';
@@ -51,8 +51,8 @@ export interface DistributorHooks {
 /** After an agent's ring time, how long an offer may stay without news before it is made again. */
 const STALE_OFFER_MARGIN_MS = 15_000;
 
-/** Reply codes that mean the agent's phone rang and nobody took the call (or it was refused). */
-const NOT_ANSWERED = new Set([408, 480, 486, 600, 603]);
+/** Reply codes that mean the agent's phone rang and nobody took the call, refused it, or could not be reached (404). */
+const NOT_ANSWERED = new Set([404, 408, 480, 486, 600, 603]);
 
 export class LineDistributor {
   readonly lines: ReadonlyMap<string, LineSettings>;
@@ -264,7 +264,7 @@ export class LineDistributor {
           event.tlabel,
           call.declinedBy,
         ]);
-        if (NOT_ANSWERED.has(event.code) || event.code === 404) {
+        if (NOT_ANSWERED.has(event.code)) {
           const agent = await this.agentBySip(call.tenant, event.agent);
           if (agent) await this.hooks.markAbsent(call.tenant, agent);
         }
@@ -389,7 +389,7 @@ export class LineDistributor {
     // An offer whose outcome never came (sent while this process was restarting): offered again;
     // Kamailio says "gone" if the call is no longer parked.
     for (const call of this.calls.values()) {
-      const ringMs = (this.lines.get(call.line)?.ringSeconds ?? 20) * 1000;
+      const ringMs = ringMsOf(this.lines.get(call.line));
       if (call.offeredTo !== null && call.offeredAt !== null && now - call.offeredAt > ringMs + STALE_OFFER_MARGIN_MS) {
         this.hooks.log('warn', 'offer without outcome, offered again', { callId: call.callId, agent: call.offeredTo });
         call.offeredTo = null;

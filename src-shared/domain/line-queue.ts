@@ -84,6 +84,11 @@ export interface Offer {
   ringMs: number;
 }
 
+/** How long an agent's phone rings for a call of this line (ms; 20 s for an unknown line). */
+export function ringMsOf(line: Pick<LineSettings, 'ringSeconds'> | undefined): number {
+  return (line?.ringSeconds ?? 20) * 1000;
+}
+
 /** The lines an agent of this call may come from, at this time (its own, then its overflow's). */
 export function eligibleRoles(call: ParkedCall, lines: ReadonlyMap<string, LineSettings>, now: number): Set<Role> {
   const line = lines.get(call.line);
@@ -118,7 +123,7 @@ export function chooseOffers(calls: readonly ParkedCall[], agents: readonly Queu
     const agent = candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0];
     if (!agent) continue;
     free.splice(free.indexOf(agent), 1);
-    offers.push({ callId: call.callId, agent, ringMs: (lines.get(call.line)?.ringSeconds ?? 20) * 1000 });
+    offers.push({ callId: call.callId, agent, ringMs: ringMsOf(lines.get(call.line)) });
   }
   return offers;
 }

@@ -49,6 +49,9 @@ export const LinesStatusSchema = z.strictObject({
 });
 export type LinesStatus = z.infer<typeof LinesStatusSchema>;
 
+/** What a center without a call distributor (or a workstation not told yet) has. */
+export const NO_LINES: LinesStatus = { enabled: false, connected: false, lines: [], callbacksOpen: 0, oldestCallbackAt: null, receivedToday: 0, abandonedToday: 0, recordingFailuresToday: 0 };
+
 export const CallbackResultSchema = z.strictObject({
   /** The SIP Call-ID of the callback call, when one was placed. */
   callId: z.string().min(1).max(200).nullable(),

@@ -15,7 +15,11 @@
  *   PERMANENCE_SERVER_PORT      port (default 5790)
  *   DATABASE_URL                PostgreSQL (postgres://…)
  *   PERMANENCE_SERVER_DATA_DIR  data folder of the embedded database and token secret (default .data/server)
- *   PERMANENCE_TOKEN_SECRET     token signing secret (≥ 32 chars; default: generated once into the data folder)
+ *   PERMANENCE_TOKEN_SECRET     token signing secret (≥ 32 chars); required with DATABASE_URL (every instance of the
+ *                              center signs with it); with --embedded, generated once into the data folder
+ *   PERMANENCE_INSTANCE_NAME    this instance's name (several instances on one database; default host-pid)
+ *   PERMANENCE_ADVERTISED_URL   the address the other instances forward pushes to (default: this listener's)
+ *   PERMANENCE_LEASE_MS         a frozen instance loses its centers after this long (default 10000)
  *   PERMANENCE_TOKEN_TTL        token lifetime in seconds (default 1800)
  *   PERMANENCE_TLS_CERT, PERMANENCE_TLS_KEY  HTTPS with this certificate and key (PEM files), with HSTS
  *   PERMANENCE_PUBLIC_HOST, PERMANENCE_PUBLIC_PORT  a second listener for the internet: the effector page, its API and
@@ -145,7 +149,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   if (process.env.PERMANENCE_DEMO === '1') await seedTenant(db, DEMO_TENANT);
   const server = await startServer({
     db,
-    tokenSecret: tokenSecret(),
+    tokenSecret: tokenSecret(choice.engine),
     tokenTtlSeconds: Number(process.env.PERMANENCE_TOKEN_TTL ?? 1800),
     host: process.env.PERMANENCE_SERVER_HOST ?? '127.0.0.1',
     port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
@@ -157,6 +161,11 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
       : {}),
     ...(process.env.PERMANENCE_TRUST_PROXY ? { trustProxy: process.env.PERMANENCE_TRUST_PROXY.split(',').map((p) => p.trim()) } : {}),
+    instance: {
+      ...(process.env.PERMANENCE_INSTANCE_NAME ? { name: process.env.PERMANENCE_INSTANCE_NAME } : {}),
+      ...(process.env.PERMANENCE_ADVERTISED_URL ? { advertisedUrl: process.env.PERMANENCE_ADVERTISED_URL } : {}),
+      ...(process.env.PERMANENCE_LEASE_MS ? { leaseMs: Number(process.env.PERMANENCE_LEASE_MS) } : {}),
+    },
   });
   server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');
   const stop = async () => {
@@ -181,8 +190,11 @@ function recordingKey(): Buffer {
   return key;
 }
 
-function tokenSecret(): string {
+function tokenSecret(engine: 'postgres' | 'pglite'): string {
   if (process.env.PERMANENCE_TOKEN_SECRET) return process.env.PERMANENCE_TOKEN_SECRET;
+  // On PostgreSQL several instances may serve the center: a secret made in one data folder would
+  // sign tokens the others refuse, so it comes from the configuration they share.
+  if (engine === 'postgres') throw new CliError('PERMANENCE_TOKEN_SECRET manque : avec DATABASE_URL, toutes les instances du serveur signent avec le même secret (32 caractères au moins), donné par la configuration.');
   const file = join(dataDir, 'token-secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();

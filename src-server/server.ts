@@ -1,8 +1,9 @@
 /**
  * The central regulation server: HTTP + WebSocket API over one PostgreSQL (real, or PGlite
  * in-process). Tenancy: a department is a tenant; every request and socket is authenticated and
- * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant; accepted
- * events are pushed to the tenant's sockets from the writer's process (no LISTEN/NOTIFY).
+ * scoped to the tenant named in its token. Writes go through one TenantWriter per tenant, on the
+ * instance that holds the tenant's lock (db/center-leases.ts); the other instances forward pushes to
+ * it, and fan its committed events out to their own sockets (db/instance-bus.ts).
  */
 import { LATEST_SERVER_SCHEMA_VERSION } from './db/migrations.js';
 import { mark } from './latency-marks.js';
@@ -45,7 +46,10 @@ import { passwordProblem } from './services/password-policy.js';
 import { SecondFactor, securitySettingsOf, setSecuritySettings } from './services/second-factor.js';
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, readerOf, type AccessControl, type Principal } from './http/access.js';
-import { TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
+import { NotHolderError, TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
+import { CenterLeases, type TakeOver } from './db/center-leases.js';
+import { InstanceBus } from './db/instance-bus.js';
+import { hostname } from 'node:os';
 import { ApiError, body, parseInput } from './http/errors.js';
 import { registerActivityRoutes } from './routes/activity.js';
 import { registerAgendaRoutes } from './routes/agenda.js';
@@ -106,6 +110,11 @@ export interface ServerOptions {
   telephony?: TelephonyConfig;
   /** Attempts allowed before delays (tests lower them). */
   loginLimits?: { accountFree: number; addressFree: number; maxDelaySeconds: number };
+  /**
+   * Several instances on one database (high availability): this one's name, the address the others
+   * forward pushes to (default: its own listener), and the timings of the centers' locks.
+   */
+  instance?: { name?: string; advertisedUrl?: string; keepAliveMs?: number; leaseMs?: number; retryMs?: number };
 }
 
 export interface RegulationServer {
@@ -114,7 +123,12 @@ export interface RegulationServer {
   /** The internet-facing listener's address, when there is one (ServerOptions.publicListener). */
   publicUrl?: string;
   port: number;
+  /** The center's writer, on the instance that holds the center (NotHolderError elsewhere). */
   writer(tenant: string): Promise<TenantWriter>;
+  /** The centers this instance holds now. */
+  heldCenters(): string[];
+  /** This instance's name. */
+  instance: string;
   connectedSockets(tenant: string): number;
   hub(tenant: string): HubService | undefined;
   /** The lines' call distributor, when the server has lines (tests drive its recordings' jobs). */
@@ -125,6 +139,11 @@ export interface RegulationServer {
   audit: Audit;
   close(): Promise<void>;
 }
+
+/** How long a push waits for a center's new holder (a take-over) before the client is told to retry. */
+const FORWARD_WAIT_MS = 3_000;
+/** Set on a push forwarded by another instance (never forwarded twice). */
+const FORWARDED_HEADER = 'x-permanence-forwarded-by';
 
 const PullQuerySchema = z.strictObject({
   after: z.coerce.number().int().nonnegative(),
@@ -214,24 +233,102 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
   };
 
-  const writer = (tenant: string): Promise<TenantWriter> => {
-    let w = writers.get(tenant);
-    if (!w) {
-      const hub = hubs.get(tenant);
-      w = TenantWriter.open(db, tenant, {
-        now,
-        onError: (what, error) => app.log.error({ err: error, tenant }, `après un commit : ${what}`),
-        ...(hub ? hub.writerHooks : {}),
-        onCommitted: (events) => {
-          void w!.then((wr) => broadcast(tenant, wr.epoch, events));
-          // A decision that confirms an effector's appointment reaches that effector's page.
-          effectors?.service.onCaseEvents(tenant, events);
-        },
-      });
-      writers.set(tenant, w);
-      w.catch(() => writers.delete(tenant));
-    }
+  // ---- one writer per center, on the instance that holds it ------------------------------------
+
+  const instanceName = options.instance?.name ?? `${hostname()}-${process.pid}`;
+  /** The last sequence fanned out to this instance's sockets, per center (the bus's cursor). */
+  const fanned = new Map<string, number>();
+  const openWriter = (tenant: string, token: string): Promise<TenantWriter> => {
+    const hub = hubs.get(tenant);
+    const w: Promise<TenantWriter> = TenantWriter.open(db, tenant, {
+      now,
+      holderToken: token,
+      onError: (what, error) => app.log.error({ err: error, tenant }, `après un commit : ${what}`),
+      ...(hub ? hub.writerHooks : {}),
+      onCommitted: (events) => {
+        void w.then((wr) => {
+          fanned.set(tenant, events[events.length - 1]!.serverSeq);
+          broadcast(tenant, wr.epoch, events);
+        });
+        // A decision that confirms an effector's appointment reaches that effector's page.
+        effectors?.service.onCaseEvents(tenant, events);
+      },
+      onFenced: () => {
+        // Another instance wrote its token: this one's lock is gone (it will hear of it); pushes go there now.
+        if (writers.get(tenant) === w) writers.delete(tenant);
+        app.log.warn({ tenant, instance: instanceName }, 'écrivain arrêté : un autre serveur tient ce centre');
+      },
+    });
     return w;
+  };
+  const takeOvers: (TakeOver & { at: number; startedMs: number })[] = [];
+  let leases: CenterLeases | null = null;
+  let leasesReady: Promise<void> | null = null;
+  const writer = async (tenant: string): Promise<TenantWriter> => {
+    await leasesReady;
+    // A center between two holders (this instance's lock connection was cut and is being taken
+    // again, or another instance is taking over): wait for it a moment.
+    const deadline = Date.now() + FORWARD_WAIT_MS;
+    for (;;) {
+      const w = writers.get(tenant);
+      if (w) return w;
+      if (Date.now() > deadline) throw new NotHolderError(tenant);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** Fan-out of what another instance committed, one center at a time, in sequence order. */
+  const fanChains = new Map<string, Promise<void>>();
+  const fanOut = (tenant: string, head: number, evenIfHeld = false): Promise<void> => {
+    const run = async () => {
+      if (writers.has(tenant) && !evenIfHeld) return;
+      const from = fanned.get(tenant);
+      if (from === undefined || !sockets.get(tenant)?.size) {
+        if (head !== Number.MAX_SAFE_INTEGER) fanned.set(tenant, Math.max(from ?? 0, head));
+        return;
+      }
+      let cursor = from;
+      for (;;) {
+        const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1000', [tenant, cursor, head], 'fan-out-events');
+        if (rows.length === 0) break;
+        const events = rows.map(eventFromRow);
+        const { epoch } = await headOf(tenant);
+        broadcast(tenant, epoch, events);
+        cursor = events[events.length - 1]!.serverSeq;
+        fanned.set(tenant, cursor);
+        if (rows.length < 1000) break;
+      }
+    };
+    const next = (fanChains.get(tenant) ?? Promise.resolve()).then(run).catch((error: unknown) => {
+      // Workstations see the head on the next heartbeat and pull what they missed.
+      app.log.warn({ tenant, error: (error as Error).message }, 'événements d’une autre instance non diffusés');
+    });
+    fanChains.set(tenant, next);
+    return next;
+  };
+  const bus = new InstanceBus({
+    db,
+    instance: instanceName,
+    now,
+    onHead: (tenant, head) => void fanOut(tenant, head),
+    onFrame: (tenant, data) => {
+      const frame = JSON.parse(data) as ServerWsFrame;
+      if (FRAME_FEEDS[frame.type]) sendFrame(tenant, frame, data);
+    },
+    onReconnected: () => {
+      for (const tenant of sockets.keys()) void fanOut(tenant, Number.MAX_SAFE_INTEGER);
+    },
+    log: (level, message, detail) => app.log[level](detail ?? {}, message),
+  });
+  /** The center's epoch and head as this instance knows them (its writer's, or the database's). */
+  const headOf = async (tenant: string): Promise<{ epoch: string; lastSeq: number }> => {
+    const w = writers.get(tenant);
+    if (w) {
+      const wr = await w;
+      if (!wr.fenced) return { epoch: wr.epoch, lastSeq: wr.lastSeq };
+    }
+    const { rows } = await db.query<{ epoch: string; last_seq: number }>('SELECT epoch, last_seq FROM tenants WHERE id = $1', [tenant], 'tenant-head');
+    if (!rows[0]) throw new ApiError(404, 'not_found', 'Centre inconnu.');
+    return { epoch: rows[0].epoch, lastSeq: Number(rows[0].last_seq) };
   };
 
   /** The workstation user the access hook let in (the route's rule names who may come). */
@@ -241,6 +338,11 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     if (error instanceof ApiError) return reply.status(error.status).send(body(error));
     if (error instanceof WriterOverloadedError) {
       return reply.status(503).header('Retry-After', '1').send(body(new ApiError(503, 'unavailable', 'Serveur surchargé : réessai automatique.')));
+    }
+    if (error instanceof NotHolderError) {
+      // A take-over in progress (the instance that wrote for the center is gone): the workstation
+      // keeps its outbox and sends it again; nothing was decided.
+      return reply.status(503).header('Retry-After', '1').send(body(new ApiError(503, 'unavailable', 'Serveur central en cours de reprise : réessai automatique.')));
     }
     const e = error as { statusCode?: number; code?: string; message: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(body(new ApiError(413, 'too_large', 'Requête trop volumineuse.')));
@@ -266,7 +368,13 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       database = { ok: false, error: `base de données injoignable (${(error as Error).message})` };
     }
     const hub = Object.fromEntries([...hubs.entries()].map(([tenant, h]) => [tenant, h.link.connected ? 'connected' : 'disconnected']));
-    return reply.status(database.ok ? 200 : 503).send({ ready: database.ok, database, hub });
+    // Which centers this instance writes for, and its last take-overs (several instances: one holds each center).
+    const instance = {
+      name: instanceName,
+      centers: leases?.centers() ?? [],
+      takeOvers: takeOvers.slice(-5).map((t) => ({ tenant: t.tenant, at: t.at, cause: t.cause, previous: t.previous, vacantMs: t.vacantMs, startedMs: t.startedMs })),
+    };
+    return reply.status(database.ok ? 200 : 503).send({ ready: database.ok, database, hub, instance });
   });
   await serveEffectorPage(app, options.effectorPageDir ?? join(packageRoot(), 'dist/effector-page'));
 
@@ -388,24 +496,64 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // A browser's WebSocket cannot carry the Authorization header: it presents this one-time ticket.
   app.post('/api/ws-ticket', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => ({ ticket: accessControl.ticket(principal(req)) }));
 
-  app.post('/api/sync/push', access({ staff: CASE_ROLES }), async (req) => {
+  app.post('/api/sync/push', access({ staff: CASE_ROLES }), async (req, reply) => {
     const claims = await authenticate(req);
     const input = parse(PushRequestSchema, req.body);
-    const w = await writer(claims.tenant);
-    const verdicts = await w.submit(
-      input.mutations.map((mutation) => ({
-        mutation,
-        actor: { userId: claims.userId, displayName: claims.displayName, role: claims.role },
-        workstationId: claims.workstationId,
-      })),
-    );
-    return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
+    // The center is written by the instance that holds it: here, or forwarded to it. A holder gone
+    // is waited for (another instance takes the center within seconds), then the client retries.
+    const deadline = Date.now() + FORWARD_WAIT_MS;
+    for (;;) {
+      const local = writers.get(claims.tenant);
+      if (local) {
+        try {
+          const w = await local;
+          const verdicts = await w.submit(
+            input.mutations.map((mutation) => ({
+              mutation,
+              actor: { userId: claims.userId, displayName: claims.displayName, role: claims.role },
+              workstationId: claims.workstationId,
+            })),
+          );
+          return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
+        } catch (error) {
+          if (!(error instanceof NotHolderError)) throw error;
+        }
+      } else if (req.headers[FORWARDED_HEADER] === undefined) {
+        const forwarded = await forwardPush(claims.tenant, req.headers.authorization ?? '', req.body);
+        if (forwarded) return reply.status(forwarded.status).type('application/json; charset=utf-8').send(forwarded.body);
+      } else {
+        // Forwarded here by an instance that took us for the holder: it retries, not us.
+        throw new NotHolderError(claims.tenant);
+      }
+      if (Date.now() > deadline) throw new NotHolderError(claims.tenant);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
+
+  /** The push sent on to the instance that holds the center; null when it could not be reached. */
+  const forwardPush = async (tenant: string, authorization: string, input: unknown): Promise<{ status: number; body: string } | null> => {
+    const { rows } = await db.query<{ writer_url: string | null; writer_instance: string | null }>('SELECT writer_url, writer_instance FROM tenants WHERE id = $1', [tenant]);
+    const holder = rows[0];
+    if (!holder?.writer_url || holder.writer_instance === instanceName) return null;
+    try {
+      const res = await fetch(`${holder.writer_url}/api/sync/push`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json', [FORWARDED_HEADER]: instanceName },
+        body: JSON.stringify(input),
+        signal: AbortSignal.timeout(10_000),
+      });
+      // The holder itself losing the center answers 503: wait for the next one.
+      if (res.status === 503) return null;
+      return { status: res.status, body: await res.text() };
+    } catch {
+      return null;
+    }
+  };
 
   app.get('/api/sync/pull', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const q = parse(PullQuerySchema, req.query);
-    const w = await writer(claims.tenant);
+    const w = await headOf(claims.tenant);
     const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3', [
       claims.tenant,
       q.after,
@@ -418,7 +566,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const claims = await authenticate(req);
     const q = parse(SnapshotQuerySchema, req.query);
 
-    const w = await writer(claims.tenant);
+    const w = await headOf(claims.tenant);
     const highWater = w.lastSeq;
     // Who downloaded the center's cases, page by page (the first page is the start of an initial sync).
     const params: unknown[] = [claims.tenant, q.limit];
@@ -465,7 +613,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.get<{ Params: { id: string } }>('/api/cases/:id/events', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const id = parse(z.uuid(), req.params.id);
-    const w = await writer(claims.tenant);
+    const w = await headOf(claims.tenant);
     // The read and its audit record go together: no answer without its trace.
     const [{ rows }] = await Promise.all([
       db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [claims.tenant, id], 'case-events'),
@@ -545,10 +693,15 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const { rows } = await db.query<{ kind: DirectoryKind; version: number; data: string }>('SELECT kind, version, data FROM directories WHERE tenant = $1', [tenant]);
     return directoryFromRows(rows);
   };
-  const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
-    const data = JSON.stringify(frame);
+  const sendFrame = (tenant: string, frame: ServerWsFrame, data: string) => {
     const feeds = FRAME_FEEDS[frame.type];
     for (const [ws, feed] of sockets.get(tenant) ?? []) if (feeds.includes(feed) && ws.readyState === ws.OPEN) ws.send(data);
+  };
+  /** To this instance's sockets of the center, and through the bus to the other instances' ones. */
+  const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
+    const data = JSON.stringify(frame);
+    sendFrame(tenant, frame, data);
+    bus.publishFrame(tenant, data).catch((error: unknown) => app.log.warn({ error: (error as Error).message, tenant }, 'trame non transmise aux autres instances'));
   };
 
   app.get('/api/directory', access({ staff: ALL_STAFF, partner: true }), async (req) => {
@@ -688,7 +841,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
         purged: (tenant, ids) => audit.account(tenant, { actor: 'system', action: 'recording.purge', detail: { count: ids.length, ids } }),
       })
     : null;
-  await distributor?.start();
+  // Started on the instance that holds the lines' center (see the take-over below): one decides.
   registerLineRoutes(app, { distributor, authenticate, audit, broadcastFrame });
   registerRecordingRoutes(app, { db, recordings: distributor?.recordings ?? null, authenticate, audit });
 
@@ -725,19 +878,23 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
 
   // ---- Hub Santé ---------------------------------------------------------------------------------
 
-  if (options.hubsante?.length) {
-    const schemas = new HubSchemas();
-    let hubVersion = 0;
-    for (const config of options.hubsante) {
-      const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [config.tenant]);
-      if (!rows[0]) throw new Error(`Hub Santé : centre inconnu ${config.tenant}`);
+  // The Hub link of a center runs once, on the instance that holds the center (started on take-over).
+  const hubSchemas = options.hubsante?.length ? new HubSchemas() : null;
+  let hubVersion = 0;
+  for (const config of options.hubsante ?? []) {
+    const { rows } = await db.query<{ department: string }>('SELECT department FROM tenants WHERE id = $1', [config.tenant]);
+    if (!rows[0]) throw new Error(`Hub Santé : centre inconnu ${config.tenant}`);
+  }
+  const startHub = async (tenant: string): Promise<void> => {
+    for (const config of options.hubsante ?? []) {
+      if (config.tenant !== tenant) continue;
       const log = app.log.child({ hub: config.clientId });
       let pushTimer: NodeJS.Timeout | null = null;
       const hub = new HubService({
         db,
         config,
-        schemas,
-        department: rows[0].department,
+        schemas: hubSchemas!,
+        department: await department(tenant),
         writer: () => writer(config.tenant),
         now,
         log: (level, message, detail) => log[level](detail ?? {}, message),
@@ -751,9 +908,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
         ...(options.hubTickMs ? { tickMs: options.hubTickMs } : {}),
       });
       hubs.set(config.tenant, hub);
-      hub.start();
     }
-  }
+  };
   registerHubRoutes(app, { hub: (tenant) => hubs.get(tenant), authenticate, audit });
   registerAuditRoutes(app, { db, audit, authenticate, department });
 
@@ -763,7 +919,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const send = (frame: ServerWsFrame) => {
       if (FRAME_FEEDS[frame.type].includes(feed)) socket.send(JSON.stringify(frame));
     };
-    const w = await writer(claims.tenant);
+    const w = await headOf(claims.tenant);
+    if (!fanned.has(claims.tenant)) fanned.set(claims.tenant, w.lastSeq);
     let set = sockets.get(claims.tenant);
     if (!set) sockets.set(claims.tenant, (set = new Map()));
     set.set(socket, feed);
@@ -784,7 +941,12 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const expiry = setTimeout(() => bye('token_expired'), Math.max(0, claims.expiresAt - now()));
     const ping = setInterval(() => {
       socket.ping();
-      if (feed === 'cases') socket.send(JSON.stringify({ type: 'poke', epoch: w.epoch, headSeq: w.lastSeq } satisfies ServerWsFrame));
+      if (feed === 'cases') {
+        headOf(claims.tenant).then(
+          (h) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ type: 'poke', epoch: h.epoch, headSeq: h.lastSeq } satisfies ServerWsFrame)),
+          () => {},
+        );
+      }
       // A session ended (logout elsewhere, an admin, a password change) closes its socket too.
       sessions.check(claims.sessionId).then(
         (open) => {
@@ -810,10 +972,58 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const port = typeof address === 'object' && address ? address.port : 0;
   const publicServer = options.publicListener ? await listenPublic(app, options.publicListener, options.tls) : null;
   const scheme = options.tls ? 'https' : 'http';
+  const url = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
+
+  // ---- the centers this instance holds ----------------------------------------------------------
+
+  leases = new CenterLeases({
+    db,
+    instance: instanceName,
+    url: () => options.instance?.advertisedUrl ?? url,
+    ...(options.instance?.keepAliveMs ? { keepAliveMs: options.instance.keepAliveMs } : {}),
+    ...(options.instance?.leaseMs ? { leaseMs: options.instance.leaseMs } : {}),
+    ...(options.instance?.retryMs ? { retryMs: options.instance.retryMs } : {}),
+    now,
+    log: (level, message, detail) => app.log[level](detail ?? {}, message),
+    gained: async (t) => {
+      const started = Date.now();
+      // What the previous holder committed and this instance has not fanned out yet goes first.
+      await fanOut(t.tenant, Number.MAX_SAFE_INTEGER, true);
+      await startHub(t.tenant);
+      const w = openWriter(t.tenant, t.token);
+      writers.set(t.tenant, w);
+      const wr = await w.catch((error: unknown) => {
+        writers.delete(t.tenant);
+        throw error;
+      });
+      fanned.set(t.tenant, wr.lastSeq);
+      hubs.get(t.tenant)?.start();
+      if (distributor && distributor.tenants()[0] === t.tenant) await distributor.start();
+      const startedMs = Date.now() - started;
+      takeOvers.push({ ...t, at: now(), startedMs });
+      if (takeOvers.length > 50) takeOvers.shift();
+      app.log.warn({ tenant: t.tenant, instance: instanceName, cause: t.cause, previous: t.previous, vacantMs: t.vacantMs, startedMs, head: wr.lastSeq }, 'centre pris : cette instance écrit pour lui');
+    },
+    lost: async (tenant, cause) => {
+      const w = writers.get(tenant);
+      writers.delete(tenant);
+      (await w?.catch(() => null))?.fence();
+      const hub = hubs.get(tenant);
+      hubs.delete(tenant);
+      if (distributor && distributor.tenants()[0] === tenant) await distributor.stop();
+      await hub?.stop();
+      app.log.warn({ tenant, instance: instanceName, cause }, 'centre perdu');
+    },
+  });
+  leasesReady = leases.start();
+  await leasesReady;
+  await bus.start();
   return {
     app,
     port,
-    url: `${scheme}://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
+    heldCenters: () => leases?.centers() ?? [],
+    instance: instanceName,
     ...(publicServer ? { publicUrl: `${scheme}://${options.publicListener!.host}:${(publicServer.address() as { port: number }).port}` } : {}),
     writer,
     connectedSockets: (tenant) => sockets.get(tenant)?.size ?? 0,
@@ -823,6 +1033,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     sessions,
     audit,
     close: async () => {
+      await leases?.close();
+      await bus.close();
       for (const hub of hubs.values()) await hub.stop();
       await distributor?.stop();
       for (const t of lineFrameTimers.values()) clearTimeout(t);

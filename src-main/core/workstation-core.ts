@@ -64,6 +64,8 @@ export interface CoreOptions {
    * workstation runs in training mode: local sessions, no administration, nothing sent anywhere.
    */
   serverUrl?: string;
+  /** The center's other server instances, tried in order when the one in use cannot be reached. */
+  fallbackServerUrls?: string[];
   /** How long an offline login stays possible after the last server login, when the server did not say (hours). */
   offlineSessionHours?: number;
   /**
@@ -240,7 +242,7 @@ export class WorkstationCore {
 
   syncStatus(): SyncStatus {
     if (!this.sync) {
-      return { enabled: false, connection: 'offline', offlineSince: null, lastContactAt: null, pending: this.store.countPendingMutations(), rejected: this.store.countRejectedMutations(), cursor: this.store.syncState().cursorSeq, lastError: null, sessionExpired: false };
+      return { enabled: false, connection: 'offline', offlineSince: null, lastContactAt: null, pending: this.store.countPendingMutations(), rejected: this.store.countRejectedMutations(), cursor: this.store.syncState().cursorSeq, lastError: null, sessionExpired: false, server: null };
     }
     return { enabled: true, ...this.sync.status() };
   }
@@ -250,6 +252,7 @@ export class WorkstationCore {
     this.sync = new SyncClient(
       {
         serverUrl: url,
+        ...(this.options.fallbackServerUrls?.length ? { fallbackUrls: this.options.fallbackServerUrls } : {}),
         store: this.store,
         now: this.now,
         ...(this.options.sync?.backoffMs ? { backoffMs: this.options.sync.backoffMs } : {}),
@@ -356,7 +359,7 @@ export class WorkstationCore {
       const c = this.pendingCredentials;
       if (!c || !this.session) return;
       try {
-        const r = await loginToServer(this.options.serverUrl!, { ...c, workstationId: this.workstationId });
+        const r = await this.loginAnywhere({ ...c, workstationId: this.workstationId });
         this.pendingCredentials = null;
         this.sipAccount = r.sip;
         this.session = { ...this.session, mode: 'server', organisation: r.user.organisation, endsAt: r.sessionEndsAt ?? null };
@@ -379,13 +382,25 @@ export class WorkstationCore {
     }, 5_000);
   }
 
+  /** A login on the first instance that answers (any instance of the center opens the same session). */
+  private async loginAnywhere(body: Parameters<typeof loginToServer>[1]): Promise<Awaited<ReturnType<typeof loginToServer>>> {
+    const urls = [this.options.serverUrl!, ...(this.options.fallbackServerUrls ?? [])];
+    for (let i = 0; ; i++) {
+      try {
+        return await loginToServer(urls[i]!, body);
+      } catch (error) {
+        if ((error as { status?: number }).status !== 0 || i === urls.length - 1) throw error;
+      }
+    }
+  }
+
   private async serverLogin(input: { tenant?: string; login: string; password: string; totp?: string }): Promise<Result<Session>> {
     const tenant = input.tenant ?? this.options.defaultTenant;
     if (!tenant) return err('invalid_input', 'Centre de régulation non précisé.');
     const credentialKey = `offline-credential:${tenant}:${input.login.toLowerCase()}`;
     await this.endSync();
     try {
-      const r = await loginToServer(this.options.serverUrl!, {
+      const r = await this.loginAnywhere({
         tenant,
         login: input.login,
         password: input.password,

@@ -714,6 +714,33 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX line_calls_recording_failed ON line_calls (tenant, arrived_at) WHERE recording = 'failed';
     `,
   },
+  {
+    version: 19,
+    name: 'one writer per center: the holder of its lock, fenced by a token',
+    sql: `
+      -- The instance that holds a center's advisory lock writes its token here when it takes the
+      -- center over; every commit of its writer checks it with the head (compare-and-set): an
+      -- instance that lost the lock (frozen, cut off) and wakes up writes nothing.
+      ALTER TABLE tenants ADD COLUMN writer_token TEXT;
+      ALTER TABLE tenants ADD COLUMN writer_instance TEXT;
+      -- Where the other instances forward a workstation's push (the holder's own API address).
+      ALTER TABLE tenants ADD COLUMN writer_url TEXT;
+      ALTER TABLE tenants ADD COLUMN writer_since BIGINT;
+      -- A commit refused because this writer no longer holds the center (SQLSTATE PX001, distinct
+      -- from a known mutation's division by zero and from a unique violation).
+      CREATE FUNCTION permanence_not_holder(tenant TEXT) RETURNS INTEGER LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'this instance no longer holds center %', tenant USING ERRCODE = 'PX001'; END $$;
+      -- Frames (agent states, the call log, the lines…) too large for a NOTIFY payload travel
+      -- through this table to the other instances; rows older than a minute are deleted.
+      CREATE TABLE instance_frames (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;
@@ -726,7 +753,16 @@ export class ServerSchemaTooNewError extends Error {
   }
 }
 
+/** The advisory lock that several instances starting at once take to migrate one after the other. */
+export const MIGRATION_LOCK: readonly [number, number] = [7411, 0];
+
 export async function migrateServer(db: SqlDatabase, migrations = SERVER_MIGRATIONS, upTo = Infinity): Promise<number> {
+  // Two instances started together on an empty database: the second waits, then finds nothing to do.
+  if (db.exclusive) return db.exclusive(MIGRATION_LOCK, () => migrateUnlocked(db, migrations, upTo));
+  return migrateUnlocked(db, migrations, upTo);
+}
+
+async function migrateUnlocked(db: SqlDatabase, migrations: readonly ServerMigration[], upTo: number): Promise<number> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
   const { rows } = await db.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations ORDER BY version');

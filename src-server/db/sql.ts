@@ -23,7 +23,25 @@ export interface SqlDatabase extends Queryable {
   readonly relaxed: Queryable;
   /** Run `fn` in one transaction on one connection; rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: run `fn` while holding this advisory lock (several server instances: one at a
+   * time). PGlite is in-process, one server: nothing to take.
+   */
+  exclusive?<T>(lock: readonly [number, number], fn: () => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pools, for what lives with a session
+   * (a center's advisory lock, LISTEN). Its loss is an 'error' or 'end' event.
+   */
+  dedicated?(settings?: Record<string, string>): Promise<DedicatedConnection>;
   close(): Promise<void>;
+}
+
+export interface DedicatedConnection {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  on(event: 'notification', listener: (n: { channel: string; payload?: string | undefined }) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'end', listener: () => void): void;
+  end(): Promise<void>;
 }
 
 export async function openPostgres(connectionString: string): Promise<SqlDatabase> {
@@ -70,6 +88,23 @@ export async function openPostgres(connectionString: string): Promise<SqlDatabas
       } finally {
         client.release();
       }
+    },
+    async exclusive(lock, fn) {
+      const client = new pg.default.Client({ connectionString });
+      client.on('error', () => {});
+      await client.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1, $2)', [...lock]);
+        return await fn();
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    async dedicated(settings = {}) {
+      const options = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+      const client = new pg.default.Client({ connectionString, ...(options ? { options } : {}), connectionTimeoutMillis: 5_000 });
+      await client.connect();
+      return client as unknown as DedicatedConnection;
     },
     close: async () => {
       await Promise.all([pool.end(), relaxedPool.end()]);

@@ -142,14 +142,36 @@ export interface WriterOptions {
   maxQueue?: number;
   /** Where a failure after the commit (fan-out, wake-up) is said: it never undoes the commit, and is never silent. */
   onError?: (what: string, error: unknown) => void;
+  /**
+   * The fencing token this instance wrote on the center's row when it took the center
+   * (db/center-leases.ts): every commit checks it with the head, so a writer whose instance lost
+   * the center writes nothing. Absent: the row's token must be absent too (a writer opened alone).
+   */
+  holderToken?: string;
+  /** Called once when this writer finds it no longer holds the center (it refuses everything after). */
+  onFenced?: () => void;
 }
 
 export class WriterOverloadedError extends Error {}
 
+/** This instance no longer holds the center: the submission was not decided (sent again, to the holder). */
+export class NotHolderError extends Error {
+  constructor(tenant: string) {
+    super(`this instance no longer holds center ${tenant}`);
+  }
+}
+
 /** The commit's own check refused a mutation that was known after all, or a case taken as new (or an event id that exists). */
 function isKnownMutation(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
-  return code === '22012' || code === '23505';
+  const e = error as { code?: string; constraint?: string } | null;
+  // A sequence number taken already (events' primary key) is another writer, not a known mutation.
+  return e?.code === '22012' || (e?.code === '23505' && e.constraint !== 'events_pkey');
+}
+
+/** The commit's compare-and-set on the head failed: another instance took the center. */
+function isFenced(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === 'PX001' || (e?.code === '23505' && e.constraint === 'events_pkey');
 }
 
 export class TenantWriter {
@@ -160,6 +182,7 @@ export class TenantWriter {
   private readonly maxCached: number;
   private readonly now: () => number;
   private readonly maxQueue: number;
+  private fencedAt: number | null = null;
   committedBatches = 0;
 
   private constructor(
@@ -178,10 +201,25 @@ export class TenantWriter {
   }
 
   static async open(db: SqlDatabase, tenant: string, options: WriterOptions = {}): Promise<TenantWriter> {
-    const { rows } = await db.query<{ last_seq: number; epoch: string }>('SELECT last_seq, epoch FROM tenants WHERE id = $1', [tenant]);
+    const { rows } = await db.query<{ last_seq: number; epoch: string; writer_token: string | null }>('SELECT last_seq, epoch, writer_token FROM tenants WHERE id = $1', [tenant]);
     const row = rows[0];
     if (!row) throw new Error(`unknown tenant ${tenant}`);
-    return new TenantWriter(db, tenant, Number(row.last_seq), row.epoch, options);
+    const writer = new TenantWriter(db, tenant, Number(row.last_seq), row.epoch, options);
+    if ((row.writer_token ?? undefined) !== options.holderToken) writer.fence();
+    return writer;
+  }
+
+  /** Whether this writer stepped down (another instance holds the center). */
+  get fenced(): boolean {
+    return this.fencedAt !== null;
+  }
+
+  /** Stop writing now: what is queued and what comes is refused (NotHolderError), nothing is decided. */
+  fence(): void {
+    if (this.fencedAt !== null) return;
+    this.fencedAt = this.now();
+    for (const p of this.queue.splice(0)) p.reject(new NotHolderError(this.tenant));
+    this.options.onFenced?.();
   }
 
   get queueLength(): number {
@@ -195,6 +233,7 @@ export class TenantWriter {
 
   /** As `submit`, telling for each verdict whether this submission decided it or it was known. */
   submitWithOrigin(submissions: Submission[]): Promise<Decided[]> {
+    if (this.fencedAt !== null) return Promise.reject(new NotHolderError(this.tenant));
     if (this.queue.length + submissions.length > this.maxQueue) {
       return Promise.reject(new WriterOverloadedError('writer queue full'));
     }
@@ -221,9 +260,10 @@ export class TenantWriter {
             await this.commit(batch, true);
           }
         } catch (error) {
-          for (const p of batch) p.reject(error);
           // The commit may have happened with its answer lost: trust the database, not memory.
           await this.resync().catch(() => {});
+          if (isFenced(error)) this.fence();
+          for (const p of batch) p.reject(this.fencedAt !== null ? new NotHolderError(this.tenant) : error);
         }
       }
     } finally {
@@ -233,10 +273,11 @@ export class TenantWriter {
 
   private async resync(): Promise<void> {
     this.cache.clear();
-    const { rows } = await this.db.query<{ last_seq: number; epoch: string }>('SELECT last_seq, epoch FROM tenants WHERE id = $1', [this.tenant]);
+    const { rows } = await this.db.query<{ last_seq: number; epoch: string; writer_token: string | null }>('SELECT last_seq, epoch, writer_token FROM tenants WHERE id = $1', [this.tenant]);
     if (rows[0]) {
       this.lastSeq = Number(rows[0].last_seq);
       this.epoch = rows[0].epoch;
+      if ((rows[0].writer_token ?? undefined) !== this.options.holderToken) this.fence();
     }
   }
 
@@ -366,7 +407,9 @@ export class TenantWriter {
              decided_by_name = EXCLUDED.decided_by_name, reopen_count = EXCLUDED.reopen_count, first_answered_at = EXCLUDED.first_answered_at,
              cancelled = EXCLUDED.cancelled
            RETURNING 1),
-         head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND $18::int > 0 RETURNING 1),
+         -- Compare-and-set: the head moves from where this writer left it, and only while this
+         -- instance holds the center (its fencing token); otherwise nothing of the batch is written.
+         head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND last_seq = $47 AND writer_token IS NOT DISTINCT FROM $48::text RETURNING 1),
          verdicts AS (
            INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
            SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
@@ -406,7 +449,10 @@ export class TenantWriter {
            -- Same for a case taken as new without reading it: this statement's snapshot shows the
            -- cases as they were before it.
            1 / (CASE WHEN (SELECT count(*) FROM verdicts) = $40
-                  AND NOT EXISTS (SELECT 1 FROM cases WHERE tenant = $1 AND id = ANY($45::uuid[])) THEN 1 ELSE 0 END) AS all_new`,
+                  AND NOT EXISTS (SELECT 1 FROM cases WHERE tenant = $1 AND id = ANY($45::uuid[])) THEN 1 ELSE 0 END) AS all_new,
+           CASE WHEN (SELECT count(*) FROM head) = 1 THEN 1 ELSE permanence_not_holder($1) END AS holder,
+           -- The other instances fan the batch out to their own sockets (sent at commit, in commit order).
+           (SELECT pg_notify('permanence_events', $1 || ' ' || $17::text) WHERE $18::int > 0) AS notified`,
         [
           this.tenant,
           events.map((e) => e.serverSeq),
@@ -448,6 +494,8 @@ export class TenantWriter {
           steps.map((r) => r.errorCause),
           assumedMissing,
           factCancelled(facts.map(([, f]) => f)),
+          this.lastSeq,
+          this.options.holderToken ?? null,
         ],
         'writer-commit',
       );

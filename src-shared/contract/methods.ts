@@ -68,6 +68,8 @@ export const SyncStatusSchema = z.strictObject({
   lastError: z.string().nullable(),
   /** The server refused this session (its token expired during an outage): the user logs in again; nothing typed is lost. */
   sessionExpired: z.boolean(),
+  /** The server instance in use (support details; the user sees one central server). */
+  server: z.string().nullable(),
 });
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 

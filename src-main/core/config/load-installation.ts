@@ -35,10 +35,10 @@ export function loadInstallation(options: LoadOptions): ResolvedInstallation {
 }
 
 /** The core's options that come from the installation (the shell adds its own: key sealer, logs). */
-export function coreOptionsFrom(installation: ResolvedInstallation): Pick<CoreOptions, 'dataDir' | 'serverUrl' | 'defaultTenant' | 'telephonyOrigins' | 'idleLockSeconds' | 'offlineSessionHours' | 'cacheRetentionDays'> {
+export function coreOptionsFrom(installation: ResolvedInstallation): Pick<CoreOptions, 'dataDir' | 'serverUrl' | 'fallbackServerUrls' | 'defaultTenant' | 'telephonyOrigins' | 'idleLockSeconds' | 'offlineSessionHours' | 'cacheRetentionDays'> {
   return {
     dataDir: installation.dataDir,
-    ...(installation.mode === 'center' ? { serverUrl: installation.serverUrls[0]!, defaultTenant: installation.tenant! } : {}),
+    ...(installation.mode === 'center' ? { serverUrl: installation.serverUrls[0]!, fallbackServerUrls: installation.serverUrls.slice(1), defaultTenant: installation.tenant! } : {}),
     ...(installation.sipOrigins.length ? { telephonyOrigins: installation.sipOrigins } : {}),
     ...(installation.idleLockSeconds !== null ? { idleLockSeconds: installation.idleLockSeconds } : {}),
     offlineSessionHours: installation.offlineSessionHours,

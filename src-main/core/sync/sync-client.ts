@@ -48,6 +48,8 @@ export interface SyncStatusView {
   lastError: string | null;
   /** The server no longer accepts this session's token (it expired during an outage, or the account changed): log in again. */
   sessionExpired: boolean;
+  /** The server instance in use (support details only: the user sees one central server). */
+  server: string;
 }
 
 /** Said to the user when the server refuses the session: what to do, and that nothing is lost. */
@@ -56,6 +58,11 @@ export const SESSION_EXPIRED_MESSAGE =
 
 export interface SyncClientOptions {
   serverUrl: string;
+  /**
+   * The center's other server instances (the installation's `serverUrls` after the first): when
+   * the one in use cannot be reached, the next is tried; any instance serves any workstation.
+   */
+  fallbackUrls?: string[];
   store: CaseStore;
   now?: () => number;
   pushBatch?: number;
@@ -150,6 +157,17 @@ export class SyncClient {
   private headSuspect = false;
   /** The cache was reset to a new server epoch: push the whole outbox again once resynced. */
   private resetPending = false;
+  private serverIndex = 0;
+
+  /** The server instance in use: the first of the installation's, or the next one after a failure. */
+  get serverUrl(): string {
+    const all = [this.options.serverUrl, ...(this.options.fallbackUrls ?? [])];
+    return all[this.serverIndex % all.length]!;
+  }
+
+  private nextServer(): void {
+    if (this.options.fallbackUrls?.length) this.serverIndex = (this.serverIndex + 1) % (this.options.fallbackUrls.length + 1);
+  }
 
   constructor(
     private readonly options: SyncClientOptions,
@@ -215,6 +233,7 @@ export class SyncClient {
       cursor: s.cursorSeq,
       lastError: this.lastError,
       sessionExpired: this.sessionExpired,
+      server: this.serverUrl,
     };
   }
 
@@ -263,13 +282,14 @@ export class SyncClient {
   private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = 15_000): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.options.serverUrl}${path}`, {
+      res = await fetch(`${this.serverUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
+      this.nextServer();
       throw new HttpError(0, 'unreachable', unreachable(error));
     }
     const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
@@ -481,7 +501,7 @@ export class SyncClient {
     if (this.sessionExpired) return;
     if (this.stopped) return;
     this.setConnection(this.connection === 'online' ? 'connecting' : this.connection);
-    const url = this.options.serverUrl.replace(/^http/, 'ws') + '/api/ws';
+    const url = this.serverUrl.replace(/^http/, 'ws') + '/api/ws';
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` }, handshakeTimeout: 10_000 });
     this.ws = ws;
     let alive = this.now();
@@ -516,10 +536,16 @@ export class SyncClient {
       this.setConnection('offline', this.lastError ?? 'connexion temps réel perdue');
       this.later(() => this.connectSocket(), this.backoff());
     });
+    let opened = false;
+    ws.on('open', () => (opened = true));
     ws.on('error', (error) => {
       // A refused upgrade (401) is an expired session, not a network problem.
       if (/\b401\b/.test(error.message)) this.expireSession();
-      else if (!this.sessionExpired) this.lastError = unreachable(error);
+      else if (!this.sessionExpired) {
+        this.lastError = unreachable(error);
+        // This instance is gone: the next connection tries another one.
+        if (!opened) this.nextServer();
+      }
     });
   }
 
@@ -712,13 +738,14 @@ export class SyncClient {
   async download(path: string, body?: unknown): Promise<{ contentType: string; filename: string; bytes: Buffer; headers: Headers }> {
     let res: Response;
     try {
-      res = await fetch(`${this.options.serverUrl}${path}`, {
+      res = await fetch(`${this.serverUrl}${path}`, {
         method: body === undefined ? 'GET' : 'POST',
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (error) {
+      this.nextServer();
       throw new HttpError(0, 'unreachable', `Serveur injoignable (${(error as Error).message})`);
     }
     if (!res.ok) {

@@ -1,0 +1,129 @@
+/**
+ * What one server instance tells the others through PostgreSQL (LISTEN/NOTIFY), so that any
+ * instance serves any workstation:
+ * - `permanence_events`: "<center> <head>", sent by the writer's commit itself (transactional, in
+ *   commit order). An instance that does not hold the center reads the events after the last one
+ *   it fanned out, by sequence, and sends them to its sockets: the sequence is the cursor, so a
+ *   notification lost (a reconnection) costs a read, never an event; workstations also check the
+ *   head on every heartbeat, as with one instance.
+ * - `permanence_frames`: the other live frames (agent states, the call log, the lines, the
+ *   effectors' requests…), as JSON; one larger than a NOTIFY payload goes through the
+ *   `instance_frames` table and the notification names its row.
+ * Why NOTIFY rather than the Hub's RabbitMQ: it is the database every instance already depends
+ * on, the event notification commits with the events, and nothing more has to stay up.
+ */
+import { z } from 'zod';
+import type { DedicatedConnection, SqlDatabase } from './sql.js';
+
+const FrameNoticeSchema = z.object({ o: z.string(), t: z.string(), f: z.string().optional(), id: z.number().int().positive().optional() });
+
+/** NOTIFY payloads are limited to 8000 bytes; beyond this, the frame goes through the table. */
+const INLINE_FRAME_BYTES = 7_000;
+const FRAMES_KEPT_MS = 60_000;
+
+export interface InstanceBusOptions {
+  db: SqlDatabase;
+  instance: string;
+  now: () => number;
+  /** A center's head moved on another instance (the events up to `head` are committed). */
+  onHead: (tenant: string, head: number) => void;
+  /** A frame another instance sent to its own sockets of this center. */
+  onFrame: (tenant: string, frameJson: string) => void;
+  /** The bus (re)connected: notifications may have been missed meanwhile. */
+  onReconnected: () => void;
+  log: (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
+  retryMs?: number;
+}
+
+export class InstanceBus {
+  private connection: DedicatedConnection | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private connecting = false;
+  private lastPurge = 0;
+
+  constructor(private readonly o: InstanceBusOptions) {}
+
+  /** Nothing to do on PGlite: one in-process server. */
+  get active(): boolean {
+    return this.o.db.dedicated !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (!this.active) return;
+    await this.connect();
+    this.timer = setInterval(() => {
+      if (!this.connection) void this.connect();
+    }, this.o.retryMs ?? 500);
+    this.timer.unref?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.connection?.end().catch(() => {});
+    this.connection = null;
+  }
+
+  /** Send a frame to the other instances' sockets of this center (this instance sends to its own). */
+  async publishFrame(tenant: string, frameJson: string): Promise<void> {
+    if (!this.active) return;
+    const inline = JSON.stringify({ o: this.o.instance, t: tenant, f: frameJson });
+    if (Buffer.byteLength(inline) <= INLINE_FRAME_BYTES) {
+      await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [inline]);
+      return;
+    }
+    const now = this.o.now();
+    const { rows } = await this.o.db.relaxed.query<{ id: number }>('INSERT INTO instance_frames (tenant, origin, body, at) VALUES ($1, $2, $3, $4) RETURNING id', [tenant, this.o.instance, frameJson, now]);
+    await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [JSON.stringify({ o: this.o.instance, t: tenant, id: rows[0]!.id })]);
+    if (now - this.lastPurge > FRAMES_KEPT_MS) {
+      this.lastPurge = now;
+      await this.o.db.relaxed.query('DELETE FROM instance_frames WHERE at < $1', [now - FRAMES_KEPT_MS]);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.connecting || this.closed) return;
+    this.connecting = true;
+    try {
+      const connection = await this.o.db.dedicated!({ application_name: `permanence-bus-${this.o.instance}`.slice(0, 63) });
+      const gone = (why: string) => {
+        if (this.connection !== connection) return;
+        this.connection = null;
+        this.o.log('warn', 'liaison entre instances perdue : reconnexion', { why });
+      };
+      connection.on('error', (error) => gone(error.message));
+      connection.on('end', () => gone('fermée'));
+      connection.on('notification', (n) => this.received(n.channel, n.payload ?? ''));
+      await connection.query('LISTEN permanence_events');
+      await connection.query('LISTEN permanence_frames');
+      this.connection = connection;
+      this.o.onReconnected();
+    } catch (error) {
+      this.o.log('warn', 'liaison entre instances : connexion impossible', { error: (error as Error).message });
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private received(channel: string, payload: string): void {
+    try {
+      if (channel === 'permanence_events') {
+        const [tenant, head] = payload.split(' ');
+        if (tenant && head && /^\d+$/.test(head)) this.o.onHead(tenant, Number(head));
+        return;
+      }
+      const message = FrameNoticeSchema.parse(JSON.parse(payload));
+      if (message.o === this.o.instance) return;
+      if (typeof message.f === 'string') return this.o.onFrame(message.t, message.f);
+      if (typeof message.id === 'number') {
+        void this.o.db.relaxed.query<{ body: string }>('SELECT body FROM instance_frames WHERE id = $1', [message.id]).then(
+          ({ rows }) => rows[0] && this.o.onFrame(message.t, rows[0].body),
+          (error: unknown) => this.o.log('warn', 'trame d’une autre instance illisible', { error: (error as Error).message }),
+        );
+      }
+    } catch (error) {
+      this.o.log('warn', 'notification d’une autre instance invalide', { channel, error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Several server instances on one PostgreSQL: one writer per center, enforced by the database
+ * (advisory lock + fencing token + compare-and-set on the head), pushes forwarded to the holder,
+ * events fanned out by every instance, and a take-over when the holder is killed or frozen.
+ * Real processes (the CLI) where a process must die; real PostgreSQL on 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { describe, expect, it } from 'vitest';
+import { seedTenant } from '../../../src-server/bootstrap.js';
+import { LATEST_SERVER_SCHEMA_VERSION, migrateServer } from '../../../src-server/db/migrations.js';
+import { openPostgres, type SqlDatabase } from '../../../src-server/db/sql.js';
+import { startServer } from '../../../src-server/server.js';
+import { NotHolderError, TenantWriter } from '../../../src-server/services/tenant-writer.js';
+import type { RegulationCase } from '../../../src-shared/schemas/case.js';
+import { closeAfterEach } from '../../fixtures/cleanups.js';
+import { spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
+import { call, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, serverCases, TENANT, TOKEN_SECRET, waitFor, openWorkstation, type Workstation } from '../../fixtures/sync-harness.js';
+
+const { cleanups, track } = closeAfterEach();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Ready {
+  instance: { name: string; centers: string[]; takeOvers: { tenant: string; cause: string; previous: string | null }[] };
+}
+const ready = async (url: string): Promise<Ready> => (await (await fetch(`${url}/api/ready`)).json()) as Ready;
+
+const push = (url: string, token: string, mutations: unknown[]) =>
+  fetch(`${url}/api/sync/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mutations }) });
+const openCase = () => {
+  const id = uuidv7();
+  return { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
+};
+
+/** The log is dense (1..head, no gap), every mutation id once, and the head is its last sequence. */
+async function expectDenseLog(db: SqlDatabase, tenant = TENANT): Promise<number> {
+  const { rows } = await db.query<{ n: number; lo: number | null; hi: number | null; ids: number; head: number }>(
+    'SELECT count(*)::int AS n, min(seq) AS lo, max(seq) AS hi, count(DISTINCT id)::int AS ids, (SELECT last_seq FROM tenants WHERE id = $1) AS head FROM events WHERE tenant = $1',
+    [tenant],
+  );
+  const r = rows[0]!;
+  expect(r.ids).toBe(r.n);
+  if (r.n > 0) expect([r.lo, r.hi]).toEqual([1, r.n]);
+  expect(Number(r.head)).toBe(r.n);
+  return r.n;
+}
+
+/** Every workstation pushed everything, reached the database's head, and shows the server's cases. */
+async function expectConvergedWith(db: SqlDatabase, workstations: Workstation[], timeoutMs = 30_000): Promise<Map<string, RegulationCase>> {
+  const head = async () => Number((await db.query<{ s: number }>('SELECT last_seq AS s FROM tenants WHERE id = $1', [TENANT])).rows[0]!.s);
+  await waitFor(
+    'convergence',
+    async () => {
+      const h = await head();
+      return workstations.every((w) => w.core.store.countPendingMutations() === 0 && w.core.store.syncState().cursorSeq === h && w.core.store.syncState().snapshotComplete);
+    },
+    timeoutMs,
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}: head ${await head()}; ${JSON.stringify(workstations.map((w) => ({ ...w.core.store.syncState(), ...w.core.syncStatus() })))}`);
+  });
+  const truth = await serverCases(db);
+  for (const w of workstations) {
+    for (const [id, c] of truth) {
+      if (!isDeepStrictEqual(w.core.store.getCase(id), c)) throw new Error(`workstation ${w.core.workstationId} differs on case ${id}`);
+    }
+  }
+  return truth;
+}
+
+describe('one writer per center across instances', () => {
+  it('two instances started at once on an empty database: migrations run once, each center has one holder', async () => {
+    const name = `permanence_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+    cleanups.push(async () => {
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    });
+    const [dbA, dbB] = await Promise.all([openPostgres(url), openPostgres(url)]);
+    cleanups.push(() => dbA.close(), () => dbB.close());
+    // Without the migration lock the second one fails on "relation already exists" (or a duplicate version).
+    await Promise.all([migrateServer(dbA), migrateServer(dbB)]);
+    const { rows: applied } = await dbA.query<{ version: number; n: number }>('SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
+    expect(applied.map((r) => r.version)).toEqual(Array.from({ length: LATEST_SERVER_SCHEMA_VERSION }, (_, i) => i + 1));
+    expect(applied.every((r) => r.n === 1)).toBe(true);
+    await seedTenant(dbA, { id: TENANT, name: 'Côte-d’Or', department: '21', users: [{ login: 'arm1', displayName: 'ARM 1', role: 'arm', password: 'arm1-password' }] });
+    await seedTenant(dbA, { id: OTHER_TENANT, name: 'Jura', department: '39', users: [{ login: 'jarm1', displayName: 'JARM 1', role: 'arm', password: 'jarm1-password' }] });
+
+    const [a, b] = await Promise.all([
+      startServer({ db: dbA, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } }),
+      startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'b' } }),
+    ]);
+    track(b);
+    track(a);
+    const held = [...a.heldCenters(), ...b.heldCenters()].sort();
+    expect(held).toEqual([OTHER_TENANT, TENANT].sort());
+    // The database agrees: one session holds each center's lock, and the row names that instance.
+    const { rows: locks } = await dbA.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7411 AND granted");
+    expect(locks[0]!.n).toBe(2);
+    const { rows: tenants } = await dbA.query<{ id: string; writer_instance: string }>('SELECT id, writer_instance FROM tenants ORDER BY id');
+    for (const t of tenants) expect((t.writer_instance === 'a' ? a : b).heldCenters()).toContain(t.id);
+
+    // A push to the instance that does not hold the center is forwarded to the one that does.
+    const holder = a.heldCenters().includes(TENANT) ? a : b;
+    const other = holder === a ? b : a;
+    const token = await rawLogin(other.url, 'arm1');
+    const res = await push(other.url, token, [openCase()]);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { verdicts: { status: string }[] }).verdicts[0]!.status).toBe('accepted');
+    expect(await expectDenseLog(dbA)).toBe(1);
+  });
+
+  it('a writer whose center was taken over writes nothing: its commit fails the compare-and-set and it steps down', async () => {
+    const { db, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    await db.query("UPDATE tenants SET writer_token = 'old' WHERE id = $1", [TENANT]);
+    const old = await TenantWriter.open(db, TENANT, { holderToken: 'old' });
+    const actor = { userId: 'u', displayName: 'U', role: 'arm' as const };
+    expect((await old.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }]))[0]!.status).toBe('accepted');
+    // Another instance took the center (its token), and wrote one event.
+    await db.query("UPDATE tenants SET writer_token = 'new' WHERE id = $1", [TENANT]);
+    const fresh = await TenantWriter.open(db, TENANT, { holderToken: 'new' });
+    expect((await fresh.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }]))[0]!).toMatchObject({ status: 'accepted', seq: 2 });
+    // The old writer wakes up: its next batch is refused whole, nothing is written, it refuses after.
+    const lost = openCase();
+    await expect(old.submit([{ mutation: lost as never, actor, workstationId: 'w' }])).rejects.toBeInstanceOf(NotHolderError);
+    expect(old.fenced).toBe(true);
+    await expect(old.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }])).rejects.toBeInstanceOf(NotHolderError);
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mutation_results WHERE mutation_id = $1', [lost.id]);
+    expect(rows[0]!.n).toBe(0);
+    expect(await expectDenseLog(db)).toBe(2);
+    // Even a writer that did not see the other's events (same head) is refused by the token alone.
+    await db.query("UPDATE tenants SET writer_token = 'newer' WHERE id = $1", [TENANT]);
+    await expect(fresh.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }])).rejects.toBeInstanceOf(NotHolderError);
+    expect(await expectDenseLog(db)).toBe(2);
+  });
+
+  it('kill -9 of the holder in the middle of a push burst from 20 workstations: the other instance takes over, nothing lost or doubled', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const env = (name: string) => ({ DATABASE_URL: url!, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name });
+    const [portA, portB] = [await freePort(), await freePort()];
+    const a = await spawnServer(env('a'), portA);
+    cleanups.push(() => a.kill());
+    await waitFor('a holds the center', async () => (await ready(a.url)).instance.centers.includes(TENANT));
+    const b = await spawnServer(env('b'), portB);
+    cleanups.push(() => b.kill());
+    expect((await ready(b.url)).instance.centers).toEqual([]);
+
+    const logins = ['arm1', 'arm2', 'arm3', ...Array.from({ length: 12 }, (_, i) => `dr${i + 1}`), 'arm1', 'arm2', 'dr1', 'dr2', 'dr3'];
+    const stations = await Promise.all(
+      logins.map((login, i) => openWorkstation(i % 2 === 0 ? a.url : b.url, { login }, { fallbackServerUrls: [i % 2 === 0 ? b.url : a.url] })),
+    );
+    for (const w of stations) track(w);
+    const created: string[] = [];
+    let killedAt = 0;
+    const rounds = 12;
+    await Promise.all(
+      stations.map(async (w, i) => {
+        for (let r = 0; r < rounds; r++) {
+          const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: `poste ${i} cas ${r}` } });
+          created.push(k.id);
+          await call(w.core, 'case.command', { caseId: k.id, command: { type: 'add_note', text: `note ${i}/${r}` } });
+          if (i === 0 && r === rounds / 2) {
+            killedAt = Date.now();
+            await a.kill('SIGKILL');
+          }
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }),
+    );
+    expect(killedAt).toBeGreaterThan(0);
+    await waitFor('b holds the center', async () => (await ready(b.url)).instance.centers.includes(TENANT), 15_000);
+    const truth = await expectConvergedWith(db, stations, 60_000);
+    // Every case typed is on the server once, with its one note: nothing lost, nothing applied twice.
+    expect(created).toHaveLength(stations.length * rounds);
+    for (const id of created) expect(truth.get(id)?.notes, id).toHaveLength(1);
+    expect(await expectDenseLog(db)).toBe(created.length * 2);
+    const takeOver = (await ready(b.url)).instance.takeOvers.find((t) => t.tenant === TENANT)!;
+    expect(takeOver.previous).toBe('a');
+    expect(takeOver.cause).toContain('« a »');
+    // Workstations that were on the killed instance now talk to the other one.
+    for (const w of stations) expect(w.core.syncStatus().server).toBe(b.url);
+  }, 120_000);
+
+  it('the holder frozen (SIGSTOP) past its lease: the other takes over; resumed, it writes nothing and forwards', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const env = (name: string) => ({ DATABASE_URL: url!, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name, PERMANENCE_LEASE_MS: '1500' });
+    const a: ServerProcess = await spawnServer(env('a'), await freePort());
+    cleanups.push(async () => {
+      a.signal('SIGCONT');
+      await a.kill();
+    });
+    await waitFor('a holds the center', async () => (await ready(a.url)).instance.centers.includes(TENANT));
+    const b = await spawnServer(env('b'), await freePort());
+    cleanups.push(() => b.kill());
+    const tokenA = await rawLogin(a.url, 'arm1');
+    const tokenB = await rawLogin(b.url, 'arm2');
+    expect((await push(a.url, tokenA, [openCase()])).status).toBe(200);
+
+    a.signal('SIGSTOP');
+    const frozenAt = Date.now();
+    await waitFor('b holds the center', async () => (await ready(b.url)).instance.centers.includes(TENANT), 15_000);
+    const tookMs = Date.now() - frozenAt;
+    expect(tookMs).toBeLessThan(10_000);
+    expect((await push(b.url, tokenB, [openCase()])).status).toBe(200);
+
+    // Resumed: the very first push it gets may find its old writer still there; the compare-and-set
+    // refuses it, the instance steps down and sends the push on to the new holder.
+    a.signal('SIGCONT');
+    const late = openCase();
+    const res = await push(a.url, tokenA, [late]);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { verdicts: { status: string }[] }).verdicts[0]!.status).toBe('accepted');
+    await waitFor('a gave the center up', async () => (await ready(a.url)).instance.centers.length === 0, 10_000);
+    expect(await expectDenseLog(db)).toBe(3);
+    const { rows } = await db.query<{ writer_instance: string }>('SELECT writer_instance FROM tenants WHERE id = $1', [TENANT]);
+    expect(rows[0]!.writer_instance).toBe('b');
+  }, 90_000);
+
+  it('events committed on one instance reach the sockets of workstations on the other', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 60_000, instance: { name: 'a' } });
+    track(a);
+    const dbB = await openPostgres(url!);
+    cleanups.push(() => dbB.close());
+    const b = await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 60_000, instance: { name: 'b' } });
+    track(b);
+    expect(a.heldCenters()).toContain(TENANT);
+    const onA = track(await openWorkstation(a.url, { login: 'arm1' }));
+    const onB = track(await openWorkstation(b.url, { login: 'dr1' }));
+    await waitFor('both online', () => onA.core.syncStatus().connection === 'online' && onB.core.syncStatus().connection === 'online');
+    // The heartbeat is a minute away: only the other instance's fan-out can bring these in time.
+    const k = await call<RegulationCase>(onA.core, 'case.open', { line: '116117', fields: { reasonText: 'vu par l’autre instance' } });
+    await waitFor('the case on the workstation of the other instance', () => onB.core.store.getCase(k.id) !== undefined, 5_000);
+    const k2 = await call<RegulationCase>(onB.core, 'case.open', { line: '116117', fields: { reasonText: 'poussé par l’autre instance' } });
+    await waitFor('the forwarded case back on the first', () => onA.core.store.getCase(k2.id) !== undefined, 5_000);
+    // Other frames too (agent states): a change made through b reaches a's sockets.
+    const seen: { userId: string; state: string }[][] = [];
+    onA.core.subscribe((event, payload) => {
+      if (event === 'agents.changed') seen.push((payload as { agents: { userId: string; state: string }[] }).agents);
+    });
+    await call(onB.core, 'agent.setState', { state: 'available', reason: null });
+    await waitFor('the agent state set through b, on a workstation of a', () => seen.some((agents) => agents.some((x) => x.state === 'available')), 5_000);
+  });
+});

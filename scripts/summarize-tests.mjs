@@ -26,5 +26,18 @@ if (playwrightFile && existsSync(playwrightFile)) {
   failed += 1;
   console.log('playwright: no report');
 }
+// Further vitest reports (the database cluster's tests, run in their own step).
+for (const file of process.argv.slice(4)) {
+  if (!existsSync(file)) {
+    failed += 1;
+    console.log(`vitest (${file}): no report`);
+    continue;
+  }
+  const v = JSON.parse(readFileSync(file, 'utf8'));
+  passed += v.numPassedTests;
+  failed += v.numFailedTests;
+  skipped += v.numPendingTests + v.numTodoTests;
+  console.log(`vitest (${file}): ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${v.numPendingTests} skipped`);
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (failed > 0) process.exitCode = 1;

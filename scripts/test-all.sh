@@ -32,6 +32,15 @@ status=0
 step "unit, integration, contract tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json || status=1
 
+step "database cluster tests (etcd + Patroni + synchronous standby + HAProxy on loopback, bounded)"
+rm -f .reports/vitest-ha.json
+if timeout 300 bash scripts/ha-cluster.sh start; then
+  timeout 600 npx vitest run --config vitest.ha-cluster.config.ts --reporter=default --reporter=json --outputFile.json=.reports/vitest-ha.json || status=1
+else
+  status=1
+fi
+bash scripts/ha-cluster.sh stop || true
+
 step "end-to-end tests (Playwright, /usr/bin/chromium)"
 npx playwright test || status=1
 
@@ -39,5 +48,5 @@ step "benchmarks, smoke run"
 npm run --silent bench:smoke || status=1
 
 step "summary"
-node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json || status=1
+node scripts/summarize-tests.mjs .reports/vitest.json .reports/e2e.json .reports/vitest-ha.json || status=1
 exit $status

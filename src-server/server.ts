@@ -29,7 +29,7 @@ import {
   type ServerEvent,
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
-import type { SqlDatabase } from './db/sql.js';
+import { isTransientDatabaseError, type SqlDatabase } from './db/sql.js';
 import { summaryOf } from '../src-shared/domain/case-summary.js';
 import { TERMINAL_STATUSES } from '../src-shared/domain/case-lifecycle.js';
 import type { RegulationCase } from '../src-shared/schemas/case.js';
@@ -338,6 +338,11 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     if (error instanceof ApiError) return reply.status(error.status).send(body(error));
     if (error instanceof WriterOverloadedError) {
       return reply.status(503).header('Retry-After', '1').send(body(new ApiError(503, 'unavailable', 'Serveur surchargé : réessai automatique.')));
+    }
+    if (isTransientDatabaseError(error)) {
+      // A database failover or restart: nothing was decided, the workstation sends it again.
+      req.log.warn({ err: error }, 'base de données indisponible un instant');
+      return reply.status(503).header('Retry-After', '1').send(body(new ApiError(503, 'unavailable', 'Base de données en cours de bascule : réessai automatique.')));
     }
     if (error instanceof NotHolderError) {
       // A take-over in progress (the instance that wrote for the center is gone): the workstation

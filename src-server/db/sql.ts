@@ -138,3 +138,17 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlDataba
     close: () => db.close(),
   };
 }
+
+/**
+ * The database is switching (a failover: the old primary gone, the new one read-only for a moment,
+ * connections cut by the proxy) or restarting: the request can be made again in a moment. Such an
+ * error is never a verdict on what the client sent.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  const code = e.code ?? '';
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03', '25006', '40001', '40P01'].includes(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(e.message ?? '');
+}

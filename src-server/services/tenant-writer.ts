@@ -261,9 +261,20 @@ export class TenantWriter {
           }
         } catch (error) {
           // The commit may have happened with its answer lost: trust the database, not memory.
-          await this.resync().catch(() => {});
-          if (isFenced(error)) this.fence();
-          for (const p of batch) p.reject(this.fencedAt !== null ? new NotHolderError(this.tenant) : error);
+          // The center's token tells whether another instance took it (then this writer steps down).
+          let failure = error;
+          if ((await this.resync().then(() => true, () => false)) && this.fencedAt === null && isFenced(error)) {
+            // Still ours: the head had moved under a memory gone stale (an answer lost). Decide
+            // again from what the database holds; the verdicts already given are read first.
+            try {
+              await this.commit(batch, true);
+              continue;
+            } catch (again) {
+              failure = again;
+              await this.resync().catch(() => {});
+            }
+          }
+          for (const p of batch) p.reject(this.fencedAt !== null ? new NotHolderError(this.tenant) : failure);
         }
       }
     } finally {

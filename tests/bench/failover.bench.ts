@@ -5,9 +5,14 @@
  * to the first mutation accepted after it. Baseline, same run: a push's round trip while nothing
  * fails. A mutation never accepted, or accepted twice, fails the run.
  */
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
+import { startServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { HA_RUN, HA_URL, pidIn, primary, settled } from '../fixtures/ha-cluster.js';
+import { benchWriter } from './sync.bench.js';
 import { spawnServer, type ServerProcess } from '../fixtures/server-process.js';
 import { fmt } from './sync.bench.js';
 import { passed, verdictText, type SectionResult } from './verdict.js';
@@ -112,5 +117,105 @@ export async function benchFailover({ smoke }: { smoke: boolean }): Promise<Sect
     for (const i of instances) await i.kill().catch(() => {});
     await db.close();
     await drop();
+  }
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+
+/**
+ * The database cluster (scripts/ha-cluster.sh, started here if it is not running, and stopped
+ * again): the writer's throughput with a synchronous standby next to the plain PostgreSQL, same
+ * run; and from the kill of the primary PostgreSQL to the first mutation accepted after it.
+ */
+export async function benchDatabaseFailover({ smoke }: { smoke: boolean }): Promise<SectionResult> {
+  const script = resolve(import.meta.dirname, '../../scripts/ha-cluster.sh');
+  const wasUp = await portOpen(5440);
+  if (!wasUp) execFileSync('bash', [script, 'start'], { stdio: 'inherit', timeout: 300_000 });
+  try {
+    await settled();
+    const n = smoke ? 2_000 : 20_000;
+    const single = await benchWriter('postgres', n, 0);
+    const replicated = await benchWriter('postgres', n, 0, HA_URL);
+    const ratio = replicated.writer / single.writer;
+
+    const kills = smoke ? 1 : 3;
+    const { db, drop } = await freshDatabase('postgres', undefined, HA_URL);
+    const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+    const failovers: number[] = [];
+    const sent = new Set<string>();
+    const accepted = new Map<string, number>();
+    let stop = false;
+    try {
+      const token = await rawLogin(server.url, 'arm1');
+      const pushOne = async () => {
+        const id = uuidv7();
+        sent.add(id);
+        const mutation = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
+        for (;;) {
+          try {
+            const res = await fetch(`${server.url}/api/sync/push`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ mutations: [mutation] }),
+              signal: AbortSignal.timeout(20_000),
+            });
+            if (res.ok && ((await res.json()) as { verdicts: { status: string }[] }).verdicts[0]?.status === 'accepted') {
+              accepted.set(id, Date.now());
+              return;
+            }
+          } catch {
+            // retried, as a workstation's outbox does
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const load = (async () => {
+        const inFlight = new Set<Promise<void>>();
+        while (!stop) {
+          const p = pushOne().finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        await Promise.all(inFlight);
+      })();
+      for (let k = 0; k < kills; k++) {
+        await settled();
+        await new Promise((r) => setTimeout(r, 500));
+        const victim = await primary();
+        const killedAt = Date.now();
+        process.kill(pidIn(`${HA_RUN}/data/${victim}/postmaster.pid`), 'SIGKILL');
+        while (![...accepted.values()].some((at) => at > killedAt)) await new Promise((r) => setTimeout(r, 10));
+        failovers.push(Math.min(...[...accepted.values()].filter((at) => at > killedAt)) - killedAt);
+      }
+      stop = true;
+      await load;
+    } finally {
+      stop = true;
+      await server.close();
+    }
+    const { rows } = await db.query<{ n: number; ids: number; hi: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, coalesce(max(seq), 0) AS hi FROM events WHERE tenant = $1', [TENANT]);
+    await db.close();
+    await drop().catch(() => {});
+    const inLog = rows[0]!;
+    const correct = [...sent].every((id) => accepted.has(id)) && inLog.n === sent.size && inLog.ids === inLog.n && Number(inLog.hi) === inLog.n;
+    const max = Math.max(...failovers);
+    const met = ratio >= 0.6 && max <= 15_000;
+    console.log('\n# Failover: the database cluster (Patroni, synchronous standby, HAProxy)');
+    console.log('| writer, synchronous standby | writer, single PostgreSQL (baseline) | ratio | primary killed → first accepted mutation, median | max | pushes in the log (once each, dense) | targets | verdict |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log(
+      `| ${Math.round(replicated.writer)}/s | ${Math.round(single.writer)}/s | ${(100 * ratio).toFixed(0)} % | ${fmt(quantile(failovers, 0.5))} (${kills} kill${kills > 1 ? 's' : ''}) | ${fmt(max)} | ${inLog.n} of ${sent.size} | ≥ 60 %, ≤ 15 s, none lost | ${verdictText(met, smoke, correct)} |`,
+    );
+    return passed(correct, met);
+  } finally {
+    if (!wasUp) execFileSync('bash', [script, 'stop'], { stdio: 'inherit', timeout: 120_000 });
   }
 }

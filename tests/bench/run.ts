@@ -1,7 +1,7 @@
 /**
  * npm run bench          full benchmarks, figures next to same-run baselines
  * npm run bench:smoke    the same code on small data, for CI: proves the benchmarks still run
- *   --only cache|sync|ui|sip|sip-load|lines|stats|effectors|hubsante|security|failover one section; or one part of sync: writer|propagation|storm|initial-sync
+ *   --only cache|sync|ui|sip|sip-load|lines|stats|effectors|hubsante|security|failover|failover-db one section; or one part of sync: writer|propagation|storm|initial-sync
  * PERMANENCE_BENCH_CPU_PROF=dir writes V8 CPU profiles of the propagation children there;
  * PERMANENCE_BENCH_DEBUG=1 says which deliveries were not seen, and where.
  */
@@ -15,7 +15,7 @@ import { benchStatistics } from './stats.bench.js';
 import { benchEffectors } from './effectors.bench.js';
 import { benchHubSante } from './hubsante.bench.js';
 import { benchSecurity } from './security.bench.js';
-import { benchFailover } from './failover.bench.js';
+import { benchDatabaseFailover, benchFailover } from './failover.bench.js';
 import { benchBareBroadcast, benchInitialSync, benchPropagation, benchReconnectStorm, benchWriter, fmt } from './sync.bench.js';
 import { passed, Tally, verdictText } from './verdict.js';
 
@@ -46,6 +46,7 @@ if (!only || only === 'effectors') await section('effectors', () => benchEffecto
 if (!only || only === 'hubsante') await section('hubsante', () => benchHubSante({ smoke }));
 if (!only || only === 'security') await section('security', () => benchSecurity({ smoke }));
 if (!only || only === 'failover') await section('failover', () => benchFailover({ smoke }));
+if (!only || only === 'failover' || only === 'failover-db') await section('failover-db', () => benchDatabaseFailover({ smoke }));
 
 const sync = (part: string) => !only || only === 'sync' || only === part;
 if (sync('writer')) {

@@ -46,8 +46,8 @@ async function rawInsertRate(db: SqlDatabase, n: number): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-export async function benchWriter(engine: Engine, n: number, sockets: number): Promise<{ writer: number; withFanout: number; raw: number }> {
-  const { db, drop } = await freshDatabase(engine);
+export async function benchWriter(engine: Engine, n: number, sockets: number, adminUrl?: string): Promise<{ writer: number; withFanout: number; raw: number }> {
+  const { db, drop } = await freshDatabase(engine, undefined, adminUrl);
   const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
   try {
     const raw = await rawInsertRate(db, n);

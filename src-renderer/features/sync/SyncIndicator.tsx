@@ -22,7 +22,8 @@ export function SyncIndicator() {
   const waiting = sync.pending > 0 ? ` · ${sync.pending} en attente d’envoi` : '';
   if (sync.enabled && sync.connection === 'online') {
     return (
-      <span className="pill pill-ok" role="status" title="Serveur central joignable">
+      // The instance in use only in the tooltip (support details): the user sees one central server.
+      <span className="pill pill-ok" role="status" title={`Serveur central joignable${sync.server ? ` (instance ${sync.server})` : ''}`}>
         ● En ligne{waiting}
       </span>
     );
@@ -36,7 +37,7 @@ export function SyncIndicator() {
   }
   const since = sync.offlineSince ? ` depuis ${timeOfDay(sync.offlineSince)}` : '';
   return (
-    <span className="pill pill-alert" role="alert" title={sync.lastError ?? undefined}>
+    <span className="pill pill-alert" role="alert" title={[sync.lastError, sync.server ? `dernière instance : ${sync.server}` : null].filter(Boolean).join(' — ') || undefined}>
       ▲ Hors ligne{since}{waiting}
     </span>
   );

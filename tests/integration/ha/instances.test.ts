@@ -155,6 +155,24 @@ describe('one writer per center across instances', () => {
     expect(await expectDenseLog(db)).toBe(2);
   });
 
+  it('a writer whose memory of the head went stale (an answer lost) but still holds the center decides again, it does not step down', async () => {
+    const { db, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    await db.query("UPDATE tenants SET writer_token = 'mine' WHERE id = $1", [TENANT]);
+    const actor = { userId: 'u', displayName: 'U', role: 'arm' as const };
+    // Two views of one holder: the second one's memory stops before the first one's commit.
+    const stale = await TenantWriter.open(db, TENANT, { holderToken: 'mine' });
+    const current = await TenantWriter.open(db, TENANT, { holderToken: 'mine' });
+    await current.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }]);
+    const [verdict] = await stale.submit([{ mutation: openCase() as never, actor, workstationId: 'w' }]);
+    expect(verdict).toMatchObject({ status: 'accepted', seq: 2 });
+    expect(stale.fenced).toBe(false);
+    expect(await expectDenseLog(db)).toBe(2);
+  });
+
   it('kill -9 of the holder in the middle of a push burst from 20 workstations: the other instance takes over, nothing lost or doubled', async () => {
     const { db, url, drop } = await freshDatabase('postgres');
     cleanups.push(async () => {

@@ -236,6 +236,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // ---- one writer per center, on the instance that holds it ------------------------------------
 
   const instanceName = options.instance?.name ?? `${hostname()}-${process.pid}`;
+  /** Where the other instances reach this one (known once listening). */
+  let selfUrl: string | null = null;
   /** The last sequence fanned out to this instance's sockets, per center (the bus's cursor). */
   const fanned = new Map<string, number>();
   const openWriter = (tenant: string, token: string): Promise<TenantWriter> => {
@@ -314,6 +316,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       const frame = JSON.parse(data) as ServerWsFrame;
       if (FRAME_FEEDS[frame.type]) sendFrame(tenant, frame, data);
     },
+    onEffectors: (tenant, change) => effectors?.changedElsewhere({ tenant, effectorIds: change.effectorIds, regulators: false, ...(change.requestId ? { requestId: change.requestId } : {}) }),
     onReconnected: () => {
       for (const tenant of sockets.keys()) void fanOut(tenant, Number.MAX_SAFE_INTEGER);
     },
@@ -539,7 +542,9 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const forwardPush = async (tenant: string, authorization: string, input: unknown): Promise<{ status: number; body: string } | null> => {
     const { rows } = await db.query<{ writer_url: string | null; writer_instance: string | null }>('SELECT writer_url, writer_instance FROM tenants WHERE id = $1', [tenant]);
     const holder = rows[0];
-    if (!holder?.writer_url || holder.writer_instance === instanceName) return null;
+    // No holder, or the row still names this instance or its address (this process restarted on
+    // the same port before taking the center again): wait for the take-over rather than loop here.
+    if (!holder?.writer_url || holder.writer_instance === instanceName || holder.writer_url === selfUrl) return null;
     try {
       const res = await fetch(`${holder.writer_url}/api/sync/push`, {
         method: 'POST',
@@ -864,7 +869,22 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
     return d;
   };
-  effectors = await registerEffectorRoutes(app, { db, now, tokens, sessions, audit, guard, authenticate, broadcastFrame, department, ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}) });
+  effectors = await registerEffectorRoutes(app, {
+    db,
+    now,
+    tokens,
+    sessions,
+    audit,
+    guard,
+    authenticate,
+    broadcastFrame,
+    department,
+    ...(options.effectorSweepMs ? { effectorSweepMs: options.effectorSweepMs } : {}),
+    shareChange: (c) =>
+      void bus
+        .publishEffectorChange(c.tenant, { effectorIds: c.effectorIds, ...(c.requestId ? { requestId: c.requestId } : {}) })
+        .catch((error: unknown) => app.log.warn({ error: (error as Error).message }, 'changement des effecteurs non transmis aux autres instances')),
+  });
   if (options.psc) {
     registerPscRoutes(app, {
       client: new PscClient(options.psc),
@@ -978,13 +998,14 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   const publicServer = options.publicListener ? await listenPublic(app, options.publicListener, options.tls) : null;
   const scheme = options.tls ? 'https' : 'http';
   const url = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
+  selfUrl = options.instance?.advertisedUrl ?? url;
 
   // ---- the centers this instance holds ----------------------------------------------------------
 
   leases = new CenterLeases({
     db,
     instance: instanceName,
-    url: () => options.instance?.advertisedUrl ?? url,
+    url: () => selfUrl!,
     ...(options.instance?.keepAliveMs ? { keepAliveMs: options.instance.keepAliveMs } : {}),
     ...(options.instance?.leaseMs ? { leaseMs: options.instance.leaseMs } : {}),
     ...(options.instance?.retryMs ? { retryMs: options.instance.retryMs } : {}),
@@ -1004,6 +1025,9 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       fanned.set(t.tenant, wr.lastSeq);
       hubs.get(t.tenant)?.start();
       if (distributor && distributor.tenants()[0] === t.tenant) await distributor.start();
+      // The effectors' deadlines armed by the previous holder: armed here too, from the database
+      // (each one runs once whoever runs it: the request's row is locked and its state re-read).
+      await effectors?.service.resume();
       const startedMs = Date.now() - started;
       takeOvers.push({ ...t, at: now(), startedMs });
       if (takeOvers.length > 50) takeOvers.shift();

@@ -15,7 +15,15 @@
 import { z } from 'zod';
 import type { DedicatedConnection, SqlDatabase } from './sql.js';
 
-const FrameNoticeSchema = z.object({ o: z.string(), t: z.string(), f: z.string().optional(), id: z.number().int().positive().optional() });
+const FrameNoticeSchema = z.object({
+  o: z.string(),
+  t: z.string(),
+  f: z.string().optional(),
+  id: z.number().int().positive().optional(),
+  /** Effector doctors whose pages must be sent again (their requests changed on the sending instance). */
+  e: z.object({ effectorIds: z.array(z.string().max(20)).max(1000), requestId: z.string().max(64).optional() }).optional(),
+});
+export type EffectorChange = NonNullable<z.infer<typeof FrameNoticeSchema>['e']>;
 
 /** NOTIFY payloads are limited to 8000 bytes; beyond this, the frame goes through the table. */
 const INLINE_FRAME_BYTES = 7_000;
@@ -29,6 +37,8 @@ export interface InstanceBusOptions {
   onHead: (tenant: string, head: number) => void;
   /** A frame another instance sent to its own sockets of this center. */
   onFrame: (tenant: string, frameJson: string) => void;
+  /** Another instance changed these effector doctors' requests. */
+  onEffectors: (tenant: string, change: EffectorChange) => void;
   /** The bus (re)connected: notifications may have been missed meanwhile. */
   onReconnected: () => void;
   log: (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
@@ -82,6 +92,13 @@ export class InstanceBus {
     }
   }
 
+  /** Effector doctors' pages to send again wherever they are connected. */
+  async publishEffectorChange(tenant: string, change: EffectorChange): Promise<void> {
+    if (!this.active) return;
+    const notice = JSON.stringify({ o: this.o.instance, t: tenant, e: change });
+    if (Buffer.byteLength(notice) <= INLINE_FRAME_BYTES) await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [notice]);
+  }
+
   private async connect(): Promise<void> {
     if (this.connecting || this.closed) return;
     this.connecting = true;
@@ -115,6 +132,7 @@ export class InstanceBus {
       }
       const message = FrameNoticeSchema.parse(JSON.parse(payload));
       if (message.o === this.o.instance) return;
+      if (message.e) return this.o.onEffectors(message.t, message.e);
       if (typeof message.f === 'string') return this.o.onFrame(message.t, message.f);
       if (typeof message.id === 'number') {
         void this.o.db.relaxed.query<{ body: string }>('SELECT body FROM instance_frames WHERE id = $1', [message.id]).then(

@@ -50,6 +50,8 @@ export interface EffectorRoutes {
   helloFrames(tenant: string): Promise<ServerWsFrame[]>;
   /** A session for an effector's page (Pro Santé Connect's login ends here). */
   openEffectorSession(tenant: string, effectorId: string, address: string, method: 'password' | 'psc', acr: string | null): Promise<{ token: string; expiresAt: number; name: string } | null>;
+  /** Another server instance changed these doctors' requests: their pages connected here are sent again. */
+  changedElsewhere(c: Changes): void;
   close(): void;
 }
 
@@ -67,6 +69,8 @@ export async function registerEffectorRoutes(
     department(tenant: string): Promise<string>;
     /** Period of the search for overdue requests in the database (default 10 s). */
     effectorSweepMs?: number;
+    /** Told every change of doctors' pages, for their pages connected to the other server instances. */
+    shareChange?(c: Changes): void;
   },
 ): Promise<EffectorRoutes> {
   const { db, tokens } = deps;
@@ -123,6 +127,11 @@ export async function registerEffectorRoutes(
     }
   };
   const onChange = (c: Changes) => {
+    // The regulators' frames travel on their own (broadcastFrame); the doctors' pages are per instance.
+    if (c.effectorIds.length) deps.shareChange?.({ ...c, regulators: false });
+    queueChange(c);
+  };
+  const queueChange = (c: Changes) => {
     let p = pending.get(c.tenant);
     const first = !p;
     if (!p) pending.set(c.tenant, (p = { effectorIds: new Set(), regulators: false, requests: new Map() }));
@@ -373,6 +382,7 @@ export async function registerEffectorRoutes(
     service,
     agenda,
     openEffectorSession,
+    changedElsewhere: (c) => queueChange({ ...c, regulators: false }),
     helloFrames: async (tenant) => [
       { type: 'availability', profiles: await service.profiles(tenant) },
       { type: 'effectorRequests', requests: await service.regulatorViews(tenant) },

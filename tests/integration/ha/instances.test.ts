@@ -18,6 +18,9 @@ import { NotHolderError, TenantWriter } from '../../../src-server/services/tenan
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
 import { spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
+import { EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
+import { effector } from '../../fixtures/effectors.js';
+import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import { call, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, serverCases, TENANT, TOKEN_SECRET, waitFor, openWorkstation, type Workstation } from '../../fixtures/sync-harness.js';
 
 const { cleanups, track } = closeAfterEach();
@@ -291,5 +294,37 @@ describe('one writer per center across instances', () => {
     });
     await call(onB.core, 'agent.setState', { state: 'available', reason: null });
     await waitFor('the agent state set through b, on a workstation of a', () => seen.some((agents) => agents.some((x) => x.state === 'available')), 5_000);
+  });
+
+  it('an effector request whose deadline falls during the take-over opens its next tier on the new holder, seen on pages connected to either instance', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    // No sweep in the test's time: only the take-over's re-arming can open the tier on time.
+    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', effectorSweepMs: 600_000, instance: { name: 'a' } });
+    cleanups.push(() => a.close());
+    const dbB = await openPostgres(url!);
+    cleanups.push(() => dbB.close());
+    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', effectorSweepMs: 600_000, instance: { name: 'b' } }));
+    expect(a.heldCenters()).toContain(TENANT);
+    const treating = effector(1);
+    const docs = [treating, effector(2)];
+    await setUpEffectors(a.url, docs, { treatingDoctorMs: 2_500, tierMs: 60_000 });
+    // The treating doctor's page on b, the instance that does not hold the center (yet).
+    const onB = track(await (await EffectorClient.login(b.url, treating.id)).connect());
+    const sectorDoctor = track(await (await EffectorClient.login(b.url, docs[1]!.id)).connect());
+    const c = await serverCase(a.url, track, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
+    const api = await physicianApi(a.url);
+    const req = (await api('POST', '/api/effector-requests', { caseId: c.id, need: 'visit', delay: '2H' })).json as EffectorRequest;
+    await waitFor('the treating doctor, on the other instance, has it', () => onB.offer(req.id)?.status === 'open', 5_000);
+    expect(sectorDoctor.offer(req.id)).toBeUndefined();
+    // The holder stops before the deadline; b takes the center and arms the deadline from the database.
+    await a.close();
+    await waitFor('b holds the center', () => b.heldCenters().includes(TENANT), 5_000);
+    await waitFor('the sector’s doctor has it, on time', () => sectorDoctor.offer(req.id)?.status === 'open', 5_000);
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM effector_request_log WHERE tenant = $1 AND request_id = $2 AND kind = 'tier_opened'", [TENANT, req.id]);
+    expect(rows[0]!.n).toBe(1);
   });
 });

@@ -11,46 +11,9 @@ import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import { call, openWorkstation, rawLogin, startTestServer, TENANT, waitFor, type TestServer } from '../../fixtures/sync-harness.js';
 import { effector, rppsOf } from '../../fixtures/effectors.js';
-import { EffectorClient, setUpEffectors } from '../../fixtures/effector-center.js';
+import { ADDRESS, EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
 
 const { track } = closeAfterEach();
-
-const PATIENT = { lastName: 'Zébulon', firstName: 'Anatole', ageYears: 67, sex: 'M' as const };
-const PHONE = '0687654321';
-const ADDRESS = '17 impasse des Glycines';
-
-async function physicianApi(ts: TestServer) {
-  const token = await rawLogin(ts.url, 'dr1');
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${ts.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as unknown };
-  };
-}
-
-/** A case opened by an ARM, on the server, with a treating doctor and consent as given. */
-async function serverCase(ts: TestServer, over: { treatingDoctor?: { id: string; name: string }; reportConsent?: boolean } = {}): Promise<RegulationCase> {
-  const arm = track(await openWorkstation(ts.url, { login: 'arm1' }));
-  await waitFor('directory', () => arm.core.store.getDirectory().sectors.length > 0);
-  const c = await call<RegulationCase>(arm.core, 'case.open', {
-    line: '116117',
-    fields: {
-      callbackPhone: PHONE,
-      patient: PATIENT,
-      location: { inseeCode: '21231', communeName: 'Dijon', address: ADDRESS },
-      reasonCode: 'FEVER',
-      reasonText: 'Fièvre chez M. Zébulon depuis hier',
-      priority: 'P2',
-      ...over,
-    },
-  });
-  await waitFor('case on the server', () => arm.core.store.countPendingMutations() === 0);
-  expect(c.fields.location?.sectorId).toBe('S1');
-  return c;
-}
 
 const identityIn = (texts: string[]) => texts.filter((t) => /Zébulon|Anatole|687654321|87 65 43 21|Glycines/i.test(t));
 
@@ -62,8 +25,8 @@ describe('notification cascade', () => {
     await setUpEffectors(ts.url, docs, { treatingDoctorMs: 600, tierMs: 60_000 });
     const pages = await Promise.all(docs.map(async (d) => track(await (await EffectorClient.login(ts.url, d.id)).connect())));
     const [pTreating, p2, p3, p4, p5] = pages as [EffectorClient, EffectorClient, EffectorClient, EffectorClient, EffectorClient];
-    const c = await serverCase(ts, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' }, reportConsent: false });
-    const api = await physicianApi(ts);
+    const c = await serverCase(ts.url, track, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' }, reportConsent: false });
+    const api = await physicianApi(ts.url);
 
     const sent = await api('POST', '/api/effector-requests', { caseId: c.id, need: 'visit', delay: '2H' });
     expect(sent.status).toBe(200);
@@ -131,9 +94,9 @@ describe('notification cascade', () => {
     const docs = [treating, effector(2)];
     await setUpEffectors(ts.url, docs, { treatingDoctorMs: 60_000, tierMs: 1000 });
     const [pTreating, p2] = (await Promise.all(docs.map(async (d) => track(await (await EffectorClient.login(ts.url, d.id)).connect())))) as [EffectorClient, EffectorClient];
-    const api = await physicianApi(ts);
+    const api = await physicianApi(ts.url);
 
-    const c = await serverCase(ts, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' }, reportConsent: true });
+    const c = await serverCase(ts.url, track, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' }, reportConsent: true });
     const req = (await api('POST', '/api/effector-requests', { caseId: c.id, need: 'consultation', delay: '24H' })).json as EffectorRequest;
     await waitFor('offered', () => pTreating.offer(req.id)?.status === 'open');
     // The treating doctor declines: the sector is asked at once, without waiting.
@@ -146,7 +109,7 @@ describe('notification cascade', () => {
 
     // Second case: the treating doctor is unavailable for 24 h, the only other doctor declines → unanswered.
     expect((await pTreating.http('POST', '/api/effector/unavailability', { preset: '24h', placeId: null })).status).toBe(200);
-    const c2 = await serverCase(ts, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
+    const c2 = await serverCase(ts.url, track, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
     const r2 = (await api('POST', '/api/effector-requests', { caseId: c2.id, need: 'visit', delay: '1H' })).json as EffectorRequest;
     expect(r2.tierLabels).toEqual(['Médecins du secteur']);
     await waitFor('offered to the sector', () => p2.offer(r2.id)?.status === 'open');
@@ -161,8 +124,8 @@ describe('notification cascade', () => {
     const docs = [treating, effector(2)];
     await setUpEffectors(ts.url, docs, { treatingDoctorMs: 600, tierMs: 60_000 });
     const [pTreating, p2] = (await Promise.all(docs.map(async (d) => track(await (await EffectorClient.login(ts.url, d.id)).connect())))) as [EffectorClient, EffectorClient];
-    const c = await serverCase(ts, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
-    const api = await physicianApi(ts);
+    const c = await serverCase(ts.url, track, { treatingDoctor: { id: treating.id, name: 'Dr Jean1 MEDECIN1' } });
+    const api = await physicianApi(ts.url);
     const req = (await api('POST', '/api/effector-requests', { caseId: c.id, need: 'visit', delay: '2H' })).json as EffectorRequest;
     await waitFor('the treating doctor has it', () => pTreating.offer(req.id)?.status === 'open');
 
@@ -192,9 +155,9 @@ describe('notification cascade', () => {
     const docs = Array.from({ length: 10 }, (_, i) => effector(i + 10));
     await setUpEffectors(ts.url, docs);
     const pages = await Promise.all(docs.map((d) => EffectorClient.login(ts.url, d.id)));
-    const api = await physicianApi(ts);
+    const api = await physicianApi(ts.url);
     for (let round = 0; round < 3; round++) {
-      const c = await serverCase(ts);
+      const c = await serverCase(ts.url, track);
       const req = (await api('POST', '/api/effector-requests', { caseId: c.id, need: 'visit', delay: 'ASAP' })).json as EffectorRequest;
       expect(req.recipients.filter((r) => r.notifiedAt !== null)).toHaveLength(10);
       const answers = await Promise.all(pages.map((p) => p.accept(req.id)));
@@ -210,7 +173,7 @@ describe('notification cascade', () => {
     const docs = [effector(1), effector(2)];
     await setUpEffectors(ts.url, docs);
     const page = await EffectorClient.login(ts.url, docs[0]!.id);
-    const api = await physicianApi(ts);
+    const api = await physicianApi(ts.url);
 
     const badLogin = await fetch(`${ts.url}/api/effector/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: TENANT, login: docs[0]!.id, password: 'wrong' }) });
     expect(badLogin.status).toBe(401);

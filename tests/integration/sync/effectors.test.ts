@@ -7,9 +7,8 @@
 import { effectorPassword } from '../../fixtures/effectors.js';
 import { describe, expect, it } from 'vitest';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
-import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
-import { call, openWorkstation, rawLogin, startTestServer, TENANT, waitFor, type TestServer } from '../../fixtures/sync-harness.js';
+import { rawLogin, startTestServer, TENANT, waitFor } from '../../fixtures/sync-harness.js';
 import { effector, rppsOf } from '../../fixtures/effectors.js';
 import { ADDRESS, EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
 

@@ -20,6 +20,7 @@
  *   PERMANENCE_INSTANCE_NAME    this instance's name (several instances on one database; default host-pid)
  *   PERMANENCE_ADVERTISED_URL   the address the other instances forward pushes to (default: this listener's)
  *   PERMANENCE_LEASE_MS         a frozen instance loses its centers after this long (default 10000)
+ *   PERMANENCE_EXPECT_STANDBY=1 the database has a synchronous standby (Patroni): the wall screen says when it is missing
  *   PERMANENCE_TOKEN_TTL        token lifetime in seconds (default 1800)
  *   PERMANENCE_TLS_CERT, PERMANENCE_TLS_KEY  HTTPS with this certificate and key (PEM files), with HSTS
  *   PERMANENCE_PUBLIC_HOST, PERMANENCE_PUBLIC_PORT  a second listener for the internet: the effector page, its API and
@@ -161,6 +162,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
       : {}),
     ...(process.env.PERMANENCE_TRUST_PROXY ? { trustProxy: process.env.PERMANENCE_TRUST_PROXY.split(',').map((p) => p.trim()) } : {}),
+    expectStandby: process.env.PERMANENCE_EXPECT_STANDBY === '1',
     instance: {
       ...(process.env.PERMANENCE_INSTANCE_NAME ? { name: process.env.PERMANENCE_INSTANCE_NAME } : {}),
       ...(process.env.PERMANENCE_ADVERTISED_URL ? { advertisedUrl: process.env.PERMANENCE_ADVERTISED_URL } : {}),

@@ -47,7 +47,8 @@ import { SecondFactor, securitySettingsOf, setSecuritySettings } from './service
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, readerOf, type AccessControl, type Principal } from './http/access.js';
 import { NotHolderError, TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
-import { CenterLeases, type TakeOver } from './db/center-leases.js';
+import { CENTER_LOCK_CLASS, CenterLeases, type TakeOver } from './db/center-leases.js';
+import type { ServerState } from '../src-shared/schemas/server-state.js';
 import { InstanceBus } from './db/instance-bus.js';
 import { hostname } from 'node:os';
 import { ApiError, body, parseInput } from './http/errors.js';
@@ -115,6 +116,8 @@ export interface ServerOptions {
    * forward pushes to (default: its own listener), and the timings of the centers' locks.
    */
   instance?: { name?: string; advertisedUrl?: string; keepAliveMs?: number; leaseMs?: number; retryMs?: number };
+  /** The database is a cluster with a synchronous standby (Patroni): its absence is a degraded state. */
+  expectStandby?: boolean;
 }
 
 export interface RegulationServer {
@@ -383,6 +386,39 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       takeOvers: takeOvers.slice(-5).map((t) => ({ tenant: t.tenant, at: t.at, cause: t.cause, previous: t.previous, vacantMs: t.vacantMs, startedMs: t.startedMs })),
     };
     return reply.status(database.ok ? 200 : 503).send({ ready: database.ok, database, hub, instance });
+  });
+  // The server side as one state for the wall screen: a failover in progress, degraded, or normal.
+  app.get('/api/server/state', access({ staff: ALL_STAFF }), async (req): Promise<ServerState> => {
+    const claims = await authenticate(req);
+    const reasons: string[] = [];
+    let state: ServerState['state'] = 'ok';
+    let holder: string | null = null;
+    try {
+      const { rows } = await withTimeout(
+        db.query<{ writer_instance: string | null; held: boolean | null; sync: number | null }>(
+          `SELECT writer_instance,
+             ${db.engine === 'postgres' ? `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ${CENTER_LOCK_CLASS} AND objsubid = 2 AND granted AND objid = ((hashtext($1)::bigint + 4294967296) % 4294967296)::oid)` : 'TRUE'} AS held,
+             ${options.expectStandby ? "(SELECT count(*)::int FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum'))" : 'NULL::int'} AS sync
+           FROM tenants WHERE id = $1`,
+          [claims.tenant],
+        ),
+        2_000,
+      );
+      const row = rows[0];
+      holder = row?.held ? row.writer_instance : null;
+      if (!row?.held) {
+        state = 'failover';
+        reasons.push('Reprise du serveur central en cours : aucune instance n’écrit pour le centre (les postes gardent leurs saisies).');
+      }
+      if (options.expectStandby && (row?.sync ?? 0) === 0) {
+        if (state === 'ok') state = 'degraded';
+        reasons.push('Base de données sans secours synchrone : une panne de plus arrêterait le serveur central.');
+      }
+    } catch (error) {
+      state = 'failover';
+      reasons.push(`Base de données injoignable (${(error as Error).message}) : bascule en cours ou panne.`);
+    }
+    return { state, reasons, instance: instanceName, holder, at: now() };
   });
   await serveEffectorPage(app, options.effectorPageDir ?? join(packageRoot(), 'dist/effector-page'));
 

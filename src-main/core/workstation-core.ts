@@ -3,6 +3,7 @@
  * the reference data, and implements the contract's handlers. No Electron import: the Electron
  * main process and the web host both start it the same way.
  */
+import { ServerStateSchema } from '../../src-shared/schemas/server-state.js';
 import { AccessEntrySchema, type RecordedRead } from '../../src-shared/schemas/access-audit.js';
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema } from '../../src-shared/schemas/security.js';
 import type { CaseSummary } from '../../src-shared/schemas/case.js';
@@ -981,6 +982,7 @@ export class WorkstationCore {
         }),
       'callbacks.finish': ({ id, result }) => this.fromServer(async (s) => (await s.post(`/api/callbacks/${id}/result`, z.strictObject({ ok: z.literal(true) }), result), {})),
       'stats.today': () => this.fromServer((s) => s.get('/api/stats/today', TodayFiguresSchema)),
+      'server.state': () => this.fromServer((s) => s.get('/api/server/state', ServerStateSchema)),
       'stats.period': ({ from, to, sectorId }) =>
         this.fromServer((s) => s.get(`/api/stats?from=${from}&to=${to}${sectorId ? `&sector=${encodeURIComponent(sectorId)}` : ''}`, ActivityStatisticsSchema)),
       'reports.download': (req) =>

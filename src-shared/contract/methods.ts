@@ -3,6 +3,7 @@
  * input and an output schema. Types are inferred from the schemas, so no method exists without
  * validation. Adding a method = one entry here + one handler (src-main/core/handlers) + one test.
  */
+import { ServerStateSchema } from '../schemas/server-state.js';
 import { AvailabilityProfileSchema, CascadeSettingsSchema, EffectorRequestSchema, StartRequestSchema } from '../schemas/effectors.js';
 import { BookingOutcomeSchema, BookingSchema, ConfirmBookingSchema, HoldSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema, SlotSearchSchema, SurnombreSchema } from '../schemas/slots.js';
 import { z } from 'zod';
@@ -326,6 +327,7 @@ export const methods = {
     'How the callback went: reached (the entry closes, linked to the call and the case) or not (back on the list).',
   ),
   'stats.today': method(z.strictObject({}), TodayFiguresSchema, 'Today’s call figures and calls per half-hour against the same weekday last week (central server).'),
+  'server.state': method(z.strictObject({}), ServerStateSchema, 'The central server side as one state (normal, degraded, failover in progress) with its reasons, for the wall screen.'),
   'stats.period': method(
     z.strictObject({ from: IsoDateSchema, to: IsoDateSchema, sectorId: z.string().trim().min(1).max(50).optional() }),
     ActivityStatisticsSchema,

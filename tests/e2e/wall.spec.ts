@@ -178,3 +178,23 @@ test('a supervisor reads the month’s statistics with their definitions and dow
     await drop();
   }
 });
+
+test('the wall screen says the central server’s side in one word, and why when it is not normal', async ({ browser }) => {
+  // A center whose database should have a synchronous standby, on a PostgreSQL that has none.
+  const { db, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, expectStandby: true });
+  const wall = await openStation(server.url);
+  try {
+    const tv = await stationPage(browser, { viewport: { width: 1920, height: 1080 } });
+    await tv.goto(wall.host.launchUrl('/?vue=mur'));
+    await serverLogin(tv, 'sup1');
+    await expect(tv.getByTestId('wall-server-state')).toHaveText('Serveur central : mode dégradé', { timeout: 10_000 });
+    await expect(tv.getByTestId('wall-server-alert')).toContainText('Base de données sans secours synchrone');
+    await tv.screenshot({ path: `${SHOTS}/wall-server-degraded-dark.png` });
+  } finally {
+    await wall.close();
+    await server.close();
+    await db.close();
+    await drop();
+  }
+});

@@ -3,6 +3,7 @@
  * events (calls, agents, cases); today's figures fetched every few seconds; the time of the data
  * always shown, and a banner that cannot be missed when the feed is stale.
  */
+import type { ServerState } from '../../../src-shared/schemas/server-state';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { isWaiting } from '../../../src-shared/domain/call-log';
 import { AGENT_STATE_LABELS, AGENT_STATES, PAUSE_REASON_LABELS, type AgentState } from '../../../src-shared/domain/agent-state';
@@ -43,6 +44,8 @@ function TargetTile({ label, value, target }: { label: string; value: number | n
   );
 }
 
+const SERVER_STATE_LABELS: Record<ServerState['state'], string> = { ok: 'normal', degraded: 'mode dégradé', failover: 'reprise en cours' };
+
 export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
   const bridge = useApp((s) => s.bridge);
   const calls = useApp((s) => s.calls);
@@ -55,6 +58,7 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
   const linesAt = useApp((s) => s.linesAt);
   const now = useNow(1000);
   const [figures, setFigures] = useState<TodayFiguresView | null>(null);
+  const [server, setServer] = useState<ServerState | null>(null);
   const [asOf, setAsOf] = useState<number | null>(null);
   const chartBox = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
@@ -65,12 +69,17 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
   useEffect(() => {
     let alive = true;
     let pending: ReturnType<typeof setTimeout> | undefined;
-    const load = () =>
+    const load = () => {
       void bridge.invoke('stats.today', {}).then((r) => {
         if (!alive || !r.ok) return;
         setFigures(r.value);
         setAsOf(Date.now());
       });
+      // The server side as one state (a failover, a missing database standby): said on the wall.
+      void bridge.invoke('server.state', {}).then((r) => {
+        if (alive) setServer(r.ok ? r.value : null);
+      });
+    };
     loadSoon.current = () => {
       pending ??= setTimeout(() => {
         pending = undefined;
@@ -129,6 +138,11 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
         <p className="wall-asof" role="status" aria-label="Données à">
           Données à {asOf ? clock(asOf, true) : '—'}
         </p>
+        {server ? (
+          <p className={`wall-server wall-server-${server.state}`} data-testid="wall-server-state" title={`instance ${server.instance}${server.holder ? `, centre tenu par ${server.holder}` : ''}`}>
+            Serveur central : {SERVER_STATE_LABELS[server.state]}
+          </p>
+        ) : null}
         {!fullscreen ? (
           <button type="button" onClick={() => setMainView('work')}>
             Retour au poste
@@ -138,6 +152,12 @@ export function WallScreen({ fullscreen }: { fullscreen: boolean }) {
       {stale ? (
         <div className="wall-stale" role="alert">
           ⚠ Données figées{asOf ? ` depuis ${clock(asOf, true)}` : ''} — {linkDown ? 'serveur central injoignable' : 'pas de mise à jour reçue'}
+        </div>
+      ) : null}
+
+      {server && server.state !== 'ok' ? (
+        <div className={server.state === 'failover' ? 'wall-stale' : 'wall-degraded'} role="alert" data-testid="wall-server-alert">
+          {server.state === 'failover' ? '⚠' : '▲'} {server.reasons.join(' ')}
         </div>
       ) : null}
 

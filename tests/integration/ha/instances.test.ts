@@ -327,4 +327,32 @@ describe('one writer per center across instances', () => {
     const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM effector_request_log WHERE tenant = $1 AND request_id = $2 AND kind = 'tier_opened'", [TENANT, req.id]);
     expect(rows[0]!.n).toBe(1);
   });
+
+  it('the server side as one state: normal with a holder, failover in progress without one, degraded without the expected standby', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } });
+    cleanups.push(() => a.close());
+    const dbB = await openPostgres(url!);
+    cleanups.push(() => dbB.close());
+    // b tries the free lock only once a minute: the time between a's end and b's take-over is visible.
+    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', expectStandby: true, instance: { name: 'b', retryMs: 60_000, keepAliveMs: 60_000 } }));
+    const state = async (server: { url: string }) => {
+      const token = await rawLogin(server.url, 'sup1');
+      return (await (await fetch(`${server.url}/api/server/state`, { headers: { authorization: `Bearer ${token}` } })).json()) as { state: string; reasons: string[]; holder: string | null };
+    };
+    expect(await state(a)).toMatchObject({ state: 'ok', reasons: [], holder: 'a' });
+    // This PostgreSQL has no standby: an instance told to expect one says so, the center is still written.
+    const degraded = await state(b);
+    expect(degraded).toMatchObject({ state: 'degraded', holder: 'a' });
+    expect(degraded.reasons.join(' ')).toContain('sans secours synchrone');
+    await a.close();
+    const during = await state(b);
+    expect(during.state).toBe('failover');
+    expect(during.holder).toBeNull();
+    expect(during.reasons.join(' ')).toContain('Reprise du serveur central en cours');
+  });
 });

@@ -64,6 +64,7 @@ const MATRIX: Record<string, string> = {
   // Figures and reports: the center's supervision.
   'GET /api/stats': 'supervisor admin',
   'GET /api/stats/today': 'arm physician supervisor admin',
+  'GET /api/server/state': 'arm physician supervisor admin',
   'GET /api/reports/activity.csv': 'supervisor admin',
   'GET /api/reports/activity.pdf': 'supervisor admin',
   'GET /api/reports/acts.csv': 'supervisor admin',

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +20,7 @@ import { spawnServer, type ServerProcess } from '../../fixtures/server-process.j
 import { EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
 import { effector } from '../../fixtures/effectors.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
-import { call, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, serverCases, TENANT, TOKEN_SECRET, waitFor, openWorkstation, type Workstation } from '../../fixtures/sync-harness.js';
+import { call, expectConvergedWith, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, TENANT, TOKEN_SECRET, waitFor, openWorkstation } from '../../fixtures/sync-harness.js';
 
 const { cleanups, track } = closeAfterEach();
 
@@ -58,28 +57,6 @@ async function expectDenseLog(db: SqlDatabase, tenant = TENANT): Promise<number>
   if (r.n > 0) expect([r.lo, r.hi]).toEqual([1, r.n]);
   expect(Number(r.head)).toBe(r.n);
   return r.n;
-}
-
-/** Every workstation pushed everything, reached the database's head, and shows the server's cases. */
-async function expectConvergedWith(db: SqlDatabase, workstations: Workstation[], timeoutMs = 30_000): Promise<Map<string, RegulationCase>> {
-  const head = async () => Number((await db.query<{ s: number }>('SELECT last_seq AS s FROM tenants WHERE id = $1', [TENANT])).rows[0]!.s);
-  await waitFor(
-    'convergence',
-    async () => {
-      const h = await head();
-      return workstations.every((w) => w.core.store.countPendingMutations() === 0 && w.core.store.syncState().cursorSeq === h && w.core.store.syncState().snapshotComplete);
-    },
-    timeoutMs,
-  ).catch(async (error: Error) => {
-    throw new Error(`${error.message}: head ${await head()}; ${JSON.stringify(workstations.map((w) => ({ ...w.core.store.syncState(), ...w.core.syncStatus() })))}`);
-  });
-  const truth = await serverCases(db);
-  for (const w of workstations) {
-    for (const [id, c] of truth) {
-      if (!isDeepStrictEqual(w.core.store.getCase(id), c)) throw new Error(`workstation ${w.core.workstationId} differs on case ${id}`);
-    }
-  }
-  return truth;
 }
 
 describe('one writer per center across instances', () => {

@@ -8,6 +8,7 @@
  *  - initial sync of a new workstation from a server holding many cases (time, RSS) vs a raw
  *    keyset read of the same rows; then resume after a day offline (~7,000 events).
  */
+import { openPostgres } from '../../src-server/db/sql.js';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
@@ -123,9 +124,14 @@ function childScript(name: string): Promise<string> {
 /** PERMANENCE_BENCH_CPU_PROF=dir: child processes write V8 CPU profiles there (for finding where time goes). */
 const cpuProfileArgs = () => (process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : []);
 
-export async function benchPropagation(options: { workstations: number; processes: number; writers: number; ratePerWriter: number; seconds: number }) {
-  const { db, drop } = await freshDatabase('postgres');
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
+export async function benchPropagation(options: { workstations: number; processes: number; writers: number; ratePerWriter: number; seconds: number; instances?: 1 | 2 }) {
+  const { db, url: dbUrl, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } });
+  // A second instance on the same database: the second process's workstations are on it, and get
+  // the writers' events through its fan-out (LISTEN/NOTIFY), not from the writer's process.
+  const secondDb = options.instances === 2 ? await openPostgres(dbUrl!) : null;
+  const second = secondDb ? await startServer({ db: secondDb, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'b' } }) : null;
+  const urlOf = (p: number) => (second && p % 2 === 1 ? second.url : server.url);
   try {
     const per = Math.ceil(options.workstations / options.processes);
     const script = await childScript('propagation.child.ts');
@@ -133,7 +139,7 @@ export async function benchPropagation(options: { workstations: number; processe
       const writers = p === 0 ? options.writers : 0;
       const child = spawn(
         process.execPath,
-        [...cpuProfileArgs(), script, server.url, String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
+        [...cpuProfileArgs(), script, urlOf(p), String(p * per), String(per), String(writers), String(options.ratePerWriter), String(options.seconds), join(tmpdir(), `permanence-prop-${process.pid}-${p}.json`)],
         { stdio: ['pipe', 'pipe', 'inherit'] },
       );
       let out = '';
@@ -172,6 +178,8 @@ export async function benchPropagation(options: { workstations: number; processe
     }
     return { writes: commits.size, deliveries: latencies.length, lost, p50: median(latencies), p99: quantile(latencies, 0.99) };
   } finally {
+    await second?.close();
+    await secondDb?.close();
     await server.close();
     await db.close();
     await drop();

@@ -8,7 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegulationCaseSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
-import { startTestServer, TENANT, OTHER_TENANT, waitFor, type TestServer } from '../fixtures/sync-harness.js';
+import { PG_ADMIN_URL, startTestServer, TENANT, OTHER_TENANT, TOKEN_SECRET, waitFor, type TestServer } from '../fixtures/sync-harness.js';
+import { openPostgres } from '../../src-server/db/sql.js';
+import { startServer } from '../../src-server/server.js';
 import { HubDispatcherStub } from '../fixtures/hub-dispatcher.js';
 import { act, caseUnderRegulation, connectAs, ensureHubBroker, hubBroker, hubConfig, HUB_VHOST, message, partnerCase, physician, ScriptedPartner } from '../fixtures/hub.js';
 import { uuidFrom } from '../../src-server/hubsante/hub-service.js';
@@ -356,5 +358,45 @@ describe('the broker restarted in the middle of an exchange', () => {
     await waitFor('integrated after the restart', async () => (await caseOf(liberal, id))?.hub?.messages[0]?.state === 'integrated', 60_000);
     expect((await cases(samu)).filter((c) => c.fields.patient?.lastName === 'Panne')).toHaveLength(1);
     expect((await hub.status()).state).toBe('connected');
+  }, 120_000);
+});
+
+describe('the liberal center on two server instances', () => {
+  // Last in this file: it ends the first liberal instance; the second one is closed by afterAll.
+  it('a transfer waiting in the outbox when its instance stops is published once by the instance that takes over, and answered once', async () => {
+    const { rows: dbName } = await liberal.db.query<{ name: string }>('SELECT current_database() AS name');
+    const dbB = await openPostgres(PG_ADMIN_URL.replace(/\/[^/]*$/, `/${dbName[0]!.name}`));
+    const hubsante = [hubConfig(TENANT, LIBERAL, SAMU), hubConfig(OTHER_TENANT, 'fr.health.snp990', 'fr.health.samu990', { ackAlertSeconds: 1 })];
+    const b = await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante, hubTickMs: 200, instance: { name: 'liberal-b' } });
+    const a = liberal;
+    // From here on, afterAll closes b (and the database the two share).
+    liberal = { server: b, db: a.db, url: b.url, close: async () => { await b.close(); await dbB.close(); await a.close(); } };
+    expect(b.heldCenters()).toEqual([]);
+    expect(b.hub(TENANT)).toBeUndefined(); // the standby runs no Hub link
+    hubBroker('stop');
+    let id: string;
+    let distributionId: string;
+    try {
+      await waitFor('link down', () => !a.server.hub(TENANT)!.link.connected);
+      id = await caseUnderRegulation(a.server, TENANT, 'Reprise');
+      await act(a.server, TENANT, id, { type: 'transfer_samu', reason: 'pendant la reprise' }, physician());
+      const { rows } = await a.db.query<{ distribution_id: string; state: string }>("SELECT distribution_id, state FROM hub_outbox WHERE tenant = $1 AND case_id = $2 AND use_case <> 'reference'", [TENANT, id]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.state).toBe('pending');
+      distributionId = rows[0]!.distribution_id;
+      // The holder stops with the message still to publish; the other instance takes the center over.
+      await a.server.close();
+      await waitFor('b holds the center', () => b.heldCenters().includes(TENANT), 5_000);
+      expect(b.hub(TENANT)).toBeDefined();
+    } finally {
+      hubBroker('start');
+    }
+    await waitFor('integrated after the take-over', async () => (await caseOf(liberal, id))?.hub?.messages[0]?.state === 'integrated', 60_000);
+    // Published once (the SAMU's journal of messages in), one case there, answered by one RC-REF.
+    const { rows: received } = await samu.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hub_journal WHERE tenant = $1 AND direction = 'in' AND distribution_id = $2", [TENANT, distributionId]);
+    expect(received[0]!.n).toBe(1);
+    expect((await cases(samu)).filter((c) => c.fields.patient?.lastName === 'Reprise')).toHaveLength(1);
+    const { rows: refs } = await samu.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hub_outbox WHERE tenant = $1 AND use_case = 'reference' AND answers = $2", [TENANT, distributionId]);
+    expect(refs[0]!.n).toBe(1);
   }, 120_000);
 });

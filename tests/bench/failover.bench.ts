@@ -6,31 +6,83 @@
  * fails. A mutation never accepted, or accepted twice, fails the run.
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { HA_RUN, HA_URL, pidIn, primary, settled } from '../fixtures/ha-cluster.js';
 import { benchWriter } from './sync.bench.js';
-import { spawnServer, type ServerProcess } from '../fixtures/server-process.js';
+import { freePort, spawnServer, type ServerProcess } from '../fixtures/server-process.js';
 import { fmt } from './sync.bench.js';
 import { passed, verdictText, type SectionResult } from './verdict.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
+
+/**
+ * A client that opens a new case every 25 ms and sends each one again (same id) until it is
+ * accepted, as a workstation's outbox does, through the given addresses in turn.
+ */
+function pushLoad(urls: () => string[], token: string) {
+  const sent = new Set<string>();
+  const accepted = new Map<string, number>();
+  const rtts: number[] = [];
+  let stop = false;
+  let turn = 0;
+  const pushOne = async () => {
+    const id = uuidv7();
+    sent.add(id);
+    const mutation = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
+    for (;;) {
+      const all = urls();
+      const target = all[turn++ % all.length]!;
+      const t0 = performance.now();
+      try {
+        const res = await fetch(`${target}/api/sync/push`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ mutations: [mutation] }),
+          signal: AbortSignal.timeout(20_000),
+        });
+        if (res.ok && ((await res.json()) as { verdicts: { status: string }[] }).verdicts[0]?.status === 'accepted') {
+          accepted.set(id, Date.now());
+          rtts.push(performance.now() - t0);
+          return;
+        }
+      } catch {
+        // the instance or the database is gone for now: again, elsewhere or later
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const running = (async () => {
+    const inFlight = new Set<Promise<void>>();
+    while (!stop) {
+      const p = pushOne().finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await Promise.all(inFlight);
+  })();
+  return {
+    sent,
+    accepted,
+    rtts,
+    /** Time from `since` to the first mutation accepted after it. */
+    async firstAcceptedAfter(since: number): Promise<number> {
+      while (![...accepted.values()].some((at) => at > since)) await new Promise((r) => setTimeout(r, 5));
+      return Math.min(...[...accepted.values()].filter((at) => at > since)) - since;
+    },
+    async stop(): Promise<void> {
+      stop = true;
+      await running;
+    },
+  };
+}
 
 export async function benchFailover({ smoke }: { smoke: boolean }): Promise<SectionResult> {
   const kills = smoke ? 2 : 10;
@@ -42,51 +94,9 @@ export async function benchFailover({ smoke }: { smoke: boolean }): Promise<Sect
     instances.push(await spawnServer(env('b'), await freePort()));
     const holderName = async () => (await db.query<{ w: string }>('SELECT writer_instance AS w FROM tenants WHERE id = $1', [TENANT])).rows[0]!.w;
     const token = await rawLogin(instances[0]!.url, 'arm1');
-    const sent = new Set<string>();
-    const accepted = new Map<string, number>();
-    const rtts: number[] = [];
-    let stop = false;
-    let turn = 0;
-    /** One mutation, sent again (same id) until it is accepted: what a workstation's outbox does. */
-    const pushOne = async () => {
-      const id = uuidv7();
-      sent.add(id);
-      const mutation = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
-      for (;;) {
-        const target = instances[turn++ % instances.length]!;
-        const t0 = performance.now();
-        try {
-          const res = await fetch(`${target.url}/api/sync/push`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ mutations: [mutation] }),
-            signal: AbortSignal.timeout(10_000),
-          });
-          if (res.ok) {
-            const body = (await res.json()) as { verdicts: { status: string }[] };
-            if (body.verdicts[0]?.status === 'accepted') {
-              accepted.set(id, Date.now());
-              rtts.push(performance.now() - t0);
-              return;
-            }
-          }
-        } catch {
-          // the instance is gone: the next one
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
-    const load = (async () => {
-      const inFlight = new Set<Promise<void>>();
-      while (!stop) {
-        const p = pushOne().finally(() => inFlight.delete(p));
-        inFlight.add(p);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      await Promise.all(inFlight);
-    })();
+    const load = pushLoad(() => instances.map((i) => i.url), token);
     await new Promise((r) => setTimeout(r, 1_000));
-    const baseline = quantile(rtts, 0.5);
+    const baseline = quantile(load.rtts, 0.5);
     const failovers: number[] = [];
     for (let k = 0; k < kills; k++) {
       const name = await holderName();
@@ -94,13 +104,12 @@ export async function benchFailover({ smoke }: { smoke: boolean }): Promise<Sect
       const killedAt = Date.now();
       await victim.kill('SIGKILL');
       // The first mutation accepted after the kill (sent before or after it).
-      while (![...accepted.values()].some((at) => at > killedAt)) await new Promise((r) => setTimeout(r, 5));
-      failovers.push(Math.min(...[...accepted.values()].filter((at) => at > killedAt)) - killedAt);
+      failovers.push(await load.firstAcceptedAfter(killedAt));
       await victim.restart();
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    stop = true;
-    await load;
+    await load.stop();
+    const { sent, accepted } = load;
     const { rows } = await db.query<{ n: number; ids: number; hi: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, coalesce(max(seq), 0) AS hi FROM events WHERE tenant = $1', [TENANT]);
     const inLog = rows[0]!;
     const lost = [...sent].filter((id) => !accepted.has(id)).length;
@@ -150,58 +159,33 @@ export async function benchDatabaseFailover({ smoke }: { smoke: boolean }): Prom
     const { db, drop } = await freshDatabase('postgres', undefined, HA_URL);
     const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent' });
     const failovers: number[] = [];
-    const sent = new Set<string>();
-    const accepted = new Map<string, number>();
-    let stop = false;
+    let load: ReturnType<typeof pushLoad> | null = null;
     try {
-      const token = await rawLogin(server.url, 'arm1');
-      const pushOne = async () => {
-        const id = uuidv7();
-        sent.add(id);
-        const mutation = { id, caseId: id, command: { type: 'open', line: '116117' }, clientTime: Date.now(), localSeq: 1 };
-        for (;;) {
-          try {
-            const res = await fetch(`${server.url}/api/sync/push`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ mutations: [mutation] }),
-              signal: AbortSignal.timeout(20_000),
-            });
-            if (res.ok && ((await res.json()) as { verdicts: { status: string }[] }).verdicts[0]?.status === 'accepted') {
-              accepted.set(id, Date.now());
-              return;
-            }
-          } catch {
-            // retried, as a workstation's outbox does
-          }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      };
-      const load = (async () => {
-        const inFlight = new Set<Promise<void>>();
-        while (!stop) {
-          const p = pushOne().finally(() => inFlight.delete(p));
-          inFlight.add(p);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        await Promise.all(inFlight);
-      })();
+      load = pushLoad(() => [server.url], await rawLogin(server.url, 'arm1'));
       for (let k = 0; k < kills; k++) {
         await settled();
         await new Promise((r) => setTimeout(r, 500));
         const victim = await primary();
         const killedAt = Date.now();
         process.kill(pidIn(`${HA_RUN}/data/${victim}/postmaster.pid`), 'SIGKILL');
-        while (![...accepted.values()].some((at) => at > killedAt)) await new Promise((r) => setTimeout(r, 10));
-        failovers.push(Math.min(...[...accepted.values()].filter((at) => at > killedAt)) - killedAt);
+        failovers.push(await load.firstAcceptedAfter(killedAt));
       }
-      stop = true;
-      await load;
     } finally {
-      stop = true;
+      await load?.stop();
       await server.close();
     }
-    const { rows } = await db.query<{ n: number; ids: number; hi: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, coalesce(max(seq), 0) AS hi FROM events WHERE tenant = $1', [TENANT]);
+    const { sent, accepted } = load!;
+    // A pooled connection cut by the last failover fails once: read again (as the server does).
+    let rows: { n: number; ids: number; hi: number }[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        ({ rows } = await db.query<{ n: number; ids: number; hi: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, coalesce(max(seq), 0) AS hi FROM events WHERE tenant = $1', [TENANT]));
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     await db.close();
     await drop().catch(() => {});
     const inLog = rows[0]!;

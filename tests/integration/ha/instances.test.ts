@@ -5,7 +5,6 @@
  * Real processes (the CLI) where a process must die; real PostgreSQL on 127.0.0.1.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { startServer } from '../../../src-server/server.js';
 import { NotHolderError, TenantWriter } from '../../../src-server/services/tenant-writer.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
-import { spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
+import { freePort, spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
 import { EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
 import { effector } from '../../fixtures/effectors.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
@@ -24,15 +23,6 @@ import { call, expectConvergedWith, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, r
 
 const { cleanups, track } = closeAfterEach();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Ready {
   instance: { name: string; centers: string[]; takeOvers: { tenant: string; cause: string; previous: string | null }[] };

@@ -5,12 +5,11 @@
  * server's state; every mutation written on a workstation has exactly one verdict; the log is
  * gapless and keeps each workstation's order.
  */
-import { createServer } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { startFaultProxy, type FaultProxy } from '../../fixtures/fault-proxy.js';
-import { spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
+import { freePort, spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
 import { expectConvergedWith, freshDatabase, openWorkstation, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
 import type { SqlDatabase } from '../../../src-server/db/sql.js';
 
@@ -36,15 +35,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), instance: fc.nat(1) }) },
 );
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('sync property across two instances', () => {
   let db: SqlDatabase;

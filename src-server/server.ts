@@ -215,7 +215,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     });
   }
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const accessControl = installAccessControl(app, { tokens, sessions, now });
+  const accessControl = installAccessControl(app, { tokens, sessions, now, db });
   // Nothing the API answers is kept by a browser or a proxy: most answers carry patient data.
   app.addHook('onSend', async (req, reply) => {
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
@@ -538,7 +538,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   });
 
   // A browser's WebSocket cannot carry the Authorization header: it presents this one-time ticket.
-  app.post('/api/ws-ticket', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => ({ ticket: accessControl.ticket(principal(req)) }));
+  app.post('/api/ws-ticket', access({ staff: ALL_STAFF, partner: true, effector: true }), async (req) => ({ ticket: await accessControl.ticket(principal(req)) }));
 
   app.post('/api/sync/push', access({ staff: CASE_ROLES }), async (req, reply) => {
     const claims = await authenticate(req);

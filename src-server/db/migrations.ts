@@ -741,6 +741,22 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: 'one-time WebSocket tickets shared by every instance',
+    sql: `
+      -- A browser's WebSocket presents a one-time ticket (it cannot send a header): kept here so that
+      -- the instance that opens the socket need not be the one that gave the ticket (a load balancer
+      -- in front of several instances). Only a hash of the ticket is stored; a ticket lives 30 s and
+      -- is deleted as it is used.
+      CREATE TABLE ws_tickets (
+        ticket_hash TEXT PRIMARY KEY,
+        principal TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX ws_tickets_expiry ON ws_tickets (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -12,7 +12,8 @@
  * which is checked at every request (services/sessions.ts): the role and organisation come from the
  * account as it is now, not from what the token said when it was signed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/sql.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../../src-shared/domain/codes.js';
 import { AuthError, type TokenClaims, type TokenKind, type TokenService } from '../services/auth.js';
@@ -75,13 +76,13 @@ const TICKET_MS = 30_000;
 export interface AccessControl {
   /** Every route registered, with its rule (the matrix test reads it). */
   routes(): RouteAccess[];
-  /** A one-time ticket for a WebSocket of this principal. */
-  ticket(p: Principal): string;
+  /** A one-time ticket for a WebSocket of this principal (redeemable on any instance, once). */
+  ticket(p: Principal): Promise<string>;
 }
 
-export function installAccessControl(app: FastifyInstance, deps: { tokens: TokenService; sessions: Sessions; now: () => number }): AccessControl {
+export function installAccessControl(app: FastifyInstance, deps: { tokens: TokenService; sessions: Sessions; now: () => number; db: Queryable }): AccessControl {
   const routes: RouteAccess[] = [];
-  const tickets = new Map<string, { principal: Principal; until: number }>();
+  const hashOf = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
@@ -128,8 +129,9 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
     if (header?.startsWith('Bearer ')) {
       caller = await principalOf(req, header.slice(7));
     } else if (req.ws && typeof query?.ticket === 'string') {
-      const t = tickets.get(query.ticket);
-      tickets.delete(query.ticket);
+      // Deleted as it is read: used once, whichever instance gave it.
+      const { rows } = await deps.db.query<{ principal: string; expires_at: number }>('DELETE FROM ws_tickets WHERE ticket_hash = $1 RETURNING principal, expires_at', [hashOf(query.ticket)]);
+      const t = rows[0] ? { principal: JSON.parse(rows[0].principal) as Principal, until: Number(rows[0].expires_at) } : null;
       if (!t || t.until < deps.now()) throw new ApiError(401, 'unauthenticated', 'Ticket de connexion invalide ou expiré.');
       // The session may have ended since the ticket was given.
       const session = await deps.sessions.check(t.principal.sessionId);
@@ -161,11 +163,11 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
 
   return {
     routes: () => routes.slice(),
-    ticket: (who) => {
+    ticket: async (who) => {
       const at = deps.now();
-      for (const [k, t] of tickets) if (t.until < at) tickets.delete(k);
       const id = randomBytes(24).toString('base64url');
-      tickets.set(id, { principal: who, until: at + TICKET_MS });
+      await deps.db.query('DELETE FROM ws_tickets WHERE expires_at < $1', [at]);
+      await deps.db.query('INSERT INTO ws_tickets (ticket_hash, principal, expires_at) VALUES ($1, $2, $3)', [hashOf(id), JSON.stringify(who), at + TICKET_MS]);
       return id;
     },
   };

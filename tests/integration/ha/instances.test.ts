@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { WebSocket } from 'ws';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { seedTenant } from '../../../src-server/bootstrap.js';
@@ -321,5 +322,36 @@ describe('one writer per center across instances', () => {
     expect(during.state).toBe('failover');
     expect(during.holder).toBeNull();
     expect(during.reasons.join(' ')).toContain('Reprise du serveur central en cours');
+  });
+
+  it('a browser’s WebSocket ticket given by one instance opens a socket on the other, once', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    const a = track(await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } }));
+    const dbB = await openPostgres(url!);
+    cleanups.push(() => dbB.close());
+    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'b' } }));
+    const token = await rawLogin(a.url, 'arm1');
+    const ticket = ((await (await fetch(`${a.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { ticket: string }).ticket;
+    // Behind a load balancer the socket may land on the other instance.
+    const open = (base: string) =>
+      new Promise<{ opened: boolean; first?: string }>((resolve) => {
+        const ws = new WebSocket(`${base.replace('http', 'ws')}/api/ws?ticket=${encodeURIComponent(ticket)}`);
+        ws.once('message', (data) => {
+          ws.close();
+          resolve({ opened: true, first: data.toString() });
+        });
+        ws.once('error', () => resolve({ opened: false }));
+        ws.once('unexpected-response', () => resolve({ opened: false }));
+      });
+    const first = await open(b.url);
+    expect(first.opened).toBe(true);
+    expect(JSON.parse(first.first!)).toMatchObject({ type: 'hello' });
+    // Used: refused everywhere after.
+    expect((await open(a.url)).opened).toBe(false);
+    expect((await open(b.url)).opened).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { packageRoot } from '../src-node-shared/package-root.js';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -147,6 +147,24 @@ export interface RegulationServer {
 const FORWARD_WAIT_MS = 3_000;
 /** Set on a push forwarded by another instance (never forwarded twice). */
 const FORWARDED_HEADER = 'x-permanence-forwarded-by';
+/**
+ * Routes answered by the instance that holds the caller's center: its memory has the lines' queue
+ * and the Hub link, its disk the recordings (method and route pattern).
+ */
+const HOLDER_ROUTES = new Set([
+  'GET /api/lines/status',
+  'POST /api/callbacks/:id/claim',
+  'POST /api/callbacks/:id/result',
+  'GET /api/hub/status',
+  'GET /api/hub/quarantine',
+  'POST /api/hub/quarantine/:id/replay',
+  'GET /api/hub/appointments',
+  'POST /api/hub/appointments/:id/link',
+  'GET /api/hub/cases/:id/messages',
+  'GET /api/cases/:id/recordings',
+  'GET /api/recordings/:id/audio',
+  'POST /api/recordings/:id/export',
+]);
 
 const PullQuerySchema = z.strictObject({
   after: z.coerce.number().int().nonnegative(),
@@ -563,8 +581,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
           if (!(error instanceof NotHolderError)) throw error;
         }
       } else if (req.headers[FORWARDED_HEADER] === undefined) {
-        const forwarded = await forwardPush(claims.tenant, req.headers.authorization ?? '', req.body);
-        if (forwarded) return reply.status(forwarded.status).type('application/json; charset=utf-8').send(forwarded.body);
+        const forwarded = await forwardToHolder(claims.tenant, req);
+        if (forwarded) return sendForwarded(reply, forwarded);
       } else {
         // Forwarded here by an instance that took us for the holder: it retries, not us.
         throw new NotHolderError(claims.tenant);
@@ -574,27 +592,49 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
   });
 
-  /** The push sent on to the instance that holds the center; null when it could not be reached. */
-  const forwardPush = async (tenant: string, authorization: string, input: unknown): Promise<{ status: number; body: string } | null> => {
+  /** A request sent on to the instance that holds the center, as received; null when none could take it. */
+  const forwardToHolder = async (tenant: string, req: FastifyRequest): Promise<{ status: number; headers: Headers; body: Buffer } | null> => {
     const { rows } = await db.query<{ writer_url: string | null; writer_instance: string | null }>('SELECT writer_url, writer_instance FROM tenants WHERE id = $1', [tenant]);
     const holder = rows[0];
     // No holder, or the row still names this instance or its address (this process restarted on
     // the same port before taking the center again): wait for the take-over rather than loop here.
     if (!holder?.writer_url || holder.writer_instance === instanceName || holder.writer_url === selfUrl) return null;
     try {
-      const res = await fetch(`${holder.writer_url}/api/sync/push`, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json', [FORWARDED_HEADER]: instanceName },
-        body: JSON.stringify(input),
-        signal: AbortSignal.timeout(10_000),
+      const hasBody = req.body !== undefined && req.body !== null;
+      const res = await fetch(`${holder.writer_url}${req.url}`, {
+        method: req.method,
+        headers: { authorization: req.headers.authorization ?? '', [FORWARDED_HEADER]: instanceName, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+        ...(hasBody ? { body: JSON.stringify(req.body) } : {}),
+        signal: AbortSignal.timeout(20_000),
       });
       // The holder itself losing the center answers 503: wait for the next one.
       if (res.status === 503) return null;
-      return { status: res.status, body: await res.text() };
+      return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
     } catch {
       return null;
     }
   };
+  const sendForwarded = (reply: FastifyReply, f: { status: number; headers: Headers; body: Buffer }) => {
+    for (const h of ['content-type', 'content-disposition', 'retry-after']) {
+      const v = f.headers.get(h);
+      if (v) reply.header(h, v);
+    }
+    return reply.status(f.status).send(f.body);
+  };
+  // What lives with the center's holder (the lines' queue and calls, the Hub link, the recordings
+  // it stored): asked on another instance, sent on to the holder (waited for during a take-over).
+  app.addHook('preHandler', async (req, reply) => {
+    if (!HOLDER_ROUTES.has(`${req.method} ${req.routeOptions.url}`) || !req.principal) return;
+    const tenant = req.principal.tenant;
+    const deadline = Date.now() + FORWARD_WAIT_MS;
+    while (!writers.has(tenant)) {
+      if (req.headers[FORWARDED_HEADER] !== undefined) throw new NotHolderError(tenant);
+      const forwarded = await forwardToHolder(tenant, req);
+      if (forwarded) return sendForwarded(reply, forwarded);
+      if (Date.now() > deadline) throw new NotHolderError(tenant);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
 
   app.get('/api/sync/pull', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);

@@ -19,6 +19,7 @@ import { closeAfterEach } from '../../fixtures/cleanups.js';
 import { freePort, spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
 import { EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../fixtures/effector-center.js';
 import { effector } from '../../fixtures/effectors.js';
+import { hubConfig } from '../../fixtures/hub.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
 import { call, expectConvergedWith, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, TENANT, TOKEN_SECRET, waitFor, openWorkstation } from '../../fixtures/sync-harness.js';
 
@@ -353,5 +354,27 @@ describe('one writer per center across instances', () => {
     // Used: refused everywhere after.
     expect((await open(a.url)).opened).toBe(false);
     expect((await open(b.url)).opened).toBe(false);
+  });
+
+  it('what lives with the holder (the Hub link’s state) is answered through the other instance too', async () => {
+    const { db, url, drop } = await freshDatabase('postgres');
+    cleanups.push(async () => {
+      await db.close();
+      await drop();
+    });
+    // A Hub link that never connects (nothing listens there): its state is the holder's alone.
+    const hubsante = [hubConfig(TENANT, 'fr.health.snp210', 'fr.health.samu210', { url: 'amqps://127.0.0.1:9' })];
+    const a = track(await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante, instance: { name: 'a' } }));
+    const dbB = await openPostgres(url!);
+    cleanups.push(() => dbB.close());
+    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante, instance: { name: 'b' } }));
+    expect(a.hub(TENANT)).toBeDefined();
+    expect(b.hub(TENANT)).toBeUndefined();
+    const token = await rawLogin(b.url, 'sup1');
+    const res = await fetch(`${b.url}/api/hub/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { enabled: boolean; status?: { state: string } };
+    expect(body.enabled).toBe(true);
+    expect(body.status?.state).toBeDefined();
   });
 });

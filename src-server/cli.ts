@@ -31,7 +31,8 @@
  *   PERMANENCE_HUBSANTE_CONFIG  JSON file of the Hub Santé link(s) (see src-server/hubsante/config.ts, README)
  *   PERMANENCE_LINES_CONFIG     JSON file of the center's lines and Kamailio's evapi address: the call distributor
  *                               (see src-server/telephony/telephony-config.ts, README "Téléphonie")
- *   PERMANENCE_RECORDINGS_KEY_FILE  the recordings' encryption key (32 bytes, base64; default: made once in the data folder)
+ *   PERMANENCE_RECORDINGS_KEY_FILE  the recordings' encryption key (32 bytes, base64); required with DATABASE_URL and lines
+ *                              (every instance reads them); with --embedded, made once in the data folder
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -156,7 +157,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
     port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
     logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
     hubsante,
-    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG, recordingKey) } : {}),
+    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG, () => recordingKey(choice.engine)) } : {}),
     ...(tls ? { tls } : {}),
     ...(process.env.PERMANENCE_PUBLIC_PORT
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
@@ -180,7 +181,11 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
 }
 
 /** The key the recordings are encrypted with: PERMANENCE_RECORDINGS_KEY_FILE, or made once in the data folder (back it up with the recordings). */
-function recordingKey(): Buffer {
+function recordingKey(engine: 'postgres' | 'pglite'): Buffer {
+  // On PostgreSQL another instance may take the lines over: it must read what this one encrypted.
+  if (engine === 'postgres' && !process.env.PERMANENCE_RECORDINGS_KEY_FILE) {
+    throw new CliError('PERMANENCE_RECORDINGS_KEY_FILE manque : avec DATABASE_URL, toutes les instances chiffrent et lisent les enregistrements avec la même clé (32 octets en base64), donnée par la configuration.');
+  }
   const file = process.env.PERMANENCE_RECORDINGS_KEY_FILE ?? join(dataDir, 'keys', 'recordings.key');
   if (!existsSync(file)) {
     if (process.env.PERMANENCE_RECORDINGS_KEY_FILE) throw new CliError(`PERMANENCE_RECORDINGS_KEY_FILE désigne un fichier absent (${file}).`);

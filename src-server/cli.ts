@@ -146,18 +146,21 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   // Checked before anything starts: a bad Hub configuration stops the server with the path at fault.
   const hubsante = process.env.PERMANENCE_HUBSANTE_CONFIG ? readHubConfig(process.env.PERMANENCE_HUBSANTE_CONFIG) : [];
   const tls = tlsFiles(process.env);
+  // Shared secrets first: an instance that would sign or encrypt with its own must not start at all.
+  const secret = tokenSecret(choice.engine);
+  const telephony = process.env.PERMANENCE_LINES_CONFIG ? linesConfig(process.env.PERMANENCE_LINES_CONFIG, choice.engine) : null;
   const db = await openServerDatabase(choice.config);
   // Checked against the schema just migrated: a center must exist before anyone can log in.
   if (process.env.PERMANENCE_DEMO === '1') await seedTenant(db, DEMO_TENANT);
   const server = await startServer({
     db,
-    tokenSecret: tokenSecret(choice.engine),
+    tokenSecret: secret,
     tokenTtlSeconds: Number(process.env.PERMANENCE_TOKEN_TTL ?? 1800),
     host: process.env.PERMANENCE_SERVER_HOST ?? '127.0.0.1',
     port: Number(process.env.PERMANENCE_SERVER_PORT ?? 5790),
     logLevel: process.env.PERMANENCE_LOG_LEVEL ?? 'info',
     hubsante,
-    ...(process.env.PERMANENCE_LINES_CONFIG ? { telephony: readTelephonyConfig(process.env.PERMANENCE_LINES_CONFIG, () => recordingKey(choice.engine)) } : {}),
+    ...(telephony ? { telephony } : {}),
     ...(tls ? { tls } : {}),
     ...(process.env.PERMANENCE_PUBLIC_PORT
       ? { publicListener: { host: process.env.PERMANENCE_PUBLIC_HOST ?? '127.0.0.1', port: Number(process.env.PERMANENCE_PUBLIC_PORT) } }
@@ -178,6 +181,16 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The lines' configuration, or a clear refusal naming the file (never a crash). */
+function linesConfig(file: string, engine: 'postgres' | 'pglite') {
+  try {
+    return readTelephonyConfig(file, () => recordingKey(engine));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`PERMANENCE_LINES_CONFIG (${file}) : ${(error as Error).message}`);
+  }
 }
 
 /** The key the recordings are encrypted with: PERMANENCE_RECORDINGS_KEY_FILE, or made once in the data folder (back it up with the recordings). */

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { WebSocket } from 'ws';
@@ -151,6 +151,20 @@ describe('the server as a service', () => {
     const restored = cli(['serve', '--embedded'], { PERMANENCE_RESTORED: '1' });
     expect(restored.status).toBe(2);
     expect(restored.out).toContain('lancez une fois « permanence-server restore »');
+  });
+
+  it('on PostgreSQL, refuses to start without the secrets every instance shares (never one made in its own folder)', () => {
+    const noSecret = cli(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(noSecret.status).toBe(2);
+    expect(noSecret.out).toContain('PERMANENCE_TOKEN_SECRET manque');
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const lines = join(dir.path, 'lines.json');
+    writeFileSync(join(dir.path, 'attente.wav'), '');
+    writeFileSync(lines, JSON.stringify({ evapi: { host: '127.0.0.1', port: 8448 }, lines: [{ number: '116117', tenant: TENANT, label: '116117', roles: ['arm'], announcement: 'attente.wav' }], recording: { spoolDir: dir.path, storeDir: dir.path } }));
+    const noKey = cli(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_LINES_CONFIG: lines });
+    expect(noKey.status).toBe(2);
+    expect(noKey.out).toContain('PERMANENCE_RECORDINGS_KEY_FILE manque');
   });
 
   it('PostgreSQL: init, backup (checked by a trial restore), restore into a new database: every case, a new epoch exactly once', async () => {

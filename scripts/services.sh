@@ -5,7 +5,7 @@
 # Santé (a second RabbitMQ node with TLS on 5671: scripts/hubsante-broker.sh), Chromium, and the
 # call queue's link: Kamailio's evapi on 8448, where the central server parks and hands out line calls.
 # Installs the Debian packages that are missing. Safe to run again: running services are kept.
-#   scripts/services.sh [start|stop-kamailio|start-kamailio|status]
+#   scripts/services.sh [start|stop-kamailio|start-kamailio|status|ha-start|ha-stop]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=${PERMANENCE_RUN_DIR:-/tmp/permanence-services}
@@ -124,10 +124,14 @@ case ${1:-start} in
     for _ in $(seq 1 50); do port_open tcp 8088 || break; sleep 0.1; done
     ;;
   start-kamailio) start_kamailio ;;
+  # The database cluster of the high-availability tests (3 etcd, 2 PostgreSQL under Patroni,
+  # HAProxy on 5440): apart from the rest, started and torn down around those tests.
+  ha-start) bash "$ROOT/scripts/ha-cluster.sh" start ;;
+  ha-stop) bash "$ROOT/scripts/ha-cluster.sh" stop ;;
   status)
     for p in "tcp 5432 PostgreSQL" "tcp 5672 RabbitMQ" "tcp 5671 Hub-Santé-loopback" "tcp 8088 Kamailio-WS" "udp 5060 Kamailio-UDP" "tcp 8448 Kamailio-evapi" "udp 22222 rtpengine"; do
       set -- $p; if port_open "$1" "$2"; then log "$3 : ok"; else log "$3 : arrêté"; fi
     done
     ;;
-  *) echo "usage: $0 [start|stop-kamailio|start-kamailio|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|stop-kamailio|start-kamailio|status|ha-start|ha-stop]" >&2; exit 2 ;;
 esac

@@ -34,12 +34,12 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vit
 
 step "database cluster tests (etcd + Patroni + synchronous standby + HAProxy on loopback, bounded)"
 rm -f .reports/vitest-ha.json
-if timeout 300 bash scripts/ha-cluster.sh start; then
+if timeout 300 bash scripts/services.sh ha-start; then
   timeout 600 npx vitest run --config vitest.ha-cluster.config.ts --reporter=default --reporter=json --outputFile.json=.reports/vitest-ha.json || status=1
 else
   status=1
 fi
-bash scripts/ha-cluster.sh stop || true
+bash scripts/services.sh ha-stop || true
 
 step "end-to-end tests (Playwright, /usr/bin/chromium)"
 npx playwright test || status=1

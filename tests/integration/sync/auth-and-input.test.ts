@@ -116,6 +116,25 @@ describe('bad input', () => {
     expect((await get('/api/cases/not-a-uuid/events', token)).status).toBe(400);
   });
 
+  it('a callback’s outcome with a malformed body: 400 naming the field, and nothing changes', async () => {
+    const arm = await tokenOf('arm1');
+    const id = uuidv7();
+    const cases = async () => Number((await ts.db.query<{ n: number }>('SELECT count(*)::int AS n FROM callbacks WHERE tenant = $1', [TENANT])).rows[0]!.n);
+    const before = await cases();
+    const broken = await post(`/api/callbacks/${id}/result`, null, arm, '{"reached": tr');
+    expect(broken.status).toBe(400);
+    const wrongType = await post(`/api/callbacks/${id}/result`, { callId: null, reached: 'oui', caseId: null }, arm);
+    expect(wrongType.status).toBe(400);
+    expect((await errorOf(wrongType)).message).toContain('reached');
+    const extra = await post(`/api/callbacks/${id}/result`, { callId: null, reached: true, caseId: null, closeAll: true }, arm);
+    expect(extra.status).toBe(400);
+    expect((await post('/api/callbacks/not-a-uuid/result', { callId: null, reached: true, caseId: null }, arm)).status).toBe(400);
+    // Well formed, on a server without lines: said plainly.
+    const none = await post(`/api/callbacks/${id}/result`, { callId: null, reached: true, caseId: null }, arm);
+    expect(none.status).toBe(404);
+    expect(await cases()).toBe(before);
+  });
+
   it('an oversized payload gets 413 and nothing is written', async () => {
     const before = (await ts.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
     const big = { mutations: [{ ...openMutation(), command: { type: 'open', line: '116117', fields: { reasonText: 'x'.repeat(100_000) } } }] };

@@ -28,7 +28,9 @@ export type LineCommand =
   | { action: 'line'; number: string; announcement: string; record: boolean }
   | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number }
   | { action: 'reject'; tindex: number; tlabel: number; code: number }
-  | { action: 'play'; tindex: number; tlabel: number; announcement: string };
+  | { action: 'play'; tindex: number; tlabel: number; announcement: string }
+  /** A provisional response again to the caller's operator, so that a long wait is not cut (the call stays parked). */
+  | { action: 'progress'; tindex: number; tlabel: number };
 
 export interface EvapiLinkOptions {
   host: string;

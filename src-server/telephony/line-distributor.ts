@@ -22,6 +22,11 @@ export interface TelephonyConfig {
   lines: LineSettings[];
   /** Longest wait in the queue before the call is released to the callback list (seconds, default 600). */
   maxWaitSeconds?: number;
+  /**
+   * A waiting caller's operator gets a provisional response again this often (seconds, default 60):
+   * operators and their border controllers cut an INVITE left without one for a few minutes.
+   */
+  progressSeconds?: number;
   /** Where rtpengine spools the recordings, where they are kept (encrypted), the key, the retention. */
   recording?: RecordingSettings;
 }
@@ -31,6 +36,8 @@ interface LiveCall extends ParkedCall {
   tindex: number;
   tlabel: number;
   caller: string;
+  /** When the caller's side last got a provisional response (the 183 at arrival, then the refreshes). */
+  progressAt?: number;
 }
 
 export interface DistributorHooks {
@@ -67,6 +74,7 @@ export class LineDistributor {
   private chain: Promise<unknown> = Promise.resolve();
   private tick: NodeJS.Timeout | null = null;
   private readonly maxWaitMs: number;
+  private readonly progressMs: number;
 
   constructor(
     private readonly config: TelephonyConfig,
@@ -75,6 +83,7 @@ export class LineDistributor {
     this.lines = new Map(config.lines.map((l) => [l.number, l]));
     this.callbacks = new CallbackList(hooks.db, this.lines, hooks.now);
     this.maxWaitMs = (config.maxWaitSeconds ?? 600) * 1000;
+    this.progressMs = (config.progressSeconds ?? 60) * 1000;
     this.recordings = config.recording ? new RecordingStore(hooks.db, config.recording, hooks.now, hooks.log) : null;
     this.link = new EvapiLink({
       ...config.evapi,
@@ -371,6 +380,13 @@ export class LineDistributor {
         this.lastPurge = now;
         await this.purgeRecordings().catch((error: unknown) => this.hooks.log('error', 'recordings purge', { error: (error as Error).message }));
       }
+    }
+    // A long wait: the caller's operator hears from us again (a 183 with no body; the media goes on).
+    // Only while waiting, not ringing an agent: then the transaction is not parked.
+    for (const call of this.calls.values()) {
+      if (call.offeredTo !== null) continue;
+      const last = call.progressAt ?? call.arrivedAt;
+      if (now - last >= this.progressMs && this.link.send({ action: 'progress', tindex: call.tindex, tlabel: call.tlabel })) call.progressAt = now;
     }
     // Past the line's overflow delay with a message as overflow: the message, then a callback.
     for (const call of [...this.calls.values()]) {

@@ -3,7 +3,7 @@
  * line of each center with its settings. Validated when the server starts: a line whose audio file
  * is missing, or an overflow to a line that does not exist, stops the start with a French message.
  *
- *   { "evapi": { "host": "127.0.0.1", "port": 8448 }, "maxWaitSeconds": 600,
+ *   { "evapi": { "host": "127.0.0.1", "port": 8448 }, "maxWaitSeconds": 600, "progressSeconds": 60,
  *     "lines": [ { "number": "116117", "tenant": "cote-dor", "label": "116117", "roles": ["arm"],
  *                  "ringSeconds": 20, "announcement": "resources/line-audio/116117-attente.wav",
  *                  "callbackCallerId": "0380000000" } ] }
@@ -40,6 +40,8 @@ export const DEFAULT_RECORDING_RETENTION_DAYS = 1827;
 export const TelephonyConfigSchema = z.strictObject({
   evapi: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8448) }),
   maxWaitSeconds: z.number().int().min(30).max(900).default(600),
+  /** How often a waiting caller's operator gets a provisional response again (seconds). */
+  progressSeconds: z.number().int().min(5).max(170).default(60),
   lines: z.array(LineSchema).min(1),
   /** rtpengine's recording-dir (its pcaps), where the encrypted recordings go, how long they are kept. */
   recording: z

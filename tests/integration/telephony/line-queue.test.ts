@@ -43,13 +43,13 @@ interface Center {
   start(): Promise<RegulationServer>;
 }
 
-async function center(options: { line?: Partial<LineSettings>; offsetMs?: number } = {}): Promise<Center> {
+async function center(options: { line?: Partial<LineSettings>; offsetMs?: number; progressSeconds?: number } = {}): Promise<Center> {
   const { db, drop } = await freshDatabase('postgres');
   const storeDir = mkdtempSync(join(tmpdir(), 'permanence-recordings-'));
   const key = randomBytes(32);
   const clock = { offsetMs: options.offsetMs ?? 0 };
   const line = { ...LINE, ...options.line };
-  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: process.env.PERMANENCE_TEST_LOG ?? 'silent', heartbeatMs: 1_000, telephony: telephony(storeDir, key, line), now: () => Date.now() + clock.offsetMs });
+  const start = () => startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: process.env.PERMANENCE_TEST_LOG ?? 'silent', heartbeatMs: 1_000, telephony: { ...telephony(storeDir, key, line), ...(options.progressSeconds ? { progressSeconds: options.progressSeconds } : {}) }, now: () => Date.now() + clock.offsetMs });
   const c: Center = { db, server: await start(), storeDir, key, clock, start };
   databases.set(c.server, db);
   track({ close: async () => {
@@ -330,5 +330,25 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(heard.length / 8).toBeGreaterThan(match.lagMs + (message.length / 8) * 0.95);
     const state = await call<LinesState>((await arm(c.server, 'arm1')).ws.core, 'lines.state', {});
     expect(state.callbacks.map((e) => e.number)).toEqual([patient(70)]);
+  });
+
+  it('a long wait: the caller’s operator gets a provisional response again and again, the announcement goes on, and the call is still handed out', async () => {
+    const c = await center({ progressSeconds: 2 });
+    const a1 = await arm(c.server, 'arm1');
+    const phoned = await trunk.call({ from: patient(80), to: '116117' });
+    await waitFor('waiting', async () => (await linesOf(c.server)).lines[0]!.waiting === 1);
+    await new Promise((r) => setTimeout(r, 5_500));
+    // The first 183 (with the announcement's media), then one every 2 s while nobody is free.
+    const progress = phoned.provisional().filter((code) => code === 183);
+    expect(progress.length, `183s received: ${phoned.provisional().join(', ')}`).toBeGreaterThanOrEqual(3);
+    // The early media was not restarted nor cut: what the caller heard is the message, on and on.
+    const heard = phoned.heard();
+    expect(heard.length).toBeGreaterThan(5 * 8000);
+    expect(correlation(heard, readWav16(ANNOUNCEMENT).samples).r).toBeGreaterThan(0.9);
+    // Still parked as before: an ARM free now gets it.
+    await free(a1);
+    await phoned.answered;
+    expect(a1.phone.answered.filter((x) => x.accepted).map((x) => x.from)).toEqual([patient(80)]);
+    await phoned.hangUp();
   });
 });

@@ -757,6 +757,17 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX ws_tickets_expiry ON ws_tickets (expires_at);
     `,
   },
+  {
+    version: 21,
+    name: 'the end of a line call that hears a final message survives a restart',
+    sql: `
+      -- A caller who hears the closed line's or the overflow's message is ended once it is over;
+      -- kept here so that a restart (or another instance taking over) still ends the call then,
+      -- instead of leaving it parked in Kamailio until its 15-minute limit.
+      ALTER TABLE line_calls ADD COLUMN message_ends_at BIGINT;
+      CREATE INDEX line_calls_message_endings ON line_calls (message_ends_at) WHERE message_ends_at IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

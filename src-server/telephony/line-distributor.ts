@@ -75,6 +75,8 @@ export class LineDistributor {
   private tick: NodeJS.Timeout | null = null;
   private readonly maxWaitMs: number;
   private readonly progressMs: number;
+  /** Calls hearing a final message (closed line, overflow): ended at `at` (kept in line_calls too). */
+  private readonly endings = new Map<string, { tenant: string; tindex: number; tlabel: number; at: number }>();
 
   constructor(
     private readonly config: TelephonyConfig,
@@ -118,6 +120,11 @@ export class LineDistributor {
         declinedBy: r.declined_by,
       });
     }
+    // Calls that were hearing a final message when the previous process stopped: ended when it is over.
+    const { rows: endings } = await this.hooks.db.query<{ tenant: string; call_id: string; tindex: string; tlabel: string; message_ends_at: string }>(
+      'SELECT tenant, call_id, tindex, tlabel, message_ends_at FROM line_calls WHERE message_ends_at IS NOT NULL',
+    );
+    for (const r of endings) this.endings.set(r.call_id, { tenant: r.tenant, tindex: Number(r.tindex), tlabel: Number(r.tlabel), at: Number(r.message_ends_at) });
     this.link.start();
     this.tick = setInterval(() => void this.serial(() => this.periodic()), 1_000);
   }
@@ -221,8 +228,12 @@ export class LineDistributor {
         return;
       }
       case 'playing': {
-        // The closed line's message plays; the call ends once it is over.
-        const end = setTimeout(() => this.link.send({ action: 'reject', tindex: event.tindex, tlabel: event.tlabel, code: 480 }), Math.max(0, event.announceMs) + 500);
+        // The closed line's (or the overflow's) message plays; the call ends once it is over, even
+        // if this process stops meanwhile (the end is in the database, see periodic()).
+        const at = now + Math.max(0, event.announceMs) + 500;
+        const { rows } = await db.query<{ tenant: string }>('UPDATE line_calls SET message_ends_at = $2 WHERE call_id = $1 RETURNING tenant', [event.callid, at]);
+        this.endings.set(event.callid, { tenant: rows[0]?.tenant ?? '', tindex: event.tindex, tlabel: event.tlabel, at });
+        const end = setTimeout(() => void this.serial(() => this.endMessages()), at - now);
         end.unref();
         return;
       }
@@ -372,8 +383,19 @@ export class LineDistributor {
     return n;
   }
 
+  /** Calls whose final message is over: ended (480), and no longer waited for in the database. */
+  private async endMessages(): Promise<void> {
+    const now = this.hooks.now();
+    for (const [callId, e] of this.endings) {
+      if (e.at > now || !this.link.send({ action: 'reject', tindex: e.tindex, tlabel: e.tlabel, code: 480 })) continue;
+      this.endings.delete(callId);
+      await this.hooks.db.query('UPDATE line_calls SET message_ends_at = NULL WHERE call_id = $1', [callId]);
+    }
+  }
+
   private async periodic(): Promise<void> {
     const now = this.hooks.now();
+    await this.endMessages();
     if (this.recordings) {
       void this.collectRecordings();
       if (now - this.lastPurge > 3_600_000) {

@@ -351,4 +351,18 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(a1.phone.answered.filter((x) => x.accepted).map((x) => x.from)).toEqual([patient(80)]);
     await phoned.hangUp();
   });
+
+  it('a restart of the server while a caller hears the closed line’s message: the call still ends when the message is over, not 15 minutes later', async () => {
+    // Wednesday 9 December 2026, 10:00 in Paris: no PDSA period.
+    const c = await center({ line: { hours: 'pdsa', closedAnnouncement: CLOSED_MESSAGE }, offsetMs: Date.UTC(2026, 11, 9, 9, 0) - Date.now() });
+    const started = Date.now();
+    const phoned = await trunk.call({ from: patient(90), to: '116117' });
+    await waitFor('the message playing', async () => (await c.db.query('SELECT 1 FROM line_calls WHERE message_ends_at IS NOT NULL')).rows.length === 1, 5_000);
+    await c.server.close();
+    c.server = await c.start();
+    await expect(phoned.answered).rejects.toThrow(/ended before it was answered/);
+    const messageMs = readWav16(CLOSED_MESSAGE).samples.length / 8;
+    expect(Date.now() - started, 'ended once the message is over, by the new process').toBeLessThan(messageMs + 5_000);
+    await waitFor('nothing left to end', async () => (await c.db.query('SELECT 1 FROM line_calls WHERE message_ends_at IS NOT NULL')).rows.length === 0, 5_000);
+  });
 });

@@ -7,13 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src-server/server.js';
-import type { RegulationCase } from '../../src-shared/schemas/case.js';
 import { closeAfterEach } from '../fixtures/cleanups.js';
-import { call, freshDatabase, openWorkstation, serverCases, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../fixtures/sync-harness.js';
+import { burstAcrossFault, freshDatabase, openWorkstation, serverCases, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../fixtures/sync-harness.js';
 import { HA_RUN as RUN, isPrimary, NODES, pidIn, primary, settled, streamsAsSyncStandby, type Node } from '../fixtures/ha-cluster.js';
 
 const { cleanups, track } = closeAfterEach();
-async function burstAcrossFault(fault: (victim: Node) => Promise<() => void>): Promise<{ failoverMs: number; victim: Node }> {
+async function primaryLostInBurst(fault: (victim: Node) => Promise<() => void>): Promise<{ failoverMs: number; victim: Node }> {
   await settled();
   const { db, drop } = await freshDatabase('postgres');
   cleanups.push(async () => {
@@ -25,25 +24,13 @@ async function burstAcrossFault(fault: (victim: Node) => Promise<() => void>): P
   const stations: Workstation[] = [];
   for (const login of logins) stations.push(track(await openWorkstation(server.url, { login })));
   const victim = await primary();
-  const created: string[] = [];
   let faultAt = 0;
   let resume: (() => void) | null = null;
   const rounds = 10;
-  await Promise.all(
-    stations.map(async (w, i) => {
-      for (let r = 0; r < rounds; r++) {
-        // Typed on the workstation: kept there, pushed whenever the server takes it.
-        const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: `poste ${i} cas ${r}` } });
-        created.push(k.id);
-        await call(w.core, 'case.command', { caseId: k.id, command: { type: 'add_note', text: `note ${i}/${r}` } });
-        if (i === 0 && r === 3) {
-          faultAt = Date.now();
-          resume = await fault(victim);
-        }
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    }),
-  );
+  const created = await burstAcrossFault(stations, rounds, 3, async () => {
+    faultAt = Date.now();
+    resume = await fault(victim);
+  }, 50);
   // The first write acknowledged by the new primary.
   await waitFor('the other node promoted', async () => (await primary()) !== victim, 60_000);
   const head = async () => Number((await db.query<{ s: number }>('SELECT last_seq AS s FROM tenants WHERE id = $1', [TENANT])).rows[0]!.s);
@@ -70,7 +57,7 @@ async function burstAcrossFault(fault: (victim: Node) => Promise<() => void>): P
 
 describe('the server on a Patroni cluster', () => {
   it('the primary PostgreSQL killed (SIGKILL) during a push burst: promoted standby, nothing acknowledged lost, old primary back as synchronous standby', async () => {
-    const r = await burstAcrossFault(async (victim) => {
+    const r = await primaryLostInBurst(async (victim) => {
       process.kill(pidIn(`${RUN}/data/${victim}/postmaster.pid`), 'SIGKILL');
       return () => {};
     });
@@ -78,7 +65,7 @@ describe('the server on a Patroni cluster', () => {
   });
 
   it('the primary’s Patroni frozen (SIGSTOP, a host that stalls): promoted standby, nothing acknowledged lost, old primary back as synchronous standby', async () => {
-    const r = await burstAcrossFault(async (victim) => {
+    const r = await primaryLostInBurst(async (victim) => {
       const pid = pidIn(`${RUN}/run/patroni-${victim}.pid`);
       process.kill(pid, 'SIGSTOP');
       // Resumed once the other node is primary (Patroni then demotes it and it rejoins).

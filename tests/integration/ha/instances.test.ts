@@ -21,7 +21,7 @@ import { EffectorClient, physicianApi, serverCase, setUpEffectors } from '../../
 import { effector } from '../../fixtures/effectors.js';
 import { hubConfig } from '../../fixtures/hub.js';
 import type { EffectorRequest } from '../../../src-shared/schemas/effectors.js';
-import { call, expectConvergedWith, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, TENANT, TOKEN_SECRET, waitFor, openWorkstation } from '../../fixtures/sync-harness.js';
+import { burstAcrossFault, call, expectConvergedWith, freshDatabase, OTHER_TENANT, PG_ADMIN_URL, rawLogin, TENANT, TOKEN_SECRET, waitFor, openWorkstation } from '../../fixtures/sync-harness.js';
 
 const { cleanups, track } = closeAfterEach();
 
@@ -165,24 +165,8 @@ describe('one writer per center across instances', () => {
       logins.map((login, i) => openWorkstation(i % 2 === 0 ? a.url : b.url, { login }, { fallbackServerUrls: [i % 2 === 0 ? b.url : a.url] })),
     );
     for (const w of stations) track(w);
-    const created: string[] = [];
-    let killedAt = 0;
     const rounds = 12;
-    await Promise.all(
-      stations.map(async (w, i) => {
-        for (let r = 0; r < rounds; r++) {
-          const k = await call<RegulationCase>(w.core, 'case.open', { line: '116117', fields: { reasonText: `poste ${i} cas ${r}` } });
-          created.push(k.id);
-          await call(w.core, 'case.command', { caseId: k.id, command: { type: 'add_note', text: `note ${i}/${r}` } });
-          if (i === 0 && r === rounds / 2) {
-            killedAt = Date.now();
-            await a.kill('SIGKILL');
-          }
-          await new Promise((res) => setTimeout(res, 20));
-        }
-      }),
-    );
-    expect(killedAt).toBeGreaterThan(0);
+    const created = await burstAcrossFault(stations, rounds, rounds / 2, () => a.kill('SIGKILL'));
     await waitFor('b holds the center', async () => (await ready(b.url)).instance.centers.includes(TENANT), 15_000);
     const truth = await expectConvergedWith(db, stations, 60_000);
     // Every case typed is on the server once, with its one note: nothing lost, nothing applied twice.

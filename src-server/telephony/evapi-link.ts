@@ -26,7 +26,8 @@ export type LineEvent = z.infer<typeof LineEventSchema>;
 
 export type LineCommand =
   | { action: 'line'; number: string; announcement: string; record: boolean }
-  | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number }
+  /** `callid`: if the transaction is no longer parked because the call was answered meanwhile, Kamailio says so (late "answered"). */
+  | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number; callid: string }
   | { action: 'reject'; tindex: number; tlabel: number; code: number }
   | { action: 'play'; tindex: number; tlabel: number; announcement: string }
   /** A provisional response again to the caller's operator, so that a long wait is not cut (the call stays parked). */

@@ -342,7 +342,7 @@ export class LineDistributor {
     const offers = chooseOffers(calls, await this.freeAgents(tenant), this.lines, now);
     for (const offer of offers) {
       const call = this.calls.get(offer.callId)!;
-      if (!this.link.send({ action: 'connect', tindex: call.tindex, tlabel: call.tlabel, agent: offer.agent.sipUser, ringMs: offer.ringMs })) return;
+      if (!this.link.send({ action: 'connect', tindex: call.tindex, tlabel: call.tlabel, agent: offer.agent.sipUser, ringMs: offer.ringMs, callid: call.callId })) return;
       call.offeredTo = offer.agent.sipUser;
       call.offeredAt = now;
       await this.hooks.db.query(`UPDATE line_calls SET state = 'offered', offered_to = $3, offered_at = $4 WHERE tenant = $1 AND call_id = $2`, [tenant, call.callId, offer.agent.sipUser, now]);

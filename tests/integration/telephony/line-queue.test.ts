@@ -365,4 +365,25 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(Date.now() - started, 'ended once the message is over, by the new process').toBeLessThan(messageMs + 5_000);
     await waitFor('nothing left to end', async () => (await c.db.query('SELECT 1 FROM line_calls WHERE message_ends_at IS NOT NULL')).rows.length === 0, 5_000);
   });
+
+  it('the server away while the ARM answers an offered call: back, the call is on the books as answered, not on the callback list', async () => {
+    const c = await center();
+    const a1 = await arm(c.server, 'arm1', 2_000);
+    await free(a1);
+    const phoned = await trunk.call({ from: patient(95), to: '116117' });
+    await waitFor('offered to the ARM', async () => (await c.db.query("SELECT 1 FROM line_calls WHERE state = 'offered'")).rows.length === 1, 5_000);
+    // The server stops while the phone rings; the ARM picks up 2 s later, while it is away.
+    await c.server.close();
+    await phoned.answered;
+    c.server = await c.start();
+    // Back: the offer had no outcome here; offered again, Kamailio says it was answered meanwhile.
+    await waitFor(
+      'answered on the books',
+      async () => (await c.db.query<{ state: string }>('SELECT state FROM line_calls')).rows[0]?.state === 'answered',
+      30_000,
+    );
+    expect((await c.db.query<{ answered_by: string }>('SELECT answered_by FROM line_calls')).rows[0]!.answered_by).toBe('arm1');
+    expect((await c.db.query('SELECT 1 FROM callbacks')).rows).toEqual([]);
+    await phoned.hangUp();
+  }, 60_000);
 });

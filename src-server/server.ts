@@ -47,7 +47,7 @@ import { SecondFactor, securitySettingsOf, setSecuritySettings } from './service
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, readerOf, type AccessControl, type Principal } from './http/access.js';
 import { NotHolderError, TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
-import { CENTER_LOCK_CLASS, CenterLeases, type TakeOver } from './db/center-leases.js';
+import { CenterLeases, centerLockHeldSql, type TakeOver } from './db/center-leases.js';
 import type { ServerState } from '../src-shared/schemas/server-state.js';
 import { InstanceBus } from './db/instance-bus.js';
 import { hostname } from 'node:os';
@@ -415,7 +415,7 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       const { rows } = await withTimeout(
         db.query<{ writer_instance: string | null; held: boolean | null; sync: number | null }>(
           `SELECT writer_instance,
-             ${db.engine === 'postgres' ? `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ${CENTER_LOCK_CLASS} AND objsubid = 2 AND granted AND objid = ((hashtext($1)::bigint + 4294967296) % 4294967296)::oid)` : 'TRUE'} AS held,
+             ${db.engine === 'postgres' ? centerLockHeldSql('$1') : 'TRUE'} AS held,
              ${options.expectStandby ? "(SELECT count(*)::int FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum'))" : 'NULL::int'} AS sync
            FROM tenants WHERE id = $1`,
           [claims.tenant],

@@ -21,12 +21,12 @@ import type { DedicatedConnection, SqlDatabase } from './sql.js';
 /** Advisory lock namespace of the centers (the second key is hashtext(center id)). */
 export const CENTER_LOCK_CLASS = 7411;
 
-export interface Lease {
-  tenant: string;
-  /** The fencing token this instance wrote when it took the center. */
-  token: string;
-  since: number;
-}
+/**
+ * SQL that is true while some session holds the center named by the text parameter `param`'s lock
+ * (as pg_locks shows a two-key advisory lock: classid, objid as an unsigned oid, objsubid 2).
+ */
+export const centerLockHeldSql = (param: string) =>
+  `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ${CENTER_LOCK_CLASS} AND objsubid = 2 AND granted AND objid = ((hashtext(${param})::bigint + 4294967296) % 4294967296)::oid)`;
 
 export interface TakeOver {
   tenant: string;
@@ -59,7 +59,7 @@ export interface CenterLeasesOptions {
 }
 
 export class CenterLeases {
-  private readonly held = new Map<string, Lease>();
+  private readonly held = new Set<string>();
   private connection: DedicatedConnection | null = null;
   private connecting = false;
   private timer: NodeJS.Timeout | null = null;
@@ -75,15 +75,7 @@ export class CenterLeases {
 
   /** The centers this instance holds now. */
   centers(): string[] {
-    return [...this.held.keys()].sort();
-  }
-
-  lease(tenant: string): Lease | undefined {
-    return this.held.get(tenant);
-  }
-
-  holds(tenant: string): boolean {
-    return this.held.has(tenant);
+    return [...this.held].sort();
   }
 
   /** Take what is free now, then keep trying and keep the connection alive. */
@@ -98,7 +90,7 @@ export class CenterLeases {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const tenant of [...this.held.keys()]) await this.lose(tenant, 'arrêt de l’instance');
+    for (const tenant of [...this.held]) await this.lose(tenant, 'arrêt de l’instance');
     await this.connection?.end().catch(() => {});
     this.connection = null;
   }
@@ -119,9 +111,7 @@ export class CenterLeases {
       const connection = await this.connect();
       if (!connection) return;
       // The keep-alive and the list of centers in one query (a center created since is tried too).
-      const { rows } = await connection.query<{ id: string; writer_instance: string | null; writer_since: number | null }>(
-        'SELECT id, writer_instance, writer_since FROM tenants ORDER BY id',
-      );
+      const { rows } = await connection.query<{ id: string; writer_instance: string | null }>('SELECT id, writer_instance FROM tenants ORDER BY id');
       for (const row of rows) {
         if (this.held.has(row.id) || this.closed) continue;
         const { rows: got } = await connection.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [CENTER_LOCK_CLASS, row.id]);
@@ -151,7 +141,7 @@ export class CenterLeases {
     ]);
     const seen = this.seenHeld.get(tenant);
     this.seenHeld.delete(tenant);
-    this.held.set(tenant, { tenant, token, since });
+    this.held.add(tenant);
     const cause = previous === null ? 'premier démarrage' : previous === this.o.instance ? 'reprise par la même instance' : `ancien détenteur « ${previous} » perdu`;
     try {
       await this.o.gained({ tenant, token, cause, previous, vacantMs: seen === undefined ? null : since - seen });
@@ -181,7 +171,7 @@ export class CenterLeases {
       const gone = (why: string) => {
         if (this.connection !== connection) return;
         this.connection = null;
-        for (const tenant of [...this.held.keys()]) void this.lose(tenant, `connexion du verrou perdue (${why})`);
+        for (const tenant of [...this.held]) void this.lose(tenant, `connexion du verrou perdue (${why})`);
       };
       connection.on('error', (error) => gone(error.message));
       connection.on('end', () => gone('fermée'));

@@ -780,8 +780,11 @@ export class ServerSchemaTooNewError extends Error {
   }
 }
 
-/** The advisory lock that several instances starting at once take to migrate one after the other. */
-export const MIGRATION_LOCK: readonly [number, number] = [7411, 0];
+/**
+ * The advisory lock that several instances starting at once take to migrate one after the other;
+ * a class of its own, apart from the centers' (7411, hashtext(center)), which any key may collide with.
+ */
+export const MIGRATION_LOCK: readonly [number, number] = [7412, 0];
 
 export async function migrateServer(db: SqlDatabase, migrations = SERVER_MIGRATIONS, upTo = Infinity): Promise<number> {
   // Two instances started together on an empty database: the second waits, then finds nothing to do.

@@ -13,6 +13,7 @@ import { seedTenant } from '../../../src-server/bootstrap.js';
 import { LATEST_SERVER_SCHEMA_VERSION, migrateServer } from '../../../src-server/db/migrations.js';
 import { openPostgres, type SqlDatabase } from '../../../src-server/db/sql.js';
 import { startServer } from '../../../src-server/server.js';
+import { CENTER_LOCK_CLASS } from '../../../src-server/db/center-leases.js';
 import { NotHolderError, TenantWriter } from '../../../src-server/services/tenant-writer.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { closeAfterEach } from '../../fixtures/cleanups.js';
@@ -84,7 +85,7 @@ describe('one writer per center across instances', () => {
     const held = [...a.heldCenters(), ...b.heldCenters()].sort();
     expect(held).toEqual([OTHER_TENANT, TENANT].sort());
     // The database agrees: one session holds each center's lock, and the row names that instance.
-    const { rows: locks } = await dbA.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7411 AND granted");
+    const { rows: locks } = await dbA.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${CENTER_LOCK_CLASS} AND granted`);
     expect(locks[0]!.n).toBe(2);
     const { rows: tenants } = await dbA.query<{ id: string; writer_instance: string }>('SELECT id, writer_instance FROM tenants ORDER BY id');
     for (const t of tenants) expect((t.writer_instance === 'a' ? a : b).heldCenters()).toContain(t.id);

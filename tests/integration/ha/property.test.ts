@@ -12,6 +12,7 @@ import { startFaultProxy, type FaultProxy } from '../../fixtures/fault-proxy.js'
 import { freePort, spawnServer, type ServerProcess } from '../../fixtures/server-process.js';
 import { expectConvergedWith, freshDatabase, openWorkstation, TENANT, TOKEN_SECRET, waitFor, type Workstation } from '../../fixtures/sync-harness.js';
 import type { SqlDatabase } from '../../../src-server/db/sql.js';
+import { CENTER_LOCK_CLASS } from '../../../src-server/db/center-leases.js';
 
 type Op =
   | { kind: 'create'; ws: number }
@@ -121,7 +122,7 @@ describe('sync property across two instances', () => {
             }
           }
           for (const pair of proxies) for (const p of pair) p.faults.blockHttp = false;
-          await waitFor('a holder', async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7411 AND granted")).rows[0]!.n >= 1, 15_000);
+          await waitFor('a holder', async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${CENTER_LOCK_CLASS} AND granted`)).rows[0]!.n >= 1, 15_000);
           await expectConvergedWith(db, stations, 45_000);
           for (const w of stations) {
             const local = (w.core.store as unknown as { db: import('better-sqlite3-multiple-ciphers').Database }).db;

@@ -565,30 +565,22 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     // is waited for (another instance takes the center within seconds), then the client retries.
     const deadline = Date.now() + FORWARD_WAIT_MS;
     for (;;) {
-      const local = writers.get(claims.tenant);
-      if (local) {
-        try {
-          const w = await local;
-          const verdicts = await w.submit(
-            input.mutations.map((mutation) => ({
-              mutation,
-              actor: { userId: claims.userId, displayName: claims.displayName, role: claims.role },
-              workstationId: claims.workstationId,
-            })),
-          );
-          return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
-        } catch (error) {
-          if (!(error instanceof NotHolderError)) throw error;
-        }
-      } else if (req.headers[FORWARDED_HEADER] === undefined) {
-        const forwarded = await forwardToHolder(claims.tenant, req);
-        if (forwarded) return sendForwarded(reply, forwarded);
-      } else {
-        // Forwarded here by an instance that took us for the holder: it retries, not us.
-        throw new NotHolderError(claims.tenant);
+      const at = await atHolder(claims.tenant, req, reply, deadline);
+      if ('forwarded' in at) return at.forwarded;
+      try {
+        const w = await at.writer;
+        const verdicts = await w.submit(
+          input.mutations.map((mutation) => ({
+            mutation,
+            actor: { userId: claims.userId, displayName: claims.displayName, role: claims.role },
+            workstationId: claims.workstationId,
+          })),
+        );
+        return { epoch: w.epoch, headSeq: w.lastSeq, verdicts };
+      } catch (error) {
+        // This instance stepped down meanwhile: the push goes to the new holder.
+        if (!(error instanceof NotHolderError) || Date.now() > deadline) throw error;
       }
-      if (Date.now() > deadline) throw new NotHolderError(claims.tenant);
-      await new Promise((r) => setTimeout(r, 100));
     }
   });
 
@@ -621,19 +613,28 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     }
     return reply.status(f.status).send(f.body);
   };
+  /**
+   * Where a request about this center is answered: this instance's writer if it holds the center,
+   * else the holder's answer to the request sent on to it. A take-over is waited for until
+   * `deadline`; a request already forwarded is never forwarded again (its sender retries).
+   */
+  const atHolder = async (tenant: string, req: FastifyRequest, reply: FastifyReply, deadline: number): Promise<{ writer: Promise<TenantWriter> } | { forwarded: FastifyReply }> => {
+    for (;;) {
+      const local = writers.get(tenant);
+      if (local) return { writer: local };
+      if (req.headers[FORWARDED_HEADER] !== undefined) throw new NotHolderError(tenant);
+      const forwarded = await forwardToHolder(tenant, req);
+      if (forwarded) return { forwarded: sendForwarded(reply, forwarded) };
+      if (Date.now() > deadline) throw new NotHolderError(tenant);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   // What lives with the center's holder (the lines' queue and calls, the Hub link, the recordings
   // it stored): asked on another instance, sent on to the holder (waited for during a take-over).
   app.addHook('preHandler', async (req, reply) => {
     if (!HOLDER_ROUTES.has(`${req.method} ${req.routeOptions.url}`) || !req.principal) return;
-    const tenant = req.principal.tenant;
-    const deadline = Date.now() + FORWARD_WAIT_MS;
-    while (!writers.has(tenant)) {
-      if (req.headers[FORWARDED_HEADER] !== undefined) throw new NotHolderError(tenant);
-      const forwarded = await forwardToHolder(tenant, req);
-      if (forwarded) return sendForwarded(reply, forwarded);
-      if (Date.now() > deadline) throw new NotHolderError(tenant);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const at = await atHolder(req.principal.tenant, req, reply, Date.now() + FORWARD_WAIT_MS);
+    if ('forwarded' in at) return at.forwarded;
   });
 
   app.get('/api/sync/pull', access({ staff: CASE_ROLES }), async (req) => {

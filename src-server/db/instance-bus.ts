@@ -75,17 +75,20 @@ export class InstanceBus {
     this.connection = null;
   }
 
+  /** A notice on the frames channel, from this instance (which ignores its own). */
+  private async notice(tenant: string, content: Pick<z.infer<typeof FrameNoticeSchema>, 'f' | 'id' | 'e'>): Promise<boolean> {
+    const payload = JSON.stringify({ o: this.o.instance, t: tenant, ...content });
+    if (Buffer.byteLength(payload) > INLINE_FRAME_BYTES) return false;
+    await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [payload]);
+    return true;
+  }
+
   /** Send a frame to the other instances' sockets of this center (this instance sends to its own). */
   async publishFrame(tenant: string, frameJson: string): Promise<void> {
-    if (!this.active) return;
-    const inline = JSON.stringify({ o: this.o.instance, t: tenant, f: frameJson });
-    if (Buffer.byteLength(inline) <= INLINE_FRAME_BYTES) {
-      await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [inline]);
-      return;
-    }
+    if (!this.active || (await this.notice(tenant, { f: frameJson }))) return;
     const now = this.o.now();
     const { rows } = await this.o.db.relaxed.query<{ id: number }>('INSERT INTO instance_frames (tenant, origin, body, at) VALUES ($1, $2, $3, $4) RETURNING id', [tenant, this.o.instance, frameJson, now]);
-    await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [JSON.stringify({ o: this.o.instance, t: tenant, id: rows[0]!.id })]);
+    await this.notice(tenant, { id: rows[0]!.id });
     if (now - this.lastPurge > FRAMES_KEPT_MS) {
       this.lastPurge = now;
       await this.o.db.relaxed.query('DELETE FROM instance_frames WHERE at < $1', [now - FRAMES_KEPT_MS]);
@@ -94,9 +97,10 @@ export class InstanceBus {
 
   /** Effector doctors' pages to send again wherever they are connected. */
   async publishEffectorChange(tenant: string, change: EffectorChange): Promise<void> {
-    if (!this.active) return;
-    const notice = JSON.stringify({ o: this.o.instance, t: tenant, e: change });
-    if (Buffer.byteLength(notice) <= INLINE_FRAME_BYTES) await this.o.db.relaxed.query("SELECT pg_notify('permanence_frames', $1)", [notice]);
+    if (this.active && !(await this.notice(tenant, { e: change }))) {
+      // Too many doctors for one notice: their pages elsewhere get it at their next reconnection.
+      this.o.log('warn', 'changement des effecteurs trop long pour les autres instances', { tenant, effectors: change.effectorIds.length });
+    }
   }
 
   private async connect(): Promise<void> {

@@ -76,7 +76,7 @@ export class LineDistributor {
   private readonly maxWaitMs: number;
   private readonly progressMs: number;
   /** Calls hearing a final message (closed line, overflow): ended at `at` (kept in line_calls too). */
-  private readonly endings = new Map<string, { tenant: string; tindex: number; tlabel: number; at: number }>();
+  private readonly endings = new Map<string, { tindex: number; tlabel: number; at: number }>();
 
   constructor(
     private readonly config: TelephonyConfig,
@@ -121,10 +121,10 @@ export class LineDistributor {
       });
     }
     // Calls that were hearing a final message when the previous process stopped: ended when it is over.
-    const { rows: endings } = await this.hooks.db.query<{ tenant: string; call_id: string; tindex: string; tlabel: string; message_ends_at: string }>(
-      'SELECT tenant, call_id, tindex, tlabel, message_ends_at FROM line_calls WHERE message_ends_at IS NOT NULL',
+    const { rows: endings } = await this.hooks.db.query<{ call_id: string; tindex: string; tlabel: string; message_ends_at: string }>(
+      'SELECT call_id, tindex, tlabel, message_ends_at FROM line_calls WHERE message_ends_at IS NOT NULL',
     );
-    for (const r of endings) this.endings.set(r.call_id, { tenant: r.tenant, tindex: Number(r.tindex), tlabel: Number(r.tlabel), at: Number(r.message_ends_at) });
+    for (const r of endings) this.endings.set(r.call_id, { tindex: Number(r.tindex), tlabel: Number(r.tlabel), at: Number(r.message_ends_at) });
     this.link.start();
     this.tick = setInterval(() => void this.serial(() => this.periodic()), 1_000);
   }
@@ -231,8 +231,8 @@ export class LineDistributor {
         // The closed line's (or the overflow's) message plays; the call ends once it is over, even
         // if this process stops meanwhile (the end is in the database, see periodic()).
         const at = now + Math.max(0, event.announceMs) + 500;
-        const { rows } = await db.query<{ tenant: string }>('UPDATE line_calls SET message_ends_at = $2 WHERE call_id = $1 RETURNING tenant', [event.callid, at]);
-        this.endings.set(event.callid, { tenant: rows[0]?.tenant ?? '', tindex: event.tindex, tlabel: event.tlabel, at });
+        await db.query('UPDATE line_calls SET message_ends_at = $2 WHERE call_id = $1', [event.callid, at]);
+        this.endings.set(event.callid, { tindex: event.tindex, tlabel: event.tlabel, at });
         const end = setTimeout(() => void this.serial(() => this.endMessages()), at - now);
         end.unref();
         return;

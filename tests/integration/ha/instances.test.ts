@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { seedTenant } from '../../../src-server/bootstrap.js';
 import { LATEST_SERVER_SCHEMA_VERSION, migrateServer } from '../../../src-server/db/migrations.js';
 import { openPostgres, type SqlDatabase } from '../../../src-server/db/sql.js';
-import { startServer } from '../../../src-server/server.js';
+import { startServer, type ServerOptions } from '../../../src-server/server.js';
 import { CENTER_LOCK_CLASS } from '../../../src-server/db/center-leases.js';
 import { NotHolderError, TenantWriter } from '../../../src-server/services/tenant-writer.js';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
@@ -50,6 +50,30 @@ async function expectDenseLog(db: SqlDatabase, tenant = TENANT): Promise<number>
   if (r.n > 0) expect([r.lo, r.hi]).toEqual([1, r.n]);
   expect(Number(r.head)).toBe(r.n);
   return r.n;
+}
+
+/** A fresh, seeded database for one test, dropped after it. */
+async function database(): Promise<{ db: SqlDatabase; url: string }> {
+  const { db, url, drop } = await freshDatabase('postgres');
+  cleanups.push(async () => {
+    await db.close();
+    await drop();
+  });
+  return { db, url: url! };
+}
+
+/**
+ * Two instances in this process on one database, each on its own connections: `a`, started first,
+ * holds the centers; `b` waits. Both are closed after the test (a test may close `a` before).
+ */
+async function twoInstances(options: Partial<ServerOptions> = {}, onlyB: Partial<ServerOptions> = {}) {
+  const { db, url } = await database();
+  const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', ...options, instance: { name: 'a' } });
+  cleanups.push(() => a.close());
+  const dbB = await openPostgres(url);
+  cleanups.push(() => dbB.close());
+  const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', ...options, ...onlyB, instance: { name: 'b', ...onlyB.instance } }));
+  return { db, url, a, b };
 }
 
 describe('one writer per center across instances', () => {
@@ -101,11 +125,7 @@ describe('one writer per center across instances', () => {
   });
 
   it('a writer whose center was taken over writes nothing: its commit fails the compare-and-set and it steps down', async () => {
-    const { db, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
+    const { db } = await database();
     await db.query("UPDATE tenants SET writer_token = 'old' WHERE id = $1", [TENANT]);
     const old = await TenantWriter.open(db, TENANT, { holderToken: 'old' });
     const actor = { userId: 'u', displayName: 'U', role: 'arm' as const };
@@ -129,11 +149,7 @@ describe('one writer per center across instances', () => {
   });
 
   it('a writer whose memory of the head went stale (an answer lost) but still holds the center decides again, it does not step down', async () => {
-    const { db, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
+    const { db } = await database();
     await db.query("UPDATE tenants SET writer_token = 'mine' WHERE id = $1", [TENANT]);
     const actor = { userId: 'u', displayName: 'U', role: 'arm' as const };
     // Two views of one holder: the second one's memory stops before the first one's commit.
@@ -147,12 +163,8 @@ describe('one writer per center across instances', () => {
   });
 
   it('kill -9 of the holder in the middle of a push burst from 20 workstations: the other instance takes over, nothing lost or doubled', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    const env = (name: string) => ({ DATABASE_URL: url!, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name });
+    const { db, url } = await database();
+    const env = (name: string) => ({ DATABASE_URL: url, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name });
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await spawnServer(env('a'), portA);
     cleanups.push(() => a.kill());
@@ -182,12 +194,8 @@ describe('one writer per center across instances', () => {
   }, 120_000);
 
   it('the holder frozen (SIGSTOP) past its lease: the other takes over; resumed, it writes nothing and forwards', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    const env = (name: string) => ({ DATABASE_URL: url!, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name, PERMANENCE_LEASE_MS: '1500' });
+    const { db, url } = await database();
+    const env = (name: string) => ({ DATABASE_URL: url, PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_INSTANCE_NAME: name, PERMANENCE_LEASE_MS: '1500' });
     const a: ServerProcess = await spawnServer(env('a'), await freePort());
     cleanups.push(async () => {
       a.signal('SIGCONT');
@@ -221,17 +229,7 @@ describe('one writer per center across instances', () => {
   }, 90_000);
 
   it('events committed on one instance reach the sockets of workstations on the other', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 60_000, instance: { name: 'a' } });
-    track(a);
-    const dbB = await openPostgres(url!);
-    cleanups.push(() => dbB.close());
-    const b = await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 60_000, instance: { name: 'b' } });
-    track(b);
+    const { a, b } = await twoInstances({ heartbeatMs: 60_000 });
     expect(a.heldCenters()).toContain(TENANT);
     const onA = track(await openWorkstation(a.url, { login: 'arm1' }));
     const onB = track(await openWorkstation(b.url, { login: 'dr1' }));
@@ -251,17 +249,8 @@ describe('one writer per center across instances', () => {
   });
 
   it('an effector request whose deadline falls during the take-over opens its next tier on the new holder, seen on pages connected to either instance', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
     // No sweep in the test's time: only the take-over's re-arming can open the tier on time.
-    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', effectorSweepMs: 600_000, instance: { name: 'a' } });
-    cleanups.push(() => a.close());
-    const dbB = await openPostgres(url!);
-    cleanups.push(() => dbB.close());
-    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', effectorSweepMs: 600_000, instance: { name: 'b' } }));
+    const { db, a, b } = await twoInstances({ effectorSweepMs: 600_000 });
     expect(a.heldCenters()).toContain(TENANT);
     const treating = effector(1);
     const docs = [treating, effector(2)];
@@ -283,17 +272,8 @@ describe('one writer per center across instances', () => {
   });
 
   it('the server side as one state: normal with a holder, failover in progress without one, degraded without the expected standby', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    const a = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } });
-    cleanups.push(() => a.close());
-    const dbB = await openPostgres(url!);
-    cleanups.push(() => dbB.close());
     // b tries the free lock only once a minute: the time between a's end and b's take-over is visible.
-    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', expectStandby: true, instance: { name: 'b', retryMs: 60_000, keepAliveMs: 60_000 } }));
+    const { a, b } = await twoInstances({}, { expectStandby: true, instance: { retryMs: 60_000, keepAliveMs: 60_000 } });
     const state = async (server: { url: string }) => {
       const token = await rawLogin(server.url, 'sup1');
       return (await (await fetch(`${server.url}/api/server/state`, { headers: { authorization: `Bearer ${token}` } })).json()) as { state: string; reasons: string[]; holder: string | null };
@@ -311,15 +291,7 @@ describe('one writer per center across instances', () => {
   });
 
   it('a browser’s WebSocket ticket given by one instance opens a socket on the other, once', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
-    const a = track(await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'a' } }));
-    const dbB = await openPostgres(url!);
-    cleanups.push(() => dbB.close());
-    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', instance: { name: 'b' } }));
+    const { a, b } = await twoInstances();
     const token = await rawLogin(a.url, 'arm1');
     const ticket = ((await (await fetch(`${a.url}/api/ws-ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { ticket: string }).ticket;
     // Behind a load balancer the socket may land on the other instance.
@@ -342,17 +314,8 @@ describe('one writer per center across instances', () => {
   });
 
   it('what lives with the holder (the Hub link’s state) is answered through the other instance too', async () => {
-    const { db, url, drop } = await freshDatabase('postgres');
-    cleanups.push(async () => {
-      await db.close();
-      await drop();
-    });
     // A Hub link that never connects (nothing listens there): its state is the holder's alone.
-    const hubsante = [hubConfig(TENANT, 'fr.health.snp210', 'fr.health.samu210', { url: 'amqps://127.0.0.1:9' })];
-    const a = track(await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante, instance: { name: 'a' } }));
-    const dbB = await openPostgres(url!);
-    cleanups.push(() => dbB.close());
-    const b = track(await startServer({ db: dbB, tokenSecret: TOKEN_SECRET, logLevel: 'silent', hubsante, instance: { name: 'b' } }));
+    const { a, b } = await twoInstances({ hubsante: [hubConfig(TENANT, 'fr.health.snp210', 'fr.health.samu210', { url: 'amqps://127.0.0.1:9' })] });
     expect(a.hub(TENANT)).toBeDefined();
     expect(b.hub(TENANT)).toBeUndefined();
     const token = await rawLogin(b.url, 'sup1');

@@ -146,6 +146,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   // Checked before anything starts: a bad Hub configuration stops the server with the path at fault.
   const hubsante = process.env.PERMANENCE_HUBSANTE_CONFIG ? readHubConfig(process.env.PERMANENCE_HUBSANTE_CONFIG) : [];
   const tls = tlsFiles(process.env);
+  const lease = process.env.PERMANENCE_LEASE_MS ? leaseMs(process.env.PERMANENCE_LEASE_MS) : null;
   // Shared secrets first: an instance that would sign or encrypt with its own must not start at all.
   const secret = tokenSecret(choice.engine);
   const telephony = process.env.PERMANENCE_LINES_CONFIG ? linesConfig(process.env.PERMANENCE_LINES_CONFIG, choice.engine) : null;
@@ -170,7 +171,7 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
     instance: {
       ...(process.env.PERMANENCE_INSTANCE_NAME ? { name: process.env.PERMANENCE_INSTANCE_NAME } : {}),
       ...(process.env.PERMANENCE_ADVERTISED_URL ? { advertisedUrl: process.env.PERMANENCE_ADVERTISED_URL } : {}),
-      ...(process.env.PERMANENCE_LEASE_MS ? { leaseMs: Number(process.env.PERMANENCE_LEASE_MS) } : {}),
+      ...(lease ? { leaseMs: lease } : {}),
     },
   });
   server.app.log.info({ url: server.url, engine: db.engine }, 'Permanence regulation server ready');
@@ -181,6 +182,15 @@ async function serve(choice: ReturnType<typeof databaseChoice>): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** How long a frozen instance keeps its centers: whole milliseconds, 1 s to 10 min. */
+function leaseMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1_000 || ms > 600_000) {
+    throw new CliError(`PERMANENCE_LEASE_MS invalide (« ${value} ») : un nombre entier de millisecondes entre 1000 et 600000.`);
+  }
+  return ms;
 }
 
 /** The lines' configuration, or a clear refusal naming the file (never a crash). */

@@ -153,10 +153,13 @@ describe('the server as a service', () => {
     expect(restored.out).toContain('lancez une fois « permanence-server restore »');
   });
 
-  it('on PostgreSQL, refuses to start without the secrets every instance shares (never one made in its own folder)', () => {
+  it('on PostgreSQL, refuses to start without the secrets every instance shares (never one made in its own folder), or with a lease that is not a duration', () => {
     const noSecret = cli(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
     expect(noSecret.status).toBe(2);
     expect(noSecret.out).toContain('PERMANENCE_TOKEN_SECRET manque');
+    const badLease = cli(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', PERMANENCE_TOKEN_SECRET: TOKEN_SECRET, PERMANENCE_LEASE_MS: '10s' });
+    expect(badLease.status).toBe(2);
+    expect(badLease.out).toContain('PERMANENCE_LEASE_MS invalide (« 10s »)');
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const lines = join(dir.path, 'lines.json');

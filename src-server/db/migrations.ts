@@ -768,6 +768,14 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX line_calls_message_endings ON line_calls (message_ends_at) WHERE message_ends_at IS NOT NULL;
     `,
   },
+  {
+    version: 22,
+    name: 'a line call rings several agents at once (ring-all lines)',
+    sql: `
+      -- The agents whose phones ring for the call: one, or every free agent of a ring-all line.
+      ALTER TABLE line_calls ALTER COLUMN offered_to TYPE TEXT[] USING CASE WHEN offered_to IS NULL THEN NULL ELSE ARRAY[offered_to] END;
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

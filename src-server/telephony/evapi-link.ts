@@ -16,7 +16,8 @@ export const LineEventSchema = z.discriminatedUnion('event', [
   /** callerMedia: the caller's SDP media line ("m=audio 40000 RTP/AVP 8"): its port names the patient's side of the recording. */
   z.strictObject({ event: z.literal('answered'), callid: Id, agent: z.string().max(64), callerMedia: z.string().max(200) }),
   z.strictObject({ event: z.literal('recording-failed'), callid: Id }),
-  z.strictObject({ event: z.literal('agent-failed'), callid: Id, agent: z.string().max(64), code: z.number().int(), ...TransactionRef }),
+  /** The agents whose phones rang (all of them on a ring-all line) and the call's final reply code. */
+  z.strictObject({ event: z.literal('agent-failed'), callid: Id, agents: z.array(z.string().max(64)).max(200), code: z.number().int(), ...TransactionRef }),
   z.strictObject({ event: z.literal('ended'), callid: Id, by: z.string().max(64) }),
   z.strictObject({ event: z.literal('gone'), ...TransactionRef }),
   /** A message is played to the caller (the line is closed), the transaction parked again. */
@@ -26,8 +27,11 @@ export type LineEvent = z.infer<typeof LineEventSchema>;
 
 export type LineCommand =
   | { action: 'line'; number: string; announcement: string; record: boolean }
-  /** `callid`: if the transaction is no longer parked because the call was answered meanwhile, Kamailio says so (late "answered"). */
-  | { action: 'connect'; tindex: number; tlabel: number; agent: string; ringMs: number; callid: string }
+  /**
+   * The agents' phones ring at once (one agent, or every free one on a ring-all line); `callid`: if
+   * the transaction is no longer parked because the call was answered meanwhile, Kamailio says so (late "answered").
+   */
+  | { action: 'connect'; tindex: number; tlabel: number; agents: string[]; ringMs: number; callid: string }
   | { action: 'reject'; tindex: number; tlabel: number; code: number }
   | { action: 'play'; tindex: number; tlabel: number; announcement: string }
   /** A provisional response again to the caller's operator, so that a long wait is not cut (the call stays parked). */

@@ -101,7 +101,7 @@ export class LineDistributor {
 
   async start(): Promise<void> {
     // Calls parked before a restart: they are still in Kamailio (or gone, which it will say).
-    const { rows } = await this.hooks.db.query<{ tenant: string; call_id: string; line: string; caller: string; arrived_at: string; tindex: string; tlabel: string; state: string; offered_to: string | null; offered_at: string | null; declined_by: string[] }>(
+    const { rows } = await this.hooks.db.query<{ tenant: string; call_id: string; line: string; caller: string; arrived_at: string; tindex: string; tlabel: string; state: string; offered_to: string[] | null; offered_at: string | null; declined_by: string[] }>(
       "SELECT tenant, call_id, line, caller, arrived_at, tindex, tlabel, state, offered_to, offered_at, declined_by FROM line_calls WHERE state IN ('waiting', 'offered')",
     );
     for (const r of rows) {
@@ -115,7 +115,7 @@ export class LineDistributor {
         arrivedAt: Number(r.arrived_at),
         tindex: Number(r.tindex),
         tlabel: Number(r.tlabel),
-        offeredTo: r.state === 'offered' ? r.offered_to : null,
+        offeredTo: r.state === 'offered' ? (r.offered_to ?? []) : [],
         offeredAt: r.offered_at === null ? null : Number(r.offered_at),
         declinedBy: r.declined_by,
       });
@@ -208,7 +208,7 @@ export class LineDistributor {
           arrivedAt: now,
           tindex: event.tindex,
           tlabel: event.tlabel,
-          offeredTo: null,
+          offeredTo: [],
           offeredAt: null,
           declinedBy: [],
         };
@@ -254,7 +254,11 @@ export class LineDistributor {
           [event.callid, event.agent, now, event.callerMedia, this.recordings && this.lines.get(call?.line ?? '')?.record !== false ? 'recording' : 'none'],
         );
         const t = tenant ?? rows[0]?.tenant;
-        if (t) this.hooks.changed(t);
+        if (t) {
+          this.hooks.changed(t);
+          // On a ring-all line, the other phones that rang for it are free again for the next call.
+          if (call && call.offeredTo.length > 1) await this.dispatch(t);
+        }
         return;
       }
       case 'ended': {
@@ -274,9 +278,9 @@ export class LineDistributor {
         if (!call) return;
         call.tindex = event.tindex;
         call.tlabel = event.tlabel;
-        call.offeredTo = null;
+        call.offeredTo = [];
         call.offeredAt = null;
-        if (!call.declinedBy.includes(event.agent)) call.declinedBy.push(event.agent);
+        for (const agent of event.agents) if (!call.declinedBy.includes(agent)) call.declinedBy.push(agent);
         await db.query(`UPDATE line_calls SET state = 'waiting', offered_to = NULL, offered_at = NULL, tindex = $3, tlabel = $4, declined_by = $5 WHERE tenant = $1 AND call_id = $2`, [
           call.tenant,
           call.callId,
@@ -284,11 +288,14 @@ export class LineDistributor {
           event.tlabel,
           call.declinedBy,
         ]);
+        // Every phone that rang and was not picked up (all of them, on a ring-all line nobody answered).
         if (NOT_ANSWERED.has(event.code)) {
-          const agent = await this.agentBySip(call.tenant, event.agent);
-          if (agent) await this.hooks.markAbsent(call.tenant, agent);
+          for (const sipUser of event.agents) {
+            const agent = await this.agentBySip(call.tenant, sipUser);
+            if (agent) await this.hooks.markAbsent(call.tenant, agent);
+          }
         }
-        this.hooks.log('info', 'offered call not taken', { callId: call.callId, agent: event.agent, code: event.code });
+        this.hooks.log('info', 'offered call not taken', { callId: call.callId, agents: event.agents, code: event.code });
         await this.dispatch(call.tenant);
         this.hooks.changed(call.tenant);
         return;
@@ -338,15 +345,16 @@ export class LineDistributor {
     if (!this.link.isConnected) return;
     const now = this.hooks.now();
     const calls = [...this.calls.values()].filter((c) => c.tenant === tenant);
-    if (!calls.some((c) => c.offeredTo === null)) return;
+    if (!calls.some((c) => c.offeredTo.length === 0)) return;
     const offers = chooseOffers(calls, await this.freeAgents(tenant), this.lines, now);
     for (const offer of offers) {
       const call = this.calls.get(offer.callId)!;
-      if (!this.link.send({ action: 'connect', tindex: call.tindex, tlabel: call.tlabel, agent: offer.agent.sipUser, ringMs: offer.ringMs, callid: call.callId })) return;
-      call.offeredTo = offer.agent.sipUser;
+      const agents = offer.agents.map((a) => a.sipUser);
+      if (!this.link.send({ action: 'connect', tindex: call.tindex, tlabel: call.tlabel, agents, ringMs: offer.ringMs, callid: call.callId })) return;
+      call.offeredTo = agents;
       call.offeredAt = now;
-      await this.hooks.db.query(`UPDATE line_calls SET state = 'offered', offered_to = $3, offered_at = $4 WHERE tenant = $1 AND call_id = $2`, [tenant, call.callId, offer.agent.sipUser, now]);
-      this.hooks.log('info', 'line call offered', { callId: call.callId, agent: offer.agent.sipUser, waitedMs: now - call.arrivedAt });
+      await this.hooks.db.query(`UPDATE line_calls SET state = 'offered', offered_to = $3, offered_at = $4 WHERE tenant = $1 AND call_id = $2`, [tenant, call.callId, agents, now]);
+      this.hooks.log('info', 'line call offered', { callId: call.callId, agents, waitedMs: now - call.arrivedAt });
     }
   }
 
@@ -406,7 +414,7 @@ export class LineDistributor {
     // A long wait: the caller's operator hears from us again (a 183 with no body; the media goes on).
     // Only while waiting, not ringing an agent: then the transaction is not parked.
     for (const call of this.calls.values()) {
-      if (call.offeredTo !== null) continue;
+      if (call.offeredTo.length > 0) continue;
       const last = call.progressAt ?? call.arrivedAt;
       if (now - last >= this.progressMs && this.link.send({ action: 'progress', tindex: call.tindex, tlabel: call.tlabel })) call.progressAt = now;
     }
@@ -420,7 +428,7 @@ export class LineDistributor {
     }
     // Waited too long: released (the operator would cut it anyway), and called back.
     for (const call of [...this.calls.values()]) {
-      if (call.offeredTo === null && now - call.arrivedAt >= this.maxWaitMs && this.link.send({ action: 'reject', tindex: call.tindex, tlabel: call.tlabel, code: 480 })) {
+      if (call.offeredTo.length === 0 && now - call.arrivedAt >= this.maxWaitMs && this.link.send({ action: 'reject', tindex: call.tindex, tlabel: call.tlabel, code: 480 })) {
         await this.abandon(call, now);
       }
     }
@@ -428,9 +436,9 @@ export class LineDistributor {
     // Kamailio says "gone" if the call is no longer parked.
     for (const call of this.calls.values()) {
       const ringMs = ringMsOf(this.lines.get(call.line));
-      if (call.offeredTo !== null && call.offeredAt !== null && now - call.offeredAt > ringMs + STALE_OFFER_MARGIN_MS) {
-        this.hooks.log('warn', 'offer without outcome, offered again', { callId: call.callId, agent: call.offeredTo });
-        call.offeredTo = null;
+      if (call.offeredTo.length > 0 && call.offeredAt !== null && now - call.offeredAt > ringMs + STALE_OFFER_MARGIN_MS) {
+        this.hooks.log('warn', 'offer without outcome, offered again', { callId: call.callId, agents: call.offeredTo });
+        call.offeredTo = [];
         call.offeredAt = null;
       }
     }

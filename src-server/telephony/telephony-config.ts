@@ -5,13 +5,14 @@
  *
  *   { "evapi": { "host": "127.0.0.1", "port": 8448 }, "maxWaitSeconds": 600, "progressSeconds": 60,
  *     "lines": [ { "number": "116117", "tenant": "cote-dor", "label": "116117", "roles": ["arm"],
- *                  "ringSeconds": 20, "announcement": "resources/line-audio/116117-attente.wav",
+ *                  "ringSeconds": 20, "distribution": "longest-idle", "announcement": "resources/line-audio/116117-attente.wav",
  *                  "callbackCallerId": "0380000000" } ] }
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ROLES } from '../../src-shared/domain/codes.js';
+import { DISTRIBUTIONS } from '../../src-shared/domain/line-queue.js';
 import type { TelephonyConfig } from './line-distributor.js';
 
 const LineSchema = z.strictObject({
@@ -21,6 +22,8 @@ const LineSchema = z.strictObject({
   roles: z.array(z.enum(ROLES)).min(1),
   priority: z.number().int().min(0).max(100).default(0),
   ringSeconds: z.number().int().min(5).max(120).default(20),
+  /** 'longest-idle': the agent free the longest rings, then the next; 'ring-all': every free agent's phone rings at once. */
+  distribution: z.enum(DISTRIBUTIONS).default('longest-idle'),
   overflowAfterSeconds: z.number().int().min(10).max(3600).nullable().default(null),
   overflowTo: z.string().nullable().default(null),
   /** Without overflowTo: the message played after overflowAfterSeconds (the caller is then called back). */

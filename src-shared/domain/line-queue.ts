@@ -5,8 +5,9 @@
  *
  * Rules: a call transferred by the SAMU or a physician's callback line (a higher priority) goes
  * before new calls, then the longest waiting first; each goes to the agent who has been free the
- * longest among those who serve its line; a call waiting longer than its line's overflow delay
- * may also go to the agents of the overflow line.
+ * longest among those who serve its line (or, on a line set to ring all, rings every free agent who
+ * serves it at once: the first to pick up takes it); a call waiting longer than its line's overflow
+ * delay may also go to the agents of the overflow line.
  */
 import type { Role } from './codes.js';
 
@@ -22,6 +23,11 @@ export interface LineSettings {
   priority: number;
   /** How long an agent's phone rings before the call goes back to the queue (seconds). */
   ringSeconds: number;
+  /**
+   * Who rings: the agent free the longest, then the next ('longest-idle', the default), or every
+   * free agent of the line at once ('ring-all': a small center where everyone hears the phone).
+   */
+  distribution?: Distribution;
   /**
    * After this wait (seconds), the agents of `overflowTo` may take the call too; or, with
    * `overflowMessage` and no `overflowTo`, the caller hears that message and is called back. Null: never.
@@ -44,7 +50,7 @@ export interface LineSettings {
 /** Whether a waiting call has waited past its line's delay and goes to the line's overflow message. */
 export function overflowsToMessage(call: ParkedCall, line: LineSettings | undefined, now: number): boolean {
   return (
-    call.offeredTo === null &&
+    call.offeredTo.length === 0 &&
     line !== undefined &&
     Boolean(line.overflowMessage) &&
     line.overflowTo === null &&
@@ -58,13 +64,16 @@ export function lineOpen(line: Pick<LineSettings, 'hours'>, inPdsa: boolean): bo
   return (line.hours ?? 'always') === 'always' || inPdsa;
 }
 
+export const DISTRIBUTIONS = ['longest-idle', 'ring-all'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
 export interface ParkedCall {
   callId: string;
   line: string;
   from: string;
   arrivedAt: number;
-  /** The agent (SIP user) whose phone rings for it now, or null while it waits. */
-  offeredTo: string | null;
+  /** The agents (SIP users) whose phones ring for it now (one, or all on a ring-all line); empty while it waits. */
+  offeredTo: string[];
   offeredAt: number | null;
   /** Agents that were offered it and did not take it. */
   declinedBy: string[];
@@ -80,7 +89,8 @@ export interface QueueAgent {
 
 export interface Offer {
   callId: string;
-  agent: QueueAgent;
+  /** Whose phones ring: one agent, or every free one on a ring-all line. */
+  agents: QueueAgent[];
   ringMs: number;
 }
 
@@ -103,15 +113,17 @@ export function eligibleRoles(call: ParkedCall, lines: ReadonlyMap<string, LineS
 /** Waiting calls in the order they are served: priority, then arrival. */
 export function servingOrder(calls: readonly ParkedCall[], lines: ReadonlyMap<string, LineSettings>): ParkedCall[] {
   const priority = (c: ParkedCall) => lines.get(c.line)?.priority ?? 0;
-  return calls.filter((c) => c.offeredTo === null).sort((a, b) => priority(b) - priority(a) || a.arrivedAt - b.arrivedAt || (a.callId < b.callId ? -1 : 1));
+  return calls.filter((c) => c.offeredTo.length === 0).sort((a, b) => priority(b) - priority(a) || a.arrivedAt - b.arrivedAt || (a.callId < b.callId ? -1 : 1));
 }
 
 /**
  * The offers to make now. An agent whose phone already rings for a call, or who is not free, gets
  * none; an agent who let a call ring out is not offered that same call again while others could.
+ * A call of a ring-all line rings every free agent who may take it (so the next waiting call of
+ * that line rings those left, if any, once it is answered).
  */
 export function chooseOffers(calls: readonly ParkedCall[], agents: readonly QueueAgent[], lines: ReadonlyMap<string, LineSettings>, now: number): Offer[] {
-  const ringing = new Set(calls.map((c) => c.offeredTo).filter((a): a is string => a !== null));
+  const ringing = new Set(calls.flatMap((c) => c.offeredTo));
   const free = agents
     .filter((a) => a.freeSince !== null && !ringing.has(a.sipUser))
     .sort((a, b) => a.freeSince! - b.freeSince! || (a.sipUser < b.sipUser ? -1 : 1));
@@ -120,10 +132,11 @@ export function chooseOffers(calls: readonly ParkedCall[], agents: readonly Queu
     if (free.length === 0) break;
     const roles = eligibleRoles(call, lines, now);
     const candidates = free.filter((a) => roles.has(a.role));
-    const agent = candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0];
-    if (!agent) continue;
-    free.splice(free.indexOf(agent), 1);
-    offers.push({ callId: call.callId, agent, ringMs: ringMsOf(lines.get(call.line)) });
+    const line = lines.get(call.line);
+    const chosen = line?.distribution === 'ring-all' ? candidates : [candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0]].filter((a) => a !== undefined);
+    if (chosen.length === 0) continue;
+    for (const agent of chosen) free.splice(free.indexOf(agent), 1);
+    offers.push({ callId: call.callId, agents: chosen, ringMs: ringMsOf(line) });
   }
   return offers;
 }

@@ -178,6 +178,52 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     await c.hangUp();
   });
 
+  it('a ring-all line: every free ARM’s phone rings at once, the first who picks up takes the call (the other phone stops, nobody goes absent); unanswered everywhere, each one goes "Absent"', async () => {
+    const { server } = await center({ line: { distribution: 'ring-all' } });
+    const a1 = await arm(server, 'arm1', 1_500);
+    const a2 = await arm(server, 'arm2', 300);
+    const states: AgentPresence[][] = [];
+    a1.ws.core.subscribe((event, payload) => {
+      if (event === 'agents.changed') states.push((payload as { agents: AgentPresence[] }).agents);
+    });
+    await free(a1);
+    await new Promise((r) => setTimeout(r, 50));
+    await free(a2);
+    const first = await trunk.call({ from: patient(15), to: '116117' });
+    await first.answered;
+    // Both rang for the same call; ARM 2 picked up first, ARM 1's phone stopped ringing.
+    expect([a1.phone.offered, a2.phone.offered]).toEqual([1, 1]);
+    expect(a1.phone.answered[0]!.callId).toBe(a2.phone.answered[0]!.callId);
+    expect(a2.phone.answered[0]!.accepted).toBe(true);
+    await a1.phone.answered[0]!.ended;
+    expect(a1.phone.answered[0]!.accepted).toBe(false);
+    const booked = await centerDb(server).query<{ answered_by: string; state: string }>('SELECT answered_by, state FROM line_calls');
+    expect(booked.rows).toEqual([{ answered_by: 'arm2', state: 'answered' }]);
+    await waitFor('both voices through', () => first.rtp().received > 0 && a2.phone.answered[0]!.media.received > 0);
+    expect(states.flat().some((a) => a.reason === 'unanswered')).toBe(false);
+    await first.hangUp();
+    await waitFor('its recording stored', async () => (await centerDb(server).query("SELECT 1 FROM line_calls WHERE recording = 'stored'")).rows.length === 1, 20_000);
+    await busy(a2);
+
+    // Nobody picks up within the ring time: both phones rang, both ARMs are shown absent.
+    a1.phone.answerAfterMs = 60_000;
+    await free(a1);
+    await busy(a2).then(() => free(a2));
+    a2.phone.answerAfterMs = 60_000;
+    const second = await trunk.call({ from: patient(16), to: '116117' });
+    await waitFor('both ARMs shown absent', () =>
+      ['arm1', 'arm2'].every((who) => states.at(-1)?.some((a) => a.userId === `${TENANT}:${who}` && a.state === 'pause' && a.reason === 'unanswered')),
+    10_000);
+    expect([a1.phone.offered, a2.phone.offered]).toEqual([2, 2]);
+    // The call waits again, for whoever comes back first.
+    await waitFor('waiting again', async () => (await linesOf(server)).lines[0]!.waiting === 1);
+    a1.phone.answerAfterMs = 200;
+    await free(a1);
+    await second.answered;
+    expect(a1.phone.answered.at(-1)!.accepted).toBe(true);
+    await second.hangUp();
+  });
+
   it('a caller who hangs up while waiting is on the callback list (twice: one entry); an ARM calls back, a colleague cannot take it too, and it leaves the list', async () => {
     const { server } = await center();
     const a1 = await arm(server, 'arm1');

@@ -6,7 +6,10 @@
  * both ways, hold stops it and resume restores it, DTMF reaches the far end, the caller hangs up.
  */
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
@@ -14,6 +17,23 @@ import { WorkstationPage } from './pages/workstation.js';
 import { openStation, serverLogin, SHOTS, stationPage, closeStationPages } from './site.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { startTcpCut } from '../fixtures/tcp-cut.js';
+import { testLine, testTelephony } from '../fixtures/lines.js';
+
+const services = resolve(import.meta.dirname, '../../scripts/services.sh');
+
+/** SIGKILL to Kamailio's main process and its children (scripts/services.sh keeps its pid). */
+function killKamailio(): void {
+  const run = process.env.PERMANENCE_RUN_DIR ?? '/tmp/permanence-services';
+  const main = Number(readFileSync(join(run, 'kamailio.pid'), 'utf8'));
+  const children = execFileSync('pgrep', ['-P', String(main)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  for (const pid of [main, ...children]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 test.afterEach(closeStationPages);
 
@@ -358,48 +378,91 @@ test('the workstation’s link to the SIP server drops in the middle of a call: 
   }
 });
 
-test('Kamailio is killed and restarted during a call: the audio goes on and the phone reconnects and registers again', async ({ browser }) => {
-  test.setTimeout(120_000);
-  const { db, drop } = await freshDatabase('pglite');
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000 });
+test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the phones register again, the hang-up of either side ends the call on the other, and each conversation is recorded whole', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const { db, drop } = await freshDatabase('postgres');
+  const store = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
+  const server = await startServer({
+    db,
+    tokenSecret: TOKEN_SECRET,
+    logLevel: 'silent',
+    heartbeatMs: 1000,
+    telephony: testTelephony([testLine({ ringSeconds: 10 })], { storeDir: store, key: randomBytes(32) }),
+  });
   const station = await openStation(server.url);
-  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  // The operator's trunk reaches Kamailio over a WebSocket here: it registers, as such a trunk must.
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL, '127.0.0.1', { register: true });
   const arm = await stationPage(browser);
-  const services = resolve(import.meta.dirname, '../../scripts/services.sh');
+  const talked: number[] = [];
+  /** Kamailio dies with its children (kill -9, as a crash or the OOM killer would), then is started again. */
+  const crashKamailio = async () => {
+    const killedAt = Date.now();
+    killKamailio();
+    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    await trunk.registeredAgain(killedAt);
+  };
+  /** A patient calls the 116117, the ARM answers; both hear each other. */
+  const lineCall = async (from: string) => {
+    await arm.getByLabel('Mon état').selectOption({ label: 'Disponible' });
+    const call = await trunk.call({ from, to: '116117' });
+    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 10_000 });
+    await arm.keyboard.press('Alt+KeyD');
+    await call.answered;
+    await expect.poll(() => call.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
+    return { call, answeredAt: Date.now() };
+  };
+  const stillTalking = async (call: { rtp(): { received: number } }) => {
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
+    const armHeard = await received(arm);
+    const callerHeard = call.rtp().received;
+    await expect.poll(() => received(arm), { timeout: 5_000 }).toBeGreaterThan(armHeard + 25);
+    await expect.poll(() => call.rtp().received, { timeout: 5_000 }).toBeGreaterThan(callerHeard + 25);
+  };
   try {
     await arm.goto(station.host.launchUrl());
     await serverLogin(arm, 'arm1');
     await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
-    const a = await trunk.call({ from: '0644444444', to: 'arm1' });
-    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
-    await arm.keyboard.press('Alt+KeyD');
-    await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
 
-    execFileSync('bash', [services, 'stop-kamailio']);
-    try {
-      await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
-    } finally {
-      execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
-    }
-    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
-    // The call is still up and both sides still hear each other: the media never went through Kamailio.
-    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toBeVisible();
-    const armHeard = await received(arm);
-    const callerHeard = a.rtp().received;
-    await expect.poll(() => received(arm), { timeout: 5_000 }).toBeGreaterThan(armHeard + 25);
-    await expect.poll(() => a.rtp().received, { timeout: 5_000 }).toBeGreaterThan(callerHeard + 25);
-    // The ARM ends it; the phone is free for the next call, which reaches it through the new Kamailio.
+    // The caller hangs up after the crash: the ARM's call ends (the BYE finds the ARM's phone
+    // through its GRUU, on its new connection).
+    const first = await lineCall('0644444444');
+    await crashKamailio();
+    await stillTalking(first.call);
+    await first.call.hangUp();
+    talked.push(Date.now() - first.answeredAt);
+    await expect(arm.getByText(/Dernier appel : 06 44 44 44 44, durée/)).toBeVisible({ timeout: 10_000 });
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0);
+
+    // The ARM hangs up after the crash: the caller's call ends.
+    const second = await lineCall('0655555555');
+    await crashKamailio();
+    await stillTalking(second.call);
     await arm.keyboard.press('Alt+KeyH');
     await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0, { timeout: 10_000 });
-    const next = await trunk.call({ from: '0655555555', to: 'arm1' });
-    await expect(arm.getByRole('alert', { name: 'Appel entrant' })).toContainText('06 55 55 55 55', { timeout: 10_000 });
-    await next.hangUp();
+    await Promise.race([second.call.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the caller’s call did not end')), 10_000))]);
+    talked.push(Date.now() - second.answeredAt);
+
+    // Both conversations are on the books as ended, each recorded as long as it lasted (both parties
+    // were deleted from rtpengine together, whoever hung up).
+    await expect
+      .poll(async () => (await db.query<{ state: string; recording: string }>('SELECT state, recording FROM line_calls ORDER BY arrived_at')).rows, { timeout: 30_000 })
+      .toEqual([
+        { state: 'ended', recording: 'stored' },
+        { state: 'ended', recording: 'stored' },
+      ]);
+    const { rows } = await db.query<{ duration_ms: string }>('SELECT r.duration_ms FROM recordings r JOIN line_calls l ON l.call_id = r.call_id ORDER BY l.arrived_at');
+    rows.forEach((r, i) => expect(Math.abs(Number(r.duration_ms) - talked[i]!), `recording ${i + 1}: ${r.duration_ms} ms for ${talked[i]} ms of conversation`).toBeLessThan(1_500));
   } finally {
+    // Whatever happened above, the next tests need Kamailio (start-kamailio is idempotent).
+    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
     await trunk.stop();
     await station.close();
     await server.close();
     await db.close();
     await drop();
+    rmSync(store, { recursive: true, force: true });
   }
 });
 

@@ -76,6 +76,9 @@ export const IDLE_PHONE: PhoneView = { registration: 'unconfigured', account: nu
 
 /** Calls at once on one phone: a third one gets busy. */
 export const MAX_LINES = 2;
+/** A call's take-over after a reconnection, while the other side's phone has not registered again: this often, this many times (≈ 30 s). */
+const RECOVERY_RETRY_MS = 2_000;
+const RECOVERY_ATTEMPTS = 15;
 
 /** Which devices the phone uses (null: the system's default). */
 export interface AudioDevices {
@@ -249,6 +252,10 @@ export class SipPhone {
       },
       // Attended transfers end here with an INVITE that replaces a call of ours.
       sipExtensionReplaces: SIPExtension.Supported,
+      // An instance id in the registration: the SIP server gives this phone a GRUU, the Contact of
+      // its calls, so that the other side's requests (its hang-up) find the phone's registration of
+      // the moment: after a restart of the SIP server too, once this phone has registered again.
+      instanceIdAlwaysAdded: true,
       delegate: {
         onInvite: (invitation) => this.onInvite(invitation),
         onDisconnect: (error) => {
@@ -706,19 +713,37 @@ export class SipPhone {
   private recoverCalls(): void {
     if (!this.linkLost) return;
     this.linkLost = false;
-    for (const l of this.lines) {
-      const s = l.session;
-      if (s.state !== SessionState.Established) continue;
-      s.sessionDescriptionHandlerOptionsReInvite = { hold: l.view.held } as never;
-      void s
-        .invite({
-          requestDelegate: {
-            onAccept: () => this.update(l, { recovered: (l.view.recovered ?? 0) + 1 }),
-            onReject: () => this.set({ problem: `Appel avec ${l.view.remote} : reprise après coupure refusée par le serveur.` }),
+    for (const l of this.lines) this.recoverCall(l, 1);
+  }
+
+  /**
+   * A call taken over on the new connection (a re-INVITE). The other side hung up meanwhile (481:
+   * its hang-up could not reach this phone): the call is over here too. Its phone not registered
+   * again yet (the SIP server restarted: 480, 408): tried again a little later.
+   */
+  private recoverCall(l: PhoneLine, attempt: number): void {
+    const s = l.session;
+    if (s.state !== SessionState.Established || this.stopped) return;
+    s.sessionDescriptionHandlerOptionsReInvite = { hold: l.view.held } as never;
+    void s
+      .invite({
+        requestDelegate: {
+          onAccept: () => this.update(l, { recovered: (l.view.recovered ?? 0) + 1 }),
+          onReject: (r) => {
+            const code = r.message.statusCode;
+            if (code === 481) {
+              void s.bye().catch(() => {});
+              return;
+            }
+            if ((code === 480 || code === 408 || code === 503) && attempt < RECOVERY_ATTEMPTS) {
+              setTimeout(() => this.recoverCall(l, attempt + 1), RECOVERY_RETRY_MS);
+              return;
+            }
+            this.set({ problem: `Appel avec ${l.view.remote} : reprise après coupure refusée par le serveur.` });
           },
-        })
-        .catch(() => {});
-    }
+        },
+      })
+      .catch(() => {});
   }
 
   /** Hold and resume by re-INVITE (a=sendonly / a=sendrecv). */

@@ -776,6 +776,28 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE line_calls ALTER COLUMN offered_to TYPE TEXT[] USING CASE WHEN offered_to IS NULL THEN NULL ELSE ARRAY[offered_to] END;
     `,
   },
+  {
+    version: 23,
+    name: 'the conversations recorded outside the lines queue',
+    sql: `
+      -- Every call rtpengine bridges is recorded, not only the lines' calls: a caller's leg after
+      -- a transfer (the physician's conversation with the patient), a callback to a patient, a
+      -- desk phone's call. caller: the patient's (plain RTP) side; agent: the center's user.
+      CREATE TABLE recorded_calls (
+        tenant TEXT NOT NULL REFERENCES tenants (id),
+        call_id TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        agent TEXT,
+        caller_media TEXT,
+        answered_at BIGINT NOT NULL,
+        ended_at BIGINT,
+        recording TEXT NOT NULL DEFAULT 'recording' CHECK (recording IN ('recording', 'stored', 'failed')),
+        PRIMARY KEY (tenant, call_id)
+      );
+      CREATE INDEX recorded_calls_by_call ON recorded_calls (call_id);
+      CREATE INDEX recorded_calls_failed ON recorded_calls (tenant, answered_at) WHERE recording = 'failed';
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

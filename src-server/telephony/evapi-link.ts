@@ -16,6 +16,12 @@ export const LineEventSchema = z.discriminatedUnion('event', [
   /** callerMedia: the caller's SDP media line ("m=audio 40000 RTP/AVP 8"): its port names the patient's side of the recording. */
   z.strictObject({ event: z.literal('answered'), callid: Id, agent: z.string().max(64), callerMedia: z.string().max(200) }),
   z.strictObject({ event: z.literal('recording-failed'), callid: Id }),
+  /**
+   * A call outside the queue that rtpengine bridges (a caller's leg after a transfer, a callback to
+   * a patient, a desk phone) was answered and is recorded: the patient's (plain RTP) side, the
+   * center's user on the other, and the patient's media line (the recording's left channel).
+   */
+  z.strictObject({ event: z.literal('recording'), callid: Id, patient: z.string().max(64), agent: z.string().max(64), callerMedia: z.string().max(200) }),
   /** The agents whose phones rang (all of them on a ring-all line) and the call's final reply code. */
   z.strictObject({ event: z.literal('agent-failed'), callid: Id, agents: z.array(z.string().max(64)).max(200), code: z.number().int(), ...TransactionRef }),
   z.strictObject({ event: z.literal('ended'), callid: Id, by: z.string().max(64) }),

@@ -140,7 +140,8 @@ export class LineDistributor {
     const midnight = startOfDay(new TZDate(now, await this.hooks.timeZone(tenant))).getTime();
     const figures = await this.callbacks.figures(tenant, midnight);
     const { rows: failed } = await this.hooks.db.query<{ n: string }>(
-      "SELECT count(*) AS n FROM line_calls WHERE tenant = $1 AND arrived_at >= $2 AND recording = 'failed'",
+      `SELECT (SELECT count(*) FROM line_calls WHERE tenant = $1 AND arrived_at >= $2 AND recording = 'failed')
+            + (SELECT count(*) FROM recorded_calls WHERE tenant = $1 AND answered_at >= $2 AND recording = 'failed') AS n`,
       [tenant, midnight],
       'line-recording-failed',
     );
@@ -261,16 +262,40 @@ export class LineDistributor {
         }
         return;
       }
+      case 'recording': {
+        // A bridged call outside the queue: filed under the center of its user (either side may be one).
+        if (!this.recordings) return;
+        const { rows } = await db.query<{ tenant: string; sip_username: string }>(
+          'SELECT tenant, sip_username FROM users WHERE sip_username = ANY($1::text[]) AND tenant = ANY($2::text[]) ORDER BY sip_username = $3 DESC LIMIT 1',
+          [[event.agent, event.patient], this.tenants(), event.agent],
+        );
+        const user = rows[0];
+        if (!user) {
+          this.hooks.log('warn', 'recorded call of no center here', { callId: event.callid });
+          return;
+        }
+        await db.query(
+          `INSERT INTO recorded_calls (tenant, call_id, caller, agent, caller_media, answered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, call_id) DO NOTHING`,
+          [user.tenant, event.callid, event.patient, event.agent, event.callerMedia, now],
+        );
+        return;
+      }
       case 'ended': {
         await db.query(`UPDATE line_calls SET state = 'ended', ended_at = $2 WHERE call_id = $1 AND state = 'answered'`, [event.callid, now]);
+        await db.query('UPDATE recorded_calls SET ended_at = $2 WHERE call_id = $1 AND ended_at IS NULL', [event.callid, now]);
         // rtpengine closes the recording as the BYE goes through: take it soon.
         if (this.recordings) setTimeout(() => this.collectRecordings(), 300).unref();
         return;
       }
       case 'recording-failed': {
-        const { rows } = await db.query<{ tenant: string }>("UPDATE line_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant", [event.callid]);
+        const { rows } = await db.query<{ tenant: string }>(
+          "UPDATE line_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant",
+          [event.callid],
+        );
+        const { rows: others } = await db.query<{ tenant: string }>("UPDATE recorded_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant", [event.callid]);
         this.hooks.log('error', 'recording did not start', { callId: event.callid });
-        if (rows[0]) this.hooks.changed(rows[0].tenant);
+        const t = rows[0]?.tenant ?? others[0]?.tenant;
+        if (t) this.hooks.changed(t);
         return;
       }
       case 'agent-failed': {
@@ -367,7 +392,9 @@ export class LineDistributor {
       .then(async () => {
         // A call answered and over for a minute whose recording never came: an alert.
         const { rows } = await this.hooks.db.query<{ tenant: string }>(
-          "UPDATE line_calls SET recording = 'failed' WHERE recording = 'recording' AND state = 'ended' AND ended_at < $1 RETURNING tenant",
+          `WITH lines AS (UPDATE line_calls SET recording = 'failed' WHERE recording = 'recording' AND state = 'ended' AND ended_at < $1 RETURNING tenant),
+                others AS (UPDATE recorded_calls SET recording = 'failed' WHERE recording = 'recording' AND ended_at < $1 RETURNING tenant)
+           SELECT tenant FROM lines UNION ALL SELECT tenant FROM others`,
           [this.hooks.now() - 60_000],
         );
         for (const t of new Set(rows.map((r) => r.tenant))) {

@@ -1,5 +1,6 @@
 /**
- * The recordings of the lines' conversations. rtpengine writes each bridged call as a pcap into a
+ * The recordings of the center's conversations: the lines' calls, and every other call rtpengine
+ * bridges (a caller's leg after a transfer, a callback to a patient). rtpengine writes each as a pcap into a
  * spool (recording-method=pcap: its recording daemon needs a kernel module some hosts cannot
  * load); this service takes each finished one (rtpengine moves its metadata file into
  * metadata/ when the call ends), turns it into a two-channel Ogg Vorbis file (caller left, agent
@@ -104,13 +105,17 @@ export class RecordingStore {
     for (const name of await readdir(dir)) {
       const callId = callIdOfMetadata(name);
       if (!callId) continue;
-      const { rows } = await this.db.query<{ tenant: string; line: string; caller: string; answered_by: string | null; caller_media: string | null; recording: string }>(
-        'SELECT tenant, line, caller, answered_by, caller_media, recording FROM line_calls WHERE call_id = $1',
+      // A line call, or another bridged call (a transfer's leg, a callback: no line).
+      const { rows } = await this.db.query<{ tenant: string; line: string; caller: string; answered_by: string | null; caller_media: string | null; source: 'line_calls' | 'recorded_calls' }>(
+        `SELECT tenant, line, caller, answered_by, caller_media, 'line_calls' AS source FROM line_calls WHERE call_id = $1
+         UNION ALL SELECT tenant, '' AS line, caller, agent, caller_media, 'recorded_calls' FROM recorded_calls WHERE call_id = $1`,
         [callId],
         'recording-call',
       );
       const call = rows[0];
       if (!call) continue;
+      const mark = (state: 'stored' | 'failed', db: Pick<SqlDatabase, 'query'> = this.db) =>
+        db.query(`UPDATE ${call.source} SET recording = $3 WHERE tenant = $1 AND call_id = $2`, [call.tenant, callId, state]);
       const metaPath = join(dir, name);
       const meta = await readFile(metaPath, 'utf8');
       const pcapPath = meta.split('\n')[0]!.trim();
@@ -134,12 +139,12 @@ export class RecordingStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
             [call.tenant, id, callId, call.line, call.caller, call.answered_by, audio.startedAt, audio.durationMs, 'ogg-vorbis-2ch', ogg.length, createHash('sha256').update(ogg).digest('hex'), basename(file), this.now()],
           );
-          await tx.query("UPDATE line_calls SET recording = 'stored' WHERE tenant = $1 AND call_id = $2", [call.tenant, callId]);
+          await mark('stored', tx);
         });
         stored.push(callId);
         this.log('info', 'recording stored', { callId, durationMs: audio.durationMs, bytes: ogg.length });
       } catch (error) {
-        await this.db.query("UPDATE line_calls SET recording = 'failed' WHERE tenant = $1 AND call_id = $2", [call.tenant, callId]);
+        await mark('failed');
         this.log('error', 'recording could not be stored', { callId, error: (error as Error).message });
       }
       // The pcap is audio in clear: gone either way (a failed conversion is an alert, not a leftover).

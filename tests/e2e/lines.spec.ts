@@ -78,6 +78,12 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     // The patient was reached: once the call is over, the entry leaves the list.
     await armPage.getByRole('button', { name: 'Raccrocher' }).first().click();
     await expect(list.getByRole('listitem')).toHaveCount(0);
+    // The callback was a conversation with a patient too (rtpengine bridges the browser and the
+    // patient's phone): recorded, with the patient's side, under its call (hence the case).
+    await expect
+      .poll(async () => (await db.query('SELECT caller, agent, recording FROM recorded_calls')).rows, { timeout: 20_000 })
+      .toEqual([{ caller: '0612345678', agent: 'arm1', recording: 'stored' }]);
+    expect((await db.query("SELECT r.line FROM recordings r JOIN recorded_calls c ON c.call_id = r.call_id")).rows).toEqual([{ line: '' }]);
 
     // The next caller rings at the ARM, free again, who lets it ring out: "Absent", with the reason,
     // on their screen and on the wall; the caller waits in the queue meanwhile.

@@ -102,6 +102,23 @@ const free = (a: { ws: Workstation }) => call(a.ws.core, 'agent.setState', { sta
 /** What the workstation's phone does when it answers, then after the wrap-up. */
 const busy = (a: { ws: Workstation }) => call(a.ws.core, 'agent.setState', { state: 'busy', reason: null });
 
+/**
+ * ARM 1 then ARM 2 free (ARM 1 the longest), their phones answering after the given delays; the
+ * agents' states as ARM 1's workstation receives them.
+ */
+async function twoFreeArms(server: RegulationServer, answer1Ms: number, answer2Ms: number) {
+  const a1 = await arm(server, 'arm1', answer1Ms);
+  const a2 = await arm(server, 'arm2', answer2Ms);
+  const states: AgentPresence[][] = [];
+  a1.ws.core.subscribe((event, payload) => {
+    if (event === 'agents.changed') states.push((payload as { agents: AgentPresence[] }).agents);
+  });
+  await free(a1);
+  await new Promise((r) => setTimeout(r, 50));
+  await free(a2);
+  return { a1, a2, states };
+}
+
 let trunk: ScriptedPhone;
 beforeAll(async () => {
   trunk = await ScriptedPhone.trunk(SIP_WS_URL);
@@ -158,15 +175,7 @@ describe('the 116117 line: queue, announcement, distribution', () => {
 
   it('an ARM who lets the offer ring out goes "Absent" with the reason; the call goes to the other ARM', async () => {
     const { server } = await center();
-    const a1 = await arm(server, 'arm1', 60_000);
-    const a2 = await arm(server, 'arm2');
-    const states: AgentPresence[][] = [];
-    a1.ws.core.subscribe((event, payload) => {
-      if (event === 'agents.changed') states.push((payload as { agents: AgentPresence[] }).agents);
-    });
-    await free(a1);
-    await new Promise((r) => setTimeout(r, 50));
-    await free(a2);
+    const { a1, a2, states } = await twoFreeArms(server, 60_000, 300);
     const c = await trunk.call({ from: patient(10), to: '116117' });
     await c.answered;
     expect(a1.phone.offered).toBe(1);
@@ -180,15 +189,7 @@ describe('the 116117 line: queue, announcement, distribution', () => {
 
   it('a ring-all line: every free ARM’s phone rings at once, the first who picks up takes the call (the other phone stops, nobody goes absent); unanswered everywhere, each one goes "Absent"', async () => {
     const { server } = await center({ line: { distribution: 'ring-all' } });
-    const a1 = await arm(server, 'arm1', 1_500);
-    const a2 = await arm(server, 'arm2', 300);
-    const states: AgentPresence[][] = [];
-    a1.ws.core.subscribe((event, payload) => {
-      if (event === 'agents.changed') states.push((payload as { agents: AgentPresence[] }).agents);
-    });
-    await free(a1);
-    await new Promise((r) => setTimeout(r, 50));
-    await free(a2);
+    const { a1, a2, states } = await twoFreeArms(server, 1_500, 300);
     const first = await trunk.call({ from: patient(15), to: '116117' });
     await first.answered;
     // Both rang for the same call; ARM 2 picked up first, ARM 1's phone stopped ringing.

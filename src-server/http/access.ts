@@ -86,8 +86,6 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
 
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
-    // The effector page's files (@fastify/static registers them): code and styles, no data.
-    if (!route.config?.access && route.url.startsWith('/effecteur')) route.config = { ...route.config, access: { public: 'page de l’effecteur (fichiers statiques)' } };
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) routes.push({ method, url: route.url, access: route.config?.access ?? null });
   });

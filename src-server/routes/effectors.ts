@@ -405,10 +405,13 @@ export async function serveEffectorPage(app: FastifyInstance, dir: string): Prom
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
   };
+  // Declared here with their rule, like every route: the plugin only sends the files (serve: false).
+  const page = access({ public: 'page de l’effecteur (fichiers statiques : code et styles, aucune donnée)' });
   if (!existsSync(dir)) {
-    app.get('/effecteur/*', async (_req, reply) => reply.status(503).type('text/plain; charset=utf-8').send('Page effecteur non construite : lancez « npm run build ».'));
+    app.get('/effecteur/*', page, async (_req, reply) => reply.status(503).type('text/plain; charset=utf-8').send('Page effecteur non construite : lancez « npm run build ».'));
   } else {
-    await app.register(fastifyStatic, { root: dir, prefix: '/effecteur/', setHeaders: headers, cacheControl: false, etag: false, lastModified: false });
+    await app.register(fastifyStatic, { root: dir, serve: false, setHeaders: headers, cacheControl: false, etag: false, lastModified: false });
+    app.route({ method: ['GET', 'HEAD'], url: '/effecteur/*', ...page, handler: (req, reply) => reply.sendFile(`/${(req.params as { '*': string })['*']}`) });
   }
-  app.get('/effecteur', async (_req, reply) => reply.redirect('/effecteur/'));
+  app.get('/effecteur', page, async (_req, reply) => reply.redirect('/effecteur/'));
 }

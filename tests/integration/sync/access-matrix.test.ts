@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../fixtures/tmp.js';
 import { rawLogin, startTestServer, type TestServer } from '../../fixtures/sync-harness.js';
 import { EffectorClient, setUpEffectors } from '../../fixtures/effector-center.js';
 import { effector } from '../../fixtures/effectors.js';
@@ -126,10 +129,18 @@ const MATRIX: Record<string, string> = {
 let ts: TestServer;
 const tokens = new Map<Caller, string>();
 const doctor = effector(1);
+/** An effector page as the build makes it: its files, and a file beside it that must not be served. */
+const PAGE_ROOT = tempDir();
+const PAGE = join(PAGE_ROOT.path, 'page');
+mkdirSync(join(PAGE, 'assets'), { recursive: true });
+writeFileSync(join(PAGE, 'index.html'), '<!doctype html><title>Effecteur</title>');
+writeFileSync(join(PAGE, 'assets/app.js'), 'console.log(1);');
+writeFileSync(join(PAGE_ROOT.path, 'secret.txt'), 'not for the web');
 
 beforeAll(async () => {
   // A PSC client configured (its provider need not answer here): its routes are in the matrix too.
   ts = await startTestServer('postgres', {
+    effectorPageDir: PAGE,
     psc: { discoveryUrl: 'http://127.0.0.1:9/.well-known/wallet-openid-configuration', clientId: 'c', clientSecret: 's', redirectUri: 'http://127.0.0.1:9/api/psc/callback' },
   });
   await setUpEffectors(ts.url, [doctor]);
@@ -141,7 +152,10 @@ beforeAll(async () => {
   for (const [caller, login] of [['arm', 'arm1'], ['physician', 'dr1'], ['supervisor', 'sup1'], ['admin', 'admin1'], ['partner', 'arm3']] as const) tokens.set(caller, await rawLogin(ts.url, login));
   tokens.set('effector', (await EffectorClient.login(ts.url, doctor.id)).token);
 }, 60_000);
-afterAll(() => ts.close());
+afterAll(async () => {
+  await ts.close();
+  PAGE_ROOT.cleanup();
+});
 
 /** A concrete path for a route pattern: parameters get a well-formed value. */
 const pathOf = (url: string) => url.replace(':id', randomUUID()).replace(':login', 'arm2').replace('*', 'index.html');
@@ -176,6 +190,19 @@ describe('who may call each route', () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('the effector page’s files are served to anyone, by a route that says so, and nothing beside them', async () => {
+    const index = await fetch(`${ts.url}/effecteur/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<title>Effecteur</title>');
+    expect(index.headers.get('cache-control')).toBe('no-store');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${ts.url}/effecteur/assets/app.js`)).status).toBe(200);
+    expect((await fetch(`${ts.url}/effecteur/../secret.txt`)).status).toBe(404);
+    expect((await fetch(`${ts.url}/effecteur/%2e%2e/secret.txt`)).status).toBe(404);
+    expect((await fetch(`${ts.url}/effecteur/nothing.js`)).status).toBe(404);
+    expect((await fetch(`${ts.url}/effecteur`, { redirect: 'manual' })).headers.get('location')).toBe('/effecteur/');
   });
 
   it('logout ends the caller’s own session, whoever he is; its token opens nothing after', async () => {

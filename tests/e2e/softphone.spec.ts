@@ -378,7 +378,7 @@ test('the workstation’s link to the SIP server drops in the middle of a call: 
   }
 });
 
-test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the phones register again, the hang-up of either side ends the call on the other, and each conversation is recorded whole', async ({ browser }) => {
+test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the phones register again, the hang-up of either side ends the call on the other (one made while Kamailio was down too), and each conversation is recorded whole', async ({ browser }) => {
   test.setTimeout(180_000);
   const { db, drop } = await freshDatabase('postgres');
   const store = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
@@ -444,15 +444,29 @@ test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the pho
     await Promise.race([second.call.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the caller’s call did not end')), 10_000))]);
     talked.push(Date.now() - second.answeredAt);
 
-    // Both conversations are on the books as ended, each recorded as long as it lasted (both parties
-    // were deleted from rtpengine together, whoever hung up).
+    // The caller hangs up while Kamailio is down: the hang-up reaches nobody. Back, the ARM's phone
+    // takes its call over on its new connection, hears that the call no longer exists (481), and ends it.
+    const third = await lineCall('0666666666');
+    const killedAt = Date.now();
+    killKamailio();
+    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    await third.call.hangUp().catch(() => {});
+    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
+    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
+    await trunk.registeredAgain(killedAt);
+    await expect(arm.getByText(/Dernier appel : 06 66 66 66 66, durée/)).toBeVisible({ timeout: 30_000 });
+    await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0);
+
+    // The conversations are on the books as ended, the first two recorded as long as they lasted
+    // (both parties were deleted from rtpengine together, whoever hung up).
     await expect
       .poll(async () => (await db.query<{ state: string; recording: string }>('SELECT state, recording FROM line_calls ORDER BY arrived_at')).rows, { timeout: 30_000 })
       .toEqual([
         { state: 'ended', recording: 'stored' },
         { state: 'ended', recording: 'stored' },
+        { state: 'ended', recording: 'stored' },
       ]);
-    const { rows } = await db.query<{ duration_ms: string }>('SELECT r.duration_ms FROM recordings r JOIN line_calls l ON l.call_id = r.call_id ORDER BY l.arrived_at');
+    const { rows } = await db.query<{ duration_ms: string }>('SELECT r.duration_ms FROM recordings r JOIN line_calls l ON l.call_id = r.call_id ORDER BY l.arrived_at LIMIT 2');
     rows.forEach((r, i) => expect(Math.abs(Number(r.duration_ms) - talked[i]!), `recording ${i + 1}: ${r.duration_ms} ms for ${talked[i]} ms of conversation`).toBeLessThan(1_500));
   } finally {
     // Whatever happened above, the next tests need Kamailio (start-kamailio is idempotent).

@@ -289,13 +289,13 @@ export class LineDistributor {
       }
       case 'recording-failed': {
         const { rows } = await db.query<{ tenant: string }>(
-          "UPDATE line_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant",
+          `WITH lines AS (UPDATE line_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant),
+                others AS (UPDATE recorded_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant)
+           SELECT tenant FROM lines UNION ALL SELECT tenant FROM others`,
           [event.callid],
         );
-        const { rows: others } = await db.query<{ tenant: string }>("UPDATE recorded_calls SET recording = 'failed' WHERE call_id = $1 RETURNING tenant", [event.callid]);
         this.hooks.log('error', 'recording did not start', { callId: event.callid });
-        const t = rows[0]?.tenant ?? others[0]?.tenant;
-        if (t) this.hooks.changed(t);
+        if (rows[0]) this.hooks.changed(rows[0].tenant);
         return;
       }
       case 'agent-failed': {

@@ -133,7 +133,8 @@ export function chooseOffers(calls: readonly ParkedCall[], agents: readonly Queu
     const roles = eligibleRoles(call, lines, now);
     const candidates = free.filter((a) => roles.has(a.role));
     const line = lines.get(call.line);
-    const chosen = line?.distribution === 'ring-all' ? candidates : [candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0]].filter((a) => a !== undefined);
+    const longestIdle = candidates.find((a) => !call.declinedBy.includes(a.sipUser)) ?? candidates[0];
+    const chosen = line?.distribution === 'ring-all' ? candidates : longestIdle ? [longestIdle] : [];
     if (chosen.length === 0) continue;
     for (const agent of chosen) free.splice(free.indexOf(agent), 1);
     offers.push({ callId: call.callId, agents: chosen, ringMs: ringMsOf(line) });

@@ -184,12 +184,12 @@ test('the ARM hands a call to the physician (blind transfer); the phone comes ba
     await drPage.keyboard.press('Alt+KeyH');
 
     // The SIP server goes away: the phone says so, then comes back and registers by itself.
-    execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'stop-kamailio']);
+    execFileSync('bash', [services, 'stop-kamailio']);
     try {
       await expect(armPage.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
     } finally {
       // Started again whatever happened above: the next tests need it (start-kamailio is idempotent).
-      execFileSync('bash', [resolve(import.meta.dirname, '../../scripts/services.sh'), 'start-kamailio'], { stdio: 'ignore' });
+      execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
     }
     await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
     // Registered on the new Kamailio (it keeps registrations in memory only): a call reaches it.
@@ -394,11 +394,15 @@ test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the pho
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL, '127.0.0.1', { register: true });
   const arm = await stationPage(browser);
   const talked: number[] = [];
-  /** Kamailio dies with its children (kill -9, as a crash or the OOM killer would), then is started again. */
-  const crashKamailio = async () => {
+  /**
+   * Kamailio dies with its children (kill -9, as a crash or the OOM killer would), `whileDown` is
+   * done, then it is started again and both phones register again.
+   */
+  const crashKamailio = async (whileDown: () => Promise<void> = async () => {}) => {
     const killedAt = Date.now();
     killKamailio();
     await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
+    await whileDown();
     execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
     await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
     await trunk.registeredAgain(killedAt);
@@ -447,13 +451,7 @@ test('Kamailio is killed (SIGKILL) during line calls: the audio goes on, the pho
     // The caller hangs up while Kamailio is down: the hang-up reaches nobody. Back, the ARM's phone
     // takes its call over on its new connection, hears that the call no longer exists (481), and ends it.
     const third = await lineCall('0666666666');
-    const killedAt = Date.now();
-    killKamailio();
-    await expect(arm.getByRole('alert').filter({ hasText: 'Téléphone hors service' })).toBeVisible({ timeout: 10_000 });
-    await third.call.hangUp().catch(() => {});
-    execFileSync('bash', [services, 'start-kamailio'], { stdio: 'ignore' });
-    await expect(arm.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 40_000 });
-    await trunk.registeredAgain(killedAt);
+    await crashKamailio(() => third.call.hangUp().catch(() => {}));
     await expect(arm.getByText(/Dernier appel : 06 66 66 66 66, durée/)).toBeVisible({ timeout: 30_000 });
     await expect(arm.getByRole('timer', { name: 'Durée de l’appel' })).toHaveCount(0);
 

@@ -25,6 +25,7 @@ import type { Decided, HubWrites, JournalInRow, OutboxContext, OutboxRow, Outbox
 import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
 import type { HubSchemas } from './schemas.js';
+import { GrowingStatistics } from '../db/growing-statistics.js';
 
 const NAMESPACE = Buffer.from('b7d1f6a23c4e4f8a9d0b5e6f7a8b9c0d', 'hex');
 /**
@@ -121,6 +122,13 @@ export class HubService {
 
   constructor(private readonly o: HubServiceOptions) {
     this.now = o.now ?? Date.now;
+    this.outboxStatistics = new GrowingStatistics({
+      db: o.db,
+      tables: ['hub_outbox'],
+      first: 100,
+      last: 100_000,
+      onError: (error) => o.log('warn', 'Hub Santé : statistiques de la file non rafraîchies', { error: error.message }),
+    });
     this.ctx = { clientId: o.config.clientId, timeZone: o.config.timeZone, departmentCode: o.department };
     this.link = new HubAmqpLink({
       clientId: o.config.clientId,
@@ -153,6 +161,7 @@ export class HubService {
     if (this.markTimer) clearTimeout(this.markTimer);
     await this.flushMarks();
     await this.link.stop();
+    await this.outboxStatistics.settled();
   }
 
   // ---- the outbox rule (runs inside the writer's transaction) --------------------------------
@@ -244,7 +253,7 @@ export class HubService {
 
   /** The writer committed outbox rows: publish them now, from memory (no read back). */
   onOutbox = (rows: OutboxRow[]): void => {
-    this.written += rows.length;
+    this.outboxStatistics.wrote(rows.length);
     for (const r of rows) {
       if (r.state !== 'pending') continue;
       this.ready.push({ distribution_id: r.distributionId, body: r.body, recipient: r.recipient, use_case: r.useCase, label: r.label, case_id: r.caseId, link: r.link, answers: r.answers });
@@ -255,21 +264,11 @@ export class HubService {
 
   // ---- statistics of the outbox ---------------------------------------------------------------------
 
-  /** Outbox rows written since start, and the count at which its statistics are refreshed next. */
-  private written = 0;
-  private analyzeAt = 100;
-
   /**
    * The statements on the path of an acknowledgement keep their plan once made: one made while the
-   * outbox was nearly empty reads a whole center's outbox for each step (measured: 2.5 ms at 700
-   * rows). Its statistics are refreshed as it grows from here (100, 200, 400… rows, up to 100,000),
-   * which makes PostgreSQL plan them again; beyond that autovacuum keeps up.
+   * outbox was nearly empty reads a whole center's outbox for each step. Refreshed as it grows.
    */
-  private async refreshStatistics(): Promise<void> {
-    if (this.written < this.analyzeAt || this.analyzeAt > 100_000) return;
-    this.analyzeAt *= 2;
-    await this.o.db.exec('ANALYZE hub_outbox').catch((error: Error) => this.o.log('warn', 'Hub Santé : statistiques de la file non rafraîchies', { error: error.message }));
-  }
+  private readonly outboxStatistics: GrowingStatistics;
 
   // ---- our messages waiting for the partner ------------------------------------------------------
 
@@ -492,7 +491,6 @@ export class HubService {
   /** Re-send what the partner has not acknowledged, alert on what is late, give up on what expired. */
   async followUp(): Promise<void> {
     if (this.stopped) return;
-    await this.refreshStatistics();
     const now = this.now();
     const c = this.o.config;
     const tenant = c.tenant;

@@ -12,6 +12,7 @@ import { caseFactOf, type CaseFact } from '../../src-shared/domain/statistics.js
 import type { AppError } from '../../src-shared/domain/result.js';
 import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
 import type { Mutation, ServerEvent, Verdict } from '../../src-shared/sync-protocol/messages.js';
+import { GrowingStatistics } from '../db/growing-statistics.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
 
 export interface Submission {
@@ -184,6 +185,7 @@ export class TenantWriter {
   private readonly maxQueue: number;
   private fencedAt: number | null = null;
   committedBatches = 0;
+  private readonly statistics: GrowingStatistics | null;
 
   private constructor(
     private readonly db: SqlDatabase,
@@ -198,6 +200,17 @@ export class TenantWriter {
     this.maxCached = options.maxCachedCases ?? 50_000;
     this.now = options.now ?? Date.now;
     this.maxQueue = options.maxQueue ?? 50_000;
+    // The writer's statements are prepared once per connection (PGlite plans each one anew).
+    this.statistics =
+      db.engine === 'postgres'
+        ? new GrowingStatistics({
+            db,
+            tables: ['mutation_results', 'cases', 'case_facts', 'events'],
+            first: 1_000,
+            last: 4_000_000,
+            onError: (error) => options.onError?.('statistiques des tables du centre', error),
+          })
+        : null;
   }
 
   static async open(db: SqlDatabase, tenant: string, options: WriterOptions = {}): Promise<TenantWriter> {
@@ -512,6 +525,7 @@ export class TenantWriter {
       );
     }
     mark('writer-committed');
+    this.statistics?.wrote(batch.length);
     this.lastSeq = seq;
     for (const [id, c] of working) this.remember(id, c);
     this.committedBatches += 1;

@@ -1,7 +1,7 @@
 /**
  * What access control costs on the hot path, next to same-run baselines (PostgreSQL on 127.0.0.1):
  *   - a case's log read through the API (token, session, route rule, access audit record) next to
- *     the same read on a bare route of the same database (no check, no audit): ≤ 1.2× at the median;
+ *     the same read through the same server without them (no token, no audit): ≤ 1.2× at the median;
  *   - the writer's accepted mutations/s while reads are audited, next to the same load with bare
  *     reads: not more than 10 % slower;
  *   - a legitimate login's p95 during a flood of 1,000 bad attempts from other addresses, next to
@@ -9,7 +9,6 @@
  * Correctness: every audited read has its record, every mutation its verdict.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
 import { startServer } from '../../src-server/server.js';
 import { eventFromRow, type EventRow } from '../../src-server/services/event-rows.js';
 import { freshDatabase, rawLogin, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
@@ -22,14 +21,19 @@ export async function benchSecurity(options: { smoke: boolean }): Promise<Sectio
   const flood = options.smoke ? 200 : 1_000;
   const { db, drop } = await freshDatabase('postgres');
   // Clients come through a proxy on loopback that says who they are (X-Forwarded-For).
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', trustProxy: '127.0.0.1' });
-  const bare = Fastify({ logger: false });
-  bare.get<{ Params: { id: string } }>('/bare/cases/:id/events', async (req) => {
-    const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [TENANT, req.params.id], 'case-events');
-    return { events: rows.map(eventFromRow) };
+  // The baseline is the same read through the same server (its HTTP stack, logger and hooks),
+  // on a route that checks no token and writes no audit record: what the check and the audit cost.
+  const server = await startServer({
+    db,
+    tokenSecret: TOKEN_SECRET,
+    logLevel: 'silent',
+    trustProxy: '127.0.0.1',
+    extraRoutes: (app) =>
+      app.get<{ Params: { id: string } }>('/bench/bare/cases/:id/events', { config: { access: { public: 'benchmark baseline' } } }, async (req) => {
+        const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [TENANT, req.params.id], 'case-events');
+        return { events: rows.map(eventFromRow) };
+      }),
   });
-  await bare.listen({ host: '127.0.0.1', port: 0 });
-  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
   let correct = true;
   try {
     const token = await rawLogin(server.url, 'dr1');
@@ -45,7 +49,7 @@ export async function benchSecurity(options: { smoke: boolean }): Promise<Sectio
 
     // 1. A case read with its check and audit record, next to the bare read (alternated).
     const audited = () => fetch(`${server.url}/api/cases/${caseId}/events`, { headers: auth }).then((r) => r.arrayBuffer());
-    const plain = () => fetch(`${bareUrl}/bare/cases/${caseId}/events`).then((r) => r.arrayBuffer());
+    const plain = () => fetch(`${server.url}/bench/bare/cases/${caseId}/events`).then((r) => r.arrayBuffer());
     for (let i = 0; i < 50; i++) await Promise.all([audited(), plain()]);
     const before = Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM access_audit WHERE action = 'case.history'")).rows[0]!.n);
     const tA: number[] = [];
@@ -155,7 +159,6 @@ export async function benchSecurity(options: { smoke: boolean }): Promise<Sectio
     console.log(`  check: ${after - before} audit records for ${reads} audited reads; every mutation accepted once`);
     return passed(correct, metRead && metWrite && metLogin);
   } finally {
-    await bare.close();
     await server.close();
     await db.close();
     await drop();

@@ -708,14 +708,13 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const claims = await authenticate(req);
     const id = parse(IdSchema, req.params.id);
     const w = await headOf(claims.tenant);
-    // The read and its audit record go together: no answer without its trace.
-    const rows = await audit.read<EventRow>(
-      claims.tenant,
-      { ...readerOf(claims), action: 'case.history', caseId: id },
-      'SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq',
-      [claims.tenant, id],
-      'case-events-audited',
-    );
+    // The read and its audit record go together: no answer without its trace. In parallel, on
+    // two connections: one round trip's time (the record in the same statement as the read took
+    // 30–40 µs more, its commit then on the read's path).
+    const [{ rows }] = await Promise.all([
+      db.query<EventRow>('SELECT * FROM events WHERE tenant = $1 AND case_id = $2 ORDER BY seq', [claims.tenant, id], 'case-events'),
+      audit.access(claims.tenant, [{ ...readerOf(claims), action: 'case.history', caseId: id }]),
+    ]);
     if (rows.length === 0) throw new ApiError(404, 'not_found', 'Dossier introuvable.');
     return { epoch: w.epoch, events: rows.map(eventFromRow) };
   });

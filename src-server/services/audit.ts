@@ -62,33 +62,18 @@ export class Audit {
   /** One or more reads, in one statement. */
   async access(tenant: string, records: AccessRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const { sql, values } = this.insert(tenant, records, 0);
-    await this.db.query(`${sql} ON CONFLICT (client_id) WHERE client_id IS NOT NULL DO NOTHING`, values, records.length === 1 ? 'access-audit-1' : undefined);
-  }
-
-  /**
-   * A read and its trace in one statement (`read` uses $1…$n of `params`): one round trip, and
-   * both commit together, so no answer leaves without its record and no record names a read that
-   * failed. `name`: prepared once per connection, as for the writer's statements.
-   */
-  async read<R>(tenant: string, record: AccessRecord, read: string, params: unknown[], name: string): Promise<R[]> {
-    const { sql, values } = this.insert(tenant, [record], params.length);
-    const { rows } = await this.db.query<R>(`WITH trace AS (${sql}) ${read}`, [...params, ...values], name);
-    return rows;
-  }
-
-  private insert(tenant: string, records: AccessRecord[], offset: number): { sql: string; values: unknown[] } {
     const values: unknown[] = [];
     const rows = records.map((r, i) => {
       values.push(tenant, r.at ?? this.now(), r.userId, r.displayName, r.role, r.organisation, r.workstation, r.address, r.action, r.caseId ?? null, r.detail ?? null, r.reason ?? null, r.clientId ?? null);
-      const b = offset + i * 13;
+      const b = i * 13;
       return `(${Array.from({ length: 13 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    return {
-      sql: `INSERT INTO access_audit (tenant, at, user_id, display_name, role, organisation, workstation, address, action, case_id, detail, reason, client_id)
-       VALUES ${rows.join(', ')}`,
+    await this.db.query(
+      `INSERT INTO access_audit (tenant, at, user_id, display_name, role, organisation, workstation, address, action, case_id, detail, reason, client_id)
+       VALUES ${rows.join(', ')} ON CONFLICT (client_id) WHERE client_id IS NOT NULL DO NOTHING`,
       values,
-    };
+      records.length === 1 ? 'access-audit-1' : undefined,
+    );
   }
 
   /** Who accessed this case, oldest first. */

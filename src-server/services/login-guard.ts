@@ -6,9 +6,10 @@
  * before any password is checked (so 200 parallel guesses check a handful of passwords, not 200).
  * A good login clears its account's count. Workstation and effector logins alike.
  *
- * Password checks (argon2, ~10 ms of a core each) go through one gate of `concurrency` at a time,
- * and addresses that logged in successfully lately pass first: a flood of guesses from elsewhere
- * waits behind the center's own workstations instead of in front of them. Unknown logins go
+ * Login checks (counters, account, argon2: ~10 ms of a core each) go through one gate of
+ * `concurrency` at a time, and addresses that logged in successfully lately pass first, with a
+ * place kept for them: a flood of guesses from elsewhere waits behind the center's own
+ * workstations instead of in front of them. Unknown logins go
  * through the same gate as known ones (their check is against a dummy hash): timing tells nothing.
  */
 import { randomBytes } from 'node:crypto';
@@ -41,7 +42,10 @@ export class LoginGuard {
   private readonly gate: RateLimiterPostgres;
   /** Addresses with a good login lately (their last one), newest last. */
   private readonly trusted = new Map<string, number>();
-  private running = 0;
+  /** Checks running for addresses known good, for the others, and how many places the others may take. */
+  private runningTrusted = 0;
+  private runningOthers = 0;
+  private readonly othersMax: number;
   private readonly waiting: { first: (() => void)[]; others: (() => void)[] } = { first: [], others: [] };
   private readonly concurrency: number;
   /** Checked against for an unknown login: the same work as for a wrong password (timing tells nothing). */
@@ -53,6 +57,7 @@ export class LoginGuard {
     concurrency = 2,
   ) {
     this.concurrency = concurrency;
+    this.othersMax = Math.max(1, concurrency - 1);
     const common = { storeClient: storeClient(db), storeType: 'pool', tableName: 'login_limits', tableCreated: true };
     this.attempts = new RateLimiterPostgres({ ...common, keyPrefix: 'attempts', points: 1_000_000, duration: DAY_S });
     this.gate = new RateLimiterPostgres({ ...common, keyPrefix: 'gate', points: 1, duration: 1 });
@@ -82,27 +87,51 @@ export class LoginGuard {
 
   /**
    * A login's password: the attempt counted (a 429 when it must wait), the account looked up
-   * meanwhile, the password checked through the gate — against a dummy hash when there is no
-   * account. `good` is true only for an existing account and the right password.
+   * meanwhile, the password checked — against a dummy hash when there is no account. `good` is
+   * true only for an existing account and the right password. The whole of it goes through the
+   * gate (its database writes too: a flood's counters queued in front of a workstation's in the
+   * pool made its login three times slower).
    */
   async checkPassword<T extends { password_hash: string }>(account: string, address: string, password: string, find: () => Promise<T | undefined>): Promise<{ found: T | undefined; good: boolean }> {
-    const [, found] = await Promise.all([this.begin(account, address), find()]);
-    const good = await this.check(address, async () => verifyPassword(password, found?.password_hash ?? (await this.dummyHash)));
-    return { found, good: !!found && good };
+    return this.check(address, async () => {
+      const [, found] = await Promise.all([this.begin(account, address), find()]);
+      const good = await verifyPassword(password, found?.password_hash ?? (await this.dummyHash));
+      return { found, good: !!found && good };
+    });
   }
 
-  /** Runs a password check through the gate: known-good addresses first. */
+  /**
+   * Runs a login's check through the gate, `concurrency` at a time. Addresses that logged in lately
+   * pass first; the others take `concurrency - 1` places at most, and none starts while one of
+   * those addresses' checks runs: a flood from elsewhere never makes a workstation wait for a
+   * whole check in front of it, nor share the machine with more than the check already under way.
+   */
   async check<T>(address: string, fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) {
-      const trusted = (this.trusted.get(address) ?? 0) > Date.now() - 30 * 86_400_000;
-      await new Promise<void>((go) => (trusted ? this.waiting.first : this.waiting.others).push(go));
-    } else this.running += 1;
+    const trusted = (this.trusted.get(address) ?? 0) > Date.now() - 30 * 86_400_000;
+    await new Promise<void>((go) => {
+      (trusted ? this.waiting.first : this.waiting.others).push(go);
+      this.pump();
+    });
     try {
       return await fn();
     } finally {
-      const next = this.waiting.first.shift() ?? this.waiting.others.shift();
-      if (next) next();
-      else this.running -= 1;
+      if (trusted) this.runningTrusted -= 1;
+      else this.runningOthers -= 1;
+      this.pump();
+    }
+  }
+
+  /** Lets in whoever may start now. */
+  private pump(): void {
+    for (;;) {
+      const running = this.runningTrusted + this.runningOthers;
+      if (this.waiting.first.length > 0 && running < this.concurrency) {
+        this.runningTrusted += 1;
+        this.waiting.first.shift()!();
+      } else if (this.waiting.others.length > 0 && this.waiting.first.length === 0 && this.runningTrusted === 0 && this.runningOthers < this.othersMax) {
+        this.runningOthers += 1;
+        this.waiting.others.shift()!();
+      } else return;
     }
   }
 

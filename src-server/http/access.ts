@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/sql.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '../../src-shared/domain/codes.js';
-import { AuthError, type TokenClaims, type TokenKind, type TokenService } from '../services/auth.js';
+import { AuthError, type TokenClaims, type TokenService } from '../services/auth.js';
 import type { Sessions } from '../services/sessions.js';
 import { ApiError } from './errors.js';
 
@@ -93,7 +93,7 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
   const principalOf = async (req: FastifyRequest, token: string): Promise<Principal> => {
     let claims: TokenClaims & { expiresAt: number };
     try {
-      claims = await deps.tokens.verify(token, tokenKind(token));
+      claims = await deps.tokens.verify(token);
     } catch (error) {
       if (error instanceof AuthError) throw new ApiError(401, error.code, error.message);
       throw error;
@@ -169,16 +169,6 @@ export function installAccessControl(app: FastifyInstance, deps: { tokens: Token
       return id;
     },
   };
-}
-
-/** Which kind of token this is (its key id says), before it is verified with that kind's key. */
-function tokenKind(token: string): TokenKind {
-  try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
-    return typeof header.kid === 'string' && header.kid.startsWith('effector.') ? 'effector' : 'workstation';
-  } catch {
-    return 'workstation';
-  }
 }
 
 /** Who reads, as the access audit records it. */

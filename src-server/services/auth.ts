@@ -44,7 +44,7 @@ export class TokenService {
   private readonly secret: Buffer;
   private readonly keys = new Map<string, Uint8Array>();
   /** Tokens verified lately (a workstation presents the same one for half an hour): not verified again. */
-  private readonly verified = new Map<string, { kind: TokenKind; claims: TokenClaims & { expiresAt: number } }>();
+  private readonly verified = new Map<string, TokenClaims & { expiresAt: number }>();
   constructor(
     secret: string,
     readonly ttlSeconds: number,
@@ -80,26 +80,28 @@ export class TokenService {
     return { token, expiresAt: exp * 1000 };
   }
 
-  async verify(token: string, kind: TokenKind): Promise<TokenClaims & { expiresAt: number }> {
+  /** A token's claims, checked with the key of its kind and version (its header's key id names them). */
+  async verify(token: string): Promise<TokenClaims & { expiresAt: number }> {
     const hit = this.verified.get(token);
-    if (hit && hit.kind === kind) {
-      if (hit.claims.expiresAt > this.now()) return hit.claims;
+    if (hit) {
+      if (hit.expiresAt > this.now()) return hit;
       this.verified.delete(token);
     }
-    const claims = await this.verifySignature(token, kind);
+    const claims = await this.verifySignature(token);
     if (this.verified.size >= 20_000) this.verified.clear();
-    this.verified.set(token, { kind, claims });
+    this.verified.set(token, claims);
     return claims;
   }
 
-  private async verifySignature(token: string, kind: TokenKind): Promise<TokenClaims & { expiresAt: number }> {
+  private async verifySignature(token: string): Promise<TokenClaims & { expiresAt: number }> {
     try {
       // The tenant and key version are read first, unverified, to pick the key that must verify them.
       const { kid } = decodeProtectedHeader(token);
       const { ten } = decodeJwt(token);
       const m = /^(workstation|effector)\.(\d+)$/.exec(String(kid));
       const version = m ? Number(m[2]) : NaN;
-      if (!m || m[1] !== kind || typeof ten !== 'string' || !(version === this.keyVersion || version === this.keyVersion - 1)) throw new Error('unknown key');
+      if (!m || typeof ten !== 'string' || !(version === this.keyVersion || version === this.keyVersion - 1)) throw new Error('unknown key');
+      const kind = m[1] as TokenKind;
       const { payload } = await jwtVerify(token, this.key(ten, kind, version), {
         algorithms: ['HS256'],
         audience: audience(kind),

@@ -103,12 +103,13 @@ export async function benchSecurity(options: { smoke: boolean }): Promise<Sectio
       }
       return mutations / seconds;
     };
-    // Alternated, twice each: the log grows as it goes; the best of each is kept.
-    const bareRate = Math.max(await writeRate(plain), 0);
-    const auditedRate1 = await writeRate(audited);
-    const bareRate2 = await writeRate(plain);
-    const auditedRate = Math.max(auditedRate1, await writeRate(audited));
-    const bestBare = Math.max(bareRate, bareRate2);
+    // Alternated, three times each: the log grows as it goes; the best of each is kept.
+    let bestBare = 0;
+    let auditedRate = 0;
+    for (let round = 0; round < 3; round++) {
+      bestBare = Math.max(bestBare, await writeRate(plain));
+      auditedRate = Math.max(auditedRate, await writeRate(audited));
+    }
     const writeRatio = auditedRate / bestBare;
 
     // 3. A legitimate login's p95, without then with a flood of bad attempts from other addresses.
@@ -131,7 +132,10 @@ export async function benchSecurity(options: { smoke: boolean }): Promise<Sectio
       }
       return t;
     };
-    const quiet = await legit(20);
+    // Warmed up first (the first checks pay for compiling and for the password hash's memory),
+    // then enough quiet logins for a p95 that one slow login does not make.
+    await legit(10);
+    const quiet = await legit(options.smoke ? 40 : 100);
     let floodDone = 0;
     const flooding = (async () => {
       // 20 attackers at a time, each attempt from its own address, on accounts of the center and others.

@@ -44,7 +44,8 @@ describe('reads of patient data', () => {
       const sup = await rawLogin(ts.url, 'sup1');
       const list = (await (await get(`/api/audit/cases/${c.id}`, sup)).json()) as { entries: { displayName: string; action: string }[] };
       expect(list.entries.map((e) => [e.displayName, e.action])).toContainEqual(['DR 7', 'case.open']);
-      const day = new Date().toISOString().slice(0, 10);
+      // The center's day (Paris): between 23:00 and midnight UTC it is already tomorrow there.
+      const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
       const csv = await get(`/api/audit/users/dr7/accesses.csv?from=${day}&to=${day}`, sup);
       expect(csv.status).toBe(200);
       const text = await csv.text();

@@ -31,6 +31,7 @@ import {
 } from '../src-shared/sync-protocol/messages.js';
 import { isTransientDatabaseError, type SqlDatabase } from './db/sql.js';
 import { summaryOf } from '../src-shared/domain/case-summary.js';
+import { searchKey } from '../src-shared/text/normalize.js';
 import { TERMINAL_STATUSES } from '../src-shared/domain/case-lifecycle.js';
 import type { RegulationCase } from '../src-shared/schemas/case.js';
 import { DirectoryImportSchema, directoryFromRows, type Directory, type DirectoryKind } from '../src-shared/schemas/directory.js';
@@ -686,17 +687,22 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.get('/api/cases/search', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await authenticate(req);
     const q = parse(CaseSearchQuerySchema, req.query);
+    // A name is looked up as the workstations do: accents, case and punctuation set aside.
+    const nameKey = q.name === undefined ? '' : searchKey(q.name);
     const { rows } = q.phone
       ? await db.query<{ data: string }>(
-          `SELECT data FROM cases WHERE tenant = $1 AND (data::jsonb -> 'fields' ->> 'callbackPhone') = $2 ORDER BY id DESC LIMIT $3`,
+          `SELECT data FROM cases WHERE tenant = $1 AND search_phone = $2 ORDER BY id DESC LIMIT $3`,
           [claims.tenant, q.phone, q.limit],
           'case-search-phone',
         )
-      : await db.query<{ data: string }>(
-          `SELECT data FROM cases WHERE tenant = $1 AND lower(data::jsonb -> 'fields' -> 'patient' ->> 'lastName') LIKE $2 ORDER BY id DESC LIMIT $3`,
-          [claims.tenant, `${q.name!.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, q.limit],
-          'case-search-name',
-        );
+      : nameKey === ''
+        ? { rows: [] }
+        : await db.query<{ data: string }>(
+            // Keys hold only A–Z, 0–9 and spaces: nothing to escape in the pattern.
+            `SELECT data FROM cases WHERE tenant = $1 AND search_last_name LIKE $2 ORDER BY id DESC LIMIT $3`,
+            [claims.tenant, `${nameKey}%`, q.limit],
+            'case-search-name',
+          );
     const cases = rows.map((r) => summaryOf(JSON.parse(r.data) as RegulationCase));
     if (cases.length > 0) {
       await audit.access(claims.tenant, [{ ...readerOf(claims), action: 'case.search', detail: `${q.phone ? 'numéro' : 'nom'} sur le serveur : ${cases.length} dossier(s)` }]);

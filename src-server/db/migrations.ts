@@ -811,6 +811,28 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE UNIQUE INDEX access_audit_client_id ON access_audit (client_id) WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 25,
+    name: 'the search keys of a case in columns of their own',
+    sql: `
+      -- The server's search by callback number or name start used indexes on expressions of the
+      -- case's JSON: PostgreSQL parsed every case the writer wrote, once per index. The writer now
+      -- writes the keys; the name's is the workstations' search key (src-shared/text/normalize.ts:
+      -- accents and case folded, anything but A–Z and 0–9 a space), computed here alike for the
+      -- Latin letters (the writer's own covers every script).
+      ALTER TABLE cases ADD COLUMN search_phone TEXT, ADD COLUMN search_last_name TEXT;
+      UPDATE cases SET search_phone = data::jsonb -> 'fields' ->> 'callbackPhone',
+        search_last_name = NULLIF(trim(regexp_replace(upper(replace(replace(replace(replace(translate(
+          data::jsonb -> 'fields' -> 'patient' ->> 'lastName',
+          'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž',
+          'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZz'),
+          'œ', 'OE'), 'Œ', 'OE'), 'æ', 'AE'), 'Æ', 'AE')), '[^A-Z0-9]+', ' ', 'g')), '');
+      DROP INDEX cases_by_phone;
+      DROP INDEX cases_by_last_name;
+      CREATE INDEX cases_by_phone ON cases (tenant, search_phone) WHERE search_phone IS NOT NULL;
+      CREATE INDEX cases_by_last_name ON cases (tenant, search_last_name text_pattern_ops) WHERE search_last_name IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -13,6 +13,7 @@ import type { AppError } from '../../src-shared/domain/result.js';
 import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
 import type { Mutation, ServerEvent, Verdict } from '../../src-shared/sync-protocol/messages.js';
 import { GrowingStatistics } from '../db/growing-statistics.js';
+import { searchKey } from '../../src-shared/text/normalize.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
 
 export interface Submission {
@@ -419,9 +420,10 @@ export class TenantWriter {
              $10::text[], $11::bigint[], $12::bigint[])
            RETURNING 1),
          new_cases AS (
-           INSERT INTO cases (tenant, id, last_seq, status, data)
-           SELECT $1, * FROM unnest($13::uuid[], $14::bigint[], $15::text[], ARRAY(SELECT d::text FROM json_array_elements($16::json) WITH ORDINALITY AS t(d, i) ORDER BY i))
-           ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data
+           INSERT INTO cases (tenant, id, last_seq, status, data, search_phone, search_last_name)
+           SELECT $1, * FROM unnest($13::uuid[], $14::bigint[], $15::text[], ARRAY(SELECT d::text FROM json_array_elements($16::json) WITH ORDINALITY AS t(d, i) ORDER BY i), $49::text[], $50::text[])
+           ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data,
+             search_phone = EXCLUDED.search_phone, search_last_name = EXCLUDED.search_last_name
            RETURNING 1),
          new_facts AS (
            INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled)
@@ -520,6 +522,10 @@ export class TenantWriter {
           factCancelled(facts.map(([, f]) => f)),
           this.lastSeq,
           this.options.holderToken ?? null,
+          // What the server's search looks cases up by (columns of their own: an index on the
+          // case's JSON made PostgreSQL parse every case written, twice).
+          cases.map(([, c]) => c.state.fields.callbackPhone ?? null),
+          cases.map(([, c]) => searchKey(c.state.fields.patient?.lastName ?? '') || null),
         ],
         'writer-commit',
       );

@@ -47,6 +47,7 @@ import { passwordProblem } from './services/password-policy.js';
 import { SecondFactor, securitySettingsOf, setSecuritySettings } from './services/second-factor.js';
 import { SecondFactorEnrolmentSchema, SecuritySettingsSchema, TotpCodeSchema } from '../src-shared/schemas/security.js';
 import { access, ADMIN, ALL_STAFF, CASE_ROLES, installAccessControl, principal, readerOf, type AccessControl, type Principal } from './http/access.js';
+import { redactCase, redactEvent, redactFrame, watches } from '../src-shared/domain/redaction.js';
 import { NotHolderError, TenantWriter, WriterOverloadedError } from './services/tenant-writer.js';
 import { CenterLeases, centerLockHeldSql, type TakeOver } from './db/center-leases.js';
 import type { ServerState } from '../src-shared/schemas/server-state.js';
@@ -216,6 +217,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   // Each socket gets the least its user needs: case events for those who work on cases, the
   // center's state for an admin, the agenda's changes for a partner organisation.
   const sockets = new Map<string, Map<WebSocket, Feed>>();
+  /** The sockets of watching roles (supervisors): their case events are redacted. */
+  const watchingSockets = new WeakSet<WebSocket>();
   const writers = new Map<string, Promise<TenantWriter>>();
   let effectors: EffectorRoutes | undefined;
   const hubs = new Map<string, HubService>();
@@ -251,14 +254,16 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const set = sockets.get(tenant);
     if (!set || set.size === 0) return;
     let data: string | undefined;
+    let redacted: string | undefined;
     let poke: string | undefined;
     for (const [ws, feed] of set) {
       if (feed !== 'cases' || ws.readyState !== ws.OPEN) continue;
-      data ??= JSON.stringify({ type: 'events', epoch, events } satisfies ServerWsFrame);
       poke ??= JSON.stringify({ type: 'poke', epoch, headSeq: events[events.length - 1]!.serverSeq } satisfies ServerWsFrame);
       // A slow socket gets a poke instead of more data: it pulls at its own pace.
       mark('ws-push');
-      ws.send(ws.bufferedAmount > wsHighWater ? poke : data);
+      if (ws.bufferedAmount > wsHighWater) ws.send(poke);
+      else if (watchingSockets.has(ws)) ws.send((redacted ??= JSON.stringify(redactFrame({ type: 'events', epoch, events }))));
+      else ws.send((data ??= JSON.stringify({ type: 'events', epoch, events } satisfies ServerWsFrame)));
     }
   };
 
@@ -654,7 +659,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       q.after,
       q.limit,
     ]);
-    return { epoch: w.epoch, headSeq: w.lastSeq, events: rows.map(eventFromRow) };
+    const events = rows.map(eventFromRow);
+    return { epoch: w.epoch, headSeq: w.lastSeq, events: watches(claims.role) ? events.map(redactEvent) : events };
   });
 
   app.get('/api/sync/snapshot', access({ staff: CASE_ROLES }), async (req, reply) => {
@@ -674,9 +680,13 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
       db.query<{ id: string; last_seq: number; data: string }>(`SELECT id, last_seq, data FROM cases WHERE tenant = $1${after}${recent} ORDER BY id LIMIT $2`, params),
       audit.access(claims.tenant, [{ ...readerOf(claims), action: 'snapshot', detail: q.after ? `page après ${q.after}` : 'première page' }]),
     ]);
-    // Case JSON is stored as the writer serialised it: sent as is, not parsed and serialised again.
+    // Case JSON is stored as the writer serialised it: sent as is to those who treat the patients.
     const next = rows.length === q.limit ? rows[rows.length - 1]!.id : null;
-    const cases = rows.map((r) => `{"lastSeq":${Number(r.last_seq)},"data":${r.data}}`).join(',');
+    // A watching role gets each case redacted (parsed and serialised again: a few workstations).
+    const watching = watches(claims.role);
+    const cases = rows
+      .map((r) => `{"lastSeq":${Number(r.last_seq)},"data":${watching ? JSON.stringify(redactCase(JSON.parse(r.data) as RegulationCase)) : r.data}}`)
+      .join(',');
     return reply
       .type('application/json; charset=utf-8')
       .send(`{"epoch":${JSON.stringify(w.epoch)},"highWater":${highWater},"cases":[${cases}],"next":${JSON.stringify(next)}}`);
@@ -797,7 +807,11 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   };
   const sendFrame = (tenant: string, frame: ServerWsFrame, data: string) => {
     const feeds = FRAME_FEEDS[frame.type];
-    for (const [ws, feed] of sockets.get(tenant) ?? []) if (feeds.includes(feed) && ws.readyState === ws.OPEN) ws.send(data);
+    let redacted: string | undefined;
+    for (const [ws, feed] of sockets.get(tenant) ?? []) {
+      if (!feeds.includes(feed) || ws.readyState !== ws.OPEN) continue;
+      ws.send(watchingSockets.has(ws) ? (redacted ??= JSON.stringify(redactFrame(frame))) : data);
+    }
   };
   /** To this instance's sockets of the center, and through the bus to the other instances' ones. */
   const broadcastFrame = (tenant: string, frame: ServerWsFrame) => {
@@ -1033,14 +1047,16 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
   app.get('/api/ws', { websocket: true, ...access({ staff: ALL_STAFF, partner: true }) }, async (socket, req) => {
     const claims = await authenticate(req);
     const feed: Feed = claims.kind === 'partner' ? 'agenda' : CASE_ROLES.includes(claims.role) ? 'cases' : 'center';
+    const watching = watches(claims.role);
     const send = (frame: ServerWsFrame) => {
-      if (FRAME_FEEDS[frame.type].includes(feed)) socket.send(JSON.stringify(frame));
+      if (FRAME_FEEDS[frame.type].includes(feed)) socket.send(JSON.stringify(watching ? redactFrame(frame) : frame));
     };
     const w = await headOf(claims.tenant);
     if (!fanned.has(claims.tenant)) fanned.set(claims.tenant, w.lastSeq);
     let set = sockets.get(claims.tenant);
     if (!set) sockets.set(claims.tenant, (set = new Map()));
     set.set(socket, feed);
+    if (watching) watchingSockets.add(socket);
     socket.send(JSON.stringify({ type: 'hello', epoch: w.epoch, headSeq: w.lastSeq, cases: feed === 'cases' } satisfies ServerWsFrame));
     const { rows: dv } = await db.query<{ v: number }>('SELECT coalesce(max(version), 0)::bigint AS v FROM directories WHERE tenant = $1', [claims.tenant]);
     send({ type: 'directory', version: Number(dv[0]!.v) });

@@ -13,7 +13,8 @@ import { BookingSchema, OfferFiguresSchema, OrganisationSchema, SlotSchema } fro
 import { HubAppointmentSchema, HubJournalEntrySchema, HubOverviewSchema, QuarantineItemSchema } from '../../src-shared/schemas/hubsante.js';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { applyEvent, decide, isCompleteLog } from '../../src-shared/domain/case-lifecycle.js';
+import { applyEvent, decide, isCompleteLog, replay } from '../../src-shared/domain/case-lifecycle.js';
+import { watches } from '../../src-shared/domain/redaction.js';
 import { personName, summaryOf } from '../../src-shared/domain/case-summary.js';
 import { err, ok, type Result } from '../../src-shared/domain/result.js';
 import { pdsaAt, DEFAULT_PDSA_RULES, type DepartmentPdsaRules } from '../../src-shared/domain/pdsa-calendar.js';
@@ -21,7 +22,7 @@ import { SessionViewSchema, TextDraftFieldSchema, type LinesState, type Session,
 import { CallbackEntrySchema, LinesStatusSchema, NO_LINES, RecordingViewSchema } from '../../src-shared/schemas/lines.js';
 import type { EventName, EventPayload } from '../../src-shared/contract/events.js';
 import type { RegulationCase, ScreeningFields } from '../../src-shared/schemas/case.js';
-import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
+import type { CaseCommand, CaseEvent } from '../../src-shared/schemas/case-events.js';
 import { canonicalPhone } from '../../src-shared/text/phone.js';
 import { CaseStore } from './store/case-store.js';
 import { growPageCache, openDatabase, schemaVersion, type Db } from './store/database.js';
@@ -248,6 +249,22 @@ export class WorkstationCore {
     return { enabled: true, ...this.sync.status() };
   }
 
+  /**
+   * For a watching role (a supervisor), online: the case's whole log read from the server (an
+   * audited read there), with this workstation's own events not yet on it; kept in memory only.
+   * Null otherwise (or when the server does not answer: what is here, redacted, is shown).
+   */
+  private async wholeCase(caseId: string): Promise<{ state: RegulationCase; events: (CaseEvent & { syncStatus: 'pending' | 'accepted' | 'rejected' })[] } | null> {
+    if (!this.session || !watches(this.session.actor.role) || !this.sync || this.sync.status().connection !== 'online') return null;
+    const server = await this.sync.caseEvents(caseId).catch(() => null);
+    if (!server || server.length === 0) return null;
+    const known = new Set(server.map((e) => e.id));
+    const mine = this.store.history(caseId).filter((e) => !known.has(e.id) && e.syncStatus === 'pending');
+    const events = [...server.map((e) => ({ ...e, syncStatus: 'accepted' as const })), ...mine];
+    const state = replay(events);
+    return state ? { state, events } : null;
+  }
+
   private startSync(token: string, expiresAt: number, start = true): void {
     const url = this.options.serverUrl!;
     this.sync = new SyncClient(
@@ -256,6 +273,7 @@ export class WorkstationCore {
         ...(this.options.fallbackServerUrls?.length ? { fallbackUrls: this.options.fallbackServerUrls } : {}),
         store: this.store,
         now: this.now,
+        watching: this.session ? watches(this.session.actor.role) : false,
         ...(this.options.sync?.backoffMs ? { backoffMs: this.options.sync.backoffMs } : {}),
         ...(this.options.sync?.pushBatch ? { pushBatch: this.options.sync.pushBatch } : {}),
         onCasesChanged: (ids) => this.emitCasesChanged(ids),
@@ -808,6 +826,9 @@ export class WorkstationCore {
         return this.execute(caseId, command);
       },
       'case.get': async ({ caseId }) => {
+        // A watching role keeps the center's cases redacted: the whole case comes from the server.
+        const whole = await this.wholeCase(caseId);
+        if (whole) return ok(whole.state);
         let c = this.store.getCase(caseId);
         // Not kept here (closed past the retention): the server gives it back, whole.
         if (!c && this.sync && this.sync.status().connection === 'online') {
@@ -821,6 +842,8 @@ export class WorkstationCore {
         return ok({ caseId: this.store.findByHubCase(hubCaseId) });
       },
       'case.history': async ({ caseId }) => {
+        const whole = await this.wholeCase(caseId);
+        if (whole) return ok(whole.events);
         if (!this.store.getCase(caseId)) return err('not_found', 'Dossier introuvable.');
         const local = this.store.history(caseId);
         // A case received as a snapshot lacks the start of its log: fetched once, then kept (with the

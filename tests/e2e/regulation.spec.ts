@@ -100,6 +100,13 @@ test('ARM to physician to decision, with the timeline, then the same patient cal
     // The physician: queue → take → note → decision → close.
     const queue = drPage.getByRole('list', { name: 'File de régulation' });
     await expect(queue.getByText('DUPONT Jeanne')).toBeVisible({ timeout: 1_000 });
+    // The supervisor watches the same queue without identities: withheld, not missing.
+    const supQueue = supPage.getByRole('list', { name: 'File de régulation' });
+    await expect(supQueue.getByText('Identité masquée')).toBeVisible({ timeout: 2_000 });
+    await expect(supQueue).toContainText('Dijon');
+    await expect(supQueue).not.toContainText('DUPONT');
+    await expect(supQueue).not.toContainText('06 12 34 56 78');
+    await supPage.screenshot({ path: `${shots}/supervisor-queue-without-identities.png` });
     await queue.getByRole('button', { name: /DUPONT Jeanne/ }).click();
     await expect(drPage.getByRole('button', { name: /Prendre en charge/ })).toBeVisible();
     await drPage.keyboard.press('Alt+KeyP');

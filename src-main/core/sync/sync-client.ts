@@ -10,6 +10,7 @@
  *  - says whether it is online, and since when it is not.
  */
 import type { AvailabilityProfile, EffectorRequest } from '../../../src-shared/schemas/effectors.js';
+import { redactEvent } from '../../../src-shared/domain/redaction.js';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import type { CallbackEntry, LinesStatus } from '../../../src-shared/schemas/lines.js';
@@ -69,6 +70,11 @@ export interface SyncClientOptions {
   pullBatch?: number;
   /** Base and cap of the retry backoff (ms). */
   backoffMs?: [number, number];
+  /**
+   * The session's role watches the center (a supervisor): what it fetches of a case is kept here
+   * redacted, as the server's stream sends it; a whole case is read on demand (caseEvents).
+   */
+  watching?: boolean;
   onCasesChanged(caseIds: string[]): void;
   onRejected(rejections: { caseId: string; verdict: Verdict }[]): void;
   onStatus(status: SyncStatusView): void;
@@ -480,8 +486,19 @@ export class SyncClient {
     // A user waits on it (the case's timeline): a server that does not answer soon is taken as away.
     const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);
     if (this.stopped) return;
-    this.options.store.applyCaseHistory(caseId, h.events as ServerEvent[], h.epoch);
+    this.options.store.applyCaseHistory(caseId, this.kept(h.events as ServerEvent[]), h.epoch);
     this.options.onCasesChanged([caseId]);
+  }
+
+  /** A case's whole log from the server (an audited read there), not kept here. */
+  async caseEvents(caseId: string): Promise<ServerEvent[]> {
+    const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);
+    return h.events as ServerEvent[];
+  }
+
+  /** What this workstation keeps of fetched events: redacted for a watching role. */
+  private kept(events: ServerEvent[]): ServerEvent[] {
+    return this.options.watching ? events.map(redactEvent) : events;
   }
 
   private async apply(events: ServerEvent[], epoch: string, cursor: number): Promise<void> {
@@ -489,7 +506,7 @@ export class SyncClient {
     for (const caseId of result.missing) {
       const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema);
       if (this.stopped) return;
-      this.options.store.applyCaseHistory(caseId, h.events as ServerEvent[], h.epoch);
+      this.options.store.applyCaseHistory(caseId, this.kept(h.events as ServerEvent[]), h.epoch);
       result.touched.push(caseId);
     }
     if (result.touched.length) this.options.onCasesChanged(result.touched);

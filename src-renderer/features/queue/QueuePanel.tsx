@@ -4,6 +4,7 @@ import { TRACK_LABELS, TRACKS, type Track } from '../../../src-shared/domain/cod
 import { AGENT_STATE_LABELS, PAUSE_REASON_LABELS } from '../../../src-shared/domain/agent-state';
 import type { CaseSummary } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
+import { watches } from '../../../src-shared/domain/redaction';
 import { ageLabel, reasonLabel, STATUS_LABELS, timeOfDay, waitingTime } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { displayPhone } from '../../../src-shared/text/phone';
@@ -27,13 +28,16 @@ function HubMark({ state }: { state: NonNullable<CaseSummary['hubState']> }) {
 }
 
 function CaseRow({ c, now, onOpen, waiting, ...li }: { c: CaseSummary; now: number; onOpen: (id: string) => void; waiting: boolean } & React.LiHTMLAttributes<HTMLLIElement> & { 'data-index'?: number; ref?: React.Ref<HTMLLIElement> }) {
+  // A supervisor's workstation holds the queue without identities: a name it has not is withheld,
+  // not missing (the case opened shows it, read from the server).
+  const watching = useApp((s) => (s.session ? watches(s.session.actor.role) : false));
   return (
     <li {...li}>
       <button type="button" className="case-row" onClick={() => onOpen(c.id)} data-case-id={c.id}>
         <PriorityBadge priority={c.priority} />
         <span className="case-row-main">
           <strong>
-            {c.patientName ?? 'Patient non identifié'}
+            {c.patientName ?? (watching ? 'Identité masquée' : 'Patient non identifié')}
             {c.hubState ? <HubMark state={c.hubState} /> : null}
           </strong>
           <span className="muted">

@@ -3,6 +3,7 @@
  * calls are pushed to the tenant's sockets; statistics and reports are for supervisors and admins.
  */
 import type { Role } from '../../src-shared/domain/codes.js';
+import { redactCall, watches } from '../../src-shared/domain/redaction.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { format } from 'date-fns';
 import { fr } from 'date-fns/locale/fr';
@@ -58,7 +59,8 @@ export function registerActivityRoutes(app: FastifyInstance, ctx: ActivityContex
 
   app.get('/api/calls/live', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await ctx.authenticate(req);
-    return { calls: await ctx.callLog.live(claims.tenant), at: ctx.now() };
+    const calls = await ctx.callLog.live(claims.tenant);
+    return { calls: watches(claims.role) ? calls.map(redactCall) : calls, at: ctx.now() };
   });
 
   app.get('/api/stats', access({ staff: SUPERVISION, refusal: 'Réservé aux superviseurs et administrateurs.' }), async (req) => {

@@ -4,6 +4,7 @@
  * call back and saying how it went. A center without a call distributor answers "not enabled".
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { redactCallback, watches } from '../../src-shared/domain/redaction.js';
 import { z } from 'zod';
 import type { Role } from '../../src-shared/domain/codes.js';
 import { CallbackResultSchema, NO_LINES } from '../../src-shared/schemas/lines.js';
@@ -42,7 +43,9 @@ export function registerLineRoutes(app: FastifyInstance, ctx: LinesContext): voi
   app.get('/api/callbacks', access({ staff: CASE_ROLES }), async (req) => {
     const claims = await ctx.authenticate(req);
     const d = serves(claims.tenant);
-    return { callbacks: d ? await d.callbacks.list(claims.tenant) : [] };
+    const callbacks = d ? await d.callbacks.list(claims.tenant) : [];
+    // A supervisor watches the list; he does not call back (claim: ARMs and physicians).
+    return { callbacks: watches(claims.role) ? callbacks.map(redactCallback) : callbacks };
   });
 
   app.post('/api/callbacks/:id/claim', access({ staff: ['arm', 'physician'] }), async (req) => {

@@ -88,6 +88,22 @@ describe('the supervisor’s stream', () => {
     expect(await get(`/api/cases/${caseId}/events`, sup)).toContain('Lebrun');
     const after = (await ts.db.query("SELECT 1 FROM access_audit WHERE user_id = 'cote-dor:sup1' AND action = 'case.history' AND case_id = $1", [caseId])).rows.length;
     expect(after).toBe(before + 1);
+
+    // A call ringing at the ARM's: its number to the ARM, not to the supervisor (live frame and REST).
+    const ringing = await fetch(`${ts.url}/api/calls`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${arm}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reports: [{ id: randomUUID(), callId: 'ring-1', direction: 'in', line: '116117', remote: '0387654321', state: 'ringing', arrivedAt: Date.now(), answeredAt: null, endedAt: null, endReason: null }] }),
+    });
+    expect(ringing.status).toBe(200);
+    const callsFrame = (s: { frames: string[] }) => s.frames.filter((f) => f.includes('"type":"calls"') && f.includes('ring-1')).join('\n');
+    await waitFor('both sockets got the call', () => callsFrame(armSocket) !== '' && callsFrame(supSocket) !== '');
+    expect(callsFrame(armSocket)).toContain('0387654321');
+    expect(callsFrame(supSocket)).not.toContain('0387654321');
+    expect(await get('/api/calls/live', arm)).toContain('0387654321');
+    const supLive = await get('/api/calls/live', sup);
+    expect(supLive).toContain('ring-1');
+    expect(supLive).not.toContain('0387654321');
     for (const s of [armSocket, supSocket]) s.ws.close();
   });
 

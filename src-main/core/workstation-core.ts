@@ -543,7 +543,17 @@ export class WorkstationCore {
   }
 
   /** Pro Santé Connect flows started here: their secret stays in the core, never in the page. */
-  private readonly pscFlows = new Map<string, { secret: string; tenant: string }>();
+  private readonly pscFlows = new Map<string, { secret: string; tenant: string; authorizationUrl: string }>();
+
+  /**
+   * Whether `url` is the PSC page of a login under way on this workstation: the desktop shell opens
+   * it in the system browser (its window opens nothing else), whatever the installation's list of
+   * external links says. PSC sends the doctor back to the server, which this workstation asks.
+   */
+  isPscAuthorization(url: string): boolean {
+    for (const flow of this.pscFlows.values()) if (flow.authorizationUrl === url) return true;
+    return false;
+  }
 
   private async pscStart(): Promise<Result<{ flowId: string; authorizationUrl: string }>> {
     const tenant = this.options.defaultTenant;
@@ -558,7 +568,7 @@ export class WorkstationCore {
       const json = (await res.json().catch(() => ({}))) as { flowId?: string; secret?: string; authorizationUrl?: string; error?: { message: string } };
       if (res.status === 404) return err('unavailable', 'Ce centre ne propose pas Pro Santé Connect : connectez-vous par mot de passe.');
       if (!res.ok || !json.flowId || !json.secret || !json.authorizationUrl) return err('unavailable', json.error?.message ?? `Pro Santé Connect indisponible (HTTP ${res.status}).`);
-      this.pscFlows.set(json.flowId, { secret: json.secret, tenant });
+      this.pscFlows.set(json.flowId, { secret: json.secret, tenant, authorizationUrl: json.authorizationUrl });
       return ok({ flowId: json.flowId, authorizationUrl: json.authorizationUrl });
     } catch {
       return err('unavailable', 'Serveur central injoignable : Pro Santé Connect indisponible.');

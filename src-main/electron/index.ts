@@ -99,7 +99,8 @@ function start(): void {
       });
       window = win;
       hardenWindow(win, (url) => {
-        if (externalLinkAllowed(url, installation.externalLinks)) void shell.openExternal(url);
+        // PSC's page of a login under way goes to the system browser too (the doctor's e-CPS or card).
+        if (externalLinkAllowed(url, installation.externalLinks) || opened.isPscAuthorization(url)) void shell.openExternal(url);
         else log?.warn({ origin: safeOrigin(url) }, 'lien externe refusé (origine absente de externalLinks)');
       });
       const stopEvents = forwardEvents((l) => opened.subscribe(l), win.webContents);

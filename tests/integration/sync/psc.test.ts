@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPsc, type LocalPsc } from '../../../scripts/local-psc/provider.js';
 import { freePort, throughLocalPsc } from '../../fixtures/psc.js';
 import { startTestServer, TENANT, type TestServer } from '../../fixtures/sync-harness.js';
+import { openWorkstation } from '../../fixtures/workstation.js';
 import { setUpEffectors } from '../../fixtures/effector-center.js';
 import { effector } from '../../fixtures/effectors.js';
 
@@ -140,6 +141,26 @@ describe('Pro Santé Connect', () => {
       expect(password.status).toBe(200);
     } finally {
       await down.close();
+    }
+  });
+});
+
+describe('Pro Santé Connect from a workstation', () => {
+  it('the PSC page of a login under way is known to the core (the desktop shell opens it in the system browser), no other page, and not once the login is done', async () => {
+    const w = await openWorkstation(ts.url, null);
+    try {
+      const started = await w.core.registry.call('session.pscStart', {});
+      if (!started.ok) throw new Error(started.error.message);
+      const { flowId, authorizationUrl } = started.value as { flowId: string; authorizationUrl: string };
+      expect(w.core.isPscAuthorization(authorizationUrl)).toBe(true);
+      expect(w.core.isPscAuthorization(`${authorizationUrl}&prompt=none`)).toBe(false);
+      expect(w.core.isPscAuthorization(new URL(authorizationUrl).origin)).toBe(false);
+      await fetch(await throughLocalPsc(authorizationUrl, '810003461033', callback));
+      const done = await w.core.registry.call('session.pscFinish', { flowId });
+      expect(done).toMatchObject({ ok: true, value: { status: 'done' } });
+      expect(w.core.isPscAuthorization(authorizationUrl)).toBe(false);
+    } finally {
+      await w.close();
     }
   });
 });

@@ -3,6 +3,7 @@
  * report, the server merges, supervisors see live calls and figures, reports come out right.
  */
 import { execFileSync } from 'node:child_process';
+import { WITHHELD } from '../../../src-shared/domain/redaction.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ describe('call log', () => {
     await call(arm1.core, 'call.report', report({ arrivedAt: t }));
     await call(arm2.core, 'call.report', report({ arrivedAt: t + 30 }));
     await waitFor('one call waiting on the supervisor’s screen', () => seen.at(-1)?.length === 1 && Object.keys(seen.at(-1)![0]!.views).length === 2);
-    expect(seen.at(-1)![0]).toMatchObject({ status: 'ringing', arrivedAt: t, remote: '0612345678' });
+    // The supervisor watches the call, not who calls: the number is withheld on his screen.
+    expect(seen.at(-1)![0]).toMatchObject({ status: 'ringing', arrivedAt: t, remote: WITHHELD });
 
     const c = await call<RegulationCase>(arm1.core, 'case.open', { line: '116117', fields: { callbackPhone: '0612345678', priority: 'P3' } });
     await call(arm1.core, 'call.report', report({ state: 'answered', arrivedAt: t, answeredAt: t + 25_000, caseId: c.id }));

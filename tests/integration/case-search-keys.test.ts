@@ -61,11 +61,11 @@ describe('search keys of cases (postgres)', () => {
     const search = async (query: string) => {
       const r = await fetch(`${server.url}/api/cases/search?${query}`, { headers: auth });
       expect(r.status).toBe(200);
-      return ((await r.json()) as { cases: { id: string }[] }).cases.map((c) => c.id).sort();
+      return ((await r.json()) as { cases: { id: string }[] }).cases.map((c) => c.id).toSorted();
     };
-    expect(await search('phone=%2B33611223344')).toEqual([before, after].sort());
-    expect(await search(`name=${encodeURIComponent('éCu')}`)).toEqual([before, after].sort());
-    expect(await search('name=ecu')).toEqual([before, after].sort());
+    expect(await search('phone=%2B33611223344')).toEqual([before, after].toSorted());
+    expect(await search(`name=${encodeURIComponent('éCu')}`)).toEqual([before, after].toSorted());
+    expect(await search('name=ecu')).toEqual([before, after].toSorted());
     expect(await search(`name=${encodeURIComponent('écum')}`)).toEqual([after]);
     expect(await search(`name=${encodeURIComponent('ecuyer loeu')}`)).toEqual([before]);
     expect(await search(`name=${encodeURIComponent('--')}`)).toEqual([]);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import { WebSocket } from 'ws';
 import type { RegulationCase } from '../../../src-shared/schemas/case.js';
 import { WITHHELD } from '../../../src-shared/domain/redaction.js';
 import { call, rawLogin, startTestServer, waitFor, type TestServer } from '../../fixtures/sync-harness.js';
@@ -32,6 +32,9 @@ const socketOf = async (token: string) => {
   await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
   return { ws, frames };
 };
+
+const eventsFrame = (s: { frames: string[] }) => s.frames.filter((f) => f.includes('"type":"events"')).join('\n');
+const callsFrame = (s: { frames: string[] }) => s.frames.filter((f) => f.includes('"type":"calls"') && f.includes('ring-1')).join('\n');
 
 describe('the supervisor’s stream', () => {
   it('snapshot, pull and live events without identities for the supervisor, whole for the ARM; the whole case on demand, audited', async () => {
@@ -70,7 +73,6 @@ describe('the supervisor’s stream', () => {
 
     // Live: the ARM's socket gets the whole events, the supervisor's the same events redacted.
     await waitFor('both sockets got the events', () => [armSocket, supSocket].every((s) => s.frames.some((f) => f.includes('"type":"events"') && f.includes(caseId))));
-    const eventsFrame = (s: { frames: string[] }) => s.frames.filter((f) => f.includes('"type":"events"')).join('\n');
     for (const datum of ['Lebrun', '7 rue du Bourg', 'sous anticoagulants']) expect(eventsFrame(armSocket)).toContain(datum);
     for (const datum of IDENTITY) expect(eventsFrame(supSocket), datum).not.toContain(datum);
     expect(eventsFrame(supSocket)).toContain(WITHHELD);
@@ -96,7 +98,6 @@ describe('the supervisor’s stream', () => {
       body: JSON.stringify({ reports: [{ id: randomUUID(), callId: 'ring-1', direction: 'in', line: '116117', remote: '0387654321', state: 'ringing', arrivedAt: Date.now(), answeredAt: null, endedAt: null, endReason: null }] }),
     });
     expect(ringing.status).toBe(200);
-    const callsFrame = (s: { frames: string[] }) => s.frames.filter((f) => f.includes('"type":"calls"') && f.includes('ring-1')).join('\n');
     await waitFor('both sockets got the call', () => callsFrame(armSocket) !== '' && callsFrame(supSocket) !== '');
     expect(callsFrame(armSocket)).toContain('0387654321');
     expect(callsFrame(supSocket)).not.toContain('0387654321');

@@ -58,7 +58,6 @@ declare module 'fastify' {
 export const ALL_STAFF: readonly Role[] = ['arm', 'physician', 'supervisor', 'admin'];
 /** Who works on cases: the patient's data is theirs to see. An admin is not among them. */
 export const CASE_ROLES: readonly Role[] = ['arm', 'physician', 'supervisor'];
-
 export const SUPERVISION: readonly Role[] = ['supervisor', 'admin'];
 export const ADMIN: readonly Role[] = ['admin'];
 

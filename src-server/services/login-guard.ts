@@ -9,8 +9,9 @@
  * Login checks (counters, account, argon2: ~10 ms of a core each) go through one gate of
  * `concurrency` at a time, and addresses that logged in successfully lately pass first, with a
  * place kept for them: a flood of guesses from elsewhere waits behind the center's own
- * workstations instead of in front of them. Unknown logins go
- * through the same gate as known ones (their check is against a dummy hash): timing tells nothing.
+ * workstations instead of in front of them (a first login from a new address waits in the
+ * flood's line). Unknown logins go through the same gate as known ones (their check is against a
+ * dummy hash): timing tells nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';

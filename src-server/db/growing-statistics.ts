@@ -40,7 +40,7 @@ export class GrowingStatistics {
       });
   }
 
-  /** The analysis under way, if any (a writer closing waits for it). */
+  /** The analysis under way, if any (the Hub service waits for it when it stops). */
   settled(): Promise<void> {
     return this.running ?? Promise.resolve();
   }

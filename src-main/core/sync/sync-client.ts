@@ -484,29 +484,35 @@ export class SyncClient {
 
   async completeHistory(caseId: string): Promise<void> {
     // A user waits on it (the case's timeline): a server that does not answer soon is taken as away.
-    const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);
+    const log = await this.caseLog(caseId, 3_000);
     if (this.stopped) return;
-    this.options.store.applyCaseHistory(caseId, this.kept(h.events as ServerEvent[]), h.epoch);
+    this.keepCaseLog(caseId, log);
     this.options.onCasesChanged([caseId]);
   }
 
   /** A case's whole log from the server (an audited read there), not kept here. */
   async caseEvents(caseId: string): Promise<ServerEvent[]> {
-    const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, 3_000);
-    return h.events as ServerEvent[];
+    // A user waits on it (the case he opens).
+    return (await this.caseLog(caseId, 3_000)).events;
   }
 
-  /** What this workstation keeps of fetched events: redacted for a watching role. */
-  private kept(events: ServerEvent[]): ServerEvent[] {
-    return this.options.watching ? events.map(redactEvent) : events;
+  /** A case's log as the server has it, whole. */
+  private async caseLog(caseId: string, timeoutMs?: number): Promise<{ events: ServerEvent[]; epoch: string }> {
+    const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema, undefined, timeoutMs);
+    return { events: h.events as ServerEvent[], epoch: h.epoch };
+  }
+
+  /** Keeps a fetched log here: redacted for a watching role, as the server's stream sends it to him. */
+  private keepCaseLog(caseId: string, log: { events: ServerEvent[]; epoch: string }): void {
+    this.options.store.applyCaseHistory(caseId, this.options.watching ? log.events.map(redactEvent) : log.events, log.epoch);
   }
 
   private async apply(events: ServerEvent[], epoch: string, cursor: number): Promise<void> {
     const result = this.options.store.applyServerEvents(events, epoch, cursor, this.now());
     for (const caseId of result.missing) {
-      const h = await this.request('GET', `/api/cases/${caseId}/events`, CaseHistoryResponseSchema);
+      const log = await this.caseLog(caseId);
       if (this.stopped) return;
-      this.options.store.applyCaseHistory(caseId, this.kept(h.events as ServerEvent[]), h.epoch);
+      this.keepCaseLog(caseId, log);
       result.touched.push(caseId);
     }
     if (result.touched.length) this.options.onCasesChanged(result.touched);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
-import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
+import { call as callCore, freshDatabase, openWorkstation, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { testLine, testTelephony } from '../fixtures/lines.js';
 import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from './site.js';
@@ -125,5 +125,87 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     await db.close();
     await drop();
     rmSync(STORE, { recursive: true, force: true });
+  }
+});
+
+test('a ring-all line shared by an ARM in the browser and an ARM on a desk phone: both ring, and whoever picks up talks with the caller both ways', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const store = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
+  const telephony = testTelephony([testLine({ distribution: 'ring-all', ringSeconds: 15 })], { storeDir: store, key: randomBytes(32) });
+  const { db, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, telephony });
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  // ARM 2 works on a desk phone (plain RTP, registered under ARM 2's SIP account), its
+  // workstation beside it.
+  const desk = await ScriptedPhone.registered(SIP_WS_URL, 'arm2', 'arm2pass', '127.0.0.1', 1_500);
+  desk.toneHz = 1_000;
+  const deskStation = await openWorkstation(server.url, { login: 'arm2' });
+  const arm = await openStation(server.url);
+  const armPage = await stationPage(browser);
+  const browserPackets = () =>
+    armPage.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0));
+  const state = armPage.getByLabel('Mon état');
+  const incoming = armPage.getByRole('alert', { name: 'Appel entrant' });
+  try {
+    await armPage.goto(arm.host.launchUrl());
+    await serverLogin(armPage, 'arm1');
+    await expect(armPage.getByRole('status').filter({ hasText: 'Téléphone prêt' })).toBeVisible({ timeout: 10_000 });
+    // The browser's ARM free the longest: the phones are listed browser first, desk phone second.
+    await state.selectOption({ label: 'En pause — Repas' });
+    await state.selectOption({ label: 'Disponible' });
+    await armPage.waitForTimeout(200);
+    await callCore(deskStation.core, 'agent.setState', { state: 'available', reason: null });
+
+    // A patient calls: both ring for the same call; the desk phone picks up, and it and the caller
+    // hear each other (plain RTP both sides, while the browser's offer was WebRTC). The browser
+    // stops ringing; nobody goes absent.
+    const first = await trunk.call({ from: '0611111111', to: '116117' });
+    await expect(incoming).toContainText('06 11 11 11 11', { timeout: 10_000 });
+    await first.answered;
+    await expect(incoming).toHaveCount(0, { timeout: 5_000 });
+    const deskCall = desk.answered.at(-1)!;
+    expect(deskCall.accepted).toBe(true);
+    await expect.poll(() => first.rtp().received, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect.poll(() => deskCall.media.received, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect(state).toHaveValue('available');
+    await first.hangUp();
+
+    // Now the desk phone's ARM is free the longest (listed first). The next caller rings both; the
+    // ARM in the browser picks up, and the browser and the caller hear each other (WebRTC one
+    // side, plain RTP the other, through rtpengine, while the desk phone's offer was plain RTP).
+    // (A desk phone says nothing to the workstation: its ARM says when they are free again.)
+    await callCore(deskStation.core, 'agent.setState', { state: 'busy', reason: null });
+    await callCore(deskStation.core, 'agent.setState', { state: 'available', reason: null });
+    await armPage.waitForTimeout(200);
+    await state.selectOption({ label: 'En pause — Repas' });
+    await state.selectOption({ label: 'Disponible' });
+    desk.answerAfterMs = 60_000;
+    const second = await trunk.call({ from: '0622222222', to: '116117' });
+    await expect(incoming).toContainText('06 22 22 22 22', { timeout: 10_000 });
+    await expect.poll(() => desk.offered, { timeout: 5_000 }).toBe(2);
+    await armPage.keyboard.press('Alt+KeyD');
+    await second.answered;
+    await expect.poll(browserPackets, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect.poll(() => second.rtp().received, { timeout: 10_000 }).toBeGreaterThan(50);
+    await desk.answered.at(-1)!.ended;
+    expect(desk.answered.at(-1)!.accepted).toBe(false);
+    await second.hangUp();
+
+    // Both conversations are on the books with who took them, and recorded.
+    await expect
+      .poll(async () => (await db.query('SELECT caller, answered_by, recording FROM line_calls ORDER BY caller')).rows, { timeout: 20_000 })
+      .toEqual([
+        { caller: '0611111111', answered_by: 'arm2', recording: 'stored' },
+        { caller: '0622222222', answered_by: 'arm1', recording: 'stored' },
+      ]);
+  } finally {
+    await trunk.stop();
+    await desk.stop();
+    await deskStation.close();
+    await arm.close();
+    await server.close();
+    await db.close();
+    await drop();
+    rmSync(store, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,8 @@
 /**
  * rtpengine's pcap recordings (recording-method=pcap) as audio: the RTP packets each side sent,
  * decoded (G.711 A-law and µ-law) and laid on one channel per side, time-aligned on the capture
- * clock: channel 1 the caller (the patient), channel 2 the agent. No I/O here.
+ * clock: channel 1 the caller (the patient), channel 2 the agent. And the WAV files of rtpengine's
+ * recording daemon, where hosts have it, read and checked. No I/O here.
  */
 
 export interface RtpStream {
@@ -153,4 +154,58 @@ export function wavFile(channels: Int16Array[]): Buffer {
   h.write('data', 36, 'latin1');
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
+}
+
+/** What a PCM WAV file says of itself, read from its chunks (no I/O). */
+export interface WavInfo {
+  channels: number;
+  sampleRate: number;
+  bitsPerSample: number;
+  /** Where the samples start, and how many bytes of them there are in this buffer. */
+  dataOffset: number;
+  dataBytes: number;
+  /** Whether the writer closed it: the RIFF and data sizes were filled in and match the file. */
+  closed: boolean;
+  durationMs: number;
+}
+
+/**
+ * Reads a WAV file's header, as rtpengine's recording daemon writes it (libav's WAV muxer: RIFF,
+ * `fmt `, maybe a LIST, `data`; the sizes filled in when the file is closed). Throws on anything
+ * that is not 16-bit PCM, 1 to 4 channels, so a file that is not audio is an error, not a recording.
+ */
+export function readWavInfo(wav: Buffer): WavInfo {
+  if (wav.length < 12 || wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE') throw new Error('wav: not a RIFF/WAVE file');
+  let offset = 12;
+  let fmt: { format: number; channels: number; sampleRate: number; bits: number } | null = null;
+  while (offset + 8 <= wav.length) {
+    const id = wav.toString('latin1', offset, offset + 4);
+    const size = wav.readUInt32LE(offset + 4);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + 16 > wav.length) throw new Error('wav: fmt chunk too short');
+      fmt = { format: wav.readUInt16LE(body), channels: wav.readUInt16LE(body + 2), sampleRate: wav.readUInt32LE(body + 4), bits: wav.readUInt16LE(body + 14) };
+    } else if (id === 'data') {
+      if (!fmt) throw new Error('wav: data before fmt');
+      // WAVE_FORMAT_PCM, or WAVE_FORMAT_EXTENSIBLE (libav uses it beyond two channels).
+      if ((fmt.format !== 1 && fmt.format !== 0xfffe) || fmt.bits !== 16) throw new Error(`wav: 16-bit PCM expected (format ${fmt.format}, ${fmt.bits} bits)`);
+      if (fmt.channels < 1 || fmt.channels > 4 || fmt.sampleRate < 8000 || fmt.sampleRate > 48000) throw new Error(`wav: ${fmt.channels} channels at ${fmt.sampleRate} Hz not supported`);
+      const available = wav.length - body;
+      const closed = size > 0 && size <= available && wav.readUInt32LE(4) === wav.length - 8;
+      const frame = fmt.channels * 2;
+      const dataBytes = Math.floor((closed ? size : available) / frame) * frame;
+      return { channels: fmt.channels, sampleRate: fmt.sampleRate, bitsPerSample: 16, dataOffset: body, dataBytes, closed, durationMs: Math.round((dataBytes / frame / fmt.sampleRate) * 1000) };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw new Error('wav: no data chunk');
+}
+
+/** The same samples in a WAV whose sizes are right (a file the daemon left unclosed). */
+export function closedWav(wav: Buffer, info: WavInfo): Buffer {
+  if (info.closed) return wav;
+  const head = Buffer.from(wav.subarray(0, info.dataOffset));
+  head.writeUInt32LE(info.dataOffset - 8 + info.dataBytes, 4);
+  head.writeUInt32LE(info.dataBytes, info.dataOffset - 4);
+  return Buffer.concat([head, wav.subarray(info.dataOffset, info.dataOffset + info.dataBytes)]);
 }

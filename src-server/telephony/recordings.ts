@@ -6,20 +6,24 @@
  * metadata/ when the call ends), turns it into a two-channel Ogg Vorbis file (caller left, agent
  * right) with sox through pipes, encrypts it (AES-256-GCM, the server's recordings key) into the
  * store, records it in PostgreSQL against the call, and deletes the pcap: no audio stays in clear.
+ * On hosts that have the kernel module, a setting takes the recording daemon's WAV files instead
+ * (both voices mixed), and treats them the same way.
  * Recordings are kept for the center's retention period, then purged by a job that writes what
  * it purged.
  */
 import { spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SqlDatabase } from '../db/sql.js';
-import { readPcap, stereoCall, wavFile } from './pcap-audio.js';
+import { closedWav, readPcap, readWavInfo, stereoCall, wavFile, type WavInfo } from './pcap-audio.js';
 
 export interface RecordingSettings {
-  /** rtpengine's recording-dir (pcaps/, metadata/). */
-  spoolDir: string;
+  /** rtpengine's recording-dir (pcaps/, metadata/) with recording-method=pcap. */
+  spoolDir?: string;
+  /** Instead: the output-dir of rtpengine's recording daemon (recording-method=proc). */
+  daemonOutputDir?: string;
   /** Where the encrypted recordings are kept. */
   storeDir: string;
   /** 32 bytes. */
@@ -27,6 +31,32 @@ export interface RecordingSettings {
   /** How long a recording is kept (days; the current texts ask 5 years). */
   retentionDays: number;
 }
+
+/** A call a recording may belong to, as the store finds it. */
+interface KnownCall {
+  tenant: string;
+  line: string;
+  caller: string;
+  answered_by: string | null;
+  caller_media: string | null;
+  answered_at: string | null;
+  ended: boolean;
+  source: 'line_calls' | 'recorded_calls';
+}
+
+/** A recording found in rtpengine's output, before it is known whose call it is. */
+interface RawRecording {
+  callId: string;
+  /** Whether it may be taken now (the recording daemon's: the call is over and the file done). */
+  ready(call: KnownCall): Promise<boolean>;
+  /** The audio as a WAV for the encoder, its length and start; throws when it cannot be read. */
+  audio(call: KnownCall): Promise<{ wav: Buffer; durationMs: number; startedAt: number; format: string }>;
+  /** The files in clear, deleted once it is taken (stored or failed). */
+  files: string[];
+}
+
+/** A daemon's file unchanged this long after its call ended is taken as it is. */
+const DAEMON_FILE_LEFT_MS = 30_000;
 
 export interface RecordingRow {
   id: string;
@@ -95,40 +125,28 @@ export class RecordingStore {
   }
 
   /**
-   * Takes every finished recording of a known line call from the spool. Returns the call ids
-   * stored; a recording that cannot be converted marks its call "failed" (an alert), never silent.
+   * Takes every finished recording of a known call (a line's, or another bridged call) from
+   * rtpengine's output. Returns the call ids stored; a recording that cannot be read marks its call
+   * "failed" (an alert), never silent; the audio in clear is deleted either way.
    */
   async collect(): Promise<string[]> {
-    const dir = join(this.settings.spoolDir, 'metadata');
-    if (!existsSync(dir)) return [];
     const stored: string[] = [];
-    for (const name of await readdir(dir)) {
-      const callId = callIdOfMetadata(name);
-      if (!callId) continue;
+    const found = this.settings.daemonOutputDir ? await this.daemonRecordings(this.settings.daemonOutputDir) : await this.pcapRecordings();
+    for (const raw of found) {
       // A line call, or another bridged call (a transfer's leg, a callback: no line).
-      const { rows } = await this.db.query<{ tenant: string; line: string; caller: string; answered_by: string | null; caller_media: string | null; source: 'line_calls' | 'recorded_calls' }>(
-        `SELECT tenant, line, caller, answered_by, caller_media, 'line_calls' AS source FROM line_calls WHERE call_id = $1
-         UNION ALL SELECT tenant, '' AS line, caller, agent, caller_media, 'recorded_calls' FROM recorded_calls WHERE call_id = $1`,
-        [callId],
+      const { rows } = await this.db.query<KnownCall>(
+        `SELECT tenant, line, caller, answered_by, caller_media, answered_at, ended_at IS NOT NULL AS ended, 'line_calls' AS source FROM line_calls WHERE call_id = $1
+         UNION ALL SELECT tenant, '' AS line, caller, agent, caller_media, answered_at, ended_at IS NOT NULL, 'recorded_calls' FROM recorded_calls WHERE call_id = $1`,
+        [raw.callId],
         'recording-call',
       );
       const call = rows[0];
-      if (!call) continue;
+      if (!call || !(await raw.ready(call))) continue;
       const mark = (state: 'stored' | 'failed', db: Pick<SqlDatabase, 'query'> = this.db) =>
-        db.query(`UPDATE ${call.source} SET recording = $3 WHERE tenant = $1 AND call_id = $2`, [call.tenant, callId, state]);
-      const metaPath = join(dir, name);
-      const meta = await readFile(metaPath, 'utf8');
-      const pcapPath = meta.split('\n')[0]!.trim();
+        db.query(`UPDATE ${call.source} SET recording = $3 WHERE tenant = $1 AND call_id = $2`, [call.tenant, raw.callId, state]);
       try {
-        const pcap = await readFile(pcapPath);
-        const port = Number(/^m=audio (\d+)/.exec(call.caller_media ?? '')?.[1]) || null;
-        const { streams, undecodable } = readPcap(pcap);
-        const heard = streams.some((st) => st.packets.length > 0);
-        // No audio packet at all (a call hung up as it was answered): an empty recording, kept as such.
-        // Audio in a codec we cannot decode is a failure (an alert), never a silent empty file.
-        if (!heard && undecodable > 0) throw new Error(`${undecodable} paquets audio dans un codec non pris en charge (G.711 attendu)`);
-        const audio = heard ? stereoCall(streams, port) : { caller: new Int16Array(0), agent: new Int16Array(0), durationMs: 0, startedAt: this.now() };
-        const ogg = await encodeOgg(wavFile([audio.caller, audio.agent]));
+        const audio = await raw.audio(call);
+        const ogg = await encodeOgg(audio.wav);
         const id = randomUUID();
         const file = join(this.settings.storeDir, `${id}.rec`);
         await writeFile(`${file}.part`, encryptRecording(this.settings.key, ogg), { mode: 0o600 });
@@ -137,21 +155,97 @@ export class RecordingStore {
           await tx.query(
             `INSERT INTO recordings (tenant, id, call_id, line, caller, agent, started_at, duration_ms, format, bytes, sha256, file, stored_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-            [call.tenant, id, callId, call.line, call.caller, call.answered_by, audio.startedAt, audio.durationMs, 'ogg-vorbis-2ch', ogg.length, createHash('sha256').update(ogg).digest('hex'), basename(file), this.now()],
+            [call.tenant, id, raw.callId, call.line, call.caller, call.answered_by, audio.startedAt, audio.durationMs, audio.format, ogg.length, createHash('sha256').update(ogg).digest('hex'), basename(file), this.now()],
           );
           await mark('stored', tx);
         });
-        stored.push(callId);
-        this.log('info', 'recording stored', { callId, durationMs: audio.durationMs, bytes: ogg.length });
+        stored.push(raw.callId);
+        this.log('info', 'recording stored', { callId: raw.callId, durationMs: audio.durationMs, bytes: ogg.length });
       } catch (error) {
         await mark('failed');
-        this.log('error', 'recording could not be stored', { callId, error: (error as Error).message });
+        this.log('error', 'recording could not be stored', { callId: raw.callId, error: (error as Error).message });
       }
-      // The pcap is audio in clear: gone either way (a failed conversion is an alert, not a leftover).
-      await rm(pcapPath, { force: true });
-      await rm(metaPath, { force: true });
+      // Audio in clear: gone either way (a failed conversion is an alert, not a leftover).
+      for (const f of raw.files) await rm(f, { force: true });
     }
     return stored;
+  }
+
+  /**
+   * rtpengine's pcaps (recording-method=pcap): rtpengine moves a call's metadata file into
+   * metadata/ when the call ends; its first line is the pcap. Two channels, caller left.
+   */
+  private async pcapRecordings(): Promise<RawRecording[]> {
+    const dir = join(this.settings.spoolDir ?? '', 'metadata');
+    if (!this.settings.spoolDir || !existsSync(dir)) return [];
+    const found: RawRecording[] = [];
+    for (const name of await readdir(dir)) {
+      const callId = callIdOfMetadata(name);
+      if (!callId) continue;
+      const metaPath = join(dir, name);
+      const pcapPath = (await readFile(metaPath, 'utf8')).split('\n')[0]!.trim();
+      found.push({
+        callId,
+        files: [pcapPath, metaPath],
+        ready: async () => true,
+        audio: async (call) => {
+          const port = Number(/^m=audio (\d+)/.exec(call.caller_media ?? '')?.[1]) || null;
+          const { streams, undecodable } = readPcap(await readFile(pcapPath));
+          const heard = streams.some((st) => st.packets.length > 0);
+          // No audio packet at all (a call hung up as it was answered): an empty recording, kept as such.
+          // Audio in a codec we cannot decode is a failure (an alert), never a silent empty file.
+          if (!heard && undecodable > 0) throw new Error(`${undecodable} paquets audio dans un codec non pris en charge (G.711 attendu)`);
+          const a = heard ? stereoCall(streams, port) : { caller: new Int16Array(0), agent: new Int16Array(0), durationMs: 0, startedAt: this.now() };
+          return { wav: wavFile([a.caller, a.agent]), durationMs: a.durationMs, startedAt: a.startedAt, format: 'ogg-vorbis-2ch' };
+        },
+      });
+    }
+    return found;
+  }
+
+  /**
+   * rtpengine's recording daemon (recording-method=proc, on hosts with its kernel module): one mixed
+   * WAV per call in its output-dir, named by output-pattern=%c-%t (`<call-id>-mix.wav`), both voices
+   * mixed (mix-method=direct; one channel per voice with mix-method=channels). The daemon closes the
+   * file when the call leaves rtpengine: taken once the call is over on our books and the file is
+   * closed, or left unchanged for a while (a daemon that stopped mid-call: what it wrote is kept).
+   */
+  private async daemonRecordings(dir: string): Promise<RawRecording[]> {
+    if (!existsSync(dir)) return [];
+    const found: RawRecording[] = [];
+    for (const name of await readdir(dir)) {
+      const callId = /^(.+)-mix\.wav$/.exec(name)?.[1];
+      if (!callId) continue;
+      const path = join(dir, name);
+      let file: { wav: Buffer; info: WavInfo } | null = null;
+      const read = async () => {
+        if (!file) {
+          const wav = await readFile(path);
+          file = { wav, info: readWavInfo(wav) };
+        }
+        return file;
+      };
+      found.push({
+        callId,
+        files: [path],
+        ready: async (call) => {
+          if (!call.ended) return false;
+          const left = this.now() - (await stat(path)).mtimeMs > DAEMON_FILE_LEFT_MS;
+          try {
+            return (await read()).info.closed || left;
+          } catch {
+            // Not a WAV (yet?): an error once the daemon has left it.
+            return left;
+          }
+        },
+        audio: async (call) => {
+          const { wav, info } = await read();
+          if (!info.closed) this.log('warn', 'recording left unclosed by the recording daemon: what it wrote is kept', { callId });
+          return { wav: closedWav(wav, info), durationMs: info.durationMs, startedAt: Number(call.answered_at ?? this.now()), format: `ogg-vorbis-mixed-${info.channels}ch` };
+        },
+      });
+    }
+    return found;
   }
 
   async ofCalls(tenant: string, callIds: string[]): Promise<RecordingRow[]> {

@@ -46,12 +46,21 @@ export const TelephonyConfigSchema = z.strictObject({
   /** How often a waiting caller's operator gets a provisional response again (seconds). */
   progressSeconds: z.number().int().min(5).max(170).default(60),
   lines: z.array(LineSchema).min(1),
-  /** rtpengine's recording-dir (its pcaps), where the encrypted recordings go, how long they are kept. */
+  /**
+   * Where rtpengine's recordings come from: its recording-dir with recording-method=pcap
+   * (`spoolDir`), or, on hosts with its kernel module, its recording daemon's output-dir
+   * (`daemonOutputDir`; output-pattern %c-%t, mixed WAV); where the encrypted recordings go, how
+   * long they are kept.
+   */
   recording: z
     .strictObject({
-      spoolDir: z.string().min(1),
+      spoolDir: z.string().min(1).optional(),
+      daemonOutputDir: z.string().min(1).optional(),
       storeDir: z.string().min(1),
       retentionDays: z.number().int().min(1).max(3653).default(DEFAULT_RECORDING_RETENTION_DAYS),
+    })
+    .refine((r) => (r.spoolDir === undefined) !== (r.daemonOutputDir === undefined), {
+      message: 'spoolDir (rtpengine en pcap) ou daemonOutputDir (démon d’enregistrement), l’un des deux',
     })
     .optional(),
 });
@@ -94,7 +103,13 @@ export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (pat
   if (!recording) return rest;
   return {
     ...rest,
-    recording: { spoolDir: resolve(baseDir, recording.spoolDir), storeDir: resolve(baseDir, recording.storeDir), retentionDays: recording.retentionDays, key: recordingKey() },
+    recording: {
+      ...(recording.spoolDir !== undefined ? { spoolDir: resolve(baseDir, recording.spoolDir) } : {}),
+      ...(recording.daemonOutputDir !== undefined ? { daemonOutputDir: resolve(baseDir, recording.daemonOutputDir) } : {}),
+      storeDir: resolve(baseDir, recording.storeDir),
+      retentionDays: recording.retentionDays,
+      key: recordingKey(),
+    },
   };
 }
 

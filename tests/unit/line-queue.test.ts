@@ -123,14 +123,22 @@ describe('the lines’ configuration file', () => {
   });
 });
 
+const recordingsKey = () => Buffer.alloc(32, 1);
+
 describe('the recordings’ settings', () => {
   const base = { evapi: { host: '127.0.0.1', port: 8448 }, lines: [{ number: '116117', tenant: 't', label: '116117', roles: ['arm'], announcement: '/a.wav' }] };
   it('five years by default, folders beside the file, the key asked for only when recording', () => {
     let asked = 0;
-    const key = () => (asked++, Buffer.alloc(32, 1));
-    expect(parseTelephonyConfig(base, '/etc/p', () => true, key).recording).toBeUndefined();
+    const countedKey = () => (asked++, Buffer.alloc(32, 1));
+    expect(parseTelephonyConfig(base, '/etc/p', () => true, countedKey).recording).toBeUndefined();
     expect(asked).toBe(0);
-    const c = parseTelephonyConfig({ ...base, recording: { spoolDir: 'spool', storeDir: '/srv/rec' } }, '/etc/p', () => true, key);
+    const c = parseTelephonyConfig({ ...base, recording: { spoolDir: 'spool', storeDir: '/srv/rec' } }, '/etc/p', () => true, countedKey);
     expect(c.recording).toEqual({ spoolDir: '/etc/p/spool', storeDir: '/srv/rec', retentionDays: 1827, key: Buffer.alloc(32, 1) });
+  });
+  it('rtpengine’s pcaps or its recording daemon’s files: one of the two, said when both or neither', () => {
+    const c = parseTelephonyConfig({ ...base, recording: { daemonOutputDir: 'out', storeDir: 'rec', retentionDays: 3653 } }, '/etc/p', () => true, recordingsKey);
+    expect(c.recording).toEqual({ daemonOutputDir: '/etc/p/out', storeDir: '/etc/p/rec', retentionDays: 3653, key: Buffer.alloc(32, 1) });
+    expect(() => parseTelephonyConfig({ ...base, recording: { spoolDir: 's', daemonOutputDir: 'out', storeDir: 'rec' } }, '/x', () => true, recordingsKey)).toThrow(/l’un des deux/);
+    expect(() => parseTelephonyConfig({ ...base, recording: { storeDir: 'rec' } }, '/x', () => true, recordingsKey)).toThrow(/l’un des deux/);
   });
 });

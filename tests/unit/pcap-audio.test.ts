@@ -1,6 +1,6 @@
 /** rtpengine's pcap recordings as two-channel audio: decoding, sides, timing. */
 import { describe, expect, it } from 'vitest';
-import { alawToLinear, readPcap, rtpStreams, stereoCall, ulawToLinear, wavFile } from '../../src-server/telephony/pcap-audio.js';
+import { alawToLinear, closedWav, readPcap, readWavInfo, rtpStreams, stereoCall, ulawToLinear, wavFile } from '../../src-server/telephony/pcap-audio.js';
 
 /** A raw-IP pcap (link type 101) of RTP packets: [capture time s, source port, payload type, RTP timestamp, payload byte, payload length]. */
 function pcap(packets: ([number, number, number, number, number] | [number, number, number, number, number, number])[]): Buffer {
@@ -86,5 +86,53 @@ describe('pcap recordings', () => {
     expect(wav.readUInt16LE(22)).toBe(2);
     expect(wav.readUInt32LE(24)).toBe(8000);
     expect([wav.readInt16LE(44), wav.readInt16LE(46), wav.readInt16LE(48), wav.readInt16LE(50)]).toEqual([1, -1, 2, -2]);
+  });
+});
+
+/** A WAV as libav writes it: RIFF, fmt, a LIST with an odd-sized text (padded), data. */
+function libavWav(samples: number, channels = 1, sizes: 'closed' | 'placeholders' = 'closed'): Buffer {
+  const fmt = Buffer.alloc(24);
+  fmt.write('fmt ', 0, 'latin1');
+  fmt.writeUInt32LE(16, 4);
+  fmt.writeUInt16LE(1, 8);
+  fmt.writeUInt16LE(channels, 10);
+  fmt.writeUInt32LE(8000, 12);
+  fmt.writeUInt32LE(8000 * 2 * channels, 16);
+  fmt.writeUInt16LE(2 * channels, 20);
+  fmt.writeUInt16LE(16, 22);
+  const text = Buffer.from('INFOISFT\x0d\x00\x00\x00Lavf59.27.100\x00', 'latin1');
+  const list = Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.alloc(4), text]);
+  list.writeUInt32LE(text.length - 1, 4);
+  const data = Buffer.alloc(8 + samples * 2 * channels);
+  data.write('data', 0, 'latin1');
+  data.writeUInt32LE(sizes === 'closed' ? samples * 2 * channels : 0, 4);
+  const head = Buffer.alloc(12);
+  head.write('RIFF', 0, 'latin1');
+  head.write('WAVE', 8, 'latin1');
+  const wav = Buffer.concat([head, fmt, list, data]);
+  wav.writeUInt32LE(sizes === 'closed' ? wav.length - 8 : 0, 4);
+  return wav;
+}
+
+describe('the recording daemon’s WAV files', () => {
+  it('reads the format, the length and whether the writer closed it, past the chunks it does not need', () => {
+    const info = readWavInfo(libavWav(16_000, 2));
+    expect(info).toMatchObject({ channels: 2, sampleRate: 8000, closed: true, durationMs: 2000, dataBytes: 64_000 });
+    const open = readWavInfo(libavWav(8_000, 1, 'placeholders'));
+    expect(open).toMatchObject({ closed: false, durationMs: 1000, dataBytes: 16_000 });
+    // Left unclosed: the same samples under right sizes, which then read as closed.
+    const mended = closedWav(libavWav(8_000, 1, 'placeholders'), open);
+    expect(readWavInfo(mended)).toMatchObject({ closed: true, durationMs: 1000 });
+  });
+
+  it('refuses what is not 16-bit PCM audio', () => {
+    expect(() => readWavInfo(Buffer.from('not a wav file, though long enough'))).toThrow(/RIFF/);
+    const eightBit = libavWav(100);
+    eightBit.writeUInt16LE(8, 12 + 22);
+    expect(() => readWavInfo(eightBit)).toThrow(/16-bit PCM/);
+    const sixChannels = libavWav(100);
+    sixChannels.writeUInt16LE(6, 12 + 10);
+    expect(() => readWavInfo(sixChannels)).toThrow(/6 channels/);
+    expect(() => readWavInfo(libavWav(100).subarray(0, 36))).toThrow(/no data chunk/);
   });
 });

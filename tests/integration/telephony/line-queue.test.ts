@@ -329,6 +329,26 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(purge.rows).toEqual([{ actor: 'system', detail: { count: 1, ids: [rec.id] } }]);
   });
 
+  it('a line set not to be recorded (a benchmark’s baseline, never a regulation line) is not: no pcap, no recording; the center’s other line still is', async () => {
+    const c = await center({ line: { record: false } });
+    const a1 = await arm(c.server, 'arm1');
+    const dr = await arm(c.server, 'dr1');
+    await free(a1);
+    await free(dr);
+    const unrecorded = await trunk.call({ from: patient(40), to: '116117' });
+    await unrecorded.answered;
+    await waitFor('voices through', () => unrecorded.rtp().received > 25);
+    await unrecorded.hangUp();
+    const recorded = await trunk.call({ from: patient(41), to: 'medecins' });
+    await recorded.answered;
+    await waitFor('voices through', () => recorded.rtp().received > 25);
+    await recorded.hangUp();
+    await waitFor('the other line’s call stored', async () => (await c.db.query("SELECT 1 FROM line_calls WHERE call_id = $1 AND recording = 'stored'", [recorded.callId])).rows.length === 1, 20_000);
+    expect((await c.db.query('SELECT recording FROM line_calls WHERE call_id = $1', [unrecorded.callId])).rows).toEqual([{ recording: 'none' }]);
+    expect((await c.db.query('SELECT 1 FROM recordings WHERE call_id = $1', [unrecorded.callId])).rows).toEqual([]);
+    expect(readdirSync(join(SPOOL, 'pcaps')).filter((f) => f.startsWith(unrecorded.callId))).toEqual([]);
+  });
+
   it('outside the line’s hours (PDSA only, a Wednesday at 10:00), the caller hears the closed message and the call ends; nobody is asked to call back', async () => {
     const CLOSED = CLOSED_MESSAGE;
     // Wednesday 9 December 2026, 10:00 in Paris: no PDSA period.

@@ -833,6 +833,17 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       CREATE INDEX cases_by_last_name ON cases (tenant, search_last_name text_pattern_ops) WHERE search_last_name IS NOT NULL;
     `,
   },
+  {
+    version: 26,
+    name: 'the writer locks no center row per event it writes',
+    sql: `
+      -- Each event's foreign key to its center ran a trigger that locked the center's row (FOR KEY
+      -- SHARE), the row the writer updates at every commit (its head): one lock per event. Without
+      -- it the writer takes 7 % more mutations a second. The center of an event comes from the
+      -- writer's own lease, and centers are never deleted (as for the access audit, migration 24).
+      ALTER TABLE events DROP CONSTRAINT events_tenant_fkey;
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -18,6 +18,7 @@ import { freshDatabase, TENANT } from '../../fixtures/sync-harness.js';
 import { testLine } from '../../fixtures/lines.js';
 import { tonePower, wavChannels } from '../../fixtures/audio.js';
 import { decryptRecording } from '../../../src-server/telephony/recordings.js';
+import { wavFile } from '../../../src-server/telephony/pcap-audio.js';
 import { tempDir } from '../../fixtures/tmp.js';
 import { waitFor } from '../../fixtures/wait.js';
 
@@ -106,23 +107,13 @@ describe('calls recorded outside the queue', () => {
  * rtpengine; otherwise the placeholders a file being written has.
  */
 function daemonWav(seconds: number, closed: boolean): Buffer {
-  const n = Math.round(seconds * 8000);
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000) + 6000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(closed ? 36 + data.length : 0xffffffff, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(closed ? data.length : 0, 40);
-  return Buffer.concat([h, data]);
+  const mixed = Int16Array.from({ length: Math.round(seconds * 8000) }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000) + 6000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)));
+  const wav = wavFile([mixed]);
+  if (!closed) {
+    wav.writeUInt32LE(0xffffffff, 4);
+    wav.writeUInt32LE(0, 40);
+  }
+  return wav;
 }
 
 /** A file the daemon has not touched for two minutes. */

@@ -198,6 +198,8 @@ describe('the 116117 line: queue, announcement, distribution', () => {
     expect(a2.phone.answered[0]!.accepted).toBe(true);
     await a1.phone.answered[0]!.ended;
     expect(a1.phone.answered[0]!.accepted).toBe(false);
+    // Kamailio tells the server as it relays the answer: booked a moment after the caller hears it.
+    await waitFor('booked as answered', async () => (await centerDb(server).query("SELECT 1 FROM line_calls WHERE state <> 'offered'")).rows.length === 1);
     const booked = await centerDb(server).query<{ answered_by: string; state: string }>('SELECT answered_by, state FROM line_calls');
     expect(booked.rows).toEqual([{ answered_by: 'arm2', state: 'answered' }]);
     await waitFor('both voices through', () => first.rtp().received > 0 && a2.phone.answered[0]!.media.received > 0);

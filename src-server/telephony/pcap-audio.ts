@@ -160,7 +160,6 @@ export function wavFile(channels: Int16Array[]): Buffer {
 export interface WavInfo {
   channels: number;
   sampleRate: number;
-  bitsPerSample: number;
   /** Where the samples start, and how many bytes of them there are in this buffer. */
   dataOffset: number;
   dataBytes: number;
@@ -194,7 +193,7 @@ export function readWavInfo(wav: Buffer): WavInfo {
       const closed = size > 0 && size <= available && wav.readUInt32LE(4) === wav.length - 8;
       const frame = fmt.channels * 2;
       const dataBytes = Math.floor((closed ? size : available) / frame) * frame;
-      return { channels: fmt.channels, sampleRate: fmt.sampleRate, bitsPerSample: 16, dataOffset: body, dataBytes, closed, durationMs: Math.round((dataBytes / frame / fmt.sampleRate) * 1000) };
+      return { channels: fmt.channels, sampleRate: fmt.sampleRate, dataOffset: body, dataBytes, closed, durationMs: Math.round((dataBytes / frame / fmt.sampleRate) * 1000) };
     }
     offset = body + size + (size % 2);
   }

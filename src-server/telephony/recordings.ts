@@ -19,18 +19,20 @@ import { basename, join } from 'node:path';
 import type { SqlDatabase } from '../db/sql.js';
 import { closedWav, readPcap, readWavInfo, stereoCall, wavFile, type WavInfo } from './pcap-audio.js';
 
-export interface RecordingSettings {
-  /** rtpengine's recording-dir (pcaps/, metadata/) with recording-method=pcap. */
-  spoolDir?: string;
-  /** Instead: the output-dir of rtpengine's recording daemon (recording-method=proc). */
-  daemonOutputDir?: string;
+/**
+ * Where rtpengine's recordings come from: its recording-dir (pcaps/, metadata/) with
+ * recording-method=pcap, or the output-dir of its recording daemon (recording-method=proc).
+ */
+export type RecordingSource = { spoolDir: string; daemonOutputDir?: undefined } | { daemonOutputDir: string; spoolDir?: undefined };
+
+export type RecordingSettings = RecordingSource & {
   /** Where the encrypted recordings are kept. */
   storeDir: string;
   /** 32 bytes. */
   key: Buffer;
   /** How long a recording is kept (days; the current texts ask 5 years). */
   retentionDays: number;
-}
+};
 
 /** A call a recording may belong to, as the store finds it. */
 interface KnownCall {
@@ -51,8 +53,8 @@ interface RawRecording {
   ready(call: KnownCall): Promise<boolean>;
   /** The audio as a WAV for the encoder, its length and start; throws when it cannot be read. */
   audio(call: KnownCall): Promise<{ wav: Buffer; durationMs: number; startedAt: number; format: string }>;
-  /** The files in clear, deleted once it is taken (stored or failed). */
-  files: string[];
+  /** The files in clear, deleted once it is taken (stored or failed); read only for a call of ours. */
+  files(): Promise<string[]>;
 }
 
 /** A daemon's file unchanged this long after its call ended is taken as it is. */
@@ -131,7 +133,8 @@ export class RecordingStore {
    */
   async collect(): Promise<string[]> {
     const stored: string[] = [];
-    const found = this.settings.daemonOutputDir ? await this.daemonRecordings(this.settings.daemonOutputDir) : await this.pcapRecordings();
+    const source = this.settings;
+    const found = source.daemonOutputDir !== undefined ? await this.daemonRecordings(source.daemonOutputDir) : await this.pcapRecordings(source.spoolDir);
     for (const raw of found) {
       // A line call, or another bridged call (a transfer's leg, a callback: no line).
       const { rows } = await this.db.query<KnownCall>(
@@ -142,6 +145,7 @@ export class RecordingStore {
       );
       const call = rows[0];
       if (!call || !(await raw.ready(call))) continue;
+      const files = await raw.files();
       const mark = (state: 'stored' | 'failed', db: Pick<SqlDatabase, 'query'> = this.db) =>
         db.query(`UPDATE ${call.source} SET recording = $3 WHERE tenant = $1 AND call_id = $2`, [call.tenant, raw.callId, state]);
       try {
@@ -166,7 +170,7 @@ export class RecordingStore {
         this.log('error', 'recording could not be stored', { callId: raw.callId, error: (error as Error).message });
       }
       // Audio in clear: gone either way (a failed conversion is an alert, not a leftover).
-      for (const f of raw.files) await rm(f, { force: true });
+      for (const f of files) await rm(f, { force: true });
     }
     return stored;
   }
@@ -175,22 +179,23 @@ export class RecordingStore {
    * rtpengine's pcaps (recording-method=pcap): rtpengine moves a call's metadata file into
    * metadata/ when the call ends; its first line is the pcap. Two channels, caller left.
    */
-  private async pcapRecordings(): Promise<RawRecording[]> {
-    const dir = join(this.settings.spoolDir ?? '', 'metadata');
-    if (!this.settings.spoolDir || !existsSync(dir)) return [];
+  private async pcapRecordings(spoolDir: string): Promise<RawRecording[]> {
+    const dir = join(spoolDir, 'metadata');
+    if (!existsSync(dir)) return [];
     const found: RawRecording[] = [];
     for (const name of await readdir(dir)) {
       const callId = callIdOfMetadata(name);
       if (!callId) continue;
       const metaPath = join(dir, name);
-      const pcapPath = (await readFile(metaPath, 'utf8')).split('\n')[0]!.trim();
+      // Read once it is known to be one of our calls (a call of nobody here stays, unread).
+      let pcapPath: Promise<string> | null = null;
+      const pcapOf = () => (pcapPath ??= readFile(metaPath, 'utf8').then((meta) => meta.split('\n')[0]!.trim()));
       found.push({
         callId,
-        files: [pcapPath, metaPath],
         ready: async () => true,
         audio: async (call) => {
           const port = Number(/^m=audio (\d+)/.exec(call.caller_media ?? '')?.[1]) || null;
-          const { streams, undecodable } = readPcap(await readFile(pcapPath));
+          const { streams, undecodable } = readPcap(await readFile(await pcapOf()));
           const heard = streams.some((st) => st.packets.length > 0);
           // No audio packet at all (a call hung up as it was answered): an empty recording, kept as such.
           // Audio in a codec we cannot decode is a failure (an alert), never a silent empty file.
@@ -198,6 +203,7 @@ export class RecordingStore {
           const a = heard ? stereoCall(streams, port) : { caller: new Int16Array(0), agent: new Int16Array(0), durationMs: 0, startedAt: this.now() };
           return { wav: wavFile([a.caller, a.agent]), durationMs: a.durationMs, startedAt: a.startedAt, format: 'ogg-vorbis-2ch' };
         },
+        files: async () => [await pcapOf(), metaPath],
       });
     }
     return found;
@@ -227,7 +233,7 @@ export class RecordingStore {
       };
       found.push({
         callId,
-        files: [path],
+        files: async () => [path],
         ready: async (call) => {
           if (!call.ended) return false;
           const left = this.now() - (await stat(path)).mtimeMs > DAEMON_FILE_LEFT_MS;

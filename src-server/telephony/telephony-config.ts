@@ -104,8 +104,8 @@ export function parseTelephonyConfig(raw: unknown, baseDir: string, exists: (pat
   return {
     ...rest,
     recording: {
-      ...(recording.spoolDir !== undefined ? { spoolDir: resolve(baseDir, recording.spoolDir) } : {}),
-      ...(recording.daemonOutputDir !== undefined ? { daemonOutputDir: resolve(baseDir, recording.daemonOutputDir) } : {}),
+      // One of the two (the schema's refinement).
+      ...(recording.daemonOutputDir !== undefined ? { daemonOutputDir: resolve(baseDir, recording.daemonOutputDir) } : { spoolDir: resolve(baseDir, recording.spoolDir!) }),
       storeDir: resolve(baseDir, recording.storeDir),
       retentionDays: recording.retentionDays,
       key: recordingKey(),

@@ -89,28 +89,18 @@ describe('pcap recordings', () => {
   });
 });
 
-/** A WAV as libav writes it: RIFF, fmt, a LIST with an odd-sized text (padded), data. */
+/**
+ * A WAV as libav writes it: the pcap path's 16-bit PCM file with a LIST (odd-sized text, padded)
+ * between `fmt ` and `data`; with placeholders for sizes while it is being written.
+ */
 function libavWav(samples: number, channels = 1, sizes: 'closed' | 'placeholders' = 'closed'): Buffer {
-  const fmt = Buffer.alloc(24);
-  fmt.write('fmt ', 0, 'latin1');
-  fmt.writeUInt32LE(16, 4);
-  fmt.writeUInt16LE(1, 8);
-  fmt.writeUInt16LE(channels, 10);
-  fmt.writeUInt32LE(8000, 12);
-  fmt.writeUInt32LE(8000 * 2 * channels, 16);
-  fmt.writeUInt16LE(2 * channels, 20);
-  fmt.writeUInt16LE(16, 22);
+  const plain = wavFile(Array.from({ length: channels }, () => new Int16Array(samples)));
   const text = Buffer.from('INFOISFT\x0d\x00\x00\x00Lavf59.27.100\x00', 'latin1');
   const list = Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.alloc(4), text]);
   list.writeUInt32LE(text.length - 1, 4);
-  const data = Buffer.alloc(8 + samples * 2 * channels);
-  data.write('data', 0, 'latin1');
-  data.writeUInt32LE(sizes === 'closed' ? samples * 2 * channels : 0, 4);
-  const head = Buffer.alloc(12);
-  head.write('RIFF', 0, 'latin1');
-  head.write('WAVE', 8, 'latin1');
-  const wav = Buffer.concat([head, fmt, list, data]);
+  const wav = Buffer.concat([plain.subarray(0, 36), list, plain.subarray(36)]);
   wav.writeUInt32LE(sizes === 'closed' ? wav.length - 8 : 0, 4);
+  if (sizes === 'placeholders') wav.writeUInt32LE(0, 36 + list.length + 4);
   return wav;
 }
 

@@ -14,18 +14,35 @@ import { startServer } from '../../src-server/server.js';
 import { call as callCore, freshDatabase, openWorkstation, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { testLine, testTelephony } from '../fixtures/lines.js';
-import { closeStationPages, openStation, serverLogin, SHOTS, stationPage } from './site.js';
+import type { LineSettings } from '../../src-shared/domain/line-queue.js';
+import { audioPacketsReceived, closeStationPages, openStation, serverLogin, SHOTS, stationPage } from './site.js';
 
 test.afterEach(closeStationPages);
 
-const STORE = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
-const TELEPHONY = testTelephony([testLine({ callbackCallerId: '0380000000', ringSeconds: 5 })], { storeDir: STORE, key: randomBytes(32) });
+/** A center with these lines (its recordings in a folder of its own) and the operator's trunk. */
+async function lineCenter(lines: LineSettings[]) {
+  const store = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
+  const { db, drop } = await freshDatabase('postgres');
+  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, telephony: testTelephony(lines, { storeDir: store, key: randomBytes(32) }) });
+  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  return {
+    db,
+    server,
+    trunk,
+    async close() {
+      await trunk.stop();
+      await server.close();
+      await db.close();
+      await drop();
+      rmSync(store, { recursive: true, force: true });
+    },
+  };
+}
 
 test('a caller who hung up while waiting is called back in one click; the wall screen counts the queue and the list', async ({ browser }) => {
   test.setTimeout(90_000);
-  const { db, drop } = await freshDatabase('postgres');
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, telephony: TELEPHONY });
-  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const center = await lineCenter([testLine({ callbackCallerId: '0380000000', ringSeconds: 5 })]);
+  const { db, server, trunk } = center;
   // The patient's own mobile: it rings when the ARM calls back, and answers.
   const mobile = await ScriptedPhone.registered(SIP_WS_URL, '0612345678', 'patientpass');
   const arm = await openStation(server.url);
@@ -117,24 +134,17 @@ test('a caller who hung up while waiting is called back in one click; the wall s
     const audit = await db.query<{ user_id: string; case_id: string | null }>("SELECT user_id, case_id FROM access_audit WHERE action = 'recording.play'");
     expect(audit.rows).toEqual([{ user_id: `${TENANT}:arm1`, case_id: expect.any(String) }]);
   } finally {
-    await trunk.stop();
     await mobile.stop();
     await arm.close();
     await wall.close();
-    await server.close();
-    await db.close();
-    await drop();
-    rmSync(STORE, { recursive: true, force: true });
+    await center.close();
   }
 });
 
 test('a ring-all line shared by an ARM in the browser and an ARM on a desk phone: both ring, and whoever picks up talks with the caller both ways', async ({ browser }) => {
   test.setTimeout(90_000);
-  const store = mkdtempSync(join(tmpdir(), 'permanence-e2e-recordings-'));
-  const telephony = testTelephony([testLine({ distribution: 'ring-all', ringSeconds: 15 })], { storeDir: store, key: randomBytes(32) });
-  const { db, drop } = await freshDatabase('postgres');
-  const server = await startServer({ db, tokenSecret: TOKEN_SECRET, logLevel: 'silent', heartbeatMs: 1000, telephony });
-  const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
+  const center = await lineCenter([testLine({ distribution: 'ring-all', ringSeconds: 15 })]);
+  const { db, server, trunk } = center;
   // ARM 2 works on a desk phone (plain RTP, registered under ARM 2's SIP account), its
   // workstation beside it.
   const desk = await ScriptedPhone.registered(SIP_WS_URL, 'arm2', 'arm2pass', '127.0.0.1', 1_500);
@@ -142,8 +152,6 @@ test('a ring-all line shared by an ARM in the browser and an ARM on a desk phone
   const deskStation = await openWorkstation(server.url, { login: 'arm2' });
   const arm = await openStation(server.url);
   const armPage = await stationPage(browser);
-  const browserPackets = () =>
-    armPage.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0));
   const state = armPage.getByLabel('Mon état');
   const incoming = armPage.getByRole('alert', { name: 'Appel entrant' });
   try {
@@ -185,7 +193,7 @@ test('a ring-all line shared by an ARM in the browser and an ARM on a desk phone
     await expect.poll(() => desk.offered, { timeout: 5_000 }).toBe(2);
     await armPage.keyboard.press('Alt+KeyD');
     await second.answered;
-    await expect.poll(browserPackets, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect.poll(() => audioPacketsReceived(armPage), { timeout: 10_000 }).toBeGreaterThan(50);
     await expect.poll(() => second.rtp().received, { timeout: 10_000 }).toBeGreaterThan(50);
     await desk.answered.at(-1)!.ended;
     expect(desk.answered.at(-1)!.accepted).toBe(false);
@@ -199,13 +207,9 @@ test('a ring-all line shared by an ARM in the browser and an ARM on a desk phone
         { caller: '0622222222', answered_by: 'arm1', recording: 'stored' },
       ]);
   } finally {
-    await trunk.stop();
     await desk.stop();
     await deskStation.close();
     await arm.close();
-    await server.close();
-    await db.close();
-    await drop();
-    rmSync(store, { recursive: true, force: true });
+    await center.close();
   }
 });

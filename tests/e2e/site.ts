@@ -91,3 +91,9 @@ export async function effectorPage(browser: Browser, serverUrl: string, rpps: st
   await expect(page.getByRole('status').filter({ hasText: 'En ligne' })).toBeVisible();
   return page;
 }
+
+/** Audio packets the page's softphone received on its current call (its own diagnostics; 0 without a call). */
+export async function audioPacketsReceived(page: Page): Promise<number> {
+  const stats = await page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats());
+  return stats?.received ?? 0;
+}

@@ -14,7 +14,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer } from '../../src-server/server.js';
 import { freshDatabase, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { WorkstationPage } from './pages/workstation.js';
-import { openStation, serverLogin, SHOTS, stationPage, closeStationPages } from './site.js';
+import { audioPacketsReceived as received, openStation, serverLogin, SHOTS, stationPage, closeStationPages } from './site.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
 import { startTcpCut } from '../fixtures/tcp-cut.js';
 import { testLine, testTelephony } from '../fixtures/lines.js';
@@ -38,14 +38,6 @@ function killKamailio(): void {
 test.afterEach(closeStationPages);
 
 const shots = SHOTS;
-
-/** Audio packets of the page's current call (the softphone's own diagnostics). */
-const stats = (page: Page) =>
-  page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats());
-
-async function received(page: Page): Promise<number> {
-  return (await stats(page))?.received ?? 0;
-}
 
 test('a patient calls: the ARM answers with the keyboard, audio flows, hold, DTMF, hang-up', async ({ browser }) => {
   const { db, drop } = await freshDatabase('pglite');
@@ -266,7 +258,6 @@ test('two lines, then an attended transfer with a three-way conference: the call
   const trunk = await ScriptedPhone.trunk(SIP_WS_URL);
   const arm = await stationPage(browser);
   const dr = await stationPage(browser);
-  const statsOf = (page: Page) => page.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number; sent: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0));
   try {
     await arm.goto(armStation.host.launchUrl());
     await serverLogin(arm, 'arm1');
@@ -306,7 +297,7 @@ test('two lines, then an attended transfer with a three-way conference: the call
     await expect(dr.getByRole('alert', { name: 'Appel entrant' })).toBeVisible({ timeout: 5_000 });
     await dr.keyboard.press('Alt+KeyD');
     await expect(arm.getByRole('group', { name: 'Autre ligne' })).toContainText('en attente');
-    await expect.poll(() => statsOf(dr), { timeout: 10_000 }).toBeGreaterThan(20);
+    await expect.poll(() => received(dr), { timeout: 10_000 }).toBeGreaterThan(20);
     // A warm handover: the three of them together; the physician hears the patient through the ARM.
     await arm.getByRole('button', { name: 'Conférence à trois' }).click();
     await expect(arm.getByRole('status').filter({ hasText: 'Conférence à trois en cours' })).toBeVisible();

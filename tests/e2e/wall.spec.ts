@@ -13,7 +13,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
 import { freshDatabase, rawLogin, SIP_WS_URL, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone } from '../fixtures/patient-caller.js';
-import { closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
+import { audioPacketsReceived, closeStationPages, openStation, serverLogin, SHOTS, stationPage, type Station } from './site.js';
 
 test.afterEach(closeStationPages);
 
@@ -111,7 +111,7 @@ test('the wall screen follows scripted callers and ARMs live, and says when its 
     await expect(tv.getByTestId('wall-in-progress')).toHaveText('1', { timeout: 1_000 });
     await expect.poll(() => a.rtp().received, { timeout: 10_000 }).toBeGreaterThan(20);
     await expect
-      .poll(() => page1.evaluate(() => (window as unknown as { permanencePhone: { stats(): Promise<{ received: number } | null> } }).permanencePhone.stats().then((s) => s?.received ?? 0)), { timeout: 10_000 })
+      .poll(() => audioPacketsReceived(page1), { timeout: 10_000 })
       .toBeGreaterThan(20);
     await expect(tv.getByRole('region', { name: 'Agents' })).toContainText('Occupé');
     await tv.screenshot({ path: `${SHOTS}/wall-screen-1920x1080.png` });

@@ -14,7 +14,7 @@ import type { CaseCommand, CaseEventDraft } from '../../src-shared/schemas/case-
 import { openDatabase } from '../../src-main/core/store/database.js';
 import { CLEAR_BENCHMARK_FILE, KEY_FOLDER, LEGACY_CLEAR_FILE, openEncryptedCache } from '../../src-main/core/store/encrypted-cache.js';
 import { FILE_MODE_ONLY, loadOrCreateCacheKey } from '../../src-main/core/store/cache-key.js';
-import { projectionRow } from '../../src-main/core/store/case-store.js';
+import { PROJECTION_COLUMNS, projectionRow } from '../../src-main/core/store/case-store.js';
 
 const GENERATOR_VERSION = 6;
 const LAST_NAMES = ['MARTIN', 'BERNARD', 'THOMAS', 'PETIT', 'ROBERT', 'RICHARD', 'DURAND', 'DUBOIS', 'MOREAU', 'LAURENT', 'SIMON', 'MICHEL', 'LEFEBVRE', 'LEROY', 'ROUX', 'DAVID', 'BERTRAND', 'MOREL', 'FOURNIER', 'GIRARD'];
@@ -68,12 +68,7 @@ export function buildCache(root: string, cases: number, waiting: number, log = c
   mkdirSync(building, { recursive: true });
   const db = openDatabase(join(building, CLEAR_BENCHMARK_FILE));
   db.pragma('synchronous = OFF');
-  const upsert = db.prepare(`INSERT INTO cases (id, reference, status, priority, track, opened_at, waiting_since, updated_at,
-      version, callback_phone, patient_name, patient_name_key, patient_sex, patient_birth_date, patient_age_years,
-      commune_name, reason_code, taken_by_name, decision_code, sector_id, data)
-    VALUES (@id, @reference, @status, @priority, @track, @opened_at, @waiting_since, @updated_at, @version,
-      @callback_phone, @patient_name, @patient_name_key, @patient_sex, @patient_birth_date, @patient_age_years,
-      @commune_name, @reason_code, @taken_by_name, @decision_code, @sector_id, @data)`);
+  const upsert = db.prepare(`INSERT INTO cases (${PROJECTION_COLUMNS.join(', ')}) VALUES (${PROJECTION_COLUMNS.map(() => '?').join(', ')})`);
   const insertEvent = db.prepare(`INSERT INTO case_events (id, case_id, kind, payload, actor_user_id, actor_name, actor_role,
       workstation_id, client_time, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const arm: Actor = { userId: 'arm:bench', displayName: 'ARM Bench', role: 'arm' };

@@ -10,11 +10,13 @@
  * temporary name, checked table by table, made durable, and only then renamed into place; the
  * clear file is overwritten with zeros and removed after that. A start that finds the temporary
  * copy throws it away and begins again; one that finds both the encrypted cache and the clear one
- * finishes the wipe.
+ * finishes the wipe. A cache encrypted with an earlier version's cipher is re-encrypted the same
+ * way (copied under the temporary name with the current cipher, then renamed over the old one).
  */
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openDatabase, type Db, type OpenOptions } from './database.js';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { applyKey, CACHE_CIPHER, EARLIER_CACHE_CIPHERS, openDatabase, type CacheCipher, type Db, type OpenOptions } from './database.js';
 import { privateFolder } from './cache-key.js';
 
 export const CACHE_FILE = 'cache.sqlite';
@@ -36,6 +38,8 @@ export interface EncryptedCacheOptions extends Pick<OpenOptions, 'upTo' | 'migra
 export interface MigrationReport {
   migrated: boolean;
   rows: number;
+  /** What the cache was before: the clear file, or a cache encrypted with an earlier cipher. */
+  from?: 'clear' | CacheCipher;
 }
 
 /** Opens (creating or migrating) the encrypted cache of `dataDir`. */
@@ -47,35 +51,72 @@ export function openEncryptedCache(dataDir: string, key: Buffer, options: Encryp
   removeWithSideFiles(partial);
   let migration: MigrationReport = { migrated: false, rows: 0 };
   if (existsSync(legacy)) {
-    if (!existsSync(target)) {
-      const rows = encryptCopy(legacy, partial, key, options.crashAt);
-      fsyncFile(partial);
-      renameSync(partial, target);
-      fsyncFile(dataDir);
-      if (options.crashAt === 'renamed') process.kill(process.pid, 'SIGKILL');
-      migration = { migrated: true, rows };
-    }
+    if (!existsSync(target)) migration = { migrated: true, rows: encryptInPlace({ path: legacy, cipher: null }, target, key, options.crashAt), from: 'clear' };
     for (const suffix of ['', ...SIDE_FILES]) wipeFile(legacy + suffix);
+  } else if (existsSync(target)) {
+    const cipher = cipherOf(target, key);
+    if (cipher !== null && cipher !== CACHE_CIPHER) {
+      migration = { migrated: true, rows: encryptInPlace({ path: target, cipher }, target, key, options.crashAt), from: cipher };
+    }
   }
   createPrivateFile(target);
   const db = openDatabase(target, { ...options, key });
   return { db, migration };
 }
 
-function encryptCopy(legacyPath: string, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
-  // The clear cache is brought to the current schema first, so that both sides have the same
+/**
+ * The cipher `path` was written with under this key, among the current and earlier ones; null when
+ * none opens it (another key, or not a cache: openDatabase then says so).
+ */
+function cipherOf(path: string, key: Buffer): CacheCipher | null {
+  for (const cipher of [CACHE_CIPHER, ...EARLIER_CACHE_CIPHERS] as CacheCipher[]) {
+    const db = new Database(path, { fileMustExist: true });
+    try {
+      applyKey(db, key, cipher);
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return cipher;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_NOTADB') throw error;
+    } finally {
+      db.close();
+    }
+  }
+  return null;
+}
+
+/** Copies `source` (clear, or under an earlier cipher) into an encrypted file that then replaces `target`. */
+function encryptInPlace(source: { path: string; cipher: CacheCipher | null }, target: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
+  const partial = `${target}.partial`;
+  const rows = encryptCopy(source, partial, key, crashAt);
+  fsyncFile(partial);
+  renameSync(partial, target);
+  fsyncFile(dirname(target));
+  if (crashAt === 'renamed') process.kill(process.pid, 'SIGKILL');
+  return rows;
+}
+
+function encryptCopy(source: { path: string; cipher: CacheCipher | null }, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
+  const legacyPath = source.path;
+  // The earlier cache is brought to the current schema first, so that both sides have the same
   // tables and columns, and its WAL folded into the file (nothing left beside it).
-  const clear = openDatabase(legacyPath);
-  clear.pragma('wal_checkpoint(TRUNCATE)');
-  clear.pragma('journal_mode = DELETE');
-  clear.close();
+  const earlier = source.cipher === null ? openDatabase(legacyPath) : openDatabase(legacyPath, { key, cipher: source.cipher });
+  earlier.pragma('wal_checkpoint(TRUNCATE)');
+  earlier.pragma('journal_mode = DELETE');
+  earlier.close();
 
   createPrivateFile(partialPath);
   const db = openDatabase(partialPath, { key });
   let rows = 0;
   try {
-    // KEY '' attaches the clear file as clear (otherwise it would inherit the main file's key).
-    db.prepare(`ATTACH DATABASE ? AS legacy KEY ''`).run(legacyPath);
+    if (source.cipher === null) {
+      // KEY '' attaches the clear file as clear (otherwise it would inherit the main file's key).
+      db.prepare(`ATTACH DATABASE ? AS legacy KEY ''`).run(legacyPath);
+    } else {
+      // The cipher named before ATTACH is the attached file's; the main file keeps its own.
+      db.pragma(`cipher = '${source.cipher}'`);
+      db.prepare(`ATTACH DATABASE ? AS legacy KEY ?`).run(legacyPath, `x'${key.toString('hex')}'`);
+      db.pragma(`cipher = '${CACHE_CIPHER}'`);
+    }
     const tables = (
       db.prepare(`SELECT name FROM legacy.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`).all() as { name: string }[]
     ).map((t) => t.name);

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheKeyError, FILE_MODE_ONLY, loadOrCreateCacheKey, type KeySealer } from '../../../src-main/core/store/cache-key.js';
-import { CacheDecryptionError, openDatabase } from '../../../src-main/core/store/database.js';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { applyKey, CACHE_CIPHER, CacheDecryptionError, openDatabase, type CacheCipher } from '../../../src-main/core/store/database.js';
 import { CACHE_FILE, KEY_FOLDER, LEGACY_CLEAR_FILE, openEncryptedCache } from '../../../src-main/core/store/encrypted-cache.js';
 import { WorkstationCore } from '../../../src-main/core/workstation-core.js';
 import { freshFolders } from '../../fixtures/tmp.js';
@@ -55,6 +56,37 @@ async function legacyClearCache(): Promise<{ dataDir: string; ids: string[] }> {
   writeFileSync(join(dataDir, LEGACY_CLEAR_FILE), image);
   expect(image.includes(Buffer.from('Quintavalle'))).toBe(true);
   return { dataDir, ids };
+}
+
+/** An earlier version's cache: the same cases, encrypted with its cipher (ChaCha20) under the workstation's key. */
+async function earlierCipherCache(): Promise<{ dataDir: string; ids: string[]; key: Buffer }> {
+  const dataDir = fresh();
+  const ids = await casesIn(dataDir);
+  const key = loadOrCreateCacheKey(join(dataDir, KEY_FOLDER), FILE_MODE_ONLY);
+  const db = openDatabase(join(dataDir, CACHE_FILE), { key });
+  db.pragma('journal_mode = DELETE');
+  db.pragma(`cipher = 'chacha20'`);
+  db.pragma(`rekey = "x'${key.toString('hex')}'"`);
+  db.close();
+  expect(opensWith(join(dataDir, CACHE_FILE), key, 'chacha20')).toBe(true);
+  expect(opensWith(join(dataDir, CACHE_FILE), key, CACHE_CIPHER)).toBe(false);
+  return { dataDir, ids, key };
+}
+
+/** Whether the file's cases read under this key and cipher (every page decrypted and authenticated). */
+function opensWith(file: string, key: Buffer, cipher: CacheCipher): boolean {
+  try {
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      applyKey(db, key, cipher);
+      db.prepare('SELECT count(*), sum(length(data)) FROM server_cases').get();
+      return db.pragma('quick_check', { simple: true }) === 'ok';
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 async function readCases(dataDir: string, ids: readonly string[]): Promise<string[]> {
@@ -140,21 +172,43 @@ describe('workstation cache — encrypted at rest', () => {
     again.db.close();
   });
 
-  for (const crashAt of ['copied', 'renamed'] as const) {
-    it(`loses nothing when the migration is killed with SIGKILL (${crashAt === 'copied' ? 'copy written, not yet in place' : 'in place, clear file not yet wiped'})`, async () => {
-      const { dataDir, ids } = await legacyClearCache();
-      const keyHex = loadOrCreateCacheKey(join(dataDir, KEY_FOLDER), FILE_MODE_ONLY).toString('hex');
-      const migrator = join(import.meta.dirname, '../../fixtures/cache-migrator.ts');
-      const killed = spawnSync(process.execPath, ['--import', 'tsx', migrator, dataDir, keyHex, crashAt], { encoding: 'utf8' });
-      expect(killed.signal).toBe('SIGKILL');
-      // The clear file is still there (it is the only complete copy, or the wipe did not run).
-      expect(existsSync(join(dataDir, LEGACY_CLEAR_FILE))).toBe(true);
-      const restarted = spawnSync(process.execPath, ['--import', 'tsx', migrator, dataDir, keyHex, 'none'], { encoding: 'utf8' });
-      expect(restarted.status, restarted.stderr).toBe(0);
-      expect(JSON.parse(restarted.stdout)).toMatchObject({ migrated: crashAt === 'copied' });
-      expect(existsSync(join(dataDir, LEGACY_CLEAR_FILE))).toBe(false);
-      expect(readdirSync(dataDir).filter((f) => f.includes('.partial'))).toEqual([]);
-      expect(await readCases(dataDir, ids)).toEqual(PATIENTS);
-    });
+  it('re-encrypts once a cache written with the earlier cipher, loses nothing, and refuses a page altered on disk', async () => {
+    const { dataDir, ids, key } = await earlierCipherCache();
+    expect(await readCases(dataDir, ids)).toEqual(PATIENTS);
+    const file = join(dataDir, CACHE_FILE);
+    expect(opensWith(file, key, CACHE_CIPHER)).toBe(true);
+    expect(opensWith(file, key, 'chacha20')).toBe(false);
+    expect(readdirSync(dataDir).filter((f) => f.includes('.partial'))).toEqual([]);
+    for (const name of PATIENTS) expect(rawBytes(dataDir).includes(Buffer.from(name.split(' ')[1]!))).toBe(false);
+    expect(mode(file)).toBe(0o600);
+    const again = openEncryptedCache(dataDir, key);
+    expect(again.migration.migrated).toBe(false);
+    again.db.pragma('wal_checkpoint(TRUNCATE)');
+    again.db.close();
+    // One byte changed in the last page (a case's data): authentication refuses it.
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 1000] ^= 0x01;
+    writeFileSync(file, bytes);
+    expect(opensWith(file, key, CACHE_CIPHER)).toBe(false);
+  });
+
+  for (const source of ['clear', 'chacha20'] as const) {
+    for (const crashAt of ['copied', 'renamed'] as const) {
+      it(`loses nothing when the migration from ${source === 'clear' ? 'a clear cache' : 'the earlier cipher'} is killed with SIGKILL (${crashAt === 'copied' ? 'copy written, not yet in place' : 'in place, old file not yet wiped'})`, async () => {
+        const { dataDir, ids } = source === 'clear' ? await legacyClearCache() : await earlierCipherCache();
+        const keyHex = loadOrCreateCacheKey(join(dataDir, KEY_FOLDER), FILE_MODE_ONLY).toString('hex');
+        const migrator = join(import.meta.dirname, '../../fixtures/cache-migrator.ts');
+        const killed = spawnSync(process.execPath, ['--import', 'tsx', migrator, dataDir, keyHex, crashAt], { encoding: 'utf8' });
+        expect(killed.signal).toBe('SIGKILL');
+        // The clear file is still there (it is the only complete copy, or the wipe did not run).
+        if (source === 'clear') expect(existsSync(join(dataDir, LEGACY_CLEAR_FILE))).toBe(true);
+        const restarted = spawnSync(process.execPath, ['--import', 'tsx', migrator, dataDir, keyHex, 'none'], { encoding: 'utf8' });
+        expect(restarted.status, restarted.stderr).toBe(0);
+        expect(JSON.parse(restarted.stdout)).toMatchObject({ migrated: crashAt === 'copied' });
+        expect(existsSync(join(dataDir, LEGACY_CLEAR_FILE))).toBe(false);
+        expect(readdirSync(dataDir).filter((f) => f.includes('.partial'))).toEqual([]);
+        expect(await readCases(dataDir, ids)).toEqual(PATIENTS);
+      });
+    }
   }
 });

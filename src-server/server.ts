@@ -29,6 +29,7 @@ import {
   type ServerEvent,
   type ServerWsFrame,
 } from '../src-shared/sync-protocol/messages.js';
+import { encodeSnapshotPage, SNAPSHOT_PAGE_CONTENT_TYPE } from '../src-shared/sync-protocol/snapshot-page.js';
 import { isTransientDatabaseError, type SqlDatabase } from './db/sql.js';
 import { summaryOf } from '../src-shared/domain/case-summary.js';
 import { searchKey } from '../src-shared/text/normalize.js';
@@ -684,12 +685,8 @@ export async function startServer(options: ServerOptions): Promise<RegulationSer
     const next = rows.length === q.limit ? rows[rows.length - 1]!.id : null;
     // A watching role gets each case redacted (parsed and serialised again: a few workstations).
     const watching = watches(claims.role);
-    const cases = rows
-      .map((r) => `{"lastSeq":${Number(r.last_seq)},"data":${watching ? JSON.stringify(redactCase(JSON.parse(r.data) as RegulationCase)) : r.data}}`)
-      .join(',');
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(`{"epoch":${JSON.stringify(w.epoch)},"highWater":${highWater},"cases":[${cases}],"next":${JSON.stringify(next)}}`);
+    const cases = rows.map((r) => ({ lastSeq: Number(r.last_seq), json: watching ? JSON.stringify(redactCase(JSON.parse(r.data) as RegulationCase)) : r.data }));
+    return reply.type(SNAPSHOT_PAGE_CONTENT_TYPE).send(encodeSnapshotPage({ epoch: w.epoch, highWater, next }, cases));
   });
 
   // The cases a workstation no longer keeps (closed past its retention), found by callback number or

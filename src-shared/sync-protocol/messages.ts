@@ -129,16 +129,7 @@ export const PullResponseSchema = z.strictObject({
 });
 export type PullResponse = z.infer<typeof PullResponseSchema>;
 
-export const SnapshotCaseSchema = z.strictObject({ lastSeq: z.number().int().nonnegative(), data: RegulationCaseSchema });
-export const SnapshotResponseSchema = z.strictObject({
-  epoch: z.string(),
-  /** Head of the event log when the snapshot started: tail events after it. */
-  highWater: z.number().int().nonnegative(),
-  cases: z.array(SnapshotCaseSchema),
-  /** Keyset cursor for the next page, or null at the end. */
-  next: IdSchema.nullable(),
-});
-export type SnapshotResponse = z.infer<typeof SnapshotResponseSchema>;
+// The snapshot's pages are newline-delimited JSON: snapshot-page.ts.
 
 export const CaseHistoryResponseSchema = z.strictObject({ epoch: z.string(), events: z.array(ServerEventSchema) });
 

@@ -12,6 +12,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
+/** A case of a snapshot page as the decoder hands it over: with the text it was read from. */
+const snapshotCase = (lastSeq: number, data: RegulationCase) => ({ lastSeq, data, json: JSON.stringify(data) });
+
 async function caseWithNote() {
   const { core, cleanup } = newCore();
   cleanups.push(async () => {
@@ -30,14 +33,14 @@ describe('own mutations already contained in the server state', () => {
   it('a snapshot that contains our accepted mutations stops overlaying them (no note shown twice)', async () => {
     const { core, visible, events } = await caseWithNote();
     core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
-    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    core.store.applySnapshot([snapshotCase(2, visible)], 'epoch-1');
     expect(core.store.getCase(visible.id)!.notes).toHaveLength(1);
   });
 
   it('events that arrive after a snapshot already containing them are recorded and stop being overlaid', async () => {
     const { core, visible, events } = await caseWithNote();
     // The snapshot was taken after the server accepted both, before this workstation heard the verdicts.
-    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    core.store.applySnapshot([snapshotCase(2, visible)], 'epoch-1');
     core.store.applyServerEvents(events, 'epoch-1', 2, Date.now());
     const shown = core.store.getCase(visible.id)!;
     expect(shown.notes).toHaveLength(1);
@@ -52,7 +55,7 @@ describe('own mutations already contained in the server state', () => {
     const { core, visible, events } = await caseWithNote();
     core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
     // The snapshot moves the cursor past both: the event stream will not bring them.
-    core.store.applySnapshot([{ lastSeq: 2, data: visible }], 'epoch-1');
+    core.store.applySnapshot([snapshotCase(2, visible)], 'epoch-1');
     expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq])).toEqual([
       ['accepted', 1],
       ['accepted', 2],
@@ -62,7 +65,7 @@ describe('own mutations already contained in the server state', () => {
   it('the same when the verdicts come after the snapshot; one the snapshot does not contain stays pending', async () => {
     const { core, visible, events } = await caseWithNote();
     // Taken after the opening only.
-    core.store.applySnapshot([{ lastSeq: 1, data: { ...visible, notes: [], version: 1 } }], 'epoch-1');
+    core.store.applySnapshot([snapshotCase(1, { ...visible, notes: [], version: 1 })], 'epoch-1');
     core.store.recordVerdicts(events.map((e) => ({ id: e.id, status: 'accepted' as const, seq: e.serverSeq })), 'epoch-1');
     expect(core.store.history(visible.id).map((e) => [e.syncStatus, e.serverSeq])).toEqual([
       ['accepted', 1],

@@ -432,8 +432,11 @@ export class CaseStore {
     });
   }
 
-  /** A page of the server's case snapshot: newer states replace older ones, then rebase. */
-  applySnapshot(cases: readonly { lastSeq: number; data: RegulationCase }[], epoch: string): string[] {
+  /**
+   * A page of the server's case snapshot: newer states replace older ones, then rebase. Each case
+   * comes with the JSON text it was validated from, stored as is.
+   */
+  applySnapshot(cases: readonly { lastSeq: number; data: RegulationCase; json: string }[], epoch: string): string[] {
     return this.relaxed(() => {
       const touched: string[] = [];
       // Only cases this workstation wrote to can have local changes to lay over the server's.
@@ -441,7 +444,7 @@ export class CaseStore {
       const withOutbox = new Set((this.stmt('outboxCasesAmong').all(ids) as { case_id: string }[]).map((r) => r.case_id));
       for (const c of cases) {
         const id = c.data.id;
-        if (this.stmt('upsertServerCaseIfNewer').run(id, c.lastSeq, JSON.stringify(c.data)).changes === 0) continue;
+        if (this.stmt('upsertServerCaseIfNewer').run(id, c.lastSeq, c.json).changes === 0) continue;
         if (withOutbox.has(id)) {
           // Our accepted mutations up to this state are in it: no longer overlaid.
           this.stmt('markAppliedUpTo').run(epoch, id, c.lastSeq);

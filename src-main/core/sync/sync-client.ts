@@ -25,7 +25,6 @@ import {
   PullResponseSchema,
   PushResponseSchema,
   ServerWsFrameSchema,
-  SnapshotResponseSchema,
   AgentPresenceSchema,
   type AgentPresence,
   type AgentStateRequest,
@@ -34,6 +33,7 @@ import {
   type Verdict,
 } from '../../../src-shared/sync-protocol/messages.js';
 import type { CaseStore } from '../store/case-store.js';
+import { decodeSnapshotPage } from '../../../src-shared/sync-protocol/snapshot-page.js';
 import { DirectorySchema, type DirectoryImport } from '../../../src-shared/schemas/directory.js';
 
 
@@ -136,6 +136,15 @@ export async function loginToServer(serverUrl: string, body: { tenant: string; l
   const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!res.ok) throw new HttpError(res.status, json.error?.code ?? 'http_error', json.error?.message ?? `HTTP ${res.status}`);
   return LoginResponseSchema.parse(json);
+}
+
+/** An answer's JSON, or null when it is not JSON (an error page, a cut answer). */
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 export class SyncClient {
@@ -285,7 +294,8 @@ export class SyncClient {
     this.retryDelay = this.backoffRange[0];
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = 15_000): Promise<T> {
+  /** `schema` checks a JSON answer; a function decodes another format (a snapshot page) from the text. */
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T> | ((text: string) => T), body?: unknown, timeoutMs = 15_000): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.serverUrl}${path}`, {
@@ -298,7 +308,9 @@ export class SyncClient {
       this.nextServer();
       throw new HttpError(0, 'unreachable', unreachable(error));
     }
-    const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    const text = await res.text().catch(() => '');
+    if (res.ok && typeof schema === 'function') return schema(text);
+    const json = jsonOrNull(text) as { error?: { code: string; message: string } } | null;
     if (res.status === 401) {
       this.expireSession();
       throw new HttpError(401, json?.error?.code ?? 'unauthorized', SESSION_EXPIRED_MESSAGE);
@@ -307,7 +319,7 @@ export class SyncClient {
       const code = json?.error?.code ?? 'http_error';
       throw new HttpError(res.status, code, json?.error?.message ?? `HTTP ${res.status}`);
     }
-    return schema.parse(json);
+    return (schema as z.ZodType<T>).parse(json);
   }
 
   /**
@@ -453,7 +465,7 @@ export class SyncClient {
   private async snapshot(): Promise<void> {
     const store = this.options.store;
     const fetchPage = (after: string | null) =>
-      this.request('GET', `/api/sync/snapshot?${snapshotQuery(after, this.options.closedSince?.()).toString()}`, SnapshotResponseSchema);
+      this.request('GET', `/api/sync/snapshot?${snapshotQuery(after, this.options.closedSince?.()).toString()}`, decodeSnapshotPage);
     let page = await fetchPage(null);
     if (this.stopped) return;
     this.checkEpoch(page.epoch);

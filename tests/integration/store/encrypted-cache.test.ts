@@ -187,7 +187,8 @@ describe('workstation cache — encrypted at rest', () => {
     again.db.close();
     // One byte changed in the last page (a case's data): authentication refuses it.
     const bytes = readFileSync(file);
-    bytes[bytes.length - 1000] ^= 0x01;
+    const at = bytes.length - 1000;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     writeFileSync(file, bytes);
     expect(opensWith(file, key, CACHE_CIPHER)).toBe(false);
   });

@@ -10,7 +10,7 @@ import { CenterCallSchema } from '../schemas/call-log.js';
 import { AGENT_STATES, PAUSE_REASONS } from '../domain/agent-state.js';
 import { CallbackEntrySchema, LinesStatusSchema } from '../schemas/lines.js';
 import { ROLES } from '../domain/codes.js';
-import { CaseSummarySchema, RegulationCaseSchema } from '../schemas/case.js';
+import { CaseSummarySchema } from '../schemas/case.js';
 import { CaseCommandSchema, CaseEventSchema } from '../schemas/case-events.js';
 import { EpochMsSchema, IdSchema } from '../schemas/primitives.js';
 

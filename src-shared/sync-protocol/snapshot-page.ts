@@ -13,6 +13,10 @@
 import { z } from 'zod';
 import { RegulationCaseSchema, type RegulationCase } from '../schemas/case.js';
 import { IdSchema } from '../schemas/primitives.js';
+import { compiledSchema } from '../validation/compiled-schema.js';
+
+/** Every case of a center goes through it at a new workstation's first sync: compiled (see there). */
+const checkCase = compiledSchema(RegulationCaseSchema);
 
 export const SNAPSHOT_PAGE_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
@@ -65,7 +69,7 @@ export function decodeSnapshotPage(text: string): SnapshotPage {
     throw new SnapshotPageError(`en-tête illisible (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
   }
   if (lines.length - 1 !== header.count) throw new SnapshotPageError(`${lines.length - 1} dossiers reçus sur ${header.count} annoncés`);
-  const cases: SnapshotCase[] = new Array(header.count);
+  const cases: SnapshotCase[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const seq = SEQ.exec(line);
@@ -77,9 +81,9 @@ export function decodeSnapshotPage(text: string): SnapshotPage {
     } catch {
       throw new SnapshotPageError(`ligne ${i + 1} : JSON illisible`);
     }
-    const data = RegulationCaseSchema.safeParse(parsed);
+    const data = checkCase(parsed);
     if (!data.success) throw new SnapshotPageError(`ligne ${i + 1} : dossier non conforme (champ « ${data.error.issues[0]?.path.join('.') ?? ''} »)`);
-    cases[i - 1] = { lastSeq: Number(seq[1]), data: data.data, json };
+    cases.push({ lastSeq: Number(seq[1]), data: data.data, json });
   }
   return { epoch: header.epoch, highWater: header.highWater, next: header.next, cases };
 }

@@ -95,11 +95,11 @@ function encryptInPlace(source: { path: string; cipher: CacheCipher | null }, ta
   return rows;
 }
 
-function encryptCopy(source: { path: string; cipher: CacheCipher | null }, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
-  const legacyPath = source.path;
+function encryptCopy(earlierFile: { path: string; cipher: CacheCipher | null }, partialPath: string, key: Buffer, crashAt?: MigrationCrashPoint): number {
+  const { path: legacyPath, cipher: legacyCipher } = earlierFile;
   // The earlier cache is brought to the current schema first, so that both sides have the same
   // tables and columns, and its WAL folded into the file (nothing left beside it).
-  const earlier = source.cipher === null ? openDatabase(legacyPath) : openDatabase(legacyPath, { key, cipher: source.cipher });
+  const earlier = legacyCipher === null ? openDatabase(legacyPath) : openDatabase(legacyPath, { key, cipher: legacyCipher });
   earlier.pragma('wal_checkpoint(TRUNCATE)');
   earlier.pragma('journal_mode = DELETE');
   earlier.close();
@@ -108,12 +108,12 @@ function encryptCopy(source: { path: string; cipher: CacheCipher | null }, parti
   const db = openDatabase(partialPath, { key });
   let rows = 0;
   try {
-    if (source.cipher === null) {
+    if (legacyCipher === null) {
       // KEY '' attaches the clear file as clear (otherwise it would inherit the main file's key).
       db.prepare(`ATTACH DATABASE ? AS legacy KEY ''`).run(legacyPath);
     } else {
       // The cipher named before ATTACH is the attached file's; the main file keeps its own.
-      db.pragma(`cipher = '${source.cipher}'`);
+      db.pragma(`cipher = '${legacyCipher}'`);
       db.prepare(`ATTACH DATABASE ? AS legacy KEY ?`).run(legacyPath, `x'${key.toString('hex')}'`);
       db.pragma(`cipher = '${CACHE_CIPHER}'`);
     }

@@ -38,8 +38,13 @@ export interface SnapshotCase {
   json: string;
 }
 
-export interface SnapshotPage extends Omit<SnapshotPageHeader, 'count'> {
-  cases: SnapshotCase[];
+export interface SnapshotPage extends SnapshotPageHeader {
+  /**
+   * The page's cases, each parsed and checked as it is taken (a fault throws there, with its line):
+   * a workstation writes each case before the next is parsed, so that a page's parsed cases never
+   * pile up in memory (they die young instead of filling the old generation of the heap).
+   */
+  cases: Iterable<SnapshotCase>;
 }
 
 export class SnapshotPageError extends Error {
@@ -58,7 +63,7 @@ export function encodeSnapshotPage(header: Omit<SnapshotPageHeader, 'count'>, ca
 
 const SEQ = /^\[(0|[1-9][0-9]{0,14}),/;
 
-/** The workstation's side: every line checked (header, sequence, case schema); the first fault refuses the page. */
+/** The workstation's side: the header and the line count are checked here, each case as it is taken. */
 export function decodeSnapshotPage(text: string): SnapshotPage {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -69,7 +74,10 @@ export function decodeSnapshotPage(text: string): SnapshotPage {
     throw new SnapshotPageError(`en-tête illisible (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`);
   }
   if (lines.length - 1 !== header.count) throw new SnapshotPageError(`${lines.length - 1} dossiers reçus sur ${header.count} annoncés`);
-  const cases: SnapshotCase[] = [];
+  return { ...header, cases: { [Symbol.iterator]: () => casesOf(lines) } };
+}
+
+function* casesOf(lines: readonly string[]): Generator<SnapshotCase> {
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const seq = SEQ.exec(line);
@@ -83,7 +91,6 @@ export function decodeSnapshotPage(text: string): SnapshotPage {
     }
     const data = checkCase(parsed);
     if (!data.success) throw new SnapshotPageError(`ligne ${i + 1} : dossier non conforme (champ « ${data.error.issues[0]?.path.join('.') ?? ''} »)`);
-    cases.push({ lastSeq: Number(seq[1]), data: data.data, json });
+    yield { lastSeq: Number(seq[1]), data: data.data, json };
   }
-  return { epoch: header.epoch, highWater: header.highWater, next: header.next, cases };
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RegulationCase } from '../../src-shared/schemas/case.js';
 import type { ServerEvent } from '../../src-shared/sync-protocol/messages.js';
 import { newCore } from '../fixtures/transports.js';
+import { decodeSnapshotPage, encodeSnapshotPage } from '../../src-shared/sync-protocol/snapshot-page.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -77,5 +78,28 @@ describe('own mutations already contained in the server state', () => {
       ['accepted', 1, null],
       ['accepted', 2, events[1]!.serverTime],
     ]);
+  });
+});
+
+describe('a snapshot page', () => {
+  it('with one case that breaks the schema is refused whole: nothing of it is written, and the error names the line', async () => {
+    const { core, cleanup } = newCore();
+    cleanups.push(async () => {
+      await core.close();
+      cleanup();
+    });
+    await core.registry.call('session.login', { displayName: 'Dr Test', role: 'physician', department: '21' });
+    const opened = (await core.registry.call('case.open', { line: '116117' })) as { ok: true; value: RegulationCase };
+    const good = { ...opened.value, id: '01938a8c-0000-7000-8000-00000000aaaa' };
+    const bad = { ...opened.value, id: '01938a8c-0000-7000-8000-00000000bbbb', status: 'égaré' };
+    const text = encodeSnapshotPage({ epoch: 'epoch-1', highWater: 2, next: null }, [
+      { lastSeq: 1, json: JSON.stringify(good) },
+      { lastSeq: 2, json: JSON.stringify(bad) },
+    ]);
+    expect(() => core.store.applySnapshot(decodeSnapshotPage(text).cases, 'epoch-1')).toThrow(/ligne 3 : dossier non conforme \(champ « status »\)/);
+    expect(core.store.getCase(good.id)).toBeUndefined();
+    // The same page without the faulty case goes in.
+    core.store.applySnapshot(decodeSnapshotPage(encodeSnapshotPage({ epoch: 'epoch-1', highWater: 1, next: null }, [{ lastSeq: 1, json: JSON.stringify(good) }])).cases, 'epoch-1');
+    expect(core.store.getCase(good.id)?.id).toBe(good.id);
   });
 });

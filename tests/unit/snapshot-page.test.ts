@@ -14,6 +14,9 @@ function openedCase(id: string, lastName: string): RegulationCase {
 const ID_A = '01938a8c-0000-7000-8000-000000000001';
 const ID_B = '01938a8c-0000-7000-8000-000000000002';
 
+/** Decodes a page and takes every case (line faults are found as cases are taken). */
+const readAll = (text: string) => [...decodeSnapshotPage(text).cases];
+
 describe('snapshot page on the wire (newline-delimited JSON)', () => {
   it('hands back each case validated, with the exact text the server stored (newlines and quotes in fields included)', () => {
     const a = openedCase(ID_A, 'Lebrun');
@@ -25,13 +28,14 @@ describe('snapshot page on the wire (newline-delimited JSON)', () => {
     ]);
     expect(text.split('\n')).toHaveLength(4);
     const page = decodeSnapshotPage(text);
-    expect(page).toMatchObject({ epoch: 'e1', highWater: 42, next: ID_B });
-    expect(page.cases.map((c) => [c.lastSeq, c.json])).toEqual([
+    expect(page).toMatchObject({ epoch: 'e1', highWater: 42, next: ID_B, count: 2 });
+    const cases = [...page.cases];
+    expect(cases.map((c) => [c.lastSeq, c.json])).toEqual([
       [7, stored[0]],
       [42, stored[1]],
     ]);
-    expect(page.cases[1]!.data).toEqual(b);
-    expect(decodeSnapshotPage(encodeSnapshotPage({ epoch: 'e1', highWater: 0, next: null }, [])).cases).toEqual([]);
+    expect(cases[1]!.data).toEqual(b);
+    expect([...decodeSnapshotPage(encodeSnapshotPage({ epoch: 'e1', highWater: 0, next: null }, [])).cases]).toEqual([]);
   });
 
   it('refuses a page cut short, a line that is not [sequence, case], or a case that breaks the schema, and says which line', () => {
@@ -43,12 +47,12 @@ describe('snapshot page on the wire (newline-delimited JSON)', () => {
     const cut = whole.split('\n').slice(0, 2).join('\n');
     expect(() => decodeSnapshotPage(cut)).toThrow(/1 dossiers reçus sur 2 annoncés/);
     expect(() => decodeSnapshotPage('')).toThrow(SnapshotPageError);
-    expect(() => decodeSnapshotPage(whole.replace('[3,', '[-3,'))).toThrow(/ligne 3 : \[séquence, dossier\] attendu/);
-    expect(() => decodeSnapshotPage(whole.replace('[3,', '[3.5,'))).toThrow(/ligne 3/);
-    expect(() => decodeSnapshotPage(whole.replace(`[3,${a.replace(ID_A, ID_B)}]`, `[3,${a.replace(ID_A, ID_B).slice(0, -1)}]`))).toThrow(/ligne 3 : JSON illisible/);
+    expect(() => readAll(whole.replace('[3,', '[-3,'))).toThrow(/ligne 3 : \[séquence, dossier\] attendu/);
+    expect(() => readAll(whole.replace('[3,', '[3.5,'))).toThrow(/ligne 3/);
+    expect(() => readAll(whole.replace(`[3,${a.replace(ID_A, ID_B)}]`, `[3,${a.replace(ID_A, ID_B).slice(0, -1)}]`))).toThrow(/ligne 3 : JSON illisible/);
     const noStatus = JSON.stringify({ ...JSON.parse(a), status: 'perdu' });
-    expect(() => decodeSnapshotPage(whole.replace(`[1,${a}]`, `[1,${noStatus}]`))).toThrow(/ligne 2 : dossier non conforme \(champ « status »\)/);
+    expect(() => readAll(whole.replace(`[1,${a}]`, `[1,${noStatus}]`))).toThrow(/ligne 2 : dossier non conforme \(champ « status »\)/);
     const extra = JSON.stringify({ ...JSON.parse(a), injected: true });
-    expect(() => decodeSnapshotPage(whole.replace(`[1,${a}]`, `[1,${extra}]`))).toThrow(/ligne 2 : dossier non conforme/);
+    expect(() => readAll(whole.replace(`[1,${a}]`, `[1,${extra}]`))).toThrow(/ligne 2 : dossier non conforme/);
   });
 });

@@ -159,7 +159,7 @@ const SQL = {
     ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data`,
   upsertServerCaseIfNewer: `INSERT INTO server_cases (id, last_seq, data) VALUES (?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data WHERE excluded.last_seq > server_cases.last_seq`,
-  outboxCasesAmong: `SELECT DISTINCT case_id FROM outbox WHERE case_id IN (SELECT value FROM json_each(?))`,
+  hasOutbox: 'SELECT 1 FROM outbox WHERE case_id = ? LIMIT 1',
   overlay: `SELECT o.command, e.* FROM outbox o JOIN case_events e ON e.id = o.mutation_id
     WHERE o.case_id = ? AND o.status <> 'rejected' AND (o.applied_epoch IS NULL OR o.applied_epoch IS NOT ?)
     ORDER BY o.local_seq`,
@@ -436,16 +436,14 @@ export class CaseStore {
    * A page of the server's case snapshot: newer states replace older ones, then rebase. Each case
    * comes with the JSON text it was validated from, stored as is.
    */
-  applySnapshot(cases: readonly { lastSeq: number; data: RegulationCase; json: string }[], epoch: string): string[] {
+  applySnapshot(cases: Iterable<{ lastSeq: number; data: RegulationCase; json: string }>, epoch: string): string[] {
     return this.relaxed(() => {
       const touched: string[] = [];
-      // Only cases this workstation wrote to can have local changes to lay over the server's.
-      const ids = JSON.stringify(cases.map((c) => c.data.id));
-      const withOutbox = new Set((this.stmt('outboxCasesAmong').all(ids) as { case_id: string }[]).map((r) => r.case_id));
       for (const c of cases) {
         const id = c.data.id;
         if (this.stmt('upsertServerCaseIfNewer').run(id, c.lastSeq, c.json).changes === 0) continue;
-        if (withOutbox.has(id)) {
+        // Only cases this workstation wrote to can have local changes to lay over the server's.
+        if (this.stmt('hasOutbox').get(id)) {
           // Our accepted mutations up to this state are in it: no longer overlaid.
           this.stmt('markAppliedUpTo').run(epoch, id, c.lastSeq);
           this.stmt('confirmCovered').run(id, id, id);

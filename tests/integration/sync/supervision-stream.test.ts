@@ -83,7 +83,7 @@ describe('the supervisor’s stream', () => {
     const [armSnapshot, supSnapshot, armPull, supPull] = await Promise.all([get('/api/sync/snapshot', arm), get('/api/sync/snapshot', sup), get('/api/sync/pull?after=0', arm), get('/api/sync/pull?after=0', sup)]);
     for (const body of [armSnapshot, armPull]) expect(body).toContain('Lebrun');
     for (const body of [supSnapshot, supPull]) for (const datum of IDENTITY) expect(body, datum).not.toContain(datum);
-    const supCase = decodeSnapshotPage(supSnapshot).cases.find((c) => c.data.id === caseId)!.data;
+    const supCase = [...decodeSnapshotPage(supSnapshot).cases].find((c) => c.data.id === caseId)!.data;
     expect(supCase).toMatchObject({ status: 'new_call', fields: { priority: 'P2', reasonCode: 'FEVER', patient: { sex: 'F' }, location: { communeName: 'Dijon' } } });
 
     // On demand: the whole log, and the read on the record with who made it.

@@ -294,8 +294,8 @@ export class SyncClient {
     this.retryDelay = this.backoffRange[0];
   }
 
-  /** `schema` checks a JSON answer; a function decodes another format (a snapshot page) from the text. */
-  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T> | ((text: string) => T), body?: unknown, timeoutMs = 15_000): Promise<T> {
+  /** `schema` checks a JSON answer; a function decodes another format (a snapshot page) from the bytes. */
+  private async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: z.ZodType<T> | ((body: Uint8Array) => T), body?: unknown, timeoutMs = 15_000): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.serverUrl}${path}`, {
@@ -308,9 +308,9 @@ export class SyncClient {
       this.nextServer();
       throw new HttpError(0, 'unreachable', unreachable(error));
     }
-    const text = await res.text().catch(() => '');
-    if (res.ok && typeof schema === 'function') return schema(text);
-    const json = jsonOrNull(text) as { error?: { code: string; message: string } } | null;
+    const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    if (res.ok && typeof schema === 'function') return schema(bytes);
+    const json = jsonOrNull(new TextDecoder().decode(bytes)) as { error?: { code: string; message: string } } | null;
     if (res.status === 401) {
       this.expireSession();
       throw new HttpError(401, json?.error?.code ?? 'unauthorized', SESSION_EXPIRED_MESSAGE);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { applyEvent, decide } from '../../src-shared/domain/case-lifecycle.js';
-import { RegulationCaseSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
+import { RegulationCaseSchema, ScreeningFieldsSchema, type RegulationCase } from '../../src-shared/schemas/case.js';
 import type { CaseCommand } from '../../src-shared/schemas/case-events.js';
 import { compiledSchema } from '../../src-shared/validation/compiled-schema.js';
 
@@ -120,6 +120,23 @@ describe('compiled case validator (initial sync) against zod', () => {
     );
     // The property saw refusals (the alterations are not all harmless).
     expect(refused).toBeGreaterThan(1000);
+  });
+
+  it('the same for the screening fields a partner case brings over the Hub Santé', () => {
+    const checkFields = compiledSchema(ScreeningFieldsSchema);
+    const docs = VALID.map((c) => ({ doc: JSON.parse(JSON.stringify(c.fields)) as unknown, at: paths(c.fields) }));
+    for (const { doc } of docs) expect(checkFields.fastAccepts(doc)).toBe(true);
+    fc.assert(
+      fc.property(fc.nat(docs.length - 1), fc.nat(), mutation, (d, p, m) => {
+        const { doc, at } = docs[d]!;
+        const altered = mutate(doc, at[p % at.length]!, m);
+        const zod = ScreeningFieldsSchema.safeParse(altered);
+        expect(checkFields(altered).success).toBe(zod.success);
+        // What it accepts is what zod would hand back (nothing trimmed or rewritten).
+        if (checkFields.fastAccepts(altered)) expect(altered).toEqual(zod.data);
+      }),
+      { numRuns: 2000, seed: 20261205 },
+    );
   });
 
   it('refuses to compile a schema with a format it would not check, or one that transforms', () => {

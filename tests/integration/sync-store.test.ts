@@ -16,7 +16,8 @@ afterEach(async () => {
 /** A case of a snapshot page as the decoder hands it over: with the text it was read from. */
 const snapshotCase = (lastSeq: number, data: RegulationCase) => ({ lastSeq, data, json: JSON.stringify(data) });
 
-async function caseWithNote() {
+/** A physician's workstation (closed after the test) with one case just opened. */
+async function openedCase() {
   const { core, cleanup } = newCore();
   cleanups.push(async () => {
     await core.close();
@@ -24,6 +25,11 @@ async function caseWithNote() {
   });
   await core.registry.call('session.login', { displayName: 'Dr Test', role: 'physician', department: '21' });
   const opened = (await core.registry.call('case.open', { line: '116117' })) as { ok: true; value: RegulationCase };
+  return { core, opened };
+}
+
+async function caseWithNote() {
+  const { core, opened } = await openedCase();
   await core.registry.call('case.command', { caseId: opened.value.id, command: { type: 'add_note', text: 'une note' } });
   const visible = core.store.getCase(opened.value.id)!;
   const events = core.store.history(opened.value.id).map((e, i) => ({ ...e, serverSeq: i + 1, serverTime: e.clientTime, localSeq: null }) as ServerEvent);
@@ -83,13 +89,7 @@ describe('own mutations already contained in the server state', () => {
 
 describe('a snapshot page', () => {
   it('with one case that breaks the schema is refused whole: nothing of it is written, and the error names the line', async () => {
-    const { core, cleanup } = newCore();
-    cleanups.push(async () => {
-      await core.close();
-      cleanup();
-    });
-    await core.registry.call('session.login', { displayName: 'Dr Test', role: 'physician', department: '21' });
-    const opened = (await core.registry.call('case.open', { line: '116117' })) as { ok: true; value: RegulationCase };
+    const { core, opened } = await openedCase();
     const good = { ...opened.value, id: '01938a8c-0000-7000-8000-00000000aaaa' };
     const bad = { ...opened.value, id: '01938a8c-0000-7000-8000-00000000bbbb', status: 'égaré' };
     const text = encodeSnapshotPage({ epoch: 'epoch-1', highWater: 2, next: null }, [

@@ -49,7 +49,9 @@ function compile(schema: z.ZodType): (value: unknown) => boolean {
     },
   });
   if (unchecked.length > 0) throw new Error(`compiledSchema: format(s) without a pattern (${unchecked.join(', ')}): the compiled validator would not check them`);
-  const ajv = new Ajv2020({ unicode: false, unicodeRegExp: false, validateFormats: false, strict: true, allErrors: false });
+  // `unicode: false` (lengths in UTF-16 units, as zod counts) is still honoured by Ajv 8 but logs a
+  // deprecation at each compile; strict mode throws rather than logs, so no other message is lost.
+  const ajv = new Ajv2020({ unicode: false, unicodeRegExp: false, validateFormats: false, strict: true, allErrors: false, logger: false });
   ajv.addKeyword({
     keyword: TRIMMED,
     type: 'string',

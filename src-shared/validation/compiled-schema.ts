@@ -8,8 +8,9 @@
  * whose verdict (and message) is the one returned. Its options keep it at least as strict as zod:
  * string lengths in UTF-16 units (`unicode: false`, as zod counts) and patterns without flags
  * (zod's case-insensitive patterns become case-sensitive: stricter, so zod decides those). The
- * schemas given here must have no transform, default or refinement (zod's JSON Schema export
- * refuses to run otherwise, so a schema that grows one fails at the first compile, not silently).
+ * schemas given here must have no transform or refinement: zod's JSON Schema export refuses a
+ * transform, and drops a refinement silently, so the compile refuses one itself (a schema that grows
+ * either fails at its first check, not silently).
  * zod's `.trim()` is not in the JSON Schema (zod checks lengths after trimming): the compiled
  * validator accepts no trimmed field with leading or trailing white space, which zod then judges.
  * Tested against zod on valid and altered documents (tests/unit/compiled-schema.test.ts).
@@ -42,7 +43,10 @@ function compile(schema: z.ZodType): (value: unknown) => boolean {
       if (typeof jsonSchema.format === 'string' && typeof jsonSchema.pattern !== 'string') unchecked.push(jsonSchema.format);
       // zod's .trim() checks the lengths and patterns that follow on the trimmed text: the compiled
       // validator takes only strings that trimming leaves as they are, and leaves the others to zod.
-      const rewrites = (definition(zodSchema).checks ?? []).map(definition).filter((c) => c.check === 'overwrite');
+      const checks = (definition(zodSchema).checks ?? []).map(definition);
+      // A refinement (.refine, .superRefine) is left out of the JSON Schema: only zod can judge it.
+      if (checks.some((c) => c.check === 'custom')) throw new Error('compiledSchema: a refinement (zod alone can check it)');
+      const rewrites = checks.filter((c) => c.check === 'overwrite');
       if (rewrites.length === 0) return;
       if (!rewrites.every((c) => isTrim(c.tx))) throw new Error('compiledSchema: a string rewrite other than trim() (zod alone can check it)');
       (jsonSchema as Record<string, unknown>)[TRIMMED] = true;

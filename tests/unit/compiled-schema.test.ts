@@ -139,10 +139,15 @@ describe('compiled case validator (initial sync) against zod', () => {
     );
   });
 
-  it('refuses to compile a schema with a format it would not check, or one that transforms', () => {
+  it('refuses to compile a schema with a format it would not check, one that transforms or one that refines', () => {
     const withUrl = compiledSchema(z.strictObject({ site: z.url() }));
     expect(() => withUrl({ site: 'pas une adresse' })).toThrow(/format\(s\) without a pattern \(uri\)/);
     const transforming = compiledSchema(z.strictObject({ n: z.string().transform(Number) }));
     expect(() => transforming({ n: '1' })).toThrow();
+    // A refinement, which zod's JSON Schema would silently leave out.
+    const refined = compiledSchema(z.strictObject({ rpps: z.string().refine((v) => v !== '12345', 'RPPS invalide') }));
+    expect(() => refined({ rpps: '12345' })).toThrow(/a refinement/);
+    const refinedObject = compiledSchema(z.strictObject({ a: z.string() }).refine((v) => v.a !== 'z'));
+    expect(() => refinedObject({ a: 'z' })).toThrow(/a refinement/);
   });
 });

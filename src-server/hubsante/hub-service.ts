@@ -949,13 +949,13 @@ export class HubService {
   }
 }
 
+/** Every partner case goes through it (a burst of them at once): compiled, zod deciding what it refuses. */
+const checkFields = compiledSchema(ScreeningFieldsSchema);
+
 /**
  * Only what our case model accepts goes into the case (a workstation validates every event it
  * receives); a field the partner filled another way stays in the original message, shown with it.
  */
-/** Every partner case goes through it (a burst of them at once): compiled, zod deciding what it refuses. */
-const checkFields = compiledSchema(ScreeningFieldsSchema);
-
 export function validFields(fields: ScreeningFields): ScreeningFields {
   // Most messages are all valid: one check instead of one per field.
   const whole = checkFields(fields);

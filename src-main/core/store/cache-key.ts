@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { jsonOrNull } from '../../../src-shared/validation/json-or-null.js';
 
 export interface KeySealer {
   /** Recorded in the key file: a key sealed by one sealer is never handed to another. */
@@ -78,7 +79,7 @@ export function loadOrCreateCacheKey(folder: string, sealer: KeySealer): Buffer 
     writeKeyFile(path, key, sealer);
     return key;
   }
-  const parsed = KeyFileSchema.safeParse(safeJson(readFileSync(path, 'utf8')));
+  const parsed = KeyFileSchema.safeParse(jsonOrNull(readFileSync(path, 'utf8')));
   if (!parsed.success) {
     throw new CacheKeyError(`Le fichier de clé du cache local (${path}) est illisible : il a été modifié ou tronqué. Le cache ne peut pas être ouvert sans lui.`);
   }
@@ -111,12 +112,4 @@ function writeKeyFile(path: string, key: Buffer, sealer: KeySealer): void {
     createdAt: new Date().toISOString(),
   };
   writePrivateFile(path, JSON.stringify(file));
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

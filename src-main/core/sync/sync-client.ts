@@ -34,6 +34,7 @@ import {
 } from '../../../src-shared/sync-protocol/messages.js';
 import type { CaseStore } from '../store/case-store.js';
 import { decodeSnapshotPage } from '../../../src-shared/sync-protocol/snapshot-page.js';
+import { jsonOrNull } from '../../../src-shared/validation/json-or-null.js';
 import { DirectorySchema, type DirectoryImport } from '../../../src-shared/schemas/directory.js';
 
 
@@ -136,15 +137,6 @@ export async function loginToServer(serverUrl: string, body: { tenant: string; l
   const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!res.ok) throw new HttpError(res.status, json.error?.code ?? 'http_error', json.error?.message ?? `HTTP ${res.status}`);
   return LoginResponseSchema.parse(json);
-}
-
-/** An answer's JSON, or null when it is not JSON (an error page, a cut answer). */
-function jsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 export class SyncClient {

@@ -403,8 +403,21 @@ export class HubService {
     return Promise.resolve();
   }
 
-  private async flushMarks(): Promise<void> {
+  /** The marks being written: one batch at a time, each taking what the one before left. */
+  private markChain: Promise<void> = Promise.resolve();
+
+  /**
+   * Write the marks waiting, after the batch being written if any: a batch taken while the one
+   * before was still being written (slower than MARK_DELAY_MS under load) took its rows again,
+   * and those messages were journaled as sent twice.
+   */
+  private flushMarks(): Promise<void> {
     this.markTimer = null;
+    this.markChain = this.markChain.then(() => this.writeMarks());
+    return this.markChain;
+  }
+
+  private async writeMarks(): Promise<void> {
     const batch = [...this.marking.values()];
     if (batch.length === 0) return;
     try {

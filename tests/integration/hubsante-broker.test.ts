@@ -275,6 +275,48 @@ describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liber
       db.query = query;
     }
   });
+
+  it('a mark written slowly is not written again by the next batch: each answer journaled out once, one attempt', async () => {
+    // The outbox's "published" marks of the first answer take 1.5 s (a database under load): the
+    // next answers are confirmed and their batch taken meanwhile.
+    const stamp = Date.now() % 100000;
+    const caseIds = [0, 1, 2, 3].map((i) => uuidFrom(`case|${OTHER_TENANT}|fr.health.samu990.DRFR1539L${stamp}${i}`));
+    const db = liberal.db as { query: typeof liberal.db.query };
+    const query = db.query;
+    let slowed = 0;
+    let slow: Promise<unknown> = Promise.resolve();
+    db.query = ((text: string, params?: unknown[], name?: string) => {
+      if (name === 'hub-outbox-published' && String(params?.[1]).includes(caseIds[0]!)) {
+        if (slowed++ === 0) return (slow = new Promise((r) => setTimeout(r, 1500)).then(() => query(text, params, name)));
+      }
+      return query(text, params, name);
+    }) as typeof query;
+    try {
+      const first = message('fr.health.samu990', 'fr.health.snp990', 'Report', 'createCaseHealth', samuCase(`fr.health.samu990.DRFR1539L${stamp}0`, 'Lent'));
+      await partner.publish(first);
+      await waitFor('first answered', () => partner.on('ack').some((a) => inner(a).reference?.distributionID === `fr.health.samu990_${first.uuid}`));
+      await new Promise((r) => setTimeout(r, 400));
+      const next = Array.from({ length: 3 }, (_, i) => message('fr.health.samu990', 'fr.health.snp990', 'Report', 'createCaseHealth', samuCase(`fr.health.samu990.DRFR1539L${stamp}${i + 1}`, `Suivant${i}`)));
+      for (const m of next) await partner.publish(m);
+      const marks = async () =>
+        (
+          await liberal.db.query<{ case_id: string; state: string; attempts: number; out: number }>(
+            `SELECT o.case_id, o.state, o.attempts,
+               (SELECT count(*)::int FROM hub_journal j WHERE j.tenant = o.tenant AND j.direction = 'out' AND j.distribution_id = o.distribution_id) AS out
+             FROM hub_outbox o WHERE o.tenant = $1 AND o.case_id = ANY($2::uuid[]) AND o.use_case = 'reference'`,
+            [OTHER_TENANT, caseIds],
+          )
+        ).rows;
+      await waitFor('all four marked published', async () => (await marks()).filter((r) => r.state === 'published').length === 4, 10_000);
+      await slow;
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await marks()).map((r) => ({ attempts: r.attempts, out: r.out }))).toEqual(Array.from({ length: 4 }, () => ({ attempts: 1, out: 1 })));
+      // The first answer's mark was written by one statement only.
+      expect(slowed).toBe(1);
+    } finally {
+      db.query = query;
+    }
+  });
 });
 
 describe('the Hub’s own rules (loopback broker and dispatcher stub)', () => {

@@ -43,6 +43,9 @@ export function uuidFrom(name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
+/** The use cases this link integrates or sends (any other is quarantined, checked by the full schema). */
+const HANDLED_USE_CASES = ['createCaseHealth', 'createCaseHealthUpdate', 'reference', 'error', 'appointment'] as const;
+
 const HUB_ACTOR: Actor = { userId: 'hub', displayName: 'Hub Santé', role: 'hub' };
 
 export type { HubAppointment, HubStatus, QuarantineItem };
@@ -152,6 +155,10 @@ export class HubService {
   }
 
   start(): void {
+    // The validators of what this link receives and sends, compiled before the first delivery
+    // (a backlog waiting at a restart or a failover comes all at once).
+    this.o.schemas.prepare(HANDLED_USE_CASES);
+    checkFields.prepare();
     this.link.start();
     this.ticker = setInterval(() => void this.followUp().catch((e) => this.o.log('error', 'Hub Santé : suivi des envois en échec', { error: (e as Error).message })), this.o.tickMs ?? 1000);
   }

@@ -21,6 +21,7 @@ export interface SchemaError {
 }
 
 const FULL = 'EDXL-DE-full.schema.json';
+const ENVELOPE_ONLY = 'EDXL-DE-envelope-only.schema.json';
 type Branch = { allOf?: [unknown, Branch]; properties: { message: { required: [string] } } };
 
 export class HubSchemas {
@@ -62,6 +63,20 @@ export class HubSchemas {
     return v;
   }
 
+  /**
+   * Compile now the validators of these use cases (and of the full schema and the envelope alone),
+   * rather than at the first message of each: ajv compiles a use case in 5 – 60 ms, which a server
+   * taking over a backlog (a restart, a failover) would otherwise spend on its first messages.
+   */
+  prepare(useCases: readonly string[]): void {
+    for (const key of useCases) {
+      if (!this.branchKeys.includes(key)) throw new Error(`cas d’usage Hub Santé inconnu du modèle : ${key}`);
+      this.validator(branchSchema(key));
+    }
+    this.validator(FULL);
+    this.validator(ENVELOPE_ONLY);
+  }
+
   /** Errors of `data` against one schema file (empty when valid). */
   check(file: string, data: unknown): SchemaError[] {
     const v = this.validator(file);
@@ -90,7 +105,7 @@ export class HubSchemas {
     const errors = this.checkMessage(data);
     if (errors.length) {
       // As the Hub does: an envelope that is itself valid tells a content error from an envelope error.
-      const envelopeErrors = this.check('EDXL-DE-envelope-only.schema.json', data);
+      const envelopeErrors = this.check(ENVELOPE_ONLY, data);
       return { ok: false, errors: envelopeErrors.length ? envelopeErrors : errors };
     }
     const r = readEnvelope(data as HubEnvelope);

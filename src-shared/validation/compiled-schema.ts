@@ -26,12 +26,15 @@ export interface CompiledCheck<T> {
   (value: unknown): z.ZodSafeParseResult<T>;
   /** The compiled validator's own verdict (tests: it must never accept what zod refuses). */
   fastAccepts(value: unknown): boolean;
+  /** Compile now rather than at the first check (a server about to take a burst of them). */
+  prepare(): void;
 }
 
 export function compiledSchema<T>(schema: z.ZodType<T>): CompiledCheck<T> {
   let fast: ((value: unknown) => boolean) | null = null;
   const fastAccepts = (value: unknown) => (fast ??= compile(schema))(value);
-  return Object.assign((value: unknown): z.ZodSafeParseResult<T> => (fastAccepts(value) ? { success: true, data: value as T } : schema.safeParse(value)), { fastAccepts });
+  const prepare = () => void (fast ??= compile(schema));
+  return Object.assign((value: unknown): z.ZodSafeParseResult<T> => (fastAccepts(value) ? { success: true, data: value as T } : schema.safeParse(value)), { fastAccepts, prepare });
 }
 
 function compile(schema: z.ZodType): (value: unknown) => boolean {

@@ -41,6 +41,17 @@ describe('pinned schemas', () => {
   });
 });
 
+describe('validators compiled ahead', () => {
+  it('for the use cases named, refusing a name the model does not have; a prepared set gives the same verdicts', () => {
+    const prepared = new HubSchemas();
+    prepared.prepare(['createCaseHealth', 'reference']);
+    expect(() => prepared.prepare(['createCaseHealthh'])).toThrow(/inconnu du modèle : createCaseHealthh/);
+    const env = buildEnvelope({ senderId: 'fr.health.samu990', recipientId: 'fr.health.snp990', kind: 'Report', useCase: 'createCaseHealth', payload: { caseId: 'fr.health.samu990.DRFR1539A0001' }, sentAt: T, expiresAt: T + 3_600_000, uuid: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' });
+    expect(prepared.checkMessage(env)).toEqual(schemas.checkMessage(env));
+    expect(prepared.checkMessage(env).length).toBeGreaterThan(0);
+  });
+});
+
 describe('the pinned ANS test material', () => {
   it('is in the project, whole, as its manifest lists it (and as the shared copy has it, when present)', () => {
     const lines = readFileSync(join(SCHEMA_DIR, 'test-material.sha256'), 'utf8').trim().split('\n');

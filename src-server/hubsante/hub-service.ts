@@ -27,6 +27,7 @@ import { HubAmqpLink, type HubQueue, type LinkState } from './amqp-link.js';
 import type { HubConfig } from './config.js';
 import type { HubSchemas } from './schemas.js';
 import { GrowingStatistics } from '../db/growing-statistics.js';
+import { PackedTexts, unpackedText } from '../db/packed-texts.js';
 
 const NAMESPACE = Buffer.from('b7d1f6a23c4e4f8a9d0b5e6f7a8b9c0d', 'hex');
 /**
@@ -441,6 +442,12 @@ export class HubService {
   /** The outbox rows marked published (a step only moves forward) and the messages journaled out. */
   private async markPublished(batch: { row: PendingRow; at: number }[], resent: boolean): Promise<void> {
     const tenant = this.o.config.tenant;
+    // The messages in one binary parameter ($7), each row naming its own (see PackedTexts).
+    const texts = new PackedTexts();
+    const rows = batch.map(({ row: r, at }) => {
+      const b = texts.add(r.body);
+      return { d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, bAt: b.at, bLen: b.len, at };
+    });
     await this.o.db.query(
       `WITH up AS (
          UPDATE hub_outbox o SET state = CASE WHEN o.state = 'pending' THEN 'published' ELSE o.state END,
@@ -451,16 +458,18 @@ export class HubService {
          WHERE o.tenant = $1 AND o.distribution_id = ANY($5::text[]) AND o.distribution_id = t.d RETURNING 1),
        j AS (
          INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-         SELECT $1, at, 'out', d, $3, r, NULL, u, c, $4, b FROM json_to_recordset($2::json) AS t(d text, r text, u text, c uuid, b text, at bigint)
+         SELECT $1, at, 'out', d, $3, r, NULL, u, c, $4, ${unpackedText('$7', '"bAt"', '"bLen"')}
+         FROM json_to_recordset($2::json) AS t(d text, r text, u text, c uuid, "bAt" int, "bLen" int, at bigint)
          RETURNING 1)
        SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
       [
         tenant,
-        JSON.stringify(batch.map(({ row: r, at }) => ({ d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, b: r.body, at }))),
+        JSON.stringify(rows),
         this.o.config.clientId,
         resent ? 'renvoi' : null,
         batch.map((b) => b.row.distribution_id),
         batch.map((b) => b.at),
+        texts.bytes(),
       ],
       'hub-outbox-published',
     );
@@ -609,12 +618,17 @@ export class HubService {
 
   /** Deliveries journaled apart from a writer's commit, together (one INSERT for all that arrived meanwhile). */
   private readonly journalIn = new GroupCommit<JournalInRow>(async (rows) => {
-    // One JSON parameter: node-postgres escapes text arrays character by character (slow on whole messages).
+    // The short fields as one JSON parameter, the messages in one binary parameter (see PackedTexts).
+    const texts = new PackedTexts();
+    const short = rows.map(({ body, ...r }) => {
+      const b = texts.add(body);
+      return { ...r, bodyAt: b.at, bodyLen: b.len };
+    });
     await this.o.db.query(
       `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-       SELECT $1, at, 'in', "distributionId", sender, $2, kind, "useCase", "caseId", note, body
-       FROM json_to_recordset($3::json) AS t(at bigint, "distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, note text, body text)`,
-      [this.o.config.tenant, this.o.config.clientId, JSON.stringify(rows)],
+       SELECT $1, at, 'in', "distributionId", sender, $2, kind, "useCase", "caseId", note, ${unpackedText('$4', '"bodyAt"', '"bodyLen"')}
+       FROM json_to_recordset($3::json) AS t(at bigint, "distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, note text, "bodyAt" int, "bodyLen" int)`,
+      [this.o.config.tenant, this.o.config.clientId, JSON.stringify(short), texts.bytes()],
       'hub-journal-in-batch',
     );
     return rows.map(() => undefined);

@@ -13,6 +13,7 @@ import type { AppError } from '../../src-shared/domain/result.js';
 import type { Actor, RegulationCase } from '../../src-shared/schemas/case.js';
 import type { Mutation, ServerEvent, Verdict } from '../../src-shared/sync-protocol/messages.js';
 import { GrowingStatistics } from '../db/growing-statistics.js';
+import { PackedTexts, unpackedText } from '../db/packed-texts.js';
 import { searchKey } from '../../src-shared/text/normalize.js';
 import type { Queryable, SqlDatabase } from '../db/sql.js';
 
@@ -412,16 +413,35 @@ export class TenantWriter {
         const before = this.cache.get(id);
         return before && sameFact(caseFactOf(before.state), fact) ? [] : [[id, fact] as const];
       });
+      // The long texts (payloads, cases, whole messages) in one binary parameter ($51), each row
+      // naming its own by offset and length: PostgreSQL parsed them character by character as JSON.
+      const texts = new PackedTexts();
+      const payloads = events.map((e) => texts.add(JSON.stringify(e.payload)));
+      const data = cases.map(([, c]) => texts.add(JSON.stringify(c.state)));
+      const outboxRows = outbox.map(({ body, ...r }) => {
+        const b = texts.add(body);
+        return { ...r, bodyAt: b.at, bodyLen: b.len };
+      });
+      const journalRows = journal.map(({ body, ...r }) => {
+        const b = texts.add(body);
+        return { ...r, bodyAt: b.at, bodyLen: b.len };
+      });
+      const inboxRows = inbox.map(({ body, ...r }) => {
+        const b = texts.add(body);
+        return { ...r, bodyAt: b.at, bodyLen: b.len };
+      });
       mark('writer-commit-sent');
       await this.db.query(
         `WITH new_events AS (
            INSERT INTO events (tenant, seq, id, case_id, kind, payload, actor_user, actor_name, actor_role, workstation, client_time, server_time)
-           SELECT $1, * FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], ARRAY(SELECT p::text FROM json_array_elements($6::json) WITH ORDINALITY AS t(p, i) ORDER BY i), $7::text[], $8::text[], $9::text[],
-             $10::text[], $11::bigint[], $12::bigint[])
+           SELECT $1, seq, id, case_id, kind, ${unpackedText('$51', 'p_at', 'p_len')}, actor_user, actor_name, actor_role, workstation, client_time, server_time
+           FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $52::int[], $7::text[], $8::text[], $9::text[],
+             $10::text[], $11::bigint[], $12::bigint[]) AS t(seq, id, case_id, kind, p_at, p_len, actor_user, actor_name, actor_role, workstation, client_time, server_time)
            RETURNING 1),
          new_cases AS (
            INSERT INTO cases (tenant, id, last_seq, status, data, search_phone, search_last_name)
-           SELECT $1, * FROM unnest($13::uuid[], $14::bigint[], $15::text[], ARRAY(SELECT d::text FROM json_array_elements($16::json) WITH ORDINALITY AS t(d, i) ORDER BY i), $49::text[], $50::text[])
+           SELECT $1, id, last_seq, status, ${unpackedText('$51', 'd_at', 'd_len')}, search_phone, search_last_name
+           FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::int[], $53::int[], $49::text[], $50::text[]) AS t(id, last_seq, status, d_at, d_len, search_phone, search_last_name)
            ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data,
              search_phone = EXCLUDED.search_phone, search_last_name = EXCLUDED.search_last_name
            RETURNING 1),
@@ -441,23 +461,23 @@ export class TenantWriter {
            SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
            ON CONFLICT DO NOTHING
            RETURNING 1),
-         -- The Hub Santé rows as JSON parameters: node-postgres escapes text arrays character by
-         -- character, slow on whole messages.
+         -- The Hub Santé rows as JSON parameters (short fields), their messages in $51.
          new_outbox AS (
            INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, case_id, hub_case_id, link, body, created_at, expires_at, state, error_cause, answers)
-           SELECT $1, * FROM json_to_recordset($35::json) AS t("distributionId" text, recipient text, kind text, "useCase" text, label text, "caseId" uuid,
-             "hubCaseId" text, link text, body text, "createdAt" bigint, "expiresAt" bigint, state text, "errorCause" text, answers text)
+           SELECT $1, "distributionId", recipient, kind, "useCase", label, "caseId", "hubCaseId", link, ${unpackedText('$51', '"bodyAt"', '"bodyLen"')}, "createdAt", "expiresAt", state, "errorCause", answers
+           FROM json_to_recordset($35::json) AS t("distributionId" text, recipient text, kind text, "useCase" text, label text, "caseId" uuid,
+             "hubCaseId" text, link text, "bodyAt" int, "bodyLen" int, "createdAt" bigint, "expiresAt" bigint, state text, "errorCause" text, answers text)
            ON CONFLICT (tenant, distribution_id) DO NOTHING
            RETURNING 1),
          hub_in AS (
            INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-           SELECT $1, at, 'in', "distributionId", sender, $39, kind, "useCase", "caseId", note, body
-           FROM json_to_recordset($36::json) AS t(at bigint, "distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, note text, body text)
+           SELECT $1, at, 'in', "distributionId", sender, $39, kind, "useCase", "caseId", note, ${unpackedText('$51', '"bodyAt"', '"bodyLen"')}
+           FROM json_to_recordset($36::json) AS t(at bigint, "distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, note text, "bodyAt" int, "bodyLen" int)
            RETURNING 1),
          new_inbox AS (
            INSERT INTO hub_inbox (tenant, distribution_id, sender, kind, use_case, case_id, status, error_code, error_cause, received_at, updated_at, body)
-           SELECT $1, "distributionId", sender, kind, "useCase", "caseId", status, "errorCode", "errorCause", at, at, body
-           FROM json_to_recordset($37::json) AS t("distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, status text, "errorCode" int, "errorCause" text, at bigint, body text)
+           SELECT $1, "distributionId", sender, kind, "useCase", "caseId", status, "errorCode", "errorCause", at, at, ${unpackedText('$51', '"bodyAt"', '"bodyLen"')}
+           FROM json_to_recordset($37::json) AS t("distributionId" text, sender text, kind text, "useCase" text, "caseId" uuid, status text, "errorCode" int, "errorCause" text, at bigint, "bodyAt" int, "bodyLen" int)
            ON CONFLICT (tenant, distribution_id) DO NOTHING
            RETURNING 1),
          -- The rows updated are named by '= ANY': a plan kept since the outbox was small must still
@@ -485,9 +505,7 @@ export class TenantWriter {
           events.map((e) => e.id),
           events.map((e) => e.caseId),
           events.map((e) => e.kind),
-          // Payloads and case data as one JSON array each (their text is kept as written): node-postgres
-          // escapes a text array character by character, slow on a batch of whole cases.
-          JSON.stringify(events.map((e) => e.payload)),
+          payloads.map((p) => p.at),
           events.map((e) => e.actor.userId),
           events.map((e) => e.actor.displayName),
           events.map((e) => e.actor.role),
@@ -497,7 +515,7 @@ export class TenantWriter {
           cases.map(([id]) => id),
           cases.map(([, c]) => c.lastSeq),
           cases.map(([, c]) => c.state.status),
-          JSON.stringify(cases.map(([, c]) => c.state)),
+          data.map((d) => d.at),
           seq,
           events.length,
           fresh.map((v) => v.id),
@@ -508,9 +526,9 @@ export class TenantWriter {
           fresh.map(() => now),
           facts.map(([id]) => id),
           ...factColumns(facts.map(([, f]) => f)),
-          JSON.stringify(outbox),
-          JSON.stringify(journal),
-          JSON.stringify(inbox),
+          JSON.stringify(outboxRows),
+          JSON.stringify(journalRows),
+          JSON.stringify(inboxRows),
           steps.map((r) => r.distributionId),
           this.options.hubClientId ?? null,
           fresh.length,
@@ -526,6 +544,9 @@ export class TenantWriter {
           // case's JSON made PostgreSQL parse every case written, twice).
           cases.map(([, c]) => c.state.fields.callbackPhone ?? null),
           cases.map(([, c]) => searchKey(c.state.fields.patient?.lastName ?? '') || null),
+          texts.bytes(),
+          payloads.map((p) => p.len),
+          data.map((d) => d.len),
         ],
         'writer-commit',
       );

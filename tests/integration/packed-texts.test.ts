@@ -2,27 +2,17 @@
  * Long texts sent to PostgreSQL as one binary parameter (src-server/db/packed-texts.ts): what comes
  * back out in SQL is exactly what went in, whatever the characters, for each row of a batch.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PackedTexts, unpackedText } from '../../src-server/db/packed-texts.js';
-import type { SqlDatabase } from '../../src-server/db/sql.js';
-import { freshDatabase } from '../fixtures/sync-harness.js';
+import { freshPostgresForTests } from '../fixtures/fresh-postgres.js';
 
-let db: SqlDatabase;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ db, drop } = await freshDatabase('postgres'));
-});
-afterAll(async () => {
-  await db?.close();
-  await drop?.();
-});
+const pg = freshPostgresForTests();
 
 async function roundTrip(values: (string | null)[]): Promise<(string | null)[]> {
   const texts = new PackedTexts();
   const rows = values.map((v, i) => ({ i, ...texts.add(v) }));
-  const { rows: out } = await db.query<{ t: string | null }>(
+  const { rows: out } = await pg.db.query<{ t: string | null }>(
     `SELECT ${unpackedText('$2', 'at', 'len')} AS t FROM json_to_recordset($1::json) AS r(i int, at int, len int) ORDER BY i`,
     [JSON.stringify(rows), texts.bytes()],
   );

@@ -4,11 +4,11 @@
  * writer fell from 8,000 to 1,200 mutations/s over 180,000 rows where autovacuum is off). The
  * writer refreshes their statistics as it writes, which makes PostgreSQL plan them again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { TenantWriter, type Submission } from '../../src-server/services/tenant-writer.js';
-import type { SqlDatabase } from '../../src-server/db/sql.js';
-import { freshDatabase, TENANT, waitFor } from '../fixtures/sync-harness.js';
+import { TENANT, waitFor } from '../fixtures/sync-harness.js';
+import { freshPostgresForTests } from '../fixtures/fresh-postgres.js';
 import { arm } from '../fixtures/hub.js';
 
 const open = (): Submission => {
@@ -17,24 +17,16 @@ const open = (): Submission => {
 };
 
 describe('writer statistics (postgres)', () => {
-  let db: SqlDatabase;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, drop } = await freshDatabase('postgres'));
-  });
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
-  });
+  const pg = freshPostgresForTests();
 
   it('the tables it writes are analysed once a thousand mutations are committed, not before', async () => {
     const analysed = async () =>
       (
-        await db.query<{ relname: string; rows: number }>(
+        await pg.db.query<{ relname: string; rows: number }>(
           "SELECT c.relname, c.reltuples::int AS rows FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('mutation_results', 'cases', 'case_facts', 'events') AND s.last_analyze IS NOT NULL",
         )
       ).rows;
-    const writer = await TenantWriter.open(db, TENANT);
+    const writer = await TenantWriter.open(pg.db, TENANT);
     await writer.submit(Array.from({ length: 900 }, open));
     expect(await analysed()).toEqual([]);
     await writer.submit(Array.from({ length: 200 }, open));

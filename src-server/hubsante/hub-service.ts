@@ -649,9 +649,14 @@ export class HubService {
     try {
       data = JSON.parse(body);
     } catch {
-      await this.journalIn.add({ distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note: 'JSON illisible', body, at: now });
-      const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(body)?.[1] ?? unreadableId(body);
-      return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, 'message illisible (JSON invalide)', body, false);
+      // PostgreSQL's text cannot hold a NUL character (never valid in JSON): such a message could be
+      // neither journaled nor quarantined, and came back from the Hub for ever. Kept as U+FFFD, said.
+      const kept = body.includes('\u0000') ? body.replaceAll('\u0000', '\uFFFD') : body;
+      const nul = kept !== body;
+      const note = nul ? 'JSON illisible (caractères nuls remplacés par U+FFFD)' : 'JSON illisible';
+      await this.journalIn.add({ distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note, body: kept, at: now });
+      const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(kept)?.[1] ?? unreadableId(body);
+      return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, nul ? 'message illisible (JSON invalide ; caractères nuls remplacés par U+FFFD)' : 'message illisible (JSON invalide)', kept, false);
     }
     mark('json-parsed');
     const decoded = this.o.schemas.decode(data);

@@ -276,6 +276,18 @@ describe('nothing lost, nothing twice (scripted SAMU fr.health.samu990 → liber
     }
   });
 
+  it('an unreadable message with a NUL character is journaled and quarantined (U+FFFD in its place), not given back to the Hub for ever', async () => {
+    const hub = liberal.server.hub(OTHER_TENANT)!;
+    const id = `fr.health.samu990_nul-${Date.now()}`;
+    const body = `{"distributionID":"${id}", \u0000 coupé`;
+    // PostgreSQL's text cannot hold the NUL: before, both writes failed and the delivery went back to the Hub.
+    expect(await hub.receive('message', body)).toBe('quarantined');
+    const item = (await hub.quarantined()).find((q) => q.distributionId === id);
+    expect(item).toMatchObject({ errorCode: 704, errorCause: 'message illisible (JSON invalide ; caractères nuls remplacés par U+FFFD)', body: body.replace('\u0000', '\uFFFD') });
+    const { rows } = await liberal.db.query<{ note: string; body: string }>(`SELECT note, body FROM hub_journal WHERE tenant = $1 AND direction = 'in' AND body LIKE $2`, [OTHER_TENANT, `%${id}%`]);
+    expect(rows).toEqual([{ note: 'JSON illisible (caractères nuls remplacés par U+FFFD)', body: body.replace('\u0000', '\uFFFD') }]);
+  });
+
   it('a mark written slowly is not written again by the next batch: each answer journaled out once, one attempt', async () => {
     // The outbox's "published" marks of the first answer take 1.5 s (a database under load): the
     // next answers are confirmed and their batch taken meanwhile.

@@ -22,6 +22,14 @@ export class PackedTexts {
     return { at, len };
   }
 
+  /** Rows whose `body` moves here: each keeps its other fields and names its body (`bodyAt`, `bodyLen`). */
+  bodiesOf<R extends { body: string | null }>(rows: readonly R[]): (Omit<R, 'body'> & { bodyAt: number; bodyLen: number })[] {
+    return rows.map(({ body, ...rest }) => {
+      const b = this.add(body);
+      return { ...rest, bodyAt: b.at, bodyLen: b.len };
+    });
+  }
+
   /** The parameter: every text added, UTF-8, end to end (sent by node-postgres in binary, as bytea). */
   bytes(): Buffer {
     const buf = Buffer.from(this.parts.join(''), 'utf8');

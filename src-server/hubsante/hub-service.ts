@@ -620,10 +620,7 @@ export class HubService {
   private readonly journalIn = new GroupCommit<JournalInRow>(async (rows) => {
     // The short fields as one JSON parameter, the messages in one binary parameter (see PackedTexts).
     const texts = new PackedTexts();
-    const short = rows.map(({ body, ...r }) => {
-      const b = texts.add(body);
-      return { ...r, bodyAt: b.at, bodyLen: b.len };
-    });
+    const short = texts.bodiesOf(rows);
     await this.o.db.query(
       `INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
        SELECT $1, at, 'in', "distributionId", sender, $2, kind, "useCase", "caseId", note, ${unpackedText('$4', '"bodyAt"', '"bodyLen"')}

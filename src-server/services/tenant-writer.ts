@@ -418,18 +418,9 @@ export class TenantWriter {
       const texts = new PackedTexts();
       const payloads = events.map((e) => texts.add(JSON.stringify(e.payload)));
       const data = cases.map(([, c]) => texts.add(JSON.stringify(c.state)));
-      const outboxRows = outbox.map(({ body, ...r }) => {
-        const b = texts.add(body);
-        return { ...r, bodyAt: b.at, bodyLen: b.len };
-      });
-      const journalRows = journal.map(({ body, ...r }) => {
-        const b = texts.add(body);
-        return { ...r, bodyAt: b.at, bodyLen: b.len };
-      });
-      const inboxRows = inbox.map(({ body, ...r }) => {
-        const b = texts.add(body);
-        return { ...r, bodyAt: b.at, bodyLen: b.len };
-      });
+      const outboxRows = texts.bodiesOf(outbox);
+      const journalRows = texts.bodiesOf(journal);
+      const inboxRows = texts.bodiesOf(inbox);
       mark('writer-commit-sent');
       await this.db.query(
         `WITH new_events AS (

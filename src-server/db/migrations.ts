@@ -844,6 +844,19 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE events DROP CONSTRAINT events_tenant_fkey;
     `,
   },
+  {
+    version: 27,
+    name: 'our answers to the partner leave the index of messages waiting once published',
+    sql: `
+      -- Our answers (RC-REF, RS-ERROR) are never acknowledged: once published they stayed in the
+      -- index of open messages for good, and the follow-up (every second: expiry, lateness) and the
+      -- supervisor's list, which all skip answers, read past every answer ever sent. Two indexes:
+      -- what is still to publish (answers included), and our messages waiting for the partner.
+      DROP INDEX hub_outbox_open;
+      CREATE INDEX hub_outbox_pending ON hub_outbox (tenant, id) WHERE state = 'pending';
+      CREATE INDEX hub_outbox_waiting ON hub_outbox (tenant, id) WHERE answers IS NULL AND state IN ('pending', 'published', 'received');
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

@@ -444,10 +444,7 @@ export class HubService {
     const tenant = this.o.config.tenant;
     // The messages in one binary parameter ($7), each row naming its own (see PackedTexts).
     const texts = new PackedTexts();
-    const rows = batch.map(({ row: r, at }) => {
-      const b = texts.add(r.body);
-      return { d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, bAt: b.at, bLen: b.len, at };
-    });
+    const rows = texts.bodiesOf(batch.map(({ row: r, at }) => ({ d: r.distribution_id, r: r.recipient, u: r.use_case, c: r.case_id, body: r.body, at })));
     await this.o.db.query(
       `WITH up AS (
          UPDATE hub_outbox o SET state = CASE WHEN o.state = 'pending' THEN 'published' ELSE o.state END,
@@ -458,8 +455,8 @@ export class HubService {
          WHERE o.tenant = $1 AND o.distribution_id = ANY($5::text[]) AND o.distribution_id = t.d RETURNING 1),
        j AS (
          INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
-         SELECT $1, at, 'out', d, $3, r, NULL, u, c, $4, ${unpackedText('$7', '"bAt"', '"bLen"')}
-         FROM json_to_recordset($2::json) AS t(d text, r text, u text, c uuid, "bAt" int, "bLen" int, at bigint)
+         SELECT $1, at, 'out', d, $3, r, NULL, u, c, $4, ${unpackedText('$7', '"bodyAt"', '"bodyLen"')}
+         FROM json_to_recordset($2::json) AS t(d text, r text, u text, c uuid, "bodyAt" int, "bodyLen" int, at bigint)
          RETURNING 1)
        SELECT (SELECT count(*) FROM up) AS up, (SELECT count(*) FROM j) AS j`,
       [
@@ -649,11 +646,11 @@ export class HubService {
       // PostgreSQL's text cannot hold a NUL character (never valid in JSON): such a message could be
       // neither journaled nor quarantined, and came back from the Hub for ever. Kept as U+FFFD, said.
       const kept = body.includes('\u0000') ? body.replaceAll('\u0000', '\uFFFD') : body;
-      const nul = kept !== body;
-      const note = nul ? 'JSON illisible (caractères nuls remplacés par U+FFFD)' : 'JSON illisible';
+      const replaced = kept !== body ? 'caractères nuls remplacés par U+FFFD' : null;
+      const note = replaced ? `JSON illisible (${replaced})` : 'JSON illisible';
       await this.journalIn.add({ distributionId: null, sender: null, kind: null, useCase: null, caseId: null, note, body: kept, at: now });
       const id = /"distributionID"\s*:\s*"([\w.-]+)"/.exec(kept)?.[1] ?? unreadableId(body);
-      return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, nul ? 'message illisible (JSON invalide ; caractères nuls remplacés par U+FFFD)' : 'message illisible (JSON invalide)', kept, false);
+      return this.quarantine({ distributionID: id, senderID: id.split('_')[0] ?? 'inconnu', kind: 'inconnu', useCase: 'inconnu' }, 704, `message illisible (JSON invalide${replaced ? ` ; ${replaced}` : ''})`, kept, false);
     }
     mark('json-parsed');
     const decoded = this.o.schemas.decode(data);

@@ -34,6 +34,17 @@ describe('texts packed in one binary parameter', () => {
     );
   });
 
+  it('keep their places when the batch outgrows the buffer several times (each text encoded once, as it is added)', async () => {
+    // 400 texts of 1,000 to 1,400 characters, accents and emoji: about 650 kB, ten times the first buffer.
+    const values = Array.from({ length: 400 }, (_, i) => `${i} Élodie 😀 « fièvre » ${'é'.repeat(500 + i)}${'x'.repeat(500)}`);
+    const back = await roundTrip(values);
+    expect(back).toEqual(values);
+  });
+
+  it('a lone surrogate comes back as U+FFFD (as Buffer.from writes it) and the next text keeps its place', async () => {
+    expect(await roundTrip(['a\uD800b', 'suivant'])).toEqual(['a\uFFFDb', 'suivant']);
+  });
+
   it('an empty batch sends an empty parameter', () => {
     expect(new PackedTexts().bytes().length).toBe(0);
   });

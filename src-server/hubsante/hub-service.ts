@@ -9,7 +9,7 @@
  * what it caused is committed.
  */
 import { mark } from '../latency-marks.js';
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
 import { v7 as uuidv7 } from 'uuid';
 import { createCaseHealthToFields, createCaseHealthUpdateToChanges, plannedMessages, type HubCaseContext, type PlannedMessage } from '../../src-shared/domain/hubsante-case.js';
@@ -34,10 +34,11 @@ const NAMESPACE = Buffer.from('b7d1f6a23c4e4f8a9d0b5e6f7a8b9c0d', 'hex');
  * A stable UUID for a name: the same partner message always gives the same mutation, the same Hub
  * case the same case. RFC 4122 version 5 (SHA-1 of our namespace and the name), computed with
  * node:crypto: the uuid package's v5 converts strings to bytes in JavaScript, 40 µs a message in a
- * burst (tested equal to it).
+ * burst (tested equal to it). One-shot `hash` rather than a Hash object: 1.9 against 3.3 µs a name
+ * (three or four names a message).
  */
 export function uuidFrom(name: string): string {
-  const h = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
+  const h = hash('sha1', Buffer.concat([NAMESPACE, Buffer.from(name, 'utf8')]), 'buffer');
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.toString('hex', 0, 16);

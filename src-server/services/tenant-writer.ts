@@ -199,7 +199,9 @@ export class TenantWriter {
     // Large batches amortise the round trips to PostgreSQL (measured: 500 → 6.6 k/s, 5,000 → 10.6 k/s);
     // at normal load a batch is just what is queued, so latency does not grow.
     this.maxBatch = options.maxBatch ?? 5000;
-    this.maxCached = options.maxCachedCases ?? 50_000;
+    // Never fewer than a batch: a case read for a batch must still be held when its commit is written
+    // (one not held is inserted as new).
+    this.maxCached = Math.max(options.maxCachedCases ?? 50_000, this.maxBatch);
     this.now = options.now ?? Date.now;
     this.maxQueue = options.maxQueue ?? 50_000;
     // The writer's statements are prepared once per connection (PGlite plans each one anew).
@@ -429,16 +431,33 @@ export class TenantWriter {
            FROM unnest($2::bigint[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $52::int[], $7::text[], $8::text[], $9::text[],
              $10::text[], $11::bigint[], $12::bigint[]) AS t(seq, id, case_id, kind, p_at, p_len, actor_user, actor_name, actor_role, workstation, client_time, server_time)
            RETURNING 1),
+         -- A case this writer does not hold in memory is new (read first, or taken as new: see
+         -- likelyNew): a plain INSERT, whose unique key refuses one that exists after all (the batch is
+         -- then decided again, read first). Only the cases held are upserted: INSERT … ON CONFLICT
+         -- checks the key, reserves and confirms each row it inserts (7.6 against 4.2 µs a row).
+         case_rows AS (
+           SELECT * FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::int[], $53::int[], $49::text[], $50::text[], $55::boolean[])
+             AS t(id, last_seq, status, d_at, d_len, search_phone, search_last_name, is_new)),
          new_cases AS (
            INSERT INTO cases (tenant, id, last_seq, status, data, search_phone, search_last_name)
-           SELECT $1, id, last_seq, status, ${unpackedText('$51', 'd_at', 'd_len')}, search_phone, search_last_name
-           FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::int[], $53::int[], $49::text[], $50::text[]) AS t(id, last_seq, status, d_at, d_len, search_phone, search_last_name)
+           SELECT $1, id, last_seq, status, ${unpackedText('$51', 'd_at', 'd_len')}, search_phone, search_last_name FROM case_rows WHERE is_new
+           RETURNING 1),
+         changed_cases AS (
+           INSERT INTO cases (tenant, id, last_seq, status, data, search_phone, search_last_name)
+           SELECT $1, id, last_seq, status, ${unpackedText('$51', 'd_at', 'd_len')}, search_phone, search_last_name FROM case_rows WHERE NOT is_new
            ON CONFLICT (tenant, id) DO UPDATE SET last_seq = EXCLUDED.last_seq, status = EXCLUDED.status, data = EXCLUDED.data,
              search_phone = EXCLUDED.search_phone, search_last_name = EXCLUDED.search_last_name
            RETURNING 1),
+         fact_rows AS (
+           SELECT * FROM unnest($25::uuid[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::int[], $34::bigint[], $46::boolean[], $54::boolean[])
+             AS t(case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled, is_new)),
          new_facts AS (
            INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled)
-           SELECT $1, * FROM unnest($25::uuid[], $26::bigint[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::int[], $34::bigint[], $46::boolean[])
+           SELECT $1, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled FROM fact_rows WHERE is_new
+           RETURNING 1),
+         changed_facts AS (
+           INSERT INTO case_facts (tenant, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled)
+           SELECT $1, case_id, opened_at, priority, sector_id, decision, first_decided_at, decided_by, decided_by_name, reopen_count, first_answered_at, cancelled FROM fact_rows WHERE NOT is_new
            ON CONFLICT (tenant, case_id) DO UPDATE SET opened_at = EXCLUDED.opened_at, priority = EXCLUDED.priority, sector_id = EXCLUDED.sector_id,
              decision = EXCLUDED.decision, first_decided_at = EXCLUDED.first_decided_at, decided_by = EXCLUDED.decided_by,
              decided_by_name = EXCLUDED.decided_by_name, reopen_count = EXCLUDED.reopen_count, first_answered_at = EXCLUDED.first_answered_at,
@@ -447,10 +466,11 @@ export class TenantWriter {
          -- Compare-and-set: the head moves from where this writer left it, and only while this
          -- instance holds the center (its fencing token); otherwise nothing of the batch is written.
          head AS (UPDATE tenants SET last_seq = $17 WHERE id = $1 AND last_seq = $47 AND writer_token IS NOT DISTINCT FROM $48::text RETURNING 1),
+         -- A verdict known already (a mutation taken as new without reading: see likelyNew) breaks the
+         -- unique key: nothing of the batch is written, and it is decided again, read first.
          verdicts AS (
            INSERT INTO mutation_results (tenant, mutation_id, workstation, status, seq, error, decided_at)
            SELECT $1, * FROM unnest($19::uuid[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::bigint[])
-           ON CONFLICT DO NOTHING
            RETURNING 1),
          -- The Hub Santé rows as JSON parameters (short fields), their messages in $51.
          new_outbox AS (
@@ -458,7 +478,7 @@ export class TenantWriter {
            SELECT $1, "distributionId", recipient, kind, "useCase", label, "caseId", "hubCaseId", link, ${unpackedText('$51', '"bodyAt"', '"bodyLen"')}, "createdAt", "expiresAt", state, "errorCause", answers
            FROM json_to_recordset($35::json) AS t("distributionId" text, recipient text, kind text, "useCase" text, label text, "caseId" uuid,
              "hubCaseId" text, link text, "bodyAt" int, "bodyLen" int, "createdAt" bigint, "expiresAt" bigint, state text, "errorCause" text, answers text)
-           ON CONFLICT (tenant, distribution_id) DO NOTHING
+           -- Our distribution ids are new UUIDs (v7): a plain INSERT.
            RETURNING 1),
          hub_in AS (
            INSERT INTO hub_journal (tenant, at, direction, distribution_id, sender, recipient, kind, use_case, case_id, note, body)
@@ -478,13 +498,12 @@ export class TenantWriter {
            FROM unnest($38::text[], $41::text[], $42::text[], $43::int[], $44::text[]) AS t(d, state, steps, code, cause)
            WHERE o.tenant = $1 AND o.distribution_id = ANY($38::text[]) AND o.distribution_id = t.d
            RETURNING 1)
-         SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM new_cases) AS cases,
-           (SELECT count(*) FROM new_facts) AS facts, (SELECT count(*) FROM new_outbox) AS outbox, (SELECT count(*) FROM hub_in) AS journal,
+         SELECT (SELECT count(*) FROM new_events) AS events, (SELECT count(*) FROM new_cases) + (SELECT count(*) FROM changed_cases) AS cases,
+           (SELECT count(*) FROM new_facts) + (SELECT count(*) FROM changed_facts) AS facts, (SELECT count(*) FROM new_outbox) AS outbox, (SELECT count(*) FROM hub_in) AS journal,
            (SELECT count(*) FROM new_inbox) AS inbox, (SELECT count(*) FROM new_steps) AS steps,
-           -- Every verdict decided here is new, or nothing is written: a mutation known after all
-           -- (one not read first, see likelyNew) fails the statement with a division by zero.
-           -- Same for a case taken as new without reading it: this statement's snapshot shows the
-           -- cases as they were before it.
+           -- Every verdict decided here is written (the unique key refuses a known one, above). A case
+           -- taken as new without reading it must not exist either, even where nothing was inserted
+           -- (a refusal: "no such case"): this statement's snapshot shows the cases as they were before it.
            1 / (CASE WHEN (SELECT count(*) FROM verdicts) = $40
                   AND NOT EXISTS (SELECT 1 FROM cases WHERE tenant = $1 AND id = ANY($45::uuid[])) THEN 1 ELSE 0 END) AS all_new,
            CASE WHEN (SELECT count(*) FROM head) = 1 THEN 1 ELSE permanence_not_holder($1) END AS holder,
@@ -538,6 +557,9 @@ export class TenantWriter {
           texts.bytes(),
           payloads.map((p) => p.len),
           data.map((d) => d.len),
+          facts.map(([id]) => !this.cache.has(id)),
+          // New cases (not held in memory: read first, or taken as new), inserted; the others upserted.
+          cases.map(([id]) => !this.cache.has(id)),
         ],
         'writer-commit',
       );

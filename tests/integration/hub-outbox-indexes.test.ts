@@ -1,7 +1,8 @@
 /**
  * Our answers to the partner (RC-REF, RS-ERROR) are never acknowledged: once published they must
  * not weigh on the statements that follow our messages waiting for the partner (the follow-up runs
- * every second, the supervisor's list at each change). Migration 27.
+ * every second, the supervisor's list at each change). Migration 27. And a row marked published is
+ * rewritten on its own page (migration 29).
  */
 import { describe, expect, it } from 'vitest';
 import { TENANT } from '../fixtures/sync-harness.js';
@@ -50,5 +51,30 @@ describe('the outbox after many answers sent', () => {
     expect(await outboxRowsRead(`SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND NOT overdue AND answers IS NULL AND state IN ('pending', 'published') AND created_at <= $2`, [TENANT, now])).toBe(3);
     // The dispatcher's scan of what is still to publish.
     expect(await outboxRowsRead(`SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND state = 'pending' ORDER BY id LIMIT 500`, [TENANT])).toBe(1);
+  });
+});
+
+describe('the outbox pages', () => {
+  it('a row marked published is rewritten on its own page: its new version beside the old one (190 of 200 at least)', async () => {
+    const now = Date.now();
+    // As the writer's commit leaves our answers: pending, a message of 830 characters each.
+    await pg.db.query(
+      `INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, body, created_at, expires_at, state, answers)
+       SELECT $1, 'fr.health.snp210_page-' || i, 'fr.health.samu210', 'Ack', 'reference', 'Accusé de réception (intégré)', repeat('x', 830), $2::bigint, $2::bigint + 86400000, 'pending', 'fr.health.samu210_p' || i
+       FROM generate_series(1, 200) AS i`,
+      [TENANT, now],
+    );
+    const pages = async () =>
+      new Map((await pg.db.query<{ d: string; page: string }>(`SELECT distribution_id AS d, (ctid::text::point)[0]::text AS page FROM hub_outbox WHERE distribution_id LIKE 'fr.health.snp210_page-%'`)).rows.map((r) => [r.d, r.page]));
+    const before = await pages();
+    // What the dispatcher's "published" mark changes (HubService.markPublished).
+    await pg.db.query(
+      `UPDATE hub_outbox SET state = 'published', steps = '{"published":' || $2::text || '}', attempts = attempts + 1, last_attempt_at = $2::bigint
+       WHERE tenant = $1 AND distribution_id LIKE 'fr.health.snp210_page-%'`,
+      [TENANT, now],
+    );
+    const after = await pages();
+    const stayed = [...before].filter(([d, page]) => after.get(d) === page).length;
+    expect(stayed).toBeGreaterThanOrEqual(190);
   });
 });

@@ -884,6 +884,18 @@ export const SERVER_MIGRATIONS: readonly ServerMigration[] = [
       ALTER TABLE hub_outbox SET (fillfactor = 50);
     `,
   },
+  {
+    version: 30,
+    name: 'the outbox indexes only what is looked up',
+    sql: `
+      -- hub_outbox_by_case served no statement, and our answers (RC-REF, RS-ERROR), one for each
+      -- message received, sat in hub_outbox_by_hub_case which only finds the case of a message we
+      -- sent: each answer put four entries in them (written, then rewritten when published).
+      DROP INDEX hub_outbox_by_case;
+      DROP INDEX hub_outbox_by_hub_case;
+      CREATE INDEX hub_outbox_by_hub_case ON hub_outbox (tenant, hub_case_id) WHERE answers IS NULL;
+    `,
+  },
 ];
 
 export const LATEST_SERVER_SCHEMA_VERSION = SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]!.version;

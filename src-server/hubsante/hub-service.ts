@@ -759,12 +759,12 @@ export class HubService {
     return uuidFrom(`case|${this.o.config.tenant}|${hubCaseId}`);
   }
 
-  /** The case a Hub case id designates: one the partner sent us, or one we sent. */
+  /** The case a Hub case id designates: one the partner sent us, or one we sent (our messages, not our answers). */
   private async caseOf(hubCaseId: string): Promise<string | null> {
     const received = this.receivedCaseId(hubCaseId);
     const { rows } = await this.o.db.query<{ id: string }>(
       `SELECT id FROM cases WHERE tenant = $1 AND id = $2
-       UNION ALL SELECT case_id AS id FROM hub_outbox WHERE tenant = $1 AND hub_case_id = $3 AND case_id IS NOT NULL
+       UNION ALL SELECT case_id AS id FROM hub_outbox WHERE tenant = $1 AND hub_case_id = $3 AND case_id IS NOT NULL AND answers IS NULL
        LIMIT 1`,
       [this.o.config.tenant, received, hubCaseId],
     );

@@ -1,8 +1,8 @@
 /**
  * Our answers to the partner (RC-REF, RS-ERROR) are never acknowledged: once published they must
  * not weigh on the statements that follow our messages waiting for the partner (the follow-up runs
- * every second, the supervisor's list at each change). Migration 27. And a row marked published is
- * rewritten on its own page (migration 29).
+ * every second, the supervisor's list at each change). Migration 27. A row marked published is
+ * rewritten on its own page (migration 29); answers are not in the index of the cases we sent (30).
  */
 import { describe, expect, it } from 'vitest';
 import { TENANT } from '../fixtures/sync-harness.js';
@@ -39,10 +39,10 @@ describe('the outbox after many answers sent', () => {
       [TENANT, now - 600_000],
     );
     await pg.db.query(
-      `INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, body, created_at, expires_at, state)
-       VALUES ($1, 'fr.health.snp210_ours-1', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'published'),
-              ($1, 'fr.health.snp210_ours-2', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'received'),
-              ($1, 'fr.health.snp210_ours-3', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'pending')`,
+      `INSERT INTO hub_outbox (tenant, distribution_id, recipient, kind, use_case, label, body, created_at, expires_at, state, hub_case_id, case_id)
+       VALUES ($1, 'fr.health.snp210_ours-1', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'published', 'fr.health.snp210.DRFR1539A2633000001', gen_random_uuid()),
+              ($1, 'fr.health.snp210_ours-2', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'received', NULL, NULL),
+              ($1, 'fr.health.snp210_ours-3', 'fr.health.samu210', 'Report', 'createCaseHealth', 'Transfert', '{}', $2::bigint, $2::bigint + 86400000, 'pending', NULL, NULL)`,
       [TENANT, now - 600_000],
     );
     await pg.db.query('ANALYZE hub_outbox');
@@ -51,6 +51,12 @@ describe('the outbox after many answers sent', () => {
     expect(await outboxRowsRead(`SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND NOT overdue AND answers IS NULL AND state IN ('pending', 'published') AND created_at <= $2`, [TENANT, now])).toBe(3);
     // The dispatcher's scan of what is still to publish.
     expect(await outboxRowsRead(`SELECT distribution_id FROM hub_outbox WHERE tenant = $1 AND state = 'pending' ORDER BY id LIMIT 500`, [TENANT])).toBe(1);
+    // The case of a Hub case we sent (HubService.caseOf): found through its index, which holds our
+    // messages only (migration 30): the 3,000 answers put no entry in it.
+    expect(await outboxRowsRead(`SELECT case_id AS id FROM hub_outbox WHERE tenant = $1 AND hub_case_id = $2 AND case_id IS NOT NULL AND answers IS NULL`, [TENANT, 'fr.health.snp210.DRFR1539A2633000001'])).toBe(1);
+    const entries = await pg.db.query<{ pages: number }>(`SELECT (pg_relation_size('hub_outbox_by_hub_case') / 8192)::int AS pages`);
+    // A metapage and one leaf for the row of ours; with the answers, 3,003 entries took 5 pages.
+    expect(entries.rows[0]!.pages).toBeLessThanOrEqual(2);
   });
 });
 

@@ -310,7 +310,15 @@ export class TenantWriter {
   }
 
   private async loadCases(q: Queryable, ids: string[]): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.cache.has(id));
+    const wanted = [...new Set(ids)];
+    // The batch's cases held already become the most recent first: reading the others lets go of
+    // the cases held longest, and one of this batch let go here would be decided as if it did not
+    // exist (a note refused, "no such case"). A batch never holds more cases than memory does.
+    for (const id of wanted) {
+      const held = this.cache.get(id);
+      if (held) this.remember(id, held);
+    }
+    const missing = wanted.filter((id) => !this.cache.has(id));
     if (missing.length === 0) return;
     const { rows } = await q.query<{ id: string; last_seq: number; data: string }>(
       'SELECT id, last_seq, data FROM cases WHERE tenant = $1 AND id = ANY($2::uuid[])',

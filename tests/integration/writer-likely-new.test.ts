@@ -99,6 +99,20 @@ describe.each<Engine>(['postgres', 'pglite'])('writer, likelyNew submissions (%s
     expect(await eventsOf(caseId)).toBe(2);
   });
 
+  it('a case held in memory is not forgotten while the cases of the same batch are read: both notes applied', async () => {
+    // Memory for four cases; the batch's case held longest must survive the reading of another.
+    const small = await TenantWriter.open(db, TENANT, { maxCachedCases: 4, maxBatch: 4 });
+    const [a, b, c, d, e] = Array.from({ length: 5 }, () => uuidv7());
+    for (const id of [a, b, c, d, e]) await small.submitWithOrigin([open(id!, uuidv7(), false)]);
+    // Held: b, c, d, e (a was let go). One batch: a note on b (held longest), one on a (to be read).
+    const [onB, onA] = await small.submitWithOrigin([note(b!, uuidv7(), false), note(a!, uuidv7(), false)]);
+    expect(onB).toMatchObject({ fresh: true, verdict: { status: 'accepted' } });
+    expect(onA).toMatchObject({ fresh: true, verdict: { status: 'accepted' } });
+    expect(await eventsOf(b!)).toBe(2);
+    expect(await eventsOf(a!)).toBe(2);
+    writer = await TenantWriter.open(db, TENANT);
+  });
+
   it('submissions not marked likelyNew read known verdicts first, as before', async () => {
     const caseId = uuidv7();
     const s = open(caseId, uuidv7(), false);

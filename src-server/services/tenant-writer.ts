@@ -444,7 +444,7 @@ export class TenantWriter {
          -- then decided again, read first). Only the cases held are upserted: INSERT … ON CONFLICT
          -- checks the key, reserves and confirms each row it inserts (7.6 against 4.2 µs a row).
          case_rows AS (
-           SELECT * FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::int[], $53::int[], $49::text[], $50::text[], $55::boolean[])
+           SELECT * FROM unnest($13::uuid[], $14::bigint[], $15::text[], $16::int[], $53::int[], $49::text[], $50::text[], $40::boolean[])
              AS t(id, last_seq, status, d_at, d_len, search_phone, search_last_name, is_new)),
          new_cases AS (
            INSERT INTO cases (tenant, id, last_seq, status, data, search_phone, search_last_name)
@@ -511,9 +511,9 @@ export class TenantWriter {
            (SELECT count(*) FROM new_inbox) AS inbox, (SELECT count(*) FROM new_steps) AS steps,
            -- Every verdict decided here is written (the unique key refuses a known one, above). A case
            -- taken as new without reading it must not exist either, even where nothing was inserted
-           -- (a refusal: "no such case"): this statement's snapshot shows the cases as they were before it.
-           1 / (CASE WHEN (SELECT count(*) FROM verdicts) = $40
-                  AND NOT EXISTS (SELECT 1 FROM cases WHERE tenant = $1 AND id = ANY($45::uuid[])) THEN 1 ELSE 0 END) AS all_new,
+           -- (a refusal: "no such case"): a division by zero then, as this statement's snapshot shows
+           -- the cases as they were before it.
+           1 / (CASE WHEN NOT EXISTS (SELECT 1 FROM cases WHERE tenant = $1 AND id = ANY($45::uuid[])) THEN 1 ELSE 0 END) AS all_new,
            CASE WHEN (SELECT count(*) FROM head) = 1 THEN 1 ELSE permanence_not_holder($1) END AS holder,
            -- The other instances fan the batch out to their own sockets (sent at commit, in commit order).
            (SELECT pg_notify('permanence_events', $1 || ' ' || $17::text) WHERE $18::int > 0) AS notified`,
@@ -549,7 +549,8 @@ export class TenantWriter {
           JSON.stringify(inboxRows),
           steps.map((r) => r.distributionId),
           this.options.hubClientId ?? null,
-          fresh.length,
+          // New cases (not held in memory: read first, or taken as new), inserted; the others upserted.
+          cases.map(([id]) => !this.cache.has(id)),
           steps.map((r) => r.state),
           steps.map((r) => r.steps),
           steps.map((r) => r.errorCode),
@@ -566,8 +567,6 @@ export class TenantWriter {
           payloads.map((p) => p.len),
           data.map((d) => d.len),
           facts.map(([id]) => !this.cache.has(id)),
-          // New cases (not held in memory: read first, or taken as new), inserted; the others upserted.
-          cases.map(([id]) => !this.cache.has(id)),
         ],
         'writer-commit',
       );

@@ -300,6 +300,15 @@ describe('acknowledgements, errors and delivery', () => {
     expect(err.distributionKind).toBe('Error');
   });
 
+  it('a message sent on a day that does not exist, or without its offset, is refused at that date', () => {
+    const ack = JSON.parse(JSON.stringify(buildEnvelope(ackOf(received(), ours, { step: 'INTEGRE' })))) as { dateTimeSent: string };
+    expect(schemas.decode(ack).ok).toBe(true);
+    for (const sent of ['2026-02-29T10:00:00+01:00', '2026-12-06T10:00:00', '2026-12-06T24:00:00+01:00']) {
+      const r = schemas.decode({ ...ack, dateTimeSent: sent });
+      expect(r.ok ? [] : r.errors.map((e) => `${e.path} ${e.message}`).join(' ; '), sent).toMatch(/dateTimeSent.*date-time/);
+    }
+  });
+
   it('a message received twice is acknowledged again and applied once', () => {
     const m = received();
     expect(inboundAction(false, m)).toBe('apply_then_ack');

@@ -18,6 +18,7 @@ import { WebSocket } from 'ws';
 import { buildEnvelope, readEnvelope, type HubEnvelope, type OutgoingMessage } from '../../src-shared/domain/hubsante-envelope.js';
 import { ackOf } from '../../src-shared/domain/hubsante-protocol.js';
 import { startServer, type RegulationServer } from '../../src-server/server.js';
+import { SERVER_NODE_FLAGS } from '../../src-server/operations/node-flags.js';
 import { openPostgres, type SqlDatabase } from '../../src-server/db/sql.js';
 import { freshDatabase, OTHER_TENANT, rawLogin, TENANT, TOKEN_SECRET, waitFor } from '../fixtures/sync-harness.js';
 import { connectAs } from '../fixtures/hub-dispatcher.js';
@@ -110,10 +111,19 @@ async function bareSession() {
 /** A child process of this bench (a script of this folder) that prints "ready [what]" once started and stops on SIGTERM. */
 async function childProcess(script: string, args: string[]): Promise<{ ready: string; pid: number; stop(): Promise<void> }> {
   const profile = process.env.PERMANENCE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PERMANENCE_BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = script === 'hubsante-server.child.ts';
+  // A regulation server runs with the Node options it is shipped with (systemd unit, Dockerfile).
+  // Diagnostics: PERMANENCE_BENCH_NODE_FLAGS for every child (e.g. --trace-gc, shown here),
+  // PERMANENCE_BENCH_SERVER_FLAGS for the servers only, PERMANENCE_BENCH_SERVER_BUNDLE=<file> to run
+  // the servers from an esbuild bundle of hubsante-server.child.ts (CPU profiles with line numbers).
+  const extra = [process.env.PERMANENCE_BENCH_NODE_FLAGS, server ? process.env.PERMANENCE_BENCH_SERVER_FLAGS : ''].join(' ').split(' ').filter(Boolean);
+  const bundle = server ? process.env.PERMANENCE_BENCH_SERVER_BUNDLE : undefined;
+  const entry = bundle ? [bundle] : ['--import', 'tsx', resolve(import.meta.dirname, script)];
+  const child = spawn(process.execPath, [...(server ? SERVER_NODE_FLAGS : []), ...profile, ...extra, ...entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await within(
     new Promise<string>((ok, fail) => {
       child.stdout.on('data', (d: Buffer) => {
+        if (extra.length) process.stderr.write(`[${script}] ${d.toString()}`);
         const m = /ready ?(\S*)/.exec(d.toString());
         if (m) ok(m[1]!);
       });

@@ -11,9 +11,9 @@ import { sipHa1 } from '../../src-server/services/auth.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { freshDatabase, SIP_WS_URL, TENANT, TOKEN_SECRET } from '../fixtures/sync-harness.js';
 import { ScriptedPhone, type ScriptedCall } from '../fixtures/patient-caller.js';
-import { openStation, type Station } from '../e2e/site.js';
+import { openStation, STATIC, type Station } from '../e2e/site.js';
 import { median, quantile } from './stats.js';
-import { passed, verdictText, type SectionResult } from './verdict.js';
+import { passed, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
 const AUTO_ANSWER_MS = 1_000;
 
@@ -31,6 +31,8 @@ async function agentPage(browser: Browser, station: Station, login: string): Pro
 }
 
 export async function benchSipLoad(options: { smoke: boolean }): Promise<SectionResult> {
+  const missing = rendererMissing('The 116117 line', STATIC);
+  if (missing) return missing;
   const agents = options.smoke ? 3 : 10;
   const callers = options.smoke ? 6 : 50;
   const talkMs = options.smoke ? 1_500 : 3_000;

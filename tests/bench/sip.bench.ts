@@ -17,7 +17,7 @@ import { startWebHost } from '../../src-main/web-host/web-host.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { median, quantile } from './stats.js';
-import { passed, printSkipped, verdictText, type SectionResult } from './verdict.js';
+import { passed, printSkipped, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
 const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 const WS = process.env.PERMANENCE_TEST_SIP_WS ?? 'ws://127.0.0.1:8088';
@@ -65,6 +65,8 @@ const shownCount = (page: Page) => page.evaluate(() => performance.getEntriesByN
 const lastShown = (page: Page) => page.evaluate(() => performance.getEntriesByName('incoming-shown').at(-1)!.duration);
 
 export async function benchSip(options: { smoke: boolean }): Promise<SectionResult> {
+  const missing = rendererMissing('Softphone', STATIC);
+  if (missing) return missing;
   if (!(await kamailioUp())) {
     return printSkipped('Softphone', `no SIP server on ${WS}: npm run services`);
   }

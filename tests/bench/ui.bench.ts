@@ -4,7 +4,6 @@
  * measure), with 5,000 waiting cases, next to the same measure with 50 waiting cases in the same
  * run. Target: ≤ 16 ms (one frame).
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { WorkstationCore } from '../../src-main/core/workstation-core.js';
@@ -12,7 +11,7 @@ import { startWebHost } from '../../src-main/web-host/web-host.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
 import { median, quantile } from './stats.js';
-import { passed, printSkipped, verdictText, type SectionResult } from './verdict.js';
+import { passed, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
 const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 
@@ -150,9 +149,8 @@ async function armScenario(runs: number): Promise<{ keystrokes: number; steps: M
 }
 
 export async function benchUi(options: { smoke: boolean }): Promise<SectionResult> {
-  if (!existsSync(resolve(STATIC, 'index.html'))) {
-    return printSkipped('UI', 'build the renderer first: npm run build');
-  }
+  const missing = rendererMissing('UI', STATIC);
+  if (missing) return missing;
   const big = options.smoke ? 500 : 5_000;
   const events = options.smoke ? 10 : 50;
   const small = await measure(50, events);

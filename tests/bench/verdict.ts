@@ -3,6 +3,9 @@
  * unlinked) fails every run, the smoke run included; a target missed fails a full run only (the
  * smoke run's data are too small to hold targets, and says so); a skipped section says why.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 export type SectionResult = { correct: boolean; met: boolean } | { skipped: string };
 
 export const passed = (correct: boolean, met: boolean): SectionResult => ({ correct, met });
@@ -18,6 +21,15 @@ export function verdictText(met: boolean, smoke: boolean, correct = true): strin
 export function printSkipped(section: string, reason: string): SectionResult {
   console.log(`\n# ${section}: SKIPPED (${reason})`);
   return skipped(reason);
+}
+
+/**
+ * The sections that drive the renderer in Chromium skip, saying so, when it is not built (`npm run
+ * bench` builds it first; `tsx tests/bench/run.ts` alone does not): without it they timed out on
+ * the login page and read as lost calls.
+ */
+export function rendererMissing(section: string, staticDir: string): SectionResult | null {
+  return existsSync(join(staticDir, 'index.html')) ? null : printSkipped(section, 'build the renderer first: npm run build');
 }
 
 export class Tally {

@@ -160,6 +160,7 @@ const SQL = {
   upsertServerCaseIfNewer: `INSERT INTO server_cases (id, last_seq, data) VALUES (?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, data = excluded.data WHERE excluded.last_seq > server_cases.last_seq`,
   hasOutbox: 'SELECT 1 FROM outbox WHERE case_id = ? LIMIT 1',
+  anyOutbox: 'SELECT 1 FROM outbox LIMIT 1',
   overlay: `SELECT o.command, e.* FROM outbox o JOIN case_events e ON e.id = o.mutation_id
     WHERE o.case_id = ? AND o.status <> 'rejected' AND (o.applied_epoch IS NULL OR o.applied_epoch IS NOT ?)
     ORDER BY o.local_seq`,
@@ -439,11 +440,14 @@ export class CaseStore {
   applySnapshot(cases: Iterable<{ lastSeq: number; data: RegulationCase; json: string }>, epoch: string): string[] {
     return this.relaxed(() => {
       const touched: string[] = [];
+      // A new workstation's first sync has no local change at all: one look for the page rather
+      // than one a case (nothing else writes during this transaction).
+      const anyLocal = this.stmt('anyOutbox').get() !== undefined;
       for (const c of cases) {
         const id = c.data.id;
         if (this.stmt('upsertServerCaseIfNewer').run(id, c.lastSeq, c.json).changes === 0) continue;
         // Only cases this workstation wrote to can have local changes to lay over the server's.
-        if (this.stmt('hasOutbox').get(id)) {
+        if (anyLocal && this.stmt('hasOutbox').get(id)) {
           // Our accepted mutations up to this state are in it: no longer overlaid.
           this.stmt('markAppliedUpTo').run(epoch, id, c.lastSeq);
           this.stmt('confirmCovered').run(id, id, id);

@@ -16,10 +16,10 @@ import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost } from '../../src-main/web-host/web-host.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
+import { STATIC } from '../e2e/site.js';
 import { median, quantile } from './stats.js';
 import { passed, printSkipped, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
-const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 const WS = process.env.PERMANENCE_TEST_SIP_WS ?? 'ws://127.0.0.1:8088';
 
 const kamailioUp = () =>

@@ -10,10 +10,10 @@ import { WorkstationCore } from '../../src-main/core/workstation-core.js';
 import { startWebHost } from '../../src-main/web-host/web-host.js';
 import { tempDir } from '../fixtures/tmp.js';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
+import { STATIC } from '../e2e/site.js';
 import { median, quantile } from './stats.js';
 import { passed, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
-const STATIC = resolve(import.meta.dirname, '../../dist/renderer');
 
 async function seed(core: WorkstationCore, n: number, from: number): Promise<void> {
   for (let i = from; i < from + n; i++) {

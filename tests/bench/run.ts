@@ -121,7 +121,7 @@ if (sync('initial-sync')) {
       met &&= ok;
       correct &&= whole;
       console.log(
-        `| ${engine} | ${r.syncedCases.toLocaleString('fr-FR')} | ${r.syncSeconds.toFixed(1)} s (${ratio.toFixed(1)} × raw) | ${r.clearSyncSeconds.toFixed(1)} s (encrypted ${encryption.toFixed(2)} ×) | ${r.rssMiB.toFixed(0)} MiB (heap ${r.memory.heapMiB}) | ${r.rawSeconds.toFixed(1)} s | ${r.resumeSeconds.toFixed(2)} s (${resume}) | ≤ 4 × raw, ≤ 300 MiB for 1 M; encrypted ≤ 1.5 × clear; resume ≤ 2 s | ${verdictText(ok, smoke, whole)} |`,
+        `| ${engine} | ${r.syncedCases.toLocaleString('fr-FR')} | ${r.syncSeconds.toFixed(1)} s (${ratio.toFixed(1)} × raw; processor ${r.syncCpuSeconds.toFixed(1)} s) | ${r.clearSyncSeconds.toFixed(1)} s (encrypted ${encryption.toFixed(2)} ×) | ${r.rssMiB.toFixed(0)} MiB (heap ${r.memory.heapMiB}) | ${r.rawSeconds.toFixed(1)} s | ${r.resumeSeconds.toFixed(2)} s (${resume}) | ≤ 4 × raw, ≤ 300 MiB for 1 M; encrypted ≤ 1.5 × clear; resume ≤ 2 s | ${verdictText(ok, smoke, whole)} |`,
       );
     }
     return passed(correct, met);

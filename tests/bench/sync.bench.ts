@@ -317,7 +317,7 @@ export async function benchInitialSync(engine: Engine, cases: number, resumeEven
     const rawSeconds = (performance.now() - tRaw) / 1000;
     // The new workstation runs in its own process, so that its memory is its own.
     // Async: this process hosts the server the child talks to.
-    type Child = { syncSeconds: number; rssMiB: number; memory: { heapMiB: number; externalMiB: number; arrayBuffersMiB: number }; syncedCases: number; resumeSeconds: number };
+    type Child = { syncSeconds: number; syncCpuSeconds: number; rssMiB: number; memory: { heapMiB: number; externalMiB: number; arrayBuffersMiB: number }; syncedCases: number; resumeSeconds: number };
     const run = async (cache: 'encrypted' | 'clear', resume: number): Promise<Child> => {
       const { stdout: out } = await promisify(execFile)(process.execPath, [...cpuProfileArgs(), await childScript('initial-sync.child.ts'), server.url, String(resume), cache], {
         encoding: 'utf8',

@@ -14,7 +14,6 @@ import { STATIC } from '../e2e/site.js';
 import { median, quantile } from './stats.js';
 import { passed, rendererMissing, verdictText, type SectionResult } from './verdict.js';
 
-
 async function seed(core: WorkstationCore, n: number, from: number): Promise<void> {
   for (let i = from; i < from + n; i++) {
     const r = await core.registry.call('case.open', {

@@ -80,11 +80,16 @@ const ackFor = (env: HubEnvelope, me: string): OutgoingMessage | null => {
 async function bareSession() {
   const waiting = new Map<string, (t: number) => void>();
   const b = await rawClient(PEER_B, (q, env, publish) => {
+    if (q === 'message') mark('bare-delivered-message');
     const ack = q === 'message' ? ackFor(env, PEER_B) : null;
-    if (ack) publish(ack);
+    if (ack) {
+      publish(ack);
+      mark('bare-published-ack');
+    }
   });
   const a = await rawClient(PEER_A, (q, env) => {
     if (q !== 'ack') return;
+    mark('bare-delivered-ack');
     const ref = (env.content[0].jsonContent.embeddedJsonContent.message.reference as { distributionID: string }).distributionID;
     waiting.get(ref)?.(performance.now());
   });
@@ -96,6 +101,7 @@ async function bareSession() {
         const m = out(PEER_A, PEER_B, 'Report', 'createCaseHealth', samuCase(`${PEER_A}.DRFR1539A2633${String(i).padStart(6, '0')}`, PEER_B, i));
         const done = new Promise<number>((ok) => waiting.set(`${PEER_A}_${m.uuid}`, ok));
         const t0 = performance.now();
+        mark('bare-published-message');
         a.publish(m);
         times.push((await within(done, 10_000, 'bare round trip')) - t0);
       }
@@ -301,11 +307,18 @@ const names = new Map<number, string>();
 
 function printBreakdown(file: string): void {
   flushMarks();
-  const b = breakdown(readFileSync(file, 'utf8'), names, 'transfer-committed', 'shown');
-  console.log(`\n# Hub Santé: where a round trip goes (median of each step, ${b.typical} of ${b.roundTrips} round trips took this path; their median ${fmt(b.totalMedianMs)})`);
-  console.log('| from | to | median |');
-  console.log('| --- | --- | --- |');
-  for (const s of b.steps) console.log(`| ${s.from} | ${s.to} | ${fmt(s.medianMs)} |`);
+  const text = readFileSync(file, 'utf8');
+  // The bare path's own hops, told the same way: which of ours take longer than the broker's alone.
+  for (const [title, start, end] of [
+    ['a round trip', 'transfer-committed', 'shown'],
+    ['a bare round trip', 'bare-published-message', 'bare-delivered-ack'],
+  ] as const) {
+    const b = breakdown(text, start.startsWith('bare') ? new Map(names).set(process.pid, 'bare clients') : names, start, end);
+    console.log(`\n# Hub Santé: where ${title} goes (median of each step, ${b.typical} of ${b.roundTrips} round trips took this path; their median ${fmt(b.totalMedianMs)})`);
+    console.log('| from | to | median |');
+    console.log('| --- | --- | --- |');
+    for (const s of b.steps) console.log(`| ${s.from} | ${s.to} | ${fmt(s.medianMs)} |`);
+  }
 }
 
 async function roundTrips(smoke: boolean): Promise<boolean> {

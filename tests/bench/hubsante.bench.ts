@@ -309,11 +309,12 @@ function printBreakdown(file: string): void {
   flushMarks();
   const text = readFileSync(file, 'utf8');
   // The bare path's own hops, told the same way: which of ours take longer than the broker's alone.
-  for (const [title, start, end] of [
-    ['a round trip', 'transfer-committed', 'shown'],
-    ['a bare round trip', 'bare-published-message', 'bare-delivered-ack'],
+  // This process hosts the liberal center and, in the bare path, the two raw clients.
+  for (const [title, who, start, end] of [
+    ['a round trip', names, 'transfer-committed', 'shown'],
+    ['a bare round trip', new Map(names).set(process.pid, 'bare clients'), 'bare-published-message', 'bare-delivered-ack'],
   ] as const) {
-    const b = breakdown(text, start.startsWith('bare') ? new Map(names).set(process.pid, 'bare clients') : names, start, end);
+    const b = breakdown(text, who, start, end);
     console.log(`\n# Hub Santé: where ${title} goes (median of each step, ${b.typical} of ${b.roundTrips} round trips took this path; their median ${fmt(b.totalMedianMs)})`);
     console.log('| from | to | median |');
     console.log('| --- | --- | --- |');

@@ -8,6 +8,7 @@
 import { format } from 'date-fns';
 import { fr } from 'date-fns/locale';
 import { useId, useState } from 'react';
+import { writtenDateTime } from './labels';
 import { formatFrenchDate, formatFrenchDateTime, parseFrenchDate, parseFrenchDateTime, parseFrenchTime } from '../../src-shared/text/dates';
 
 /** "mer. 2 déc. 2026, 19:48" for a local "YYYY-MM-DDTHH:MM". */
@@ -16,7 +17,7 @@ export function writtenOut(local: string): string {
   const [y, m, day] = d!.split('-').map(Number);
   const [h, min] = (t ?? '00:00').split(':').map(Number);
   const date = new Date(y!, m! - 1, day!, h!, min!);
-  return t ? format(date, 'EEE d MMM yyyy, HH:mm', { locale: fr }) : format(date, 'EEE d MMM yyyy', { locale: fr });
+  return t ? writtenDateTime(date.getTime()) : format(date, 'EEE d MMM yyyy', { locale: fr });
 }
 
 function useTyped(value: string, show: (v: string) => string) {

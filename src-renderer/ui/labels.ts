@@ -1,4 +1,6 @@
 /** French labels for the codified values the UI shows. */
+import { format } from 'date-fns';
+import { fr } from 'date-fns/locale';
 import { canonicalPhone, displayPhone } from '../../src-shared/text/phone';
 import { LINE_LABELS, PRIORITY_LABELS, REASONS, ROLE_LABELS, SEX_LABELS, STATUS_LABELS, type ReasonCode } from '../../src-shared/domain/codes';
 
@@ -43,8 +45,13 @@ export function toLocalInput(ms: number): string {
   return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 export const timeOfDay = (ms: number) => new Date(ms).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+/** "26/11 08:33:44": a trace (history, journal, accesses), to the second. */
 export const dateTime = (ms: number) =>
   new Date(ms).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** "26/11 08:33": when a decision was taken, as a regulator reads it. */
+export const dateTimeToMinute = (ms: number) => new Date(ms).toLocaleString('fr-FR', { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+/** "mer. 2 déc. 2026, 19:48": an appointment, its day written out so that a day/month swap cannot go unseen (as the date fields show it). */
+export const writtenDateTime = (ms: number) => format(new Date(ms), 'EEE d MMM yyyy, HH:mm', { locale: fr });
 
 /** "1:05" — a call's length. */
 export function duration(ms: number): string {

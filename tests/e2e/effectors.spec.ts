@@ -218,8 +218,12 @@ test('consultation: the accepting doctor’s practice fills the place, and nobod
     await expect(who.locator('.written-date')).toHaveText(/^(lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \S+ \d{4}, \d{2}:\d{2}$/);
     await who.scrollIntoViewIfNeeded();
     await drPage.screenshot({ path: `${SHOTS}/french-date-time-field.png` });
+    const writtenDate = await who.locator('.written-date').textContent();
     await who.getByRole('button', { name: 'Confirmer le rendez-vous' }).click();
     await expect(drPage.locator('.decision-made')).toContainText('Cabinet Bonnet, 8 rue Chabot-Charny');
+    // The decision names the appointment as the field wrote it out, and nothing in it to the second.
+    await expect(drPage.locator('.decision-made')).toContainText(`RDV ${writtenDate}`);
+    await expect(drPage.locator('.decision-made')).not.toHaveText(/\d{2}:\d{2}:\d{2}/);
     await expect(drPage.getByText('Indiquez le lieu.')).toHaveCount(0);
     // Neither page logged an error (the effector page's CSP warning on every load is gone).
     expect(consoleErrors.get(phone)!.filter((e) => /Content Security Policy|script-src|unsafe-eval/.test(e))).toEqual([]);

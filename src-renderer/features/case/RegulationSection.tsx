@@ -8,7 +8,7 @@ import type { MethodInput } from '../../../src-shared/contract/methods';
 import type { CaseSummary, Decision, RegulationCase } from '../../../src-shared/schemas/case';
 import { useApp } from '../../app/context';
 import { CodeSelect } from '../../ui/CodeSelect';
-import { dateTime, reasonLabel, STATUS_LABELS } from '../../ui/labels';
+import { dateTime, dateTimeToMinute, reasonLabel, STATUS_LABELS, writtenDateTime } from '../../ui/labels';
 import { useNow } from '../../ui/use-now';
 import { mmgsNear, onCallAt, pharmaciesAt } from '../../../src-shared/domain/duty';
 import { ON_CALL_MODE_LABELS } from '../../../src-shared/schemas/directory';
@@ -182,10 +182,15 @@ export function RegulationSection({ current, mine }: { current: RegulationCase; 
           Décision : <strong>{DECISIONS[current.decision.code].label}</strong>
           {current.decision.pharmacy ? ` — ${current.decision.pharmacy}` : ''}
           {current.decision.effector ? ` — ${current.decision.effector}` : ''}
-          {current.decision.appointmentAt ? ` — RDV ${dateTime(current.decision.appointmentAt)}` : ''}
+          {current.decision.appointmentAt ? (
+            <>
+              {' — RDV '}
+              <span className="nowrap">{writtenDateTime(current.decision.appointmentAt)}</span>
+            </>
+          ) : null}
           {current.decision.place ? ` — ${current.decision.place}` : ''}
           {current.decision.destination ? ` — ${current.decision.destination}` : ''}
-          {current.decidedBy ? ` (${current.decidedBy.displayName}, ${dateTime(current.decidedAt!)})` : ''}
+          {current.decidedBy ? ` (${current.decidedBy.displayName}, ${dateTimeToMinute(current.decidedAt!)})` : ''}
         </p>
       ) : null}
 

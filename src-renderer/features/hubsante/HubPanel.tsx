@@ -8,7 +8,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { HubAppointment, QuarantineItem } from '../../../src-shared/schemas/hubsante';
 import { HUB_ERROR_CODES } from '../../../src-shared/domain/hubsante-protocol';
 import { useApp } from '../../app/context';
-import { dateTime } from '../../ui/labels';
+import { dateTime, writtenDateTime } from '../../ui/labels';
 
 const LINK_LABELS = { connected: 'Connecté', connecting: 'Connexion…', disconnected: 'Déconnecté — reconnexion automatique', stopped: 'Arrêté' } as const;
 const USE_CASES: Record<string, string> = {
@@ -173,7 +173,7 @@ export function HubPanel() {
             <ul className="hub-appointments">
               {appointments.map((a) => (
                 <li key={a.appointmentId}>
-                  <span className="mono">{a.startAt ? dateTime(a.startAt) : '—'}</span> — {appointmentText(a)} — {APPOINTMENT_STATUS[a.status ?? ''] ?? a.status ?? ''}{' '}
+                  <span className="mono">{a.startAt ? writtenDateTime(a.startAt) : '—'}</span> — {appointmentText(a)} — {APPOINTMENT_STATUS[a.status ?? ''] ?? a.status ?? ''}{' '}
                   <span className="muted small mono">{a.appointmentId}</span>{' '}
                   {a.caseId ? (
                     <button type="button" className="link" onClick={() => open(a.caseId)}>

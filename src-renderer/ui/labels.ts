@@ -38,8 +38,8 @@ export function ageLabel(birthDate: string | null, ageYears: number | null, now:
   return ageYears === null ? '' : `${ageYears} ans`;
 }
 
-/** "jeu. 26/11 10:00": a slot or an appointment. */
-export const dayAndTime = (ms: number) => new Date(ms).toLocaleString('fr-FR', { weekday: 'short', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });
+/** "jeu. 26 nov. 10:00": a slot or an appointment, its day written out (a day/month swap cannot go unseen). */
+export const dayAndTime = (ms: number) => format(new Date(ms), 'EEE d MMM HH:mm', { locale: fr });
 /** The value of a datetime-local input for `ms`, on this screen's clock. */
 export function toLocalInput(ms: number): string {
   return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);

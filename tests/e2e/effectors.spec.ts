@@ -123,7 +123,8 @@ test('home visit: the treating doctor lets the deadline pass, a colleague accept
     await expect(armPage.locator('.decision-made')).toContainText('Dr Marc BONNET');
 
     // The appointment reaches the effector's page; the identity hides again after inactivity.
-    await expect(accepted.getByRole('status')).toContainText(/Rendez-vous : .+ — Domicile du patient/);
+    // The appointment's day written out ("dim. 6 déc. 18:03"), never a bare 06/12.
+    await expect(accepted.getByRole('status')).toContainText(/Rendez-vous : (lun|mar|mer|jeu|ven|sam|dim)\. \d{1,2} \S+ \d{2}:\d{2} — Domicile du patient/);
     await expect(identity).toBeHidden({ timeout: 10_000 });
     await expect(accepted.getByRole('button', { name: 'Afficher l’identité et le numéro' })).toBeVisible();
 

@@ -29,6 +29,12 @@ async function timed(pause: number, work: () => Promise<unknown>): Promise<numbe
   return performance.now() - t0;
 }
 
+/** Submit one mutation; a refused one would time a refusal, not a commit: stop there. */
+async function commit(writer: TenantWriter, s: Submission): Promise<void> {
+  const [d] = await writer.submitWithOrigin([s]);
+  if (d?.verdict.status !== 'accepted') throw new Error(`${s.mutation.command.type} refused: ${JSON.stringify(d?.verdict)}`);
+}
+
 const pauses = process.argv.slice(2).map(Number);
 const { db, url, drop } = await freshDatabase('postgres');
 const raw = new pg.Client({ connectionString: url });
@@ -45,8 +51,8 @@ try {
     const inserted: number[] = [];
     for (let i = 0; i < n; i++) {
       const caseId = uuidv7();
-      const a = await timed(pause, () => writer.submitWithOrigin([submission(caseId, { type: 'open', line: '116117', fields: { callbackPhone: '0612345678' } }, 1)]));
-      const b = await timed(pause, () => writer.submitWithOrigin([submission(caseId, { type: 'add_note', text: 'rappel du patient' }, 2)]));
+      const a = await timed(pause, () => commit(writer, submission(caseId, { type: 'open', line: '116117', fields: { callbackPhone: '0612345678' } }, 1)));
+      const b = await timed(pause, () => commit(writer, submission(caseId, { type: 'add_note', text: 'rappel du patient' }, 2)));
       const c = await timed(pause, () => raw.query('INSERT INTO probe_rows (v) VALUES ($1)', ['x'.repeat(200)]));
       // The first hundred warm the statements' plans and the compiled code up.
       if (i >= 100) {
